@@ -1,0 +1,59 @@
+"""WooCommerce/WordPress REST errors: ``{"code", "message", "data": {"status", ...}}``.
+
+Everything that rejects a request raises :class:`RestError`; the HTTP layer turns it
+into the exact JSON the real store sends. The store itself raises it too (it is
+the store's vocabulary for "no"), but knows nothing else about HTTP.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class RestError(Exception):
+    """A WordPress ``WP_Error`` as the REST server renders it."""
+
+    def __init__(self, code: str, message: str, status: int, **data: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+        self.data = data
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "data": {"status": self.status, **self.data}}
+
+    def __repr__(self) -> str:
+        return f"RestError({self.code!r}, {self.message!r}, {self.status})"
+
+
+def no_route() -> RestError:
+    return RestError("rest_no_route", "No route was found matching the URL and request method.", 404)
+
+
+def invalid_params(problems: dict[str, tuple[str, str]]) -> RestError:
+    """400 ``rest_invalid_param``; ``problems`` maps param -> (detail code, message)."""
+    names = ", ".join(problems)
+    return RestError(
+        "rest_invalid_param",
+        f"Invalid parameter(s): {names}",
+        400,
+        params={name: message for name, (_, message) in problems.items()},
+        details={
+            name: {"code": code, "message": message, "data": None}
+            for name, (code, message) in problems.items()
+        },
+    )
+
+
+def missing_params(names: list[str]) -> RestError:
+    return RestError(
+        "rest_missing_callback_param",
+        f"Missing parameter(s): {', '.join(names)}",
+        400,
+        params=list(names),
+    )
+
+
+def invalid_json(detail: str) -> RestError:
+    return RestError("rest_invalid_json", "Invalid JSON body passed.", 400, json_error_message=detail)
