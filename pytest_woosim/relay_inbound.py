@@ -155,7 +155,8 @@ def wc_gmt_to_iso(value: Any) -> str | None:
     if match is None:
         return None
     try:
-        instant = datetime(*(int(part) for part in match.groups()), tzinfo=UTC)
+        year, month, day, hour, minute, second = (int(part) for part in match.groups())
+        instant = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     except ValueError:
         return None
     return iso_z(instant)

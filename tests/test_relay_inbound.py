@@ -33,7 +33,9 @@ def _sign(secret: str, body: bytes) -> str:
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
-def _headers(topic: str | None, body: bytes, *, secret: str = SECRET, **extra: str) -> WebhookHeaders:
+def _headers(
+    topic: str | None, body: bytes, *, secret: str = SECRET, **extra: str
+) -> WebhookHeaders:
     raw = CIMultiDict[str]()
     if topic is not None:
         resource, _, event = topic.partition(".")
@@ -118,7 +120,9 @@ def test_object_id_and_dates() -> None:
 
 
 def test_normalise_customer_update() -> None:
-    body = b'{"id":25,"date_modified":"2017-03-21T16:09:30","date_modified_gmt":"2017-03-21T19:09:30"}'
+    body = (
+        b'{"id":25,"date_modified":"2017-03-21T16:09:30","date_modified_gmt":"2017-03-21T19:09:30"}'
+    )
     headers = _headers("customer.updated", body)
     event = normalise(headers, body, parse_body(body), NOW)
     assert (event.object_type, event.object_id, event.event_type) == ("customers", "25", "UPDATED")
@@ -128,7 +132,10 @@ def test_normalise_customer_update() -> None:
 
 
 def test_normalise_rejects_body_without_id() -> None:
-    body = b'{"code":"woocommerce_rest_shop_order_invalid_id","message":"Invalid ID.","data":{"status":404}}'
+    body = (
+        b'{"code":"woocommerce_rest_shop_order_invalid_id",'
+        b'"message":"Invalid ID.","data":{"status":404}}'
+    )
     with pytest.raises(InboundRejected) as info:
         normalise(_headers("order.updated", body), body, parse_body(body), NOW)
     assert info.value.status == 422
