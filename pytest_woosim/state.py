@@ -1,0 +1,698 @@
+"""Durable integrator state in one SQLite file: watermarks, the outbox, dedupe keys, small values.
+
+One dedicated thread owns the connection and runs every statement, so the event
+loop never blocks on SQLite. Callers get an awaitable per operation.
+
+Group commit: the thread takes every job queued while it was busy and runs them
+in ONE transaction (each in its own savepoint, so one failing job does not undo
+the others), commits once, then answers them all. Many relay requests enqueuing
+at once therefore share one fsync, which is what makes durable writes fast.
+
+Durability: WAL with ``synchronous=FULL``. NORMAL would survive a SIGKILL of this
+process (the WAL write reaches the OS before COMMIT returns) but not a power loss
+or kernel crash; FULL fsyncs the WAL at every commit and, with group commit, costs
+one fsync per batch rather than per notification. A relay that answered 2xx has
+its notification on disk.
+
+The watermark of a poll window and the notifications it produced are written in
+one transaction (:meth:`State.commit_window`): the watermark never moves unless
+its notifications are durable, and notifications are never stored twice for a
+window that is retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from simulator.clock import Clock, to_utc
+
+from .notifications import Notification
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+PENDING = "pending"
+PARKED = "parked"
+
+#: Dedupe keys older than this (clock seconds) are forgotten.
+DEFAULT_SEEN_MAX_AGE = 7 * 24 * 3600.0
+#: How often (clock seconds) old dedupe keys are pruned as part of a write batch.
+SEEN_PRUNE_INTERVAL = 600.0
+#: Upper bound on jobs per transaction, so one huge burst still answers early callers.
+DEFAULT_MAX_BATCH = 1024
+
+_SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS watermarks (
+    instance TEXT NOT NULL,
+    resource TEXT NOT NULL,
+    timestamp TEXT NOT NULL,
+    cursor TEXT,
+    PRIMARY KEY (instance, resource)
+);
+CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY,
+    instance TEXT NOT NULL,
+    callback_url TEXT NOT NULL,
+    notification_id TEXT NOT NULL UNIQUE,
+    body BLOB NOT NULL,
+    group_key TEXT,
+    created_at REAL NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    first_failure_at REAL,
+    next_attempt_at REAL,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'parked')),
+    last_error TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_by_instance ON outbox (instance, status, seq);
+CREATE TABLE IF NOT EXISTS seen (
+    instance TEXT NOT NULL,
+    key TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (instance, key)
+);
+CREATE INDEX IF NOT EXISTS seen_by_age ON seen (created_at);
+CREATE TABLE IF NOT EXISTS kv (
+    instance TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (instance, key)
+);
+"""
+
+
+_INSERT_OUTBOX = (
+    "INSERT INTO outbox (instance, callback_url, notification_id, body, group_key, created_at, "
+    "status) SELECT ?, ?, ?, ?, ?, ?, CASE WHEN EXISTS (SELECT 1 FROM outbox WHERE instance = ? "
+    "AND status = 'parked') THEN 'parked' ELSE 'pending' END RETURNING seq"
+)
+
+
+class StateClosedError(RuntimeError):
+    """The state was closed; no more operations are accepted."""
+
+
+@dataclass(frozen=True)
+class Watermark:
+    """Where a resource's polling stands: the last poll instant and an optional cursor."""
+
+    timestamp: datetime
+    cursor: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """One stored notification waiting for delivery, with its retry state."""
+
+    seq: int
+    instance: str
+    callback_url: str
+    notification_id: str
+    body: bytes
+    group_key: str | None
+    created_at: float
+    attempts: int
+    first_failure_at: float | None
+    next_attempt_at: float | None
+    status: str
+    last_error: str | None
+
+    def notification(self) -> Notification:
+        return Notification(self.notification_id, self.body)
+
+
+@dataclass(frozen=True)
+class OutboxCounts:
+    pending: int
+    parked: int
+
+
+_OUTBOX_COLUMNS = (
+    "seq, instance, callback_url, notification_id, body, group_key, created_at, attempts, "
+    "first_failure_at, next_attempt_at, status, last_error"
+)
+
+
+def _item(row: tuple[Any, ...]) -> OutboxItem:
+    return OutboxItem(
+        seq=row[0],
+        instance=row[1],
+        callback_url=row[2],
+        notification_id=row[3],
+        body=bytes(row[4]),
+        group_key=row[5],
+        created_at=row[6],
+        attempts=row[7],
+        first_failure_at=row[8],
+        next_attempt_at=row[9],
+        status=row[10],
+        last_error=row[11],
+    )
+
+
+def _iso(value: datetime) -> str:
+    return to_utc(value).isoformat().replace("+00:00", "Z")
+
+
+def _from_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+class _Job:
+    __slots__ = ("fn", "future", "loop", "notify")
+
+    def __init__(
+        self,
+        fn: Callable[[sqlite3.Connection], Any],
+        loop: asyncio.AbstractEventLoop,
+        future: asyncio.Future[Any],
+        notify: str | None,
+    ) -> None:
+        self.fn = fn
+        self.loop = loop
+        self.future = future
+        self.notify = notify  # instance whose outbox grew (wakes its sender)
+
+
+def _resolve(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
+class State:
+    """Durable state; ``path=None`` keeps it in memory through the very same code."""
+
+    def __init__(
+        self,
+        path: str | Path | None,
+        *,
+        clock: Clock | None = None,
+        synchronous: Literal["FULL", "NORMAL"] = "FULL",
+        seen_max_age: float = DEFAULT_SEEN_MAX_AGE,
+        max_batch: int = DEFAULT_MAX_BATCH,
+    ) -> None:
+        if synchronous not in ("FULL", "NORMAL"):
+            raise ValueError(f"synchronous must be 'FULL' or 'NORMAL', got {synchronous!r}")
+        self.path = None if path is None else Path(path)
+        self._clock = clock if clock is not None else Clock()
+        self._synchronous = synchronous
+        self._seen_max_age = seen_max_age
+        self._max_batch = max(1, max_batch)
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        self._listeners: list[Callable[[str], None]] = []
+        self._last_prune = float("-inf")
+        self.batches = 0  # transactions committed (for measurements)
+
+    # ------------------------------------------------------------------ lifecycle
+    async def open(self) -> State:
+        """Create the file and schema now (otherwise done on first use); raises if it cannot."""
+        await self._submit(lambda conn: None)
+        return self
+
+    async def close(self) -> None:
+        """Finish every queued operation, then close the database."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            thread = self._thread
+        if thread is None:
+            return
+        self._jobs.put(None)
+        await asyncio.to_thread(thread.join)
+
+    async def __aenter__(self) -> State:
+        return await self.open()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def add_enqueue_listener(self, listener: Callable[[str], None]) -> Callable[[], None]:
+        """Call ``listener(instance)`` after notifications for ``instance`` are committed.
+
+        Runs on the database thread: it must be thread-safe and quick (e.g.
+        ``loop.call_soon_threadsafe``). Returns a function that removes it.
+        """
+        self._listeners.append(listener)
+
+        def remove() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return remove
+
+    # ------------------------------------------------------------------ outbox writes
+    async def enqueue(
+        self,
+        instance: str | int,
+        callback_url: str,
+        notifications: Sequence[Notification],
+        *,
+        group_key: str | None = None,
+    ) -> list[int]:
+        """Store notifications for delivery, durably; returns their outbox sequence numbers."""
+        inst = str(instance)
+        rows = self._outbox_rows(inst, callback_url, notifications, group_key)
+        return await self._submit(lambda conn: self._insert_outbox(conn, inst, rows), notify=inst)
+
+    async def commit_window(
+        self,
+        instance: str | int,
+        resource: str,
+        watermark: Watermark | None,
+        notifications: Sequence[Notification],
+        seen_keys: Iterable[str] = (),
+        *,
+        callback_url: str,
+        group_key: str | None = None,
+    ) -> list[int]:
+        """Move a watermark, store its notifications and remember dedupe keys: all or nothing."""
+        inst = str(instance)
+        rows = self._outbox_rows(inst, callback_url, notifications, group_key)
+        keys = list(dict.fromkeys(seen_keys))
+        now = self._clock.timestamp()
+
+        def work(conn: sqlite3.Connection) -> list[int]:
+            seqs = self._insert_outbox(conn, inst, rows)
+            if watermark is not None:
+                self._write_watermark(conn, inst, resource, watermark)
+            self._insert_seen(conn, inst, keys, now)
+            return seqs
+
+        return await self._submit(work, notify=inst if rows else None)
+
+    async def delete_delivered(self, seq: int) -> None:
+        await self.delete_delivered_nowait(seq)
+
+    def delete_delivered_nowait(self, seq: int) -> asyncio.Future[None]:
+        """Queue the delete of a delivered item; await the result only if you need the commit.
+
+        A crash before the commit means one redelivery (at-least-once); the
+        ``Elements-Webhook-Id`` lets receivers drop it.
+        """
+
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM outbox WHERE seq = ?", (seq,))
+
+        return self._submit(work)
+
+    async def record_failure(
+        self,
+        seq: int,
+        *,
+        attempts: int,
+        first_failure_at: float | None,
+        next_attempt_at: float | None,
+        error: str,
+    ) -> None:
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "UPDATE outbox SET attempts = ?, first_failure_at = ?, next_attempt_at = ?, "
+                "last_error = ? WHERE seq = ?",
+                (attempts, first_failure_at, next_attempt_at, error, seq),
+            )
+
+        await self._submit(work)
+
+    async def park(self, instance: str | int, head_seq: int, *, next_probe_at: float) -> int:
+        """Park every queued item of ``instance``; the head is probed at ``next_probe_at``."""
+        inst = str(instance)
+
+        def work(conn: sqlite3.Connection) -> int:
+            cur = conn.execute(
+                "UPDATE outbox SET status = 'parked' WHERE instance = ? AND status = 'pending'",
+                (inst,),
+            )
+            conn.execute(
+                "UPDATE outbox SET next_attempt_at = ? WHERE seq = ?", (next_probe_at, head_seq)
+            )
+            return cur.rowcount
+
+        return await self._submit(work)
+
+    async def unpark(self, instance: str | int) -> int:
+        """Make parked items pending again with a fresh retry schedule; returns how many."""
+        inst = str(instance)
+
+        def work(conn: sqlite3.Connection) -> int:
+            cur = conn.execute(
+                "UPDATE outbox SET status = 'pending', attempts = 0, first_failure_at = NULL, "
+                "next_attempt_at = NULL WHERE instance = ? AND status = 'parked'",
+                (inst,),
+            )
+            return cur.rowcount
+
+        return await self._submit(work, notify=inst)
+
+    # ------------------------------------------------------------------ outbox reads
+    async def outbox_batch(self, instance: str | int, limit: int = 100) -> list[OutboxItem]:
+        """The oldest ``limit`` items of ``instance``, in delivery order."""
+        inst = str(instance)
+
+        def work(conn: sqlite3.Connection) -> list[OutboxItem]:
+            cur = conn.execute(
+                f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE instance = ? ORDER BY seq LIMIT ?",
+                (inst, limit),
+            )
+            return [_item(row) for row in cur.fetchall()]
+
+        return await self._submit(work)
+
+    async def outbox_counts(self, instance: str | int) -> OutboxCounts:
+        inst = str(instance)
+
+        def work(conn: sqlite3.Connection) -> OutboxCounts:
+            counts = dict(
+                conn.execute(
+                    "SELECT status, COUNT(*) FROM outbox WHERE instance = ? GROUP BY status",
+                    (inst,),
+                ).fetchall()
+            )
+            return OutboxCounts(pending=counts.get(PENDING, 0), parked=counts.get(PARKED, 0))
+
+        return await self._submit(work)
+
+    async def outbox_instances(self) -> list[str]:
+        """Instances that have undelivered notifications (to restart their senders)."""
+
+        def work(conn: sqlite3.Connection) -> list[str]:
+            rows = conn.execute("SELECT DISTINCT instance FROM outbox ORDER BY instance")
+            return [row[0] for row in rows.fetchall()]
+
+        return await self._submit(work)
+
+    # ------------------------------------------------------------------ watermarks
+    async def get_watermark(self, instance: str | int, resource: str) -> Watermark | None:
+        inst = str(instance)
+
+        def work(conn: sqlite3.Connection) -> Watermark | None:
+            row = conn.execute(
+                "SELECT timestamp, cursor FROM watermarks WHERE instance = ? AND resource = ?",
+                (inst, resource),
+            ).fetchone()
+            if row is None:
+                return None
+            return Watermark(_from_iso(row[0]), None if row[1] is None else json.loads(row[1]))
+
+        return await self._submit(work)
+
+    async def set_watermark(self, instance: str | int, resource: str, watermark: Watermark) -> None:
+        inst = str(instance)
+        await self._submit(lambda conn: self._write_watermark(conn, inst, resource, watermark))
+
+    async def watermarks(self, instance: str | int) -> dict[str, Watermark]:
+        inst = str(instance)
+
+        def work(conn: sqlite3.Connection) -> dict[str, Watermark]:
+            rows = conn.execute(
+                "SELECT resource, timestamp, cursor FROM watermarks WHERE instance = ?", (inst,)
+            ).fetchall()
+            return {
+                r: Watermark(_from_iso(ts), None if c is None else json.loads(c))
+                for r, ts, c in rows
+            }
+
+        return await self._submit(work)
+
+    # ------------------------------------------------------------------ dedupe keys
+    async def unseen(self, instance: str | int, keys: Iterable[str]) -> list[str]:
+        """The keys (in the given order, without repeats) not remembered for ``instance``."""
+        inst = str(instance)
+        wanted = list(dict.fromkeys(keys))
+
+        def work(conn: sqlite3.Connection) -> list[str]:
+            seen: set[str] = set()
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = conn.execute(
+                    f"SELECT key FROM seen WHERE instance = ? AND key IN ({marks})", (inst, *chunk)
+                )
+                seen.update(row[0] for row in rows.fetchall())
+            return [key for key in wanted if key not in seen]
+
+        return await self._submit(work)
+
+    async def mark_seen(self, instance: str | int, keys: Iterable[str]) -> None:
+        inst = str(instance)
+        wanted = list(dict.fromkeys(keys))
+        now = self._clock.timestamp()
+        await self._submit(lambda conn: self._insert_seen(conn, inst, wanted, now))
+
+    async def prune_seen(self, older_than: datetime | None = None) -> int:
+        """Forget dedupe keys created before ``older_than`` (default: now - seen_max_age)."""
+        cutoff = (
+            self._clock.timestamp() - self._seen_max_age
+            if older_than is None
+            else to_utc(older_than).timestamp()
+        )
+
+        def work(conn: sqlite3.Connection) -> int:
+            return conn.execute("DELETE FROM seen WHERE created_at < ?", (cutoff,)).rowcount
+
+        return await self._submit(work)
+
+    # ------------------------------------------------------------------ small values
+    async def kv_get(self, instance: str | int, key: str) -> Any:
+        """The JSON value stored under ``key``, or None."""
+        inst = str(instance)
+
+        def work(conn: sqlite3.Connection) -> Any:
+            row = conn.execute(
+                "SELECT value FROM kv WHERE instance = ? AND key = ?", (inst, key)
+            ).fetchone()
+            return None if row is None else json.loads(row[0])
+
+        return await self._submit(work)
+
+    async def kv_set(self, instance: str | int, key: str, value: Any) -> None:
+        inst = str(instance)
+        encoded = json.dumps(value, separators=(",", ":"))
+
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT INTO kv (instance, key, value) VALUES (?, ?, ?) "
+                "ON CONFLICT (instance, key) DO UPDATE SET value = excluded.value",
+                (inst, key, encoded),
+            )
+
+        await self._submit(work)
+
+    async def kv_delete(self, instance: str | int, key: str) -> bool:
+        inst = str(instance)
+
+        def work(conn: sqlite3.Connection) -> bool:
+            cur = conn.execute("DELETE FROM kv WHERE instance = ? AND key = ?", (inst, key))
+            return cur.rowcount > 0
+
+        return await self._submit(work)
+
+    async def kv_items(self, instance: str | int) -> dict[str, Any]:
+        inst = str(instance)
+
+        def work(conn: sqlite3.Connection) -> dict[str, Any]:
+            rows = conn.execute(
+                "SELECT key, value FROM kv WHERE instance = ? ORDER BY key", (inst,)
+            ).fetchall()
+            return {key: json.loads(value) for key, value in rows}
+
+        return await self._submit(work)
+
+    # ------------------------------------------------------------------ statements
+    def _outbox_rows(
+        self,
+        instance: str,
+        callback_url: str,
+        notifications: Sequence[Notification],
+        group_key: str | None,
+    ) -> list[tuple[Any, ...]]:
+        now = self._clock.timestamp()
+        return [
+            (instance, callback_url, n.id, n.body, group_key, now, instance) for n in notifications
+        ]
+
+    @staticmethod
+    def _insert_outbox(
+        conn: sqlite3.Connection, instance: str, rows: list[tuple[Any, ...]]
+    ) -> list[int]:
+        # Behind a parked head, new items are queued as parked too (the
+        # subscription is deactivated until a redelivery or a probe succeeds).
+        seqs: list[int] = []
+        for row in rows:
+            cur = conn.execute(_INSERT_OUTBOX, row)
+            seqs.append(cur.fetchone()[0])
+        return seqs
+
+    @staticmethod
+    def _write_watermark(
+        conn: sqlite3.Connection, instance: str, resource: str, watermark: Watermark
+    ) -> None:
+        cursor = None if watermark.cursor is None else json.dumps(watermark.cursor)
+        conn.execute(
+            "INSERT INTO watermarks (instance, resource, timestamp, cursor) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (instance, resource) DO UPDATE SET timestamp = excluded.timestamp, "
+            "cursor = excluded.cursor",
+            (instance, resource, _iso(watermark.timestamp), cursor),
+        )
+
+    @staticmethod
+    def _insert_seen(conn: sqlite3.Connection, instance: str, keys: list[str], now: float) -> None:
+        if keys:
+            conn.executemany(
+                "INSERT OR IGNORE INTO seen (instance, key, created_at) VALUES (?, ?, ?)",
+                [(instance, key, now) for key in keys],
+            )
+
+    # ------------------------------------------------------------------ the database thread
+    def _submit(
+        self, fn: Callable[[sqlite3.Connection], T], *, notify: str | None = None
+    ) -> asyncio.Future[T]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        with self._lock:
+            if self._closed:
+                raise StateClosedError("the state database is closed")
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="woosim-state", daemon=True)
+                self._thread.start()
+            self._jobs.put(_Job(fn, loop, future, notify))
+        return future
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        target = ":memory:" if self.path is None else str(self.path)
+        conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={self._synchronous}")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=5000")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > _SCHEMA_VERSION:
+            conn.close()
+            raise RuntimeError(
+                f"state file {self.path} was written by a newer version (schema {version})"
+            )
+        conn.executescript(_SCHEMA)
+        conn.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
+        return conn
+
+    def _run(self) -> None:
+        try:
+            conn = self._connect()
+        except (sqlite3.Error, OSError, RuntimeError) as exc:
+            self._fail_all(exc)
+            return
+        try:
+            while True:
+                first = self._jobs.get()
+                batch = [first]
+                while len(batch) < self._max_batch:
+                    try:
+                        batch.append(self._jobs.get_nowait())
+                    except queue.Empty:
+                        break
+                jobs = [job for job in batch if job is not None]
+                if jobs:
+                    self._execute(conn, jobs)
+                if len(jobs) != len(batch):
+                    break
+        finally:
+            conn.close()
+
+    def _fail_all(self, exc: BaseException) -> None:
+        """Opening failed: answer every job (now and later) with the error."""
+        error = StateClosedError(f"cannot open state database {self.path}: {exc}")
+        with self._lock:
+            self._closed = True
+        while True:
+            try:
+                job = self._jobs.get_nowait()
+            except queue.Empty:
+                return
+            if job is not None:
+                self._answer(job, None, error)
+
+    def _execute(self, conn: sqlite3.Connection, jobs: list[_Job]) -> None:
+        outcomes: list[tuple[_Job, Any, BaseException | None]] = []
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            for job in jobs:
+                self._answer(job, None, exc)
+            return
+        for job in jobs:
+            conn.execute("SAVEPOINT job")
+            try:
+                result = job.fn(conn)
+            except Exception as exc:
+                conn.execute("ROLLBACK TO job")
+                conn.execute("RELEASE job")
+                outcomes.append((job, None, exc))
+            else:
+                conn.execute("RELEASE job")
+                outcomes.append((job, result, None))
+        self._maybe_prune(conn)
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            log.error("state commit failed: %s", exc)
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            outcomes = [(job, None, exc) for job, _, _ in outcomes]
+        self.batches += 1
+        grown = {job.notify for job, _, error in outcomes if error is None and job.notify}
+        for instance in grown:
+            for listener in list(self._listeners):
+                try:
+                    listener(instance)
+                except Exception:
+                    log.exception("enqueue listener failed")
+        for job, result, error in outcomes:
+            self._answer(job, result, error)
+
+    def _maybe_prune(self, conn: sqlite3.Connection) -> None:
+        now = self._clock.timestamp()
+        if now - self._last_prune < SEEN_PRUNE_INTERVAL:
+            return
+        self._last_prune = now
+        conn.execute("DELETE FROM seen WHERE created_at < ?", (now - self._seen_max_age,))
+
+    @staticmethod
+    def _answer(job: _Job, result: Any, error: BaseException | None) -> None:
+        try:
+            job.loop.call_soon_threadsafe(_resolve, job.future, result, error)
+        except RuntimeError:
+            pass  # the caller's loop is closed: nobody is waiting any more
+
+
+__all__ = [
+    "DEFAULT_SEEN_MAX_AGE",
+    "PARKED",
+    "PENDING",
+    "OutboxCounts",
+    "OutboxItem",
+    "State",
+    "StateClosedError",
+    "Watermark",
+]
