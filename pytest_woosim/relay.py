@@ -1,0 +1,328 @@
+"""The reference webhook relay: WooCommerce webhooks in, signed Cloud Elements notifications out.
+
+Pipeline of one inbound delivery (``POST /events/woocommercerest/<instance>``):
+
+1. size limit (413) — checked on ``Content-Length`` and while reading;
+2. the store's ping (form body ``webhook_id=N``, unsigned) → 200, nothing forwarded;
+3. ``X-WC-Webhook-Signature`` over the raw bytes, constant time → 401 when missing/wrong;
+4. JSON → 400 when malformed;
+5. topic → objectType/eventType; an unknown topic is answered 200 and logged;
+6. dedupe (webhook id + topic + body hash, kept in State) → 200, counted as duplicate;
+7. the notification is written to the durable outbox (group commit) and only then
+   the relay answers 200: a 2xx means "will be delivered", even after a SIGKILL.
+
+Delivery is the :class:`~pytest_woosim.sender.Sender`'s job: in order, signed, retried
+on the Cloud Elements schedule on the shared clock, parked (never dropped) after the
+last retry, redelivered on ``POST /redeliver`` or by the periodic probe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from aiohttp import web
+
+from pytest_woosim.notifications import WEBHOOK_MAX_EVENTS, Event, build_notifications
+from pytest_woosim.relay_inbound import (
+    InboundEvent,
+    InboundRejected,
+    WebhookHeaders,
+    normalise,
+    parse_body,
+    ping_webhook_id,
+    verify,
+)
+from pytest_woosim.scan import content_key
+from pytest_woosim.state import State
+from simulator.clock import Clock
+
+log = logging.getLogger("woosim.relay")
+
+ELEMENT_KEY = "woocommercerest"
+#: Largest accepted webhook body. A WooCommerce order with hundreds of line items is
+#: well under 1 MiB; 10 MiB leaves room without letting one request eat the memory.
+DEFAULT_MAX_BODY = 10 * 1024 * 1024
+#: Outbox "resource" under which the relay's notifications are committed.
+OUTBOX_RESOURCE = "webhooks"
+
+_INSTANCE_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def instance_slug(name: str) -> str:
+    """A URL- and key-safe form of an instance name (``My Shop`` → ``My-Shop``)."""
+    slug = _INSTANCE_SAFE.sub("-", name).strip("-")
+    return slug or "default"
+
+
+def delivery_path(instance: str) -> str:
+    return f"/events/{ELEMENT_KEY}/{instance}"
+
+
+@dataclass
+class RelayStats:
+    """Counters of inbound deliveries (``GET /stats``)."""
+
+    received: int = 0
+    pings: int = 0
+    verified: int = 0
+    rejected: int = 0  # 401 bad/missing signature, 413, 400 malformed JSON
+    ignored: int = 0  # signed and valid, but nothing to forward (unknown topic, no id)
+    duplicates: int = 0
+    accepted: int = 0  # durably queued for delivery
+    store_errors: int = 0  # the outbox write failed → 503, nothing promised
+
+
+class _InFlight:
+    """Dedupe keys whose outbox write is in progress.
+
+    Two identical deliveries can arrive together; the second must not pass the
+    "already seen?" check before the first is committed. It waits for the first
+    instead and then is a duplicate (or, if the first failed, is written itself).
+    """
+
+    def __init__(self) -> None:
+        self._pending: dict[str, asyncio.Future[bool]] = {}
+
+    def claim(self, key: str) -> asyncio.Future[bool] | None:
+        """None when the caller now owns ``key``; else the owner's future (True = committed)."""
+        existing = self._pending.get(key)
+        if existing is not None:
+            return existing
+        self._pending[key] = asyncio.get_running_loop().create_future()
+        return None
+
+    def release(self, key: str, committed: bool) -> None:
+        future = self._pending.pop(key, None)
+        if future is not None and not future.done():
+            future.set_result(committed)
+
+
+class RelayApp:
+    """The relay's HTTP side for one instance: inbound webhooks, health, stats, redelivery."""
+
+    def __init__(
+        self,
+        *,
+        state: State,
+        clock: Clock,
+        instance: str,
+        instance_id: int | str,
+        callback_url: str,
+        secret: str,
+        max_body: int = DEFAULT_MAX_BODY,
+        share_content_keys: bool = False,
+        redeliver: Callable[[], Awaitable[int]] | None = None,
+        delivered: Callable[[], int] | None = None,
+        health: Callable[[], dict[str, Any]] | None = None,
+    ) -> None:
+        self.state = state
+        self.clock = clock
+        self.instance = instance
+        self.instance_id = instance_id
+        self.callback_url = callback_url
+        self._secret = secret
+        self.max_body = max_body
+        # With reconciliation on, a webhook also records the poller's content key (and
+        # checks it), so the same record content seen by webhook and by poll is one event.
+        self.share_content_keys = share_content_keys
+        self._redeliver = redeliver
+        self._delivered = delivered
+        self._health = health
+        self.stats = RelayStats()
+        self._inflight = _InFlight()
+
+    # ------------------------------------------------------------------ app
+    def app(self) -> web.Application:
+        # client_max_size makes request.read() raise 413 past the limit even
+        # without (or with a lying) Content-Length.
+        app = web.Application(client_max_size=self.max_body)
+        app.router.add_post(delivery_path("{instance}"), self.handle_webhook)
+        app.router.add_get("/healthz", self.handle_health)
+        app.router.add_get("/stats", self.handle_stats)
+        app.router.add_post("/redeliver", self.handle_redeliver)
+        return app
+
+    # ------------------------------------------------------------------ inbound
+    async def handle_webhook(self, request: web.Request) -> web.Response:
+        if request.match_info["instance"] != self.instance:
+            return _json({"status": "error", "reason": "unknown instance"}, 404)
+        self.stats.received += 1
+        if request.content_length is not None and request.content_length > self.max_body:
+            return self._reject(413, f"body larger than {self.max_body} bytes", request)
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return self._reject(413, f"body larger than {self.max_body} bytes", request)
+        headers = WebhookHeaders.from_mapping(request.headers)
+
+        ping_id = ping_webhook_id(headers, body)
+        if ping_id is not None:
+            self.stats.pings += 1
+            log.info("ping webhook_id=%s", ping_id)
+            return _json({"status": "pong", "webhook_id": ping_id}, 200)
+
+        verification = verify(self._secret, body, headers)
+        if not verification:
+            return self._reject(401, verification.reason, request, headers)
+        self.stats.verified += 1
+
+        try:
+            payload = parse_body(body)
+            event = normalise(headers, body, payload, self.clock.now())
+        except InboundRejected as exc:
+            if exc.status == 400:
+                return self._reject(400, exc.reason, request, headers)
+            # Signed by the store but nothing to forward: answer 200 so the store
+            # does not count a failure (and eventually disable the webhook).
+            self.stats.ignored += 1
+            log.info(
+                "ignored delivery topic=%s webhook_id=%s reason=%s",
+                headers.topic,
+                headers.webhook_id,
+                exc.reason,
+            )
+            return _json({"status": "ignored", "reason": exc.reason}, 200)
+        return await self._accept(event)
+
+    def _reject(
+        self,
+        status: int,
+        reason: str,
+        request: web.Request,
+        headers: WebhookHeaders | None = None,
+    ) -> web.Response:
+        self.stats.rejected += 1
+        log.warning(
+            "rejected delivery status=%s reason=%s topic=%s webhook_id=%s remote=%s",
+            status,
+            reason,
+            headers.topic if headers else None,
+            headers.webhook_id if headers else None,
+            request.remote,
+        )
+        return _json({"status": "rejected", "reason": reason}, status)
+
+    def _keys(self, event: InboundEvent) -> list[str]:
+        keys = [event.dedupe_key]
+        if (
+            self.share_content_keys
+            and event.event_type != "DELETED"
+            and isinstance(event.raw, dict)
+        ):
+            keys.append(content_key(event.object_type, event.raw))
+        return keys
+
+    async def _accept(self, event: InboundEvent) -> web.Response:
+        keys = self._keys(event)
+        owner_key = keys[0]
+        while True:
+            waiting = self._inflight.claim(owner_key)
+            if waiting is None:
+                break
+            if await waiting:
+                return self._duplicate(event)
+        committed = False
+        try:
+            unseen = await self.state.unseen(self.instance, keys)
+            # A duplicate when the delivery itself was seen, or (reconciling) when the
+            # poll already emitted this very content.
+            if len(unseen) < len(keys):
+                committed = True
+                return self._duplicate(event)
+            notifications = build_notifications(
+                [Event(event.object_type, event.object_id, event.event_type, event.date)],
+                event.raw if isinstance(event.raw, dict) else {"body": event.raw},
+                instance_id=self.instance_id,
+                element_key=ELEMENT_KEY,
+                max_events=WEBHOOK_MAX_EVENTS,
+            )
+            await self.state.commit_window(
+                self.instance,
+                OUTBOX_RESOURCE,
+                None,
+                notifications,
+                keys,
+                callback_url=self.callback_url,
+                group_key=f"{event.object_type}:{event.object_id}",
+            )
+            committed = True
+        except Exception as exc:
+            self.stats.store_errors += 1
+            log.error("outbox write failed topic=%s error=%s", event.topic, exc)
+            return _json({"status": "error", "reason": "could not store the event"}, 503)
+        finally:
+            self._inflight.release(owner_key, committed)
+        self.stats.accepted += 1
+        log.info(
+            "accepted topic=%s objectType=%s objectId=%s eventType=%s eventId=%s",
+            event.topic,
+            event.object_type,
+            event.object_id,
+            event.event_type,
+            notifications[0].id,
+        )
+        return _json({"status": "accepted", "eventId": notifications[0].id}, 200)
+
+    def _duplicate(self, event: InboundEvent) -> web.Response:
+        self.stats.duplicates += 1
+        log.info(
+            "duplicate topic=%s objectType=%s objectId=%s",
+            event.topic,
+            event.object_type,
+            event.object_id,
+        )
+        return _json({"status": "duplicate"}, 200)
+
+    # ------------------------------------------------------------------ operations
+    async def stats_json(self) -> dict[str, Any]:
+        counts = await self.state.outbox_counts(self.instance)
+        data: dict[str, Any] = asdict(self.stats)
+        data["delivered"] = self._delivered() if self._delivered is not None else 0
+        data["queued"] = counts.pending
+        data["parked"] = counts.parked
+        return data
+
+    async def handle_stats(self, request: web.Request) -> web.Response:
+        return _json(await self.stats_json(), 200)
+
+    async def handle_health(self, request: web.Request) -> web.Response:
+        try:
+            counts = await self.state.outbox_counts(self.instance)
+        except Exception as exc:
+            return _json({"status": "error", "reason": f"state unavailable: {exc}"}, 503)
+        data: dict[str, Any] = {
+            "status": "ok",
+            "instance": self.instance,
+            "queued": counts.pending,
+            "parked": counts.parked,
+        }
+        if self._health is not None:
+            data.update(self._health())
+        return _json(data, 200)
+
+    async def handle_redeliver(self, request: web.Request) -> web.Response:
+        if self._redeliver is None:
+            return _json({"status": "error", "reason": "no sender"}, 503)
+        count = await self._redeliver()
+        log.info("redelivery requested parked=%s", count)
+        return _json({"status": "ok", "redelivering": count}, 200)
+
+
+def _json(data: dict[str, Any], status: int) -> web.Response:
+    return web.json_response(data, status=status)
+
+
+__all__ = [
+    "DEFAULT_MAX_BODY",
+    "ELEMENT_KEY",
+    "OUTBOX_RESOURCE",
+    "RelayApp",
+    "RelayStats",
+    "delivery_path",
+    "instance_slug",
+]

@@ -1,0 +1,239 @@
+"""The relay's HTTP side over real HTTP: what is accepted, rejected, ignored and deduplicated.
+
+The outbox is inspected directly (no sender runs here); delivery is covered by
+tests/test_relay_e2e.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from aiohttp import web
+
+from pytest_woosim.relay import RelayApp, delivery_path
+from pytest_woosim.scan import content_key
+from pytest_woosim.state import State
+from simulator.clock import Clock
+
+SECRET = "relay-test-secret"
+START = datetime(2024, 6, 1, 8, 0, tzinfo=UTC)
+CUSTOMER = {
+    "id": 25,
+    "email": "zoe@example.com",
+    "first_name": "Zo\u00eb",
+    "date_modified": "2024-06-01T07:59:58",
+    "date_modified_gmt": "2024-06-01T07:59:58",
+    "_links": {"self": [{"href": "https://example.com/wp-json/wc/v3/customers/25"}]},
+}
+
+
+def php_json(value: object) -> bytes:
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=True).replace("/", "\\/")
+    return text.encode()
+
+
+def wc_headers(
+    topic: str, body: bytes, *, secret: str = SECRET, webhook_id: int = 3
+) -> dict[str, str]:
+    resource, _, event = topic.partition(".")
+    return {
+        "Content-Type": "application/json",
+        "X-WC-Webhook-Source": "https://example.com/",
+        "X-WC-Webhook-Topic": topic,
+        "X-WC-Webhook-Resource": resource,
+        "X-WC-Webhook-Event": event,
+        "X-WC-Webhook-ID": str(webhook_id),
+        "X-WC-Webhook-Delivery-ID": hashlib.md5(topic.encode()).hexdigest(),
+        "X-WC-Webhook-Signature": base64.b64encode(
+            hmac.new(secret.encode(), body, hashlib.sha256).digest()
+        ).decode(),
+    }
+
+
+@dataclass
+class Harness:
+    relay: RelayApp
+    state: State
+    client: httpx.AsyncClient
+    url: str
+
+    async def post(self, body: bytes, headers: dict[str, str]) -> httpx.Response:
+        return await self.client.post(self.url, content=body, headers=headers)
+
+    async def outbox(self) -> list[dict[str, object]]:
+        items = await self.state.outbox_batch("shop", 1000)
+        return [json.loads(item.body)["message"] for item in items]
+
+
+async def _start(share_content_keys: bool = False, max_body: int = 4096) -> AsyncIterator[Harness]:
+    clock = Clock(START, frozen=True)
+    state = State(None, clock=clock)
+    relay = RelayApp(
+        state=state,
+        clock=clock,
+        instance="shop",
+        instance_id=77,
+        callback_url="http://127.0.0.1:9/callback",
+        secret=SECRET,
+        max_body=max_body,
+        share_content_keys=share_content_keys,
+    )
+    runner = web.AppRunner(relay.app())
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    async with httpx.AsyncClient() as client:
+        yield Harness(relay, state, client, f"http://127.0.0.1:{port}{delivery_path('shop')}")
+    await runner.cleanup()
+    await state.close()
+
+
+@pytest.fixture
+async def harness() -> AsyncIterator[Harness]:
+    async for h in _start():
+        yield h
+
+
+async def test_signed_delivery_is_queued_as_a_notification(harness: Harness) -> None:
+    body = php_json(CUSTOMER)
+    response = await harness.post(body, wc_headers("customer.updated", body))
+    assert response.status_code == 200
+    assert response.json()["status"] == "accepted"
+    [message] = await harness.outbox()
+    assert message["instanceId"] == 77 and message["instance_id"] == 77
+    assert message["elementKey"] == "woocommercerest"
+    assert message["eventId"] == response.json()["eventId"]
+    assert message["events"] == [
+        {
+            "objectType": "customers",
+            "objectId": "25",
+            "eventType": "UPDATED",
+            "elementKey": "woocommercerest",
+            "date": "2024-06-01T07:59:58Z",
+        }
+    ]
+    assert message["raw"] == CUSTOMER
+
+
+async def test_delete_dated_by_the_relay_clock(harness: Harness) -> None:
+    body = b'{"id":727}'
+    response = await harness.post(body, wc_headers("order.deleted", body))
+    assert response.status_code == 200
+    [message] = await harness.outbox()
+    assert message["events"][0]["eventType"] == "DELETED"  # type: ignore[index]
+    assert message["events"][0]["date"] == "2024-06-01T08:00:00Z"  # type: ignore[index]
+    assert message["raw"] == {"id": 727}
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        pytest.param(lambda h: h.pop("X-WC-Webhook-Signature"), id="unsigned"),
+        pytest.param(lambda h: h.update({"X-WC-Webhook-Signature": "AAAA"}), id="garbage"),
+        pytest.param(
+            lambda h: h.update(wc_headers("customer.updated", b"{}", secret="other")), id="forged"
+        ),
+    ],
+)
+async def test_bad_signatures_are_rejected_and_nothing_queued(
+    harness: Harness, mutate: object
+) -> None:
+    body = php_json(CUSTOMER)
+    headers = wc_headers("customer.updated", body)
+    mutate(headers)  # type: ignore[operator]
+    response = await harness.post(body, headers)
+    assert response.status_code == 401
+    assert await harness.outbox() == []
+    assert harness.relay.stats.rejected == 1
+
+
+async def test_body_changed_after_signing_is_rejected(harness: Harness) -> None:
+    body = php_json(CUSTOMER)
+    headers = wc_headers("customer.updated", body)
+    response = await harness.post(json.dumps(CUSTOMER).encode(), headers)
+    assert response.status_code == 401
+    assert await harness.outbox() == []
+
+
+async def test_ping_is_answered_200(harness: Harness) -> None:
+    response = await harness.post(
+        b"webhook_id=12", {"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert response.status_code == 200
+    assert harness.relay.stats.pings == 1
+    assert await harness.outbox() == []
+
+
+async def test_malformed_json_is_400_and_unknown_topic_is_200(harness: Harness) -> None:
+    bad = b'{"id": 1,'
+    assert (await harness.post(bad, wc_headers("order.updated", bad))).status_code == 400
+    action = b'{"action":"woocommerce_new_order","arg":5}'
+    response = await harness.post(action, wc_headers("action.woocommerce_new_order", action))
+    assert response.status_code == 200
+    assert response.json()["status"] == "ignored"
+    gone = php_json({"code": "woocommerce_rest_shop_order_invalid_id", "data": {"status": 404}})
+    assert (await harness.post(gone, wc_headers("order.updated", gone))).status_code == 200
+    assert await harness.outbox() == []
+    stats = await harness.relay.stats_json()
+    assert stats["rejected"] == 1 and stats["ignored"] == 2 and stats["queued"] == 0
+
+
+async def test_oversized_body_is_413(harness: Harness) -> None:
+    body = php_json({"id": 1, "note": "x" * 5000})
+    response = await harness.post(body, wc_headers("order.updated", body))
+    assert response.status_code == 413
+    assert await harness.outbox() == []
+
+
+async def test_unknown_instance_is_404(harness: Harness) -> None:
+    body = php_json(CUSTOMER)
+    url = harness.url.replace("/shop", "/other")
+    response = await harness.client.post(
+        url, content=body, headers=wc_headers("customer.updated", body)
+    )
+    assert response.status_code == 404
+
+
+async def test_redeliveries_are_deduplicated_even_concurrently(harness: Harness) -> None:
+    body = php_json(CUSTOMER)
+    headers = wc_headers("customer.updated", body)
+    responses = await asyncio.gather(*(harness.post(body, headers) for _ in range(5)))
+    assert sorted(r.json()["status"] for r in responses) == ["accepted"] + ["duplicate"] * 4
+    assert len(await harness.outbox()) == 1
+    later = await harness.post(body, headers)
+    assert later.json()["status"] == "duplicate"
+    changed = php_json(
+        {**CUSTOMER, "first_name": "Zoe", "date_modified_gmt": "2024-06-01T08:00:00"}
+    )
+    assert (await harness.post(changed, wc_headers("customer.updated", changed))).json()[
+        "status"
+    ] == "accepted"
+    stats = await harness.relay.stats_json()
+    assert (stats["accepted"], stats["duplicates"], stats["queued"]) == (2, 5, 2)
+
+
+async def test_shared_content_keys_make_poll_and_webhook_one_event() -> None:
+    async for h in _start(share_content_keys=True):
+        # The poll emitted this content first: the webhook for it is a duplicate.
+        await h.state.mark_seen("shop", [content_key("customers", CUSTOMER)])
+        body = php_json(CUSTOMER)
+        assert (await h.post(body, wc_headers("customer.updated", body))).json()[
+            "status"
+        ] == "duplicate"
+        # And the other way round: what a webhook delivered is known to the poll.
+        newer = {**CUSTOMER, "date_modified_gmt": "2024-06-01T08:00:00"}
+        body = php_json(newer)
+        assert (await h.post(body, wc_headers("customer.updated", body))).json()[
+            "status"
+        ] == "accepted"
+        assert await h.state.unseen("shop", [content_key("customers", newer)]) == []
