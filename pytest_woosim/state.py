@@ -332,17 +332,31 @@ class State:
 
         await self._submit(work)
 
-    async def park(self, instance: str | int, head_seq: int, *, next_probe_at: float) -> int:
-        """Park every queued item of ``instance``; the head is probed at ``next_probe_at``."""
+    async def park(
+        self,
+        instance: str | int,
+        head_seq: int,
+        *,
+        attempts: int,
+        first_failure_at: float | None,
+        next_probe_at: float,
+        error: str,
+    ) -> int:
+        """Record the head's last failure and park every queued item of ``instance``.
+
+        The head is probed again at ``next_probe_at``. Returns how many items were parked.
+        """
         inst = str(instance)
 
         def work(conn: sqlite3.Connection) -> int:
+            conn.execute(
+                "UPDATE outbox SET attempts = ?, first_failure_at = ?, next_attempt_at = ?, "
+                "last_error = ? WHERE seq = ?",
+                (attempts, first_failure_at, next_probe_at, error, head_seq),
+            )
             cur = conn.execute(
                 "UPDATE outbox SET status = 'parked' WHERE instance = ? AND status = 'pending'",
                 (inst,),
-            )
-            conn.execute(
-                "UPDATE outbox SET next_attempt_at = ? WHERE seq = ?", (next_probe_at, head_seq)
             )
             return cur.rowcount
 
