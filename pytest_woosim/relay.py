@@ -19,15 +19,24 @@ last retry, redelivered on ``POST /redeliver`` or by the periodic probe.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol
 
+import httpx
 from aiohttp import web
 
 from pytest_woosim.notifications import WEBHOOK_MAX_EVENTS, Event, build_notifications
+from pytest_woosim.registration import (
+    DEFAULT_CHECK_INTERVAL,
+    Registrar,
+    RegistrationError,
+    RegistrationReport,
+    StoreWebhookApi,
+)
 from pytest_woosim.relay_inbound import (
     InboundEvent,
     InboundRejected,
@@ -38,7 +47,14 @@ from pytest_woosim.relay_inbound import (
     verify,
 )
 from pytest_woosim.scan import content_key
+from pytest_woosim.sender import (
+    CE_RETRY_SCHEDULE,
+    DEFAULT_PARK_PROBE_INTERVAL,
+    DEFAULT_TIMEOUT,
+    Sender,
+)
 from pytest_woosim.state import State
+from pytest_woosim.storeclient import StoreClient
 from simulator.clock import Clock
 
 log = logging.getLogger("woosim.relay")
@@ -313,6 +329,185 @@ class RelayApp:
         return _json({"status": "ok", "redelivering": count}, 200)
 
 
+@dataclass
+class RelayOptions:
+    """How the relay runs (everything not in the instance configuration)."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    #: Base URL at which the STORE reaches the relay, when not the bound address
+    #: (a container, a tunnel); the delivery path is appended to it.
+    public_url: str | None = None
+    #: Delete the relay's webhooks from the store on stop.
+    cleanup: bool = False
+    #: Clock seconds between checks for webhooks the store disabled.
+    check_interval: float = DEFAULT_CHECK_INTERVAL
+    max_body: int = DEFAULT_MAX_BODY
+    #: Retry delays (seconds after the first failure) of the notification sender.
+    retry_schedule: tuple[float, ...] = CE_RETRY_SCHEDULE
+    park_probe_interval: float = DEFAULT_PARK_PROBE_INTERVAL
+    sender_timeout: float = DEFAULT_TIMEOUT
+
+
+class WebhookRelay:
+    """One instance's relay: HTTP server, webhook registration, sender, periodic checks."""
+
+    def __init__(
+        self,
+        *,
+        store_url: str,
+        api_key: str,
+        api_secret: str,
+        callback_url: str,
+        signature_key: str | None,
+        instance: str,
+        instance_id: int | str,
+        state: State,
+        clock: Clock,
+        options: RelayOptions | None = None,
+        store_client: StoreClient | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        reconciler: Reconciler | None = None,
+    ) -> None:
+        self.options = options or RelayOptions()
+        self.state = state
+        self.clock = clock
+        self.instance = instance
+        self.instance_id = instance_id
+        self.callback_url = callback_url
+        self.store = store_client or StoreClient(store_url, api_key, api_secret)
+        self._owns_store = store_client is None
+        self.kv = StateKV(state, instance)
+        self.sender = Sender(
+            state,
+            clock,
+            instance=instance,
+            callback_url=callback_url,
+            signature_key=signature_key,
+            client=http_client,
+            schedule=self.options.retry_schedule,
+            timeout=self.options.sender_timeout,
+            park_probe_interval=self.options.park_probe_interval,
+        )
+        self.reconciler = reconciler
+        self.registrar: Registrar | None = None
+        self.app: RelayApp | None = None
+        self.registration: RegistrationReport | None = None
+        self._runner: web.AppRunner | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self.url = ""
+        self.delivery_url = ""
+
+    async def start(self) -> None:
+        """Serve, then register (the store pings the delivery URL on create), then deliver."""
+        # One registrar throughout: it knows whether the secret was generated just now
+        # (lost state), in which case reused webhooks must be given the new one.
+        self.registrar = Registrar(
+            StoreWebhookApi(self.store), self.kv, instance=self.instance, delivery_url=""
+        )
+        secret = await self.registrar.secret()
+        self.app = RelayApp(
+            state=self.state,
+            clock=self.clock,
+            instance=self.instance,
+            instance_id=self.instance_id,
+            callback_url=self.callback_url,
+            secret=secret,
+            max_body=self.options.max_body,
+            share_content_keys=self.reconciler is not None,
+            redeliver=self.sender.redeliver,
+            delivered=lambda: self.sender.delivered,
+            health=self._health,
+        )
+        self._runner = web.AppRunner(self.app.app(), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.options.host, self.options.port)
+        await site.start()
+        host, port = self._runner.addresses[0][:2]
+        self.url = f"http://{_url_host(str(host))}:{port}"
+        base = (self.options.public_url or self.url).rstrip("/")
+        self.delivery_url = base + delivery_path(self.instance)
+        self.registrar.delivery_url = self.delivery_url
+        await self.sender.start()
+        try:
+            self.registration = await self.registrar.ensure()
+        except RegistrationError:
+            await self.stop()
+            raise
+        log.info(
+            "webhooks ready created=%d reused=%d reactivated=%d delivery_url=%s",
+            len(self.registration.created),
+            len(self.registration.reused),
+            len(self.registration.reactivated),
+            self.delivery_url,
+        )
+        self._tasks.append(
+            asyncio.create_task(self.registrar.watch(self.clock, self.options.check_interval))
+        )
+        if self.reconciler is not None:
+            self._tasks.append(asyncio.create_task(self.reconciler.run()))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        if self.options.cleanup and self.registrar is not None:
+            try:
+                await self.registrar.cleanup()
+            except RegistrationError as exc:
+                log.warning("could not delete the webhooks: %s", exc)
+        await self.sender.stop()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self._owns_store:
+            await self.store.aclose()
+
+    async def __aenter__(self) -> WebhookRelay:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    def _health(self) -> dict[str, Any]:
+        report = self.registration
+        return {
+            "sender": "running" if self.sender.running else "stopped",
+            "webhooks": len(report.ids) if report is not None else 0,
+            "delivery_url": self.delivery_url,
+            "reconcile": self.reconciler is not None,
+        }
+
+
+class Reconciler(Protocol):
+    """A background reconciliation poll (see ``relay_reconcile``)."""
+
+    async def run(self) -> None: ...
+
+
+class StateKV:
+    """``registration.KeyValue`` over the State's kv table for one instance."""
+
+    def __init__(self, state: State, instance: str) -> None:
+        self.state = state
+        self.instance = instance
+
+    async def get(self, key: str) -> str | None:
+        value = await self.state.kv_get(self.instance, key)
+        return value if isinstance(value, str) else None
+
+    async def set(self, key: str, value: str) -> None:
+        await self.state.kv_set(self.instance, key, value)
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
 def _json(data: dict[str, Any], status: int) -> web.Response:
     return web.json_response(data, status=status)
 
@@ -321,8 +516,12 @@ __all__ = [
     "DEFAULT_MAX_BODY",
     "ELEMENT_KEY",
     "OUTBOX_RESOURCE",
+    "Reconciler",
     "RelayApp",
+    "RelayOptions",
     "RelayStats",
+    "StateKV",
+    "WebhookRelay",
     "delivery_path",
     "instance_slug",
 ]
