@@ -1,0 +1,221 @@
+"""Durable state: outbox order, atomic windows, restart from the file, dedupe keys, kv."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from pytest_woosim.notifications import Event, Notification, build_notifications
+from pytest_woosim.state import State, StateClosedError, Watermark
+from simulator.clock import Clock
+
+START = datetime(2024, 3, 10, 6, 0, tzinfo=UTC)
+URL = "http://127.0.0.1:9/events"
+
+
+def _notes(n: int, *, object_type: str = "customers") -> list[Notification]:
+    events = [Event(object_type, i, "UPDATED", START) for i in range(n)]
+    return build_notifications(events, {"objectType": object_type}, instance_id=7, max_events=1)
+
+
+async def test_enqueue_keeps_order_and_exact_bytes(tmp_path: Path) -> None:
+    async with State(tmp_path / "s.db") as state:
+        notes = _notes(5)
+        seqs = await state.enqueue(7, URL, notes, group_key="customers")
+        assert seqs == sorted(seqs)
+        items = await state.outbox_batch(7)
+        assert [i.notification_id for i in items] == [n.id for n in notes]
+        assert [i.body for i in items] == [n.body for n in notes]
+        assert all(i.status == "pending" and i.attempts == 0 for i in items)
+        assert items[0].group_key == "customers" and items[0].callback_url == URL
+        assert (await state.outbox_counts(7)).pending == 5
+        assert (await state.outbox_counts(8)).pending == 0
+
+
+async def test_concurrent_enqueues_share_transactions(tmp_path: Path) -> None:
+    async with State(tmp_path / "s.db") as state:
+        before = state.batches
+        await asyncio.gather(*(state.enqueue(7, URL, _notes(1)) for _ in range(300)))
+        assert (await state.outbox_counts(7)).pending == 300
+        # Group commit: far fewer commits than operations.
+        assert state.batches - before < 100
+
+
+async def test_wal_and_full_sync_are_on(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    async with State(path) as state:
+        await state.enqueue(7, URL, _notes(1))
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+async def test_window_commit_is_atomic(tmp_path: Path) -> None:
+    async with State(tmp_path / "s.db") as state:
+        mark = Watermark(START, {"page": 3})
+        notes = _notes(2)
+        # The same notification id twice violates the outbox's unique id: nothing may stick.
+        with pytest.raises(sqlite3.IntegrityError):
+            await state.commit_window(
+                7, "customers", mark, [notes[0], notes[0]], ["k1"], callback_url=URL
+            )
+        assert await state.get_watermark(7, "customers") is None
+        assert (await state.outbox_counts(7)).pending == 0
+        assert await state.unseen(7, ["k1"]) == ["k1"]
+
+        await state.commit_window(7, "customers", mark, notes, ["k1", "k2"], callback_url=URL)
+        assert await state.get_watermark(7, "customers") == mark
+        assert (await state.outbox_counts(7)).pending == 2
+        assert await state.unseen(7, ["k1", "k2", "k3"]) == ["k3"]
+
+
+async def test_failed_job_does_not_undo_its_batch_mates(tmp_path: Path) -> None:
+    async with State(tmp_path / "s.db") as state:
+        dup = _notes(1)
+        await state.enqueue(7, URL, dup)
+        results = await asyncio.gather(
+            state.enqueue(7, URL, _notes(1)),
+            state.enqueue(7, URL, dup),  # duplicate id: fails alone
+            state.enqueue(7, URL, _notes(1)),
+            return_exceptions=True,
+        )
+        assert isinstance(results[1], sqlite3.IntegrityError)
+        assert (await state.outbox_counts(7)).pending == 3
+
+
+async def test_restart_from_file_resumes_outbox_watermarks_and_retry_state(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.db"
+    clock = Clock(START, frozen=True)
+    notes = _notes(3)
+    async with State(path, clock=clock) as state:
+        await state.commit_window(
+            7, "orders", Watermark(START, None), notes, ["o1"], callback_url=URL
+        )
+        head = (await state.outbox_batch(7, 1))[0]
+        await state.record_failure(
+            head.seq,
+            attempts=2,
+            first_failure_at=START.timestamp(),
+            next_attempt_at=START.timestamp() + 16,
+            error="HTTP 500",
+        )
+        await state.kv_set(7, "webhooks", {"customer.created": 12, "secret": "x"})
+
+    async with State(path, clock=clock) as again:
+        items = await again.outbox_batch(7)
+        assert [i.notification_id for i in items] == [n.id for n in notes]
+        assert items[0].attempts == 2
+        assert items[0].first_failure_at == START.timestamp()
+        assert items[0].next_attempt_at == START.timestamp() + 16
+        assert items[0].last_error == "HTTP 500"
+        assert await again.get_watermark(7, "orders") == Watermark(START, None)
+        assert await again.watermarks(7) == {"orders": Watermark(START, None)}
+        assert await again.unseen(7, ["o1", "o2"]) == ["o2"]
+        assert await again.kv_get(7, "webhooks") == {"customer.created": 12, "secret": "x"}
+        assert await again.outbox_instances() == ["7"]
+
+
+async def test_watermark_keeps_microseconds_and_cursor(tmp_path: Path) -> None:
+    async with State(tmp_path / "s.db") as state:
+        mark = Watermark(START + timedelta(microseconds=123457), {"ids": [1, 2], "etag": "a"})
+        await state.set_watermark("i", "products", mark)
+        assert await state.get_watermark("i", "products") == mark
+        later = Watermark(START + timedelta(hours=1))
+        await state.set_watermark("i", "products", later)
+        assert await state.get_watermark("i", "products") == later
+
+
+async def test_dedupe_keys_are_per_instance_and_bounded_by_age() -> None:
+    clock = Clock(START, frozen=True)
+    async with State(None, clock=clock, seen_max_age=3600) as state:
+        await state.mark_seen(1, ["a", "b"])
+        assert await state.unseen(2, ["a"]) == ["a"]
+        assert await state.unseen(1, ["a", "c", "a"]) == ["c"]
+        clock.advance(1800)
+        await state.mark_seen(1, ["c"])
+        clock.advance(1801)
+        assert await state.prune_seen() == 2  # a and b are older than an hour, c is not
+        assert await state.unseen(1, ["a", "b", "c"]) == ["a", "b"]
+
+
+async def test_many_dedupe_keys_in_one_query() -> None:
+    async with State(None) as state:
+        keys = [f"k{i}" for i in range(1200)]
+        await state.mark_seen(1, keys[::2])
+        assert await state.unseen(1, keys) == keys[1::2]
+
+
+async def test_park_and_unpark() -> None:
+    clock = Clock(START, frozen=True)
+    async with State(None, clock=clock) as state:
+        await state.enqueue(7, URL, _notes(2))
+        head = (await state.outbox_batch(7))[0]
+        parked = await state.park(
+            7, head.seq, attempts=10, first_failure_at=1.0, next_probe_at=99.0, error="HTTP 503"
+        )
+        assert parked == 2
+        # Items queued behind a parked head are parked too.
+        await state.enqueue(7, URL, _notes(1))
+        counts = await state.outbox_counts(7)
+        assert (counts.pending, counts.parked) == (0, 3)
+        assert (await state.outbox_batch(7))[0].next_attempt_at == 99.0
+        assert await state.unpark(7) == 3
+        items = await state.outbox_batch(7)
+        assert all(i.status == "pending" and i.attempts == 0 for i in items)
+        assert items[0].next_attempt_at is None and items[0].first_failure_at is None
+
+
+async def test_enqueue_listener_runs_after_commit() -> None:
+    async with State(None) as state:
+        loop = asyncio.get_running_loop()
+        woke = asyncio.Event()
+        seen: list[str] = []
+
+        def listener(instance: str) -> None:
+            seen.append(instance)
+            loop.call_soon_threadsafe(woke.set)
+
+        remove = state.add_enqueue_listener(listener)
+        await state.enqueue(5, URL, _notes(1))
+        await asyncio.wait_for(woke.wait(), 5)
+        assert seen == ["5"]
+        remove()
+        await state.enqueue(5, URL, _notes(1))
+        assert seen == ["5"]
+
+
+async def test_kv_roundtrip() -> None:
+    async with State(None) as state:
+        assert await state.kv_get(1, "missing") is None
+        await state.kv_set(1, "a", [1, 2])
+        await state.kv_set(1, "a", {"x": True})
+        await state.kv_set(1, "b", "text")
+        assert await state.kv_items(1) == {"a": {"x": True}, "b": "text"}
+        assert await state.kv_delete(1, "a") is True
+        assert await state.kv_delete(1, "a") is False
+        assert await state.kv_items(2) == {}
+
+
+async def test_closed_state_refuses_work() -> None:
+    state = State(None)
+    await state.open()
+    await state.close()
+    with pytest.raises(StateClosedError):
+        await state.kv_get(1, "a")
+
+
+async def test_unopenable_path_gives_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(StateClosedError, match="cannot open state database"):
+        await State(blocker / "s.db").open()
+
+
+def test_synchronous_is_validated() -> None:
+    with pytest.raises(ValueError, match="synchronous"):
+        State(None, synchronous="OFF")  # type: ignore[arg-type]
