@@ -1,0 +1,134 @@
+"""The store's webhooks: records and rules (model), storage and queries (registry),
+sending (delivery) and the log of every attempt (journal).
+
+:class:`WebhookService` ties them to a store: it listens to the store's
+:class:`~simulator.events.EventBus` and offers the Python API
+(``await sim.webhooks.create(topic=..., delivery_url=...)``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simulator.clock import Clock
+from simulator.events import EventBus
+from simulator.faults import Faults
+from simulator.settings import Settings
+from simulator.webhooks.delivery import DeliveryEngine, DeliveryOptions, PayloadFor
+from simulator.webhooks.journal import (
+    DEFAULT_JOURNAL_SIZE,
+    DeliveryJournal,
+    DeliveryRecord,
+    JournalFilter,
+    JournalTimeout,
+)
+from simulator.webhooks.model import Webhook
+from simulator.webhooks.registry import SearchResult, WebhookQuery, WebhookRegistry
+
+
+class WebhookService:
+    """Webhooks of one store: CRUD as the REST controller does it, delivery, journal."""
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        bus: EventBus,
+        settings: Settings,
+        payload_for: PayloadFor,
+        faults: Faults | None = None,
+        options: DeliveryOptions | None = None,
+        journal_size: int = DEFAULT_JOURNAL_SIZE,
+    ) -> None:
+        self.clock = clock
+        self.settings = settings
+        self.faults = faults if faults is not None else Faults()
+        self.registry = WebhookRegistry(clock)
+        self.journal = DeliveryJournal(journal_size)
+        self.engine = DeliveryEngine(
+            clock=clock,
+            settings=settings,
+            registry=self.registry,
+            journal=self.journal,
+            faults=self.faults,
+            payload_for=payload_for,
+            options=options,
+        )
+        self._bus = bus
+        bus.subscribe(self.engine.on_store_event)
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        """Start sending (call on the loop that serves the store)."""
+        await self.engine.start()
+
+    async def close(self) -> None:
+        await self.engine.close()
+
+    def reset(self) -> None:
+        """A store reset: no webhooks, no queued deliveries, an empty journal, no faults."""
+        self.engine.reset()
+        self.registry.clear()
+        self.journal.clear()
+        self.faults.clear()
+
+    # ------------------------------------------------------------------ Python API
+    async def create(
+        self,
+        *,
+        topic: str,
+        delivery_url: str,
+        secret: str | None = None,
+        name: str | None = None,
+    ) -> Webhook:
+        """Create an active webhook and ping it, as ``POST /wc/v3/webhooks`` does.
+
+        Raises :class:`~simulator.errors.RestError` for a bad topic or URL.
+        """
+        webhook = self.registry.create(
+            topic=topic, delivery_url=delivery_url, secret=secret, name=name
+        )
+        await self.engine.ping(webhook)
+        return webhook
+
+    async def update(self, webhook_id: int, **fields: Any) -> Webhook:
+        """Change ``topic``, ``delivery_url``, ``secret``, ``status`` or ``name``; the save
+        pings an active webhook whose URL changed or whose ping never got a 200.
+        """
+        webhook, url_changed = self.registry.update(webhook_id, **fields)
+        await self.engine.saved(webhook, url_changed=url_changed)
+        return webhook
+
+    def delete(self, webhook_id: int) -> Webhook:
+        return self.registry.delete(webhook_id)
+
+    def get(self, webhook_id: int) -> Webhook | None:
+        return self.registry.get(webhook_id)
+
+    def all(self) -> list[Webhook]:
+        return sorted(self.registry.all(), key=lambda w: w.id)
+
+    def deliveries(self, **filters: Any) -> list[DeliveryRecord]:
+        """Journal entries matching ``filters`` (see :class:`JournalFilter`), oldest first."""
+        return self.journal.entries(**filters)
+
+    async def wait_for(
+        self, count: int = 1, *, timeout: float = 10.0, **filters: Any
+    ) -> list[DeliveryRecord]:
+        """Wait until ``count`` journal entries match ``filters``."""
+        return await self.journal.wait_for(count, timeout=timeout, **filters)
+
+
+__all__ = [
+    "DeliveryEngine",
+    "DeliveryJournal",
+    "DeliveryOptions",
+    "DeliveryRecord",
+    "JournalFilter",
+    "JournalTimeout",
+    "SearchResult",
+    "Webhook",
+    "WebhookQuery",
+    "WebhookRegistry",
+    "WebhookService",
+]
