@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote, quote_plus
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from simulator.phpquery import (
     MAX_INPUT_NESTING_LEVEL,
@@ -172,3 +176,23 @@ def test_add_query_arg_twice_as_for_a_paging_link() -> None:
         add_query_arg("https://shop.test/a#frag", {"page": 1}) == "https://shop.test/a?page=1#frag"
     )
     assert add_query_arg("https://shop.test/a?x=1", {"x": False}) == "https://shop.test/a"
+
+
+@given(st.text())
+def test_rawurlencode_matches_rfc3986_quote(value: str) -> None:
+    assert rawurlencode(value) == quote(value, safe="")
+    assert rawurldecode(rawurlencode(value)) == value
+
+
+@given(st.text())
+def test_urlencode_matches_php_form_encoding(value: str) -> None:
+    assert urlencode(value) == quote_plus(value, safe="").replace("~", "%7E")
+    assert urldecode(urlencode(value)) == value
+
+
+_NAMES = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=8)
+
+
+@given(st.dictionaries(_NAMES, st.text(min_size=1), max_size=6))
+def test_built_query_parses_back(params: dict[str, str]) -> None:
+    assert parse_php_query_string(build_php_query(params)) == params
