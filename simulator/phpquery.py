@@ -46,6 +46,7 @@ __all__ = [
     "parse_php_query_string",
     "rawurldecode",
     "rawurlencode",
+    "split_query_string",
     "urldecode",
     "urlencode",
     "urlencode_deep",
