@@ -29,7 +29,12 @@ from typing import Any, Protocol
 import httpx
 from aiohttp import web
 
-from pytest_woosim.notifications import WEBHOOK_MAX_EVENTS, Event, build_notifications
+from pytest_woosim.notifications import (
+    WEBHOOK_MAX_EVENTS,
+    Event,
+    Notification,
+    build_notifications,
+)
 from pytest_woosim.registration import (
     DEFAULT_CHECK_INTERVAL,
     Registrar,
@@ -46,6 +51,7 @@ from pytest_woosim.relay_inbound import (
     ping_webhook_id,
     verify,
 )
+from pytest_woosim.relay_transport import sender_client
 from pytest_woosim.scan import content_key
 from pytest_woosim.sender import (
     CE_RETRY_SCHEDULE,
@@ -93,29 +99,46 @@ class RelayStats:
     store_errors: int = 0  # the outbox write failed → 503, nothing promised
 
 
-class _InFlight:
-    """Dedupe keys whose outbox write is in progress.
+@dataclass
+class _Pending:
+    """One verified event waiting for the next outbox write."""
 
-    Two identical deliveries can arrive together; the second must not pass the
-    "already seen?" check before the first is committed. It waits for the first
-    instead and then is a duplicate (or, if the first failed, is written itself).
+    event: InboundEvent
+    keys: list[str]
+    future: asyncio.Future[str | None]  # eventId when queued, None when a duplicate
+
+
+class _Batcher:
+    """Writes accepted events to the outbox, many per transaction, one batch at a time.
+
+    Requests arriving while a batch is being written wait for the next one, so a
+    burst costs one dedupe lookup and one durable commit per batch instead of per
+    request. Batches run strictly one after another, which also makes dedupe exact:
+    a duplicate arriving while its twin is being written is checked after the twin
+    is committed (or within the same batch).
     """
 
-    def __init__(self) -> None:
-        self._pending: dict[str, asyncio.Future[bool]] = {}
+    def __init__(self, write: Callable[[list[_Pending]], Awaitable[None]]) -> None:
+        self._write = write
+        self._queue: list[_Pending] = []
+        self._task: asyncio.Task[None] | None = None
 
-    def claim(self, key: str) -> asyncio.Future[bool] | None:
-        """None when the caller now owns ``key``; else the owner's future (True = committed)."""
-        existing = self._pending.get(key)
-        if existing is not None:
-            return existing
-        self._pending[key] = asyncio.get_running_loop().create_future()
-        return None
+    def submit(self, event: InboundEvent, keys: list[str]) -> asyncio.Future[str | None]:
+        future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+        self._queue.append(_Pending(event, keys, future))
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._drain())
+        return future
 
-    def release(self, key: str, committed: bool) -> None:
-        future = self._pending.pop(key, None)
-        if future is not None and not future.done():
-            future.set_result(committed)
+    async def _drain(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue, []
+            try:
+                await self._write(batch)
+            except Exception as exc:
+                for item in batch:
+                    if not item.future.done():
+                        item.future.set_exception(exc)
 
 
 class RelayApp:
@@ -132,6 +155,7 @@ class RelayApp:
         secret: str,
         max_body: int = DEFAULT_MAX_BODY,
         share_content_keys: bool = False,
+        batch_events: int = 1,
         redeliver: Callable[[], Awaitable[int]] | None = None,
         delivered: Callable[[], int] | None = None,
         health: Callable[[], dict[str, Any]] | None = None,
@@ -150,7 +174,8 @@ class RelayApp:
         self._delivered = delivered
         self._health = health
         self.stats = RelayStats()
-        self._inflight = _InFlight()
+        self.batch_events = max(1, min(batch_events, WEBHOOK_MAX_EVENTS))
+        self._batcher = _Batcher(self._write_batch)
 
     # ------------------------------------------------------------------ app
     def app(self) -> web.Application:
@@ -234,45 +259,14 @@ class RelayApp:
         return keys
 
     async def _accept(self, event: InboundEvent) -> web.Response:
-        keys = self._keys(event)
-        owner_key = keys[0]
-        while True:
-            waiting = self._inflight.claim(owner_key)
-            if waiting is None:
-                break
-            if await waiting:
-                return self._duplicate(event)
-        committed = False
         try:
-            unseen = await self.state.unseen(self.instance, keys)
-            # A duplicate when the delivery itself was seen, or (reconciling) when the
-            # poll already emitted this very content.
-            if len(unseen) < len(keys):
-                committed = True
-                return self._duplicate(event)
-            notifications = build_notifications(
-                [Event(event.object_type, event.object_id, event.event_type, event.date)],
-                event.raw if isinstance(event.raw, dict) else {"body": event.raw},
-                instance_id=self.instance_id,
-                element_key=ELEMENT_KEY,
-                max_events=WEBHOOK_MAX_EVENTS,
-            )
-            await self.state.commit_window(
-                self.instance,
-                OUTBOX_RESOURCE,
-                None,
-                notifications,
-                keys,
-                callback_url=self.callback_url,
-                group_key=f"{event.object_type}:{event.object_id}",
-            )
-            committed = True
+            event_id = await self._batcher.submit(event, self._keys(event))
         except Exception as exc:
             self.stats.store_errors += 1
             log.error("outbox write failed topic=%s error=%s", event.topic, exc)
             return _json({"status": "error", "reason": "could not store the event"}, 503)
-        finally:
-            self._inflight.release(owner_key, committed)
+        if event_id is None:
+            return self._duplicate(event)
         self.stats.accepted += 1
         log.info(
             "accepted topic=%s objectType=%s objectId=%s eventType=%s eventId=%s",
@@ -280,9 +274,79 @@ class RelayApp:
             event.object_type,
             event.object_id,
             event.event_type,
-            notifications[0].id,
+            event_id,
         )
-        return _json({"status": "accepted", "eventId": notifications[0].id}, 200)
+        return _json({"status": "accepted", "eventId": event_id}, 200)
+
+    async def _write_batch(self, batch: list[_Pending]) -> None:
+        """Dedupe a batch, then queue its notifications durably in one transaction."""
+        unseen = set(await self.state.unseen(self.instance, [k for p in batch for k in p.keys]))
+        fresh: list[_Pending] = []
+        for item in batch:
+            # A duplicate when the delivery itself was seen (before, or earlier in this
+            # batch) or, when reconciling, when the poll already emitted this content.
+            if all(key in unseen for key in item.keys):
+                unseen.difference_update(item.keys)
+                fresh.append(item)
+            else:
+                item.future.set_result(None)
+        if not fresh:
+            return
+        groups = self._group(fresh)
+        notifications: list[Notification] = []
+        for group in groups:
+            notifications.extend(self._notify(group))
+        await self.state.commit_window(
+            self.instance,
+            OUTBOX_RESOURCE,
+            None,
+            notifications,
+            [k for item in fresh for k in item.keys],
+            callback_url=self.callback_url,
+        )
+        for group, notification in zip(groups, notifications, strict=True):
+            for item in group:
+                item.future.set_result(notification.id)
+
+    def _group(self, items: list[_Pending]) -> list[list[_Pending]]:
+        """Consecutive events of one object type, at most ``batch_events`` per notification."""
+        groups: list[list[_Pending]] = []
+        for item in items:
+            last = groups[-1] if groups else None
+            if (
+                last is not None
+                and len(last) < self.batch_events
+                and last[0].event.object_type == item.event.object_type
+            ):
+                last.append(item)
+            else:
+                groups.append([item])
+        return groups
+
+    def _notify(self, group: list[_Pending]) -> list[Notification]:
+        events = [
+            Event(p.event.object_type, p.event.object_id, p.event.event_type, p.event.date)
+            for p in group
+        ]
+        first = group[0].event
+        if len(group) == 1 and isinstance(first.raw, dict):
+            # The Cloud Elements shape: raw is the vendor's body, exactly.
+            raw: dict[str, Any] = first.raw
+        else:
+            # Several webhooks in one notification (opt-in batching): raw mirrors the
+            # polling shape, {"instance_id", "objectType", "<objectType>": [bodies]}.
+            raw = {
+                "instance_id": self.instance_id,
+                "objectType": first.object_type,
+                first.object_type: [p.event.raw for p in group],
+            }
+        return build_notifications(
+            events,
+            raw,
+            instance_id=self.instance_id,
+            element_key=ELEMENT_KEY,
+            max_events=WEBHOOK_MAX_EVENTS,
+        )
 
     def _duplicate(self, event: InboundEvent) -> web.Response:
         self.stats.duplicates += 1
@@ -347,6 +411,10 @@ class RelayOptions:
     retry_schedule: tuple[float, ...] = CE_RETRY_SCHEDULE
     park_probe_interval: float = DEFAULT_PARK_PROBE_INTERVAL
     sender_timeout: float = DEFAULT_TIMEOUT
+    #: Events per notification. 1 (default) is Cloud Elements' shape for WooCommerce:
+    #: one webhook, one notification, ``raw`` = the WooCommerce body. Up to 20 merges
+    #: webhooks that arrive together (same object type) into one notification.
+    batch_events: int = 1
 
 
 class WebhookRelay:
@@ -378,13 +446,15 @@ class WebhookRelay:
         self.store = store_client or StoreClient(store_url, api_key, api_secret)
         self._owns_store = store_client is None
         self.kv = StateKV(state, instance)
+        self._owns_http = http_client is None
+        self._http = http_client or sender_client(self.options.sender_timeout)
         self.sender = Sender(
             state,
             clock,
             instance=instance,
             callback_url=callback_url,
             signature_key=signature_key,
-            client=http_client,
+            client=self._http,
             schedule=self.options.retry_schedule,
             timeout=self.options.sender_timeout,
             park_probe_interval=self.options.park_probe_interval,
@@ -415,6 +485,7 @@ class WebhookRelay:
             secret=secret,
             max_body=self.options.max_body,
             share_content_keys=self.reconciler is not None,
+            batch_events=self.options.batch_events,
             redeliver=self.sender.redeliver,
             delivered=lambda: self.sender.delivered,
             health=self._health,
@@ -460,6 +531,8 @@ class WebhookRelay:
             except RegistrationError as exc:
                 log.warning("could not delete the webhooks: %s", exc)
         await self.sender.stop()
+        if self._owns_http:
+            await self._http.aclose()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -1,0 +1,199 @@
+"""Webhook relay throughput, end to end: signed webhooks in → durable outbox → delivered.
+
+Three processes, all on loopback:
+
+* a load generator (child process) that POSTs signed WooCommerce-style webhooks
+  (distinct orders, PHP-style JSON bodies, the real ``X-WC-Webhook-*`` headers)
+  with a fixed number of concurrent connections;
+* the relay (this process): RelayApp + State on a file (WAL, synchronous=FULL,
+  group commit) + Sender;
+* a Receiver (child process) verifying the Cloud Elements signature of each
+  notification.
+
+The figure is events per second from the first webhook sent to the last
+notification acknowledged by the receiver.
+
+Usage: python bench/bench_relay.py [--events 5000] [--concurrency 64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from aiohttp import web
+
+from pytest_woosim.relay import RelayApp, delivery_path
+from pytest_woosim.relay_transport import sender_client
+from pytest_woosim.sender import Sender
+from pytest_woosim.state import State
+from simulator.clock import Clock
+
+SECRET = "bench-webhook-secret"
+SIGNATURE_KEY = "bench-signature-key"
+
+RECEIVER = """
+import asyncio, sys
+from pytest_woosim.receiver import Receiver
+
+async def main():
+    receiver = Receiver(sys.argv[1])
+    await receiver.start()
+    print(receiver.url, flush=True)
+    await asyncio.Event().wait()
+
+asyncio.run(main())
+"""
+
+LOAD = """
+import asyncio, base64, hashlib, hmac, json, sys, time
+import aiohttp
+
+url, secret, total, concurrency = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+
+def body_for(n):
+    order = {"id": n, "status": "processing", "currency": "USD", "total": "29.35",
+             "date_modified": "2024-06-01T08:00:00", "date_modified_gmt": "2024-06-01T08:00:00",
+             "billing": {"first_name": "Zo\\u00eb", "email": "zoe@example.com"},
+             "line_items": [{"id": n * 10, "name": "Woo Single #1", "quantity": 2, "price": 3}],
+             "_links": {"self": [{"href": "https://example.com/wp-json/wc/v3/orders/%d" % n}]}}
+    return json.dumps(order, separators=(",", ":")).replace("/", "\\\\/").encode()
+
+def headers_for(n, body):
+    sig = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+    return {"Content-Type": "application/json", "X-WC-Webhook-Topic": "order.updated",
+            "X-WC-Webhook-Resource": "order", "X-WC-Webhook-Event": "updated",
+            "X-WC-Webhook-ID": "1", "X-WC-Webhook-Delivery-ID": "%032x" % n,
+            "X-WC-Webhook-Source": "https://example.com/", "X-WC-Webhook-Signature": sig}
+
+async def main():
+    requests = [(body_for(n), None) for n in range(1, total + 1)]
+    requests = [(b, headers_for(n, b)) for n, (b, _) in enumerate(requests, start=1)]
+    queue = asyncio.Queue()
+    for item in requests:
+        queue.put_nowait(item)
+    failures = 0
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as s:
+        print("ready", flush=True)
+        sys.stdin.readline()
+        async def worker():
+            nonlocal failures
+            while not queue.empty():
+                body, headers = queue.get_nowait()
+                async with s.post(url, data=body, headers=headers) as r:
+                    await r.read()
+                    if r.status != 200:
+                        failures += 1
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        print(json.dumps({"sent_seconds": time.perf_counter() - start, "failures": failures}),
+              flush=True)
+
+asyncio.run(main())
+"""
+
+
+async def run(events: int, concurrency: int, batch: int) -> dict[str, float]:
+    receiver = subprocess.Popen(
+        [sys.executable, "-c", RECEIVER, SIGNATURE_KEY], stdout=subprocess.PIPE, text=True
+    )
+    load: subprocess.Popen[str] | None = None
+    try:
+        assert receiver.stdout is not None
+        callback_url = (await asyncio.to_thread(receiver.stdout.readline)).strip()
+        with tempfile.TemporaryDirectory() as tmp:
+            clock = Clock()
+            state = State(Path(tmp) / "relay.sqlite3", clock=clock)
+            await state.open()
+            sender_http = sender_client(30.0)
+            sender = Sender(
+                state,
+                clock,
+                instance="bench",
+                callback_url=callback_url,
+                signature_key=SIGNATURE_KEY,
+                client=sender_http,
+            )
+            relay = RelayApp(
+                state=state,
+                clock=clock,
+                instance="bench",
+                instance_id=1,
+                callback_url=callback_url,
+                secret=SECRET,
+                delivered=lambda: sender.delivered,
+                batch_events=batch,
+            )
+            runner = web.AppRunner(relay.app(), access_log=None)
+            await runner.setup()
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            port = runner.addresses[0][1]
+            await sender.start()
+            url = f"http://127.0.0.1:{port}{delivery_path('bench')}"
+            load = subprocess.Popen(
+                [sys.executable, "-c", LOAD, url, SECRET, str(events), str(concurrency)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            assert load.stdin is not None and load.stdout is not None
+            assert (await asyncio.to_thread(load.stdout.readline)).strip() == "ready"
+            start = time.perf_counter()
+            load.stdin.write("go\n")
+            load.stdin.flush()
+            report = json.loads(await asyncio.to_thread(load.stdout.readline))
+            accepted_at = time.perf_counter() - start
+            # Done when every webhook was accepted and the outbox is empty: an outbox
+            # row is deleted only after the receiver answered 2xx.
+            deadline = time.monotonic() + 300
+            while time.monotonic() < deadline:
+                counts = await state.outbox_counts("bench")
+                if relay.stats.accepted >= events and counts.pending == 0 and counts.parked == 0:
+                    break
+                await asyncio.sleep(0.005)
+            elapsed = time.perf_counter() - start
+            delivered = relay.stats.accepted if counts.pending == 0 else 0
+            notifications = sender.delivered
+            await sender.stop()
+            await sender_http.aclose()
+            await runner.cleanup()
+            await state.close()
+    finally:
+        for proc in (receiver, load):
+            if proc is not None:
+                proc.terminate()
+                proc.wait(timeout=10)
+    return {
+        "events": events,
+        "batch_events": batch,
+        "notifications": notifications,
+        "delivered": delivered,
+        "failures": report["failures"],
+        "accept_seconds": round(accepted_at, 3),
+        "accepted_per_second": round(events / accepted_at),
+        "end_to_end_seconds": round(elapsed, 3),
+        "events_per_second": round(delivered / elapsed),
+        "transactions": state.batches,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=5000)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument(
+        "--batch", type=int, default=1, help="events per notification (1 = one per webhook)"
+    )
+    args = parser.parse_args()
+    print(json.dumps(asyncio.run(run(args.events, args.concurrency, args.batch)), indent=2))
+
+
+if __name__ == "__main__":
+    main()
