@@ -272,9 +272,9 @@ class Receiver:
     def wait_for_events_sync(self, n: int, timeout: float = 10.0) -> list[dict[str, Any]]:
         """Blocking :meth:`wait_for_events` for sync tests (receiver in its own thread)."""
         with self._changed:
-            if not self._changed.wait_for(lambda: len(self._events) >= n, timeout):
-                raise TimeoutError(self._shortfall(n, timeout))
-            return list(self._events)
+            if self._changed.wait_for(lambda: len(self._events) >= n, timeout):
+                return list(self._events)
+        raise TimeoutError(self._shortfall(n, timeout))
 
     def _shortfall(self, n: int, timeout: float) -> str:
         with self._lock:

@@ -112,6 +112,7 @@ class Sender:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake = asyncio.Event()
         self._empty = asyncio.Event()
+        self._idle = asyncio.Event()
         self._reload = False
         self._sleeping = False
         self._interrupting = False
@@ -184,6 +185,15 @@ class Sender:
                 self._empty.clear()
                 self._wake.set()
 
+    async def wait_idle(self, timeout: float = 10.0) -> None:
+        """Wait (real seconds) until the worker waits: on the clock, or for new work.
+
+        Tests call it before moving a frozen clock, so the move finds the worker
+        asleep at its next deadline rather than still busy with the last attempt.
+        """
+        async with asyncio.timeout(timeout):
+            await self._idle.wait()
+
     # ------------------------------------------------------------------ waking
     def _on_enqueue(self, instance: str) -> None:
         """Runs on the state's thread after a commit that grew some outbox."""
@@ -195,6 +205,9 @@ class Sender:
 
     def _poke(self, *, reload: bool = False) -> None:
         self._empty.clear()
+        if reload or not self._sleeping:
+            # New work for an idle worker (a clock sleep is only cut short by a reload).
+            self._idle.clear()
         self._wake.set()
         if reload:
             self._reload = True
@@ -205,6 +218,7 @@ class Sender:
     async def _sleep_until(self, deadline: float) -> None:
         """Sleep on the clock; raises _Interrupted when a redelivery cuts it short."""
         self._sleeping = True
+        self._idle.set()
         try:
             await self._clock.sleep_until(deadline)
         except asyncio.CancelledError:
@@ -213,6 +227,7 @@ class Sender:
                 raise _Interrupted from None
             raise
         finally:
+            self._idle.clear()
             self._sleeping = False
             self._interrupting = False
 
@@ -230,8 +245,10 @@ class Sender:
                     continue
                 if not rows:
                     self._empty.set()
+                    self._idle.set()
                     self._clock.mark_idle()
                     await self._wake.wait()
+                    self._idle.clear()
                     continue
                 buffer.extend(rows)
             head = buffer[0]
