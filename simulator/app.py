@@ -1,0 +1,117 @@
+"""The simulator: one store, its clock, its keys, and the aiohttp application serving them.
+
+Other parts plug in through three seams: ``route_modules`` (each has
+``setup(app, sim)``), ``middlewares`` (appended after authentication, e.g. REST
+fault injection) and ``reset_hooks`` (called after the store is emptied).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from aiohttp import web
+
+from simulator import control
+from simulator.auth import Authenticator
+from simulator.clock import Clock
+from simulator.errors import RestError
+from simulator.events import EventBus
+from simulator.keys import ApiKey, KeyRing, derive_key
+from simulator.render import Renderer
+from simulator.rest import customers, orders, products, system
+from simulator.rest.common import SIM_KEY, make_auth_middleware, make_error_middleware
+from simulator.settings import Settings
+from simulator.store import Store
+
+RouteSetup = Callable[[web.Application, "Simulator"], None]
+
+#: Route modules other packages add when they are installed (imported lazily).
+OPTIONAL_ROUTE_MODULES = ("simulator.rest.webhooks",)
+
+
+def default_keys(seed: str | int) -> list[ApiKey]:
+    """The store's keys: read_write (printed), read-only and write-only."""
+    return [
+        derive_key(seed, 0, "read_write"),
+        derive_key(seed, 1, "read"),
+        derive_key(seed, 2, "write"),
+    ]
+
+
+class Simulator:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        clock: Clock | None = None,
+        seed: str | int = 0,
+        keys: Sequence[ApiKey] | None = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        self.clock = clock or Clock()
+        self.seed = seed
+        self.bus = EventBus()
+        self.store = Store(self.settings, self.clock, self.bus)
+        self.renderer = Renderer(self.settings, self.store)
+        self.keys = KeyRing(keys if keys is not None else default_keys(seed))
+        self.authenticator = Authenticator(
+            self.keys, self.clock, self.settings.site_url, https=self.settings.https_auth
+        )
+        self.reset_hooks: list[Callable[[], None]] = []
+        self.middlewares: list[Any] = []
+        self.route_setups: list[RouteSetup] = [
+            customers.setup,
+            orders.setup,
+            products.setup,
+            system.setup,
+            control.setup,
+        ]
+        for module_name in OPTIONAL_ROUTE_MODULES:
+            try:
+                module = importlib.import_module(module_name)
+            except ModuleNotFoundError as exc:
+                if exc.name != module_name:
+                    raise
+                continue
+            self.route_setups.append(module.setup)
+        #: "METHOD path" of every request that ended in an unexpected 500.
+        self.internal_errors: list[str] = []
+
+    @property
+    def site_url(self) -> str:
+        return self.settings.site_url
+
+    def set_site_url(self, url: str) -> None:
+        """The public home URL (known once the server is bound): links and OAuth use it."""
+        self.settings.site_url = url.rstrip("/")
+        self.authenticator.home_url = self.settings.site_url
+        self.store.invalidate_rendering()
+
+    def reset(self) -> None:
+        """Empty the store; credentials, settings and the clock stay."""
+        self.store.reset()
+        for hook in list(self.reset_hooks):
+            hook()
+
+    def payload_for(self, resource: str, resource_id: int) -> dict[str, Any]:
+        """Exactly the body of an internal ``GET /wc/v3/{resource}s/{id}`` (webhook payloads)."""
+        store, render = self.store, self.renderer
+        if resource == "order":
+            return render.order(store.get_order(resource_id))
+        if resource == "customer":
+            return render.customer(store.get_customer(resource_id))
+        if resource == "product":
+            return render.product(store.get_product(resource_id))
+        raise RestError("rest_no_route", "No route was found matching the URL and request method.", 404)
+
+    def app(self) -> web.Application:
+        application = web.Application(
+            middlewares=[make_error_middleware(self), make_auth_middleware(self), *self.middlewares],
+            client_max_size=16 * 1024 * 1024,
+        )
+        application[SIM_KEY] = self
+        for setup in self.route_setups:
+            setup(application, self)
+        return application

@@ -1,0 +1,158 @@
+"""The control plane under ``{site}/_woosim/``: reset, clock, data generation, untrash, settings.
+
+JSON in, JSON out. A malformed body or a bad field is a 400 naming the field;
+nothing changes unless the whole request is valid.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from simulator.errors import RestError
+from simulator.generate import generate
+from simulator.params import as_boolean
+from simulator.phpjson import dumps
+from simulator.wcdates import parse_iso_instant
+
+if TYPE_CHECKING:
+    from simulator.app import Simulator
+
+PREFIX = "/_woosim"
+#: The sorted indexes pack dates into int64; keep the clock well inside that range.
+MIN_YEAR, MAX_YEAR = 1971, 2150
+MAX_GENERATE = 1_000_000
+
+
+def bad_request(field: str, problem: str) -> RestError:
+    return RestError("woosim_invalid_request", f"{field}: {problem}", 400, field=field)
+
+
+def reply(payload: Any, status: int = 200) -> web.Response:
+    return web.Response(body=dumps(payload), status=status, content_type="application/json")
+
+
+async def json_object(request: web.Request) -> dict[str, Any]:
+    raw = await request.read()
+    if not raw.strip():
+        return {}
+    try:
+        value = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise RestError("rest_invalid_json", f"Invalid JSON body passed: {exc}", 400) from None
+    if not isinstance(value, dict):
+        raise bad_request("body", "must be a JSON object")
+    return value
+
+
+def _count(body: dict[str, Any], name: str) -> int:
+    value = body.get(name, 0)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise bad_request(name, f"must be a whole number, not {json.dumps(value)}")
+    if not 0 <= value <= MAX_GENERATE:
+        raise bad_request(name, f"must be between 0 and {MAX_GENERATE}")
+    return value
+
+
+class ControlRoutes:
+    def __init__(self, sim: Simulator) -> None:
+        self.sim = sim
+
+    async def reset(self, request: web.Request) -> web.Response:
+        await json_object(request)
+        self.sim.reset()
+        return reply({"reset": True, "clock": self.sim.clock.state()})
+
+    async def clock_get(self, request: web.Request) -> web.Response:
+        return reply(self.sim.clock.state())
+
+    async def clock_post(self, request: web.Request) -> web.Response:
+        body = await json_object(request)
+        unknown = set(body) - {"set", "advance", "frozen"}
+        if unknown:
+            raise bad_request(sorted(unknown)[0], "unknown field (use set, advance, frozen)")
+        target = None
+        if "set" in body:
+            if not isinstance(body["set"], str):
+                raise bad_request("set", "must be an ISO-8601 date-time string")
+            try:
+                target = parse_iso_instant(body["set"])
+            except ValueError:
+                raise bad_request("set", f"not an ISO-8601 date-time: {body['set']!r}") from None
+            if not MIN_YEAR <= target.astimezone(UTC).year <= MAX_YEAR:
+                raise bad_request("set", f"must be between {MIN_YEAR} and {MAX_YEAR}")
+        advance = body.get("advance", 0)
+        if isinstance(advance, bool) or not isinstance(advance, int | float) or advance < 0:
+            raise bad_request("advance", "must be a non-negative number of seconds")
+        frozen = None
+        if "frozen" in body:
+            frozen = as_boolean(body["frozen"])
+            if frozen is None or not isinstance(body["frozen"], bool):
+                raise bad_request("frozen", "must be true or false")
+        clock = self.sim.clock
+        if frozen:
+            clock.freeze()
+        if target is not None:
+            delta = target.timestamp() - clock.timestamp()
+            if delta > 0:
+                await clock.advance_async(delta)  # wake sleepers in order, as a step
+            else:
+                clock.set(target, step=False)
+        if advance:
+            await clock.advance_async(float(advance))
+        if frozen is False:
+            clock.unfreeze()
+        return reply(clock.state())
+
+    async def generate(self, request: web.Request) -> web.Response:
+        body = await json_object(request)
+        unknown = set(body) - {"customers", "orders", "products", "seed", "days", "emit"}
+        if unknown:
+            raise bad_request(sorted(unknown)[0], "unknown field")
+        counts = {name: _count(body, name) for name in ("customers", "orders", "products")}
+        days = body.get("days", 90)
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 3650:
+            raise bad_request("days", "must be a whole number between 1 and 3650")
+        seed = body.get("seed", self.sim.seed)
+        if not isinstance(seed, str | int) or isinstance(seed, bool):
+            raise bad_request("seed", "must be a string or an integer")
+        emit = body.get("emit", True)
+        if not isinstance(emit, bool):
+            raise bad_request("emit", "must be true or false")
+        try:
+            made = generate(self.sim.store, seed, days=days, emit=emit, **counts)
+        except ValueError as exc:
+            raise bad_request("orders", str(exc)) from None
+        return reply(made.summary())
+
+    async def restore_order(self, request: web.Request) -> web.Response:
+        order = self.sim.store.restore_order(int(request.match_info["id"]))
+        return reply(self.sim.renderer.order(order))
+
+    async def restore_product(self, request: web.Request) -> web.Response:
+        product = self.sim.store.restore_product(int(request.match_info["id"]))
+        return reply(self.sim.renderer.product(product))
+
+    async def settings(self, request: web.Request) -> web.Response:
+        return reply(
+            {
+                **self.sim.settings.public(),
+                "seed": str(self.sim.seed),
+                "keys": [key.masked() for key in self.sim.keys.all()],
+            }
+        )
+
+
+def setup(app: web.Application, sim: Simulator) -> None:
+    routes = ControlRoutes(sim)
+    router = app.router
+    router.add_post(PREFIX + "/reset", routes.reset)
+    router.add_get(PREFIX + "/clock", routes.clock_get)
+    router.add_post(PREFIX + "/clock", routes.clock_post)
+    router.add_post(PREFIX + "/generate", routes.generate)
+    router.add_post(PREFIX + r"/orders/{id:\d+}/restore", routes.restore_order)
+    router.add_post(PREFIX + r"/products/{id:\d+}/restore", routes.restore_product)
+    router.add_get(PREFIX + "/settings", routes.settings)

@@ -1,0 +1,263 @@
+"""The store's records: compact ``__slots__`` dataclasses.
+
+Money is kept as integer cents (the store's ``price_decimals`` is 2); instants
+as whole UTC seconds plus, where filters need them, the site-local wall
+seconds WordPress keeps beside them (see :mod:`simulator.wcdates`). ``cached``
+holds the record's rendered JSON bytes; the store clears it on every change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ORDER_STATUSES = (
+    "pending",
+    "processing",
+    "on-hold",
+    "completed",
+    "cancelled",
+    "refunded",
+    "failed",
+    "checkout-draft",
+)
+#: Statuses the REST ``status`` filter accepts (``any`` means every status except trash).
+ORDER_STATUS_FILTERS = ("any", "trash", *ORDER_STATUSES)
+#: Statuses an order is "paid" in (wc_get_is_paid_statuses).
+PAID_STATUSES = frozenset({"processing", "completed"})
+
+PRODUCT_STATUSES = ("draft", "pending", "private", "publish", "future")
+PRODUCT_TYPES = ("simple", "grouped", "external", "variable")
+STOCK_STATUSES = ("instock", "outofstock", "onbackorder")
+CUSTOMER_ROLES = ("customer", "subscriber", "shop_manager", "administrator", "editor", "author")
+
+
+@dataclass(slots=True)
+class MetaItem:
+    id: int
+    key: str
+    value: Any
+
+
+@dataclass(slots=True)
+class Address:
+    first_name: str = ""
+    last_name: str = ""
+    company: str = ""
+    address_1: str = ""
+    address_2: str = ""
+    city: str = ""
+    state: str = ""
+    postcode: str = ""
+    country: str = ""
+    email: str = ""  # billing only; shipping addresses render without it
+    phone: str = ""
+
+    def text(self) -> str:
+        """All fields joined, as WooCommerce's ``_billing_address_index`` for search."""
+        return " ".join(
+            (
+                self.first_name,
+                self.last_name,
+                self.company,
+                self.address_1,
+                self.address_2,
+                self.city,
+                self.state,
+                self.postcode,
+                self.country,
+                self.email,
+                self.phone,
+            )
+        )
+
+
+ADDRESS_FIELDS = tuple(Address.__dataclass_fields__)
+
+
+@dataclass(slots=True)
+class Customer:
+    id: int
+    email: str
+    username: str
+    role: str
+    first_name: str
+    last_name: str
+    billing: Address
+    shipping: Address
+    created: int
+    created_wall: int
+    modified: int | None
+    modified_wall: int | None
+    is_paying_customer: bool = False
+    meta_data: list[MetaItem] = field(default_factory=list)
+    cached: bytes | None = None
+
+    @property
+    def display_name(self) -> str:
+        # wp_insert_user: "first last", else either name, else the login.
+        name = f"{self.first_name} {self.last_name}".strip()
+        return name or self.username
+
+
+@dataclass(slots=True)
+class Category:
+    id: int
+    name: str
+    slug: str
+
+
+@dataclass(slots=True)
+class Product:
+    id: int
+    name: str
+    slug: str
+    type: str
+    status: str
+    sku: str
+    regular_price: int | None  # cents; None = no price
+    sale_price: int | None
+    description: str
+    short_description: str
+    created: int
+    created_wall: int
+    modified: int
+    modified_wall: int
+    featured: bool = False
+    catalog_visibility: str = "visible"
+    virtual: bool = False
+    downloadable: bool = False
+    tax_status: str = "taxable"
+    tax_class: str = ""
+    manage_stock: bool = False
+    stock_quantity: int | None = None
+    stock_status: str = "instock"
+    weight: str = ""
+    total_sales: int = 0
+    categories: list[Category] = field(default_factory=list)
+    meta_data: list[MetaItem] = field(default_factory=list)
+    status_before_trash: str = ""
+    cached: bytes | None = None
+
+    @property
+    def price(self) -> int | None:
+        return self.sale_price if self.sale_price is not None else self.regular_price
+
+
+@dataclass(slots=True)
+class LineItem:
+    id: int
+    name: str
+    product_id: int
+    variation_id: int
+    quantity: int
+    subtotal: int
+    subtotal_tax: int
+    total: int
+    total_tax: int
+    sku: str
+    tax_class: str = ""
+    meta_data: list[MetaItem] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ShippingLine:
+    id: int
+    method_title: str
+    method_id: str
+    instance_id: str
+    total: int
+    total_tax: int
+    meta_data: list[MetaItem] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class FeeLine:
+    id: int
+    name: str
+    total: int
+    total_tax: int
+    tax_class: str = ""
+    tax_status: str = "taxable"
+    meta_data: list[MetaItem] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class CouponLine:
+    id: int
+    code: str
+    discount: int
+    discount_tax: int
+    meta_data: list[MetaItem] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Order:
+    id: int
+    status: str
+    currency: str
+    version: str
+    customer_id: int
+    order_key: str
+    billing: Address
+    shipping: Address
+    created_via: str
+    created: int
+    created_wall: int
+    modified: int
+    modified_wall: int
+    parent_id: int = 0
+    prices_include_tax: bool = False
+    payment_method: str = ""
+    payment_method_title: str = ""
+    transaction_id: str = ""
+    customer_ip_address: str = ""
+    customer_user_agent: str = ""
+    customer_note: str = ""
+    cart_hash: str = ""
+    paid: int | None = None
+    completed: int | None = None
+    line_items: list[LineItem] = field(default_factory=list)
+    shipping_lines: list[ShippingLine] = field(default_factory=list)
+    fee_lines: list[FeeLine] = field(default_factory=list)
+    coupon_lines: list[CouponLine] = field(default_factory=list)
+    meta_data: list[MetaItem] = field(default_factory=list)
+    tax_line_id: int = 0  # the order item holding the tax rate's totals (0 = none yet)
+    status_before_trash: str = ""
+    cached: bytes | None = None
+
+    # Totals are derived from the lines, so they always add up.
+    @property
+    def discount_total(self) -> int:
+        return sum(item.subtotal - item.total for item in self.line_items)
+
+    @property
+    def discount_tax(self) -> int:
+        return sum(item.subtotal_tax - item.total_tax for item in self.line_items)
+
+    @property
+    def shipping_total(self) -> int:
+        return sum(line.total for line in self.shipping_lines)
+
+    @property
+    def shipping_tax(self) -> int:
+        return sum(line.total_tax for line in self.shipping_lines)
+
+    @property
+    def cart_tax(self) -> int:
+        return sum(item.total_tax for item in self.line_items) + sum(
+            fee.total_tax for fee in self.fee_lines
+        )
+
+    @property
+    def total_tax(self) -> int:
+        return self.cart_tax + self.shipping_tax
+
+    @property
+    def total(self) -> int:
+        return (
+            sum(item.total for item in self.line_items)
+            + sum(fee.total for fee in self.fee_lines)
+            + self.shipping_total
+            + self.total_tax
+        )

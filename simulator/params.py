@@ -1,0 +1,254 @@
+"""Request arguments checked the way WordPress checks a route's registered args.
+
+:class:`Args` wraps the parsed parameters (a PHP ``$_GET``-style dict for
+queries, the decoded JSON object for bodies), collects every problem with
+WordPress's wording and detail code, and raises one 400 ``rest_invalid_param``
+naming them all. Unknown parameters are ignored, as WordPress ignores them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from simulator.errors import invalid_params, missing_params
+from simulator.wcdates import parse_rest_date
+
+_INTEGER = re.compile(r"^\s*[+-]?\d+(?:\.0*)?\s*$")
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
+_MISSING = object()
+
+
+def wp_list(items: Sequence[str]) -> str:
+    """wp_sprintf_l: ``a and b`` / ``a, b, and c``."""
+    items = list(items)
+    if len(items) == 1:
+        return items[0]
+    if len(items) == 2:
+        return f"{items[0]} and {items[1]}"
+    return ", ".join(items[:-1]) + ", and " + items[-1]
+
+
+def parse_list(value: Any) -> list[Any]:
+    """wp_parse_list: a list as given, or a string split on commas and spaces."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict):
+        return list(value.values())
+    return [part for part in re.split(r"[\s,]+", str(value)) if part]
+
+
+def as_integer(value: Any) -> int | None:
+    """rest_is_integer + intval: None when the value is not an integer."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    if isinstance(value, str) and _INTEGER.match(value):
+        return int(Decimal(value.strip()))
+    return None
+
+
+def as_boolean(value: Any) -> bool | None:
+    """rest_is_boolean + rest_sanitize_boolean."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
+        return value.lower() in ("true", "1")
+    return None
+
+
+def is_amount(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return True
+    if isinstance(value, str):
+        try:
+            Decimal(value)
+        except InvalidOperation:
+            return False
+        return value.strip() != ""
+    return False
+
+
+def is_email(value: str) -> bool:
+    return bool(_EMAIL.match(value))
+
+
+class Args:
+    """Typed access to one set of parameters, collecting problems until :meth:`check`."""
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self.values = values
+        self.problems: dict[str, tuple[str, str]] = {}
+
+    def has(self, name: str) -> bool:
+        return name in self.values
+
+    def problem(self, name: str, code: str, message: str) -> None:
+        self.problems.setdefault(name, (code, message))
+
+    def _type_error(self, name: str, kind: str) -> None:
+        self.problem(name, "rest_invalid_type", f"{name} is not of type {kind}.")
+
+    def integer(
+        self,
+        name: str,
+        default: int | None = None,
+        *,
+        minimum: int | None = None,
+        maximum: int | None = None,
+    ) -> int | None:
+        raw = self.values.get(name, _MISSING)
+        if raw is _MISSING:
+            return default
+        value = as_integer(raw)
+        if value is None:
+            self._type_error(name, "integer")
+            return default
+        if minimum is not None and maximum is not None and not minimum <= value <= maximum:
+            self.problem(
+                name,
+                "rest_out_of_bounds",
+                f"{name} must be between {minimum} (inclusive) and {maximum} (inclusive)",
+            )
+        elif minimum is not None and value < minimum:
+            self.problem(
+                name, "rest_out_of_bounds", f"{name} must be greater than or equal to {minimum}"
+            )
+        elif maximum is not None and value > maximum:
+            self.problem(
+                name, "rest_out_of_bounds", f"{name} must be less than or equal to {maximum}"
+            )
+        return value
+
+    def boolean(self, name: str, default: bool | None = False) -> bool | None:
+        raw = self.values.get(name, _MISSING)
+        if raw is _MISSING:
+            return default
+        value = as_boolean(raw)
+        if value is None:
+            self._type_error(name, "boolean")
+            return default
+        return value
+
+    def string(self, name: str, default: str = "") -> str:
+        raw = self.values.get(name, _MISSING)
+        if raw is _MISSING or raw is None and default == "":
+            return default
+        if not isinstance(raw, str):
+            self._type_error(name, "string")
+            return default
+        return raw
+
+    def enum(self, name: str, choices: Sequence[str], default: str) -> str:
+        value = self.string(name, default)
+        if name in self.values and value not in choices and name not in self.problems:
+            self.problem(name, "rest_not_in_enum", f"{name} is not one of {wp_list(choices)}.")
+            return default
+        return value
+
+    def enum_list(self, name: str, choices: Sequence[str]) -> list[str] | None:
+        if name not in self.values:
+            return None
+        values = [str(v) for v in parse_list(self.values[name])]
+        for position, value in enumerate(values):
+            if value not in choices:
+                self.problem(
+                    name,
+                    "rest_not_in_enum",
+                    f"{name}[{position}] is not one of {wp_list(choices)}.",
+                )
+                return None
+        return values
+
+    def id_list(self, name: str) -> list[int]:
+        if name not in self.values:
+            return []
+        ids: list[int] = []
+        for position, raw in enumerate(parse_list(self.values[name])):
+            value = as_integer(raw)
+            if value is None:
+                self.problem(
+                    name, "rest_invalid_type", f"{name}[{position}] is not of type integer."
+                )
+                return []
+            ids.append(abs(value))  # wp_parse_id_list: absint
+        return ids
+
+    def date(self, name: str) -> datetime | None:
+        raw = self.values.get(name, _MISSING)
+        if raw is _MISSING:
+            return None
+        if not isinstance(raw, str):
+            self._type_error(name, "string")
+            return None
+        parsed = parse_rest_date(raw)
+        if parsed is None:
+            self.problem(name, "rest_invalid_date", "Invalid date.")
+        return parsed
+
+    def email(self, name: str) -> str:
+        value = self.string(name)
+        if value and name not in self.problems and not is_email(value):
+            self.problem(name, "rest_invalid_email", "Invalid email address.")
+        return value
+
+    def amount(self, name: str, label: str | None = None) -> None:
+        """A money field: a number or numeric string (WooCommerce schema type string)."""
+        raw = self.values.get(name, _MISSING)
+        if raw is _MISSING or raw is None or raw == "":
+            return
+        if not is_amount(raw):
+            where = label or name
+            self.problem(where, "rest_invalid_param", f"{where} is not a valid amount.")
+
+    def object(self, name: str) -> Args | None:
+        raw = self.values.get(name, _MISSING)
+        if raw is _MISSING or raw is None:
+            return None
+        if not isinstance(raw, dict):
+            self._type_error(name, "object")
+            return None
+        return Args(raw)
+
+    def objects(self, name: str) -> list[Args]:
+        """An array of objects (line items, meta data...)."""
+        raw = self.values.get(name, _MISSING)
+        if raw is _MISSING or raw is None:
+            return []
+        if isinstance(raw, dict):
+            raw = list(raw.values())  # PHP arrays with string keys arrive as objects
+        if not isinstance(raw, list):
+            self._type_error(name, "array")
+            return []
+        items: list[Args] = []
+        for position, item in enumerate(raw):
+            if not isinstance(item, dict):
+                self._type_error(f"{name}[{position}]", "object")
+                return []
+            items.append(Args(item))
+        return items
+
+    def nested(self, parent: str, child: Args, position: int | None = None) -> None:
+        """Fold a nested object's problems into this one under ``parent``."""
+        for name, (code, message) in child.problems.items():
+            where = f"{parent}[{position}][{name}]" if position is not None else f"{parent}[{name}]"
+            self.problem(parent, code, message.replace(name, where, 1))
+
+    def require(self, *names: str) -> None:
+        missing = [name for name in names if name not in self.values]
+        if missing:
+            raise missing_params(missing)
+
+    def check(self) -> None:
+        if self.problems:
+            raise invalid_params(self.problems)

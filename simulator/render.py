@@ -1,0 +1,408 @@
+"""Records to the JSON WooCommerce's v3 controllers produce.
+
+Key order follows the real controllers (see the spec's object sections); money is
+a string with ``dp`` decimals; dates come in pairs, site-local and ``_gmt``,
+without zone. The default rendering (``dp`` = store decimals) of each record is
+cached as PHP-style JSON bytes on the record, so a list page is a join of
+ready fragments.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from simulator.models import (
+    Address,
+    Customer,
+    LineItem,
+    MetaItem,
+    Order,
+    Product,
+)
+from simulator.phpjson import dumps
+from simulator.settings import Settings
+from simulator.store import Store
+from simulator.wcdates import format_wall
+
+_CENT = Decimal(100)
+
+
+def format_money(cents: int, dp: int) -> str:
+    """wc_format_decimal(amount, dp): rounded half away from zero, padded to ``dp`` places."""
+    amount = Decimal(cents) / _CENT
+    if dp < 0:
+        step = Decimal(10) ** -dp
+        return str(int((amount / step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step))
+    return str(amount.quantize(Decimal(1).scaleb(-dp), rounding=ROUND_HALF_UP))
+
+
+def raw_amount(cents: int) -> str:
+    """A stored amount as PHP prints a float: ``"0.9"``, ``"2"``, ``"1.35"``."""
+    text = format_money(cents, 2)
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _meta(items: list[MetaItem]) -> list[dict[str, Any]]:
+    return [{"id": m.id, "key": m.key, "value": m.value} for m in items if not m.key.startswith("_")]
+
+
+def _billing(address: Address) -> dict[str, str]:
+    return {
+        "first_name": address.first_name,
+        "last_name": address.last_name,
+        "company": address.company,
+        "address_1": address.address_1,
+        "address_2": address.address_2,
+        "city": address.city,
+        "state": address.state,
+        "postcode": address.postcode,
+        "country": address.country,
+        "email": address.email,
+        "phone": address.phone,
+    }
+
+
+def _shipping(address: Address) -> dict[str, str]:
+    return {
+        "first_name": address.first_name,
+        "last_name": address.last_name,
+        "company": address.company,
+        "address_1": address.address_1,
+        "address_2": address.address_2,
+        "city": address.city,
+        "state": address.state,
+        "postcode": address.postcode,
+        "country": address.country,
+        "phone": address.phone,
+    }
+
+
+class Renderer:
+    """Builds response objects for one store; reads settings for links and time zone."""
+
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self.settings = settings
+        self.store = store
+
+    @property
+    def api_url(self) -> str:
+        return self.settings.api_url
+
+    def _wall(self, timestamp: int | None) -> str | None:
+        return None if timestamp is None else format_wall(self.store.wall(timestamp))
+
+    def _links(self, base: str, record_id: int, **extra: str) -> dict[str, list[dict[str, str]]]:
+        links = {
+            "self": [{"href": f"{self.api_url}/{base}/{record_id}"}],
+            "collection": [{"href": f"{self.api_url}/{base}"}],
+        }
+        for rel, href in extra.items():
+            links[rel] = [{"href": href}]
+        return links
+
+    # ------------------------------------------------------------------ customers
+    def customer(self, customer: Customer) -> dict[str, Any]:
+        digest = hashlib.sha256(customer.email.strip().lower().encode()).hexdigest()
+        return {
+            "id": customer.id,
+            "date_created": format_wall(customer.created_wall),
+            "date_created_gmt": format_wall(customer.created),
+            "date_modified": format_wall(customer.modified_wall),
+            "date_modified_gmt": format_wall(customer.modified),
+            "email": customer.email,
+            "first_name": customer.first_name,
+            "last_name": customer.last_name,
+            "role": customer.role,
+            "username": customer.username,
+            "billing": _billing(customer.billing),
+            "shipping": _shipping(customer.shipping),
+            "is_paying_customer": customer.is_paying_customer,
+            # WordPress 6.8 hashes Gravatar e-mails with SHA-256.
+            "avatar_url": f"https://secure.gravatar.com/avatar/{digest}?s=96&d=mm&r=g",
+            "meta_data": _meta(customer.meta_data),
+            "_links": self._links("customers", customer.id),
+        }
+
+    def customer_bytes(self, customer: Customer) -> bytes:
+        if customer.cached is None:
+            customer.cached = dumps(self.customer(customer))
+        return customer.cached
+
+    # ------------------------------------------------------------------ orders
+    def _line_item(self, item: LineItem, dp: int) -> dict[str, Any]:
+        product = self.store.products.get(item.product_id)
+        taxes = (
+            [
+                {
+                    "id": self.settings.tax_rate_id,
+                    "total": raw_amount(item.total_tax),
+                    "subtotal": raw_amount(item.subtotal_tax),
+                }
+            ]
+            if item.total_tax or item.subtotal_tax
+            else []
+        )
+        return {
+            "id": item.id,
+            "name": item.name,
+            "product_id": item.product_id,
+            "variation_id": item.variation_id,
+            "quantity": item.quantity,
+            "tax_class": item.tax_class,
+            "subtotal": format_money(item.subtotal, dp),
+            "subtotal_tax": format_money(item.subtotal_tax, dp),
+            "total": format_money(item.total, dp),
+            "total_tax": format_money(item.total_tax, dp),
+            "taxes": taxes,
+            "meta_data": [
+                {"id": m.id, "key": m.key, "value": m.value, "display_key": m.key, "display_value": m.value}
+                for m in item.meta_data
+                if not m.key.startswith("_")
+            ],
+            "sku": product.sku if product is not None else None,
+            # get_item_total(): a PHP float, which json_encode writes as 3.0 / 1.5.
+            "price": float(item.total) / 100 / max(1, item.quantity),
+            "image": {"id": 0, "src": ""},
+            "parent_name": None,
+        }
+
+    def order(self, order: Order, dp: int | None = None) -> dict[str, Any]:
+        if dp is None:
+            dp = self.settings.price_decimals
+        settings = self.settings
+        items = [self._line_item(item, dp) for item in order.line_items]
+        tax_lines = []
+        if order.tax_line_id:
+            tax_lines.append(
+                {
+                    "id": order.tax_line_id,
+                    "rate_code": settings.tax_rate_code,
+                    "rate_id": settings.tax_rate_id,
+                    "label": settings.tax_rate_label,
+                    "compound": False,
+                    "tax_total": format_money(order.cart_tax, dp),
+                    "shipping_tax_total": format_money(order.shipping_tax, dp),
+                    "rate_percent": float(settings.tax_rate_percent),
+                    "meta_data": [],
+                }
+            )
+        shipping_lines = [
+            {
+                "id": line.id,
+                "method_title": line.method_title,
+                "method_id": line.method_id,
+                "instance_id": line.instance_id,
+                "total": format_money(line.total, dp),
+                "total_tax": format_money(line.total_tax, dp),
+                "taxes": [
+                    {"id": settings.tax_rate_id, "total": raw_amount(line.total_tax), "subtotal": ""}
+                ]
+                if line.total_tax
+                else [],
+                "meta_data": _meta(line.meta_data),
+            }
+            for line in order.shipping_lines
+        ]
+        fee_lines = [
+            {
+                "id": fee.id,
+                "name": fee.name,
+                "tax_class": fee.tax_class,
+                "tax_status": fee.tax_status,
+                "amount": raw_amount(fee.total),
+                "total": format_money(fee.total, dp),
+                "total_tax": format_money(fee.total_tax, dp),
+                "taxes": [
+                    {"id": settings.tax_rate_id, "total": raw_amount(fee.total_tax), "subtotal": ""}
+                ]
+                if fee.total_tax
+                else [],
+                "meta_data": _meta(fee.meta_data),
+            }
+            for fee in order.fee_lines
+        ]
+        coupon_lines = [
+            {
+                "id": coupon.id,
+                "code": coupon.code,
+                "discount": format_money(coupon.discount, dp),
+                "discount_tax": format_money(coupon.discount_tax, dp),
+                "meta_data": _meta(coupon.meta_data),
+            }
+            for coupon in order.coupon_lines
+        ]
+        total = order.total
+        status = order.status
+        needs_processing = any(
+            (p := self.store.products.get(i.product_id)) is not None
+            and not (p.virtual and p.downloadable)
+            for i in order.line_items
+        )
+        extra_links: dict[str, str] = {}
+        if order.customer_id:
+            extra_links["customer"] = f"{self.api_url}/customers/{order.customer_id}"
+        if order.parent_id:
+            extra_links["up"] = f"{self.api_url}/orders/{order.parent_id}"
+        return {
+            "id": order.id,
+            "parent_id": order.parent_id,
+            "status": status,
+            "currency": order.currency,
+            "version": order.version,
+            "prices_include_tax": order.prices_include_tax,
+            "date_created": format_wall(order.created_wall),
+            "date_modified": format_wall(order.modified_wall),
+            "discount_total": format_money(order.discount_total, dp),
+            "discount_tax": format_money(order.discount_tax, dp),
+            "shipping_total": format_money(order.shipping_total, dp),
+            "shipping_tax": format_money(order.shipping_tax, dp),
+            "cart_tax": format_money(order.cart_tax, dp),
+            "total": format_money(total, dp),
+            "total_tax": format_money(order.total_tax, dp),
+            "customer_id": order.customer_id,
+            "order_key": order.order_key,
+            "billing": _billing(order.billing),
+            "shipping": _shipping(order.shipping),
+            "payment_method": order.payment_method,
+            "payment_method_title": order.payment_method_title,
+            "transaction_id": order.transaction_id,
+            "customer_ip_address": order.customer_ip_address,
+            "customer_user_agent": order.customer_user_agent,
+            "created_via": order.created_via,
+            "customer_note": order.customer_note,
+            "date_completed": self._wall(order.completed),
+            "date_paid": self._wall(order.paid),
+            "cart_hash": order.cart_hash,
+            "number": str(order.id),
+            "meta_data": _meta(order.meta_data),
+            "line_items": items,
+            "tax_lines": tax_lines,
+            "shipping_lines": shipping_lines,
+            "fee_lines": fee_lines,
+            "coupon_lines": coupon_lines,
+            "refunds": [],
+            "payment_url": (
+                f"{settings.site_url}/checkout/order-pay/{order.id}/"
+                f"?pay_for_order=true&key={order.order_key}"
+            ),
+            "is_editable": status in ("pending", "on-hold", "auto-draft"),
+            "needs_payment": status in ("pending", "failed") and total > 0,
+            "needs_processing": needs_processing,
+            "date_created_gmt": format_wall(order.created),
+            "date_modified_gmt": format_wall(order.modified),
+            "date_completed_gmt": format_wall(order.completed),
+            "date_paid_gmt": format_wall(order.paid),
+            "currency_symbol": settings.currency_symbol if order.currency == settings.currency else order.currency,
+            "_links": self._links("orders", order.id, **extra_links),
+        }
+
+    def order_bytes(self, order: Order) -> bytes:
+        if order.cached is None:
+            order.cached = dumps(self.order(order))
+        return order.cached
+
+    # ------------------------------------------------------------------ products
+    def _price_html(self, product: Product) -> str:
+        def amount(cents: int) -> str:
+            return (
+                '<span class="woocommerce-Price-amount amount"><bdi>'
+                '<span class="woocommerce-Price-currencySymbol">&#36;</span>'
+                f"{format_money(cents, self.settings.price_decimals)}</bdi></span>"
+            )
+
+        if product.regular_price is None:
+            return ""
+        if product.sale_price is not None:
+            return (
+                f'<del aria-hidden="true">{amount(product.regular_price)}</del> '
+                f'<ins aria-hidden="true">{amount(product.sale_price)}</ins>'
+            )
+        return amount(product.regular_price)
+
+    def product(self, product: Product) -> dict[str, Any]:
+        dp = self.settings.price_decimals
+
+        def price(cents: int | None) -> str:
+            return "" if cents is None else format_money(cents, dp)
+
+        return {
+            "id": product.id,
+            "name": product.name,
+            "slug": product.slug,
+            "permalink": f"{self.settings.site_url}/product/{product.slug}/",
+            "date_created": format_wall(product.created_wall),
+            "date_created_gmt": format_wall(product.created),
+            "date_modified": format_wall(product.modified_wall),
+            "date_modified_gmt": format_wall(product.modified),
+            "type": product.type,
+            "status": product.status,
+            "featured": product.featured,
+            "catalog_visibility": product.catalog_visibility,
+            "description": product.description,
+            "short_description": product.short_description,
+            "sku": product.sku,
+            "price": price(product.price),
+            "regular_price": price(product.regular_price),
+            "sale_price": price(product.sale_price),
+            "date_on_sale_from": None,
+            "date_on_sale_from_gmt": None,
+            "date_on_sale_to": None,
+            "date_on_sale_to_gmt": None,
+            "on_sale": product.sale_price is not None,
+            "purchasable": product.price is not None and product.status == "publish",
+            "total_sales": product.total_sales,
+            "virtual": product.virtual,
+            "downloadable": product.downloadable,
+            "downloads": [],
+            "download_limit": -1,
+            "download_expiry": -1,
+            "external_url": "",
+            "button_text": "",
+            "tax_status": product.tax_status,
+            "tax_class": product.tax_class,
+            "manage_stock": product.manage_stock,
+            "stock_quantity": product.stock_quantity,
+            "backorders": "no",
+            "backorders_allowed": False,
+            "backordered": False,
+            "low_stock_amount": None,
+            "sold_individually": False,
+            "weight": product.weight,
+            "dimensions": {"length": "", "width": "", "height": ""},
+            "shipping_required": not product.virtual,
+            "shipping_taxable": product.tax_status in ("taxable", "shipping"),
+            "shipping_class": "",
+            "shipping_class_id": 0,
+            "reviews_allowed": True,
+            "average_rating": "0",
+            "rating_count": 0,
+            "upsell_ids": [],
+            "cross_sell_ids": [],
+            "parent_id": 0,
+            "purchase_note": "",
+            "categories": [{"id": c.id, "name": c.name, "slug": c.slug} for c in product.categories],
+            "tags": [],
+            "images": [],
+            "attributes": [],
+            "default_attributes": [],
+            "variations": [],
+            "grouped_products": [],
+            "menu_order": 0,
+            "price_html": self._price_html(product),
+            "related_ids": [],
+            "meta_data": _meta(product.meta_data),
+            "stock_status": product.stock_status,
+            "has_options": False,
+            "post_password": "",
+            "global_unique_id": "",
+            "_links": self._links("products", product.id),
+        }
+
+    def product_bytes(self, product: Product) -> bytes:
+        if product.cached is None:
+            product.cached = dumps(self.product(product))
+        return product.cached

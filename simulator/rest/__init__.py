@@ -1,0 +1,1 @@
+"""REST API v3 routes, one module per resource; each exposes ``setup(app, sim)``."""

@@ -1,0 +1,427 @@
+"""What every REST route shares: parameters, bodies, the response shape, errors, auth.
+
+The pipeline of a request to ``/wp-json/...``:
+
+1. ``error_middleware`` (outermost): a :class:`RestError` becomes WordPress's
+   error JSON; an unmatched route becomes ``rest_no_route``; anything unexpected
+   becomes the WP-shaped 500 and is logged and counted.
+2. ``auth_middleware``: authentication (401s come before everything else),
+   then the key's read/write permission, as WooCommerce checks it before routing.
+3. the route handler: validates its parameters (400), then checks that the
+   caller may do this at all (401 when anonymous), then calls the store.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from simulator.auth import AuthRequest
+from simulator.errors import RestError, invalid_json, no_route
+from simulator.params import Args, parse_list
+from simulator.phpjson import dumps, dumps_pretty
+from simulator.phpquery import add_query_arg, parse_php_query, split_query_string, urlencode_deep
+
+if TYPE_CHECKING:
+    from simulator.app import Simulator
+
+log = logging.getLogger("simulator.rest")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+JSON_CONTENT_TYPE = "application/json; charset=UTF-8"
+#: Headers WordPress's REST server sends on every response (serve_request).
+WP_HEADERS: dict[str, str] = {
+    "X-Robots-Tag": "noindex",
+    "X-Content-Type-Options": "nosniff",
+    "Access-Control-Expose-Headers": "X-WP-Total, X-WP-TotalPages, Link",
+    "Access-Control-Allow-Headers": (
+        "Authorization, X-WP-Nonce, Content-Disposition, Content-MD5, Content-Type"
+    ),
+}
+#: wp_get_nocache_headers(), sent when a user is authenticated.
+NOCACHE_HEADERS: dict[str, str] = {
+    "Expires": "Wed, 11 Jan 1984 05:00:00 GMT",
+    "Cache-Control": "no-cache, must-revalidate, max-age=0, no-store, private",
+}
+INTERNAL_ERROR_MESSAGE = (
+    "<p>There has been a critical error on this website.</p>"
+    '<p><a href="https://wordpress.org/documentation/article/faq-troubleshooting/">'
+    "Learn more about troubleshooting WordPress.</a></p>"
+)
+BATCH_LIMIT = 100
+
+KEY_ATTR = "woosim.key"
+_PAIRS_ATTR = "woosim.pairs"
+_QUERY_ATTR = "woosim.query"
+_FORM_ATTR = "woosim.form"
+
+#: Where each application keeps its Simulator.
+SIM_KEY: web.AppKey[Simulator] = web.AppKey("woosim.sim")
+
+
+# ---------------------------------------------------------------------- request side
+def query_pairs(request: web.Request) -> list[tuple[str, str]]:
+    """The query string split PHP's way (``+`` is a space), in wire order."""
+    pairs = request.get(_PAIRS_ATTR)
+    if pairs is None:
+        _, _, raw = request.raw_path.partition("?")
+        pairs = split_query_string(raw)
+        request[_PAIRS_ATTR] = pairs
+    return pairs  # type: ignore[no-any-return]
+
+
+def query_params(request: web.Request) -> dict[str, Any]:
+    """``$_GET``: repeated keys keep the last value, ``k[]`` makes lists."""
+    params = request.get(_QUERY_ATTR)
+    if params is None:
+        params = parse_php_query(query_pairs(request))
+        request[_QUERY_ATTR] = params
+    return params  # type: ignore[no-any-return]
+
+
+def _is_form(request: web.Request) -> bool:
+    return request.content_type == "application/x-www-form-urlencoded"
+
+
+async def form_pairs(request: web.Request) -> list[tuple[str, str]]:
+    pairs = request.get(_FORM_ATTR)
+    if pairs is None:
+        pairs = []
+        if request.can_read_body and _is_form(request):
+            text = (await request.read()).decode("utf-8", "surrogateescape")
+            pairs = split_query_string(text)
+        request[_FORM_ATTR] = pairs
+    return pairs  # type: ignore[no-any-return]
+
+
+async def body_params(request: web.Request) -> dict[str, Any]:
+    """The request's parameters as WordPress merges them: JSON over form over query."""
+    merged: dict[str, Any] = dict(query_params(request))
+    merged.update(parse_php_query(await form_pairs(request)))
+    if request.can_read_body and request.content_type == "application/json":
+        raw = await request.read()
+        if raw.strip():
+            try:
+                decoded = json.loads(raw)
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise invalid_json(str(exc)) from None
+            if isinstance(decoded, dict):
+                merged.update(decoded)
+    return merged
+
+
+def current_key(request: web.Request) -> Any:
+    """The API key the request authenticated with, or None (anonymous)."""
+    return request.get(KEY_ATTR)
+
+
+def require_user(request: web.Request, code: str, message: str) -> None:
+    """The endpoint's capability check: anonymous callers get 401."""
+    if request.get(KEY_ATTR) is None:
+        raise RestError(code, message, 401)
+
+
+def route_id(request: web.Request) -> int:
+    return int(request.match_info["id"])
+
+
+# ---------------------------------------------------------------------- response side
+def _headers(request: web.Request, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    headers = {"Content-Type": JSON_CONTENT_TYPE, **WP_HEADERS}
+    if request.get(KEY_ATTR) is not None:
+        headers.update(NOCACHE_HEADERS)
+    if extra and "Link" in extra:
+        headers.update(extra)
+    else:
+        sim: Simulator = request.app[SIM_KEY]
+        headers["Link"] = f'<{sim.settings.api_root}/>; rel="https://api.w.org/"'
+        if extra:
+            headers.update(extra)
+    return headers
+
+
+def fields_filter(request: web.Request) -> list[str] | None:
+    raw = query_params(request).get("_fields")
+    if raw is None:
+        return None
+    return [str(f) for f in parse_list(raw)]
+
+
+def filter_fields(data: dict[str, Any], fields: Sequence[str]) -> dict[str, Any]:
+    """rest_filter_response_fields: keep the named (possibly dotted) fields."""
+    result: dict[str, Any] = {}
+    for path in fields:
+        parts = path.split(".")
+        source: Any = data
+        target = result
+        for depth, part in enumerate(parts):
+            if not isinstance(source, dict) or part not in source:
+                break
+            if depth == len(parts) - 1:
+                target[part] = source[part]
+            else:
+                source = source[part]
+                target = target.setdefault(part, {})
+    # Keep the data's own key order.
+    return {key: result[key] for key in data if key in result}
+
+
+def is_pretty(request: web.Request) -> bool:
+    return "_pretty" in query_params(request)
+
+
+def needs_dicts(request: web.Request) -> bool:
+    """True when the cached default rendering cannot be used as is."""
+    params = query_params(request)
+    return "_fields" in params or "_pretty" in params
+
+
+def encode(request: web.Request, payload: Any) -> bytes:
+    fields = fields_filter(request)
+    if fields is not None:
+        if isinstance(payload, list):
+            payload = [filter_fields(item, fields) for item in payload]
+        elif isinstance(payload, dict):
+            payload = filter_fields(payload, fields)
+    return dumps_pretty(payload) if is_pretty(request) else dumps(payload)
+
+
+def respond(
+    request: web.Request,
+    payload: Any,
+    *,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> web.Response:
+    """A JSON response; ``payload`` is data, or ready bytes of the default rendering."""
+    body = payload if isinstance(payload, bytes) else encode(request, payload)
+    return web.Response(body=body, status=status, headers=_headers(request, headers))
+
+
+def collection_headers(
+    request: web.Request, route: str, total: int, per_page: int, page: int
+) -> dict[str, str]:
+    """X-WP-Total, X-WP-TotalPages and the one ``Link`` header of WC_REST_CRUD_Controller."""
+    sim: Simulator = request.app[SIM_KEY]
+    max_pages = math.ceil(total / per_page) if per_page else 0
+    headers = {"X-WP-Total": str(total), "X-WP-TotalPages": str(max_pages)}
+    base = add_query_arg(sim.settings.api_url + "/" + route, urlencode_deep(query_params(request)))
+    links: list[str] = []
+    if page > 1:
+        prev_page = min(page - 1, max_pages)
+        links.append(f'<{add_query_arg(base, {"page": prev_page})}>; rel="prev"')
+    if max_pages > page:
+        links.append(f'<{add_query_arg(base, {"page": page + 1})}>; rel="next"')
+    if links:
+        headers["Link"] = ", ".join(links)
+    return headers
+
+
+def respond_collection(
+    request: web.Request,
+    items: Sequence[Any],
+    render_dict: Callable[[Any], dict[str, Any]],
+    render_bytes: Callable[[Any], bytes],
+    *,
+    route: str,
+    total: int,
+    per_page: int,
+    page: int,
+    use_cache: bool = True,
+) -> web.Response:
+    headers = collection_headers(request, route, total, per_page, page)
+    if use_cache and not needs_dicts(request):
+        body = b"[" + b",".join([render_bytes(item) for item in items]) + b"]"
+        return respond(request, body, headers=headers)
+    return respond(request, [render_dict(item) for item in items], headers=headers)
+
+
+def respond_item(
+    request: web.Request,
+    record: Any,
+    render_dict: Callable[[Any], dict[str, Any]],
+    render_bytes: Callable[[Any], bytes],
+) -> web.Response:
+    """One record: its cached bytes unless the request reshapes the output."""
+    if needs_dicts(request):
+        return respond(request, render_dict(record))
+    return respond(request, render_bytes(record))
+
+
+def error_response(request: web.Request, error: RestError) -> web.Response:
+    return web.Response(
+        body=dumps(error.to_json()), status=error.status, headers=_headers(request)
+    )
+
+
+# ---------------------------------------------------------------------- middlewares
+def make_error_middleware(sim: Simulator) -> Any:
+    @web.middleware
+    async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except RestError as error:
+            return error_response(request, error)
+        except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
+            return error_response(request, no_route())
+        except web.HTTPException:
+            raise
+        except Exception:
+            # Never a traceback to the client; the log and the counter tell the tests.
+            log.exception("unexpected error answering %s %s", request.method, request.path)
+            sim.internal_errors.append(f"{request.method} {request.path}")
+            body = dumps(
+                {
+                    "code": "internal_server_error",
+                    "message": INTERNAL_ERROR_MESSAGE,
+                    "data": {"status": 500},
+                    "additional_errors": [],
+                }
+            )
+            return web.Response(body=body, status=500, headers=_headers(request))
+
+    return error_middleware
+
+
+def make_auth_middleware(sim: Simulator) -> Any:
+    @web.middleware
+    async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path.startswith("/wp-json/wc/"):
+            raw_path = request.raw_path.partition("?")[0]
+            auth_request = AuthRequest(
+                method=request.method,
+                path=raw_path,
+                query=query_pairs(request),
+                form=await form_pairs(request),
+                authorization=request.headers.get("Authorization"),
+            )
+            key = sim.authenticator.authenticate(auth_request)
+            request[KEY_ATTR] = key
+            if key is not None:
+                sim.authenticator.check_permissions(key, request.method)
+        return await handler(request)
+
+    return auth_middleware
+
+
+# ---------------------------------------------------------------------- batches
+BatchItem = Callable[[web.Request, dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
+async def run_batch(
+    request: web.Request,
+    *,
+    create: BatchItem,
+    update: BatchItem,
+    delete: BatchItem,
+) -> web.Response:
+    """``POST|PUT|PATCH /{resource}/batch``: each item on its own, errors per item."""
+    body = await body_params(request)
+    groups: dict[str, list[Any]] = {}
+    args = Args(body)
+    for name in ("create", "update", "delete"):
+        if name in body:
+            value = body[name]
+            if isinstance(value, dict):
+                value = list(value.values())
+            if not isinstance(value, list):
+                args.problem(name, "rest_invalid_type", f"{name} is not of type array.")
+                continue
+            groups[name] = value
+    args.check()
+    if sum(len(items) for items in groups.values()) > BATCH_LIMIT:
+        raise RestError(
+            "woocommerce_rest_request_entity_too_large",
+            f"Unable to accept more than {BATCH_LIMIT} items for this request.",
+            413,
+        )
+    require_user(
+        request,
+        "woocommerce_rest_cannot_batch",
+        "Sorry, you are not allowed to batch manipulate this resource.",
+    )
+    result: dict[str, list[Any]] = {}
+    for name, handler in (("create", create), ("update", update), ("delete", delete)):
+        if name not in groups:
+            continue
+        answers: list[Any] = []
+        for item in groups[name]:
+            if name == "delete":
+                item = {"id": item.get("id") if isinstance(item, dict) else item}
+            elif not isinstance(item, dict):
+                item = {}
+            try:
+                answers.append(await handler(request, item))
+            except RestError as error:
+                answers.append(
+                    {
+                        "id": _item_id(item),
+                        "error": {
+                            "code": error.code,
+                            "message": error.message,
+                            "data": {"status": error.status, **error.data},
+                        },
+                    }
+                )
+        result[name] = answers
+    return respond(request, result)
+
+
+def _item_id(item: Mapping[str, Any]) -> int:
+    try:
+        return int(item.get("id") or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def batch_item_id(item: Mapping[str, Any], invalid: RestError) -> int:
+    """The numeric id of a batch update/delete item, or ``invalid``."""
+    try:
+        value = int(str(item.get("id", "")))
+    except ValueError:
+        raise invalid from None
+    if value <= 0:
+        raise invalid
+    return value
+
+
+def item_routes(
+    app: web.Application,
+    base: str,
+    *,
+    collection_get: Handler,
+    collection_post: Handler,
+    item_get: Handler,
+    item_update: Handler,
+    item_delete: Handler,
+    batch: Handler,
+) -> None:
+    """Register WooCommerce's route set for one resource under ``/wp-json/wc/v3``."""
+    prefix = f"/wp-json/wc/v3/{base}"
+    router = app.router
+    router.add_route("GET", prefix, collection_get)
+    router.add_route("POST", prefix, collection_post)
+    for method in ("POST", "PUT", "PATCH"):
+        router.add_route(method, prefix + "/batch", batch)
+    item = prefix + r"/{id:\d+}"
+    router.add_route("GET", item, item_get)
+    for method in ("POST", "PUT", "PATCH"):
+        router.add_route(method, item, item_update)
+    router.add_route("DELETE", item, item_delete)
+
+
+def created(request: web.Request, payload: dict[str, Any], route: str) -> web.Response:
+    """201 with ``Location`` (WC_REST_CRUD_Controller::create_item)."""
+    sim: Simulator = request.app[SIM_KEY]
+    location = f"{sim.settings.api_url}/{route}/{payload['id']}"
+    return respond(request, payload, status=201, headers={"Location": location})
+
+
+def iter_args(items: Iterable[Args]) -> Iterable[tuple[int, Args]]:
+    return enumerate(items)

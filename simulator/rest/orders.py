@@ -1,0 +1,289 @@
+"""``/wp-json/wc/v3/orders``: WC_REST_Orders_Controller (posts storage semantics)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from simulator.errors import RestError
+from simulator.models import ORDER_STATUS_FILTERS, ORDER_STATUSES, Order
+from simulator.params import Args, parse_list
+from simulator.rest.common import (
+    batch_item_id,
+    body_params,
+    created,
+    item_routes,
+    query_params,
+    require_user,
+    respond,
+    respond_collection,
+    respond_item,
+    route_id,
+    run_batch,
+)
+from simulator.rest.customers import address_fields, meta_fields
+from simulator.store import DateFilter, PostQuery
+from simulator.wcdates import filter_wall
+
+if TYPE_CHECKING:
+    from simulator.app import Simulator
+
+ROUTE = "orders"
+ORDERBY = ("date", "id", "include", "title", "slug", "modified")
+
+
+def date_filter(args: Args, sim: Simulator) -> DateFilter:
+    """after/before/modified_* as site-local wall seconds, per WP_Date_Query.
+
+    The value is read in the site's zone unless it carries an offset, then turned
+    into site-local wall time. With ``dates_are_gmt`` the posts storage compares
+    that *local* value with the GMT column: on a non-UTC site the window is off by
+    the site's offset. That is what a real store does (derived from the code), so
+    we do it too.
+    """
+    zone = sim.settings.zone
+    bounds: dict[str, int | None] = {}
+    for name in ("after", "before", "modified_after", "modified_before"):
+        value = args.date(name)
+        bounds[name] = filter_wall(value, zone) if value is not None else None
+    gmt = bool(args.boolean("dates_are_gmt", False))
+    return DateFilter(gmt=gmt, **bounds)
+
+
+def post_list_args(args: Args, sim: Simulator, orderby: tuple[str, ...]) -> PostQuery:
+    """Parameters shared by the orders and products collections."""
+    args.enum("context", ("view", "edit"), "view")
+    return PostQuery(
+        page=args.integer("page", 1, minimum=1) or 1,
+        per_page=args.integer("per_page", 10, minimum=1, maximum=100) or 10,
+        offset=args.integer("offset"),
+        order=args.enum("order", ("asc", "desc"), "desc"),
+        orderby=args.enum("orderby", orderby, "date"),
+        include=args.id_list("include"),
+        exclude=frozenset(args.id_list("exclude")),
+        parent=args.id_list("parent"),
+        parent_exclude=frozenset(args.id_list("parent_exclude")),
+        search=args.string("search"),
+        dates=date_filter(args, sim),
+    )
+
+
+def _meta_filter(params: dict[str, Any], name: str) -> list[str] | None:
+    return [str(v) for v in parse_list(params[name])] if name in params else None
+
+
+class OrderRoutes:
+    def __init__(self, sim: Simulator) -> None:
+        self.sim = sim
+
+    def _dp(self, args: Args) -> int:
+        return args.integer("dp", self.sim.settings.price_decimals) or 0
+
+    def _render(self, request: web.Request, order: Order, dp: int) -> dict[str, Any]:
+        data = self.sim.renderer.order(order, dp)
+        params = query_params(request)
+        include_meta = _meta_filter(params, "include_meta")
+        exclude_meta = _meta_filter(params, "exclude_meta")
+        if include_meta is not None:
+            data["meta_data"] = [m for m in data["meta_data"] if m["key"] in include_meta]
+        if exclude_meta is not None:
+            data["meta_data"] = [m for m in data["meta_data"] if m["key"] not in exclude_meta]
+        return data
+
+    def _default_shape(self, request: web.Request, dp: int) -> bool:
+        params = query_params(request)
+        return (
+            dp == self.sim.settings.price_decimals
+            and "include_meta" not in params
+            and "exclude_meta" not in params
+        )
+
+    # ------------------------------------------------------------------ list
+    async def list(self, request: web.Request) -> web.Response:
+        params = query_params(request)
+        args = Args(params)
+        query = post_list_args(args, self.sim, ORDERBY)
+        statuses = args.enum_list("status", ORDER_STATUS_FILTERS)
+        query.statuses = frozenset(statuses) if statuses else None
+        query.customer = args.integer("customer")
+        query.product = args.integer("product")
+        dp = self._dp(args)
+        args.boolean("order_item_display_meta", False)
+        args.check()
+        require_user(request, "woocommerce_rest_cannot_view", "Sorry, you cannot list resources.")
+        page, total = self.sim.store.query_orders(query)
+        return respond_collection(
+            request,
+            page,
+            lambda order: self._render(request, order, dp),
+            self.sim.renderer.order_bytes,
+            route=ROUTE,
+            total=total,
+            per_page=query.per_page,
+            page=query.page,
+            use_cache=self._default_shape(request, dp),
+        )
+
+    # ------------------------------------------------------------------ item
+    async def get(self, request: web.Request) -> web.Response:
+        args = Args(query_params(request))
+        args.enum("context", ("view", "edit"), "view")
+        dp = self._dp(args)
+        args.check()
+        require_user(request, "woocommerce_rest_cannot_view", "Sorry, you cannot view this resource.")
+        order = self.sim.store.get_order(route_id(request))
+        if self._default_shape(request, dp):
+            render = self.sim.renderer
+            return respond_item(request, order, render.order, render.order_bytes)
+        return respond(request, self._render(request, order, dp))
+
+    def _fields(self, body: dict[str, Any]) -> dict[str, Any]:
+        args = Args(body)
+        fields: dict[str, Any] = {}
+        if args.has("status"):
+            fields["status"] = args.enum("status", ORDER_STATUSES, "pending")
+        for name in ("currency", "customer_note", "payment_method", "payment_method_title", "transaction_id"):
+            if args.has(name):
+                fields[name] = args.string(name)
+        for name in ("customer_id", "parent_id"):
+            if args.has(name):
+                fields[name] = args.integer(name, minimum=0)
+        if args.has("set_paid"):
+            fields["set_paid"] = args.boolean("set_paid", False)
+        for name in ("billing", "shipping"):
+            address = address_fields(args, name, billing=name == "billing")
+            if address is not None:
+                fields[name] = address
+        meta = meta_fields(args)
+        if meta is not None:
+            fields["meta_data"] = meta
+        fields["line_items"] = self._line_items(args)
+        fields["shipping_lines"] = self._lines(args, "shipping_lines", ("method_id", "method_title", "instance_id"))
+        fields["fee_lines"] = self._lines(args, "fee_lines", ("name",), tax_status=True)
+        coupons = args.objects("coupon_lines")
+        for position, coupon in enumerate(coupons):
+            coupon.string("code")
+            args.nested("coupon_lines", coupon, position)
+        fields["coupon_lines"] = [dict(c.values) for c in coupons]
+        args.check()
+        return fields
+
+    def _line_items(self, args: Args) -> list[dict[str, Any]]:
+        items = args.objects("line_items")
+        result: list[dict[str, Any]] = []
+        for position, item in enumerate(items):
+            values: dict[str, Any] = {}
+            for name in ("id", "variation_id"):
+                if item.has(name):
+                    values[name] = item.integer(name, minimum=0)
+            if item.has("product_id"):
+                raw = item.values["product_id"]
+                values["product_id"] = None if raw is None else item.integer("product_id", minimum=0)
+            if item.has("quantity"):
+                values["quantity"] = item.integer("quantity", minimum=1)
+            for name in ("name", "sku"):
+                if item.has(name):
+                    values[name] = item.string(name)
+            for name in ("subtotal", "total"):
+                item.amount(name)
+                if item.has(name):
+                    values[name] = item.values[name]
+            meta = meta_fields(item)
+            if meta is not None:
+                values["meta_data"] = meta
+            args.nested("line_items", item, position)
+            result.append(values)
+        return result
+
+    def _lines(
+        self, args: Args, name: str, strings: tuple[str, ...], *, tax_status: bool = False
+    ) -> list[dict[str, Any]]:
+        lines = args.objects(name)
+        result: list[dict[str, Any]] = []
+        for position, line in enumerate(lines):
+            values: dict[str, Any] = {}
+            if line.has("id"):
+                values["id"] = line.integer("id", minimum=0)
+            for field in strings:
+                if line.has(field):
+                    values[field] = None if line.values[field] is None else line.string(field)
+            if tax_status and line.has("tax_status"):
+                values["tax_status"] = line.enum("tax_status", ("taxable", "none"), "taxable")
+            line.amount("total")
+            if line.has("total"):
+                values["total"] = line.values["total"]
+            args.nested(name, line, position)
+            result.append(values)
+        return result
+
+    async def _create(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+        fields = self._fields(body)
+        require_user(
+            request, "woocommerce_rest_cannot_create", "Sorry, you are not allowed to create resources."
+        )
+        if body.get("id"):
+            raise RestError(
+                "woocommerce_rest_shop_order_exists", "Cannot create existing shop_order.", 400
+            )
+        order = self.sim.store.create_order(fields)
+        return self.sim.renderer.order(order)
+
+    async def create(self, request: web.Request) -> web.Response:
+        payload = await self._create(request, await body_params(request))
+        return created(request, payload, ROUTE)
+
+    async def _update(self, request: web.Request, order_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        fields = self._fields(body)
+        require_user(
+            request, "woocommerce_rest_cannot_edit", "Sorry, you are not allowed to edit this resource."
+        )
+        order = self.sim.store.update_order(order_id, fields)
+        return self.sim.renderer.order(order)
+
+    async def update(self, request: web.Request) -> web.Response:
+        body = await body_params(request)
+        return respond(request, await self._update(request, route_id(request), body))
+
+    async def _delete(self, request: web.Request, order_id: int, values: dict[str, Any]) -> dict[str, Any]:
+        args = Args(values)
+        force = args.boolean("force", False)
+        args.check()
+        require_user(
+            request, "woocommerce_rest_cannot_delete", "Sorry, you are not allowed to delete this resource."
+        )
+        store = self.sim.store
+        if force:
+            payload = self.sim.renderer.order(store.get_order(order_id))
+            store.delete_order(order_id)
+            return payload
+        return self.sim.renderer.order(store.trash_order(order_id))
+
+    async def delete(self, request: web.Request) -> web.Response:
+        body = await body_params(request)
+        return respond(request, await self._delete(request, route_id(request), body))
+
+    async def batch(self, request: web.Request) -> web.Response:
+        invalid = RestError("woocommerce_rest_shop_order_invalid_id", "Invalid ID.", 400)
+
+        async def update(req: web.Request, item: dict[str, Any]) -> dict[str, Any]:
+            return await self._update(req, batch_item_id(item, invalid), item)
+
+        async def delete(req: web.Request, item: dict[str, Any]) -> dict[str, Any]:
+            return await self._delete(req, batch_item_id(item, invalid), {"force": True})
+
+        return await run_batch(request, create=self._create, update=update, delete=delete)
+
+
+def setup(app: web.Application, sim: Simulator) -> None:
+    routes = OrderRoutes(sim)
+    item_routes(
+        app,
+        ROUTE,
+        collection_get=routes.list,
+        collection_post=routes.create,
+        item_get=routes.get,
+        item_update=routes.update,
+        item_delete=routes.delete,
+        batch=routes.batch,
+    )

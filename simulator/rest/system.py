@@ -1,0 +1,132 @@
+"""``/wp-json/`` (the REST index), ``/wp-json/wc/v3`` and a minimal ``system_status``."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from simulator.rest.common import require_user, respond
+
+if TYPE_CHECKING:
+    from simulator.app import Simulator
+
+NAMESPACE = "wc/v3"
+_PLACEHOLDER = re.compile(r"\{(\w+):([^}]+)\}")
+
+
+def _wp_route(path: str) -> str:
+    """An aiohttp path as WordPress writes the route regex: ``/wc/v3/orders/(?P<id>[\\d]+)``."""
+    route = path.removeprefix("/wp-json")
+    return _PLACEHOLDER.sub(lambda m: f"(?P<{m.group(1)}>{m.group(2).replace(chr(92) + 'd', '[' + chr(92) + 'd]')})", route)
+
+
+class SystemRoutes:
+    def __init__(self, sim: Simulator) -> None:
+        self.sim = sim
+
+    def _routes(self, app: web.Application, namespace_only: bool) -> dict[str, Any]:
+        methods: dict[str, list[str]] = {}
+        for route in app.router.routes():
+            info = route.resource.get_info() if route.resource is not None else {}
+            path = info.get("path") or info.get("formatter")
+            if not path or not str(path).startswith("/wp-json/wc/v3"):
+                continue
+            key = _wp_route(str(path))
+            methods.setdefault(key, [])
+            if route.method not in methods[key]:
+                methods[key].append(route.method)
+        routes: dict[str, Any] = {}
+        if not namespace_only:
+            routes["/"] = {"namespace": "", "methods": ["GET"], "endpoints": [{"methods": ["GET"], "args": {}}]}
+        routes[f"/{NAMESPACE}"] = {
+            "namespace": NAMESPACE,
+            "methods": ["GET"],
+            "endpoints": [{"methods": ["GET"], "args": {}}],
+            "_links": {"self": [{"href": f"{self.sim.settings.api_url}"}]},
+        }
+        for key in sorted(methods):
+            entry: dict[str, Any] = {
+                "namespace": NAMESPACE,
+                "methods": methods[key],
+                "endpoints": [{"methods": methods[key], "args": {}}],
+            }
+            if "(?P<" not in key:
+                entry["_links"] = {"self": [{"href": f"{self.sim.settings.api_root}{key}"}]}
+            routes[key] = entry
+        return routes
+
+    async def index(self, request: web.Request) -> web.Response:
+        settings = self.sim.settings
+        offset = self.sim.clock.now().astimezone(settings.zone).utcoffset()
+        body = {
+            "name": settings.site_name,
+            "description": "A fake WooCommerce store",
+            "url": settings.site_url,
+            "home": settings.site_url,
+            "gmt_offset": (offset.total_seconds() / 3600) if offset else 0,
+            "timezone_string": settings.timezone,
+            "namespaces": [NAMESPACE],
+            "authentication": [],
+            "routes": self._routes(request.app, namespace_only=False),
+            "_links": {"help": [{"href": "https://developer.wordpress.org/rest-api/"}]},
+        }
+        return respond(request, body)
+
+    async def namespace(self, request: web.Request) -> web.Response:
+        body = {"namespace": NAMESPACE, "routes": self._routes(request.app, namespace_only=True)}
+        return respond(request, body)
+
+    async def system_status(self, request: web.Request) -> web.Response:
+        require_user(request, "woocommerce_rest_cannot_view", "Sorry, you cannot list resources.")
+        settings = self.sim.settings
+        body = {
+            "environment": {
+                "home_url": settings.site_url,
+                "site_url": settings.site_url,
+                "store_id": "",
+                "version": settings.wc_version,
+                "wp_version": settings.wp_version,
+                "wp_multisite": False,
+                "wp_debug_mode": False,
+                "language": "en_US",
+                "external_object_cache": None,
+                "server_info": "woosim",
+                "default_timezone": "UTC",
+            },
+            "database": {"wc_database_version": settings.wc_version},
+            "active_plugins": [
+                {
+                    "plugin": "woocommerce/woocommerce.php",
+                    "name": "WooCommerce",
+                    "version": settings.wc_version,
+                    "author_name": "Automattic",
+                }
+            ],
+            "settings": {
+                "api_enabled": True,
+                "force_ssl": False,
+                "currency": settings.currency,
+                "currency_symbol": settings.currency_symbol,
+                "currency_position": "left",
+                "thousand_separator": ",",
+                "decimal_separator": ".",
+                "number_of_decimals": settings.price_decimals,
+                "timezone": settings.timezone,
+            },
+            "security": {"secure_connection": settings.site_url.startswith("https"), "hide_errors": True},
+            "post_type_counts": [
+                {"type": "shop_order", "count": str(len(self.sim.store.orders))},
+                {"type": "product", "count": str(len(self.sim.store.products))},
+            ],
+        }
+        return respond(request, body)
+
+
+def setup(app: web.Application, sim: Simulator) -> None:
+    routes = SystemRoutes(sim)
+    app.router.add_route("GET", "/wp-json/", routes.index)
+    app.router.add_route("GET", "/wp-json", routes.index)
+    app.router.add_route("GET", "/wp-json/wc/v3", routes.namespace)
+    app.router.add_route("GET", "/wp-json/wc/v3/system_status", routes.system_status)

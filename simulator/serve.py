@@ -1,0 +1,143 @@
+"""``woosim serve``: run the fake store until SIGINT/SIGTERM.
+
+Prints, one per line, ``site_url=``, ``api_url=``, ``consumer_key=`` and
+``consumer_secret=`` (the user's own credentials for a local fake store),
+then serves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from datetime import datetime
+
+from simulator.app import Simulator, default_keys
+from simulator.clock import Clock
+from simulator.generate import generate
+from simulator.keys import ApiKey
+from simulator.server import SimulatorServer
+from simulator.settings import Settings, load_timezone
+from simulator.wcdates import parse_iso_instant
+
+DEFAULT_PORT = 8000
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _count(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 65535, got {value}")
+    return value
+
+
+def _timezone(text: str) -> str:
+    try:
+        load_timezone(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _instant(text: str) -> datetime:
+    try:
+        return parse_iso_instant(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not an ISO-8601 date-time: {text!r} (e.g. 2024-03-10T06:00:00Z)"
+        ) from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument(
+        "--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any free port)"
+    )
+    parser.add_argument("--seed", default="0", help="seed for API keys and generated data")
+    parser.add_argument("--customers", type=_count, default=0, metavar="N", help="generate N customers")
+    parser.add_argument("--orders", type=_count, default=0, metavar="N", help="generate N orders")
+    parser.add_argument("--products", type=_count, default=0, metavar="N", help="generate N products")
+    parser.add_argument("--timezone", type=_timezone, default="UTC", metavar="TZ", help="store time zone (IANA)")
+    parser.add_argument("--start", type=_instant, metavar="ISO", help="start the clock at this instant")
+    parser.add_argument("--frozen", action="store_true", help="freeze the clock (moves only via /_woosim/clock)")
+    parser.add_argument("--tls", action="store_true", help="serve HTTPS with a self-signed certificate")
+    parser.add_argument(
+        "--http-auth",
+        choices=("https", "strict"),
+        default="https",
+        help="https: accept Basic, query keys and OAuth (default); strict: plain-HTTP rule, OAuth only",
+    )
+    parser.add_argument("--consumer-key", metavar="CK", help="use this consumer key (ck_...)")
+    parser.add_argument("--consumer-secret", metavar="CS", help="use this consumer secret (cs_...)")
+
+
+def _keys(args: argparse.Namespace) -> list[ApiKey]:
+    keys = default_keys(args.seed)
+    if args.consumer_key or args.consumer_secret:
+        if not (args.consumer_key and args.consumer_secret):
+            raise SystemExit("woosim serve: --consumer-key and --consumer-secret go together")
+        keys[0] = ApiKey(
+            key_id=keys[0].key_id,
+            user_id=keys[0].user_id,
+            consumer_key=args.consumer_key,
+            consumer_secret=args.consumer_secret,
+            permissions="read_write",
+            description="woosim key 1 (read_write)",
+        )
+    return keys
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    settings = Settings(timezone=args.timezone, https_auth=args.http_auth == "https")
+    sim = Simulator(settings, clock=Clock(args.start, frozen=args.frozen), seed=args.seed, keys=_keys(args))
+    if args.customers or args.orders or args.products:
+        generate(sim.store, args.seed, customers=args.customers, orders=args.orders, products=args.products)
+    context = None
+    if args.tls:
+        from simulator.tls import self_signed_context
+
+        context = self_signed_context()
+    server = SimulatorServer(sim, ssl_context=context)
+    try:
+        await server.start(args.host, args.port)
+    except OSError as exc:
+        print(f"woosim serve: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        return 1
+    print(f"site_url={server.site_url}")
+    print(f"api_url={server.api_url}")
+    print(f"consumer_key={server.consumer_key}")
+    print(f"consumer_secret={server.consumer_secret}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await server.stop()
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    return asyncio.run(_serve(args))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m simulator.serve``: the same command without the dispatcher."""
+    parser = argparse.ArgumentParser(prog="woosim serve", description="run the fake WooCommerce store")
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

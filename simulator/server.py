@@ -1,0 +1,118 @@
+"""Run a :class:`~simulator.app.Simulator` over HTTP(S): in an event loop, or in a thread.
+
+``start`` binds (port 0 picks a free port), then tells the simulator its public
+URL, so links and OAuth base strings match what clients were given.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import threading
+from collections.abc import Coroutine
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from simulator.app import Simulator
+
+T = TypeVar("T")
+
+
+def url_host(host: str) -> str:
+    """The host as it goes into a URL: wildcards become loopback, IPv6 gets brackets."""
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
+
+
+class SimulatorServer:
+    def __init__(self, sim: Simulator, *, ssl_context: ssl.SSLContext | None = None) -> None:
+        self.sim = sim
+        self.ssl_context = ssl_context
+        self.port: int | None = None
+        self._runner: web.AppRunner | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ async
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        runner = web.AppRunner(self.sim.app(), access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, host, port, ssl_context=self.ssl_context)
+        await site.start()
+        self._runner = runner
+        sockets = site._server.sockets if site._server is not None else ()  # type: ignore[union-attr]
+        self.port = int(sockets[0].getsockname()[1])
+        scheme = "https" if self.ssl_context is not None else "http"
+        self.sim.set_site_url(f"{scheme}://{url_host(host)}:{self.port}")
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    # ------------------------------------------------------------------ threaded
+    def start_in_thread(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        """Serve from a daemon thread with its own loop; returns once bound."""
+        loop = asyncio.new_event_loop()
+        ready: Future[None] = Future()
+
+        def serve() -> None:
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(self.start(host, port))
+            except BaseException as exc:
+                ready.set_exception(exc)
+                return
+            ready.set_result(None)
+            loop.run_forever()
+            loop.run_until_complete(self.stop())
+            loop.close()
+
+        self._loop = loop
+        self._thread = threading.Thread(target=serve, name="woosim-server", daemon=True)
+        self._thread.start()
+        ready.result(timeout=30)
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` on the server's loop and return its result (for sync callers)."""
+        if self._loop is None:
+            raise RuntimeError("the server is not running in a thread")
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
+
+    def call(self, function: Any, *args: Any) -> Any:
+        """Call a plain function on the server's loop (store changes from a test thread)."""
+
+        async def invoke() -> Any:
+            return function(*args)
+
+        return self.run(invoke())
+
+    def stop_in_thread(self) -> None:
+        if self._loop is None or self._thread is None:
+            return
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=30)
+        self._loop = None
+        self._thread = None
+
+    # ------------------------------------------------------------------ facts
+    @property
+    def site_url(self) -> str:
+        return self.sim.settings.site_url
+
+    @property
+    def api_url(self) -> str:
+        return self.sim.settings.api_url
+
+    @property
+    def consumer_key(self) -> str:
+        return self.sim.keys.default.consumer_key
+
+    @property
+    def consumer_secret(self) -> str:
+        return self.sim.keys.default.consumer_secret

@@ -1,0 +1,77 @@
+"""Store-wide settings: what a WordPress options table would hold for the fake store.
+
+Settings are fixed for the life of a :class:`~simulator.app.Simulator` (a reset
+keeps them), because records store their local wall times at write time, as
+WordPress does in ``post_date``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+WC_VERSION = "9.8.1"
+WP_VERSION = "6.8.1"
+
+
+def load_timezone(name: str) -> ZoneInfo:
+    """The IANA zone ``name``, or ValueError with a message naming it."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {name!r} (use an IANA name such as Europe/Paris)") from exc
+
+
+@dataclass
+class Settings:
+    #: Public home URL, without trailing slash: the base of every link and of OAuth signatures.
+    site_url: str = "http://127.0.0.1:8000"
+    timezone: str = "UTC"
+    site_name: str = "woosim"
+    wc_version: str = WC_VERSION
+    wp_version: str = WP_VERSION
+    currency: str = "USD"
+    currency_symbol: str = "$"
+    #: ``woocommerce_price_num_decimals``: the default ``dp`` of money strings.
+    price_decimals: int = 2
+    #: One standard tax rate applied to every taxable line and shipping.
+    tax_rate_id: int = 1
+    tax_rate_code: str = "US-CA-STATE TAX"
+    tax_rate_label: str = "State Tax"
+    tax_rate_percent: str = "7.2500"
+    #: Behave as a store served over HTTPS (Basic and query keys accepted over http).
+    https_auth: bool = True
+    _zone: ZoneInfo | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._zone = load_timezone(self.timezone)
+        self.site_url = self.site_url.rstrip("/")
+
+    @property
+    def zone(self) -> ZoneInfo:
+        assert self._zone is not None
+        return self._zone
+
+    @property
+    def api_root(self) -> str:
+        return f"{self.site_url}/wp-json"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.site_url}/wp-json/wc/v3"
+
+    def public(self) -> dict[str, object]:
+        """What the control plane shows: no secrets live here anyway."""
+        return {
+            "site_url": self.site_url,
+            "api_url": self.api_url,
+            "timezone": self.timezone,
+            "site_name": self.site_name,
+            "woocommerce_version": self.wc_version,
+            "wordpress_version": self.wp_version,
+            "currency": self.currency,
+            "currency_symbol": self.currency_symbol,
+            "price_decimals": self.price_decimals,
+            "tax_rate_percent": self.tax_rate_percent,
+            "http_auth": "https" if self.https_auth else "strict",
+        }

@@ -1,0 +1,1226 @@
+"""The store's state: customers, products, orders, their indexes and their events.
+
+The store knows nothing of HTTP. It validates references it owns (a product id
+in a line item, a duplicate email), raises :class:`~simulator.errors.RestError`
+in WooCommerce's words when it says no, and emits a
+:class:`~simulator.events.StoreEvent` on the bus for every change, whichever
+path made it.
+
+Ids follow WordPress: orders and products are posts and share one id sequence
+(as ``wp_posts.ID`` does; it starts after the pages a fresh WooCommerce install
+creates), customers are users with their own sequence (user 1 is the shop's
+administrator, who owns the API keys). Order items (line, shipping, fee,
+coupon, tax) share the ``woocommerce_order_items`` sequence; meta rows their own.
+
+Date-filtered queries use sorted indexes of packed ``(wall seconds, id)`` integers
+in ``array('q')`` (8 bytes a record), answered with ``bisect``: the cost of a
+``modified_after`` window is the size of the window, not of the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from array import array
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from simulator.clock import Clock
+from simulator.errors import RestError
+from simulator.events import EventBus, StoreEvent
+from simulator.models import (
+    ADDRESS_FIELDS,
+    PAID_STATUSES,
+    Address,
+    Category,
+    CouponLine,
+    Customer,
+    FeeLine,
+    LineItem,
+    MetaItem,
+    Order,
+    Product,
+    ShippingLine,
+)
+from simulator.settings import Settings
+from simulator.wcdates import wall_seconds
+
+#: First post id: a fresh WordPress + WooCommerce install already used 1..9
+#: (sample post/page, privacy page, shop/cart/checkout/my-account pages...).
+FIRST_POST_ID = 10
+ADMIN_USER_ID = 1
+#: The ``product_cat`` term every product without a category gets.
+UNCATEGORIZED = Category(15, "Uncategorized", "uncategorized")
+
+_KEY_BASE = 1_577_836_800  # 2020-01-01: keeps packed keys in int64 for 1884..2156
+_ID_SPACE = 1 << 31
+
+
+class SortedIndex:
+    """Ids sorted by an integer key, then by id, packed into one int64 each."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self) -> None:
+        self._data: array[int] = array("q")
+
+    @staticmethod
+    def _pack(key: int, record_id: int) -> int:
+        return (key - _KEY_BASE) * _ID_SPACE + record_id
+
+    def add(self, key: int, record_id: int) -> None:
+        packed = self._pack(key, record_id)
+        data = self._data
+        if not data or data[-1] < packed:
+            data.append(packed)  # the common case: the newest record
+        else:
+            data.insert(bisect_left(data, packed), packed)
+
+    def remove(self, key: int, record_id: int) -> None:
+        packed = self._pack(key, record_id)
+        position = bisect_left(self._data, packed)
+        if position < len(self._data) and self._data[position] == packed:
+            del self._data[position]
+
+    def clear(self) -> None:
+        self._data = array("q")
+
+    def extend(self, pairs: Iterable[tuple[int, int]]) -> None:
+        """Bulk add (the generator): append everything, sort once."""
+        self._data.extend(self._pack(key, record_id) for key, record_id in pairs)
+        self._data = array("q", sorted(self._data))
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def span(self, after: int | None, before: int | None) -> tuple[int, int]:
+        """Positions [start, end) of the keys strictly between ``after`` and ``before``."""
+        data = self._data
+        start = 0 if after is None else bisect_right(data, self._pack(after, _ID_SPACE - 1))
+        end = len(data) if before is None else bisect_left(data, self._pack(before, 0))
+        return start, max(start, end)
+
+    def ids(self, start: int, end: int, *, descending: bool = False) -> Iterator[int]:
+        data = self._data
+        positions = range(end - 1, start - 1, -1) if descending else range(start, end)
+        for position in positions:
+            yield data[position] % _ID_SPACE
+
+
+@dataclass(slots=True)
+class DateIndexes:
+    """The four date columns WordPress filters posts on."""
+
+    created_local: SortedIndex = field(default_factory=SortedIndex)
+    created_gmt: SortedIndex = field(default_factory=SortedIndex)
+    modified_local: SortedIndex = field(default_factory=SortedIndex)
+    modified_gmt: SortedIndex = field(default_factory=SortedIndex)
+
+    def add(self, record: Order | Product) -> None:
+        self.created_local.add(record.created_wall, record.id)
+        self.created_gmt.add(record.created, record.id)
+        self.modified_local.add(record.modified_wall, record.id)
+        self.modified_gmt.add(record.modified, record.id)
+
+    def remove(self, record: Order | Product) -> None:
+        self.created_local.remove(record.created_wall, record.id)
+        self.created_gmt.remove(record.created, record.id)
+        self.modified_local.remove(record.modified_wall, record.id)
+        self.modified_gmt.remove(record.modified, record.id)
+
+    def extend(self, records: Sequence[Order] | Sequence[Product]) -> None:
+        self.created_local.extend((r.created_wall, r.id) for r in records)
+        self.created_gmt.extend((r.created, r.id) for r in records)
+        self.modified_local.extend((r.modified_wall, r.id) for r in records)
+        self.modified_gmt.extend((r.modified, r.id) for r in records)
+
+    def clear(self) -> None:
+        for index in (self.created_local, self.created_gmt, self.modified_local, self.modified_gmt):
+            index.clear()
+
+
+@dataclass(slots=True)
+class DateFilter:
+    """after/before (created) and modified_after/modified_before, already in wall seconds."""
+
+    after: int | None = None
+    before: int | None = None
+    modified_after: int | None = None
+    modified_before: int | None = None
+    #: dates_are_gmt: compare against the *_gmt columns (the bound stays site-local wall time).
+    gmt: bool = False
+
+    @property
+    def active(self) -> bool:
+        return any(
+            v is not None
+            for v in (self.after, self.before, self.modified_after, self.modified_before)
+        )
+
+
+@dataclass(slots=True)
+class PostQuery:
+    """A list query on orders or products (the parameters WP_Query gets)."""
+
+    page: int = 1
+    per_page: int = 10
+    offset: int | None = None
+    order: str = "desc"
+    orderby: str = "date"
+    statuses: frozenset[str] | None = None  # None = any status except trash
+    include: list[int] = field(default_factory=list)
+    exclude: frozenset[int] = frozenset()
+    parent: list[int] = field(default_factory=list)
+    parent_exclude: frozenset[int] = frozenset()
+    search: str = ""
+    dates: DateFilter = field(default_factory=DateFilter)
+    # orders only
+    customer: int | None = None
+    product: int | None = None
+    # products only
+    sku: str = ""
+    type: str = ""
+    featured: bool | None = None
+    on_sale: bool | None = None
+    stock_status: str = ""
+    min_price: int | None = None
+    max_price: int | None = None
+    category: int | None = None
+
+
+@dataclass(slots=True)
+class CustomerQuery:
+    page: int = 1
+    per_page: int = 10
+    offset: int | None = None
+    order: str = "asc"
+    orderby: str = "name"
+    role: str = "customer"
+    email: str = ""
+    search: str = ""
+    include: list[int] = field(default_factory=list)
+    exclude: frozenset[int] = frozenset()
+
+
+def money(value: Any) -> int:
+    """A money amount (string or number) as cents, rounded half away from zero like PHP."""
+    amount = Decimal(str(value)) * 100
+    return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def sanitize_title(text: str) -> str:
+    """A slug as WordPress ``sanitize_title`` makes it (accents removed, dashes)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug
+
+
+def order_key(order_id: int, created: int) -> str:
+    # wc_generate_order_key: "wc_order_" + 13 chars; derived from the record so
+    # that runs with a frozen clock are byte-identical.
+    return "wc_order_" + hashlib.sha1(f"{order_id}:{created}".encode()).hexdigest()[:13]
+
+
+class Store:
+    """All the records of one fake store, and every way of changing them."""
+
+    def __init__(self, settings: Settings, clock: Clock, bus: EventBus) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.bus = bus
+        self.customers: dict[int, Customer] = {}
+        self.orders: dict[int, Order] = {}
+        self.products: dict[int, Product] = {}
+        self.categories: dict[int, Category] = {UNCATEGORIZED.id: UNCATEGORIZED}
+        self.order_dates = DateIndexes()
+        self.product_dates = DateIndexes()
+        self._order_status_counts: Counter[str] = Counter()
+        self._orders_by_customer: dict[int, set[int]] = {}
+        self._orders_by_product: dict[int, set[int]] = {}
+        self._emails: dict[str, int] = {}
+        self._usernames: dict[str, int] = {}
+        self._skus: dict[str, int] = {}
+        self._slugs: set[str] = set()
+        self._customers_by_name: list[int] | None = None
+        self._next_post_id = FIRST_POST_ID
+        self._next_user_id = ADMIN_USER_ID + 1
+        self._next_item_id = 1
+        self._next_meta_id = 1
+        self._create_admin()
+
+    # ------------------------------------------------------------------ basics
+    def now(self) -> int:
+        return int(self.clock.timestamp() // 1)
+
+    def wall(self, timestamp: int) -> int:
+        return wall_seconds(timestamp, self.settings.zone)
+
+    def next_post_id(self) -> int:
+        value = self._next_post_id
+        self._next_post_id += 1
+        return value
+
+    def next_user_id(self) -> int:
+        value = self._next_user_id
+        self._next_user_id += 1
+        return value
+
+    def next_item_id(self) -> int:
+        value = self._next_item_id
+        self._next_item_id += 1
+        return value
+
+    def next_meta_id(self) -> int:
+        value = self._next_meta_id
+        self._next_meta_id += 1
+        return value
+
+    def _emit(self, resource: str, event: str, record_id: int, emit: bool) -> None:
+        if emit:
+            self.bus.emit(StoreEvent(resource, event, record_id))
+
+    def _create_admin(self) -> None:
+        created = self.now()
+        admin = Customer(
+            id=ADMIN_USER_ID,
+            email="admin@example.com",
+            username="admin",
+            role="administrator",
+            first_name="",
+            last_name="",
+            billing=Address(),
+            shipping=Address(),
+            created=created,
+            created_wall=self.wall(created),
+            modified=None,  # never saved through WooCommerce: no last_update
+            modified_wall=None,
+        )
+        self._index_customer(admin)
+
+    def reset(self) -> None:
+        """Empty the store; the administrator (owner of the API keys) stays."""
+        admin = self.customers[ADMIN_USER_ID]
+        self.__init__(self.settings, self.clock, self.bus)  # type: ignore[misc]
+        admin.cached = None
+        self.customers[ADMIN_USER_ID] = admin
+
+    # ------------------------------------------------------------------ meta
+    def apply_meta(self, meta: list[MetaItem], changes: Sequence[Mapping[str, Any]]) -> None:
+        """WC_Data::update_meta_data for each ``{key, value[, id]}`` in ``changes``."""
+        for change in changes:
+            key = str(change.get("key", ""))
+            value = change.get("value")
+            meta_id = change.get("id")
+            if meta_id:
+                for item in meta:
+                    if item.id == int(meta_id):
+                        item.key, item.value = key or item.key, value
+                        break
+                continue
+            same = [item for item in meta if item.key == key]
+            if same:
+                same[0].value = value
+                for extra in same[1:]:
+                    meta.remove(extra)
+            else:
+                meta.append(MetaItem(self.next_meta_id(), key, value))
+
+    # ------------------------------------------------------------------ customers
+    def _index_customer(self, customer: Customer) -> None:
+        self.customers[customer.id] = customer
+        self._emails[customer.email.lower()] = customer.id
+        self._usernames[customer.username.lower()] = customer.id
+        self._customers_by_name = None
+
+    def get_customer(self, customer_id: int, *, missing_status: int = 404) -> Customer:
+        customer = self.customers.get(customer_id)
+        if customer is None:
+            if missing_status == 404:
+                raise RestError("wc_user_invalid_id", "Invalid user ID.", 404)
+            raise RestError("woocommerce_rest_invalid_id", "Invalid resource ID.", missing_status)
+        return customer
+
+    def email_owner(self, email: str) -> int | None:
+        return self._emails.get(email.lower())
+
+    def username_owner(self, username: str) -> int | None:
+        return self._usernames.get(username.lower())
+
+    def _unique_username(self, email: str) -> str:
+        # wc_create_new_customer_username: the e-mail's local part, made unique.
+        base = re.sub(r"[^a-z0-9_.\-@]", "", email.split("@")[0].lower()) or "customer"
+        candidate, suffix = base, 1
+        while candidate in self._usernames:
+            suffix += 1
+            candidate = f"{base}-{suffix}"
+        return candidate
+
+    def create_customer(self, fields: Mapping[str, Any], *, emit: bool = True) -> Customer:
+        email = str(fields["email"])
+        if email.lower() in self._emails:
+            raise RestError(
+                "registration-error-email-exists",
+                "An account is already registered with your email address. "
+                '<a href="#" class="showlogin">Please log in.</a>',
+                400,
+            )
+        username = str(fields.get("username") or "") or self._unique_username(email)
+        if username.lower() in self._usernames:
+            raise RestError(
+                "registration-error-username-exists",
+                "An account is already registered with that username. Please choose another.",
+                400,
+            )
+        now = self.now()
+        customer = Customer(
+            id=self.next_user_id(),
+            email=email,
+            username=username,
+            role=str(fields.get("role") or "customer"),
+            first_name=str(fields.get("first_name") or ""),
+            last_name=str(fields.get("last_name") or ""),
+            billing=Address(),
+            shipping=Address(),
+            created=now,
+            created_wall=self.wall(now),
+            modified=now,
+            modified_wall=self.wall(now),
+        )
+        self._apply_customer_fields(customer, fields)
+        self._index_customer(customer)
+        self._emit("customer", "created", customer.id, emit)
+        return customer
+
+    def insert_customer(self, customer: Customer, *, emit: bool = True) -> Customer:
+        """Add a fully built record (the generator's fast path)."""
+        self._index_customer(customer)
+        self._emit("customer", "created", customer.id, emit)
+        return customer
+
+    def _apply_customer_fields(self, customer: Customer, fields: Mapping[str, Any]) -> None:
+        for name in ("first_name", "last_name"):
+            if name in fields:
+                setattr(customer, name, str(fields[name]))
+        for name in ("billing", "shipping"):
+            if name in fields and fields[name] is not None:
+                _apply_address(getattr(customer, name), fields[name])
+        if "meta_data" in fields:
+            self.apply_meta(customer.meta_data, fields["meta_data"])
+        customer.cached = None
+
+    def update_customer(
+        self, customer_id: int, fields: Mapping[str, Any], *, emit: bool = True
+    ) -> Customer:
+        customer = self.get_customer(customer_id, missing_status=400)
+        if "email" in fields:
+            owner = self._emails.get(str(fields["email"]).lower())
+            if owner is not None and owner != customer_id:
+                raise RestError(
+                    "woocommerce_rest_customer_invalid_email", "Email address is invalid.", 400
+                )
+        if (
+            fields.get("username")
+            and str(fields["username"]).lower() != customer.username.lower()
+        ):
+            raise RestError(
+                "woocommerce_rest_customer_invalid_argument", "Username isn't editable.", 400
+            )
+        if "email" in fields:
+            del self._emails[customer.email.lower()]
+            customer.email = str(fields["email"])
+            self._emails[customer.email.lower()] = customer.id
+        if "role" in fields and fields["role"]:
+            customer.role = str(fields["role"])
+        self._apply_customer_fields(customer, fields)
+        self._touch_customer(customer)
+        self._emit("customer", "updated", customer.id, emit)
+        return customer
+
+    def _touch_customer(self, customer: Customer) -> None:
+        now = self.now()
+        customer.modified, customer.modified_wall = now, self.wall(now)
+        customer.cached = None
+        self._customers_by_name = None
+
+    def delete_customer(self, customer_id: int, *, emit: bool = True) -> Customer:
+        customer = self.get_customer(customer_id)
+        del self.customers[customer_id]
+        self._emails.pop(customer.email.lower(), None)
+        self._usernames.pop(customer.username.lower(), None)
+        self._customers_by_name = None
+        # delete_user is bound to customer.deleted only for users with role customer.
+        self._emit("customer", "deleted", customer_id, emit and customer.role == "customer")
+        return customer
+
+    def _mark_paying(self, customer_id: int, emit: bool) -> None:
+        # wc_paying_customer(): the customer is saved, so customer.updated fires too.
+        customer = self.customers.get(customer_id)
+        if customer is None or customer.is_paying_customer:
+            return
+        customer.is_paying_customer = True
+        self._touch_customer(customer)
+        self._emit("customer", "updated", customer.id, emit)
+
+    def query_customers(self, query: CustomerQuery) -> tuple[list[Customer], int]:
+        if query.include:
+            pool: Iterable[Customer] = (
+                self.customers[i] for i in dict.fromkeys(query.include) if i in self.customers
+            )
+        else:
+            pool = self.customers.values()
+        term = query.search.strip("*").lower()
+        email = query.email.lower()
+        matches = [
+            c
+            for c in pool
+            if (query.role == "all" or c.role == query.role)
+            and c.id not in query.exclude
+            and (not email or c.email.lower() == email)
+            and (not term or _customer_matches(c, term))
+        ]
+        reverse = query.order == "desc"
+        if query.orderby == "include" and query.include:
+            position = {cid: n for n, cid in enumerate(query.include)}
+            matches.sort(key=lambda c: position[c.id], reverse=reverse)
+        elif query.orderby == "id":
+            matches.sort(key=lambda c: c.id, reverse=reverse)
+        elif query.orderby == "registered_date":
+            matches.sort(key=lambda c: (c.created, c.id), reverse=reverse)
+        else:
+            # display_name under a case-insensitive collation; MySQL leaves ties in
+            # no particular order, we break them by id so pages are stable.
+            matches.sort(key=lambda c: (c.display_name.casefold(), c.id), reverse=reverse)
+        total = len(matches)
+        start = query.offset if query.offset is not None else (query.page - 1) * query.per_page
+        return matches[start : start + query.per_page], total
+
+    # ------------------------------------------------------------------ products
+    def get_product(self, product_id: int, *, missing_status: int = 404) -> Product:
+        product = self.products.get(product_id)
+        if product is None:
+            raise RestError(
+                "woocommerce_rest_product_invalid_id", "Invalid ID.", missing_status
+            )
+        return product
+
+    def unique_slug(self, name: str) -> str:
+        base = sanitize_title(name) or "product"
+        candidate, suffix = base, 1
+        while candidate in self._slugs:
+            suffix += 1
+            candidate = f"{base}-{suffix}"
+        return candidate
+
+    def _check_sku(self, sku: str, product_id: int) -> None:
+        owner = self._skus.get(sku)
+        if sku and owner is not None and owner != product_id:
+            raise RestError("product_invalid_sku", "Invalid or duplicated SKU.", 400)
+
+    def create_product(self, fields: Mapping[str, Any], *, emit: bool = True) -> Product:
+        sku = str(fields.get("sku") or "")
+        self._check_sku(sku, 0)
+        now = self.now()
+        name = str(fields.get("name") or "Product")
+        product = Product(
+            id=self.next_post_id(),
+            name=name,
+            slug=self.unique_slug(str(fields.get("slug") or name)),
+            type=str(fields.get("type") or "simple"),
+            status=str(fields.get("status") or "publish"),
+            sku=sku,
+            regular_price=None,
+            sale_price=None,
+            description="",
+            short_description="",
+            created=now,
+            created_wall=self.wall(now),
+            modified=now,
+            modified_wall=self.wall(now),
+        )
+        self._apply_product_fields(product, fields)
+        if not product.categories:
+            product.categories = [UNCATEGORIZED]
+        return self.insert_product(product, emit=emit)
+
+    def insert_product(self, product: Product, *, emit: bool = True) -> Product:
+        self.products[product.id] = product
+        self.product_dates.add(product)
+        self._slugs.add(product.slug)
+        for category in product.categories:
+            self.categories.setdefault(category.id, category)
+        if product.sku:
+            self._skus[product.sku] = product.id
+        self._emit("product", "created", product.id, emit)
+        return product
+
+    def _apply_product_fields(self, product: Product, fields: Mapping[str, Any]) -> None:
+        simple = (
+            "name",
+            "type",
+            "status",
+            "description",
+            "short_description",
+            "featured",
+            "catalog_visibility",
+            "virtual",
+            "downloadable",
+            "tax_status",
+            "tax_class",
+            "manage_stock",
+            "stock_quantity",
+            "stock_status",
+            "weight",
+        )
+        for name in simple:
+            if name in fields and fields[name] is not None:
+                setattr(product, name, fields[name])
+        for name in ("regular_price", "sale_price"):
+            if name in fields:
+                raw = fields[name]
+                setattr(product, name, money(raw) if raw not in (None, "") else None)
+        if "sku" in fields:
+            self._skus.pop(product.sku, None)
+            product.sku = str(fields["sku"] or "")
+            if product.sku:
+                self._skus[product.sku] = product.id
+        if "categories" in fields:
+            chosen = [
+                self.categories[int(c["id"])]
+                for c in fields["categories"]
+                if int(c.get("id", 0)) in self.categories
+            ]
+            product.categories = chosen or [UNCATEGORIZED]
+        if "meta_data" in fields:
+            self.apply_meta(product.meta_data, fields["meta_data"])
+        if product.manage_stock and product.stock_quantity is not None and "stock_status" not in fields:
+            product.stock_status = "instock" if product.stock_quantity > 0 else "outofstock"
+
+    def update_product(
+        self, product_id: int, fields: Mapping[str, Any], *, emit: bool = True
+    ) -> Product:
+        product = self.get_product(product_id, missing_status=400)
+        if "sku" in fields:
+            self._check_sku(str(fields["sku"] or ""), product_id)
+        self._apply_product_fields(product, fields)
+        self._touch_product(product)
+        self._invalidate_orders_with(product_id)
+        self._emit("product", "updated", product_id, emit)
+        return product
+
+    def _touch_product(self, product: Product) -> None:
+        self.product_dates.remove(product)
+        now = self.now()
+        product.modified, product.modified_wall = now, self.wall(now)
+        product.cached = None
+        self.product_dates.add(product)
+
+    def trash_product(self, product_id: int, *, emit: bool = True) -> Product:
+        product = self.get_product(product_id)
+        if product.status == "trash":
+            raise RestError(
+                "woocommerce_rest_already_trashed", "The product has already been deleted.", 410
+            )
+        product.status_before_trash, product.status = product.status, "trash"
+        self._touch_product(product)
+        self._emit("product", "deleted", product_id, emit)
+        return product
+
+    def restore_product(self, product_id: int, *, emit: bool = True) -> Product:
+        product = self.get_product(product_id)
+        if product.status != "trash":
+            raise RestError("woosim_not_trashed", "The product is not in the trash.", 400)
+        product.status = product.status_before_trash or "draft"
+        self._touch_product(product)
+        self._emit("product", "restored", product_id, emit)
+        return product
+
+    def delete_product(self, product_id: int) -> Product:
+        """Permanent delete: fires no hook in the webhook topic map, so no event."""
+        product = self.get_product(product_id)
+        del self.products[product_id]
+        self.product_dates.remove(product)
+        self._slugs.discard(product.slug)
+        if product.sku and self._skus.get(product.sku) == product_id:
+            del self._skus[product.sku]
+        self._invalidate_orders_with(product_id)  # their line items lose the sku
+        return product
+
+    def _invalidate_orders_with(self, product_id: int) -> None:
+        for order_id in self._orders_by_product.get(product_id, ()):
+            order = self.orders.get(order_id)
+            if order is not None:
+                order.cached = None
+
+    # ------------------------------------------------------------------ orders
+    def get_order(self, order_id: int, *, missing_status: int = 404) -> Order:
+        order = self.orders.get(order_id)
+        if order is None:
+            raise RestError("woocommerce_rest_shop_order_invalid_id", "Invalid ID.", missing_status)
+        return order
+
+    def orders_of_customer(self, customer_id: int) -> set[int]:
+        return self._orders_by_customer.get(customer_id, set())
+
+    def insert_order(self, order: Order, *, emit: bool = True) -> Order:
+        """Add a fully built record (the generator's fast path and create_order's end)."""
+        self.orders[order.id] = order
+        self.order_dates.add(order)
+        self._order_status_counts[order.status] += 1
+        self._link_order(order)
+        self._emit("order", "created", order.id, emit)
+        return order
+
+    def insert_orders(self, orders: Sequence[Order], *, emit: bool = True) -> None:
+        """Bulk :meth:`insert_order`: indexes sorted once, events in id order."""
+        for order in orders:
+            self.orders[order.id] = order
+            self._order_status_counts[order.status] += 1
+            self._link_order(order)
+        self.order_dates.extend(orders)
+        for order in orders:
+            self._emit("order", "created", order.id, emit)
+
+    def invalidate_rendering(self) -> None:
+        """Drop every cached rendering (the site URL changed)."""
+        for records in (self.customers, self.orders, self.products):
+            for record in records.values():
+                record.cached = None
+
+    def _link_order(self, order: Order) -> None:
+        self._orders_by_customer.setdefault(order.customer_id, set()).add(order.id)
+        for item in order.line_items:
+            self._orders_by_product.setdefault(item.product_id, set()).add(order.id)
+
+    def _unlink_order(self, order: Order) -> None:
+        self._orders_by_customer.get(order.customer_id, set()).discard(order.id)
+        for item in order.line_items:
+            self._orders_by_product.get(item.product_id, set()).discard(order.id)
+
+    def _check_order_fields(self, fields: Mapping[str, Any], order: Order | None) -> None:
+        """Every reference check, before anything changes."""
+        customer_id = fields.get("customer_id")
+        if customer_id and int(customer_id) not in self.customers:
+            raise RestError(
+                "woocommerce_rest_invalid_customer_id", "Customer ID is invalid.", 400
+            )
+        parent_id = fields.get("parent_id")
+        if parent_id and int(parent_id) not in self.orders:
+            raise RestError("woocommerce_rest_invalid_parent_id", "Invalid parent ID.", 400)
+        existing = {item.id for item in order.line_items} if order else set()
+        for item in fields.get("line_items") or ():
+            item_id = item.get("id")
+            if item_id and int(item_id) not in existing:
+                raise RestError(
+                    "woocommerce_rest_invalid_item_id", "Order item ID provided is not associated with order.", 400
+                )
+            if item_id and "product_id" in item and item["product_id"] is None:
+                continue  # removal
+            product_id = item.get("product_id")
+            if not item_id and not product_id and not item.get("sku"):
+                raise RestError(
+                    "woocommerce_rest_required_product_reference",
+                    "Product ID or SKU is required.",
+                    400,
+                )
+            if product_id and int(product_id) not in self.products:
+                raise RestError("woocommerce_rest_invalid_product_id", "Invalid product ID.", 400)
+            sku = item.get("sku")
+            if sku and not product_id and str(sku) not in self._skus:
+                raise RestError("woocommerce_rest_invalid_product_id", "Invalid product ID.", 400)
+        for coupon in fields.get("coupon_lines") or ():
+            # The store has no coupons resource, so no code exists (WC checks the code).
+            raise RestError(
+                "woocommerce_rest_invalid_coupon",
+                f'Coupon "{coupon.get("code", "")}" does not exist!',
+                400,
+            )
+
+    def create_order(
+        self, fields: Mapping[str, Any], *, created_via: str = "rest-api", emit: bool = True
+    ) -> Order:
+        self._check_order_fields(fields, None)
+        now = self.now()
+        order_id = self.next_post_id()
+        order = Order(
+            id=order_id,
+            status="pending",
+            currency=self.settings.currency,
+            version=self.settings.wc_version,
+            customer_id=0,
+            order_key=order_key(order_id, now),
+            billing=Address(),
+            shipping=Address(),
+            created_via=created_via,
+            created=now,
+            created_wall=self.wall(now),
+            modified=now,
+            modified_wall=self.wall(now),
+        )
+        paid_customer = self._apply_order_fields(order, fields)
+        self.insert_order(order, emit=emit)
+        if paid_customer:
+            self._mark_paying(order.customer_id, emit)
+        return order
+
+    def _apply_order_fields(self, order: Order, fields: Mapping[str, Any]) -> bool:
+        """Apply validated fields; True when the order just became paid for a customer."""
+        for name in (
+            "currency",
+            "customer_note",
+            "payment_method",
+            "payment_method_title",
+            "transaction_id",
+        ):
+            if name in fields and fields[name] is not None:
+                setattr(order, name, str(fields[name]))
+        for name in ("customer_id", "parent_id"):
+            if name in fields and fields[name] is not None:
+                setattr(order, name, int(fields[name]))
+        for name in ("billing", "shipping"):
+            if name in fields and fields[name] is not None:
+                _apply_address(getattr(order, name), fields[name])
+        if "meta_data" in fields:
+            self.apply_meta(order.meta_data, fields["meta_data"])
+        if fields.get("line_items"):
+            self._apply_line_items(order, fields["line_items"])
+        if fields.get("shipping_lines"):
+            self._apply_shipping_lines(order, fields["shipping_lines"])
+        if fields.get("fee_lines"):
+            self._apply_fee_lines(order, fields["fee_lines"])
+        if order.total_tax and not order.tax_line_id:
+            order.tax_line_id = self.next_item_id()
+        became_paid = False
+        if fields.get("status"):
+            became_paid = self._set_status(order, str(fields["status"]))
+        if fields.get("set_paid"):
+            # payment_complete(): paid now, processing (completed if nothing needs shipping).
+            if order.paid is None:
+                order.paid = self.now()
+                became_paid = True
+            if order.status in ("pending", "on-hold", "failed", "cancelled", "checkout-draft"):
+                needs_processing = any(
+                    not (p := self.products.get(i.product_id)) or not (p.virtual and p.downloadable)
+                    for i in order.line_items
+                ) or not order.line_items
+                self._set_status(order, "processing" if needs_processing else "completed")
+        order.cached = None
+        return became_paid and order.customer_id != 0
+
+    def _set_status(self, order: Order, status: str) -> bool:
+        if status == order.status:
+            return False
+        if order.id in self.orders:
+            self._order_status_counts[order.status] -= 1
+            self._order_status_counts[status] += 1
+        order.status = status
+        now = self.now()
+        became_paid = False
+        if status in PAID_STATUSES and order.paid is None:
+            order.paid = now
+            became_paid = True
+        if status == "completed":
+            order.completed = now
+        return became_paid
+
+    def line_tax(self, amount: int, taxable: bool) -> int:
+        if not taxable:
+            return 0
+        rate = Decimal(self.settings.tax_rate_percent) / 100
+        return int((Decimal(amount) * rate).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+    def _apply_line_items(self, order: Order, items: Sequence[Mapping[str, Any]]) -> None:
+        self._unlink_order(order)
+        by_id = {item.id: item for item in order.line_items}
+        for spec in items:
+            item_id = int(spec.get("id") or 0)
+            if item_id and "product_id" in spec and spec["product_id"] is None:
+                order.line_items.remove(by_id.pop(item_id))
+                continue
+            product_id = int(spec.get("product_id") or 0)
+            if not product_id and spec.get("sku"):
+                product_id = self._skus[str(spec["sku"])]
+            line = by_id.get(item_id)
+            product = self.products.get(product_id) if product_id else None
+            if line is None:
+                assert product is not None
+                line = LineItem(
+                    id=self.next_item_id(),
+                    name=str(spec.get("name") or product.name),
+                    product_id=product.id,
+                    variation_id=int(spec.get("variation_id") or 0),
+                    quantity=1,
+                    subtotal=0,
+                    subtotal_tax=0,
+                    total=0,
+                    total_tax=0,
+                    sku=product.sku,
+                )
+                order.line_items.append(line)
+            elif product is not None:
+                line.product_id, line.sku = product.id, product.sku
+                line.name = str(spec.get("name") or product.name)
+            if "quantity" in spec:
+                line.quantity = int(spec["quantity"])
+            if "meta_data" in spec:
+                self.apply_meta(line.meta_data, spec["meta_data"])
+            current = self.products.get(line.product_id)
+            unit = current.price if current is not None and current.price is not None else 0
+            line.subtotal = money(spec["subtotal"]) if spec.get("subtotal") else unit * line.quantity
+            line.total = money(spec["total"]) if spec.get("total") else line.subtotal
+            taxable = current is None or current.tax_status == "taxable"
+            line.subtotal_tax = self.line_tax(line.subtotal, taxable)
+            line.total_tax = self.line_tax(line.total, taxable)
+        self._link_order(order)
+
+    def _apply_shipping_lines(self, order: Order, lines: Sequence[Mapping[str, Any]]) -> None:
+        by_id = {line.id: line for line in order.shipping_lines}
+        for spec in lines:
+            line_id = int(spec.get("id") or 0)
+            if line_id and line_id in by_id and spec.get("method_id", "") is None:
+                order.shipping_lines.remove(by_id.pop(line_id))
+                continue
+            line = by_id.get(line_id)
+            if line is None:
+                line = ShippingLine(self.next_item_id(), "", "", "", 0, 0)
+                order.shipping_lines.append(line)
+            line.method_title = str(spec.get("method_title", line.method_title) or "")
+            line.method_id = str(spec.get("method_id", line.method_id) or "")
+            line.instance_id = str(spec.get("instance_id", line.instance_id) or "")
+            if spec.get("total") not in (None, ""):
+                line.total = money(spec["total"])
+            line.total_tax = self.line_tax(line.total, True)
+
+    def _apply_fee_lines(self, order: Order, lines: Sequence[Mapping[str, Any]]) -> None:
+        by_id = {line.id: line for line in order.fee_lines}
+        for spec in lines:
+            line_id = int(spec.get("id") or 0)
+            if line_id and line_id in by_id and spec.get("name", "") is None:
+                order.fee_lines.remove(by_id.pop(line_id))
+                continue
+            line = by_id.get(line_id)
+            if line is None:
+                line = FeeLine(self.next_item_id(), "", 0, 0)
+                order.fee_lines.append(line)
+            line.name = str(spec.get("name", line.name) or "")
+            line.tax_status = str(spec.get("tax_status", line.tax_status) or "taxable")
+            if spec.get("total") not in (None, ""):
+                line.total = money(spec["total"])
+            line.total_tax = self.line_tax(line.total, line.tax_status == "taxable")
+
+    def update_order(self, order_id: int, fields: Mapping[str, Any], *, emit: bool = True) -> Order:
+        order = self.get_order(order_id, missing_status=400)
+        self._check_order_fields(fields, order)
+        old_customer = order.customer_id
+        self.order_dates.remove(order)
+        self._unlink_order(order)
+        paid_customer = self._apply_order_fields(order, fields)
+        self._stamp_modified(order)
+        self.order_dates.add(order)
+        self._link_order(order)
+        self._emit("order", "updated", order_id, emit)
+        if paid_customer or (order.customer_id != old_customer and order.status in PAID_STATUSES):
+            self._mark_paying(order.customer_id, emit)
+        return order
+
+    def _stamp_modified(self, order: Order) -> None:
+        now = self.now()
+        order.modified, order.modified_wall = now, self.wall(now)
+        order.cached = None
+
+    def _touch_order(self, order: Order) -> None:
+        self.order_dates.remove(order)
+        self._stamp_modified(order)
+        self.order_dates.add(order)
+
+    def trash_order(self, order_id: int, *, emit: bool = True) -> Order:
+        order = self.get_order(order_id)
+        if order.status == "trash":
+            raise RestError(
+                "woocommerce_rest_already_trashed", "The order has already been deleted.", 410
+            )
+        order.status_before_trash = order.status
+        self._set_status(order, "trash")
+        self._touch_order(order)
+        self._emit("order", "deleted", order_id, emit)
+        return order
+
+    def restore_order(self, order_id: int, *, emit: bool = True) -> Order:
+        order = self.get_order(order_id)
+        if order.status != "trash":
+            raise RestError("woosim_not_trashed", "The order is not in the trash.", 400)
+        # WooCommerce's wp_untrash_post_status filter puts back the status it had.
+        self._set_status(order, order.status_before_trash or "pending")
+        self._touch_order(order)
+        self._emit("order", "restored", order_id, emit)
+        return order
+
+    def delete_order(self, order_id: int) -> Order:
+        """Permanent delete (force=true): no hook of the topic map fires, so no event."""
+        order = self.get_order(order_id)
+        del self.orders[order_id]
+        self.order_dates.remove(order)
+        self._order_status_counts[order.status] -= 1
+        self._unlink_order(order)
+        return order
+
+    # ------------------------------------------------------------------ post queries
+    def query_orders(self, query: PostQuery) -> tuple[list[Order], int]:
+        return self._query_posts(
+            self.orders, self.order_dates, query, self._order_predicate(query), "trash"
+        )
+
+    def query_products(self, query: PostQuery) -> tuple[list[Product], int]:
+        return self._query_posts(
+            self.products, self.product_dates, query, self._product_predicate(query), "trash"
+        )
+
+    def _status_ok(self, query: PostQuery) -> Any:
+        statuses = query.statuses
+        if statuses is None or "any" in statuses:
+            extra = statuses - {"any"} if statuses else frozenset()
+            return lambda status: status != "trash" or status in extra
+        return lambda status: status in statuses
+
+    def _order_predicate(self, query: PostQuery) -> Any:
+        status_ok = self._status_ok(query)
+        checks: list[Any] = []
+        if query.exclude:
+            checks.append(lambda o: o.id not in query.exclude)
+        if query.parent:
+            parents = set(query.parent)
+            checks.append(lambda o: o.parent_id in parents)
+        if query.parent_exclude:
+            checks.append(lambda o: o.parent_id not in query.parent_exclude)
+        if query.customer is not None:
+            customer = query.customer
+            checks.append(lambda o: o.customer_id == customer)
+        if query.product is not None:
+            having = self._orders_by_product.get(query.product, set())
+            checks.append(lambda o: o.id in having)
+        if query.search:
+            term = query.search.lower()
+            checks.append(lambda o: _order_matches(o, term))
+        checks.extend(_date_checks(query.dates))
+
+        def predicate(order: Order) -> bool:
+            return status_ok(order.status) and all(check(order) for check in checks)
+
+        predicate.only_status = not checks  # type: ignore[attr-defined]
+        return predicate
+
+    def _product_predicate(self, query: PostQuery) -> Any:
+        status_ok = self._status_ok(query)
+        checks: list[Any] = []
+        if query.exclude:
+            checks.append(lambda p: p.id not in query.exclude)
+        if query.search:
+            term = query.search.lower()
+            checks.append(
+                lambda p: term in p.name.lower()
+                or term in p.description.lower()
+                or term in p.short_description.lower()
+            )
+        if query.sku:
+            skus = {s.strip() for s in query.sku.split(",")}
+            checks.append(lambda p: p.sku in skus)
+        if query.type:
+            checks.append(lambda p: p.type == query.type)
+        if query.featured is not None:
+            checks.append(lambda p: p.featured == query.featured)
+        if query.on_sale is not None:
+            checks.append(lambda p: (p.sale_price is not None) == query.on_sale)
+        if query.stock_status:
+            checks.append(lambda p: p.stock_status == query.stock_status)
+        if query.min_price is not None:
+            low = query.min_price
+            checks.append(lambda p: p.price is not None and p.price >= low)
+        if query.max_price is not None:
+            high = query.max_price
+            checks.append(lambda p: p.price is not None and p.price <= high)
+        if query.category is not None:
+            wanted = query.category
+            checks.append(lambda p: any(c.id == wanted for c in p.categories))
+        checks.extend(_date_checks(query.dates))
+
+        def predicate(product: Product) -> bool:
+            return status_ok(product.status) and all(check(product) for check in checks)
+
+        predicate.only_status = not checks  # type: ignore[attr-defined]
+        return predicate
+
+    def _status_total(self, query: PostQuery) -> int | None:
+        """Matching count from the status counters, when only the status filters (orders)."""
+        statuses = query.statuses
+        counts = self._order_status_counts
+        if statuses is None or "any" in statuses:
+            total = sum(n for status, n in counts.items() if status != "trash")
+            if statuses and "trash" in statuses:
+                total += counts["trash"]
+            return total
+        return sum(counts[s] for s in statuses)
+
+    def _query_posts(
+        self,
+        records: Mapping[int, Any],
+        dates: DateIndexes,
+        query: PostQuery,
+        predicate: Any,
+        _trash: str,
+    ) -> tuple[list[Any], int]:
+        start = query.offset if query.offset is not None else (query.page - 1) * query.per_page
+        descending = query.order == "desc"
+        ordered_index = {
+            "date": dates.created_local,
+            "modified": dates.modified_local,
+        }.get(query.orderby)
+        # Fast path: only a status filter and an order an index already holds.
+        if (
+            records is self.orders
+            and not query.include
+            and predicate.only_status
+            and (ordered_index is not None or query.orderby == "id")
+        ):
+            total = self._status_total(query)
+            assert total is not None
+            if ordered_index is not None:
+                ids: Iterable[int] = ordered_index.ids(0, len(ordered_index), descending=descending)
+            else:
+                ids = reversed(records) if descending else iter(records)
+            page: list[Any] = []
+            skipped = 0
+            for record_id in ids:
+                record = records[record_id]
+                if not predicate(record):
+                    continue
+                if skipped < start:
+                    skipped += 1
+                    continue
+                page.append(record)
+                if len(page) >= query.per_page:
+                    break
+            return page, total
+
+        candidates = self._candidates(records, dates, query)
+        matches = [r for r in candidates if predicate(r)]
+        _sort_posts(matches, query)
+        return matches[start : start + query.per_page], len(matches)
+
+    def _candidates(
+        self, records: Mapping[int, Any], dates: DateIndexes, query: PostQuery
+    ) -> Iterable[Any]:
+        if query.include:
+            return [records[i] for i in dict.fromkeys(query.include) if i in records]
+        spans: list[tuple[SortedIndex, int, int]] = []
+        window = query.dates
+        created = dates.created_gmt if window.gmt else dates.created_local
+        modified = dates.modified_gmt if window.gmt else dates.modified_local
+        if window.after is not None or window.before is not None:
+            spans.append((created, *created.span(window.after, window.before)))
+        if window.modified_after is not None or window.modified_before is not None:
+            spans.append((modified, *modified.span(window.modified_after, window.modified_before)))
+        if query.customer is not None and records is self.orders:
+            owned = self._orders_by_customer.get(query.customer, set())
+            if not spans or len(owned) < min(end - begin for _, begin, end in spans):
+                return [records[i] for i in owned]
+        if query.product is not None and records is self.orders:
+            having = self._orders_by_product.get(query.product, set())
+            if not spans or len(having) < min(end - begin for _, begin, end in spans):
+                return [records[i] for i in having]
+        if not spans:
+            return records.values()
+        index, begin, end = min(spans, key=lambda s: s[2] - s[1])
+        return [records[i] for i in index.ids(begin, end)]
+
+
+def _apply_address(address: Address, values: Mapping[str, Any]) -> None:
+    for name in ADDRESS_FIELDS:
+        if name in values and values[name] is not None:
+            setattr(address, name, str(values[name]))
+
+
+def _customer_matches(customer: Customer, term: str) -> bool:
+    # WP_User_Query search columns: e-mail when the term has "@", login and ID
+    # when numeric, otherwise login, URL, e-mail, nicename and display name.
+    if "@" in term:
+        return term in customer.email.lower()
+    if term.isdigit():
+        return term in customer.username.lower() or str(customer.id) == term
+    return (
+        term in customer.username.lower()
+        or term in customer.email.lower()
+        or term in customer.display_name.lower()
+    )
+
+
+def _order_matches(order: Order, term: str) -> bool:
+    # wc_order_search: the order id, billing/shipping address indexes, item names.
+    if term.isdigit() and int(term) == order.id:
+        return True
+    if term in order.billing.text().lower() or term in order.shipping.text().lower():
+        return True
+    return any(term in item.name.lower() for item in order.line_items)
+
+
+def _date_checks(window: DateFilter) -> list[Any]:
+    """Per-record checks for every date bound (strict, on the column WP would use)."""
+    checks: list[Any] = []
+    gmt = window.gmt
+    if window.after is not None:
+        after = window.after
+        checks.append((lambda r: r.created > after) if gmt else (lambda r: r.created_wall > after))
+    if window.before is not None:
+        before = window.before
+        checks.append((lambda r: r.created < before) if gmt else (lambda r: r.created_wall < before))
+    if window.modified_after is not None:
+        m_after = window.modified_after
+        checks.append(
+            (lambda r: r.modified > m_after) if gmt else (lambda r: r.modified_wall > m_after)
+        )
+    if window.modified_before is not None:
+        m_before = window.modified_before
+        checks.append(
+            (lambda r: r.modified < m_before) if gmt else (lambda r: r.modified_wall < m_before)
+        )
+    return checks
+
+
+def _order_title(record: Any) -> str:
+    # Orders' post_title is "Order &ndash; Mon dd, YYYY @ hh:mm AM" (local time).
+    from simulator.wcdates import naive_wall
+
+    if isinstance(record, Order):
+        return "Order &ndash; " + naive_wall(record.created_wall).strftime("%b %d, %Y @ %I:%M %p")
+    return str(record.name)
+
+
+def _sort_posts(matches: list[Any], query: PostQuery) -> None:
+    reverse = query.order == "desc"
+    orderby = query.orderby
+    if orderby == "include" and query.include:
+        position = {rid: n for n, rid in enumerate(query.include)}
+        matches.sort(key=lambda r: position.get(r.id, 0), reverse=reverse)
+    elif orderby == "id":
+        matches.sort(key=lambda r: r.id, reverse=reverse)
+    elif orderby == "modified":
+        matches.sort(key=lambda r: (r.modified_wall, r.id), reverse=reverse)
+    elif orderby in ("title", "slug"):
+        # WP sorts by the single column; ties are broken by id for stable pages.
+        if orderby == "title":
+            matches.sort(key=lambda r: (_order_title(r).casefold(), r.id), reverse=reverse)
+        else:
+            matches.sort(
+                key=lambda r: (sanitize_title(_order_title(r)) if isinstance(r, Order) else r.slug, r.id),
+                reverse=reverse,
+            )
+    elif orderby == "price":
+        matches.sort(key=lambda r: (r.price or 0, r.id), reverse=reverse)
+    elif orderby == "popularity":
+        matches.sort(key=lambda r: (r.total_sales, r.id), reverse=reverse)
+    else:
+        # "date" (and "rating", which this store has no reviews for): post_date, then ID.
+        matches.sort(key=lambda r: (r.created_wall, r.id), reverse=reverse)
