@@ -22,13 +22,16 @@ import asyncio
 import contextlib
 import logging
 import re
+import signal
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TextIO
 
 import httpx
 from aiohttp import web
 
+from pytest_woosim.config import InstanceConfig
 from pytest_woosim.notifications import (
     WEBHOOK_MAX_EVENTS,
     Event,
@@ -468,6 +471,44 @@ class WebhookRelay:
         self.url = ""
         self.delivery_url = ""
 
+    @classmethod
+    def from_config(
+        cls,
+        config: InstanceConfig,
+        *,
+        state: State,
+        clock: Clock,
+        options: RelayOptions | None = None,
+        reconciler: Reconciler | None = None,
+        instance_id: int | str | None = None,
+    ) -> WebhookRelay:
+        """A relay for a ``event.vendor.type=webhook`` instance configuration.
+
+        The instance is known by its name (made URL-safe): it names the delivery
+        path, the webhooks on the store and the rows in the state file.
+        """
+        conf = config.configuration
+        if not conf.callback_url:
+            raise ValueError(
+                'configuration."event.notification.callback.url" is required to relay events'
+            )
+        instance = instance_slug(config.name)
+        return cls(
+            store_url=conf.store_url,
+            api_key=conf.api_key,
+            api_secret=conf.api_secret.get_secret_value(),
+            callback_url=conf.callback_url,
+            signature_key=(
+                conf.signature_key.get_secret_value() if conf.signature_key is not None else None
+            ),
+            instance=instance,
+            instance_id=instance if instance_id is None else instance_id,
+            state=state,
+            clock=clock,
+            options=options,
+            reconciler=reconciler,
+        )
+
     async def start(self) -> None:
         """Serve, then register (the store pings the delivery URL on create), then deliver."""
         # One registrar throughout: it knows whether the secret was generated just now
@@ -577,6 +618,71 @@ class StateKV:
         await self.state.kv_set(self.instance, key, value)
 
 
+async def serve_webhook_relay(
+    config: InstanceConfig,
+    *,
+    state_path: str | None,
+    options: RelayOptions,
+    stop: asyncio.Event,
+    reconcile: bool = False,
+    clock: Clock | None = None,
+    out: TextIO = sys.stdout,
+) -> int:
+    """Run a webhook relay until ``stop`` is set; print its URLs first. Exit status."""
+    clock = clock or Clock()
+    state = State(state_path, clock=clock)
+    try:
+        await state.open()
+    except Exception as exc:
+        print(f"woosim relay: cannot open the state file: {exc}", file=sys.stderr)
+        return 2
+    relay: WebhookRelay | None = None
+    try:
+        reconciler = None
+        if reconcile:
+            from pytest_woosim.relay_reconcile import reconciler_for
+
+            reconciler = reconciler_for(config, state=state, clock=clock)
+        relay = WebhookRelay.from_config(
+            config, state=state, clock=clock, options=options, reconciler=reconciler
+        )
+        try:
+            await relay.start()
+        except RegistrationError as exc:
+            print(f"woosim relay: could not register the webhooks: {exc}", file=sys.stderr)
+            return 1
+        print(relay.url, flush=True, file=out)
+        print(f"delivery URL: {relay.delivery_url}", flush=True, file=out)
+        await stop.wait()
+        return 0
+    finally:
+        if relay is not None:
+            await relay.stop()
+        await state.close()
+
+
+def run_webhook_relay(
+    config: InstanceConfig,
+    *,
+    state_path: str | None,
+    options: RelayOptions,
+    reconcile: bool = False,
+) -> int:
+    """``woosim relay`` for a webhook instance: serve until SIGINT/SIGTERM."""
+
+    async def main() -> int:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        return await serve_webhook_relay(
+            config, state_path=state_path, options=options, stop=stop, reconcile=reconcile
+        )
+
+    return asyncio.run(main())
+
+
 def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
@@ -597,4 +703,6 @@ __all__ = [
     "WebhookRelay",
     "delivery_path",
     "instance_slug",
+    "run_webhook_relay",
+    "serve_webhook_relay",
 ]
