@@ -25,22 +25,30 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only the module of the ``selected`` command is imported.
+
+    Importing only the command being run keeps each command independent: a
+    problem in one module (or its heavier imports) cannot break the others.
+    """
     parser = argparse.ArgumentParser(
         prog="woosim", description="A fake WooCommerce store and the integrator's side done right."
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name, (module_name, help_text) in COMMANDS.items():
-        module = importlib.import_module(module_name)
         command = sub.add_parser(name, help=help_text, description=help_text)
-        module.add_arguments(command)
-        command.set_defaults(_module=module)
+        if selected == name:
+            module = importlib.import_module(module_name)
+            module.add_arguments(command)
+            command.set_defaults(_module=module)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    selected = next((arg for arg in arguments if not arg.startswith("-")), "")
+    args = build_parser(selected if selected in COMMANDS else None).parse_args(arguments)
     try:
         return int(args._module.run(args))
     except KeyboardInterrupt:

@@ -35,7 +35,7 @@ from pytest_woosim.javadate import MILLISECONDS, DateCodec, DateParseError
 from pytest_woosim.placeholders import find_placeholders
 from pytest_woosim.zones import JavaZone, java_timezone
 
-__all__ = ["aload_instance", "load_instance", "parse_json", "warnings_for"]
+__all__ = ["aload_instance", "load_instance", "load_instance_text", "parse_json", "warnings_for"]
 
 #: A WooCommerce date string as the REST API writes it, and the wall time it shows.
 WOOCOMMERCE_SAMPLE_DATE: Final = "2017-03-21T16:09:28"
@@ -230,12 +230,15 @@ def load_instance(source: str | Path | Mapping[str, Any]) -> InstanceConfig:
     Reading a file blocks: from async code use :func:`aload_instance`.
     """
     if isinstance(source, Mapping):
-        data: Any = source
-    else:
-        text = source if isinstance(source, str) and source.lstrip().startswith("{") else None
-        if text is None:
-            text = _read_text(Path(source))
-        data = parse_json(text)
+        return InstanceConfig.from_data(source)
+    if isinstance(source, str) and source.lstrip().startswith("{"):
+        return load_instance_text(source)
+    return load_instance_text(_read_text(Path(source)))
+
+
+def load_instance_text(text: str) -> InstanceConfig:
+    """Parse and validate configuration JSON text; raises :class:`ConfigError`."""
+    data = parse_json(text)
     config = InstanceConfig.from_data(data)
     config.load_warnings.extend(_duplicates(data))
     return config
