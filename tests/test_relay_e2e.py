@@ -1,0 +1,283 @@
+"""Simulator → relay → receiver, all real servers on loopback sharing one frozen clock."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from pytest_woosim.configload import load_instance
+from pytest_woosim.receiver import Receiver
+from pytest_woosim.registration import TOPICS
+from pytest_woosim.relay import RelayOptions, WebhookRelay
+from pytest_woosim.state import State
+from simulator.app import Simulator
+from simulator.clock import Clock
+from simulator.server import SimulatorServer
+
+FIXTURE = (
+    Path(__file__).resolve().parent.parent / "fixtures" / "instances" / "recommended-webhook.json"
+)
+START = datetime(2024, 6, 3, 9, 0, tzinfo=UTC)
+KEY = "e2e-signature-key"
+
+
+def ensure_webhooks(sim: Simulator) -> Any:
+    """The store's webhook service (wired here if the app does not wire it itself)."""
+    service = getattr(sim, "webhooks", None)
+    if service is None:
+        from simulator.webhooks import WebhookService
+
+        service = WebhookService(
+            clock=sim.clock, bus=sim.bus, settings=sim.settings, payload_for=sim.payload_for
+        )
+        sim.webhooks = service  # type: ignore[attr-defined]
+        sim.reset_hooks.append(service.reset)
+    return service
+
+
+@dataclass
+class World:
+    clock: Clock
+    sim: Simulator
+    server: SimulatorServer
+    receiver: Receiver
+    state_path: Path
+    api: httpx.AsyncClient
+    relays: list[WebhookRelay]
+    states: list[State]
+
+    async def relay(self, **options: Any) -> WebhookRelay:
+        config = load_instance(FIXTURE).repointed(
+            store_url=self.server.site_url,
+            callback_url=self.receiver.url,
+            api_key=self.server.consumer_key,
+            api_secret=self.server.consumer_secret,
+            signature_key=KEY,
+        )
+        state = State(self.state_path, clock=self.clock)
+        self.states.append(state)
+        relay = WebhookRelay.from_config(
+            config, state=state, clock=self.clock, options=RelayOptions(**options)
+        )
+        await relay.start()
+        self.relays.append(relay)
+        return relay
+
+    async def stop_relay(self, relay: WebhookRelay) -> None:
+        await relay.stop()
+        self.relays.remove(relay)
+        state = self.states.pop(0)
+        await state.close()
+
+    async def wait_for(
+        self, predicate: Callable[[list[dict[str, Any]]], bool], timeout: float = 10.0
+    ) -> list[dict[str, Any]]:
+        """Wait (real time, bounded) until the received events satisfy ``predicate``."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not predicate(self.receiver.events):
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise AssertionError(f"events so far: {self.receiver.events}")
+            try:
+                await self.receiver.wait_for_events(len(self.receiver.events) + 1, remaining)
+            except (TimeoutError, AssertionError):
+                continue
+        return self.receiver.events
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    clock = Clock(START, frozen=True)
+    sim = Simulator(clock=clock)
+    service = ensure_webhooks(sim)
+    server = SimulatorServer(sim)
+    await server.start()
+    await service.start()
+    receiver = Receiver(KEY, clock=clock)
+    await receiver.start()
+    async with httpx.AsyncClient(
+        base_url=server.api_url + "/", auth=(server.consumer_key, server.consumer_secret)
+    ) as api:
+        w = World(clock, sim, server, receiver, tmp_path / "relay.sqlite3", api, [], [])
+        yield w
+        for relay in list(w.relays):
+            await relay.stop()
+        for state in w.states:
+            await state.close()
+    await receiver.stop()
+    await service.close()
+    await server.stop()
+
+
+def has(
+    object_type: str, object_id: object, event_type: str
+) -> Callable[[list[dict[str, Any]]], bool]:
+    def check(events: list[dict[str, Any]]) -> bool:
+        return any(
+            e["objectType"] == object_type
+            and e["objectId"] == str(object_id)
+            and e["eventType"] == event_type
+            for e in events
+        )
+
+    return check
+
+
+async def test_changes_arrive_as_signed_notifications(world: World) -> None:
+    relay = await world.relay()
+    assert sorted(relay.registration.created) == sorted(TOPICS)  # type: ignore[union-attr]
+
+    customer = (
+        await world.api.post(
+            "customers", json={"email": "zoe@example.com", "first_name": "Zo\u00eb"}
+        )
+    ).json()
+    await world.wait_for(has("customers", customer["id"], "CREATED"))
+    world.clock.advance(60)
+    await world.api.put(f"customers/{customer['id']}", json={"last_name": "Doe"})
+    await world.wait_for(has("customers", customer["id"], "UPDATED"))
+
+    order = (
+        await world.api.post("orders", json={"customer_id": customer["id"], "status": "processing"})
+    ).json()
+    await world.wait_for(has("orders", order["id"], "CREATED"))
+    world.clock.advance(60)
+    await world.api.put(f"orders/{order['id']}", json={"status": "completed"})
+    await world.wait_for(has("orders", order["id"], "UPDATED"))
+    await world.api.delete(f"orders/{order['id']}")
+    await world.wait_for(has("orders", order["id"], "DELETED"))
+    await world.api.delete(f"customers/{customer['id']}", params={"force": "true"})
+    await world.wait_for(has("customers", customer["id"], "DELETED"))
+
+    for notification in world.receiver.notifications:
+        assert notification.verified is True
+        # Checked here independently of the project's signing code.
+        expected = base64.b64encode(
+            hmac.new(KEY.encode(), notification.body, hashlib.sha256).digest()
+        ).decode()
+        assert notification.header("Elements-Webhook-Signature") == "sha256=" + expected
+        message = notification.message
+        assert message is not None and message["elementKey"] == "woocommercerest"
+        assert len(message["events"]) == 1
+    updated = next(
+        n.message
+        for n in world.receiver.notifications
+        if n.message
+        and n.message["events"][0]["eventType"] == "UPDATED"
+        and n.message["events"][0]["objectType"] == "orders"
+    )
+    assert updated["raw"]["status"] == "completed"
+    assert updated["events"][0]["date"] == updated["raw"]["date_modified_gmt"] + "Z"
+    stats = (await world.api.get(relay.url + "/stats")).json()
+    assert stats["rejected"] == 0 and stats["queued"] == 0 and stats["parked"] == 0
+    assert stats["accepted"] == len(world.receiver.events)
+
+
+async def test_forged_and_unsigned_deliveries_are_rejected(world: World) -> None:
+    relay = await world.relay()
+    body = b'{"id":1,"date_modified_gmt":"2024-06-03T09:00:00"}'
+    headers = {
+        "Content-Type": "application/json",
+        "X-WC-Webhook-Topic": "order.updated",
+        "X-WC-Webhook-ID": "1",
+    }
+    unsigned = await world.api.post(relay.delivery_url, content=body, headers=headers)
+    forged_sig = base64.b64encode(hmac.new(b"guess", body, hashlib.sha256).digest()).decode()
+    forged = await world.api.post(
+        relay.delivery_url,
+        content=body,
+        headers={**headers, "X-WC-Webhook-Signature": forged_sig},
+    )
+    assert (unsigned.status_code, forged.status_code) == (401, 401)
+    stats = (await world.api.get(relay.url + "/stats")).json()
+    assert stats["rejected"] == 2 and stats["accepted"] == 0 and stats["queued"] == 0
+    await relay.sender.drain(5)
+    assert world.receiver.requests == []
+
+
+async def test_callback_down_is_retried_on_the_virtual_clock(world: World) -> None:
+    relay = await world.relay()
+    world.receiver.fail_next(3, status=503)
+    customer = (await world.api.post("customers", json={"email": "retry@example.com"})).json()
+
+    async def attempts(n: int) -> None:
+        deadline = asyncio.get_running_loop().time() + 10
+        while len(world.receiver.requests) < n:
+            assert asyncio.get_running_loop().time() < deadline, world.receiver.requests
+            await asyncio.sleep(0.01)
+
+    await attempts(1)
+    first_failure = world.clock.timestamp()
+    await world.clock.advance_async(3.9)
+    assert len(world.receiver.requests) == 1
+    await world.clock.advance_async(0.1)  # +4 s: retry 1
+    await attempts(2)
+    await world.clock.advance_async(12)  # +16 s: retry 2
+    await attempts(3)
+    await world.clock.advance_async(48)  # +64 s: retry 3 succeeds
+    await world.wait_for(has("customers", customer["id"], "CREATED"))
+    times = [a.at - first_failure for a in relay.sender.attempt_log]
+    assert times == [0, 4, 16, 64]
+    assert len(world.receiver.failed_attempts) == 3
+
+
+async def test_duplicates_are_removed(world: World) -> None:
+    relay = await world.relay()
+    customer = (await world.api.post("customers", json={"email": "dup@example.com"})).json()
+    await world.wait_for(has("customers", customer["id"], "CREATED"))
+    # Replay the store's own delivery (as its "duplicate" fault or an admin resend would).
+    journal = [
+        r
+        for r in world.sim.webhooks.journal.entries()  # type: ignore[attr-defined]
+        if r.topic == "customer.created"
+    ]
+    delivery = journal[-1]
+    replay = await world.api.post(
+        relay.delivery_url, content=delivery.request_body, headers=dict(delivery.request_headers)
+    )
+    assert replay.status_code == 200 and replay.json()["status"] == "duplicate"
+    await relay.sender.drain(5)
+    created = [e for e in world.receiver.events if e["eventType"] == "CREATED"]
+    assert len(created) == 1
+
+
+async def test_restart_reuses_webhooks_and_reactivates_disabled(world: World) -> None:
+    relay = await world.relay(check_interval=300)
+    first_ids = relay.registration.ids  # type: ignore[union-attr]
+    await world.stop_relay(relay)
+
+    relay = await world.relay(check_interval=300, cleanup=True)
+    report = relay.registration
+    assert report is not None and report.created == {} and report.ids == first_ids
+    listed = (await world.api.get("webhooks", params={"per_page": 100})).json()
+    assert len(listed) == len(TOPICS)
+
+    hook_id = first_ids["order.updated"]
+    await world.api.put(f"webhooks/{hook_id}", json={"status": "disabled"})
+    await world.clock.advance_async(300)
+    deadline = asyncio.get_running_loop().time() + 10
+    while (await world.api.get(f"webhooks/{hook_id}")).json()["status"] != "active":
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.01)
+
+    await world.stop_relay(relay)  # --cleanup deletes them
+    assert (await world.api.get("webhooks")).json() == []
+
+
+async def test_health_and_ping(world: World) -> None:
+    relay = await world.relay()
+    health = (await world.api.get(relay.url + "/healthz")).json()
+    assert health["status"] == "ok" and health["webhooks"] == len(TOPICS)
+    # Every webhook was pinged on create and got a 200.
+    stats = (await world.api.get(relay.url + "/stats")).json()
+    assert stats["pings"] == len(TOPICS)
