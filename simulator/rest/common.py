@@ -56,10 +56,10 @@ INTERNAL_ERROR_MESSAGE = (
 )
 BATCH_LIMIT = 100
 
-KEY_ATTR = "woosim.key"
-_PAIRS_ATTR = "woosim.pairs"
-_QUERY_ATTR = "woosim.query"
-_FORM_ATTR = "woosim.form"
+KEY_ATTR: web.RequestKey[Any] = web.RequestKey("woosim.key", object)
+_PAIRS_ATTR: web.RequestKey[list[tuple[str, str]]] = web.RequestKey("woosim.pairs", list)
+_QUERY_ATTR: web.RequestKey[dict[str, Any]] = web.RequestKey("woosim.query", dict)
+_FORM_ATTR: web.RequestKey[list[tuple[str, str]]] = web.RequestKey("woosim.form", list)
 
 #: Where each application keeps its Simulator.
 SIM_KEY: web.AppKey[Simulator] = web.AppKey("woosim.sim")

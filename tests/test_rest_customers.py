@@ -1,0 +1,111 @@
+"""Customers over real HTTP."""
+
+from __future__ import annotations
+
+from conftest import LiveStore
+
+EXISTS = (
+    "An account is already registered with your email address. "
+    '<a href="#" class="showlogin">Please log in.</a>'
+)
+
+
+async def test_create_and_errors(store: LiveStore) -> None:
+    response = await store.client.post(
+        "customers",
+        json={
+            "email": "john.doe@example.com",
+            "first_name": "John",
+            "last_name": "Doe",
+            "password": "hunter2",
+            "billing": {"city": "San Francisco", "email": "john.doe@example.com"},
+            "meta_data": [{"key": "tier", "value": "gold"}],
+        },
+    )
+    assert response.status_code == 201
+    customer = response.json()
+    assert response.headers["Location"].endswith(f"/wp-json/wc/v3/customers/{customer['id']}")
+    assert list(customer) == [
+        "id", "date_created", "date_created_gmt", "date_modified", "date_modified_gmt", "email",
+        "first_name", "last_name", "role", "username", "billing", "shipping",
+        "is_paying_customer", "avatar_url", "meta_data", "_links",
+    ]  # fmt: skip
+    assert "password" not in response.text and "hunter2" not in response.text
+    assert customer["username"] == "john.doe"
+    assert customer["role"] == "customer"
+    assert customer["billing"]["city"] == "San Francisco"
+    assert list(customer["shipping"])[-1] == "phone" and "email" not in customer["shipping"]
+    assert customer["meta_data"][0]["key"] == "tier"
+
+    duplicate = await store.client.post("customers", json={"email": "JOHN.DOE@example.com"})
+    assert duplicate.status_code == 400
+    assert duplicate.json() == {
+        "code": "registration-error-email-exists",
+        "message": EXISTS,
+        "data": {"status": 400},
+    }
+    missing = await store.client.post("customers", json={"first_name": "X"})
+    assert missing.json()["code"] == "rest_missing_callback_param"
+    assert missing.json()["message"] == "Missing parameter(s): email"
+    bad = await store.client.post("customers", json={"email": "nope"})
+    assert bad.json()["data"]["details"]["email"]["code"] == "rest_invalid_email"
+    other = (await store.client.post("customers", json={"email": "x@example.com"})).json()
+    taken = await store.client.put(f"customers/{other['id']}", json={"email": "john.doe@example.com"})
+    assert taken.status_code == 400
+    assert taken.json()["code"] == "woocommerce_rest_customer_invalid_email"
+
+
+async def test_list_defaults_order_and_roles(store: LiveStore) -> None:
+    for email, first in (("z@example.com", "Zed"), ("a@example.com", "Amy"), ("m@example.com", "mia")):
+        await store.client.post("customers", json={"email": email, "first_name": first})
+    listed = await store.client.get("customers")
+    assert [c["first_name"] for c in listed.json()] == ["Amy", "mia", "Zed"]
+    assert listed.headers["X-WP-Total"] == "3"
+    everyone = await store.client.get("customers", params={"role": "all"})
+    assert "administrator" in {c["role"] for c in everyone.json()}
+    assert everyone.headers["X-WP-Total"] == "4"
+    desc = await store.client.get("customers", params={"order": "desc", "orderby": "id"})
+    assert [c["first_name"] for c in desc.json()] == ["mia", "Amy", "Zed"]
+    by_email = await store.client.get("customers", params={"email": "A@example.com"})
+    assert [c["first_name"] for c in by_email.json()] == ["Amy"]
+    search = await store.client.get("customers", params={"search": "mi"})
+    assert [c["first_name"] for c in search.json()] == ["mia"]
+    bad_role = await store.client.get("customers", params={"role": "king"})
+    assert bad_role.status_code == 400
+
+
+async def test_get_update_delete(store: LiveStore) -> None:
+    customer = (await store.client.post("customers", json={"email": "d@example.com"})).json()
+    # An unknown customer is 404 even for anonymous callers (the permission check says so).
+    unknown = await store.anon.get("customers/99999")
+    assert unknown.status_code == 404 and unknown.json()["code"] == "wc_user_invalid_id"
+    assert (await store.anon.get(f"customers/{customer['id']}")).status_code == 401
+    store.clock.advance(5)
+    updated = await store.client.post(f"customers/{customer['id']}", json={"last_name": "Day"})
+    assert updated.json()["last_name"] == "Day"
+    assert updated.json()["date_modified_gmt"] == "2024-03-10T06:00:05"
+    no_force = await store.client.delete(f"customers/{customer['id']}")
+    assert no_force.status_code == 501
+    assert no_force.json()["message"] == "Customers do not support trashing."
+    deleted = await store.client.delete(f"customers/{customer['id']}", params={"force": "true"})
+    assert deleted.status_code == 200 and deleted.json()["id"] == customer["id"]
+    assert (await store.client.get(f"customers/{customer['id']}")).status_code == 404
+    missing_update = await store.client.put("customers/99999", json={"first_name": "Q"})
+    assert missing_update.status_code == 400
+
+
+async def test_batch(store: LiveStore) -> None:
+    existing = (await store.client.post("customers", json={"email": "e@example.com"})).json()
+    response = await store.client.post(
+        "customers/batch",
+        json={
+            "create": [{"email": "f@example.com"}, {"email": "e@example.com"}],
+            "update": [{"id": existing["id"], "first_name": "Eve"}],
+            "delete": [existing["id"]],
+        },
+    )
+    body = response.json()
+    assert body["create"][0]["email"] == "f@example.com"
+    assert body["create"][1]["error"]["code"] == "registration-error-email-exists"
+    assert body["update"][0]["first_name"] == "Eve"
+    assert body["delete"][0]["id"] == existing["id"]
