@@ -19,6 +19,7 @@ from pytest_woosim.configload import load_instance
 from pytest_woosim.receiver import Receiver
 from pytest_woosim.registration import TOPICS
 from pytest_woosim.relay import RelayOptions, WebhookRelay
+from pytest_woosim.relay_reconcile import reconciler_for
 from pytest_woosim.state import State
 from simulator.app import Simulator
 from simulator.clock import Clock
@@ -56,7 +57,7 @@ class World:
     relays: list[WebhookRelay]
     states: list[State]
 
-    async def relay(self, **options: Any) -> WebhookRelay:
+    async def relay(self, *, reconcile: bool = False, **options: Any) -> WebhookRelay:
         config = load_instance(FIXTURE).repointed(
             store_url=self.server.site_url,
             callback_url=self.receiver.url,
@@ -66,8 +67,13 @@ class World:
         )
         state = State(self.state_path, clock=self.clock)
         self.states.append(state)
+        reconciler = reconciler_for(config, state=state, clock=self.clock) if reconcile else None
         relay = WebhookRelay.from_config(
-            config, state=state, clock=self.clock, options=RelayOptions(**options)
+            config,
+            state=state,
+            clock=self.clock,
+            options=RelayOptions(**options),
+            reconciler=reconciler,
         )
         await relay.start()
         self.relays.append(relay)
@@ -281,3 +287,46 @@ async def test_health_and_ping(world: World) -> None:
     # Every webhook was pinged on create and got a 200.
     stats = (await world.api.get(relay.url + "/stats")).json()
     assert stats["pings"] == len(TOPICS)
+
+
+async def test_store_faults_duplicate_and_corrupt_signature(world: World) -> None:
+    relay = await world.relay()
+    faults = world.sim.webhooks.faults  # type: ignore[attr-defined]
+    faults.add(kind="duplicate", count=1, topic="customer.created")
+    first = (await world.api.post("customers", json={"email": "twice@example.com"})).json()
+    await world.wait_for(has("customers", first["id"], "CREATED"))
+    faults.add(kind="corrupt_signature", count=1, topic="customer.created")
+    (await world.api.post("customers", json={"email": "forged@example.com"})).json()
+    third = (await world.api.post("customers", json={"email": "fine@example.com"})).json()
+    await world.wait_for(has("customers", third["id"], "CREATED"))
+    deadline = asyncio.get_running_loop().time() + 10
+    while (await world.api.get(relay.url + "/stats")).json()["duplicates"] < 1:
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.01)
+    await relay.sender.drain(5)
+    created = [e["objectId"] for e in world.receiver.events if e["eventType"] == "CREATED"]
+    assert created == [str(first["id"]), str(third["id"])]
+    stats = (await world.api.get(relay.url + "/stats")).json()
+    assert stats["rejected"] == 1 and stats["duplicates"] == 1
+
+
+async def test_reconciliation_emits_what_webhooks_dropped_without_duplicates(world: World) -> None:
+    relay = await world.relay(reconcile=True)
+    world.clock.advance(5)
+    seen = (await world.api.post("customers", json={"email": "seen@example.com"})).json()
+    await world.wait_for(has("customers", seen["id"], "CREATED"))
+    faults = world.sim.webhooks.faults  # type: ignore[attr-defined]
+    faults.add(kind="drop")  # the store's queue runner dies: every delivery is lost
+    lost_customer = (await world.api.post("customers", json={"email": "lost@example.com"})).json()
+    lost_order = (await world.api.post("orders", json={"status": "processing"})).json()
+    before = len(world.receiver.events)
+    assert not has("customers", lost_customer["id"], "CREATED")(world.receiver.events)
+
+    await world.clock.advance_async(15 * 60)  # the reconciliation poll's interval
+    await world.wait_for(has("customers", lost_customer["id"], "CREATED"))
+    await world.wait_for(has("orders", lost_order["id"], "CREATED"))
+    await relay.sender.drain(5)
+    events = world.receiver.events[before:]
+    # What the webhook delivered is not emitted again by the poll.
+    assert [e for e in events if e["objectId"] == str(seen["id"])] == []
+    assert len(events) == 2
