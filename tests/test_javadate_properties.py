@@ -80,7 +80,7 @@ def test_round_trip_with_zone_names(instant: datetime, zone: str) -> None:
 @PROPERTY_SETTINGS
 @given(instants, st.sampled_from(DST_ZONES + FIXED_ZONES))
 def test_wall_time_round_trip_without_offset(instant: datetime, zone: str) -> None:
-    """Without an offset in the text, the wall time survives (the instant may not, in a DST overlap)."""
+    """Without an offset in the text the wall time survives (the instant may not: DST overlap)."""
     fmt = SimpleDateFormat("yyyy-MM-dd'T'HH:mm:ss.SSS", zone)
     text = fmt.format(instant)
     assert fmt.format(fmt.parse(text)) == text
