@@ -330,3 +330,42 @@ async def test_reconciliation_emits_what_webhooks_dropped_without_duplicates(wor
     # What the webhook delivered is not emitted again by the poll.
     assert [e for e in events if e["objectId"] == str(seen["id"])] == []
     assert len(events) == 2
+
+
+async def test_parked_notifications_are_redelivered_on_request(world: World) -> None:
+    relay = await world.relay(retry_schedule=(4.0, 16.0))
+    world.receiver.fail_next(3, status=500)
+    customer = (await world.api.post("customers", json={"email": "parked@example.com"})).json()
+    deadline = asyncio.get_running_loop().time() + 10
+    while len(world.receiver.requests) < 1:
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.01)
+    await world.clock.advance_async(16)  # retries at +4 and +16 fail too: parked
+    while (await world.api.get(relay.url + "/stats")).json()["parked"] != 1:
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.01)
+    assert len(world.receiver.failed_attempts) == 3 and world.receiver.events == []
+
+    answer = await world.api.post(relay.url + "/redeliver")
+    assert answer.json() == {"status": "ok", "redelivering": 1}
+    await world.wait_for(has("customers", customer["id"], "CREATED"))
+    await relay.sender.drain(5)
+    stats = (await world.api.get(relay.url + "/stats")).json()
+    assert (stats["parked"], stats["queued"], stats["delivered"]) == (0, 0, 1)
+
+
+async def test_restored_order_is_an_update(world: World) -> None:
+    await world.relay()
+    order = (await world.api.post("orders", json={"status": "processing"})).json()
+    await world.wait_for(has("orders", order["id"], "CREATED"))
+    await world.api.delete(f"orders/{order['id']}")
+    await world.wait_for(has("orders", order["id"], "DELETED"))
+    world.clock.advance(30)
+    restored = await world.api.post(f"{world.server.site_url}/_woosim/orders/{order['id']}/restore")
+    assert restored.status_code == 200
+    await world.wait_for(
+        lambda events: (
+            [e["eventType"] for e in events if e["objectId"] == str(order["id"])][-1:]
+            == ["UPDATED"]
+        )
+    )
