@@ -48,9 +48,7 @@ def test_25_polling_events_make_three_notifications_each_with_the_full_raw() -> 
 
 
 def test_webhook_batches_hold_twenty() -> None:
-    notes = build_notifications(
-        _events(41), _raw(41), instance_id=1, max_events=WEBHOOK_MAX_EVENTS
-    )
+    notes = build_notifications(_events(41), _raw(41), instance_id=1, max_events=WEBHOOK_MAX_EVENTS)
     assert [len(n.message()["events"]) for n in notes] == [20, 20, 1]
 
 

@@ -52,7 +52,9 @@ async def test_forged_and_unsigned_are_refused_with_401(client: httpx.AsyncClien
     async with Receiver(KEY) as receiver:
         note = _note(1)
         forged = note.headers("wrong key")
-        assert (await client.post(receiver.url, content=note.body, headers=forged)).status_code == 401
+        assert (
+            await client.post(receiver.url, content=note.body, headers=forged)
+        ).status_code == 401
         unsigned = note.headers(None)
         response = await client.post(receiver.url, content=note.body, headers=unsigned)
         assert response.status_code == 401
@@ -97,7 +99,9 @@ async def test_fail_next_answers_status_and_records_failed_attempts(
         receiver.fail_next(2, status=503)
         note = _note(9)
         codes = [
-            (await client.post(receiver.url, content=note.body, headers=note.headers(KEY))).status_code
+            (
+                await client.post(receiver.url, content=note.body, headers=note.headers(KEY))
+            ).status_code
             for _ in range(3)
         ]
         assert codes == [503, 503, 200]

@@ -1,0 +1,280 @@
+"""The sender end to end: real HTTP to a Receiver, a frozen clock moved by the test."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from pytest_woosim.notifications import Event, Notification, build_notifications
+from pytest_woosim.receiver import Receiver
+from pytest_woosim.sender import CE_RETRY_SCHEDULE, Sender
+from pytest_woosim.state import State
+from simulator.clock import Clock
+
+KEY = "callback-key"
+START = datetime(2024, 3, 10, 6, 0, tzinfo=UTC)
+INSTANCE = 42
+
+
+def _notes(*ids: int) -> list[Notification]:
+    events = [Event("customers", i, "UPDATED", START) for i in ids]
+    return build_notifications(events, {"objectType": "customers"}, instance_id=42, max_events=1)
+
+
+def _object_ids(receiver: Receiver) -> list[str]:
+    return [e["objectId"] for e in receiver.events]
+
+
+def _arrivals(receiver: Receiver) -> list[float]:
+    return [(r.received_at - START).total_seconds() for r in receiver.requests if r.received_at]
+
+
+@dataclass
+class Rig:
+    clock: Clock
+    receiver: Receiver
+    state: State
+    sender: Sender
+    path: Path
+
+    def new_sender(self, state: State, **kwargs: object) -> Sender:
+        return Sender(
+            state,
+            self.clock,
+            instance=INSTANCE,
+            callback_url=self.receiver.url,
+            signature_key=KEY,
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+
+@pytest.fixture
+async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
+    clock = Clock(START, frozen=True)
+    receiver = Receiver(KEY, clock=clock)
+    await receiver.start()
+    path = tmp_path / "state.db"
+    state = State(path, clock=clock)
+    await state.open()
+    sender = Sender(state, clock, instance=INSTANCE, callback_url=receiver.url, signature_key=KEY)
+    await sender.start()
+    yield Rig(clock, receiver, state, sender, path)
+    await sender.stop()
+    await state.close()
+    await receiver.stop()
+
+
+def test_schedule_is_the_cloud_elements_one() -> None:
+    assert CE_RETRY_SCHEDULE == (4.0, 16.0, 64.0, 256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0)
+    assert CE_RETRY_SCHEDULE[-1] / 3600 == pytest.approx(72.8, abs=0.05)
+
+
+async def test_delivers_in_order_signed_with_stable_ids(rig: Rig) -> None:
+    notes = _notes(1, 2, 3, 4, 5)
+    await rig.state.enqueue(INSTANCE, rig.receiver.url, notes)
+    await rig.sender.drain(10)
+    assert _object_ids(rig.receiver) == ["1", "2", "3", "4", "5"]
+    got = rig.receiver.notifications
+    assert [r.body for r in got] == [n.body for n in notes]
+    assert [r.webhook_id for r in got] == [n.id for n in notes]
+    assert all(r.verified for r in got)
+    stats = await rig.sender.stats()
+    assert (stats.delivered, stats.failed_attempts, stats.pending, stats.parked) == (5, 0, 0, 0)
+
+
+async def test_retries_at_4_16_64_after_first_failure_then_parks(rig: Rig) -> None:
+    rig.receiver.fail_next(10_000)
+    await rig.state.enqueue(INSTANCE, rig.receiver.url, _notes(1, 2))
+    await rig.sender.wait_idle()
+    assert _arrivals(rig.receiver) == [0.0]
+
+    # Step through the first three retries one at a time.
+    for expected in (4, 16, 64):
+        await rig.clock.advance_async(expected - rig.clock.timestamp() + START.timestamp())
+        await rig.sender.wait_idle()
+        assert _arrivals(rig.receiver)[-1] == expected
+
+    # Hours of failure in one move: the clock stops at every retry instant.
+    await rig.clock.advance_async(timedelta(days=4))
+    await rig.sender.wait_idle()
+    expected_instants = [0.0, *CE_RETRY_SCHEDULE]
+    # Parked after the 9th retry; then an hourly probe of the head.
+    horizon = 4 * 86400 + 64
+    probes = [float(t) for t in range(int(CE_RETRY_SCHEDULE[-1]) + 3600, horizon + 1, 3600)]
+    assert len(probes) == 23
+    assert _arrivals(rig.receiver) == expected_instants + probes
+    # Nothing but the head was tried: FIFO blocks the rest.
+    assert {r.webhook_id for r in rig.receiver.requests} == {rig.receiver.requests[0].webhook_id}
+
+    stats = await rig.sender.stats()
+    assert (stats.pending, stats.parked, stats.delivered) == (0, 2, 0)
+    head = (await rig.state.outbox_batch(INSTANCE, 1))[0]
+    assert head.status == "parked" and head.last_error == "HTTP 500"
+
+    # Queued while parked: parked too, and delivered after the others.
+    await rig.state.enqueue(INSTANCE, rig.receiver.url, _notes(3))
+    assert (await rig.sender.stats()).parked == 3
+
+    rig.receiver.fail_next(0)
+    assert await rig.sender.redeliver() == 3
+    await rig.sender.drain(10)
+    assert _object_ids(rig.receiver) == ["1", "2", "3"]
+    stats = await rig.sender.stats()
+    assert (stats.delivered, stats.pending, stats.parked) == (3, 0, 0)
+
+
+async def test_probe_releases_a_parked_queue(rig: Rig) -> None:
+    rig.receiver.fail_next(10_000)
+    await rig.state.enqueue(INSTANCE, rig.receiver.url, _notes(7, 8))
+    await rig.sender.wait_idle()
+    await rig.clock.advance_async(CE_RETRY_SCHEDULE[-1])
+    await rig.sender.wait_idle()
+    assert (await rig.sender.stats()).parked == 2
+    failures = len(rig.receiver.requests)
+    assert failures == 10
+
+    # A failing probe keeps the queue parked and comes again an hour later.
+    await rig.clock.advance_async(3600)
+    await rig.sender.wait_idle()
+    assert len(rig.receiver.requests) == 11
+    assert (await rig.sender.stats()).parked == 2
+
+    rig.receiver.fail_next(0)
+    await rig.clock.advance_async(3599)
+    await rig.sender.wait_idle()
+    assert len(rig.receiver.requests) == 11  # not yet
+    await rig.clock.advance_async(1)
+    await rig.sender.drain(10)
+    assert _object_ids(rig.receiver) == ["7", "8"]
+    assert _arrivals(rig.receiver)[-2:] == [CE_RETRY_SCHEDULE[-1] + 7200] * 2
+
+
+async def test_redeliver_gives_a_fresh_schedule(rig: Rig) -> None:
+    rig.receiver.fail_next(10_000)
+    await rig.state.enqueue(INSTANCE, rig.receiver.url, _notes(1))
+    await rig.sender.wait_idle()
+    await rig.clock.advance_async(CE_RETRY_SCHEDULE[-1])
+    await rig.sender.wait_idle()
+    parked_at = rig.clock.timestamp() - START.timestamp()
+    assert await rig.sender.redeliver() == 1
+    await rig.sender.wait_idle()
+    assert _arrivals(rig.receiver)[-1] == parked_at  # tried at once
+    await rig.clock.advance_async(4)
+    await rig.sender.wait_idle()
+    assert _arrivals(rig.receiver)[-1] == parked_at + 4
+    assert await rig.sender.redeliver() == 0  # nothing parked now
+
+
+async def test_restart_from_the_same_file_continues_the_schedule(rig: Rig) -> None:
+    rig.receiver.fail_next(10_000)
+    notes = _notes(1, 2, 3)
+    await rig.state.enqueue(INSTANCE, rig.receiver.url, notes)
+    await rig.sender.wait_idle()
+    await rig.clock.advance_async(16)
+    await rig.sender.wait_idle()
+    assert _arrivals(rig.receiver) == [0, 4, 16]
+    await rig.sender.stop()
+    await rig.state.close()
+
+    state = State(rig.path, clock=rig.clock)
+    await state.open()
+    sender = rig.new_sender(state)
+    await sender.start()
+    try:
+        await sender.wait_idle()
+        assert _arrivals(rig.receiver) == [0, 4, 16]  # no early retry after the restart
+        await rig.clock.advance_async(47)
+        await sender.wait_idle()
+        assert _arrivals(rig.receiver) == [0, 4, 16]
+        rig.receiver.fail_next(0)
+        await rig.clock.advance_async(1)
+        await sender.drain(10)
+        assert _arrivals(rig.receiver) == [0, 4, 16, 64, 64, 64]
+        assert _object_ids(rig.receiver) == ["1", "2", "3"]
+        assert [r.webhook_id for r in rig.receiver.notifications] == [n.id for n in notes]
+    finally:
+        await sender.stop()
+        await state.close()
+
+
+async def test_a_restarted_sender_resumes_a_parked_queue(rig: Rig) -> None:
+    rig.receiver.fail_next(10_000)
+    await rig.state.enqueue(INSTANCE, rig.receiver.url, _notes(1))
+    await rig.sender.wait_idle()
+    await rig.clock.advance_async(CE_RETRY_SCHEDULE[-1])
+    await rig.sender.wait_idle()
+    await rig.sender.stop()
+    sender = rig.new_sender(rig.state)
+    await sender.start()
+    try:
+        await sender.wait_idle()
+        assert len(rig.receiver.requests) == 10
+        rig.receiver.fail_next(0)
+        await rig.clock.advance_async(3600)
+        await sender.drain(10)
+        assert _object_ids(rig.receiver) == ["1"]
+    finally:
+        await sender.stop()
+
+
+async def test_non_2xx_fails_and_2xx_succeeds(rig: Rig) -> None:
+    rig.receiver.fail_next(1, status=302)
+    await rig.state.enqueue(INSTANCE, rig.receiver.url, _notes(1))
+    await rig.sender.wait_idle()
+    assert rig.sender.failed_attempts == 1
+    assert (await rig.state.outbox_batch(INSTANCE))[0].last_error == "HTTP 302"
+    await rig.clock.advance_async(4)
+    await rig.sender.drain(10)
+    assert rig.sender.delivered == 1
+    assert [a.ok for a in rig.sender.attempt_log] == [False, True]
+
+
+async def test_unreachable_callback_is_a_failure_not_a_crash(tmp_path: Path) -> None:
+    clock = Clock(START, frozen=True)
+    gone = Receiver()
+    await gone.start()
+    url = gone.url
+    await gone.stop()
+    async with State(tmp_path / "s.db", clock=clock) as state:
+        sender = Sender(state, clock, instance=1, callback_url=url, signature_key=None, timeout=5)
+        await sender.start()
+        try:
+            await state.enqueue(1, url, _notes(1))
+            await sender.wait_idle()
+            (item,) = await state.outbox_batch(1)
+            assert item.attempts == 1
+            assert item.last_error is not None and "Connect" in item.last_error
+            assert item.next_attempt_at == START.timestamp() + 4
+        finally:
+            await sender.stop()
+
+
+async def test_items_of_other_instances_are_not_sent(rig: Rig) -> None:
+    await rig.state.enqueue(INSTANCE + 1, rig.receiver.url, _notes(99))
+    await rig.state.enqueue(INSTANCE, rig.receiver.url, _notes(1))
+    await rig.sender.drain(10)
+    assert _object_ids(rig.receiver) == ["1"]
+    assert (await rig.state.outbox_counts(INSTANCE + 1)).pending == 1
+
+
+async def test_drain_times_out_while_failing(rig: Rig) -> None:
+    rig.receiver.fail_next(10)
+    await rig.state.enqueue(INSTANCE, rig.receiver.url, _notes(1))
+    with pytest.raises(TimeoutError):
+        await rig.sender.drain(0.2)
+
+
+def test_schedule_must_increase() -> None:
+    with pytest.raises(ValueError, match="schedule"):
+        Sender(
+            State(None),
+            Clock(),
+            instance=1,
+            callback_url=None,
+            signature_key=None,
+            schedule=(16, 4),
+        )
