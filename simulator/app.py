@@ -28,7 +28,7 @@ from simulator.store import Store
 RouteSetup = Callable[[web.Application, "Simulator"], None]
 
 #: Route modules other packages add when they are installed (imported lazily).
-OPTIONAL_ROUTE_MODULES = ("simulator.rest.webhooks",)
+OPTIONAL_ROUTE_MODULES = ("simulator.rest.webhooks", "simulator.control_webhooks")
 
 
 def default_keys(seed: str | int) -> list[ApiKey]:

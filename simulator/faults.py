@@ -383,7 +383,7 @@ def alter_body(response: web.StreamResponse, faults: list[Fault]) -> web.StreamR
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-RenderError = Callable[[RestError], web.StreamResponse]
+RenderError = Callable[[web.Request, RestError], web.StreamResponse]
 
 
 def rest_fault_middleware(
@@ -414,7 +414,7 @@ def rest_fault_middleware(
         except RestError as error:
             if render_error is None:
                 raise
-            response = render_error(error)
+            response = render_error(request, error)
         return alter_body(response, firing)
 
     return middleware

@@ -8,7 +8,7 @@ sending (delivery) and the log of every attempt (journal).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simulator.clock import Clock
 from simulator.events import EventBus
@@ -24,6 +24,9 @@ from simulator.webhooks.journal import (
 )
 from simulator.webhooks.model import Webhook
 from simulator.webhooks.registry import SearchResult, WebhookQuery, WebhookRegistry
+
+if TYPE_CHECKING:
+    from simulator.app import Simulator
 
 
 class WebhookService:
@@ -57,9 +60,16 @@ class WebhookService:
         self._bus = bus
         bus.subscribe(self.engine.on_store_event)
 
+    @property
+    def options(self) -> DeliveryOptions:
+        """Delivery behaviour, read at each send: ``options.delay = 30`` holds deliveries
+        for 30 store-clock seconds, ``options.restrict_delivery_urls = True`` applies
+        WordPress's safe-URL rule."""
+        return self.engine.options
+
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
-        """Start sending (call on the loop that serves the store)."""
+        """Start sending (call on the loop that serves the store); a second call is a no-op."""
         await self.engine.start()
 
     async def close(self) -> None:
@@ -119,6 +129,24 @@ class WebhookService:
         return await self.journal.wait_for(count, timeout=timeout, **filters)
 
 
+def service_for(sim: Simulator) -> WebhookService:
+    """The simulator's webhook service, created on first use.
+
+    Sets ``sim.webhooks`` and ``sim.faults`` and registers the reset hook; the
+    HTTP side (routes, fault middleware, start/stop) is wired by the route modules.
+    """
+    service: WebhookService | None = getattr(sim, "webhooks", None)
+    if service is None:
+        service = WebhookService(
+            clock=sim.clock, bus=sim.bus, settings=sim.settings, payload_for=sim.payload_for
+        )
+        sim.webhooks = service  # type: ignore[attr-defined]
+        sim.reset_hooks.append(service.reset)
+    if getattr(sim, "faults", None) is None:
+        sim.faults = service.faults  # type: ignore[attr-defined]
+    return service
+
+
 __all__ = [
     "DeliveryEngine",
     "DeliveryJournal",
@@ -131,4 +159,5 @@ __all__ = [
     "WebhookQuery",
     "WebhookRegistry",
     "WebhookService",
+    "service_for",
 ]

@@ -43,6 +43,7 @@ from simulator.settings import Settings
 from simulator.webhooks.journal import RESPONSE_BODY_LIMIT, DeliveryJournal, DeliveryRecord
 from simulator.webhooks.model import Webhook, is_valid_topic
 from simulator.webhooks.registry import WebhookRegistry
+from simulator.webhooks.wire import EmptyReply, ProtocolError, WireClient
 
 #: ``payload_for(resource, resource_id)``: the REST GET body of a resource; raises RestError.
 PayloadFor = Callable[[str, int], Any]
@@ -140,6 +141,7 @@ class DeliveryEngine:
         self._waiting: set[asyncio.Task[Any]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._session: aiohttp.ClientSession | None = None
+        self._wire: WireClient | None = None
         self._slots: asyncio.Semaphore | None = None
         self._delivery_ids: tuple[int, int, str] = (0, -1, "")
         faults.on_removed(self._fault_removed)
@@ -147,18 +149,16 @@ class DeliveryEngine:
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
         """Bind to the running loop and open the client session; send what queued up."""
+        if self._loop is not None:
+            return
         self._loop = asyncio.get_running_loop()
         self._slots = asyncio.Semaphore(self.options.concurrency)
-        connector = aiohttp.TCPConnector(
-            limit=self.options.concurrency, keepalive_timeout=30, enable_cleanup_closed=True
-        )
-        # No cookies, like WC_Webhook::deliver(); keep-alive (HTTP/1.1) rather than WP's
-        # HTTP/1.0 so thousands of deliveries a second reuse their connections.
+        # Deliveries: keep-alive HTTP/1.1 (WordPress speaks HTTP/1.0 and reconnects every
+        # time) so thousands of deliveries a second reuse their connections; no cookies.
+        self._wire = WireClient(max_idle_per_host=self.options.concurrency)
+        # Pings follow redirects, which the lean client does not do.
         self._session = aiohttp.ClientSession(
-            connector=connector,
-            cookie_jar=aiohttp.DummyCookieJar(),
-            timeout=aiohttp.ClientTimeout(total=None),
-            auto_decompress=True,
+            cookie_jar=aiohttp.DummyCookieJar(), timeout=aiohttp.ClientTimeout(total=None)
         )
         with self._lock:
             backlog, self._backlog = self._backlog, []
@@ -174,6 +174,9 @@ class DeliveryEngine:
         if self._session is not None:
             await self._session.close()
             self._session = None
+        if self._wire is not None:
+            await self._wire.close()
+            self._wire = None
         self._loop = None
 
     def reset(self) -> None:
@@ -389,24 +392,18 @@ class DeliveryEngine:
         try:
             if self.options.restrict_delivery_urls:
                 await self._check_safe_url(request.url)
-            session, slots = self._session, self._slots
-            if session is None or slots is None:
+            session, wire, slots = self._session, self._wire, self._slots
+            if session is None or wire is None or slots is None:
                 raise RuntimeError("the webhook sender is not running")
-            async with (
-                slots,
-                session.post(
-                    request.url,
-                    data=request.body,
-                    headers=request.headers,
-                    # Deliveries never follow redirects; pings use WP's default of 5.
-                    allow_redirects=ping,
-                    max_redirects=5,
-                    timeout=aiohttp.ClientTimeout(total=timeout),
-                ) as response,
-            ):
-                answer = await response.read()
-                record.status = response.status
-                record.response_body = answer[:RESPONSE_BODY_LIMIT].decode("utf-8", "replace")
+            async with slots:
+                if ping:
+                    status, answer = await _ping_post(session, request, timeout)
+                else:
+                    status, answer = await wire.post(
+                        request.url, request.headers, request.body, timeout=timeout
+                    )
+            record.status = status
+            record.response_body = answer[:RESPONSE_BODY_LIMIT].decode("utf-8", "replace")
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # every transport failure is a failed delivery, never a crash
@@ -493,6 +490,20 @@ class DeliveryEngine:
             loop.call_soon_threadsafe(action)
 
 
+async def _ping_post(
+    session: aiohttp.ClientSession, request: _Request, timeout: float
+) -> tuple[int, bytes]:
+    async with session.post(
+        request.url,
+        data=request.body,
+        headers=request.headers,
+        allow_redirects=True,  # wp_safe_remote_post()'s default 'redirection' => 5
+        max_redirects=5,
+        timeout=aiohttp.ClientTimeout(total=timeout),
+    ) as response:
+        return response.status, await response.read()
+
+
 def _is_wp_private(address: ipaddress.IPv4Address) -> bool:
     """wp_http_validate_url()'s private ranges: 0/8, 10/8, 127/8, 172.16/12, 192.168/16."""
     first, second = address.packed[0], address.packed[1]
@@ -520,14 +531,16 @@ def _describe_error(exc: BaseException, url: str, timeout: float, elapsed: float
             f"cURL error 28: Operation timed out after {int(elapsed * 1000)} milliseconds "
             "with 0 bytes received"
         )
-    if isinstance(exc, aiohttp.ClientConnectorError):
+    if isinstance(exc, ConnectionRefusedError | aiohttp.ClientConnectorError):
         return f"cURL error 7: Failed to connect to {host} port {port}: Connection refused"
-    if isinstance(exc, aiohttp.ServerDisconnectedError):
+    if isinstance(exc, EmptyReply | aiohttp.ServerDisconnectedError):
         return "cURL error 52: Empty reply from server"
-    if isinstance(exc, aiohttp.ClientOSError):
+    if isinstance(exc, ProtocolError | aiohttp.ClientResponseError | aiohttp.ClientPayloadError):
+        return f"cURL error 8: Weird server reply ({exc})"
+    if isinstance(exc, socket.gaierror):
+        return f"cURL error 6: Could not resolve host: {host}"
+    if isinstance(exc, ConnectionError | aiohttp.ClientOSError):
         return "cURL error 56: Recv failure: Connection reset by peer"
-    if isinstance(exc, aiohttp.ClientResponseError | aiohttp.ClientPayloadError):
-        return f"cURL error 8: Weird server reply ({exc.__class__.__name__}: {exc})"
     return f"{exc.__class__.__name__}: {exc}"
 
 

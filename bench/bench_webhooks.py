@@ -1,0 +1,161 @@
+"""Signed webhook deliveries per second from the fake store to a local receiver.
+
+The receiver runs in its own process (so it does not share the store's CPU or
+event loop) and answers 200 to everything. The store side is the real delivery
+engine: payload built at send time, PHP-style JSON, HMAC-SHA256 signature,
+delivery id, journal entry, failure accounting.
+
+    python bench/bench_webhooks.py --deliveries 20000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import sys
+import time
+from datetime import UTC, datetime
+from multiprocessing.connection import Connection
+from typing import Any
+
+from aiohttp import web
+
+from simulator.clock import Clock
+from simulator.events import EventBus, StoreEvent
+from simulator.settings import Settings
+from simulator.webhooks import DeliveryOptions, WebhookService
+
+
+def run_receiver(conn: Connection) -> None:
+    """Child process: an aiohttp server on 127.0.0.1:0 that answers 200 and counts."""
+
+    async def main() -> None:
+        received = 0
+
+        async def hook(request: web.Request) -> web.Response:
+            nonlocal received
+            await request.read()
+            received += 1
+            return web.Response(text="ok")
+
+        app = web.Application()
+        app.router.add_post("/hook", hook)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
+        await site.start()
+        conn.send(runner.addresses[0][1])
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, conn.recv)  # parent says stop
+        conn.send(received)
+        await runner.cleanup()
+
+    asyncio.run(main())
+
+
+def order_payload(order_id: int) -> dict[str, Any]:
+    """A realistic order body (about 2 KB of PHP JSON), with non-ASCII and slashes."""
+    return {
+        "id": order_id,
+        "parent_id": 0,
+        "status": "processing",
+        "currency": "EUR",
+        "version": "9.8.1",
+        "prices_include_tax": False,
+        "date_created": "2024-03-10T07:00:00",
+        "date_modified": "2024-03-10T07:00:05",
+        "total": "29.35",
+        "customer_id": 12,
+        "billing": {
+            "first_name": "Zoë",
+            "last_name": "Müller",
+            "address_1": "Große Straße 1",
+            "city": "Köln",
+            "postcode": "50667",
+            "country": "DE",
+            "email": "zoe@example.com",
+            "phone": "+49 221 000000",
+        },
+        "line_items": [
+            {
+                "id": 300 + n,
+                "name": f"Woo Single #{n}",
+                "product_id": 90 + n,
+                "quantity": 2,
+                "subtotal": "6.00",
+                "total": "6.00",
+                "taxes": [{"id": 75, "total": "0.45", "subtotal": "0.45"}],
+                "meta_data": [],
+                "sku": f"SKU-{n}",
+                "price": 3,
+                "image": {"id": 0, "src": "https://example.com/img/a.png"},
+            }
+            for n in range(4)
+        ],
+        "payment_url": f"https://example.com/checkout/order-pay/{order_id}/?pay_for_order=true",
+        "_links": {
+            "self": [{"href": f"https://example.com/wp-json/wc/v3/orders/{order_id}"}],
+            "collection": [{"href": "https://example.com/wp-json/wc/v3/orders"}],
+        },
+    }
+
+
+async def bench(deliveries: int, concurrency: int, port: int) -> tuple[float, int]:
+    bus = EventBus()
+    clock = Clock(datetime(2024, 3, 10, 7, 0, tzinfo=UTC))
+    service = WebhookService(
+        clock=clock,
+        bus=bus,
+        settings=Settings(site_url="http://127.0.0.1:8000"),
+        payload_for=lambda resource, rid: order_payload(rid),
+        options=DeliveryOptions(concurrency=concurrency),
+        journal_size=10_000,
+    )
+    await service.start()
+    try:
+        await service.create(
+            topic="order.updated", delivery_url=f"http://127.0.0.1:{port}/hook", secret="s3cret"
+        )
+        await service.wait_for(1, kind="ping")
+        started = time.perf_counter()
+        for order_id in range(1, deliveries + 1):
+            bus.emit(StoreEvent("order", "updated", order_id, "woocommerce_update_order"))
+        await service.wait_for(deliveries, kind="delivery", timeout=300)
+        elapsed = time.perf_counter() - started
+        failures = len(service.deliveries(kind="delivery", status="failure"))
+        return elapsed, failures
+    finally:
+        await service.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--deliveries", type=int, default=20_000)
+    parser.add_argument("--concurrency", type=int, default=100)
+    args = parser.parse_args(argv)
+
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe()
+    receiver = ctx.Process(target=run_receiver, args=(child,), daemon=True)
+    receiver.start()
+    try:
+        port = parent.recv()
+        elapsed, failures = asyncio.run(bench(args.deliveries, args.concurrency, port))
+        parent.send("stop")
+        received = parent.recv()
+    finally:
+        receiver.join(timeout=10)
+        if receiver.is_alive():
+            receiver.terminate()
+    rate = args.deliveries / elapsed
+    print(
+        f"{args.deliveries} signed deliveries in {elapsed:.2f}s = {rate:,.0f} deliveries/s "
+        f"(concurrency {args.concurrency}, receiver got {received - 1} + 1 ping, "
+        f"{failures} failures)"
+    )
+    return 0 if failures == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
