@@ -251,6 +251,8 @@ class Store:
         self._next_user_id = ADMIN_USER_ID + 1
         self._next_item_id = 1
         self._next_meta_id = 1
+        self._offsets: dict[int, int] = {}
+        self._tax_millionths = int(Decimal(settings.tax_rate_percent) * 10_000)
         self._create_admin()
 
     # ------------------------------------------------------------------ basics
@@ -258,7 +260,15 @@ class Store:
         return int(self.clock.timestamp() // 1)
 
     def wall(self, timestamp: int) -> int:
-        return wall_seconds(timestamp, self.settings.zone)
+        """Site-local wall seconds; offsets cached per quarter hour (no zone moves off those)."""
+        bucket = timestamp // 900
+        offset = self._offsets.get(bucket)
+        if offset is None:
+            offset = wall_seconds(bucket * 900, self.settings.zone) - bucket * 900
+            if len(self._offsets) > 100_000:
+                self._offsets.clear()
+            self._offsets[bucket] = offset
+        return timestamp + offset
 
     def next_post_id(self) -> int:
         value = self._next_post_id
@@ -828,10 +838,12 @@ class Store:
         return became_paid
 
     def line_tax(self, amount: int, taxable: bool) -> int:
+        """Tax in cents at the store rate, rounded half away from zero (integer maths)."""
         if not taxable:
             return 0
-        rate = Decimal(self.settings.tax_rate_percent) / 100
-        return int((Decimal(amount) * rate).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        rate = self._tax_millionths  # "7.2500" % -> 72500 millionths
+        product = abs(amount) * rate + 500_000
+        return product // 1_000_000 if amount >= 0 else -(product // 1_000_000)
 
     def _apply_line_items(self, order: Order, items: Sequence[Mapping[str, Any]]) -> None:
         self._unlink_order(order)
