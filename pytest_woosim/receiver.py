@@ -111,6 +111,7 @@ class Receiver:
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         clock: Clock | None = None,
         on_notification: Callable[[ReceivedNotification], None] | None = None,
+        keep_records: bool = True,
     ) -> None:
         self.signature_key = signature_key or None
         self.reject_unverified = reject_unverified
@@ -120,6 +121,8 @@ class Receiver:
         self.max_body_size = max_body_size
         self._clock = clock if clock is not None else Clock()
         self._on_notification = on_notification
+        # Off for long-running listeners that only need on_notification (memory stays flat).
+        self._keep_records = keep_records
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._requests: list[ReceivedNotification] = []
@@ -331,9 +334,10 @@ class Receiver:
 
     def _record(self, record: ReceivedNotification) -> None:
         with self._lock:
-            self._requests.append(record)
-            if record.accepted:
-                self._events.extend(record.events)
+            if self._keep_records:
+                self._requests.append(record)
+                if record.accepted:
+                    self._events.extend(record.events)
             count = len(self._events)
             ready = [w for w in self._waiters if w.count <= count]
             for waiter in ready:
