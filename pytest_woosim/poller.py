@@ -27,10 +27,14 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+import httpx
 
 from simulator.clock import Clock
 
+from .javadate import DateCodec
 from .notifications import (
     ELEMENT_KEY,
     POLLING_MAX_EVENTS,
@@ -53,7 +57,10 @@ from .scan import (
 )
 from .sender import Sender
 from .state import State, Watermark
-from .storeclient import StoreError
+from .storeclient import StoreClient, StoreError
+
+if TYPE_CHECKING:
+    from .config import Configuration, InstanceConfig, ResourcePolling
 
 log = logging.getLogger("woosim.poller")
 
@@ -65,7 +72,7 @@ CHECKPOINT_EVENTS = 1000
 #: Slack kept when forgetting dedupe keys, for clock differences between the
 #: store and the poller: a key is dropped only once the record it stands for is
 #: this much older than any window that could read it again.
-SEEN_PRUNE_MARGIN = timedelta(hours=1)
+SEEN_PRUNE_MARGIN = timedelta(hours=6)
 
 #: Upper bound on a store's ``Retry-After`` honoured inside one run.
 MAX_RETRY_AFTER = 3600.0
@@ -110,6 +117,7 @@ class ResourcePlan:
     filter_by_current_date: bool = False
     created_check_tolerance: float = 10.0
     detect_deletions: bool = False
+    extra_params: Mapping[str, str] = field(default_factory=dict)
 
     def filter_date(self, record: Mapping[str, Any]) -> datetime:
         """The date the window applies to.
@@ -161,6 +169,77 @@ def strategy_for(endpoint: str, filter_field: str) -> Strategy:
     if endpoint == "orders" and base == "date_created":
         return Strategy.CREATED_KEYSET
     return Strategy.FULL_BY_ID
+
+
+def date_field(path: str, pattern: str, timezone: str) -> DateField:
+    """A configured date field, read with the ``SimpleDateFormat`` port (or ``milliseconds``)."""
+    codec = DateCodec(pattern, timezone)
+    return DateField(path=path, parse=codec.parse, timezone=timezone, pattern=pattern)
+
+
+def plan_for(
+    resource: str, polling: ResourcePolling, *, detect_deletions: bool = False
+) -> tuple[ResourcePlan | None, list[str]]:
+    """The plan of one configured resource, or None (with the reason) if it cannot be polled.
+
+    Deletion detection is on when asked for here or by the resource's own
+    ``"detectDeletions": true`` (an extension key; Cloud Elements has none).
+    """
+    notes: list[str] = []
+    target = polling.target
+    if not target.supported:
+        return None, [f"{resource}: not polled: {target.note}"]
+    dates = polling.dates
+    updated = date_field(dates.updated_field, dates.updated_format, dates.updated_timezone)
+    created = date_field(dates.created_field, dates.created_format, dates.created_timezone)
+    filter_field = updated.path if polling.filter_by_updated_date else created.path
+    extra_params: dict[str, str] = {}
+    for name, value in parse_qsl(target.query, keep_blank_values=True):
+        if name == "where" or "${" in value:
+            # A Cloud Elements where-clause means nothing to WooCommerce; the poller
+            # applies the window itself (and pushes it to the store where it can).
+            notes.append(
+                f"{resource}: url parameter {name!r} ignored; the poller applies the window"
+            )
+            continue
+        extra_params[name] = value
+    extension = (polling.model_extra or {}).get("detectDeletions")
+    wants_deletions = detect_deletions or extension in (True, "true", "True", 1)
+    strategy = strategy_for(target.endpoint, filter_field)
+    if wants_deletions and strategy is not Strategy.FULL_BY_ID:
+        notes.append(
+            f"{resource}: deletion detection needs a full scan; {target.endpoint} is read by date"
+        )
+    plan = ResourcePlan(
+        resource=resource,
+        endpoint=target.endpoint,
+        id_field=polling.id_field,
+        updated=updated,
+        created=created,
+        strategy=strategy,
+        page_size=polling.page_size,
+        poll_delay=float(polling.poll_delay),
+        filter_by_updated_date=bool(polling.filter_by_updated_date),
+        filter_by_current_date=bool(polling.filter_by_current_date),
+        created_check_tolerance=float(polling.created_check_tolerance),
+        detect_deletions=wants_deletions,
+        extra_params=extra_params,
+    )
+    return plan, notes
+
+
+def plans_from_config(
+    configuration: Configuration, *, detect_deletions: bool = False
+) -> tuple[list[ResourcePlan], list[str]]:
+    """Plans for the configured resources, in order, plus notes on what was left out."""
+    plans: list[ResourcePlan] = []
+    notes: list[str] = []
+    for resource, polling in configuration.resources.items():
+        plan, plan_notes = plan_for(resource, polling, detect_deletions=detect_deletions)
+        notes.extend(plan_notes)
+        if plan is not None:
+            plans.append(plan)
+    return plans, notes
 
 
 # ---------------------------------------------------------------------- reports
@@ -252,6 +331,80 @@ class Poller:
         self._task: asyncio.Task[None] | None = None
         self._stopped = asyncio.Event()
         self._warned: set[tuple[str, str]] = set()
+        self._owned_store: StoreClient | None = None
+
+    @classmethod
+    def from_config(
+        cls,
+        config: InstanceConfig,
+        *,
+        state: State,
+        clock: Clock,
+        instance_id: int | str | None = None,
+        client: httpx.AsyncClient | None = None,
+        created_at: datetime | None = None,
+        backfill: bool = False,
+        start: datetime | None = None,
+        detect_deletions: bool = False,
+        with_sender: bool = True,
+        backoff: Backoff | None = None,
+    ) -> Poller:
+        """The poller of a polling instance configuration, with its store client and sender.
+
+        The instance is known by its name made key-safe (as the relay does), which
+        names its rows in the state file. ``client`` is shared by the store client
+        and the sender when given; otherwise each owns one and :meth:`stop` closes it.
+        """
+        from .relay import instance_slug
+
+        conf = config.configuration
+        if not conf.callback_url:
+            raise ValueError(
+                'configuration."event.notification.callback.url" is required to poll: '
+                "the poller posts its events there"
+            )
+        plans, notes = plans_from_config(conf, detect_deletions=detect_deletions)
+        if not plans:
+            raise ValueError(
+                'configuration."event.poller.configuration" has no resource the store serves'
+                + (f" ({'; '.join(notes)})" if notes else "")
+            )
+        instance = instance_slug(config.name) if instance_id is None else instance_id
+        store = StoreClient(
+            conf.store_url, conf.api_key, conf.api_secret.get_secret_value(), client=client
+        )
+        sender = None
+        if with_sender:
+            sender = Sender(
+                state,
+                clock,
+                instance=instance,
+                callback_url=conf.callback_url,
+                signature_key=(
+                    None if conf.signature_key is None else conf.signature_key.get_secret_value()
+                ),
+                client=client,
+            )
+        poller = cls(
+            instance_id=instance,
+            resources=plans,
+            source=store,
+            state=state,
+            clock=clock,
+            callback_url=conf.callback_url,
+            refresh_interval=conf.refresh_interval,
+            created_at=created_at,
+            backfill=backfill,
+            start=start,
+            sender=sender,
+            filter_response_nulls=bool(conf.filter_response_nulls),
+            backoff=backoff,
+        )
+        poller.warnings.extend(notes)
+        for note in notes:
+            log.warning("instance %s: %s", poller.instance, note)
+        poller._owned_store = store
+        return poller
 
     # ------------------------------------------------------------------ schedule
     @property
@@ -286,6 +439,8 @@ class Poller:
                 await task
         if self.sender is not None:
             await self.sender.stop()
+        if self._owned_store is not None:
+            await self._owned_store.aclose()
         self._stopped.set()
 
     async def _schedule(self) -> None:
@@ -336,7 +491,14 @@ class Poller:
         window = Window(lower, upper, cap_upper=plan.filter_by_current_date)
         scan = ResourceScan(
             self.source,
-            ScanSpec(plan.resource, plan.endpoint, plan.id_field, plan.strategy, plan.page_size),
+            ScanSpec(
+                plan.resource,
+                plan.endpoint,
+                plan.id_field,
+                plan.strategy,
+                plan.page_size,
+                plan.extra_params,
+            ),
             window,
             date_of=plan.filter_date,
             already_seen=self._already_seen,
@@ -610,5 +772,8 @@ __all__ = [
     "Poller",
     "ResourcePlan",
     "ResourceReport",
+    "date_field",
+    "plan_for",
+    "plans_from_config",
     "strategy_for",
 ]
