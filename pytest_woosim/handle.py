@@ -67,9 +67,26 @@ class WoosimHandle:
 
         self.server.call(reset_all)
 
-    def generate(self, seed: str | int = 0, **counts: int) -> dict[str, int]:
-        """Deterministic data (``customers=``, ``orders=``, ``products=``, ``days=``)."""
-        made = self.server.call(lambda: generate(self.sim.store, seed, **counts))
+    def generate(
+        self,
+        seed: str | int = 0,
+        *,
+        customers: int = 0,
+        orders: int = 0,
+        products: int = 0,
+        days: int = 90,
+    ) -> dict[str, int]:
+        """Deterministic data, as ``POST /_woosim/generate`` makes it."""
+        made = self.server.call(
+            lambda: generate(
+                self.sim.store,
+                seed,
+                customers=customers,
+                orders=orders,
+                products=products,
+                days=days,
+            )
+        )
         summary: dict[str, int] = made.summary()
         return summary
 

@@ -104,11 +104,17 @@ class Simulator:
             return render.customer(store.get_customer(resource_id))
         if resource == "product":
             return render.product(store.get_product(resource_id))
-        raise RestError("rest_no_route", "No route was found matching the URL and request method.", 404)
+        raise RestError(
+            "rest_no_route", "No route was found matching the URL and request method.", 404
+        )
 
     def app(self) -> web.Application:
         application = web.Application(
-            middlewares=[make_error_middleware(self), make_auth_middleware(self), *self.middlewares],
+            middlewares=[
+                make_error_middleware(self),
+                make_auth_middleware(self),
+                *self.middlewares,
+            ],
             client_max_size=16 * 1024 * 1024,
         )
         application[SIM_KEY] = self

@@ -33,7 +33,7 @@ from simulator.models import (
     Product,
     ShippingLine,
 )
-from simulator.store import Store, order_key, sanitize_title
+from simulator.store import Store, order_key
 
 DAY = 86_400
 #: Status weights for generated orders (older orders are mostly settled).
@@ -68,18 +68,58 @@ CATEGORIES = (
     Category(20, "Outdoors", "outdoors"),
 )
 _ADJECTIVES = (
-    "Classic", "Rustic", "Vintage", "Modern", "Ergonomic", "Organic", "Handmade", "Premium",
-    "Sleek", "Cozy", "Lightweight", "Durable", "Elegant", "Compact", "Deluxe", "Essential",
+    "Classic",
+    "Rustic",
+    "Vintage",
+    "Modern",
+    "Ergonomic",
+    "Organic",
+    "Handmade",
+    "Premium",
+    "Sleek",
+    "Cozy",
+    "Lightweight",
+    "Durable",
+    "Elegant",
+    "Compact",
+    "Deluxe",
+    "Essential",
 )
 _MATERIALS = (
-    "Cotton", "Wool", "Leather", "Linen", "Bamboo", "Ceramic", "Steel", "Oak", "Canvas",
-    "Denim", "Copper", "Glass", "Silk", "Granite",
+    "Cotton",
+    "Wool",
+    "Leather",
+    "Linen",
+    "Bamboo",
+    "Ceramic",
+    "Steel",
+    "Oak",
+    "Canvas",
+    "Denim",
+    "Copper",
+    "Glass",
+    "Silk",
+    "Granite",
 )
 _NOUNS = (
-    ("Hoodie", 16), ("T-Shirt", 16), ("Beanie", 16), ("Scarf", 17), ("Belt", 17),
-    ("Wallet", 17), ("Sunglasses", 17), ("Mug", 18), ("Bowl", 18), ("Cutting Board", 18),
-    ("Lamp", 18), ("Album", 19), ("Vinyl Record", 19), ("Poster", 19), ("Backpack", 20),
-    ("Water Bottle", 20), ("Tent", 20), ("Hammock", 20),
+    ("Hoodie", 16),
+    ("T-Shirt", 16),
+    ("Beanie", 16),
+    ("Scarf", 17),
+    ("Belt", 17),
+    ("Wallet", 17),
+    ("Sunglasses", 17),
+    ("Mug", 18),
+    ("Bowl", 18),
+    ("Cutting Board", 18),
+    ("Lamp", 18),
+    ("Album", 19),
+    ("Vinyl Record", 19),
+    ("Poster", 19),
+    ("Backpack", 20),
+    ("Water Bottle", 20),
+    ("Tent", 20),
+    ("Hammock", 20),
 )
 _USER_AGENTS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -263,7 +303,9 @@ class _Builder:
             shipping = Address(**_fields(customer.shipping))
         else:
             first, last = self.person()
-            email = f"{_ascii(first)}.{_ascii(last)}{rng.randint(1, 999)}@{rng.choice(_EMAIL_DOMAINS)}"
+            email = (
+                f"{_ascii(first)}.{_ascii(last)}{rng.randint(1, 999)}@{rng.choice(_EMAIL_DOMAINS)}"
+            )
             email = email.replace(" ", "").replace("'", "")
             billing = self.address(first, last, email)
             shipping = Address(**{**_fields(billing), "email": ""})
@@ -288,13 +330,18 @@ class _Builder:
             modified_wall=store.wall(created),
             payment_method=method,
             payment_method_title=title,
-            customer_ip_address=f"{rng.randint(11, 223)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
+            customer_ip_address=".".join(
+                str(rng.randint(low, high))
+                for low, high in ((11, 223), (0, 255), (0, 255), (1, 254))
+            ),
             customer_user_agent=rng.choice(_USER_AGENTS),
             customer_note=rng.choice(self.pools.notes) if rng.random() < 0.1 else "",
             cart_hash=hashlib.md5(f"{self.seed}:{order_id}".encode()).hexdigest(),
         )
         discount = 10 if rng.random() < 0.1 else 0
-        for product in rng.sample(products, k=min(len(products), rng.choice((1, 1, 1, 2, 2, 3, 4)))):
+        for product in rng.sample(
+            products, k=min(len(products), rng.choice((1, 1, 1, 2, 2, 3, 4)))
+        ):
             quantity = rng.choice((1, 1, 1, 2, 2, 3))
             subtotal = (product.price or 0) * quantity
             total = subtotal - (subtotal * discount + 50) // 100
@@ -321,7 +368,14 @@ class _Builder:
         if method_id == "flat_rate" and sum(i.total for i in order.line_items) > 10_000:
             method_id, method_title, instance, cost = SHIPPING_METHODS[2]
         order.shipping_lines.append(
-            ShippingLine(store.next_item_id(), method_title, method_id, instance, cost, store.line_tax(cost, True))
+            ShippingLine(
+                store.next_item_id(),
+                method_title,
+                method_id,
+                instance,
+                cost,
+                store.line_tax(cost, True),
+            )
         )
         if order.total_tax:
             order.tax_line_id = store.next_item_id()
@@ -333,7 +387,9 @@ class _Builder:
             moment = min(now, moment + rng.randint(5, 3600))
             order.paid = moment
             if method in ("stripe", "ppcp-gateway"):
-                order.transaction_id = hashlib.sha1(f"{self.seed}:tx:{order_id}".encode()).hexdigest()[:24]
+                order.transaction_id = hashlib.sha1(
+                    f"{self.seed}:tx:{order_id}".encode()
+                ).hexdigest()[:24]
         if status in ("completed", "refunded"):
             moment = min(now, moment + rng.randint(3600, 4 * DAY))
             order.completed = moment
@@ -365,7 +421,12 @@ def generate(
     for, twelve are made. Events are emitted for every record unless ``emit`` is
     false (webhooks fire as for any other change).
     """
-    for name, value in (("customers", customers), ("orders", orders), ("products", products), ("days", days)):
+    for name, value in (
+        ("customers", customers),
+        ("orders", orders),
+        ("products", products),
+        ("days", days),
+    ):
         if value < 0:
             raise ValueError(f"{name} must be >= 0, not {value}")
     # Building many small objects makes the cyclic GC rescan the growing heap
@@ -399,10 +460,13 @@ def _generate(
         made_customers.append(store.insert_customer(builder.customer(moment), emit=emit))
 
     pool_customers = sorted(
-        (c for c in store.customers.values() if c.role == "customer"), key=lambda c: (c.created, c.id)
+        (c for c in store.customers.values() if c.role == "customer"),
+        key=lambda c: (c.created, c.id),
     )
     pool_times = [c.created for c in pool_customers]
-    catalogue = [p for p in store.products.values() if p.status == "publish" and p.price is not None]
+    catalogue = [
+        p for p in store.products.values() if p.status == "publish" and p.price is not None
+    ]
     made_orders: list[Order] = []
     if orders and catalogue:
         order_times = sorted(rng.randint(start, now) for _ in range(orders))

@@ -142,7 +142,7 @@ class Args:
 
     def string(self, name: str, default: str = "") -> str:
         raw = self.values.get(name, _MISSING)
-        if raw is _MISSING or raw is None and default == "":
+        if raw is _MISSING or (raw is None and default == ""):
             return default
         if not isinstance(raw, str):
             self._type_error(name, "string")

@@ -47,7 +47,9 @@ def raw_amount(cents: int) -> str:
 
 
 def _meta(items: list[MetaItem]) -> list[dict[str, Any]]:
-    return [{"id": m.id, "key": m.key, "value": m.value} for m in items if not m.key.startswith("_")]
+    return [
+        {"id": m.id, "key": m.key, "value": m.value} for m in items if not m.key.startswith("_")
+    ]
 
 
 def _billing(address: Address) -> dict[str, str]:
@@ -159,7 +161,13 @@ class Renderer:
             "total_tax": format_money(item.total_tax, dp),
             "taxes": taxes,
             "meta_data": [
-                {"id": m.id, "key": m.key, "value": m.value, "display_key": m.key, "display_value": m.value}
+                {
+                    "id": m.id,
+                    "key": m.key,
+                    "value": m.value,
+                    "display_key": m.key,
+                    "display_value": m.value,
+                }
                 for m in item.meta_data
                 if not m.key.startswith("_")
             ],
@@ -199,7 +207,11 @@ class Renderer:
                 "total": format_money(line.total, dp),
                 "total_tax": format_money(line.total_tax, dp),
                 "taxes": [
-                    {"id": settings.tax_rate_id, "total": raw_amount(line.total_tax), "subtotal": ""}
+                    {
+                        "id": settings.tax_rate_id,
+                        "total": raw_amount(line.total_tax),
+                        "subtotal": "",
+                    }
                 ]
                 if line.total_tax
                 else [],
@@ -296,7 +308,9 @@ class Renderer:
             "date_modified_gmt": format_wall(order.modified),
             "date_completed_gmt": format_wall(order.completed),
             "date_paid_gmt": format_wall(order.paid),
-            "currency_symbol": settings.currency_symbol if order.currency == settings.currency else order.currency,
+            "currency_symbol": settings.currency_symbol
+            if order.currency == settings.currency
+            else order.currency,
             "_links": self._links("orders", order.id, **extra_links),
         }
 
@@ -384,7 +398,9 @@ class Renderer:
             "cross_sell_ids": [],
             "parent_id": 0,
             "purchase_note": "",
-            "categories": [{"id": c.id, "name": c.name, "slug": c.slug} for c in product.categories],
+            "categories": [
+                {"id": c.id, "name": c.name, "slug": c.slug} for c in product.categories
+            ],
             "tags": [],
             "images": [],
             "attributes": [],

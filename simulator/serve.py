@@ -61,21 +61,36 @@ def _instant(text: str) -> datetime:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument(
-        "--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any free port)"
+        "--port",
+        type=_port,
+        default=DEFAULT_PORT,
+        help=f"port (default {DEFAULT_PORT}; 0 = any free port)",
     )
     parser.add_argument("--seed", default="0", help="seed for API keys and generated data")
-    parser.add_argument("--customers", type=_count, default=0, metavar="N", help="generate N customers")
+    parser.add_argument(
+        "--customers", type=_count, default=0, metavar="N", help="generate N customers"
+    )
     parser.add_argument("--orders", type=_count, default=0, metavar="N", help="generate N orders")
-    parser.add_argument("--products", type=_count, default=0, metavar="N", help="generate N products")
-    parser.add_argument("--timezone", type=_timezone, default="UTC", metavar="TZ", help="store time zone (IANA)")
-    parser.add_argument("--start", type=_instant, metavar="ISO", help="start the clock at this instant")
-    parser.add_argument("--frozen", action="store_true", help="freeze the clock (moves only via /_woosim/clock)")
-    parser.add_argument("--tls", action="store_true", help="serve HTTPS with a self-signed certificate")
+    parser.add_argument(
+        "--products", type=_count, default=0, metavar="N", help="generate N products"
+    )
+    parser.add_argument(
+        "--timezone", type=_timezone, default="UTC", metavar="TZ", help="store time zone (IANA)"
+    )
+    parser.add_argument(
+        "--start", type=_instant, metavar="ISO", help="start the clock at this instant"
+    )
+    parser.add_argument(
+        "--frozen", action="store_true", help="freeze the clock (moves only via /_woosim/clock)"
+    )
+    parser.add_argument(
+        "--tls", action="store_true", help="serve HTTPS with a self-signed certificate"
+    )
     parser.add_argument(
         "--http-auth",
         choices=("https", "strict"),
         default="https",
-        help="https: accept Basic, query keys and OAuth (default); strict: plain-HTTP rule, OAuth only",
+        help="https: Basic, query keys and OAuth (default); strict: plain-HTTP rule, OAuth only",
     )
     parser.add_argument("--consumer-key", metavar="CK", help="use this consumer key (ck_...)")
     parser.add_argument("--consumer-secret", metavar="CS", help="use this consumer secret (cs_...)")
@@ -99,9 +114,17 @@ def _keys(args: argparse.Namespace) -> list[ApiKey]:
 
 async def _serve(args: argparse.Namespace) -> int:
     settings = Settings(timezone=args.timezone, https_auth=args.http_auth == "https")
-    sim = Simulator(settings, clock=Clock(args.start, frozen=args.frozen), seed=args.seed, keys=_keys(args))
+    sim = Simulator(
+        settings, clock=Clock(args.start, frozen=args.frozen), seed=args.seed, keys=_keys(args)
+    )
     if args.customers or args.orders or args.products:
-        generate(sim.store, args.seed, customers=args.customers, orders=args.orders, products=args.products)
+        generate(
+            sim.store,
+            args.seed,
+            customers=args.customers,
+            orders=args.orders,
+            products=args.products,
+        )
     context = None
     if args.tls:
         from simulator.tls import self_signed_context
@@ -111,7 +134,10 @@ async def _serve(args: argparse.Namespace) -> int:
     try:
         await server.start(args.host, args.port)
     except OSError as exc:
-        print(f"woosim serve: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        print(
+            f"woosim serve: cannot listen on {args.host}:{args.port}: {exc.strerror}",
+            file=sys.stderr,
+        )
         return 1
     print(f"site_url={server.site_url}")
     print(f"api_url={server.api_url}")
@@ -134,7 +160,9 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m simulator.serve``: the same command without the dispatcher."""
-    parser = argparse.ArgumentParser(prog="woosim serve", description="run the fake WooCommerce store")
+    parser = argparse.ArgumentParser(
+        prog="woosim serve", description="run the fake WooCommerce store"
+    )
     add_arguments(parser)
     return run(parser.parse_args(argv))
 

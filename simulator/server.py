@@ -45,8 +45,7 @@ class SimulatorServer:
         site = web.TCPSite(runner, host, port, ssl_context=self.ssl_context)
         await site.start()
         self._runner = runner
-        sockets = site._server.sockets if site._server is not None else ()  # type: ignore[union-attr]
-        self.port = int(sockets[0].getsockname()[1])
+        self.port = int(runner.addresses[-1][1])
         scheme = "https" if self.ssl_context is not None else "http"
         self.sim.set_site_url(f"{scheme}://{url_host(host)}:{self.port}")
 

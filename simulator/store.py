@@ -38,7 +38,6 @@ from simulator.models import (
     PAID_STATUSES,
     Address,
     Category,
-    CouponLine,
     Customer,
     FeeLine,
     LineItem,
@@ -433,10 +432,7 @@ class Store:
                 raise RestError(
                     "woocommerce_rest_customer_invalid_email", "Email address is invalid.", 400
                 )
-        if (
-            fields.get("username")
-            and str(fields["username"]).lower() != customer.username.lower()
-        ):
+        if fields.get("username") and str(fields["username"]).lower() != customer.username.lower():
             raise RestError(
                 "woocommerce_rest_customer_invalid_argument", "Username isn't editable.", 400
             )
@@ -444,7 +440,7 @@ class Store:
             del self._emails[customer.email.lower()]
             customer.email = str(fields["email"])
             self._emails[customer.email.lower()] = customer.id
-        if "role" in fields and fields["role"]:
+        if fields.get("role"):
             customer.role = str(fields["role"])
         self._apply_customer_fields(customer, fields)
         self._touch_customer(customer)
@@ -513,9 +509,7 @@ class Store:
     def get_product(self, product_id: int, *, missing_status: int = 404) -> Product:
         product = self.products.get(product_id)
         if product is None:
-            raise RestError(
-                "woocommerce_rest_product_invalid_id", "Invalid ID.", missing_status
-            )
+            raise RestError("woocommerce_rest_product_invalid_id", "Invalid ID.", missing_status)
         return product
 
     def unique_slug(self, name: str) -> str:
@@ -607,7 +601,11 @@ class Store:
             product.categories = chosen or [UNCATEGORIZED]
         if "meta_data" in fields:
             self.apply_meta(product.meta_data, fields["meta_data"])
-        if product.manage_stock and product.stock_quantity is not None and "stock_status" not in fields:
+        if (
+            product.manage_stock
+            and product.stock_quantity is not None
+            and "stock_status" not in fields
+        ):
             product.stock_status = "instock" if product.stock_quantity > 0 else "outofstock"
 
     def update_product(
@@ -715,9 +713,7 @@ class Store:
         """Every reference check, before anything changes."""
         customer_id = fields.get("customer_id")
         if customer_id and int(customer_id) not in self.customers:
-            raise RestError(
-                "woocommerce_rest_invalid_customer_id", "Customer ID is invalid.", 400
-            )
+            raise RestError("woocommerce_rest_invalid_customer_id", "Customer ID is invalid.", 400)
         parent_id = fields.get("parent_id")
         if parent_id and int(parent_id) not in self.orders:
             raise RestError("woocommerce_rest_invalid_parent_id", "Invalid parent ID.", 400)
@@ -726,7 +722,9 @@ class Store:
             item_id = item.get("id")
             if item_id and int(item_id) not in existing:
                 raise RestError(
-                    "woocommerce_rest_invalid_item_id", "Order item ID provided is not associated with order.", 400
+                    "woocommerce_rest_invalid_item_id",
+                    "Order item ID provided is not associated with order.",
+                    400,
                 )
             if item_id and "product_id" in item and item["product_id"] is None:
                 continue  # removal
@@ -813,10 +811,14 @@ class Store:
                 order.paid = self.now()
                 became_paid = True
             if order.status in ("pending", "on-hold", "failed", "cancelled", "checkout-draft"):
-                needs_processing = any(
-                    not (p := self.products.get(i.product_id)) or not (p.virtual and p.downloadable)
-                    for i in order.line_items
-                ) or not order.line_items
+                needs_processing = (
+                    any(
+                        not (p := self.products.get(i.product_id))
+                        or not (p.virtual and p.downloadable)
+                        for i in order.line_items
+                    )
+                    or not order.line_items
+                )
                 self._set_status(order, "processing" if needs_processing else "completed")
         order.cached = None
         return became_paid and order.customer_id != 0
@@ -882,7 +884,9 @@ class Store:
                 self.apply_meta(line.meta_data, spec["meta_data"])
             current = self.products.get(line.product_id)
             unit = current.price if current is not None and current.price is not None else 0
-            line.subtotal = money(spec["subtotal"]) if spec.get("subtotal") else unit * line.quantity
+            line.subtotal = (
+                money(spec["subtotal"]) if spec.get("subtotal") else unit * line.quantity
+            )
             line.total = money(spec["total"]) if spec.get("total") else line.subtotal
             taxable = current is None or current.tax_status == "taxable"
             line.subtotal_tax = self.line_tax(line.subtotal, taxable)
@@ -1033,9 +1037,11 @@ class Store:
         if query.search:
             term = query.search.lower()
             checks.append(
-                lambda p: term in p.name.lower()
-                or term in p.description.lower()
-                or term in p.short_description.lower()
+                lambda p: (
+                    term in p.name.lower()
+                    or term in p.description.lower()
+                    or term in p.short_description.lower()
+                )
             )
         if query.sku:
             skus = {s.strip() for s in query.sku.split(",")}
@@ -1187,7 +1193,9 @@ def _date_checks(window: DateFilter) -> list[Any]:
         checks.append((lambda r: r.created > after) if gmt else (lambda r: r.created_wall > after))
     if window.before is not None:
         before = window.before
-        checks.append((lambda r: r.created < before) if gmt else (lambda r: r.created_wall < before))
+        checks.append(
+            (lambda r: r.created < before) if gmt else (lambda r: r.created_wall < before)
+        )
     if window.modified_after is not None:
         m_after = window.modified_after
         checks.append(
@@ -1226,7 +1234,10 @@ def _sort_posts(matches: list[Any], query: PostQuery) -> None:
             matches.sort(key=lambda r: (_order_title(r).casefold(), r.id), reverse=reverse)
         else:
             matches.sort(
-                key=lambda r: (sanitize_title(_order_title(r)) if isinstance(r, Order) else r.slug, r.id),
+                key=lambda r: (
+                    sanitize_title(_order_title(r)) if isinstance(r, Order) else r.slug,
+                    r.id,
+                ),
                 reverse=reverse,
             )
     elif orderby == "price":

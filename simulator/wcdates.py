@@ -45,7 +45,7 @@ def is_rest_date(value: str) -> bool:
 
 
 def parse_rest_date(value: str) -> datetime | None:
-    """rest_parse_date: an aware datetime if an offset is given, else a naive one; None if invalid."""
+    """rest_parse_date: aware if an offset is given, else naive; None if invalid."""
     match = _REST_DATE.match(value)
     if match is None:
         return None

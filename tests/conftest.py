@@ -74,7 +74,9 @@ async def make_store() -> AsyncIterator[StoreFactory]:
         await live.client.aclose()
         await live.anon.aclose()
         await live.server.stop()
-        assert live.sim.internal_errors == [], f"requests that produced a 500: {live.sim.internal_errors}"
+        assert live.sim.internal_errors == [], (
+            f"requests that produced a 500: {live.sim.internal_errors}"
+        )
 
 
 @pytest.fixture

@@ -23,7 +23,10 @@ def build(seed: int, **counts: int) -> Simulator:
 
 
 def test_same_seed_same_bytes() -> None:
-    one, two = build(5, customers=20, orders=60, products=8), build(5, customers=20, orders=60, products=8)
+    one, two = (
+        build(5, customers=20, orders=60, products=8),
+        build(5, customers=20, orders=60, products=8),
+    )
     for resource in ("orders", "customers", "products"):
         a = getattr(one.store, resource)
         b = getattr(two.store, resource)

@@ -1,20 +1,20 @@
-"""End to end: the official ``woocommerce`` client (OAuth 1.0a over http) against ``woosim serve``."""
+"""End to end: the official ``woocommerce`` client (OAuth 1.0a over http) vs ``woosim serve``."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import datetime, timedelta
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from test_serve_cli import ServeProcess, start_serve
 from woocommerce import API
 
 from simulator.app import Simulator
 from simulator.server import SimulatorServer
-from test_serve_cli import ServeProcess, start_serve
 
 
 @pytest.fixture
@@ -41,7 +41,9 @@ def test_official_client_customers_and_orders(served: ServeProcess) -> None:
     wc = client(served)
     created = []
     for n in range(12):
-        response = wc.post("customers", {"email": f"buyer{n}@example.com", "first_name": f"B{n:02d}"})
+        response = wc.post(
+            "customers", {"email": f"buyer{n}@example.com", "first_name": f"B{n:02d}"}
+        )
         assert response.status_code == 201, response.text
         created.append(response.json()["id"])
     page = wc.get("customers", params={"per_page": 5, "page": 2, "orderby": "id", "order": "asc"})
@@ -60,7 +62,10 @@ def test_official_client_customers_and_orders(served: ServeProcess) -> None:
     products = wc.get("products").json()
     order = wc.post(
         "orders",
-        {"customer_id": created[0], "line_items": [{"product_id": products[0]["id"], "quantity": 2}]},
+        {
+            "customer_id": created[0],
+            "line_items": [{"product_id": products[0]["id"], "quantity": 2}],
+        },
     )
     assert order.status_code == 201, order.text
     order_id = order.json()["id"]
@@ -95,10 +100,15 @@ async def test_httpx_basic_auth_in_process() -> None:
         auth = (server.consumer_key, server.consumer_secret)
         async with httpx.AsyncClient(base_url=server.api_url + "/", auth=auth) as http:
             customer = (await http.post("customers", json={"email": "h@example.com"})).json()
-            assert (await http.get(f"customers/{customer['id']}")).json()["email"] == "h@example.com"
-            product = (await http.post("products", json={"name": "Cap", "regular_price": "9.99"})).json()
+            assert (await http.get(f"customers/{customer['id']}")).json()[
+                "email"
+            ] == "h@example.com"
+            product = (
+                await http.post("products", json={"name": "Cap", "regular_price": "9.99"})
+            ).json()
             order = await http.post(
-                "orders", json={"customer_id": customer["id"], "line_items": [{"product_id": product["id"]}]}
+                "orders",
+                json={"customer_id": customer["id"], "line_items": [{"product_id": product["id"]}]},
             )
             assert order.status_code == 201
             assert (await http.get("orders")).headers["X-WP-Total"] == "1"
@@ -113,7 +123,10 @@ async def test_httpx_basic_auth_in_process() -> None:
 
 def test_cli_module_is_runnable() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "pytest_woosim.cli", "serve", "--help"], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "pytest_woosim.cli", "serve", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0
     assert "--http-auth" in result.stdout

@@ -50,13 +50,19 @@ async def test_create_and_errors(store: LiveStore) -> None:
     bad = await store.client.post("customers", json={"email": "nope"})
     assert bad.json()["data"]["details"]["email"]["code"] == "rest_invalid_email"
     other = (await store.client.post("customers", json={"email": "x@example.com"})).json()
-    taken = await store.client.put(f"customers/{other['id']}", json={"email": "john.doe@example.com"})
+    taken = await store.client.put(
+        f"customers/{other['id']}", json={"email": "john.doe@example.com"}
+    )
     assert taken.status_code == 400
     assert taken.json()["code"] == "woocommerce_rest_customer_invalid_email"
 
 
 async def test_list_defaults_order_and_roles(store: LiveStore) -> None:
-    for email, first in (("z@example.com", "Zed"), ("a@example.com", "Amy"), ("m@example.com", "mia")):
+    for email, first in (
+        ("z@example.com", "Zed"),
+        ("a@example.com", "Amy"),
+        ("m@example.com", "mia"),
+    ):
         await store.client.post("customers", json={"email": email, "first_name": first})
     listed = await store.client.get("customers")
     assert [c["first_name"] for c in listed.json()] == ["Amy", "mia", "Zed"]

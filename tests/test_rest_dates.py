@@ -69,7 +69,11 @@ async def test_customers_ignore_date_filters(make_store: StoreFactory) -> None:
     await store.client.post("customers", json={"email": "b@example.com"})
     response = await store.client.get(
         "customers",
-        params={"modified_after": "2030-01-01T00:00:00", "after": "not a date", "dates_are_gmt": "x"},
+        params={
+            "modified_after": "2030-01-01T00:00:00",
+            "after": "not a date",
+            "dates_are_gmt": "x",
+        },
     )
     assert response.status_code == 200
     assert [c["email"] for c in response.json()] == ["a@example.com", "b@example.com"]

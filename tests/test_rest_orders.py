@@ -6,12 +6,13 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
-
 from conftest import LiveStore
 
 
 async def make_product(store: LiveStore, price: str = "10.00", **extra: Any) -> dict[str, Any]:
-    response = await store.client.post("products", json={"name": "Mug", "regular_price": price, **extra})
+    response = await store.client.post(
+        "products", json={"name": "Mug", "regular_price": price, **extra}
+    )
     assert response.status_code == 201, response.text
     return response.json()  # type: ignore[no-any-return]
 
@@ -38,7 +39,9 @@ async def test_create_get_update_trash_restore_delete(store: LiveStore) -> None:
         "orders",
         json={
             "line_items": [{"product_id": product["id"], "quantity": 3}],
-            "shipping_lines": [{"method_id": "flat_rate", "method_title": "Flat rate", "total": "5"}],
+            "shipping_lines": [
+                {"method_id": "flat_rate", "method_title": "Flat rate", "total": "5"}
+            ],
             "billing": {"first_name": "Zoë", "email": "zoe@example.com"},
             "set_paid": True,
         },
@@ -62,7 +65,9 @@ async def test_create_get_update_trash_restore_delete(store: LiveStore) -> None:
     assert updated.status_code == 200
     assert updated.json()["date_completed_gmt"] == "2024-03-10T06:01:00"
     assert updated.json()["date_modified_gmt"] == "2024-03-10T06:01:00"
-    patched = await store.client.patch(f"orders/{order['id']}", json={"customer_note": "ring twice"})
+    patched = await store.client.patch(
+        f"orders/{order['id']}", json={"customer_note": "ring twice"}
+    )
     assert patched.json()["customer_note"] == "ring twice"
 
     trashed = await store.client.delete(f"orders/{order['id']}")
@@ -75,7 +80,9 @@ async def test_create_get_update_trash_restore_delete(store: LiveStore) -> None:
     listed = await store.client.get("orders", params={"status": "trash"})
     assert [o["id"] for o in listed.json()] == [order["id"]]
 
-    restored = await store.client.post(f"{store.server.site_url}/_woosim/orders/{order['id']}/restore")
+    restored = await store.client.post(
+        f"{store.server.site_url}/_woosim/orders/{order['id']}/restore"
+    )
     assert restored.json()["status"] == "completed"
 
     gone = await store.client.delete(f"orders/{order['id']}", params={"force": "true"})
@@ -115,7 +122,9 @@ async def test_paging_headers_and_single_link(store: LiveStore) -> None:
     assert past.headers["X-WP-Total"] == "25"
     first = await store.client.get("orders")
     assert 'rel="prev"' not in first.headers["Link"]
-    offset = await store.client.get("orders", params={"offset": 3, "per_page": 2, "order": "asc", "orderby": "id"})
+    offset = await store.client.get(
+        "orders", params={"offset": 3, "per_page": 2, "order": "asc", "orderby": "id"}
+    )
     assert [o["id"] for o in offset.json()] == ids[3:5]
 
 
@@ -136,7 +145,10 @@ async def test_list_filters(store: LiveStore) -> None:
     assert await ids(product=hat["id"]) == [three["id"], two["id"]]
     assert await ids(status="on-hold,completed") == [three["id"], two["id"]]
     assert await ids(**{"status[]": "pending"}) == [one["id"]]
-    assert await ids(include=f"{one['id']},{three['id']}", orderby="include", order="asc") == [one["id"], three["id"]]
+    assert await ids(include=f"{one['id']},{three['id']}", orderby="include", order="asc") == [
+        one["id"],
+        three["id"],
+    ]
     assert await ids(exclude=str(two["id"])) == [three["id"], one["id"]]
     assert await ids(parent=str(one["id"])) == [three["id"]]
     assert await ids(search="Hat") == [three["id"], two["id"]]
@@ -227,20 +239,28 @@ async def test_anonymous_is_401_after_validation(store: LiveStore) -> None:
     anon = await store.anon.get("orders")
     assert anon.status_code == 401
     assert anon.json()["code"] == "woocommerce_rest_cannot_view"
-    assert (await store.anon.get("orders/12345")).json()["message"] == "Sorry, you cannot view this resource."
-    assert (await store.anon.post("orders", json={})).json()["code"] == "woocommerce_rest_cannot_create"
+    assert (await store.anon.get("orders/12345")).json()[
+        "message"
+    ] == "Sorry, you cannot view this resource."
+    assert (await store.anon.post("orders", json={})).json()[
+        "code"
+    ] == "woocommerce_rest_cannot_create"
     assert "Cache-Control" not in anon.headers
     assert anon.headers["Link"] == f'<{store.server.site_url}/wp-json/>; rel="https://api.w.org/"'
 
 
 async def test_read_only_and_write_only_keys(store: LiveStore) -> None:
     read_key, write_key = store.sim.keys.all()[1:3]
-    async with httpx.AsyncClient(base_url=store.api_url + "/", auth=(read_key.consumer_key, read_key.consumer_secret)) as reader:
+    async with httpx.AsyncClient(
+        base_url=store.api_url + "/", auth=(read_key.consumer_key, read_key.consumer_secret)
+    ) as reader:
         assert (await reader.get("orders")).status_code == 200
         denied = await reader.post("orders", json={})
         assert denied.status_code == 401
         assert denied.json()["message"] == "The API key provided does not have write permissions."
-    async with httpx.AsyncClient(base_url=store.api_url + "/", auth=(write_key.consumer_key, write_key.consumer_secret)) as writer:
+    async with httpx.AsyncClient(
+        base_url=store.api_url + "/", auth=(write_key.consumer_key, write_key.consumer_secret)
+    ) as writer:
         assert (await writer.get("orders")).json()["message"] == (
             "The API key provided does not have read permissions."
         )

@@ -86,7 +86,10 @@ def test_prints_urls_and_keys_and_serves_demo_data() -> None:
         assert clock["frozen"] is True and clock["now"] == "2024-06-01T10:00:00Z"
         settings = httpx.get(values["site_url"] + "/_woosim/settings").json()
         assert settings["timezone"] == "Europe/Paris"
-        assert values["consumer_secret"] not in httpx.get(values["site_url"] + "/_woosim/settings").text
+        assert (
+            values["consumer_secret"]
+            not in httpx.get(values["site_url"] + "/_woosim/settings").text
+        )
     finally:
         served.stop()
     assert served.returncode == 0

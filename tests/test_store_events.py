@@ -32,7 +32,9 @@ def test_store_changes_emit_events(sim: Simulator) -> None:
     store = sim.store
     customer = store.create_customer({"email": "a@example.com"})
     product = store.create_product({"name": "Mug", "regular_price": "4.00"})
-    order = store.create_order({"customer_id": customer.id, "line_items": [{"product_id": product.id}]})
+    order = store.create_order(
+        {"customer_id": customer.id, "line_items": [{"product_id": product.id}]}
+    )
     store.update_order(order.id, {"status": "completed"})  # paid -> the customer is saved too
     store.trash_order(order.id)
     store.restore_order(order.id)

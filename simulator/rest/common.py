@@ -255,9 +255,7 @@ def respond_item(
 
 
 def error_response(request: web.Request, error: RestError) -> web.Response:
-    return web.Response(
-        body=dumps(error.to_json()), status=error.status, headers=_headers(request)
-    )
+    return web.Response(body=dumps(error.to_json()), status=error.status, headers=_headers(request))
 
 
 # ---------------------------------------------------------------------- middlewares

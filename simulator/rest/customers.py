@@ -29,7 +29,16 @@ if TYPE_CHECKING:
     from simulator.app import Simulator
 
 ROUTE = "customers"
-ROLE_FILTERS = ("all", "administrator", "editor", "author", "contributor", "subscriber", "customer", "shop_manager")
+ROLE_FILTERS = (
+    "all",
+    "administrator",
+    "editor",
+    "author",
+    "contributor",
+    "subscriber",
+    "customer",
+    "shop_manager",
+)
 ORDERBY = ("id", "include", "name", "registered_date")
 
 
@@ -55,7 +64,9 @@ def meta_fields(args: Args, name: str = "meta_data") -> list[dict[str, Any]] | N
     result: list[dict[str, Any]] = []
     for position, item in enumerate(items):
         if not item.has("key") and not item.has("id"):
-            args.problem(name, "rest_property_required", f"key is a required property of {name}[{position}].")
+            args.problem(
+                name, "rest_property_required", f"key is a required property of {name}[{position}]."
+            )
             continue
         item.string("key")
         if item.has("id"):
@@ -70,7 +81,7 @@ class CustomerRoutes:
         self.sim = sim
 
     # ------------------------------------------------------------------ list
-    async def list(self, request: web.Request) -> web.Response:
+    async def list_items(self, request: web.Request) -> web.Response:
         args = Args(query_params(request))
         args.enum("context", ("view", "edit"), "view")
         query = CustomerQuery(
@@ -105,7 +116,9 @@ class CustomerRoutes:
     async def get(self, request: web.Request) -> web.Response:
         Args(query_params(request)).enum("context", ("view", "edit"), "view")
         customer = self.sim.store.get_customer(route_id(request))  # 404 even when anonymous
-        require_user(request, "woocommerce_rest_cannot_view", "Sorry, you cannot view this resource.")
+        require_user(
+            request, "woocommerce_rest_cannot_view", "Sorry, you cannot view this resource."
+        )
         render = self.sim.renderer
         return respond_item(request, customer, render.customer, render.customer_bytes)
 
@@ -137,10 +150,14 @@ class CustomerRoutes:
     async def _create(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
         fields = self._fields(body, creating=True)
         require_user(
-            request, "woocommerce_rest_cannot_create", "Sorry, you are not allowed to create resources."
+            request,
+            "woocommerce_rest_cannot_create",
+            "Sorry, you are not allowed to create resources.",
         )
         if body.get("id"):
-            raise RestError("woocommerce_rest_customer_exists", "Cannot create existing resource.", 400)
+            raise RestError(
+                "woocommerce_rest_customer_exists", "Cannot create existing resource.", 400
+            )
         customer = self.sim.store.create_customer(fields)
         return self.sim.renderer.customer(customer)
 
@@ -148,10 +165,14 @@ class CustomerRoutes:
         payload = await self._create(request, await body_params(request))
         return created(request, payload, ROUTE)
 
-    async def _update(self, request: web.Request, customer_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    async def _update(
+        self, request: web.Request, customer_id: int, body: dict[str, Any]
+    ) -> dict[str, Any]:
         fields = self._fields(body, creating=False)
         require_user(
-            request, "woocommerce_rest_cannot_edit", "Sorry, you are not allowed to edit this resource."
+            request,
+            "woocommerce_rest_cannot_edit",
+            "Sorry, you are not allowed to edit this resource.",
         )
         customer = self.sim.store.update_customer(customer_id, fields)
         return self.sim.renderer.customer(customer)
@@ -160,7 +181,9 @@ class CustomerRoutes:
         body = await body_params(request)
         return respond(request, await self._update(request, route_id(request), body))
 
-    async def _delete(self, request: web.Request, customer_id: int, values: dict[str, Any]) -> dict[str, Any]:
+    async def _delete(
+        self, request: web.Request, customer_id: int, values: dict[str, Any]
+    ) -> dict[str, Any]:
         args = Args(values)
         force = args.boolean("force", False)
         args.integer("reassign")
@@ -168,7 +191,9 @@ class CustomerRoutes:
         store = self.sim.store
         customer = store.get_customer(customer_id)
         require_user(
-            request, "woocommerce_rest_cannot_delete", "Sorry, you are not allowed to delete this resource."
+            request,
+            "woocommerce_rest_cannot_delete",
+            "Sorry, you are not allowed to delete this resource.",
         )
         if not force:
             raise RestError(
@@ -202,7 +227,7 @@ def setup(app: web.Application, sim: Simulator) -> None:
     item_routes(
         app,
         ROUTE,
-        collection_get=routes.list,
+        collection_get=routes.list_items,
         collection_post=routes.create,
         item_get=routes.get,
         item_update=routes.update,

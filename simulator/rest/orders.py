@@ -100,7 +100,7 @@ class OrderRoutes:
         )
 
     # ------------------------------------------------------------------ list
-    async def list(self, request: web.Request) -> web.Response:
+    async def list_items(self, request: web.Request) -> web.Response:
         params = query_params(request)
         args = Args(params)
         query = post_list_args(args, self.sim, ORDERBY)
@@ -131,7 +131,9 @@ class OrderRoutes:
         args.enum("context", ("view", "edit"), "view")
         dp = self._dp(args)
         args.check()
-        require_user(request, "woocommerce_rest_cannot_view", "Sorry, you cannot view this resource.")
+        require_user(
+            request, "woocommerce_rest_cannot_view", "Sorry, you cannot view this resource."
+        )
         order = self.sim.store.get_order(route_id(request))
         if self._default_shape(request, dp):
             render = self.sim.renderer
@@ -143,7 +145,13 @@ class OrderRoutes:
         fields: dict[str, Any] = {}
         if args.has("status"):
             fields["status"] = args.enum("status", ORDER_STATUSES, "pending")
-        for name in ("currency", "customer_note", "payment_method", "payment_method_title", "transaction_id"):
+        for name in (
+            "currency",
+            "customer_note",
+            "payment_method",
+            "payment_method_title",
+            "transaction_id",
+        ):
             if args.has(name):
                 fields[name] = args.string(name)
         for name in ("customer_id", "parent_id"):
@@ -159,7 +167,9 @@ class OrderRoutes:
         if meta is not None:
             fields["meta_data"] = meta
         fields["line_items"] = self._line_items(args)
-        fields["shipping_lines"] = self._lines(args, "shipping_lines", ("method_id", "method_title", "instance_id"))
+        fields["shipping_lines"] = self._lines(
+            args, "shipping_lines", ("method_id", "method_title", "instance_id")
+        )
         fields["fee_lines"] = self._lines(args, "fee_lines", ("name",), tax_status=True)
         coupons = args.objects("coupon_lines")
         for position, coupon in enumerate(coupons):
@@ -179,7 +189,9 @@ class OrderRoutes:
                     values[name] = item.integer(name, minimum=0)
             if item.has("product_id"):
                 raw = item.values["product_id"]
-                values["product_id"] = None if raw is None else item.integer("product_id", minimum=0)
+                values["product_id"] = (
+                    None if raw is None else item.integer("product_id", minimum=0)
+                )
             if item.has("quantity"):
                 values["quantity"] = item.integer("quantity", minimum=1)
             for name in ("name", "sku"):
@@ -220,7 +232,9 @@ class OrderRoutes:
     async def _create(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
         fields = self._fields(body)
         require_user(
-            request, "woocommerce_rest_cannot_create", "Sorry, you are not allowed to create resources."
+            request,
+            "woocommerce_rest_cannot_create",
+            "Sorry, you are not allowed to create resources.",
         )
         if body.get("id"):
             raise RestError(
@@ -233,10 +247,14 @@ class OrderRoutes:
         payload = await self._create(request, await body_params(request))
         return created(request, payload, ROUTE)
 
-    async def _update(self, request: web.Request, order_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    async def _update(
+        self, request: web.Request, order_id: int, body: dict[str, Any]
+    ) -> dict[str, Any]:
         fields = self._fields(body)
         require_user(
-            request, "woocommerce_rest_cannot_edit", "Sorry, you are not allowed to edit this resource."
+            request,
+            "woocommerce_rest_cannot_edit",
+            "Sorry, you are not allowed to edit this resource.",
         )
         order = self.sim.store.update_order(order_id, fields)
         return self.sim.renderer.order(order)
@@ -245,12 +263,16 @@ class OrderRoutes:
         body = await body_params(request)
         return respond(request, await self._update(request, route_id(request), body))
 
-    async def _delete(self, request: web.Request, order_id: int, values: dict[str, Any]) -> dict[str, Any]:
+    async def _delete(
+        self, request: web.Request, order_id: int, values: dict[str, Any]
+    ) -> dict[str, Any]:
         args = Args(values)
         force = args.boolean("force", False)
         args.check()
         require_user(
-            request, "woocommerce_rest_cannot_delete", "Sorry, you are not allowed to delete this resource."
+            request,
+            "woocommerce_rest_cannot_delete",
+            "Sorry, you are not allowed to delete this resource.",
         )
         store = self.sim.store
         if force:
@@ -280,7 +302,7 @@ def setup(app: web.Application, sim: Simulator) -> None:
     item_routes(
         app,
         ROUTE,
-        collection_get=routes.list,
+        collection_get=routes.list_items,
         collection_post=routes.create,
         item_get=routes.get,
         item_update=routes.update,

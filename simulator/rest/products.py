@@ -38,7 +38,7 @@ class ProductRoutes:
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
 
-    async def list(self, request: web.Request) -> web.Response:
+    async def list_items(self, request: web.Request) -> web.Response:
         args = Args(query_params(request))
         query = post_list_args(args, self.sim, ORDERBY)
         status = args.enum("status", STATUS_FILTERS, "any")
@@ -75,7 +75,9 @@ class ProductRoutes:
         args = Args(query_params(request))
         args.enum("context", ("view", "edit"), "view")
         args.check()
-        require_user(request, "woocommerce_rest_cannot_view", "Sorry, you cannot view this resource.")
+        require_user(
+            request, "woocommerce_rest_cannot_view", "Sorry, you cannot view this resource."
+        )
         product = self.sim.store.get_product(route_id(request))
         render = self.sim.renderer
         return respond_item(request, product, render.product, render.product_bytes)
@@ -83,7 +85,15 @@ class ProductRoutes:
     def _fields(self, body: dict[str, Any]) -> dict[str, Any]:
         args = Args(body)
         fields: dict[str, Any] = {}
-        for name in ("name", "slug", "sku", "description", "short_description", "weight", "tax_class"):
+        for name in (
+            "name",
+            "slug",
+            "sku",
+            "description",
+            "short_description",
+            "weight",
+            "tax_class",
+        ):
             if args.has(name):
                 fields[name] = args.string(name)
         choices = {
@@ -120,20 +130,28 @@ class ProductRoutes:
     async def _create(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
         fields = self._fields(body)
         require_user(
-            request, "woocommerce_rest_cannot_create", "Sorry, you are not allowed to create resources."
+            request,
+            "woocommerce_rest_cannot_create",
+            "Sorry, you are not allowed to create resources.",
         )
         if body.get("id"):
-            raise RestError("woocommerce_rest_product_exists", "Cannot create existing product.", 400)
+            raise RestError(
+                "woocommerce_rest_product_exists", "Cannot create existing product.", 400
+            )
         return self.sim.renderer.product(self.sim.store.create_product(fields))
 
     async def create(self, request: web.Request) -> web.Response:
         payload = await self._create(request, await body_params(request))
         return created(request, payload, ROUTE)
 
-    async def _update(self, request: web.Request, product_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    async def _update(
+        self, request: web.Request, product_id: int, body: dict[str, Any]
+    ) -> dict[str, Any]:
         fields = self._fields(body)
         require_user(
-            request, "woocommerce_rest_cannot_edit", "Sorry, you are not allowed to edit this resource."
+            request,
+            "woocommerce_rest_cannot_edit",
+            "Sorry, you are not allowed to edit this resource.",
         )
         return self.sim.renderer.product(self.sim.store.update_product(product_id, fields))
 
@@ -141,12 +159,16 @@ class ProductRoutes:
         body = await body_params(request)
         return respond(request, await self._update(request, route_id(request), body))
 
-    async def _delete(self, request: web.Request, product_id: int, values: dict[str, Any]) -> dict[str, Any]:
+    async def _delete(
+        self, request: web.Request, product_id: int, values: dict[str, Any]
+    ) -> dict[str, Any]:
         args = Args(values)
         force = args.boolean("force", False)
         args.check()
         require_user(
-            request, "woocommerce_rest_cannot_delete", "Sorry, you are not allowed to delete this resource."
+            request,
+            "woocommerce_rest_cannot_delete",
+            "Sorry, you are not allowed to delete this resource.",
         )
         store = self.sim.store
         if force:
@@ -176,7 +198,7 @@ def setup(app: web.Application, sim: Simulator) -> None:
     item_routes(
         app,
         ROUTE,
-        collection_get=routes.list,
+        collection_get=routes.list_items,
         collection_post=routes.create,
         item_get=routes.get,
         item_update=routes.update,

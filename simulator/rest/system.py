@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -13,13 +12,19 @@ if TYPE_CHECKING:
     from simulator.app import Simulator
 
 NAMESPACE = "wc/v3"
-_PLACEHOLDER = re.compile(r"\{(\w+):([^}]+)\}")
 
 
-def _wp_route(path: str) -> str:
-    """An aiohttp path as WordPress writes the route regex: ``/wc/v3/orders/(?P<id>[\\d]+)``."""
-    route = path.removeprefix("/wp-json")
-    return _PLACEHOLDER.sub(lambda m: f"(?P<{m.group(1)}>{m.group(2).replace(chr(92) + 'd', '[' + chr(92) + 'd]')})", route)
+def _wp_route(info: dict[str, Any]) -> str | None:
+    """An aiohttp route as WordPress writes it: ``/wc/v3/orders/(?P<id>[\\d]+)``."""
+    if "path" in info:
+        path = str(info["path"])
+    elif "pattern" in info:
+        path = info["pattern"].pattern.replace("\\-", "-").replace("\\d+", "[\\d]+")
+    else:
+        return None
+    if not path.startswith("/wp-json/wc/v3"):
+        return None
+    return path.removeprefix("/wp-json")
 
 
 class SystemRoutes:
@@ -29,17 +34,19 @@ class SystemRoutes:
     def _routes(self, app: web.Application, namespace_only: bool) -> dict[str, Any]:
         methods: dict[str, list[str]] = {}
         for route in app.router.routes():
-            info = route.resource.get_info() if route.resource is not None else {}
-            path = info.get("path") or info.get("formatter")
-            if not path or not str(path).startswith("/wp-json/wc/v3"):
+            key = _wp_route(dict(route.resource.get_info())) if route.resource else None
+            if key is None:
                 continue
-            key = _wp_route(str(path))
             methods.setdefault(key, [])
             if route.method not in methods[key]:
                 methods[key].append(route.method)
         routes: dict[str, Any] = {}
         if not namespace_only:
-            routes["/"] = {"namespace": "", "methods": ["GET"], "endpoints": [{"methods": ["GET"], "args": {}}]}
+            routes["/"] = {
+                "namespace": "",
+                "methods": ["GET"],
+                "endpoints": [{"methods": ["GET"], "args": {}}],
+            }
         routes[f"/{NAMESPACE}"] = {
             "namespace": NAMESPACE,
             "methods": ["GET"],
@@ -115,7 +122,10 @@ class SystemRoutes:
                 "number_of_decimals": settings.price_decimals,
                 "timezone": settings.timezone,
             },
-            "security": {"secure_connection": settings.site_url.startswith("https"), "hide_errors": True},
+            "security": {
+                "secure_connection": settings.site_url.startswith("https"),
+                "hide_errors": True,
+            },
             "post_type_counts": [
                 {"type": "shop_order", "count": str(len(self.sim.store.orders))},
                 {"type": "product", "count": str(len(self.sim.store.products))},
