@@ -255,7 +255,8 @@ class DeliveryEngine:
             return
         delay = sum(f.seconds for f in firing if f.kind == "delay")
         if delay > 0:
-            await self.clock.sleep(delay)
+            # Counted from when the delivery was due, not from when this task got to run.
+            await self.clock.sleep_until(due + delay)
             woken = True
         if woken:
             # Done with what the clock woke us for; the network wait is not clock time.
