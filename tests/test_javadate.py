@@ -21,8 +21,10 @@ JAVADOC_INSTANT = datetime(2001, 7, 4, 19, 8, 56, 235000, tzinfo=UTC)
 NOW_2017 = datetime(2017, 6, 1, tzinfo=UTC)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0, micro: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, micro, tzinfo=UTC)
 
 
 # ------------------------------------------------------------------ compiling
