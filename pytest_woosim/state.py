@@ -245,6 +245,10 @@ class State:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def add_enqueue_listener(self, listener: Callable[[str], None]) -> Callable[[], None]:
         """Call ``listener(instance)`` after notifications for ``instance`` are committed.
 
@@ -299,18 +303,19 @@ class State:
 
         return await self._submit(work, notify=inst if rows else None)
 
-    async def delete_delivered(self, seq: int) -> None:
-        await self.delete_delivered_nowait(seq)
+    async def delete_delivered(self, seqs: Sequence[int]) -> None:
+        await self.delete_delivered_nowait(seqs)
 
-    def delete_delivered_nowait(self, seq: int) -> asyncio.Future[None]:
-        """Queue the delete of a delivered item; await the result only if you need the commit.
+    def delete_delivered_nowait(self, seqs: Sequence[int]) -> asyncio.Future[None]:
+        """Queue the delete of delivered items; await the result only if you need the commit.
 
-        A crash before the commit means one redelivery (at-least-once); the
+        A crash before the commit means a redelivery (at-least-once); the
         ``Elements-Webhook-Id`` lets receivers drop it.
         """
+        rows = [(seq,) for seq in seqs]
 
         def work(conn: sqlite3.Connection) -> None:
-            conn.execute("DELETE FROM outbox WHERE seq = ?", (seq,))
+            conn.executemany("DELETE FROM outbox WHERE seq = ?", rows)
 
         return self._submit(work)
 
