@@ -137,8 +137,17 @@ def service_for(sim: Simulator) -> WebhookService:
     """
     service: WebhookService | None = getattr(sim, "webhooks", None)
     if service is None:
+        options = DeliveryOptions(
+            # A store setting when the settings carry it; else WooCommerce's rule stays off
+            # so receivers on any loopback port work.
+            restrict_delivery_urls=bool(getattr(sim.settings, "restrict_delivery_urls", False))
+        )
         service = WebhookService(
-            clock=sim.clock, bus=sim.bus, settings=sim.settings, payload_for=sim.payload_for
+            clock=sim.clock,
+            bus=sim.bus,
+            settings=sim.settings,
+            payload_for=sim.payload_for,
+            options=options,
         )
         sim.webhooks = service  # type: ignore[attr-defined]
         sim.reset_hooks.append(service.reset)

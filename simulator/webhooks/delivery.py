@@ -251,13 +251,14 @@ class DeliveryEngine:
         if webhook is None:
             return  # deleted meanwhile: wc_deliver_webhook_async() finds nothing to send
         firing = self.faults.for_delivery(webhook_id, webhook.topic)
-        if any(f.kind == "drop" for f in firing):
-            return
-        delay = sum(f.seconds for f in firing if f.kind == "delay")
-        if delay > 0:
-            # Counted from when the delivery was due, not from when this task got to run.
-            await self.clock.sleep_until(due + delay)
-            woken = True
+        if firing:
+            if any(f.kind == "drop" for f in firing):
+                return
+            delay = sum(f.seconds for f in firing if f.kind == "delay")
+            if delay > 0:
+                # Counted from when the delivery was due, not from when this task got to run.
+                await self.clock.sleep_until(due + delay)
+                woken = True
         if woken:
             # Done with what the clock woke us for; the network wait is not clock time.
             self.clock.mark_idle()
@@ -273,12 +274,15 @@ class DeliveryEngine:
         if webhook is None:
             return
         request = self._build(webhook, resource_id)
-        if any(f.kind == "corrupt_signature" for f in firing):
-            request.headers[WC_SIGNATURE_HEADER] = _corrupt(request.headers[WC_SIGNATURE_HEADER])
-            request.faults.append("corrupt_signature")
-        attempts = 2 if any(f.kind == "duplicate" for f in firing) else 1
-        if attempts == 2:
-            request.faults.append("duplicate")
+        attempts = 1
+        if firing:
+            if any(f.kind == "corrupt_signature" for f in firing):
+                signature = request.headers[WC_SIGNATURE_HEADER]
+                request.headers[WC_SIGNATURE_HEADER] = _corrupt(signature)
+                request.faults.append("corrupt_signature")
+            if any(f.kind == "duplicate" for f in firing):
+                attempts = 2
+                request.faults.append("duplicate")
         for _ in range(attempts):
             record = await self._post(request)
             await self._count(webhook, record.success)
@@ -380,12 +384,12 @@ class DeliveryEngine:
             webhook_id=request.webhook_id,
             topic=request.topic,
             url=request.url,
-            request_headers=dict(request.headers),
+            request_headers=request.headers,  # built for this delivery, never changed after
             request_body=request.body.decode("utf-8", "replace"),
             sent_at=self.clock.timestamp(),
             resource_id=request.resource_id if kind == "delivery" else None,
             delivery_id=request.delivery_id,
-            faults=list(request.faults),
+            faults=request.faults,
         )
         ping = kind == "ping"
         timeout = self.options.ping_timeout if ping else self.options.timeout

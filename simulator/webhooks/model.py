@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 #: wc_get_webhook_statuses(): active delivers, paused was paused by an admin,
@@ -151,7 +151,8 @@ class Webhook:
     name: str
     topic: str
     delivery_url: str
-    secret: str
+    #: Write-only: never rendered, logged or shown in a repr.
+    secret: str = field(repr=False)
     status: str = "active"
     user_id: int = 1
     #: ``wp_api_v3`` is stored as 3 (REST v3 creates v3 webhooks).
