@@ -20,7 +20,7 @@ from simulator.errors import RestError
 from simulator.events import EventBus
 from simulator.keys import ApiKey, KeyRing, derive_key
 from simulator.render import Renderer
-from simulator.rest import customers, orders, products, system
+from simulator.rest import customers, openapi_route, orders, products, system
 from simulator.rest.common import SIM_KEY, make_auth_middleware, make_error_middleware
 from simulator.settings import Settings
 from simulator.store import Store
@@ -67,6 +67,7 @@ class Simulator:
             products.setup,
             system.setup,
             control.setup,
+            openapi_route.setup,
         ]
         for module_name in OPTIONAL_ROUTE_MODULES:
             try:
@@ -89,8 +90,14 @@ class Simulator:
         self.authenticator.home_url = self.settings.site_url
         self.store.invalidate_rendering()
 
-    def reset(self) -> None:
-        """Empty the store; credentials, settings and the clock stay."""
+    def reset(self, *, timezone: str | None = None) -> None:
+        """Empty the store; credentials, settings and the clock stay.
+
+        ``timezone`` switches the store's zone as part of the reset: safe only
+        here, when no record holds wall times of the old zone.
+        """
+        if timezone is not None:
+            self.settings.change_timezone(timezone)  # ValueError names the zone
         self.store.reset()
         for hook in list(self.reset_hooks):
             hook()

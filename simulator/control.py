@@ -16,6 +16,7 @@ from simulator.errors import RestError
 from simulator.generate import generate
 from simulator.params import as_boolean
 from simulator.phpjson import dumps
+from simulator.settings import load_timezone
 from simulator.wcdates import parse_iso_instant
 
 if TYPE_CHECKING:
@@ -62,8 +63,19 @@ class ControlRoutes:
         self.sim = sim
 
     async def reset(self, request: web.Request) -> web.Response:
-        await json_object(request)
-        self.sim.reset()
+        body = await json_object(request)
+        unknown = set(body) - {"timezone"}
+        if unknown:
+            raise bad_request(sorted(unknown)[0], "unknown field (use timezone)")
+        timezone = body.get("timezone")
+        if timezone is not None:
+            if not isinstance(timezone, str):
+                raise bad_request("timezone", "must be an IANA zone name such as Europe/Paris")
+            try:
+                load_timezone(timezone)
+            except ValueError as exc:
+                raise bad_request("timezone", str(exc)) from None
+        self.sim.reset(timezone=timezone)
         return reply({"reset": True, "clock": self.sim.clock.state()})
 
     async def clock_get(self, request: web.Request) -> web.Response:

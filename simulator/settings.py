@@ -1,8 +1,8 @@
 """Store-wide settings: what a WordPress options table would hold for the fake store.
 
 Settings are fixed for the life of a :class:`~simulator.app.Simulator` (a reset
-keeps them), because records store their local wall times at write time, as
-WordPress does in ``post_date``.
+keeps them; only a reset may switch the time zone), because records store their
+local wall times at write time, as WordPress does in ``post_date``.
 """
 
 from __future__ import annotations
@@ -48,6 +48,11 @@ class Settings:
     def __post_init__(self) -> None:
         self._zone = load_timezone(self.timezone)
         self.site_url = self.site_url.rstrip("/")
+
+    def change_timezone(self, name: str) -> None:
+        """Switch zones (only on an empty store: records keep the wall times they were written in)."""
+        self._zone = load_timezone(name)
+        self.timezone = name
 
     @property
     def zone(self) -> ZoneInfo:
