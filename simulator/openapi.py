@@ -1,0 +1,1185 @@
+"""The OpenAPI 3.1 description of the fake store's REST API (``/wp-json/...``).
+
+The document is built from what the route modules validate with: enum tuples,
+route bases, the batch limit and webhook topics are imported from them, and the
+collection arguments shared by orders and products are read off
+:func:`simulator.rest.orders.post_list_args` by running it over a recording
+:class:`~simulator.params.Args`. The rest of each route's arguments is written
+here beside them; tests compare every documented parameter with what the
+server accepts and rejects, so the two cannot drift apart silently.
+
+Responses are described strictly (every field required, no others), so a
+schema-conformance check catches a renderer that adds, drops or retypes a field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, cast
+
+from simulator.models import (
+    ADDRESS_FIELDS,
+    CUSTOMER_ROLES,
+    ORDER_STATUS_FILTERS,
+    ORDER_STATUSES,
+    PRODUCT_STATUSES,
+    PRODUCT_TYPES,
+    STOCK_STATUSES,
+)
+from simulator.params import Args
+from simulator.rest import customers, orders, products
+from simulator.rest import webhooks as webhook_routes
+from simulator.rest.common import BATCH_LIMIT
+from simulator.settings import Settings
+from simulator.webhooks.model import EVENTS, RESOURCES
+from simulator.webhooks.model import STATUSES as WEBHOOK_STATUSES
+
+if TYPE_CHECKING:
+    from simulator.app import Simulator
+
+OPENAPI_VERSION = "3.1.0"
+API_PREFIX = "/wp-json/wc/v3"
+
+Schema = dict[str, Any]
+
+# ---------------------------------------------------------------------- primitives
+#: What rest_parse_date accepts, with month, day and time fields narrowed to their
+#: ranges (the server's pattern takes any two digits, then refuses an impossible
+#: date such as 2024-02-30 with a 400 "Invalid date.").
+QUERY_DATE_PATTERN = (
+    r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d"
+    r"(\.\d+)?(Z|[+-]\d{2}(:\d{2})?)?$"
+)
+#: wc_rest_prepare_date_response: no fraction, no zone.
+RESPONSE_DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$"
+MONEY_PATTERN = r"^-?\d+(\.\d+)?$"
+
+DATE: Schema = {"type": "string", "pattern": RESPONSE_DATE_PATTERN}
+NULLABLE_DATE: Schema = {"type": ["string", "null"], "pattern": RESPONSE_DATE_PATTERN}
+MONEY: Schema = {"type": "string", "pattern": MONEY_PATTERN}
+#: Raw stored amounts ("0.9") and the empty subtotal of shipping/fee taxes.
+RAW_AMOUNT: Schema = {"type": "string", "pattern": r"^(-?\d+(\.\d+)?)?$"}
+STRING: Schema = {"type": "string"}
+INTEGER: Schema = {"type": "integer"}
+BOOLEAN: Schema = {"type": "boolean"}
+INTEGER_LIST: Schema = {"type": "array", "items": INTEGER}
+EMPTY_LIST: Schema = {"type": "array", "maxItems": 0}
+#: A money amount in a request: a JSON number or a numeric string.
+AMOUNT_INPUT: Schema = {"anyOf": [{"type": "number"}, {"type": "string", "pattern": MONEY_PATTERN}]}
+#: Every topic wc_is_webhook_valid_topic() accepts.
+WEBHOOK_TOPICS = [f"{resource}.{event}" for resource in RESOURCES for event in EVENTS]
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def strict_object(properties: dict[str, Schema], *, optional: Sequence[str] = ()) -> Schema:
+    """A response object: exactly these fields, all present unless ``optional``."""
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": [name for name in properties if name not in optional],
+        "additionalProperties": False,
+    }
+
+
+def input_object(properties: dict[str, Schema], *, required: Sequence[str] = ()) -> Schema:
+    """A request object: unknown fields are ignored by the server, as WordPress ignores them."""
+    schema: Schema = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = list(required)
+    return schema
+
+
+def links(*rels: str, optional: Sequence[str] = ()) -> Schema:
+    href = strict_object({"href": {"type": "string", "format": "uri"}})
+    return strict_object(
+        {rel: {"type": "array", "items": href, "minItems": 1} for rel in rels}, optional=optional
+    )
+
+
+# ---------------------------------------------------------------------- route parameters
+class RecordingArgs(Args):
+    """An :class:`Args` over no values that writes down, as JSON Schema, each argument
+    a route reads, with the type, default, bounds and choices it reads it with."""
+
+    def __init__(self) -> None:
+        super().__init__({})
+        self.recorded: dict[str, Schema] = {}
+
+    def _record(self, name: str, schema: Schema) -> None:
+        self.recorded.setdefault(name, schema)
+
+    def integer(
+        self,
+        name: str,
+        default: int | None = None,
+        *,
+        minimum: int | None = None,
+        maximum: int | None = None,
+    ) -> int | None:
+        schema: Schema = {"type": "integer"}
+        for key, value in (("default", default), ("minimum", minimum), ("maximum", maximum)):
+            if value is not None:
+                schema[key] = value
+        self._record(name, schema)
+        return super().integer(name, default, minimum=minimum, maximum=maximum)
+
+    def boolean(self, name: str, default: bool | None = False) -> bool | None:
+        schema: Schema = {"type": "boolean"}
+        if default is not None:
+            schema["default"] = default
+        self._record(name, schema)
+        return super().boolean(name, default)
+
+    def string(self, name: str, default: str = "") -> str:
+        self._record(name, {"type": "string", **({"default": default} if default else {})})
+        return super().string(name, default)
+
+    def enum(self, name: str, choices: Sequence[str], default: str) -> str:
+        schema: Schema = {"type": "string", "enum": list(choices)}
+        if default:
+            schema["default"] = default
+        self.recorded[name] = schema  # replaces the plain string string() wrote down
+        return super().enum(name, choices, default)
+
+    def enum_list(self, name: str, choices: Sequence[str]) -> list[str] | None:
+        self._record(name, {"type": "array", "items": {"type": "string", "enum": list(choices)}})
+        return super().enum_list(name, choices)
+
+    def id_list(self, name: str) -> list[int]:
+        self._record(name, {"type": "array", "items": {"type": "integer", "minimum": 0}})
+        return super().id_list(name)
+
+    def date(self, name: str) -> datetime | None:
+        self._record(name, {"type": "string", "pattern": QUERY_DATE_PATTERN})
+        return super().date(name)
+
+    def email(self, name: str) -> str:
+        self.recorded[name] = {"type": "string", "format": "email"}
+        return super().email(name)
+
+
+def shared_post_collection_args(settings: Settings, orderby: Sequence[str]) -> dict[str, Schema]:
+    """The collection arguments orders and products share, as the route reads them."""
+    recorder = RecordingArgs()
+    # post_list_args only reads the settings off the simulator (for the site's zone).
+    orders.post_list_args(
+        recorder, cast("Simulator", SimpleNamespace(settings=settings)), tuple(orderby)
+    )
+    return recorder.recorded
+
+
+PARAM_DESCRIPTIONS: dict[str, str] = {
+    "context": "Scope under which the request is made; determines fields present in response.",
+    "page": "Current page of the collection.",
+    "per_page": "Maximum number of items to be returned in result set.",
+    "offset": "Offset the result set by a specific number of items (overrides page).",
+    "search": "Limit results to those matching a string.",
+    "include": "Limit result set to specific IDs (comma-separated).",
+    "exclude": "Ensure result set excludes specific IDs (comma-separated).",
+    "order": "Order sort attribute ascending or descending.",
+    "orderby": "Sort collection by object attribute; date and modified add a secondary ID sort.",
+    "after": "Limit response to resources created after a given date (strictly later). "
+    "Read in the site's time zone unless it carries Z or an offset.",
+    "before": "Limit response to resources created before a given date (strictly earlier).",
+    "modified_after": "Limit response to resources modified after a given date (strictly later).",
+    "modified_before": "Limit response to resources modified before a given date "
+    "(strictly earlier).",
+    "dates_are_gmt": "Whether to consider GMT post dates when limiting response by published or "
+    "modified date. On a non-UTC site the value is still converted to local time first, "
+    "as the real store's posts storage does.",
+    "parent": "Limit result set to those of particular parent IDs.",
+    "parent_exclude": "Limit result set to all items except those of a particular parent ID.",
+    "status": "Limit result set to resources assigned one or more statuses "
+    "(orders: comma-separated; any excludes trash).",
+    "customer": "Limit result set to orders assigned a specific customer ID.",
+    "product": "Limit result set to orders containing a specific product ID.",
+    "dp": "Number of decimal points to use in each resource's money strings.",
+    "order_item_display_meta": "Only show meta that is meant to be displayed for an order item.",
+    "include_meta": "Limit meta_data to specific keys.",
+    "exclude_meta": "Ensure meta_data excludes specific keys.",
+    "email": "Limit result set to resources with a specific email (exact match).",
+    "role": "Limit result set to resources with a specific role.",
+    "force": "Whether to bypass trash and force deletion.",
+    "reassign": "ID to reassign posts to.",
+}
+
+
+def query_param(name: str, schema: Schema) -> Schema:
+    param: Schema = {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": PARAM_DESCRIPTIONS.get(name, name),
+    }
+    if schema.get("type") == "array":
+        # WordPress's wp_parse_list reads comma-separated values (and key[] arrays).
+        param["style"] = "form"
+        param["explode"] = False
+    return param
+
+
+def query_params(schemas: dict[str, Schema]) -> list[Schema]:
+    return [query_param(name, schema) for name, schema in schemas.items()]
+
+
+CONTEXT: Schema = {"type": "string", "enum": ["view", "edit"], "default": "view"}
+PAGE: Schema = {"type": "integer", "default": 1, "minimum": 1}
+PER_PAGE: Schema = {"type": "integer", "default": 10, "minimum": 1, "maximum": 100}
+
+
+def orders_collection_args(settings: Settings) -> dict[str, Schema]:
+    args = shared_post_collection_args(settings, orders.ORDERBY)
+    args["status"] = {
+        "type": "array",
+        "items": {"type": "string", "enum": list(ORDER_STATUS_FILTERS)},
+        "default": ["any"],
+    }
+    args["customer"] = INTEGER
+    args["product"] = INTEGER
+    args["dp"] = {"type": "integer", "default": settings.price_decimals}
+    args["order_item_display_meta"] = {"type": "boolean", "default": False}
+    args["include_meta"] = {"type": "array", "items": STRING}
+    args["exclude_meta"] = {"type": "array", "items": STRING}
+    return args
+
+
+def products_collection_args(settings: Settings) -> dict[str, Schema]:
+    args = shared_post_collection_args(settings, products.ORDERBY)
+    args["status"] = {"type": "string", "enum": list(products.STATUS_FILTERS), "default": "any"}
+    args["sku"] = STRING
+    args["type"] = {"type": "string", "enum": list(PRODUCT_TYPES)}
+    args["featured"] = BOOLEAN
+    args["on_sale"] = BOOLEAN
+    args["stock_status"] = {"type": "string", "enum": list(STOCK_STATUSES)}
+    args["category"] = INTEGER
+    args["min_price"] = {"type": "string", "pattern": MONEY_PATTERN}
+    args["max_price"] = {"type": "string", "pattern": MONEY_PATTERN}
+    return args
+
+
+def customers_collection_args() -> dict[str, Schema]:
+    # No after/before/modified_*/dates_are_gmt: the real store ignores them on customers.
+    return {
+        "context": CONTEXT,
+        "page": PAGE,
+        "per_page": PER_PAGE,
+        "offset": INTEGER,
+        "order": {"type": "string", "enum": ["asc", "desc"], "default": "asc"},
+        "orderby": {"type": "string", "enum": list(customers.ORDERBY), "default": "name"},
+        "role": {"type": "string", "enum": list(customers.ROLE_FILTERS), "default": "customer"},
+        "email": {"type": "string", "format": "email"},
+        "search": STRING,
+        "include": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+        "exclude": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+    }
+
+
+def webhooks_collection_args() -> dict[str, Schema]:
+    return {
+        "context": CONTEXT,
+        "page": PAGE,
+        "per_page": PER_PAGE,
+        "offset": INTEGER,
+        "search": STRING,
+        # search_webhooks(): BETWEEN on date_created_gmt, so these two are inclusive.
+        "after": {"type": "string", "pattern": QUERY_DATE_PATTERN},
+        "before": {"type": "string", "pattern": QUERY_DATE_PATTERN},
+        "include": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+        "exclude": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+        "order": {"type": "string", "enum": ["asc", "desc"], "default": "desc"},
+        "orderby": {"type": "string", "enum": list(webhook_routes.ORDERBY), "default": "date"},
+        "status": {
+            "type": "string",
+            "enum": list(webhook_routes.STATUS_FILTERS),
+            "default": "all",
+        },
+    }
+
+
+# ---------------------------------------------------------------------- object schemas
+def address_schema(*, billing: bool) -> Schema:
+    fields = [f for f in ADDRESS_FIELDS if billing or f != "email"]
+    return strict_object({f: STRING for f in fields})
+
+
+def address_input(*, billing: bool) -> Schema:
+    fields = [f for f in ADDRESS_FIELDS if billing or f != "email"]
+    properties: dict[str, Schema] = {f: STRING for f in fields}
+    if billing:
+        properties["email"] = {"type": "string", "format": "email"}
+    return input_object(properties)
+
+
+META: Schema = strict_object({"id": INTEGER, "key": STRING, "value": {}})
+META_INPUT: Schema = input_object({"id": INTEGER, "key": STRING, "value": {}}, required=["key"])
+ITEM_META: Schema = strict_object(
+    {"id": INTEGER, "key": STRING, "value": {}, "display_key": STRING, "display_value": {}}
+)
+TAX: Schema = strict_object({"id": INTEGER, "total": RAW_AMOUNT, "subtotal": RAW_AMOUNT})
+
+
+def customer_schema() -> Schema:
+    return strict_object(
+        {
+            "id": INTEGER,
+            "date_created": DATE,
+            "date_created_gmt": DATE,
+            "date_modified": NULLABLE_DATE,
+            "date_modified_gmt": NULLABLE_DATE,
+            "email": STRING,
+            "first_name": STRING,
+            "last_name": STRING,
+            "role": {"type": "string", "enum": list(CUSTOMER_ROLES)},
+            "username": STRING,
+            "billing": ref("Billing"),
+            "shipping": ref("Shipping"),
+            "is_paying_customer": BOOLEAN,
+            "avatar_url": {"type": "string", "format": "uri"},
+            "meta_data": {"type": "array", "items": ref("MetaData")},
+            "_links": links("self", "collection"),
+        }
+    )
+
+
+def customer_input(*, creating: bool) -> Schema:
+    properties: dict[str, Schema] = {
+        "email": {"type": "string", "format": "email"},
+        "first_name": STRING,
+        "last_name": STRING,
+        "username": STRING,
+        "password": {"type": "string", "writeOnly": True},
+        "billing": address_input(billing=True),
+        "shipping": address_input(billing=False),
+        "meta_data": {"type": "array", "items": META_INPUT},
+    }
+    if not creating:
+        properties["role"] = {"type": "string", "enum": list(CUSTOMER_ROLES)}
+    return input_object(properties, required=["email"] if creating else ())
+
+
+def order_schema() -> Schema:
+    line_item = strict_object(
+        {
+            "id": INTEGER,
+            "name": STRING,
+            "product_id": INTEGER,
+            "variation_id": INTEGER,
+            "quantity": INTEGER,
+            "tax_class": STRING,
+            "subtotal": MONEY,
+            "subtotal_tax": MONEY,
+            "total": MONEY,
+            "total_tax": MONEY,
+            "taxes": {"type": "array", "items": TAX},
+            "meta_data": {"type": "array", "items": ITEM_META},
+            "sku": {"type": ["string", "null"]},
+            "price": {"type": "number"},
+            "image": strict_object({"id": INTEGER, "src": STRING}),
+            "parent_name": {"type": ["string", "null"]},
+        }
+    )
+    tax_line = strict_object(
+        {
+            "id": INTEGER,
+            "rate_code": STRING,
+            "rate_id": INTEGER,
+            "label": STRING,
+            "compound": BOOLEAN,
+            "tax_total": MONEY,
+            "shipping_tax_total": MONEY,
+            "rate_percent": {"type": "number"},
+            "meta_data": {"type": "array", "items": ref("MetaData")},
+        }
+    )
+    shipping_line = strict_object(
+        {
+            "id": INTEGER,
+            "method_title": STRING,
+            "method_id": STRING,
+            "instance_id": STRING,
+            "total": MONEY,
+            "total_tax": MONEY,
+            "taxes": {"type": "array", "items": TAX},
+            "meta_data": {"type": "array", "items": ref("MetaData")},
+        }
+    )
+    fee_line = strict_object(
+        {
+            "id": INTEGER,
+            "name": STRING,
+            "tax_class": STRING,
+            "tax_status": {"type": "string", "enum": ["taxable", "none"]},
+            "amount": RAW_AMOUNT,
+            "total": MONEY,
+            "total_tax": MONEY,
+            "taxes": {"type": "array", "items": TAX},
+            "meta_data": {"type": "array", "items": ref("MetaData")},
+        }
+    )
+    coupon_line = strict_object(
+        {
+            "id": INTEGER,
+            "code": STRING,
+            "discount": MONEY,
+            "discount_tax": MONEY,
+            "meta_data": {"type": "array", "items": ref("MetaData")},
+        }
+    )
+    refund = strict_object({"id": INTEGER, "reason": STRING, "total": MONEY})
+    return strict_object(
+        {
+            "id": INTEGER,
+            "parent_id": INTEGER,
+            "status": {"type": "string", "enum": [*ORDER_STATUSES, "trash"]},
+            "currency": STRING,
+            "version": STRING,
+            "prices_include_tax": BOOLEAN,
+            "date_created": DATE,
+            "date_modified": DATE,
+            "discount_total": MONEY,
+            "discount_tax": MONEY,
+            "shipping_total": MONEY,
+            "shipping_tax": MONEY,
+            "cart_tax": MONEY,
+            "total": MONEY,
+            "total_tax": MONEY,
+            "customer_id": {"type": "integer", "minimum": 0},
+            "order_key": STRING,
+            "billing": ref("Billing"),
+            "shipping": ref("Shipping"),
+            "payment_method": STRING,
+            "payment_method_title": STRING,
+            "transaction_id": STRING,
+            "customer_ip_address": STRING,
+            "customer_user_agent": STRING,
+            "created_via": STRING,
+            "customer_note": STRING,
+            "date_completed": NULLABLE_DATE,
+            "date_paid": NULLABLE_DATE,
+            "cart_hash": STRING,
+            "number": STRING,
+            "meta_data": {"type": "array", "items": ref("MetaData")},
+            "line_items": {"type": "array", "items": line_item},
+            "tax_lines": {"type": "array", "items": tax_line},
+            "shipping_lines": {"type": "array", "items": shipping_line},
+            "fee_lines": {"type": "array", "items": fee_line},
+            "coupon_lines": {"type": "array", "items": coupon_line},
+            "refunds": {"type": "array", "items": refund},
+            "payment_url": {"type": "string", "format": "uri"},
+            "is_editable": BOOLEAN,
+            "needs_payment": BOOLEAN,
+            "needs_processing": BOOLEAN,
+            "date_created_gmt": DATE,
+            "date_modified_gmt": DATE,
+            "date_completed_gmt": NULLABLE_DATE,
+            "date_paid_gmt": NULLABLE_DATE,
+            "currency_symbol": STRING,
+            # customer only for a customer's order, up only for a child order.
+            "_links": links("self", "collection", "customer", "up", optional=("customer", "up")),
+        }
+    )
+
+
+def order_input() -> Schema:
+    line_item = input_object(
+        {
+            "id": {"type": "integer", "minimum": 0},
+            "product_id": {"type": ["integer", "null"], "minimum": 0},
+            "variation_id": {"type": "integer", "minimum": 0},
+            "quantity": {"type": "integer", "minimum": 1},
+            "name": STRING,
+            "sku": STRING,
+            "subtotal": AMOUNT_INPUT,
+            "total": AMOUNT_INPUT,
+            "meta_data": {"type": "array", "items": META_INPUT},
+        }
+    )
+    shipping_line = input_object(
+        {
+            "id": {"type": "integer", "minimum": 0},
+            "method_id": {"type": ["string", "null"]},
+            "method_title": {"type": ["string", "null"]},
+            "instance_id": {"type": ["string", "null"]},
+            "total": AMOUNT_INPUT,
+        }
+    )
+    fee_line = input_object(
+        {
+            "id": {"type": "integer", "minimum": 0},
+            "name": {"type": ["string", "null"]},
+            "tax_status": {"type": "string", "enum": ["taxable", "none"]},
+            "total": AMOUNT_INPUT,
+        }
+    )
+    coupon_line = input_object({"code": STRING})
+    return input_object(
+        {
+            "status": {"type": "string", "enum": list(ORDER_STATUSES)},
+            "currency": STRING,
+            "customer_id": {"type": "integer", "minimum": 0},
+            "parent_id": {"type": "integer", "minimum": 0},
+            "customer_note": STRING,
+            "payment_method": STRING,
+            "payment_method_title": STRING,
+            "transaction_id": STRING,
+            "set_paid": BOOLEAN,
+            "billing": address_input(billing=True),
+            "shipping": address_input(billing=False),
+            "meta_data": {"type": "array", "items": META_INPUT},
+            "line_items": {"type": "array", "items": line_item},
+            "shipping_lines": {"type": "array", "items": shipping_line},
+            "fee_lines": {"type": "array", "items": fee_line},
+            # The store has no coupons, so any code is refused (400), as for an unknown code.
+            "coupon_lines": {"type": "array", "items": coupon_line},
+        }
+    )
+
+
+def product_schema() -> Schema:
+    price_string: Schema = {"type": "string", "pattern": r"^(-?\d+(\.\d+)?)?$"}
+    term = strict_object({"id": INTEGER, "name": STRING, "slug": STRING})
+    return strict_object(
+        {
+            "id": INTEGER,
+            "name": STRING,
+            "slug": STRING,
+            "permalink": {"type": "string", "format": "uri"},
+            "date_created": DATE,
+            "date_created_gmt": DATE,
+            "date_modified": DATE,
+            "date_modified_gmt": DATE,
+            "type": {"type": "string", "enum": list(PRODUCT_TYPES)},
+            "status": {"type": "string", "enum": [*PRODUCT_STATUSES, "trash"]},
+            "featured": BOOLEAN,
+            "catalog_visibility": {
+                "type": "string",
+                "enum": ["visible", "catalog", "search", "hidden"],
+            },
+            "description": STRING,
+            "short_description": STRING,
+            "sku": STRING,
+            "price": price_string,
+            "regular_price": price_string,
+            "sale_price": price_string,
+            "date_on_sale_from": NULLABLE_DATE,
+            "date_on_sale_from_gmt": NULLABLE_DATE,
+            "date_on_sale_to": NULLABLE_DATE,
+            "date_on_sale_to_gmt": NULLABLE_DATE,
+            "on_sale": BOOLEAN,
+            "purchasable": BOOLEAN,
+            "total_sales": INTEGER,
+            "virtual": BOOLEAN,
+            "downloadable": BOOLEAN,
+            "downloads": EMPTY_LIST,
+            "download_limit": INTEGER,
+            "download_expiry": INTEGER,
+            "external_url": STRING,
+            "button_text": STRING,
+            "tax_status": {"type": "string", "enum": ["taxable", "shipping", "none"]},
+            "tax_class": STRING,
+            "manage_stock": BOOLEAN,
+            "stock_quantity": {"type": ["integer", "null"]},
+            "backorders": {"type": "string", "enum": ["no", "notify", "yes"]},
+            "backorders_allowed": BOOLEAN,
+            "backordered": BOOLEAN,
+            "low_stock_amount": {"type": ["integer", "null"]},
+            "sold_individually": BOOLEAN,
+            "weight": STRING,
+            "dimensions": strict_object({"length": STRING, "width": STRING, "height": STRING}),
+            "shipping_required": BOOLEAN,
+            "shipping_taxable": BOOLEAN,
+            "shipping_class": STRING,
+            "shipping_class_id": INTEGER,
+            "reviews_allowed": BOOLEAN,
+            "average_rating": STRING,
+            "rating_count": INTEGER,
+            "upsell_ids": INTEGER_LIST,
+            "cross_sell_ids": INTEGER_LIST,
+            "parent_id": INTEGER,
+            "purchase_note": STRING,
+            "categories": {"type": "array", "items": term},
+            "tags": {"type": "array", "items": term},
+            "images": EMPTY_LIST,
+            "attributes": EMPTY_LIST,
+            "default_attributes": EMPTY_LIST,
+            "variations": INTEGER_LIST,
+            "grouped_products": INTEGER_LIST,
+            "menu_order": INTEGER,
+            "price_html": STRING,
+            "related_ids": INTEGER_LIST,
+            "meta_data": {"type": "array", "items": ref("MetaData")},
+            "stock_status": {"type": "string", "enum": list(STOCK_STATUSES)},
+            "has_options": BOOLEAN,
+            "post_password": STRING,
+            "global_unique_id": STRING,
+            "_links": links("self", "collection"),
+        }
+    )
+
+
+def product_input() -> Schema:
+    return input_object(
+        {
+            "name": STRING,
+            "slug": STRING,
+            "sku": STRING,
+            "description": STRING,
+            "short_description": STRING,
+            "weight": STRING,
+            "tax_class": STRING,
+            "type": {"type": "string", "enum": list(PRODUCT_TYPES)},
+            "status": {"type": "string", "enum": list(PRODUCT_STATUSES)},
+            "stock_status": {"type": "string", "enum": list(STOCK_STATUSES)},
+            "catalog_visibility": {
+                "type": "string",
+                "enum": ["visible", "catalog", "search", "hidden"],
+            },
+            "tax_status": {"type": "string", "enum": ["taxable", "shipping", "none"]},
+            "featured": BOOLEAN,
+            "virtual": BOOLEAN,
+            "downloadable": BOOLEAN,
+            "manage_stock": BOOLEAN,
+            "stock_quantity": INTEGER,
+            "regular_price": AMOUNT_INPUT,
+            "sale_price": AMOUNT_INPUT,
+            "categories": {
+                "type": "array",
+                "items": input_object({"id": INTEGER}),
+            },
+            "meta_data": {"type": "array", "items": META_INPUT},
+        }
+    )
+
+
+def webhook_schema() -> Schema:
+    return strict_object(
+        {
+            "id": INTEGER,
+            "name": STRING,
+            "status": {"type": "string", "enum": list(WEBHOOK_STATUSES)},
+            "topic": STRING,
+            "resource": STRING,
+            "event": STRING,
+            "hooks": {"type": "array", "items": STRING},
+            "delivery_url": STRING,
+            "date_created": DATE,
+            "date_created_gmt": DATE,
+            # Created webhooks have no modification date until their first update.
+            "date_modified": NULLABLE_DATE,
+            "date_modified_gmt": NULLABLE_DATE,
+            "_links": links("self", "collection"),
+        }
+    )
+
+
+def webhook_input(*, creating: bool) -> Schema:
+    properties: dict[str, Schema] = {
+        "name": STRING,
+        "topic": {
+            "type": "string",
+            "anyOf": [
+                {"enum": WEBHOOK_TOPICS},
+                {"pattern": r"^action\.(woocommerce|wc)_[a-z0-9_]+$"},
+            ],
+            "description": "resource.event, or action.woocommerce_* / action.wc_* for a hook.",
+        },
+        "delivery_url": {"type": "string", "format": "uri", "pattern": "^https?://"},
+        "secret": {
+            "type": "string",
+            "writeOnly": True,
+            "description": "Signs deliveries (X-WC-Webhook-Signature); generated when missing. "
+            "Never returned.",
+        },
+    }
+    if not creating:
+        # The create route always makes an active webhook; the status applies on update.
+        properties["status"] = {"type": "string", "enum": list(WEBHOOK_STATUSES)}
+    return input_object(properties, required=["topic", "delivery_url"] if creating else ())
+
+
+def error_schema() -> Schema:
+    return {
+        "type": "object",
+        "description": "A WordPress WP_Error as the REST server renders it.",
+        "properties": {
+            "code": STRING,
+            "message": STRING,
+            "data": {
+                "type": "object",
+                "properties": {
+                    "status": {"type": "integer", "minimum": 400, "maximum": 599},
+                    "params": {"type": ["object", "array"]},
+                    "details": {"type": "object"},
+                },
+                "required": ["status"],
+            },
+        },
+        "required": ["code", "message", "data"],
+    }
+
+
+def batch_input(item: str) -> Schema:
+    return {
+        "type": "object",
+        "description": f"At most {BATCH_LIMIT} items in all; more is a 413.",
+        "properties": {
+            "create": {"type": "array", "items": ref(f"{item}Input"), "maxItems": BATCH_LIMIT},
+            "update": {
+                "type": "array",
+                "items": {
+                    "allOf": [
+                        ref(f"{item}Update"),
+                        {
+                            "type": "object",
+                            "properties": {"id": {"type": "integer", "minimum": 1}},
+                            "required": ["id"],
+                        },
+                    ]
+                },
+                "maxItems": BATCH_LIMIT,
+            },
+            "delete": {
+                "type": "array",
+                "items": {"type": "integer", "minimum": 1},
+                "maxItems": BATCH_LIMIT,
+            },
+        },
+    }
+
+
+def batch_result(item: str) -> Schema:
+    failed = strict_object({"id": INTEGER, "error": ref("Error")})
+    entries: Schema = {"type": "array", "items": {"anyOf": [ref(item), failed]}}
+    return strict_object(
+        {"create": entries, "update": entries, "delete": entries},
+        optional=("create", "update", "delete"),
+    )
+
+
+def system_status_schema() -> Schema:
+    return {
+        "type": "object",
+        "properties": {
+            "environment": {
+                "type": "object",
+                "properties": {
+                    "home_url": STRING,
+                    "site_url": STRING,
+                    "version": {"type": "string", "description": "The WooCommerce version."},
+                    "wp_version": STRING,
+                },
+                "required": ["home_url", "site_url", "version", "wp_version"],
+            },
+            "database": {"type": "object"},
+            "active_plugins": {"type": "array", "items": {"type": "object"}},
+            "settings": {"type": "object"},
+            "security": {"type": "object"},
+            "post_type_counts": {"type": "array"},
+        },
+        "required": ["environment", "settings"],
+    }
+
+
+def index_schema() -> Schema:
+    return {
+        "type": "object",
+        "properties": {
+            "name": STRING,
+            "description": STRING,
+            "url": STRING,
+            "home": STRING,
+            "gmt_offset": {"type": "number"},
+            "timezone_string": STRING,
+            "namespaces": {"type": "array", "items": STRING, "contains": {"const": "wc/v3"}},
+            "authentication": {"type": ["array", "object"]},
+            "routes": {"type": "object"},
+            "_links": {"type": "object"},
+        },
+        "required": ["name", "url", "home", "namespaces", "routes"],
+    }
+
+
+def namespace_schema() -> Schema:
+    return {
+        "type": "object",
+        "properties": {"namespace": {"const": "wc/v3"}, "routes": {"type": "object"}},
+        "required": ["namespace", "routes"],
+    }
+
+
+# ---------------------------------------------------------------------- responses
+ERROR_MEANINGS: dict[int, str] = {
+    400: "Invalid parameters (rest_invalid_param with params and details), a missing "
+    "required field (rest_missing_callback_param), malformed JSON (rest_invalid_json) or a "
+    "resource-specific refusal.",
+    401: "Authentication failed (woocommerce_rest_authentication_error) or the request is "
+    "anonymous (woocommerce_rest_cannot_view / _create / _edit / _delete).",
+    403: "Authenticated, but the key's user lacks the capability.",
+    404: "No such resource (e.g. woocommerce_rest_shop_order_invalid_id), or no route for "
+    "the URL and method (rest_no_route).",
+    410: "The resource is already in the trash (woocommerce_rest_already_trashed).",
+    413: f"More than {BATCH_LIMIT} batch items (woocommerce_rest_request_entity_too_large).",
+    501: "The resource does not support trashing: delete with force=true "
+    "(woocommerce_rest_trash_not_supported).",
+}
+
+
+def json_content(schema: Schema) -> Schema:
+    return {"application/json": {"schema": schema}}
+
+
+def error_responses(*statuses: int) -> dict[str, Schema]:
+    return {str(status): {"$ref": f"#/components/responses/Error{status}"} for status in statuses}
+
+
+def collection_response(item: str) -> Schema:
+    return {
+        "description": "A page of the collection (past the last page: an empty list).",
+        "headers": {
+            "X-WP-Total": {"$ref": "#/components/headers/X-WP-Total"},
+            "X-WP-TotalPages": {"$ref": "#/components/headers/X-WP-TotalPages"},
+            "Link": {"$ref": "#/components/headers/Link"},
+        },
+        "content": json_content({"type": "array", "items": ref(item)}),
+    }
+
+
+# ---------------------------------------------------------------------- operations
+class Resource:
+    """One ``/wc/v3/{base}`` resource: its names, arguments and which errors it gives."""
+
+    def __init__(
+        self,
+        base: str,
+        item: str,
+        tag: str,
+        collection_args: dict[str, Schema],
+        *,
+        item_args: dict[str, Schema],
+        delete_args: dict[str, Schema],
+        trashes: bool,
+    ) -> None:
+        self.base = base
+        self.item = item
+        self.tag = tag
+        self.collection_args = collection_args
+        self.item_args = item_args
+        self.delete_args = delete_args
+        #: DELETE without force moves to the trash (410 when already there), else it is a 501.
+        self.trashes = trashes
+
+    def operation_id(self, verb: str, suffix: str = "") -> str:
+        return f"{verb}{self.item}{suffix}"
+
+    def paths(self) -> dict[str, Schema]:
+        item_ref = ref(self.item)
+        body = {"required": True, "content": json_content(ref(f"{self.item}Input"))}
+        update_body = {"required": True, "content": json_content(ref(f"{self.item}Update"))}
+        batch_body = {"required": True, "content": json_content(ref(f"{self.item}Batch"))}
+        id_param = {"$ref": "#/components/parameters/id"}
+        collection: Schema = {
+            "get": {
+                "operationId": f"list{self.tag}",
+                "tags": [self.tag],
+                "summary": f"List {self.base}.",
+                "parameters": query_params(self.collection_args),
+                "responses": {
+                    "200": collection_response(self.item),
+                    **error_responses(400, 401),
+                },
+            },
+            "post": {
+                "operationId": self.operation_id("create"),
+                "tags": [self.tag],
+                "summary": f"Create a {self.item.lower()}.",
+                "requestBody": body,
+                "responses": {
+                    "201": {
+                        "description": "Created.",
+                        "headers": {"Location": {"$ref": "#/components/headers/Location"}},
+                        "content": json_content(item_ref),
+                    },
+                    **error_responses(400, 401, 403),
+                },
+            },
+        }
+        item_ok = {"description": f"The {self.item.lower()}.", "content": json_content(item_ref)}
+        update: Schema = {
+            "tags": [self.tag],
+            "parameters": [id_param],
+            "requestBody": update_body,
+            "responses": {"200": item_ok, **error_responses(400, 401, 403, 404)},
+        }
+        delete_errors = (400, 401, 403, 404, 410) if self.trashes else (400, 401, 403, 404, 501)
+        item: Schema = {
+            "get": {
+                "operationId": self.operation_id("get"),
+                "tags": [self.tag],
+                "summary": f"Retrieve a {self.item.lower()}.",
+                "parameters": [id_param, *query_params(self.item_args)],
+                "responses": {"200": item_ok, **error_responses(400, 401, 404)},
+            },
+            "put": {"operationId": self.operation_id("update"), "summary": "Update.", **update},
+            "patch": {"operationId": self.operation_id("patch"), "summary": "Update.", **update},
+            "post": {
+                "operationId": self.operation_id("update", "ViaPost"),
+                "summary": "Update (WordPress routes POST on an item to the update).",
+                **update,
+            },
+            "delete": {
+                "operationId": self.operation_id("delete"),
+                "tags": [self.tag],
+                "summary": (
+                    f"Delete a {self.item.lower()}: to the trash, or for good with force=true."
+                    if self.trashes
+                    else f"Delete a {self.item.lower()} (force=true is required)."
+                ),
+                "parameters": [id_param, *query_params(self.delete_args)],
+                "responses": {"200": item_ok, **error_responses(*delete_errors)},
+            },
+        }
+        batch_ok = {
+            "description": "Each item's result, or its error, in request order.",
+            "content": json_content(ref(f"{self.item}BatchResult")),
+        }
+        batch: Schema = {}
+        for method in ("post", "put", "patch"):
+            batch[method] = {
+                "operationId": f"batch{self.tag}" + ("" if method == "post" else method.title()),
+                "tags": [self.tag],
+                "summary": f"Create, update and delete {self.base} in one request.",
+                "requestBody": batch_body,
+                "responses": {"200": batch_ok, **error_responses(400, 401, 403, 413)},
+            }
+        prefix = f"{API_PREFIX}/{self.base}"
+        return {prefix: collection, prefix + "/batch": batch, prefix + "/{id}": item}
+
+
+def resources(settings: Settings) -> list[Resource]:
+    dp_args = {"context": CONTEXT, "dp": orders_collection_args(settings)["dp"]}
+    force = {"force": {"type": "boolean", "default": False}}
+    return [
+        Resource(
+            customers.ROUTE,
+            "Customer",
+            "Customers",
+            customers_collection_args(),
+            item_args={"context": CONTEXT},
+            delete_args={**force, "reassign": INTEGER},
+            trashes=False,
+        ),
+        Resource(
+            orders.ROUTE,
+            "Order",
+            "Orders",
+            orders_collection_args(settings),
+            item_args={
+                **dp_args,
+                "include_meta": {"type": "array", "items": STRING},
+                "exclude_meta": {"type": "array", "items": STRING},
+            },
+            delete_args=force,
+            trashes=True,
+        ),
+        Resource(
+            products.ROUTE,
+            "Product",
+            "Products",
+            products_collection_args(settings),
+            item_args={"context": CONTEXT},
+            delete_args=force,
+            trashes=True,
+        ),
+        Resource(
+            webhook_routes.ROUTE,
+            "Webhook",
+            "Webhooks",
+            webhooks_collection_args(),
+            item_args={"context": CONTEXT},
+            delete_args=force,
+            trashes=False,
+        ),
+    ]
+
+
+def system_paths() -> dict[str, Schema]:
+    anonymous: list[Schema] = [{}]
+    return {
+        "/wp-json/": {
+            "get": {
+                "operationId": "getIndex",
+                "tags": ["Discovery"],
+                "summary": "The REST API index: site facts, namespaces and routes.",
+                "security": anonymous,
+                "responses": {
+                    "200": {"description": "The index.", "content": json_content(ref("Index"))}
+                },
+            }
+        },
+        API_PREFIX: {
+            "get": {
+                "operationId": "getNamespace",
+                "tags": ["Discovery"],
+                "summary": "The wc/v3 namespace and its routes.",
+                "security": anonymous,
+                "responses": {
+                    "200": {
+                        "description": "The namespace.",
+                        "content": json_content(ref("Namespace")),
+                    }
+                },
+            }
+        },
+        f"{API_PREFIX}/system_status": {
+            "get": {
+                "operationId": "getSystemStatus",
+                "tags": ["System status"],
+                "summary": "A minimal system status: the WooCommerce and WordPress versions.",
+                "responses": {
+                    "200": {
+                        "description": "The system status.",
+                        "content": json_content(ref("SystemStatus")),
+                    },
+                    **error_responses(401),
+                },
+            }
+        },
+    }
+
+
+# ---------------------------------------------------------------------- the document
+DESCRIPTION = """\
+The WooCommerce REST API v3 as the woosim fake store serves it: the same routes,
+parameters, defaults, headers, error JSON and date rules as a real store.
+
+* Bodies are PHP-style JSON (`\\/` and `\\uXXXX` escapes), `Content-Type:
+  application/json; charset=UTF-8`.
+* Dates are `YYYY-MM-DDTHH:MM:SS` without zone: `date_x` is the store's local
+  time, `date_x_gmt` is UTC; unset dates are `null`.
+* Query strings are read as PHP reads `$_GET`: a repeated key keeps its last
+  value; lists are comma-separated (`include=1,2`) or `include[]=1&include[]=2`.
+* Unknown parameters are ignored. `_fields=a,b` keeps only the named fields and
+  `_pretty` pretty-prints (WordPress-wide parameters, valid on every route).
+* Parameters are validated before permissions: a bad parameter is a 400 even
+  without credentials; authentication errors (401) come first of all.
+* Errors: `{"code": string, "message": string, "data": {"status": int, ...}}`.
+
+Authentication: OAuth 1.0a one-legged (HMAC-SHA1 or HMAC-SHA256, query or
+`Authorization: OAuth` parameters oauth_consumer_key, oauth_timestamp within 15
+minutes, oauth_nonce used once, oauth_signature_method, oauth_signature; the
+base URL is the site URL), HTTP Basic with the consumer key and secret, or the
+consumer_key and consumer_secret query parameters. A store run with
+`--http-auth strict` accepts only OAuth, as a real store served over plain HTTP.
+"""
+
+
+def build_document(settings: Settings) -> dict[str, Any]:
+    """The whole OpenAPI document for a store with these settings."""
+    paths: dict[str, Schema] = {}
+    schemas: dict[str, Schema] = {
+        "Error": error_schema(),
+        "MetaData": META,
+        "Billing": address_schema(billing=True),
+        "Shipping": address_schema(billing=False),
+        "Customer": customer_schema(),
+        "CustomerInput": customer_input(creating=True),
+        "CustomerUpdate": customer_input(creating=False),
+        "Order": order_schema(),
+        "OrderInput": order_input(),
+        "OrderUpdate": order_input(),
+        "Product": product_schema(),
+        "ProductInput": product_input(),
+        "ProductUpdate": product_input(),
+        "Webhook": webhook_schema(),
+        "WebhookInput": webhook_input(creating=True),
+        "WebhookUpdate": webhook_input(creating=False),
+        "SystemStatus": system_status_schema(),
+        "Index": index_schema(),
+        "Namespace": namespace_schema(),
+    }
+    for resource in resources(settings):
+        paths.update(resource.paths())
+        schemas[f"{resource.item}Batch"] = batch_input(resource.item)
+        schemas[f"{resource.item}BatchResult"] = batch_result(resource.item)
+    paths.update(system_paths())
+    responses = {
+        f"Error{status}": {"description": meaning, "content": json_content(ref("Error"))}
+        for status, meaning in ERROR_MEANINGS.items()
+    }
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": {
+            "title": f"{settings.site_name} — WooCommerce REST API v3 (woosim)",
+            "version": settings.wc_version,
+            "description": DESCRIPTION,
+        },
+        "servers": [{"url": settings.site_url, "description": "This store."}],
+        "security": [{"basicAuth": []}, {"consumerKey": [], "consumerSecret": []}],
+        "tags": [
+            {"name": name}
+            for name in (
+                "Customers",
+                "Orders",
+                "Products",
+                "Webhooks",
+                "System status",
+                "Discovery",
+            )
+        ],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "parameters": {
+                "id": {
+                    "name": "id",
+                    "in": "path",
+                    "required": True,
+                    "description": "Unique identifier for the resource.",
+                    "schema": {"type": "integer", "minimum": 0},
+                }
+            },
+            "headers": {
+                "X-WP-Total": {
+                    "description": "Total number of matching items.",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 0},
+                },
+                "X-WP-TotalPages": {
+                    "description": "Total number of pages: ceil(X-WP-Total / per_page).",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 0},
+                },
+                "Link": {
+                    "description": 'One header: `<url>; rel="prev", <url>; rel="next"` (each '
+                    "only when that page exists; the URLs carry the request's whole query, "
+                    'page replaced), else the API discovery link `<{site}/wp-json/>; rel="https://api.w.org/"`.',
+                    "required": True,
+                    "schema": {
+                        "type": "string",
+                        "pattern": r'^<[^>]+>; rel="[^"]+"(, <[^>]+>; rel="[^"]+")?$',
+                    },
+                },
+                "Location": {
+                    "description": "The new resource's URL.",
+                    "required": True,
+                    "schema": {"type": "string", "format": "uri"},
+                },
+            },
+            "responses": responses,
+            "securitySchemes": {
+                "basicAuth": {
+                    "type": "http",
+                    "scheme": "basic",
+                    "description": "The consumer key as user name, the secret as password.",
+                },
+                "consumerKey": {"type": "apiKey", "in": "query", "name": "consumer_key"},
+                "consumerSecret": {"type": "apiKey", "in": "query", "name": "consumer_secret"},
+            },
+        },
+    }
