@@ -74,8 +74,8 @@ CHECKPOINT_EVENTS = 1000
 #: this much older than any window that could read it again.
 SEEN_PRUNE_MARGIN = timedelta(hours=6)
 
-#: Upper bound on a store's ``Retry-After`` honoured inside one run.
-MAX_RETRY_AFTER = 3600.0
+#: State kv key holding the instance's creation time (the first window's start).
+CREATED_AT_KEY = "poller.created_at"
 
 
 # ---------------------------------------------------------------------- plans
@@ -480,10 +480,23 @@ class Poller:
         elif self.backfill:
             base = None
         else:
-            base = self.created_at
+            base = await self._creation_time()
         if base is None:
             return None, watermark
         return base - timedelta(seconds=plan.poll_delay), watermark
+
+    async def _creation_time(self) -> datetime:
+        """The instance's creation time, kept in the state file at the first run.
+
+        A poller restarted before its first window completed still starts from
+        the first start, not from the restart, so nothing in between is missed.
+        """
+        stored = await self.state.kv_get(self.instance, CREATED_AT_KEY)
+        if isinstance(stored, str):
+            with contextlib.suppress(ValueError):
+                return datetime.fromisoformat(stored).astimezone(UTC)
+        await self.state.kv_set(self.instance, CREATED_AT_KEY, _iso(self.created_at))
+        return self.created_at
 
     async def _poll_resource(self, plan: ResourcePlan, upper: datetime) -> ResourceReport:
         lower, watermark = await self._lower_bound(plan)

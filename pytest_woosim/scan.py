@@ -195,11 +195,14 @@ class Backoff:
     attempts: int = 5
     first_delay: float = 1.0
     max_delay: float = 60.0
+    #: A store's ``Retry-After`` is honoured up to this many seconds, so one odd
+    #: header cannot stall the instance's polling for days.
+    max_retry_after: float = 3600.0
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
         """Delay before retry ``attempt`` (1-based); ``Retry-After`` wins when given."""
         if retry_after is not None:
-            return retry_after
+            return min(retry_after, self.max_retry_after)
         return float(min(self.max_delay, self.first_delay * 2 ** (attempt - 1)))
 
 
