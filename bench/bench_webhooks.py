@@ -48,7 +48,7 @@ def run_receiver(conn: Connection) -> None:
         conn.send(runner.addresses[0][1])
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, conn.recv)  # parent says stop
-        conn.send(received)
+        conn.send((received, time.process_time()))
         await runner.cleanup()
 
     asyncio.run(main())
@@ -101,7 +101,7 @@ def order_payload(order_id: int) -> dict[str, Any]:
     }
 
 
-async def bench(deliveries: int, concurrency: int, port: int) -> tuple[float, int]:
+async def bench(deliveries: int, concurrency: int, port: int) -> tuple[float, float, int]:
     bus = EventBus()
     clock = Clock(datetime(2024, 3, 10, 7, 0, tzinfo=UTC))
     service = WebhookService(
@@ -119,12 +119,14 @@ async def bench(deliveries: int, concurrency: int, port: int) -> tuple[float, in
         )
         await service.wait_for(1, kind="ping")
         started = time.perf_counter()
+        cpu_started = time.process_time()
         for order_id in range(1, deliveries + 1):
             bus.emit(StoreEvent("order", "updated", order_id, "woocommerce_update_order"))
         await service.wait_for(deliveries, kind="delivery", timeout=300)
         elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
         failures = len(service.deliveries(kind="delivery", status="failure"))
-        return elapsed, failures
+        return elapsed, cpu, failures
     finally:
         await service.close()
 
@@ -141,9 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     receiver.start()
     try:
         port = parent.recv()
-        elapsed, failures = asyncio.run(bench(args.deliveries, args.concurrency, port))
+        elapsed, cpu, failures = asyncio.run(bench(args.deliveries, args.concurrency, port))
         parent.send("stop")
-        received = parent.recv()
+        received, receiver_cpu = parent.recv()
     finally:
         receiver.join(timeout=10)
         if receiver.is_alive():
@@ -153,6 +155,12 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.deliveries} signed deliveries in {elapsed:.2f}s = {rate:,.0f} deliveries/s "
         f"(concurrency {args.concurrency}, receiver got {received - 1} + 1 ping, "
         f"{failures} failures)"
+    )
+    # CPU per delivery tells what the machine could do when it is not shared.
+    print(
+        f"store CPU {cpu / args.deliveries * 1e6:.0f} us/delivery "
+        f"(= {args.deliveries / cpu:,.0f}/s per core), "
+        f"receiver CPU {receiver_cpu / max(received, 1) * 1e6:.0f} us/request"
     )
     return 0 if failures == 0 else 1
 
