@@ -629,6 +629,10 @@ async def serve_webhook_relay(
     out: TextIO = sys.stdout,
 ) -> int:
     """Run a webhook relay until ``stop`` is set; print its URLs first. Exit status."""
+    public = options.public_url
+    if public is not None and not public.startswith(("http://", "https://")):
+        print(f"woosim relay: --public-url must be an http(s) URL, got {public!r}", file=sys.stderr)
+        return 2
     clock = clock or Clock()
     state = State(state_path, clock=clock)
     try:
@@ -636,16 +640,26 @@ async def serve_webhook_relay(
     except Exception as exc:
         print(f"woosim relay: cannot open the state file: {exc}", file=sys.stderr)
         return 2
+    if state_path is None:
+        log.warning("no --state file: the outbox and the webhook secret live in memory only")
     relay: WebhookRelay | None = None
     try:
         reconciler = None
         if reconcile:
             from pytest_woosim.relay_reconcile import reconciler_for
 
-            reconciler = reconciler_for(config, state=state, clock=clock)
-        relay = WebhookRelay.from_config(
-            config, state=state, clock=clock, options=options, reconciler=reconciler
-        )
+            try:
+                reconciler = reconciler_for(config, state=state, clock=clock)
+            except ValueError as exc:
+                print(f"woosim relay: {exc}", file=sys.stderr)
+                return 2
+        try:
+            relay = WebhookRelay.from_config(
+                config, state=state, clock=clock, options=options, reconciler=reconciler
+            )
+        except ValueError as exc:
+            print(f"woosim relay: {exc}", file=sys.stderr)
+            return 2
         try:
             await relay.start()
         except RegistrationError as exc:

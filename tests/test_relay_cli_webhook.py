@@ -1,0 +1,177 @@
+"""``woosim relay`` for a webhook instance, as a real subprocess: SIGKILL between accepting
+and forwarding loses nothing, and a restart reuses the store's webhooks."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiohttp import web
+
+from pytest_woosim.configload import load_instance
+from pytest_woosim.registration import TOPICS
+from pytest_woosim.signing import verify_elements
+from simulator.app import Simulator
+from simulator.server import SimulatorServer
+
+FIXTURE = (
+    Path(__file__).resolve().parent.parent / "fixtures" / "instances" / "recommended-webhook.json"
+)
+KEY = "cli-signature-key"
+
+
+def woosim() -> str:
+    beside = Path(sys.executable).with_name("woosim")
+    found = str(beside) if beside.exists() else shutil.which("woosim")
+    assert found, "the woosim console script is not installed"
+    return found
+
+
+class HoldingCallback:
+    """A callback endpoint that holds every request open until released, then accepts."""
+
+    def __init__(self) -> None:
+        self.released = asyncio.Event()
+        self.held = 0
+        self.bodies: list[bytes] = []
+        self.arrived = asyncio.Condition()
+        self.runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        if not self.released.is_set():
+            self.held += 1
+            async with self.arrived:
+                self.arrived.notify_all()
+            await self.released.wait()
+            return web.Response(status=503)
+        if not verify_elements(KEY, body, request.headers.get("Elements-Webhook-Signature")):
+            return web.Response(status=401)
+        self.bodies.append(body)
+        async with self.arrived:
+            self.arrived.notify_all()
+        return web.Response(status=200)
+
+    async def wait(self, predicate: Any, timeout: float = 20.0) -> None:
+        async with asyncio.timeout(timeout), self.arrived:
+            await self.arrived.wait_for(predicate)
+
+    def events(self) -> list[dict[str, Any]]:
+        return [e for b in self.bodies for e in json.loads(b)["message"]["events"]]
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/callback", self.handle)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        self.url = f"http://127.0.0.1:{self.runner.addresses[0][1]}/callback"
+
+    async def stop(self) -> None:
+        self.released.set()
+        if self.runner is not None:
+            await self.runner.cleanup()
+
+
+@pytest.fixture
+async def store() -> AsyncIterator[SimulatorServer]:
+    sim = Simulator()
+    service = getattr(sim, "webhooks", None)
+    if service is None:
+        from simulator.webhooks import WebhookService
+
+        service = WebhookService(
+            clock=sim.clock, bus=sim.bus, settings=sim.settings, payload_for=sim.payload_for
+        )
+        sim.webhooks = service  # type: ignore[attr-defined]
+    server = SimulatorServer(sim)
+    await server.start()
+    await service.start()
+    yield server
+    await service.close()
+    await server.stop()
+
+
+async def start_relay(config: Path, state: Path) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [woosim(), "relay", "--config", str(config), "--state", str(state), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert proc.stdout is not None
+    line = await asyncio.wait_for(asyncio.to_thread(proc.stdout.readline), 30)
+    if not line.startswith("http"):
+        proc.kill()
+        _, err = proc.communicate(timeout=10)
+        raise AssertionError(f"relay did not start: {line!r} {err}")
+    return proc, line.strip()
+
+
+async def test_sigkill_between_accepting_and_forwarding_loses_nothing(
+    store: SimulatorServer, tmp_path: Path
+) -> None:
+    callback = HoldingCallback()
+    await callback.start()
+    config = load_instance(FIXTURE).repointed(
+        store_url=store.site_url,
+        callback_url=callback.url,
+        api_key=store.consumer_key,
+        api_secret=store.consumer_secret,
+        signature_key=KEY,
+    )
+    config_path = tmp_path / "instance.json"
+    config_path.write_text(json.dumps(config.to_cloud_elements_json()))
+    state_path = tmp_path / "relay.sqlite3"
+    auth = (store.consumer_key, store.consumer_secret)
+    proc: subprocess.Popen[str] | None = None
+    try:
+        proc, relay_url = await start_relay(config_path, state_path)
+        async with httpx.AsyncClient(base_url=store.api_url + "/", auth=auth) as api:
+            ids = [
+                (await api.post("customers", json={"email": f"c{n}@example.com"})).json()["id"]
+                for n in range(3)
+            ]
+            # Accepted (durably) by the relay, while the callback holds the first one.
+            deadline = asyncio.get_running_loop().time() + 20
+            while (await api.get(relay_url + "/stats")).json()["accepted"] < 3:
+                assert asyncio.get_running_loop().time() < deadline
+                await asyncio.sleep(0.02)
+            await callback.wait(lambda: callback.held >= 1)
+            assert callback.bodies == []
+
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=10)
+            callback.released.set()
+
+            proc, relay_url = await start_relay(config_path, state_path)
+            await callback.wait(lambda: len(callback.events()) >= 3)
+            created = [e["objectId"] for e in callback.events() if e["eventType"] == "CREATED"]
+            assert created == [str(i) for i in ids]
+
+            listed = (await api.get("webhooks", params={"per_page": 100})).json()
+            assert len(listed) == len(TOPICS)  # reused, not registered again
+            health = (await api.get(relay_url + "/healthz")).json()
+            assert health["status"] == "ok" and health["queued"] == 0
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        await callback.stop()
+    assert proc.returncode == 0
