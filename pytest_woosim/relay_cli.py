@@ -70,6 +70,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="emit DELETED events for records gone from full scans (customers, products)",
     )
+    webhook = parser.add_argument_group("webhook instances")
+    webhook.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="base URL at which the store reaches the relay (default: the bound address)",
+    )
+    webhook.add_argument(
+        "--cleanup", action="store_true", help="delete the relay's webhooks from the store on exit"
+    )
+    webhook.add_argument(
+        "--reconcile",
+        action="store_true",
+        help="also poll the store to emit what webhooks missed (shares the dedupe keys)",
+    )
     parser.add_argument(
         "--log-format",
         choices=("json", "text"),
@@ -100,8 +114,12 @@ def run(args: argparse.Namespace) -> int:
 def run_webhook(config: InstanceConfig, args: argparse.Namespace) -> int:
     from .relay import RelayOptions, run_webhook_relay
 
-    options = RelayOptions(host=args.host, port=args.port)
-    return run_webhook_relay(config, state_path=args.state, options=options)
+    options = RelayOptions(
+        host=args.host, port=args.port, public_url=args.public_url, cleanup=args.cleanup
+    )
+    return run_webhook_relay(
+        config, state_path=args.state, options=options, reconcile=args.reconcile
+    )
 
 
 # ---------------------------------------------------------------------- polling branch
