@@ -6,10 +6,14 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
-from conftest import LiveStore
+from conftest import START, LiveStore
 from test_webhook_helpers import Receiver, expected_signature
 
+from simulator.app import Simulator
+from simulator.clock import Clock
+from simulator.server import SimulatorServer
 from simulator.webhooks import WebhookService
 
 
@@ -302,3 +306,34 @@ async def test_reset_clears_webhooks_journal_and_faults(
     assert response.status_code in (200, 204)
     svc = service(store)
     assert svc.all() == [] and svc.deliveries() == [] and svc.faults.all() == []
+
+
+def test_threaded_store_holds_deliveries_until_a_stepping_advance(httpserver: Any) -> None:
+    """The plugin's shape: the store on its own thread, the test moving the clock."""
+    sim = Simulator(clock=Clock(START, frozen=True))
+    server = SimulatorServer(sim)
+    server.start_in_thread()
+    try:
+        sim.webhooks.options.delay = 60  # type: ignore[attr-defined]
+        httpserver.expect_request("/hook").respond_with_data("ok")
+        key = sim.keys.default
+        with httpx.Client(
+            base_url=server.api_url + "/", auth=(key.consumer_key, key.consumer_secret)
+        ) as client:
+            hook = client.post(
+                "webhooks",
+                json={"topic": "customer.updated", "delivery_url": httpserver.url_for("/hook")},
+            )
+            assert hook.status_code == 201
+            customer = client.post("customers", json={"email": "c@example.com"}).json()
+            for name in ("Ann", "Bob", "Cat"):
+                client.put(f"customers/{customer['id']}", json={"first_name": name})
+            journal = sim.webhooks.journal  # type: ignore[attr-defined]
+            assert journal.entries(kind="delivery") == []
+            sim.clock.advance(60)
+            [entry] = journal.wait_for_blocking(1, kind="delivery", timeout=10)
+        assert json.loads(entry.request_body)["first_name"] == "Cat"
+        bodies = [request.get_data() for request, _ in httpserver.log]
+        assert bodies[-1] == entry.request_body.encode()
+    finally:
+        server.stop_in_thread()

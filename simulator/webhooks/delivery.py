@@ -259,21 +259,26 @@ class DeliveryEngine:
                 # Counted from when the delivery was due, not from when this task got to run.
                 await self.clock.sleep_until(due + delay)
                 woken = True
-        if woken:
-            # Done with what the clock woke us for; the network wait is not clock time.
-            self.clock.mark_idle()
         reorder = next((f for f in firing if f.kind == "reorder"), None)
         if reorder is not None:
+            if woken:
+                self.clock.mark_idle()
             self._hold(reorder, _Held(webhook_id, resource_id, firing))
             return
-        await self._deliver(webhook_id, resource_id, firing)
+        await self._deliver(webhook_id, resource_id, firing, woken=woken)
 
-    async def _deliver(self, webhook_id: int, resource_id: int, firing: list[Fault]) -> None:
+    async def _deliver(
+        self, webhook_id: int, resource_id: int, firing: list[Fault], *, woken: bool = False
+    ) -> None:
         """WC_Webhook::deliver() for the webhook as it is now."""
         webhook = self.registry.get(webhook_id)
         if webhook is None:
             return
         request = self._build(webhook, resource_id)
+        if woken:
+            # The body is built at the instant the clock woke us; what follows is network
+            # time, so a stepping advance() need not wait for the receiver.
+            self.clock.mark_idle()
         attempts = 1
         if firing:
             if any(f.kind == "corrupt_signature" for f in firing):
