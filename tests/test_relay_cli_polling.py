@@ -1,0 +1,154 @@
+"""``woosim relay`` for a polling instance, as a real subprocess against a real store."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from pytest_woosim.configload import load_instance
+from pytest_woosim.receiver import Receiver
+from simulator.app import Simulator
+from simulator.server import SimulatorServer
+
+FIXTURE = (
+    Path(__file__).resolve().parent.parent / "fixtures" / "instances" / "recommended-polling.json"
+)
+KEY = "cli-polling-signature-key"
+
+
+def woosim() -> str:
+    beside = Path(sys.executable).with_name("woosim")
+    found = str(beside) if beside.exists() else shutil.which("woosim")
+    assert found, "the woosim console script is not installed"
+    return found
+
+
+@pytest.fixture
+async def store() -> AsyncIterator[SimulatorServer]:
+    server = SimulatorServer(Simulator())  # a running clock: the subprocess polls in real time
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    async with Receiver(KEY) as rec:
+        yield rec
+
+
+def write_config(path: Path, store: SimulatorServer, receiver: Receiver) -> Path:
+    config = load_instance(FIXTURE).repointed(
+        store_url=store.site_url,
+        callback_url=receiver.url,
+        api_key=store.consumer_key,
+        api_secret=store.consumer_secret,
+        signature_key=KEY,
+    )
+    path.write_text(json.dumps(config.to_cloud_elements_json()), encoding="utf-8")
+    return path
+
+
+async def start_relay(*args: str) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [woosim(), "relay", *args, "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert proc.stdout is not None
+    line = await asyncio.wait_for(asyncio.to_thread(proc.stdout.readline), 30)
+    if not line.startswith("http://127.0.0.1:"):
+        proc.kill()
+        _, err = proc.communicate(timeout=10)
+        raise AssertionError(f"relay did not start: {line!r} {err}")
+    return proc, line.strip()
+
+
+async def stop_relay(proc: subprocess.Popen[str]) -> str:
+    proc.send_signal(signal.SIGTERM)
+    _, err = await asyncio.to_thread(proc.communicate, timeout=30)
+    assert proc.returncode == 0, err
+    return err
+
+
+async def test_polls_delivers_restarts_and_stops_cleanly(
+    store: SimulatorServer, receiver: Receiver, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path / "instance.json", store, receiver)
+    state = tmp_path / "state.sqlite3"
+    async with httpx.AsyncClient(
+        base_url=store.api_url + "/", auth=(store.consumer_key, store.consumer_secret)
+    ) as api:
+        created = [
+            (await api.post("customers", json={"email": f"cli{i}@example.com"})).json()["id"]
+            for i in range(3)
+        ]
+        order = (await api.post("orders", json={})).json()["id"]
+        since = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+        proc, url = await start_relay(
+            "--config", str(config), "--state", str(state), "--since", since
+        )
+        try:
+            events = await receiver.wait_for_events(4, timeout=30)
+            assert sorted(int(e["objectId"]) for e in events if e["objectType"] == "customers") == (
+                sorted(created)
+            )
+            assert [int(e["objectId"]) for e in events if e["objectType"] == "orders"] == [order]
+            assert all(n.verified for n in receiver.notifications)
+            async with httpx.AsyncClient(base_url=url) as status:
+                health = (await status.get("/healthz")).json()
+                assert health["status"] == "ok" and health["mode"] == "polling"
+                later = (await api.post("customers", json={"email": "later@example.com"})).json()
+                report = (await status.post("/poll")).json()
+                assert report["events"] == 1
+                events = await receiver.wait_for_events(5, timeout=30)
+                assert int(events[-1]["objectId"]) == later["id"]
+                stats = (await status.get("/stats")).json()
+                assert stats["delivery"]["delivered"] >= 2 and stats["warnings"] == []
+        finally:
+            if proc.poll() is None:
+                err = await stop_relay(proc)
+        lines = [json.loads(line) for line in err.splitlines() if line.strip()]
+        assert any(line["msg"] == "polling started" for line in lines)
+        for secret in (store.consumer_secret, KEY):
+            assert secret not in err
+
+        # Restarted from the same state: nothing is delivered twice.
+        proc, url = await start_relay("--config", str(config), "--state", str(state))
+        try:
+            async with httpx.AsyncClient(base_url=url) as status:
+                report = (await status.post("/poll")).json()
+                assert report["events"] == 0
+        finally:
+            await stop_relay(proc)
+    assert len(receiver.events) == 5
+
+
+async def test_invalid_configuration_exits_2_naming_the_field(tmp_path: Path) -> None:
+    data = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    data["configuration"]["event.poller.refresh_interval"] = 0
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    proc = await asyncio.to_thread(
+        subprocess.run,
+        [woosim(), "relay", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "event.poller.refresh_interval" in proc.stderr
+    assert data["configuration"]["oauth.api.secret"] not in proc.stderr
