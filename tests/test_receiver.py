@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from pytest_woosim.notifications import Event, Notification, build_notifications
-from pytest_woosim.receiver import Receiver
+from pytest_woosim.receiver import ReceivedNotification, Receiver
 from pytest_woosim.signing import CE_ID_HEADER, CE_SIGNATURE_HEADER
 from simulator.clock import Clock
 
@@ -168,3 +168,12 @@ def test_fail_next_validates() -> None:
         Receiver().fail_next(1, status=42)
     with pytest.raises(ValueError):
         Receiver().fail_next(-1)
+
+
+async def test_keep_records_off_only_calls_back(client: httpx.AsyncClient) -> None:
+    seen: list[ReceivedNotification] = []
+    async with Receiver(keep_records=False, on_notification=seen.append) as receiver:
+        note = _note(4)
+        assert (await client.post(receiver.url, content=note.body)).status_code == 200
+        assert receiver.requests == [] and receiver.events == []
+        assert [r.event_id for r in seen] == [note.id]

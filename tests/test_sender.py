@@ -278,3 +278,14 @@ def test_schedule_must_increase() -> None:
             signature_key=None,
             schedule=(16, 4),
         )
+
+
+async def test_without_a_configured_url_each_item_goes_to_its_stored_url(rig: Rig) -> None:
+    sender = Sender(rig.state, rig.clock, instance="other", callback_url=None, signature_key=KEY)
+    await sender.start()
+    try:
+        await rig.state.enqueue("other", rig.receiver.url, _notes(5))
+        await sender.drain(10)
+        assert _object_ids(rig.receiver) == ["5"]
+    finally:
+        await sender.stop()

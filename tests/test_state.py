@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -219,3 +220,44 @@ async def test_unopenable_path_gives_a_clear_error(tmp_path: Path) -> None:
 def test_synchronous_is_validated() -> None:
     with pytest.raises(ValueError, match="synchronous"):
         State(None, synchronous="OFF")  # type: ignore[arg-type]
+
+
+_CHILD = """
+import asyncio, sys
+from pytest_woosim.notifications import Event, build_notifications
+from pytest_woosim.state import State
+
+async def main() -> None:
+    state = State(sys.argv[1])
+    await state.open()
+    n = 0
+    while True:
+        n += 1
+        notes = build_notifications(
+            [Event("orders", n, "CREATED", "2024-03-10T06:00:00Z")], {}, instance_id=1, max_events=1
+        )
+        await state.enqueue(1, "http://127.0.0.1:9/", notes)
+        print(notes[0].id, flush=True)  # acknowledged only after the commit
+
+asyncio.run(main())
+"""
+
+
+async def test_acknowledged_enqueues_survive_sigkill(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _CHILD, str(path), stdout=asyncio.subprocess.PIPE
+    )
+    assert proc.stdout is not None
+    acknowledged: list[str] = []
+    try:
+        while len(acknowledged) < 50:
+            line = await asyncio.wait_for(proc.stdout.readline(), 30)
+            assert line, "the writer process stopped"
+            acknowledged.append(line.decode().strip())
+    finally:
+        proc.kill()  # SIGKILL, mid-stream
+        await proc.wait()
+    async with State(path) as state:
+        stored = {item.notification_id for item in await state.outbox_batch(1, 100_000)}
+    assert set(acknowledged) <= stored
