@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -104,9 +105,9 @@ async def store() -> AsyncIterator[SimulatorServer]:
     await server.stop()
 
 
-async def start_relay(config: Path, state: Path) -> tuple[subprocess.Popen[str], str]:
+async def start_relay(config: Path, state: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
-        [woosim(), "relay", "--config", str(config), "--state", str(state), "--port", "0"],
+        [woosim(), "relay", "--config", str(config), "--state", str(state), "--port", "0", *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -175,3 +176,30 @@ async def test_sigkill_between_accepting_and_forwarding_loses_nothing(
                 proc.kill()
         await callback.stop()
     assert proc.returncode == 0
+
+
+async def test_cleanup_deletes_the_webhooks_on_sigterm(
+    store: SimulatorServer, tmp_path: Path
+) -> None:
+    config = load_instance(FIXTURE).repointed(
+        store_url=store.site_url,
+        callback_url="http://127.0.0.1:9/callback",
+        api_key=store.consumer_key,
+        api_secret=store.consumer_secret,
+    )
+    config_path = tmp_path / "instance.json"
+    config_path.write_text(json.dumps(config.to_cloud_elements_json()))
+    proc, _ = await start_relay(config_path, tmp_path / "relay.sqlite3", "--cleanup")
+    auth = (store.consumer_key, store.consumer_secret)
+    async with httpx.AsyncClient(base_url=store.api_url + "/", auth=auth) as api:
+        assert len((await api.get("webhooks", params={"per_page": 100})).json()) == len(TOPICS)
+        proc.send_signal(signal.SIGTERM)
+        _, err = await asyncio.to_thread(proc.communicate, timeout=20)
+        assert proc.returncode == 0
+        assert (await api.get("webhooks")).json() == []
+    # Secrets never reach the logs.
+    with sqlite3.connect(tmp_path / "relay.sqlite3") as db:
+        (stored,) = db.execute("SELECT value FROM kv WHERE key = 'webhook.secret'").fetchone()
+    webhook_secret = json.loads(stored)
+    assert len(webhook_secret) >= 32
+    assert webhook_secret not in err and store.consumer_secret not in err
