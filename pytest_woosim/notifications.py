@@ -128,6 +128,7 @@ class Notification:
     body: bytes
 
     def headers(self, signature_key: str | None) -> dict[str, str]:
+        # Content-Type is UNVERIFIED for Cloud Elements; JSON bodies make it the plausible one.
         headers = {"Content-Type": "application/json", CE_ID_HEADER: self.id}
         if signature_key:
             headers[CE_SIGNATURE_HEADER] = sign_elements(signature_key, self.body)

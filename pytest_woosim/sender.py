@@ -12,6 +12,11 @@ later events): nothing is dropped. A parked queue moves again when
 :meth:`Sender.redeliver` is called or when the periodic probe of the head
 succeeds.
 
+Redelivery (UNVERIFIED beyond "PUT ... status='queued'" re-sending the queue):
+``redeliver()`` makes the parked queue pending again and gives the head a fresh
+schedule (a human said "try again"); a probe that fails only books the next
+probe, a probe that succeeds releases the queue.
+
 All waiting is on the shared :class:`~simulator.clock.Clock`, and the retry
 state lives in the outbox rows, so a restarted sender resumes the schedule.
 """
@@ -366,7 +371,11 @@ class Sender:
             log.error("could not remove a delivered notification: %s", future.exception())
 
     async def _post(self, item: OutboxItem) -> str | None:
-        """One attempt; None on a 2xx, else why it failed."""
+        """One attempt; None on a 2xx, else why it failed.
+
+        What Cloud Elements counts as a failure is UNVERIFIED; we take any non-2xx
+        (redirects are not followed, so 3xx fails too), a timeout, or no connection.
+        """
         assert self._client is not None
         url = self.callback_url or item.callback_url
         headers = item.notification().headers(self._signature_key)
