@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from conftest import LiveStore
@@ -49,7 +50,7 @@ async def service(fake: FakeStore, clock: Clock) -> AsyncIterator[WebhookService
 # ---------------------------------------------------------------------- the registry
 def test_bad_fault_specs_name_the_field() -> None:
     faults = Faults()
-    cases = {
+    cases: dict[str, dict[str, Any]] = {
         "kind": {},
         "status": {"kind": "status", "status": 404},
         "seconds": {"kind": "delay"},

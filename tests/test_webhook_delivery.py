@@ -484,3 +484,30 @@ async def test_reset_forgets_webhooks_queue_and_journal(
         assert webhook.id == 1
     finally:
         await service.close()
+
+
+async def test_a_broken_payload_is_logged_and_the_sender_goes_on(
+    service: WebhookService, receiver: Receiver, store: FakeStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    await service.create(topic="order.updated", delivery_url=receiver.url())
+    store.objects[("order", 1)] = {"id": 1, "bad": object()}  # not JSON-encodable
+    store.put("order", 2)
+    store.emit("order", "updated", 1)
+    store.emit("order", "updated", 2)
+    [entry] = await service.wait_for(1, kind="delivery")
+    assert entry.resource_id == 2
+    assert "the delivery for resource 1 failed" in caplog.text
+
+
+async def test_actions_queued_before_a_reset_never_run(
+    service: WebhookService, receiver: Receiver, store: FakeStore
+) -> None:
+    await service.create(topic="order.updated", delivery_url=receiver.url("/old"))
+    store.put("order", 1)
+    store.emit("order", "updated", 1)  # queued, not yet run
+    service.reset()
+    await service.create(topic="order.updated", delivery_url=receiver.url("/new"))  # id 1 again
+    store.emit("order", "updated", 1)
+    [entry] = await service.wait_for(1, kind="delivery")
+    assert entry.url.endswith("/new")
+    assert receiver.on("/old")[1:] == [] and len(receiver.on("/new")) == 2

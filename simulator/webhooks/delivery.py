@@ -22,6 +22,7 @@ import asyncio
 import hashlib
 import hmac
 import ipaddress
+import logging
 import secrets
 import socket
 import threading
@@ -44,6 +45,8 @@ from simulator.webhooks.journal import RESPONSE_BODY_LIMIT, DeliveryJournal, Del
 from simulator.webhooks.model import Webhook, is_valid_topic
 from simulator.webhooks.registry import WebhookRegistry
 from simulator.webhooks.wire import EmptyReply, ProtocolError, WireClient
+
+log = logging.getLogger("simulator.webhooks")
 
 #: ``payload_for(resource, resource_id)``: the REST GET body of a resource; raises RestError.
 PayloadFor = Callable[[str, int], Any]
@@ -135,6 +138,8 @@ class DeliveryEngine:
         #: (webhook id, resource id) -> store-clock instant of the pending delivery.
         self._pending: dict[tuple[int, int], float] = {}
         self._backlog: list[tuple[tuple[int, int], float]] = []
+        #: Bumped by reset(): actions queued before it must not run after it.
+        self._epoch = 0
         self._held: dict[int, list[_Held]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         #: Tasks asleep on the clock until their delivery is due (a reset cancels them).
@@ -163,7 +168,7 @@ class DeliveryEngine:
         with self._lock:
             backlog, self._backlog = self._backlog, []
         for key, due in backlog:
-            self._spawn(self._deliver_later(key, due))
+            self._spawn(self._deliver_later(key, due, self._epoch))
 
     async def close(self) -> None:
         tasks = list(self._tasks)
@@ -182,6 +187,7 @@ class DeliveryEngine:
     def reset(self) -> None:
         """Forget queued and held deliveries (a store reset); in-flight sends finish."""
         with self._lock:
+            self._epoch += 1
             self._pending.clear()
             self._backlog.clear()
             self._held.clear()
@@ -195,7 +201,7 @@ class DeliveryEngine:
     @property
     def in_flight(self) -> int:
         """Deliveries queued, waiting on the clock or on the wire."""
-        return len(self._tasks)
+        return sum(1 for task in self._tasks if not task.done())
 
     # ------------------------------------------------------------------ events
     def on_store_event(self, event: StoreEvent) -> None:
@@ -224,14 +230,26 @@ class DeliveryEngine:
             if pending is not None and pending <= now + COALESCE_WINDOW:
                 return False
             self._pending[key] = due
+            epoch = self._epoch
             if self._loop is None:
                 self._backlog.append((key, due))
                 return True
-        self._call_soon(lambda: self._spawn(self._deliver_later(key, due)))
+        self._call_soon(lambda: self._spawn(self._deliver_later(key, due, epoch)))
         return True
 
     # ------------------------------------------------------------------ the queue runner
-    async def _deliver_later(self, key: tuple[int, int], due: float) -> None:
+    async def _deliver_later(self, key: tuple[int, int], due: float, epoch: int) -> None:
+        """One queued action; a failure in it is logged, never takes the sender down."""
+        try:
+            await self._run_action(key, due, epoch)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("webhook %s: the delivery for resource %s failed", *key)
+
+    async def _run_action(self, key: tuple[int, int], due: float, epoch: int) -> None:
+        if epoch != self._epoch:
+            return  # queued before a reset
         woken = False
         if due > self.clock.timestamp():
             task = asyncio.current_task()
@@ -242,6 +260,8 @@ class DeliveryEngine:
             finally:
                 self._waiting.discard(task)
             woken = True
+        if epoch != self._epoch:
+            return
         with self._lock:
             # The action is running now: a new change queues a new delivery.
             if self._pending.get(key) == due:
@@ -478,7 +498,14 @@ class DeliveryEngine:
     async def _send_in_reverse(self, held: list[_Held]) -> None:
         # One after the other, so the receiver really sees them newest first.
         for item in reversed(held):
-            await self._deliver(item.webhook_id, item.resource_id, item.faults)
+            try:
+                await self._deliver(item.webhook_id, item.resource_id, item.faults)
+            except Exception:
+                log.exception(
+                    "webhook %s: the delivery for resource %s failed",
+                    item.webhook_id,
+                    item.resource_id,
+                )
 
     # ------------------------------------------------------------------ plumbing
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
