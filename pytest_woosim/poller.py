@@ -580,10 +580,13 @@ class Poller:
 
     # ------------------------------------------------------------------ events
     def _event(self, plan: ResourcePlan, change: Change) -> Event:
-        try:
-            updated = plan.updated.read(change.record)
-        except DateUnreadable:
-            updated = change.date
+        if plan.filter_by_updated_date:
+            updated = change.date  # already read from the updated field (or its fallback)
+        else:
+            try:
+                updated = plan.updated.read(change.record)
+            except DateUnreadable:
+                updated = change.date
         return Event(
             plan.resource, change.record_id, plan.event_type(change.record, updated), updated
         )
@@ -736,10 +739,15 @@ def _zone_mismatch(
 
 def _without_nulls(value: Any) -> Any:
     """Cloud Elements' ``filter.response.nulls``: drop null fields, recursively."""
+    # Scalars are copied without a call: records are large and mostly scalars.
     if isinstance(value, dict):
-        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+        return {
+            k: _without_nulls(v) if isinstance(v, dict | list) else v
+            for k, v in value.items()
+            if v is not None
+        }
     if isinstance(value, list):
-        return [_without_nulls(v) for v in value]
+        return [_without_nulls(v) if isinstance(v, dict | list) else v for v in value]
     return value
 
 

@@ -299,6 +299,7 @@ class ResourceScan:
         backoff: Backoff | None = None,
         inspect: Callable[[Mapping[str, Any]], None] | None = None,
     ) -> None:
+        """``inspect`` is shown the first record of every page (configuration checks)."""
         if not 1 <= spec.page_size <= 100:
             raise ValueError(f"pageSize must be between 1 and 100, got {spec.page_size}")
         self.source = source
@@ -465,9 +466,10 @@ class ResourceScan:
     # ------------------------------------------------------------------ selecting
     async def _select(self, records: Sequence[dict[str, Any]]) -> list[Change]:
         candidates: list[Change] = []
+        if self.inspect is not None and records:
+            # A sample, not every record: the checks are about configuration.
+            self.inspect(records[0])
         for record in records:
-            if self.inspect is not None:
-                self.inspect(record)
             rid = record_id(record, self.spec.id_field)
             try:
                 date = self.date_of(record)
