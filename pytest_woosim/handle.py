@@ -1,53 +1,283 @@
-"""What the ``woosim`` fixture hands a test: one running fake store, reset, with a client."""
+"""What the ``woosim`` fixture hands a test: one running fake store, reset, with clients.
+
+Everything goes through HTTP (the REST API and the ``/_woosim/`` control plane),
+so the same handle drives a store served from a thread of this process and a
+``woosim serve`` started elsewhere (``--woosim-url``). Where the store runs is a
+:class:`StoreBackend`: :class:`LocalStore` here, ``remote.RemoteStore`` there.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Coroutine, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import httpx
 
-from simulator.app import Simulator
-from simulator.clock import Clock
-from simulator.generate import generate
+from simulator.clock import Clock, to_utc
 from simulator.server import SimulatorServer
+from simulator.settings import load_timezone
+
+if TYPE_CHECKING:
+    from pytest_woosim.clockcontrol import ClockControl
+
+T = TypeVar("T")
+
+#: Keyword arguments ``@pytest.mark.woosim(...)`` takes.
+MARKER_FIELDS = ("seed", "timezone", "customers", "orders", "products", "start")
+
+#: Real seconds between two looks at the delivery journal while waiting.
+_POLL_INTERVAL = 0.01
 
 
-class WoosimHandle:
-    """A fake store served from its own thread; store changes run on the server's loop."""
+class StoreRequestError(AssertionError):
+    """The store refused a helper's request; says which request and what the store answered."""
+
+    def __init__(self, method: str, path: str, response: httpx.Response) -> None:
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = response.text[:300]
+        if isinstance(body, dict) and "message" in body:
+            detail = f"{body.get('code', '')}: {body['message']}".strip(": ")
+        else:
+            detail = str(body)
+        super().__init__(f"{method} {path} answered HTTP {response.status_code}: {detail}")
+        self.response = response
+
+
+@dataclass(frozen=True)
+class StoreOptions:
+    """Per-test store options: the session's defaults, then ``@pytest.mark.woosim(...)``."""
+
+    seed: str = "0"
+    timezone: str = "UTC"
+    customers: int = 0
+    orders: int = 0
+    products: int = 0
+    #: Clock start; when given the clock is frozen there (a reproducible test).
+    start: datetime | None = None
+
+    def with_marker(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> StoreOptions:
+        """These options updated from a marker's arguments; ValueError names a bad one."""
+        if args:
+            raise ValueError("@pytest.mark.woosim takes keyword arguments only, e.g. seed=1")
+        unknown = sorted(set(kwargs) - set(MARKER_FIELDS))
+        if unknown:
+            raise ValueError(
+                f"@pytest.mark.woosim: unknown option {unknown[0]!r} "
+                f"(known: {', '.join(MARKER_FIELDS)})"
+            )
+        values: dict[str, Any] = {
+            "seed": self.seed,
+            "timezone": self.timezone,
+            "customers": self.customers,
+            "orders": self.orders,
+            "products": self.products,
+            "start": self.start,
+        }
+        if kwargs.get("seed") is not None:
+            seed = kwargs["seed"]
+            if isinstance(seed, bool) or not isinstance(seed, str | int):
+                raise ValueError(
+                    f"@pytest.mark.woosim: seed must be a string or an integer, not {seed!r}"
+                )
+            values["seed"] = str(seed)
+        if kwargs.get("timezone") is not None:
+            values["timezone"] = check_timezone(kwargs["timezone"], "@pytest.mark.woosim: timezone")
+        for name in ("customers", "orders", "products"):
+            if name in kwargs:
+                count = kwargs[name]
+                if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                    raise ValueError(
+                        f"@pytest.mark.woosim: {name} must be a whole number >= 0, not {count!r}"
+                    )
+                values[name] = count
+        if kwargs.get("start") is not None:
+            values["start"] = parse_start(kwargs["start"], "@pytest.mark.woosim: start")
+        return StoreOptions(**values)
+
+
+def check_timezone(value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{what} must be an IANA zone name such as Europe/Paris, not {value!r}")
+    try:
+        load_timezone(value)
+    except ValueError as exc:
+        raise ValueError(f"{what}: {exc}") from None
+    return value
+
+
+def parse_start(value: Any, what: str) -> datetime:
+    """A datetime (naive = UTC) or an ISO-8601 string such as ``2024-03-10T06:00:00Z``."""
+    if isinstance(value, datetime):
+        return to_utc(value)
+    if isinstance(value, str):
+        try:
+            return to_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+        except ValueError:
+            pass
+    raise ValueError(f"{what} must be a datetime or an ISO-8601 string, not {value!r}")
+
+
+class StoreBackend(Protocol):
+    """Where the store runs, and the loop the poller and relay fixtures run on."""
+
+    site_url: str
+    api_url: str
+    consumer_key: str
+    consumer_secret: str
+    #: The clock pollers, relays and the receiver share (the store's own, or a mirror).
+    clock: Clock
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        """Run ``coro`` on the components' event loop thread; its result."""
+        ...
+
+    def reset(self, timezone: str) -> None:
+        """Empty the store (webhooks, journal and faults too) and set its time zone."""
+        ...
+
+    def move_clock(
+        self, *, set_to: datetime | None = None, advance: float = 0.0, frozen: bool | None = None
+    ) -> None:
+        """Move the store's clock (the mirror too, for a remote store)."""
+        ...
+
+    async def move_clock_async(
+        self, *, set_to: datetime | None = None, advance: float = 0.0, frozen: bool | None = None
+    ) -> None:
+        """:meth:`move_clock` for code running on an event loop."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class LocalStore:
+    """A :class:`SimulatorServer` running on its own thread in this process."""
 
     def __init__(self, server: SimulatorServer) -> None:
         self.server = server
+        self.site_url = server.site_url
+        self.api_url = server.api_url
+        self.consumer_key = server.consumer_key
+        self.consumer_secret = server.consumer_secret
+        self.clock = server.sim.clock
+
+    def __repr__(self) -> str:
+        return f"LocalStore(site_url={self.site_url!r})"
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        if timeout is None:
+            return self.server.run(coro)
+        return self.server.run(_with_timeout(coro, timeout))
+
+    def reset(self, timezone: str) -> None:
+        sim = self.server.sim
+        self.server.call(lambda: sim.reset(timezone=timezone))
+
+    def move_clock(
+        self, *, set_to: datetime | None = None, advance: float = 0.0, frozen: bool | None = None
+    ) -> None:
+        clock = self.clock
+        if frozen:
+            clock.freeze()
+        if set_to is not None:
+            clock.set(set_to)  # steps forward through due sleepers; backward is a jump
+        if advance:
+            clock.advance(advance)
+        if frozen is False:
+            clock.unfreeze()
+
+    async def move_clock_async(
+        self, *, set_to: datetime | None = None, advance: float = 0.0, frozen: bool | None = None
+    ) -> None:
+        clock = self.clock
+        if frozen:
+            clock.freeze()
+        if set_to is not None:
+            delta = to_utc(set_to).timestamp() - clock.timestamp()
+            if delta > 0:
+                await clock.advance_async(delta)
+            else:
+                clock.set(set_to, step=False)
+        if advance:
+            await clock.advance_async(advance)
+        if frozen is False:
+            clock.unfreeze()
+
+    def close(self) -> None:
+        """The server belongs to the ``woosim_server`` fixture, which stops it."""
+
+
+async def _with_timeout(coro: Coroutine[Any, Any, T], timeout: float) -> T:
+    import asyncio
+
+    async with asyncio.timeout(timeout):
+        return await coro
+
+
+class FaultsApi:
+    """``/_woosim/faults``: make deliveries or REST calls go wrong (see ``simulator.faults``)."""
+
+    def __init__(self, control: httpx.Client) -> None:
+        self._control = control
+
+    def add(self, kind: str, **spec: Any) -> dict[str, Any]:
+        """Add one fault: ``add("status", status=503, count=2, path="/wp-json/wc/v3/orders")``."""
+        response = self._control.post("faults", json={"kind": kind, **spec})
+        if response.status_code != 201:
+            raise StoreRequestError("POST", "/_woosim/faults", response)
+        added: dict[str, Any] = response.json()
+        return added
+
+    def list(self) -> list[dict[str, Any]]:
+        response = self._control.get("faults")
+        faults: list[dict[str, Any]] = response.json()["faults"]
+        return faults
+
+    def clear(self) -> int:
+        """Remove every fault; how many there were."""
+        removed: int = self._control.delete("faults").json()["removed"]
+        return removed
+
+
+class WoosimHandle:
+    """The fake store of one test: its URLs, credentials, clients, helpers and clock."""
+
+    def __init__(self, backend: StoreBackend, clock: ClockControl) -> None:
+        self.backend = backend
+        self.clock = clock
         self._client: httpx.Client | None = None
+        self._control: httpx.Client | None = None
 
-    @property
-    def sim(self) -> Simulator:
-        return self.server.sim
+    def __repr__(self) -> str:
+        return f"WoosimHandle(site_url={self.site_url!r})"
 
-    @property
-    def clock(self) -> Clock:
-        return self.server.sim.clock
-
+    # ------------------------------------------------------------------ facts
     @property
     def site_url(self) -> str:
-        return self.server.site_url
+        return self.backend.site_url
 
     @property
     def api_url(self) -> str:
-        return self.server.api_url
+        """The REST API root, ``{site}/wp-json/wc/v3``."""
+        return self.backend.api_url
 
     @property
     def consumer_key(self) -> str:
-        return self.server.consumer_key
+        return self.backend.consumer_key
 
     @property
     def consumer_secret(self) -> str:
-        return self.server.consumer_secret
+        return self.backend.consumer_secret
 
+    # ------------------------------------------------------------------ clients
     @property
     def client(self) -> httpx.Client:
-        """``httpx.Client`` with Basic auth; ``woosim.client.get("orders")`` works."""
+        """``httpx.Client`` with Basic auth at the API root: ``woosim.client.get("orders")``."""
         if self._client is None:
             self._client = httpx.Client(
                 base_url=self.api_url + "/",
@@ -56,45 +286,142 @@ class WoosimHandle:
             )
         return self._client
 
-    def reset(self) -> None:
-        """Empty the store and put the clock back to real time, running."""
+    def async_client(self, **kwargs: Any) -> httpx.AsyncClient:
+        """A new ``httpx.AsyncClient`` like :attr:`client`; close it (``async with``)."""
+        options: dict[str, Any] = {
+            "base_url": self.api_url + "/",
+            "auth": (self.consumer_key, self.consumer_secret),
+            "timeout": 30,
+            **kwargs,
+        }
+        return httpx.AsyncClient(**options)
 
-        def reset_all() -> None:
-            clock = self.clock
-            clock.unfreeze()
-            clock.set(datetime.fromtimestamp(time.time(), UTC), step=False)
-            self.sim.reset()
+    @property
+    def control(self) -> httpx.Client:
+        """``httpx.Client`` at the control plane, ``{site}/_woosim/``."""
+        if self._control is None:
+            self._control = httpx.Client(base_url=self.site_url + "/_woosim/", timeout=30)
+        return self._control
 
-        self.server.call(reset_all)
+    @property
+    def faults(self) -> FaultsApi:
+        return FaultsApi(self.control)
 
+    # ------------------------------------------------------------------ lifecycle
+    def reset(self, options: StoreOptions) -> None:
+        """Empty the store and set its zone, then generate the marker's data.
+
+        The clock was put in place before (the ``woosim_clock`` fixture), so the
+        data's dates end at the test's "now".
+        """
+        self.backend.reset(options.timezone)
+        if options.customers or options.orders or options.products:
+            self.generate(
+                options.seed,
+                customers=options.customers,
+                orders=options.orders,
+                products=options.products,
+            )
+
+    def close(self) -> None:
+        for client in (self._client, self._control):
+            if client is not None:
+                client.close()
+        self._client = self._control = None
+
+    # ------------------------------------------------------------------ data
     def generate(
         self,
-        seed: str | int = 0,
+        seed: str | int | None = None,
         *,
         customers: int = 0,
         orders: int = 0,
         products: int = 0,
         days: int = 90,
+        emit: bool = True,
     ) -> dict[str, int]:
-        """Deterministic data, as ``POST /_woosim/generate`` makes it."""
-        made = self.server.call(
-            lambda: generate(
-                self.sim.store,
-                seed,
-                customers=customers,
-                orders=orders,
-                products=products,
-                days=days,
-            )
-        )
-        summary: dict[str, int] = made.summary()
+        """Deterministic data through ``POST /_woosim/generate``; the counts made."""
+        body: dict[str, Any] = {
+            "customers": customers,
+            "orders": orders,
+            "products": products,
+            "days": days,
+            "emit": emit,
+        }
+        if seed is not None:
+            body["seed"] = seed
+        response = self.control.post("generate", json=body)
+        if response.status_code != 200:
+            raise StoreRequestError("POST", "/_woosim/generate", response)
+        summary: dict[str, int] = response.json()
         return summary
 
-    def call(self, function: Any, *args: Any) -> Any:
-        """Run ``function(*args)`` on the server's loop (safe access to the store)."""
-        return self.server.call(function, *args)
+    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        response = self.client.request(method, path, **kwargs)
+        if not response.is_success:
+            raise StoreRequestError(method, f"/wp-json/wc/v3/{path}", response)
+        record: dict[str, Any] = response.json()
+        return record
 
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+    def create_customer(self, **fields: Any) -> dict[str, Any]:
+        """``POST customers``; an email is made up when none is given. The new record."""
+        fields.setdefault("email", f"customer-{time.monotonic_ns()}@example.com")
+        return self._call("POST", "customers", json=fields)
+
+    def update_customer(self, customer_id: int, **fields: Any) -> dict[str, Any]:
+        return self._call("PUT", f"customers/{customer_id}", json=fields)
+
+    def delete_customer(self, customer_id: int) -> dict[str, Any]:
+        """Customers cannot be trashed: this deletes for good (``force=true``)."""
+        return self._call("DELETE", f"customers/{customer_id}", params={"force": "true"})
+
+    def create_order(self, **fields: Any) -> dict[str, Any]:
+        return self._call("POST", "orders", json=fields)
+
+    def update_order(self, order_id: int, **fields: Any) -> dict[str, Any]:
+        return self._call("PUT", f"orders/{order_id}", json=fields)
+
+    def delete_order(self, order_id: int, *, force: bool = False) -> dict[str, Any]:
+        """Trash the order (WooCommerce's default), or delete it for good with ``force``."""
+        params = {"force": "true"} if force else {}
+        return self._call("DELETE", f"orders/{order_id}", params=params)
+
+    # ------------------------------------------------------------------ webhooks
+    @property
+    def deliveries(self) -> list[dict[str, Any]]:
+        """The store's webhook delivery journal (pings included), oldest first."""
+        response = self.control.get("deliveries")
+        entries: list[dict[str, Any]] = response.json()["deliveries"]
+        return entries
+
+    def wait_for_deliveries(
+        self, n: int, timeout: float = 10.0, *, kind: str = "delivery"
+    ) -> list[dict[str, Any]]:
+        """Wait (real time, bounded) until ``n`` journal entries of ``kind`` exist; all of them."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [d for d in self.deliveries if kind is None or d["kind"] == kind]
+            if len(found) >= n:
+                return found
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the store made {len(found)} of {n} deliveries in {timeout:g}s")
+            time.sleep(_POLL_INTERVAL)
+
+
+def real_now() -> datetime:
+    """Wall-clock now, read through the clock module's own reference (immune to freezegun)."""
+    return datetime.fromtimestamp(Clock().timestamp(), UTC)
+
+
+__all__ = [
+    "MARKER_FIELDS",
+    "FaultsApi",
+    "LocalStore",
+    "StoreBackend",
+    "StoreOptions",
+    "StoreRequestError",
+    "WoosimHandle",
+    "check_timezone",
+    "parse_start",
+    "real_now",
+]

@@ -1,14 +1,39 @@
-"""pytest wiring only: options, the marker, fixtures. Behaviour lives elsewhere."""
+"""pytest wiring only: options, the marker, fixtures and the check items. Behaviour lives elsewhere.
+
+Layers (as pytest-httpserver does it): session-scoped servers (one store and one
+receiver per session, i.e. per xdist worker, on free loopback ports),
+function-scoped handles that reset state BEFORE each test, and small
+configuration fixtures (``woosim_options``) users may override.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import secrets
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_woosim.handle import WoosimHandle
-from simulator.app import Simulator
-from simulator.server import SimulatorServer
+# The engines (aiohttp, httpx, the store) are imported by the fixtures that use
+# them, so that a pytest run without --woosim does not pay for them.
+if TYPE_CHECKING:
+    from pytest_woosim.clockcontrol import ClockControl
+    from pytest_woosim.components import PollerHandle, ReceiverHandle, RelayHandle
+    from pytest_woosim.config import InstanceConfig
+    from pytest_woosim.handle import StoreBackend, StoreOptions, WoosimHandle
+    from pytest_woosim.instances import InstanceFactory
+    from simulator.server import SimulatorServer
+
+#: Option (without the leading dashes) -> help; each is also an ini key (dashes as underscores).
+OPTIONS = {
+    "woosim-seed": "seed of the store's API keys and generated data (default 0)",
+    "woosim-timezone": "the store's time zone, an IANA name (default UTC)",
+    "woosim-url": "use the woosim store already running at this URL instead of starting one",
+    "woosim-consumer-key": "consumer key of the store at --woosim-url (default: derived)",
+    "woosim-consumer-secret": "consumer secret of the store at --woosim-url (default: derived)",
+    "woosim-instance": "run the built-in end-to-end checks against this instance configuration",
+}
+SKIP_REASON = "needs the fake WooCommerce store: run pytest with --woosim"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -19,29 +44,89 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="enable the woosim fixtures and run tests marked @pytest.mark.woosim",
     )
+    for name, text in OPTIONS.items():
+        group.addoption(f"--{name}", default=None, help=text)
+        parser.addini(name.replace("-", "_"), text, default=None)
+
+
+def setting(config: pytest.Config, name: str) -> str | None:
+    """An option's value: the command line, else the ini file, else None."""
+    value = config.getoption(name.replace("-", "_"))
+    if value is None:
+        value = config.getini(name.replace("-", "_"))
+    return str(value) if value else None
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "woosim(seed=None, timezone=None, customers=0, orders=0, start=None): "
+        "woosim(seed=None, timezone=None, customers=0, orders=0, products=0, start=None): "
         "a test that needs the fake WooCommerce store (run with --woosim)",
     )
+    timezone = setting(config, "woosim-timezone")
+    if timezone is not None:
+        from pytest_woosim.handle import check_timezone
+
+        try:
+            check_timezone(timezone, "--woosim-timezone")
+        except ValueError as exc:
+            raise pytest.UsageError(str(exc)) from None
+    if setting(config, "woosim-instance") and not config.getoption("woosim"):
+        raise pytest.UsageError("--woosim-instance runs the woosim checks: add --woosim")
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if config.getoption("--woosim"):
+@pytest.hookimpl(tryfirst=True)  # before -k/-m deselection, so it applies to the checks too
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    if not config.getoption("woosim"):
+        skip = pytest.mark.skip(reason=SKIP_REASON)
+        for item in items:
+            if item.get_closest_marker("woosim") is not None:
+                item.add_marker(skip)
         return
-    skip = pytest.mark.skip(reason="needs the fake WooCommerce store: run pytest with --woosim")
-    for item in items:
-        if item.get_closest_marker("woosim") is not None:
-            item.add_marker(skip)
+    instance = setting(config, "woosim-instance")
+    if instance is not None:
+        from pytest_woosim.checks import collect_checks
+
+        items.extend(
+            collect_checks(
+                session,
+                instance,
+                timezone=setting(config, "woosim-timezone") or "UTC",
+                seed=setting(config, "woosim-seed") or "0",
+            )
+        )
+
+
+def _require_enabled(config: pytest.Config) -> None:
+    if not config.getoption("woosim"):
+        pytest.skip(SKIP_REASON)
+
+
+# ---------------------------------------------------------------------- session
 
 
 @pytest.fixture(scope="session")
-def woosim_server() -> Iterator[SimulatorServer]:
+def woosim_options(pytestconfig: pytest.Config) -> StoreOptions:
+    """Session defaults for every test's store (override to change them in a conftest)."""
+    from pytest_woosim.handle import StoreOptions
+
+    return StoreOptions(
+        seed=setting(pytestconfig, "woosim-seed") or "0",
+        timezone=setting(pytestconfig, "woosim-timezone") or "UTC",
+    )
+
+
+@pytest.fixture(scope="session")
+def woosim_server(woosim_options: StoreOptions) -> Iterator[SimulatorServer]:
     """One fake store per test session (per xdist worker), on a free loopback port."""
-    server = SimulatorServer(Simulator())
+    from simulator.app import Simulator
+    from simulator.server import SimulatorServer
+    from simulator.settings import Settings
+
+    sim = Simulator(Settings(timezone=woosim_options.timezone), seed=woosim_options.seed)
+    server = SimulatorServer(sim)
     server.start_in_thread("127.0.0.1", 0)
     try:
         yield server
@@ -49,12 +134,148 @@ def woosim_server() -> Iterator[SimulatorServer]:
         server.stop_in_thread()
 
 
+@pytest.fixture(scope="session")
+def woosim_backend(
+    pytestconfig: pytest.Config, request: pytest.FixtureRequest
+) -> Iterator[StoreBackend]:
+    """Where the store runs: started here, or the one at ``--woosim-url``."""
+    _require_enabled(pytestconfig)
+    url = setting(pytestconfig, "woosim-url")
+    backend: StoreBackend
+    if url is None:
+        from pytest_woosim.handle import LocalStore
+
+        backend = LocalStore(request.getfixturevalue("woosim_server"))
+    else:
+        from pytest_woosim.remote import RemoteStore, RemoteStoreError
+
+        try:
+            backend = RemoteStore(
+                url,
+                consumer_key=setting(pytestconfig, "woosim-consumer-key"),
+                consumer_secret=setting(pytestconfig, "woosim-consumer-secret"),
+            )
+        except RemoteStoreError as exc:
+            pytest.fail(str(exc), pytrace=False)
+    try:
+        yield backend
+    finally:
+        backend.close()
+
+
+@pytest.fixture(scope="session")
+def woosim_clock_control(woosim_backend: StoreBackend) -> ClockControl:
+    from pytest_woosim.clockcontrol import ClockControl
+
+    return ClockControl(woosim_backend)
+
+
+@pytest.fixture(scope="session")
+def woosim_receiver_handle(woosim_backend: StoreBackend) -> Iterator[ReceiverHandle]:
+    """One callback receiver per session, with a key of its own; cleared before each test."""
+    from pytest_woosim.components import ReceiverHandle, start_receiver
+
+    key = secrets.token_urlsafe(24)
+    receiver = start_receiver(key, woosim_backend.clock)
+    try:
+        yield ReceiverHandle(receiver, key)
+    finally:
+        receiver.stop_in_thread()
+
+
+# ---------------------------------------------------------------------- per test
+
+
 @pytest.fixture
-def woosim(woosim_server: SimulatorServer) -> Iterator[WoosimHandle]:
-    """The store, emptied (and its clock back to real time) before the test."""
-    handle = WoosimHandle(woosim_server)
-    handle.reset()
+def woosim_test_options(
+    request: pytest.FixtureRequest, woosim_options: StoreOptions
+) -> StoreOptions:
+    """The session defaults with this test's ``@pytest.mark.woosim(...)`` applied."""
+    marker = request.node.get_closest_marker("woosim")
+    if marker is None:
+        return woosim_options
+    try:
+        return woosim_options.with_marker(marker.args, marker.kwargs)
+    except ValueError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture
+def woosim_clock(
+    woosim_clock_control: ClockControl, woosim_test_options: StoreOptions
+) -> Iterator[ClockControl]:
+    """The shared clock: running real time, or frozen at the marker's ``start``."""
+    woosim_clock_control.reset(woosim_test_options.start)
+    woosim_clock_control.begin_test()
+    try:
+        yield woosim_clock_control
+    finally:
+        woosim_clock_control.end_test()
+
+
+@pytest.fixture
+def woosim(
+    woosim_backend: StoreBackend, woosim_clock: ClockControl, woosim_test_options: StoreOptions
+) -> Iterator[WoosimHandle]:
+    """The store, emptied before the test (zone and data as the marker says)."""
+    from pytest_woosim.handle import WoosimHandle
+
+    handle = WoosimHandle(woosim_backend, woosim_clock)
+    handle.reset(woosim_test_options)
     try:
         yield handle
     finally:
         handle.close()
+
+
+@pytest.fixture
+def woosim_receiver(woosim_receiver_handle: ReceiverHandle) -> ReceiverHandle:
+    """A callback receiver that verifies signatures; cleared before the test."""
+    woosim_receiver_handle.reset()
+    return woosim_receiver_handle
+
+
+@pytest.fixture
+def woosim_instance(woosim: WoosimHandle, woosim_receiver: ReceiverHandle) -> InstanceFactory:
+    """``woosim_instance(vendor=..., resources=[...], ...)`` or ``.load(path)``."""
+    from pytest_woosim.instances import InstanceFactory
+
+    return InstanceFactory(woosim, woosim_receiver)
+
+
+@pytest.fixture
+def woosim_poller(
+    woosim_backend: StoreBackend, woosim: WoosimHandle
+) -> Iterator[Callable[[InstanceConfig], PollerHandle]]:
+    """``woosim_poller(instance)``: a running reference poller, stopped after the test."""
+    from pytest_woosim.components import start_poller
+
+    started: list[PollerHandle] = []
+
+    def start(instance: InstanceConfig) -> PollerHandle:
+        handle = start_poller(woosim_backend, instance)
+        started.append(handle)
+        return handle
+
+    yield start
+    for handle in reversed(started):
+        handle.stop()
+
+
+@pytest.fixture
+def woosim_relay(
+    woosim_backend: StoreBackend, woosim: WoosimHandle
+) -> Iterator[Callable[[InstanceConfig], RelayHandle]]:
+    """``woosim_relay(instance)``: a running reference webhook relay, stopped after the test."""
+    from pytest_woosim.components import start_relay
+
+    started: list[RelayHandle] = []
+
+    def start(instance: InstanceConfig) -> RelayHandle:
+        handle = start_relay(woosim_backend, instance)
+        started.append(handle)
+        return handle
+
+    yield start
+    for handle in reversed(started):
+        handle.stop()
