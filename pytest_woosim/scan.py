@@ -450,6 +450,9 @@ class ResourceScan:
                 if rid is not None:
                     last_id = rid if last_id is None else max(last_id, rid)
                     break
+            # With ``offset`` WooCommerce still computes its Link header and
+            # X-WP-TotalPages from ``page`` (1), so they cannot say where the end
+            # is; a short page does.
             if len(records) < size:
                 return
             offset += len(records) - overlap
