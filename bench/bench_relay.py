@@ -99,7 +99,7 @@ asyncio.run(main())
 """
 
 
-async def run(events: int, concurrency: int, batch: int) -> dict[str, float]:
+async def run(events: int, concurrency: int, batch: int) -> dict[str, float | None]:
     receiver = subprocess.Popen(
         [sys.executable, "-c", RECEIVER, SIGNATURE_KEY], stdout=subprocess.PIPE, text=True
     )
@@ -146,6 +146,7 @@ async def run(events: int, concurrency: int, batch: int) -> dict[str, float]:
             assert load.stdin is not None and load.stdout is not None
             assert (await asyncio.to_thread(load.stdout.readline)).strip() == "ready"
             start = time.perf_counter()
+            cpu_start = time.process_time()
             load.stdin.write("go\n")
             load.stdin.flush()
             report = json.loads(await asyncio.to_thread(load.stdout.readline))
@@ -159,6 +160,7 @@ async def run(events: int, concurrency: int, batch: int) -> dict[str, float]:
                     break
                 await asyncio.sleep(0.005)
             elapsed = time.perf_counter() - start
+            relay_cpu = time.process_time() - cpu_start
             delivered = relay.stats.accepted if counts.pending == 0 else 0
             notifications = sender.delivered
             await sender.stop()
@@ -181,6 +183,10 @@ async def run(events: int, concurrency: int, batch: int) -> dict[str, float]:
         "end_to_end_seconds": round(elapsed, 3),
         "events_per_second": round(delivered / elapsed),
         "transactions": state.batches,
+        # CPU seconds of the relay process (event loop + SQLite thread) per 1,000
+        # events: independent of what else the machine is doing.
+        "relay_cpu_ms_per_1000_events": round(relay_cpu / max(delivered, 1) * 1e6),
+        "relay_events_per_cpu_second": round(delivered / relay_cpu) if relay_cpu else None,
     }
 
 
