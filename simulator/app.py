@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from simulator import control
+from simulator import control, inspector
 from simulator.auth import Authenticator
 from simulator.clock import Clock
 from simulator.errors import RestError
@@ -68,6 +68,7 @@ class Simulator:
             system.setup,
             control.setup,
             openapi_route.setup,
+            inspector.setup,
         ]
         for module_name in OPTIONAL_ROUTE_MODULES:
             try:
