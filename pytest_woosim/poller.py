@@ -12,6 +12,20 @@ and moves only when the resource was read completely, in the same transaction
 that stores its notifications (:meth:`State.commit_window`). The first run
 starts at the instance's creation time (no backfill) unless told otherwise.
 
+Choices where Cloud Elements' behaviour is not documented (UNVERIFIED in the spec):
+
+* the watermark is kept per instance AND resource, and moves only when that
+  resource was read completely; a store error skips the resource for this run
+  (its watermark stays, the next run covers the gap) and the run goes on;
+* the first window starts at the instance's creation time (no backfill); that
+  time is stored with the state so a restart does not move it;
+* the window's lower bound is read at one-second resolution INCLUSIVE (Cloud
+  Elements compares strictly "after"), because WooCommerce dates have no
+  fraction; content dedupe makes the overlap harmless;
+* runs never overlap; a changed refresh interval applies from the next run;
+* polling by date cannot see deletions: DELETED events come only from the
+  optional id-diff of full scans (off by default).
+
 Where Cloud Elements leaves gaps, this poller closes them (see
 :mod:`pytest_woosim.scan`): the watermark's own second is read again and
 content-based dedupe keeps every change exactly once; orders are read with
