@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import httpx
 
+from simulator.app import Simulator
 from simulator.clock import Clock, to_utc
 from simulator.server import SimulatorServer
 from simulator.settings import load_timezone
@@ -273,6 +274,14 @@ class WoosimHandle:
     @property
     def consumer_secret(self) -> str:
         return self.backend.consumer_secret
+
+    @property
+    def sim(self) -> Simulator:
+        """The in-process store object (for white-box checks; not with ``--woosim-url``)."""
+        server = getattr(self.backend, "server", None)
+        if not isinstance(server, SimulatorServer):
+            raise RuntimeError("woosim.sim: the store runs in another process; use HTTP")
+        return server.sim
 
     # ------------------------------------------------------------------ clients
     @property
