@@ -460,14 +460,24 @@ class PageRenderer:
     def __init__(self, data: InspectorData) -> None:
         self.data = data
 
-    def clamp(self, panel: str, page: int, total: int) -> Paging:
-        """A page inside the panel's range: a reset must not strand the page on page 9."""
-        per_page = PANEL_SIZES[panel]
-        return Paging(min(page, _total_pages(total, per_page)), per_page)
+    def clamp(self, pages: Pages) -> dict[str, int]:
+        """Pages inside each panel's range: a reset must not strand the page on page 9."""
+        totals = {
+            "customers": len(self.data.sim.store.customers),
+            "orders": len(self.data.sim.store.orders),  # trash included, as the panel lists it
+            "deliveries": len(self.data.service.journal),
+        }
+        return {
+            panel: min(pages.get(panel, 1), _total_pages(totals[panel], PANEL_SIZES[panel]))
+            for panel in PAGED
+        }
 
-    def customers(self, pages: Pages) -> tuple[str, int]:
-        total = len(self.data.sim.store.customers)
-        feed = self.data.customers(self.clamp("customers", pages["customers"], total))
+    @staticmethod
+    def _paging(pages: Pages, panel: str) -> Paging:
+        return Paging(pages[panel], PANEL_SIZES[panel])
+
+    def customers(self, pages: Pages) -> str:
+        feed = self.data.customers(self._paging(pages, "customers"))
         rows = (
             _row(
                 f"inspector/customers/{c['id']}",
@@ -487,11 +497,10 @@ class PageRenderer:
         table = _table(
             ("ID", "Customer", "Role", "Created", "Last change"), rows, "No customers yet."
         )
-        return self._panel("Customers", feed, "customers", table, pages), int(feed["page"])
+        return self._panel("Customers", feed, "customers", table, pages)
 
-    def orders(self, pages: Pages) -> tuple[str, int]:
-        total = len(self.data.sim.store.orders)  # trash included, as the panel lists it
-        feed = self.data.orders(self.clamp("orders", pages["orders"], total))
+    def orders(self, pages: Pages) -> str:
+        feed = self.data.orders(self._paging(pages, "orders"))
         rows = (
             _row(
                 f"inspector/orders/{o['id']}",
@@ -511,7 +520,7 @@ class PageRenderer:
             rows,
             "No orders yet.",
         )
-        return self._panel("Orders", feed, "orders", table, pages), int(feed["page"])
+        return self._panel("Orders", feed, "orders", table, pages)
 
     def webhooks(self) -> str:
         hooks = self.data.webhooks()
@@ -530,9 +539,8 @@ class PageRenderer:
         )
         return _heading("Webhooks", len(hooks)) + table
 
-    def deliveries(self, pages: Pages) -> tuple[str, int]:
-        total = len(self.data.service.journal)
-        feed = self.data.deliveries(self.clamp("deliveries", pages["deliveries"], total))
+    def deliveries(self, pages: Pages) -> str:
+        feed = self.data.deliveries(self._paging(pages, "deliveries"))
         rows = (
             _row(
                 f"inspector/deliveries/{d['seq']}",
@@ -556,7 +564,7 @@ class PageRenderer:
             "No deliveries yet.",
             "deliveries",
         )
-        return self._panel("Deliveries", feed, "deliveries", table, pages), int(feed["page"])
+        return self._panel("Deliveries", feed, "deliveries", table, pages)
 
     def faults(self) -> str:
         active = self.data.faults()
@@ -575,19 +583,15 @@ class PageRenderer:
 
     def panels(self, pages: Pages, only: Iterable[str] = PANELS) -> tuple[dict[str, str], Pages]:
         """HTML of the ``only`` panels, and the pages they ended up on (after clamping)."""
-        html_by_panel: dict[str, str] = {}
-        shown = dict(pages)
+        shown = self.clamp(pages)
         makers: dict[str, Callable[[], str]] = {
+            "customers": lambda: self.customers(shown),
+            "orders": lambda: self.orders(shown),
             "webhooks": self.webhooks,
+            "deliveries": lambda: self.deliveries(shown),
             "faults": self.faults,
         }
-        for panel in only:
-            if panel in makers:
-                html_by_panel[panel] = makers[panel]()
-                continue
-            paged = {"customers": self.customers, "orders": self.orders}.get(panel, self.deliveries)
-            html_by_panel[panel], shown[panel] = paged(pages)
-        return html_by_panel, shown
+        return {panel: makers[panel]() for panel in only}, shown
 
     def _panel(
         self, title: str, feed: Mapping[str, Any], panel: str, table: str, pages: Pages
