@@ -65,6 +65,8 @@ STRING: Schema = {"type": "string"}
 INTEGER: Schema = {"type": "integer"}
 BOOLEAN: Schema = {"type": "boolean"}
 INTEGER_LIST: Schema = {"type": "array", "items": INTEGER}
+#: wp_parse_id_list: integers, read as their absolute value.
+ID_LIST: Schema = {"type": "array", "items": INTEGER}
 EMPTY_LIST: Schema = {"type": "array", "maxItems": 0}
 #: A money amount in a request: a JSON number or a numeric string.
 AMOUNT_INPUT: Schema = {"anyOf": [{"type": "number"}, {"type": "string", "pattern": MONEY_PATTERN}]}
@@ -151,7 +153,7 @@ class RecordingArgs(Args):
         return super().enum_list(name, choices)
 
     def id_list(self, name: str) -> list[int]:
-        self._record(name, {"type": "array", "items": {"type": "integer", "minimum": 0}})
+        self._record(name, ID_LIST)
         return super().id_list(name)
 
     def date(self, name: str) -> datetime | None:
@@ -275,8 +277,8 @@ def customers_collection_args() -> dict[str, Schema]:
         "role": {"type": "string", "enum": list(customers.ROLE_FILTERS), "default": "customer"},
         "email": {"type": "string", "format": "email"},
         "search": STRING,
-        "include": {"type": "array", "items": {"type": "integer", "minimum": 0}},
-        "exclude": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+        "include": ID_LIST,
+        "exclude": ID_LIST,
     }
 
 
@@ -290,8 +292,8 @@ def webhooks_collection_args() -> dict[str, Schema]:
         # search_webhooks(): BETWEEN on date_created_gmt, so these two are inclusive.
         "after": {"type": "string", "pattern": QUERY_DATE_PATTERN},
         "before": {"type": "string", "pattern": QUERY_DATE_PATTERN},
-        "include": {"type": "array", "items": {"type": "integer", "minimum": 0}},
-        "exclude": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+        "include": ID_LIST,
+        "exclude": ID_LIST,
         "order": {"type": "string", "enum": ["asc", "desc"], "default": "desc"},
         "orderby": {"type": "string", "enum": list(webhook_routes.ORDERBY), "default": "date"},
         "status": {
