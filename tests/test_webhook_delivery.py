@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import ssl
 import threading
 from collections.abc import AsyncIterator
 
@@ -14,6 +15,7 @@ from test_webhook_helpers import START, FakeStore, Receiver, expected_signature
 
 from simulator.clock import Clock
 from simulator.settings import Settings
+from simulator.tls import self_signed_context
 from simulator.webhooks import DeliveryOptions, JournalTimeout, WebhookService
 
 SITE = "http://127.0.0.1:8765"
@@ -511,3 +513,33 @@ async def test_actions_queued_before_a_reset_never_run(
     [entry] = await service.wait_for(1, kind="delivery")
     assert entry.url.endswith("/new")
     assert receiver.on("/old")[1:] == [] and len(receiver.on("/new")) == 2
+
+
+async def test_a_self_signed_https_receiver_fails_verification(
+    service: WebhookService, store: FakeStore
+) -> None:
+    context = self_signed_context()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await reader.read(65536)
+        except (ConnectionError, ssl.SSLError):
+            pass
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=context)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        webhook = await service.create(
+            topic="order.updated", delivery_url=f"https://127.0.0.1:{port}/hook"
+        )
+        store.put("order", 1)
+        store.emit("order", "updated", 1)
+        [entry] = await service.wait_for(1, kind="delivery")
+        assert entry.status == 0
+        assert entry.error is not None
+        assert entry.error.startswith("cURL error 60: SSL certificate problem")
+        assert webhook.failure_count == 1
+    finally:
+        server.close()
+        await server.wait_closed()

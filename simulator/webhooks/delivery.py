@@ -25,6 +25,7 @@ import ipaddress
 import logging
 import secrets
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Coroutine
@@ -568,6 +569,13 @@ def _describe_error(exc: BaseException, url: str, timeout: float, elapsed: float
             f"cURL error 28: Operation timed out after {int(elapsed * 1000)} milliseconds "
             "with 0 bytes received"
         )
+    if isinstance(exc, ssl.SSLCertVerificationError | aiohttp.ClientConnectorCertificateError):
+        # WordPress verifies certificates ('sslverify' => true): self-signed ones fail.
+        cause = getattr(exc, "certificate_error", exc)
+        reason = getattr(cause, "verify_message", None) or str(cause)
+        return f"cURL error 60: SSL certificate problem: {reason}"
+    if isinstance(exc, ssl.SSLError):
+        return f"cURL error 35: {exc}"
     if isinstance(exc, ConnectionRefusedError | aiohttp.ClientConnectorError):
         return f"cURL error 7: Failed to connect to {host} port {port}: Connection refused"
     if isinstance(exc, EmptyReply | aiohttp.ServerDisconnectedError):
