@@ -80,6 +80,9 @@ class Simulator:
             self.route_setups.append(module.setup)
         #: "METHOD path" of every request that ended in an unexpected 500.
         self.internal_errors: list[str] = []
+        #: When set, ``/_woosim`` requests must present it (see ``control``); the server
+        #: sets one when it binds beyond loopback.
+        self.control_token: str | None = None
 
     @property
     def site_url(self) -> str:
@@ -120,6 +123,7 @@ class Simulator:
         application = web.Application(
             middlewares=[
                 make_error_middleware(self),
+                control.make_control_token_middleware(self),
                 make_auth_middleware(self),
                 *self.middlewares,
             ],

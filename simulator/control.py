@@ -2,11 +2,20 @@
 
 JSON in, JSON out. A malformed body or a bad field is a 400 naming the field;
 nothing changes unless the whole request is valid.
+
+A store bound to a non-loopback address has a control token: every
+``/_woosim`` request must then present it (``Authorization: Bearer <token>``,
+``?token=<token>``, or the cookie a ``?token=`` request sets so the inspector's
+own fetches work). Loopback-bound stores need none. The rule is by bind
+address, not by peer: a store on 0.0.0.0 wants the token from 127.0.0.1 too.
 """
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import json
+from collections.abc import Awaitable, Callable
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +35,68 @@ PREFIX = "/_woosim"
 #: The sorted indexes pack dates into int64; keep the clock well inside that range.
 MIN_YEAR, MAX_YEAR = 1971, 2150
 MAX_GENERATE = 1_000_000
+#: Set after a ``?token=`` request so the inspector page's relative fetches carry the token.
+TOKEN_COOKIE = "woosim_control_token"
+
+
+def is_loopback_host(host: str) -> bool:
+    """Does binding to ``host`` keep the server on this machine? (``""`` means every address.)"""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name or a wildcard: reachable from elsewhere
+
+
+def _presented_token(request: web.Request) -> tuple[str | None, bool]:
+    """The token the request carries, and whether it came in the query string."""
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip(), False
+    if "token" in request.query:
+        return request.query["token"], True
+    return request.cookies.get(TOKEN_COOKIE), False
+
+
+def make_control_token_middleware(sim: Simulator) -> Any:
+    """Guard ``/_woosim`` with ``sim.control_token`` when it is set (read per request)."""
+
+    @web.middleware
+    async def control_token_middleware(
+        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        expected = sim.control_token
+        guarded = request.path == PREFIX or request.path.startswith(PREFIX + "/")
+        if expected is None or not guarded:
+            return await handler(request)
+        given, from_query = _presented_token(request)
+        if given is None or not hmac.compare_digest(
+            given.encode("utf-8", "replace"), expected.encode("utf-8")
+        ):
+            problem = "missing" if given is None else "wrong"
+            return web.Response(
+                body=dumps(
+                    {
+                        "code": "woosim_control_token",
+                        "message": f"Control token {problem}: this store listens beyond loopback; "
+                        "send Authorization: Bearer <token> or ?token=<token> "
+                        "(woosim serve printed it).",
+                        "data": {"status": 401},
+                    }
+                ),
+                status=401,
+                content_type="application/json",
+                headers={"WWW-Authenticate": 'Bearer realm="woosim control plane"'},
+            )
+        response = await handler(request)
+        if from_query and not response.prepared:
+            response.set_cookie(
+                TOKEN_COOKIE, expected, path=PREFIX, httponly=True, samesite="Strict"
+            )
+        return response
+
+    return control_token_middleware
 
 
 def bad_request(field: str, problem: str) -> RestError:

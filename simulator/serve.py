@@ -1,8 +1,9 @@
 """``woosim serve``: run the fake store until SIGINT/SIGTERM.
 
 Prints, one per line, ``site_url=``, ``api_url=``, ``consumer_key=`` and
-``consumer_secret=`` (the user's own credentials for a local fake store),
-then serves.
+``consumer_secret=`` (the user's own credentials for a local fake store), and
+``control_token=`` when the store binds beyond loopback (``/_woosim/*`` then
+wants ``Authorization: Bearer <token>``), then serves.
 """
 
 from __future__ import annotations
@@ -94,6 +95,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--consumer-key", metavar="CK", help="use this consumer key (ck_...)")
     parser.add_argument("--consumer-secret", metavar="CS", help="use this consumer secret (cs_...)")
+    parser.add_argument(
+        "--control-token",
+        metavar="TOKEN",
+        help="token /_woosim/* requires (default: a random one when --host is not loopback; "
+        "given here, it is required on loopback too)",
+    )
 
 
 def _keys(args: argparse.Namespace) -> list[ApiKey]:
@@ -130,6 +137,11 @@ async def _serve(args: argparse.Namespace) -> int:
         from simulator.tls import self_signed_context
 
         context = self_signed_context()
+    if args.control_token is not None:
+        if not args.control_token.strip():
+            print("woosim serve: --control-token must not be empty", file=sys.stderr)
+            return 2
+        sim.control_token = args.control_token
     server = SimulatorServer(sim, ssl_context=context)
     try:
         await server.start(args.host, args.port)
@@ -142,7 +154,10 @@ async def _serve(args: argparse.Namespace) -> int:
     print(f"site_url={server.site_url}")
     print(f"api_url={server.api_url}")
     print(f"consumer_key={server.consumer_key}")
-    print(f"consumer_secret={server.consumer_secret}", flush=True)
+    print(f"consumer_secret={server.consumer_secret}")
+    if sim.control_token is not None:
+        print(f"control_token={sim.control_token}")
+    sys.stdout.flush()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -7,6 +7,7 @@ URL, so links and OAuth base strings match what clients were given.
 from __future__ import annotations
 
 import asyncio
+import secrets
 import ssl
 import threading
 from collections.abc import Coroutine
@@ -16,6 +17,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from simulator.app import Simulator
+from simulator.control import is_loopback_host
 
 T = TypeVar("T")
 
@@ -40,6 +42,10 @@ class SimulatorServer:
 
     # ------------------------------------------------------------------ async
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        if not is_loopback_host(host) and self.sim.control_token is None:
+            # Reachable from other machines: the control plane (reset, clock, faults)
+            # must not be open to them.
+            self.sim.control_token = secrets.token_urlsafe(24)
         runner = web.AppRunner(self.sim.app(), access_log=None, handle_signals=False)
         await runner.setup()
         site = web.TCPSite(runner, host, port, ssl_context=self.ssl_context)
