@@ -482,9 +482,9 @@ class PageRenderer:
             _row(
                 f"inspector/customers/{c['id']}",
                 f'<td class="num">{c["id"]}</td>'
-                f'<td class="who"><span>{esc(c["name"] or c["username"])}</span>'
-                f"<small>{esc(c['email'])}</small></td>"
-                f"<td>{esc(c['role'])}</td>"
+                f'<td class="who"><span>{esc(c["name"] or c["username"])}'
+                + ("" if c["role"] == "customer" else f" {_badge(c['role'], 'info')}")
+                + f"</span><small>{esc(c['email'])}</small></td>"
                 + _when(c["date_created"], c["date_created_gmt"])
                 + _when(
                     c["date_modified"] or c["date_created"],
@@ -494,9 +494,7 @@ class PageRenderer:
             )
             for c in feed["items"]
         )
-        table = _table(
-            ("ID", "Customer", "Role", "Created", "Last change"), rows, "No customers yet."
-        )
+        table = _table(("ID", "Customer", "Created", "Last change"), rows, "No customers yet.")
         return self._panel("Customers", feed, "customers", table, pages)
 
     def orders(self, pages: Pages) -> str:
@@ -664,8 +662,7 @@ class PageRenderer:
       <output id="clock-gmt">{esc(clock["gmt"])}</output><span class="zone">UTC</span></div>
     <div class="reading"><span class="label">Sleeping tasks</span>
       <output class="small" id="clock-sleepers">{clock["sleepers"]}</output>
-      <span class="zone">next wake-up <span id="clock-next">\
-{esc(clock["next_wake_gmt"] or "—")}</span> GMT</span></div>
+      <span class="zone" id="clock-next">{esc(next_wake(clock))}</span></div>
   </div>
   <div class="controls">
     <button type="button" id="clock-freeze" data-frozen="true">Freeze</button>
@@ -684,6 +681,11 @@ class PageRenderer:
   </div>
   <p class="error" id="clock-error" role="alert" hidden></p>
 </section>"""
+
+
+def next_wake(clock: Mapping[str, Any]) -> str:
+    upcoming = clock["next_wake_gmt"]
+    return "nothing scheduled" if upcoming is None else f"next wake-up {upcoming} GMT"
 
 
 def _order_tone(status: str) -> str:

@@ -26,7 +26,9 @@
     $("clock-gmt").textContent = clock.gmt;
     $("clock-zone").textContent = `${clock.timezone}, ${clock.abbreviation} ${clock.utc_offset}`;
     $("clock-sleepers").textContent = String(clock.sleepers);
-    $("clock-next").textContent = clock.next_wake_gmt || "—";
+    $("clock-next").textContent = clock.next_wake_gmt
+      ? `next wake-up ${clock.next_wake_gmt} GMT`
+      : "nothing scheduled";
     const state = $("clock-state");
     state.textContent = clock.frozen ? "frozen" : "running";
     state.className = `badge ${clock.frozen ? "frozen" : "running"}`;
