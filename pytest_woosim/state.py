@@ -23,6 +23,7 @@ window that is retried.
 from __future__ import annotations
 
 import asyncio
+import enum
 import json
 import logging
 import queue
@@ -76,6 +77,7 @@ CREATE TABLE IF NOT EXISTS outbox (
     last_error TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_by_instance ON outbox (instance, status, seq);
+CREATE INDEX IF NOT EXISTS outbox_by_group ON outbox (instance, group_key, status, seq);
 CREATE TABLE IF NOT EXISTS seen (
     instance TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -92,11 +94,24 @@ CREATE TABLE IF NOT EXISTS kv (
 """
 
 
+# Behind a parked group, new items of that group are queued as parked too.
 _INSERT_OUTBOX = (
     "INSERT INTO outbox (instance, callback_url, notification_id, body, group_key, created_at, "
     "status) SELECT ?, ?, ?, ?, ?, ?, CASE WHEN EXISTS (SELECT 1 FROM outbox WHERE instance = ? "
-    "AND status = 'parked') THEN 'parked' ELSE 'pending' END RETURNING seq"
+    "AND group_key IS ? AND status = 'parked') THEN 'parked' ELSE 'pending' END RETURNING seq"
 )
+
+
+class AllGroups(enum.Enum):
+    """Marker for "every group of the instance" (see :meth:`State.unpark`)."""
+
+    ALL = "all"
+
+
+ALL_GROUPS = AllGroups.ALL
+
+#: The group key of each notification: one key for all, or one per notification.
+GroupKeys = str | None | Sequence[str | None]
 
 
 class StateClosedError(RuntimeError):
@@ -136,6 +151,15 @@ class OutboxItem:
 class OutboxCounts:
     pending: int
     parked: int
+
+
+@dataclass(frozen=True)
+class ParkedHeads:
+    """Heads of parked groups whose probe is due, and when the next probe falls due."""
+
+    heads: list[OutboxItem]
+    #: Earliest probe time among the parked heads not returned (None: no other parked group).
+    next_probe_at: float | None
 
 
 _OUTBOX_COLUMNS = (
@@ -270,9 +294,14 @@ class State:
         callback_url: str,
         notifications: Sequence[Notification],
         *,
-        group_key: str | None = None,
+        group_key: GroupKeys = None,
     ) -> list[int]:
-        """Store notifications for delivery, durably; returns their outbox sequence numbers."""
+        """Store notifications for delivery, durably; returns their outbox sequence numbers.
+
+        ``group_key`` orders delivery: items of one group go out one at a time, in
+        order; different groups go out concurrently. Give one key for all the
+        notifications or a sequence with one key per notification.
+        """
         inst = str(instance)
         rows = self._outbox_rows(inst, callback_url, notifications, group_key)
         return await self._submit(lambda conn: self._insert_outbox(conn, inst, rows), notify=inst)
@@ -286,9 +315,12 @@ class State:
         seen_keys: Iterable[str] = (),
         *,
         callback_url: str,
-        group_key: str | None = None,
+        group_key: GroupKeys = None,
     ) -> list[int]:
-        """Move a watermark, store its notifications and remember dedupe keys: all or nothing."""
+        """Move a watermark, store its notifications and remember dedupe keys: all or nothing.
+
+        ``group_key`` as for :meth:`enqueue`.
+        """
         inst = str(instance)
         rows = self._outbox_rows(inst, callback_url, notifications, group_key)
         keys = list(dict.fromkeys(seen_keys))
@@ -319,7 +351,7 @@ class State:
 
         return self._submit(work)
 
-    async def record_failure(
+    def record_failure(
         self,
         seq: int,
         *,
@@ -327,7 +359,9 @@ class State:
         first_failure_at: float | None,
         next_attempt_at: float | None,
         error: str,
-    ) -> None:
+    ) -> asyncio.Future[None]:
+        """Store a failed attempt's retry state; queued at once (ordered before later calls)."""
+
         def work(conn: sqlite3.Connection) -> None:
             conn.execute(
                 "UPDATE outbox SET attempts = ?, first_failure_at = ?, next_attempt_at = ?, "
@@ -335,9 +369,46 @@ class State:
                 (attempts, first_failure_at, next_attempt_at, error, seq),
             )
 
-        await self._submit(work)
+        return self._submit(work)
 
-    async def park(
+    async def enqueue_unseen(
+        self,
+        instance: str | int,
+        callback_url: str,
+        candidates: Sequence[tuple[Sequence[str], Sequence[Notification], str | None]],
+    ) -> list[list[int] | None]:
+        """Store each candidate unless it was seen; one transaction for all of them.
+
+        A candidate is ``(dedupe keys, notifications, group key)``. In order: when
+        none of its keys is remembered (from before, or from an earlier candidate
+        of this call), its keys are remembered and its notifications stored;
+        otherwise it is a duplicate and nothing of it is written. Returns, per
+        candidate, the outbox sequence numbers, or None for a duplicate. Saves the
+        separate :meth:`unseen` round trip of a check-then-write.
+        """
+        inst = str(instance)
+        now = self._clock.timestamp()
+        prepared = [
+            (list(dict.fromkeys(keys)), self._outbox_rows(inst, callback_url, notes, group))
+            for keys, notes, group in candidates
+        ]
+
+        def work(conn: sqlite3.Connection) -> list[list[int] | None]:
+            seen = self._seen_among(conn, inst, [k for keys, _ in prepared for k in keys])
+            results: list[list[int] | None] = []
+            for keys, rows in prepared:
+                if any(key in seen for key in keys):
+                    results.append(None)
+                    continue
+                seen.update(keys)
+                self._insert_seen(conn, inst, keys, now)
+                results.append(self._insert_outbox(conn, inst, rows))
+            return results
+
+        grows = any(rows for _, rows in prepared)
+        return await self._submit(work, notify=inst if grows else None)
+
+    def park(
         self,
         instance: str | int,
         head_seq: int,
@@ -346,42 +417,129 @@ class State:
         first_failure_at: float | None,
         next_probe_at: float,
         error: str,
-    ) -> int:
-        """Record the head's last failure and park every queued item of ``instance``.
+    ) -> asyncio.Future[int]:
+        """Record the head's last failure and park every queued item of the head's group.
 
-        The head is probed again at ``next_probe_at``. Returns how many items were parked.
+        Other groups are not touched. The head is probed again at ``next_probe_at``.
+        Returns how many items were parked.
         """
         inst = str(instance)
 
         def work(conn: sqlite3.Connection) -> int:
+            row = conn.execute("SELECT group_key FROM outbox WHERE seq = ?", (head_seq,)).fetchone()
+            if row is None:
+                return 0
             conn.execute(
                 "UPDATE outbox SET attempts = ?, first_failure_at = ?, next_attempt_at = ?, "
                 "last_error = ? WHERE seq = ?",
                 (attempts, first_failure_at, next_probe_at, error, head_seq),
             )
             cur = conn.execute(
-                "UPDATE outbox SET status = 'parked' WHERE instance = ? AND status = 'pending'",
-                (inst,),
+                "UPDATE outbox SET status = 'parked' WHERE instance = ? AND group_key IS ? "
+                "AND status = 'pending'",
+                (inst, row[0]),
             )
             return cur.rowcount
 
-        return await self._submit(work)
+        return self._submit(work)
 
-    async def unpark(self, instance: str | int) -> int:
-        """Make parked items pending again with a fresh retry schedule; returns how many."""
+    def unpark(
+        self, instance: str | int, *, group: str | AllGroups | None = ALL_GROUPS
+    ) -> asyncio.Future[int]:
+        """Make parked items pending again with a fresh retry schedule; returns how many.
+
+        Every group of the instance, or only ``group``. The write is queued at
+        once (before any later operation), so callers may rely on its order.
+        """
         inst = str(instance)
 
         def work(conn: sqlite3.Connection) -> int:
-            cur = conn.execute(
+            sql = (
                 "UPDATE outbox SET status = 'pending', attempts = 0, first_failure_at = NULL, "
-                "next_attempt_at = NULL WHERE instance = ? AND status = 'parked'",
-                (inst,),
+                "next_attempt_at = NULL WHERE instance = ? AND status = 'parked'"
             )
+            if group is ALL_GROUPS:
+                cur = conn.execute(sql, (inst,))
+            else:
+                cur = conn.execute(sql + " AND group_key IS ?", (inst, group))
             return cur.rowcount
 
-        return await self._submit(work, notify=inst)
+        return self._submit(work, notify=inst)
 
     # ------------------------------------------------------------------ outbox reads
+    async def outbox_after(
+        self, instance: str | int, after_seq: int, limit: int
+    ) -> list[OutboxItem]:
+        """Pending items of ``instance`` with ``seq > after_seq``, oldest first (parked skipped)."""
+        inst = str(instance)
+
+        def work(conn: sqlite3.Connection) -> list[OutboxItem]:
+            cur = conn.execute(
+                f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE instance = ? AND status = 'pending' "
+                "AND seq > ? ORDER BY seq LIMIT ?",
+                (inst, after_seq, limit),
+            )
+            return [_item(row) for row in cur.fetchall()]
+
+        return await self._submit(work)
+
+    async def outbox_groups(
+        self,
+        instance: str | int,
+        groups: Sequence[tuple[str | None, int]],
+        *,
+        up_to: int,
+        limit: int,
+    ) -> list[list[OutboxItem]]:
+        """For each ``(group_key, after_seq)``: its next pending items, at most ``limit``.
+
+        Only items with ``after_seq < seq <= up_to``; one round trip for all the groups.
+        """
+        inst = str(instance)
+        sql = (
+            f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE instance = ? AND group_key IS ? "
+            "AND status = 'pending' AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?"
+        )
+
+        def work(conn: sqlite3.Connection) -> list[list[OutboxItem]]:
+            return [
+                [_item(row) for row in conn.execute(sql, (inst, key, after, up_to, limit))]
+                for key, after in groups
+            ]
+
+        return await self._submit(work)
+
+    async def parked_heads(
+        self, instance: str | int, *, due_by: float, limit: int, exclude: Sequence[int] = ()
+    ) -> ParkedHeads:
+        """Parked groups' heads with a probe due by ``due_by``, earliest first (at most ``limit``).
+
+        Only a group's head has a probe time (the rest were never tried), so these
+        are heads. ``exclude`` names heads already being probed.
+        """
+        inst = str(instance)
+        skip = ",".join("?" * len(exclude))
+        not_in = f" AND seq NOT IN ({skip})" if exclude else ""
+
+        def work(conn: sqlite3.Connection) -> ParkedHeads:
+            rows = conn.execute(
+                f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE instance = ? AND status = 'parked' "
+                f"AND next_attempt_at <= ?{not_in} ORDER BY next_attempt_at, seq LIMIT ?",
+                (inst, due_by, *exclude, limit),
+            ).fetchall()
+            heads = [_item(row) for row in rows]
+            taken = [*exclude, *(h.seq for h in heads)]
+            marks = ",".join("?" * len(taken))
+            rest = f" AND seq NOT IN ({marks})" if taken else ""
+            (next_probe,) = conn.execute(
+                "SELECT MIN(next_attempt_at) FROM outbox WHERE instance = ? "
+                f"AND status = 'parked'{rest}",
+                (inst, *taken),
+            ).fetchone()
+            return ParkedHeads(heads, next_probe)
+
+        return await self._submit(work)
+
     async def outbox_batch(self, instance: str | int, limit: int = 100) -> list[OutboxItem]:
         """The oldest ``limit`` items of ``instance``, in delivery order."""
         inst = str(instance)
@@ -458,14 +616,7 @@ class State:
         wanted = list(dict.fromkeys(keys))
 
         def work(conn: sqlite3.Connection) -> list[str]:
-            seen: set[str] = set()
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                rows = conn.execute(
-                    f"SELECT key FROM seen WHERE instance = ? AND key IN ({marks})", (inst, *chunk)
-                )
-                seen.update(row[0] for row in rows.fetchall())
+            seen = self._seen_among(conn, inst, wanted)
             return [key for key in wanted if key not in seen]
 
         return await self._submit(work)
@@ -541,19 +692,28 @@ class State:
         instance: str,
         callback_url: str,
         notifications: Sequence[Notification],
-        group_key: str | None,
+        group_key: GroupKeys,
     ) -> list[tuple[Any, ...]]:
         now = self._clock.timestamp()
+        if group_key is None or isinstance(group_key, str):
+            keys: Sequence[str | None] = [group_key] * len(notifications)
+        else:
+            keys = group_key
+            if len(keys) != len(notifications):
+                raise ValueError(
+                    f"group_key: {len(keys)} keys for {len(notifications)} notifications"
+                )
         return [
-            (instance, callback_url, n.id, n.body, group_key, now, instance) for n in notifications
+            (instance, callback_url, n.id, n.body, key, now, instance, key)
+            for n, key in zip(notifications, keys, strict=True)
         ]
 
     @staticmethod
     def _insert_outbox(
         conn: sqlite3.Connection, instance: str, rows: list[tuple[Any, ...]]
     ) -> list[int]:
-        # Behind a parked head, new items are queued as parked too (the
-        # subscription is deactivated until a redelivery or a probe succeeds).
+        # Behind a parked group, its new items are queued as parked too (that
+        # group is held until a redelivery or a probe succeeds).
         seqs: list[int] = []
         for row in rows:
             cur = conn.execute(_INSERT_OUTBOX, row)
@@ -571,6 +731,19 @@ class State:
             "cursor = excluded.cursor",
             (instance, resource, _iso(watermark.timestamp), cursor),
         )
+
+    @staticmethod
+    def _seen_among(conn: sqlite3.Connection, instance: str, keys: Sequence[str]) -> set[str]:
+        """Which of ``keys`` are remembered for ``instance``."""
+        seen: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = conn.execute(
+                f"SELECT key FROM seen WHERE instance = ? AND key IN ({marks})", (instance, *chunk)
+            )
+            seen.update(row[0] for row in rows.fetchall())
+        return seen
 
     @staticmethod
     def _insert_seen(conn: sqlite3.Connection, instance: str, keys: list[str], now: float) -> None:
@@ -706,11 +879,14 @@ class State:
 
 
 __all__ = [
+    "ALL_GROUPS",
     "DEFAULT_SEEN_MAX_AGE",
     "PARKED",
     "PENDING",
+    "AllGroups",
     "OutboxCounts",
     "OutboxItem",
+    "ParkedHeads",
     "State",
     "StateClosedError",
     "Watermark",
