@@ -675,7 +675,8 @@ class PageRenderer:
     </form>
     <form id="clock-set" class="inline">
       <input name="instant" type="text" placeholder="2024-03-10T06:00:00Z"
-        aria-label="Set the clock to (ISO-8601)" required>
+        aria-label="Set the clock to (ISO-8601)" required
+        title="ISO-8601; a time without an offset is read as GMT (as POST /_woosim/clock does)">
       <button type="submit">Set</button>
     </form>
   </div>

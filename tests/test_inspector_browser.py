@@ -121,6 +121,15 @@ async def test_inspector_follows_the_clock_orders_and_deliveries(
     await expect(page.locator("#detail-body")).to_contain_text("X-WC-Webhook-Signature")
     await page.keyboard.press("Escape")
 
+    # A bad instant gets the control plane's message, and the clock stays put.
+    await page.fill("#clock-set input[name='instant']", "next tuesday")
+    await page.click("#clock-set button")
+    await expect(page.locator("#clock-error")).to_contain_text("set: not an ISO-8601 date-time")
+    await page.fill("#clock-set input[name='instant']", "2024-03-11T12:00:00Z")
+    await page.click("#clock-set button")
+    await expect(page.locator("#clock-gmt")).to_have_text("2024-03-11 12:00:00")
+    await expect(page.locator("#clock-error")).to_be_hidden()
+
     # Freeze and unfreeze from the page.
     await page.click("#clock-unfreeze")
     await expect(page.locator("#clock-state")).to_have_text("running")
