@@ -1,150 +1,157 @@
-"""Median latency of ``GET /orders?per_page=100`` with 10,000 orders, against a bare baseline.
+"""REST figures: ``GET /orders?per_page=100`` requests/s, and a ``modified_after`` window's p50.
 
-Run: ``python bench/bench_rest.py``. The store runs in a child process; requests
-come from this process with an aiohttp client (one connection, sequential).
-The baseline is a bare aiohttp handler, in another child process, returning
-the same response bytes prebuilt. Also measures a ``modified_after`` window of
-~100 orders at 1,000 and at a larger store size (``--big``, default 100,000).
+Both stores run in child processes (``bench.common serve-store``); the load
+comes from another process (wrk when installed, else an aiohttp client).
+
+* throughput: 10,000 orders, 32 connections, against a bare aiohttp handler
+  (another child) returning the same body and headers pre-built;
+* window: the newest ~100 orders by modification date (``modified_after``,
+  ``dates_are_gmt``), p50 of sequential requests at 1,000,000 orders against the
+  same at 1,000 orders (``--quick``: 100,000 orders).
+
+    python -m bench.bench_rest [--quick]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
-import multiprocessing
-import statistics
-import time
-from datetime import UTC, datetime
-from typing import Any
+import sys
+import tempfile
+from pathlib import Path
+from urllib.parse import urlencode
 
-import aiohttp
-from aiohttp import web
+from bench.common import (
+    Child,
+    Figure,
+    Target,
+    alternate,
+    bare_server,
+    latencies,
+    load_rps,
+    load_tool,
+    median,
+    store_server,
+    text_table,
+)
 
-START = datetime(2024, 3, 10, 6, tzinfo=UTC)
-
-
-def _serve_store(orders: int, queue: Any) -> None:
-    from simulator.app import Simulator
-    from simulator.clock import Clock
-    from simulator.generate import generate
-    from simulator.server import SimulatorServer
-
-    async def main() -> None:
-        sim = Simulator(clock=Clock(START, frozen=True), seed="bench")
-        generate(
-            sim.store,
-            "bench",
-            customers=max(1, orders // 10),
-            orders=orders,
-            products=50,
-            emit=False,
-        )
-        server = SimulatorServer(sim)
-        await server.start()
-        key = sim.keys.default
-        queue.put((server.api_url, key.consumer_key, key.consumer_secret))
-        await asyncio.Event().wait()
-
-    asyncio.run(main())
+LIST_ORDERS = 10_000
+CONNECTIONS = 32
+SMALL_WINDOW_STORE = 1_000
+BIG_WINDOW_STORE = 1_000_000
+QUICK_WINDOW_STORE = 100_000
+#: Response headers the bare handler repeats (the store's own, minus per-response ones).
+_SKIP_HEADERS = {"date", "server", "content-length", "connection", "keep-alive"}
 
 
-def _serve_bare(body: bytes, queue: Any) -> None:
-    async def handler(request: web.Request) -> web.Response:
-        return web.Response(body=body, content_type="application/json")
-
-    async def main() -> None:
-        app = web.Application()
-        app.router.add_get("/orders", handler)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        queue.put(f"http://127.0.0.1:{port}")
-        await asyncio.Event().wait()
-
-    asyncio.run(main())
+def _auth(child: Child) -> dict[str, str]:
+    return {"Authorization": str(child.info["auth"])}
 
 
-async def _median(
-    url: str, params: dict[str, str], auth: dict[str, str], runs: int
-) -> tuple[float, bytes]:
-    connector = aiohttp.TCPConnector(limit=1)
-    async with aiohttp.ClientSession(connector=connector, headers=auth) as session:
-        body = b""
-        for _ in range(20):  # warm up (fills the rendering cache)
-            async with session.get(url, params=params) as response:
-                body = await response.read()
-        samples = []
-        for _ in range(runs):
-            began = time.perf_counter()
-            async with session.get(url, params=params) as response:
-                await response.read()
-            samples.append(time.perf_counter() - began)
-    return statistics.median(samples), body
+async def _fetch(url: str, headers: dict[str, str]) -> tuple[bytes, dict[str, str]]:
+    import aiohttp
+
+    async with aiohttp.ClientSession(headers=headers) as session, session.get(url) as response:
+        body = await response.read()
+        if response.status != 200:
+            raise RuntimeError(f"GET {url}: {response.status}")
+        kept = {k: v for k, v in response.headers.items() if k.lower() not in _SKIP_HEADERS}
+        return body, kept
 
 
-def _basic(key: str, secret: str) -> dict[str, str]:
-    token = base64.b64encode(f"{key}:{secret}".encode()).decode()
-    return {"Authorization": f"Basic {token}"}
-
-
-def _start(target: Any, *args: Any) -> tuple[multiprocessing.Process, Any]:
-    queue: Any = multiprocessing.Queue()
-    process = multiprocessing.Process(target=target, args=(*args, queue), daemon=True)
-    process.start()
-    return process, queue.get(timeout=600)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=300)
-    parser.add_argument("--big", type=int, default=100_000, help="store size for the window test")
-    args = parser.parse_args()
-
-    store, (api_url, ck, cs) = _start(_serve_store, 10_000)
-    auth = _basic(ck, cs)
-    store_median, body = asyncio.run(
-        _median(api_url + "/orders", {"per_page": "100"}, auth, args.runs)
+def measure_throughput(quick: bool) -> Figure:
+    store = store_server(LIST_ORDERS)
+    url = str(store.info["api_url"]) + "/orders?per_page=100"
+    auth = _auth(store)
+    body, headers = asyncio.run(_fetch(url, auth))
+    with tempfile.TemporaryDirectory() as tmp:
+        bare = bare_server(body, headers, Path(tmp))
+        try:
+            bare_url = str(bare.info["url"]) + "/wp-json/wc/v3/orders?per_page=100"
+            seconds = 2.0 if quick else 5.0
+            load_rps(url, auth, connections=CONNECTIONS, seconds=1)  # warm both
+            load_rps(bare_url, {}, connections=CONNECTIONS, seconds=1)
+            mine, theirs = alternate(
+                lambda: load_rps(url, auth, connections=CONNECTIONS, seconds=seconds),
+                lambda: load_rps(bare_url, {}, connections=CONNECTIONS, seconds=seconds),
+                2 if quick else 3,
+            )
+        finally:
+            bare.stop()
+    return Figure(
+        "GET /orders?per_page=100, 10,000 orders, 32 connections",
+        median(mine),
+        "req/s",
+        Target("ratio_min", 0.5),
+        reference=median(theirs),
+        reference_name="bare aiohttp, same bytes",
+        note=f"load from {load_tool()} in another process; {len(body):,}-byte body; "
+        f"medians of {len(mine)} runs of {seconds:g} s each",
+        samples=mine,
     )
-    bare, bare_url = _start(_serve_bare, body)
-    bare_median, _ = asyncio.run(_median(bare_url + "/orders", {"per_page": "100"}, {}, args.runs))
-    print(f"GET /orders?per_page=100, 10,000 orders: median {store_median * 1000:.2f} ms")
-    print(f"bare aiohttp handler, same {len(body):,} bytes: median {bare_median * 1000:.2f} ms")
-    print(f"throughput ratio (bare / store latency): {bare_median / store_median:.2f}x")
-    store.terminate()
-    bare.terminate()
-
-    windows = {}
-    for size in (1_000, args.big):
-        process, (url, ck, cs) = _start(_serve_store, size)
-        # ~100 orders: the newest ones by modification date.
-        window_start = _window_start(url, _basic(ck, cs))
-        params = {"per_page": "100", "modified_after": window_start, "dates_are_gmt": "true"}
-        windows[size], _ = asyncio.run(
-            _median(url + "/orders", params, _basic(ck, cs), args.runs // 3)
-        )
-        process.terminate()
-    for size, median in windows.items():
-        print(f"modified_after window of ~100 at {size:,} orders: median {median * 1000:.2f} ms")
 
 
-def _window_start(url: str, auth: dict[str, str]) -> str:
-    async def find() -> str:
-        async with aiohttp.ClientSession(headers=auth) as session:
-            params = {
-                "per_page": "100",
-                "orderby": "modified",
-                "order": "desc",
-                "_fields": "date_modified_gmt",
-            }
-            async with session.get(url + "/orders", params=params) as response:
-                rows = await response.json()
-        return str(rows[-1]["date_modified_gmt"])
+async def _window_query(api_url: str, auth: dict[str, str]) -> str:
+    """The query of the newest ~100 orders by modification date (found from the store)."""
+    import aiohttp
 
-    return asyncio.run(find())
+    params = {"per_page": "100", "orderby": "modified", "order": "desc"}
+    params["_fields"] = "date_modified_gmt"
+    async with (
+        aiohttp.ClientSession(headers=auth) as session,
+        session.get(api_url + "/orders", params=params) as response,
+    ):
+        rows = await response.json()
+    bound = str(rows[-1]["date_modified_gmt"])
+    # Strictly after the 100th newest: 99 or a few fewer when several share its second.
+    window = {"per_page": "100", "modified_after": bound, "dates_are_gmt": "true"}
+    return api_url + "/orders?" + urlencode(window)
+
+
+def measure_window(quick: bool) -> Figure:
+    big_size = QUICK_WINDOW_STORE if quick else BIG_WINDOW_STORE
+    small = store_server(SMALL_WINDOW_STORE)
+    big = store_server(big_size)
+    targets = []
+    for child in (big, small):
+        auth = _auth(child)
+        targets.append((asyncio.run(_window_query(str(child.info["api_url"]), auth)), auth))
+    count = 60 if quick else 150
+    big_samples, small_samples = alternate(
+        lambda: median(asyncio.run(latencies(*targets[0], count))),
+        lambda: median(asyncio.run(latencies(*targets[1], count))),
+        3,
+    )
+    p50_big, p50_small = median(big_samples), median(small_samples)
+    return Figure(
+        f"modified_after window of ~100, p50 at {big_size:,} orders",
+        p50_big * 1000,
+        "ms",
+        Target("ratio_max", 2),
+        reference=p50_small * 1000,
+        reference_name=f"same at {SMALL_WINDOW_STORE:,} orders",
+        note=f"p50 of 3 x {count} sequential requests on one connection; store generated in "
+        f"{float(big.info['generate_seconds']):.0f} s"
+        + ("; --quick uses 100,000 orders, the target is at 1,000,000" if quick else ""),
+    )
+
+
+def measure(quick: bool) -> list[Figure]:
+    return [measure_throughput(quick), measure_window(quick)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args(argv)
+    from bench.common import stop_stores
+
+    try:
+        print(text_table(measure(args.quick)))
+    finally:
+        stop_stores()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -12,6 +12,7 @@ address, not by peer: a store on 0.0.0.0 wants the token from 127.0.0.1 too.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import ipaddress
 import json
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from simulator.errors import RestError
-from simulator.generate import generate
+from simulator.generate import GenerationInterrupted, generate_async
 from simulator.params import as_boolean
 from simulator.phpjson import dumps
 from simulator.settings import load_timezone
@@ -132,6 +133,9 @@ def _count(body: dict[str, Any], name: str) -> int:
 class ControlRoutes:
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
+        # Generation runs in steps on the loop (see generate); a reset or a second
+        # generation waits for the running one instead of interleaving with it.
+        self._changing = asyncio.Lock()
 
     async def reset(self, request: web.Request) -> web.Response:
         body = await json_object(request)
@@ -146,7 +150,8 @@ class ControlRoutes:
                 load_timezone(timezone)
             except ValueError as exc:
                 raise bad_request("timezone", str(exc)) from None
-        self.sim.reset(timezone=timezone)
+        async with self._changing:
+            self.sim.reset(timezone=timezone)
         return reply({"reset": True, "clock": self.sim.clock.state()})
 
     async def clock_get(self, request: web.Request) -> web.Response:
@@ -205,10 +210,25 @@ class ControlRoutes:
         emit = body.get("emit", True)
         if not isinstance(emit, bool):
             raise bad_request("emit", "must be true or false")
+        # In steps of a few thousand records, yielding to the loop between steps:
+        # other requests (reads, clock moves, webhook deliveries) are answered
+        # meanwhile and see a consistent, growing store. A worker thread would
+        # not block less (the GIL) and would need every handler to take a lock.
         try:
-            made = generate(self.sim.store, seed, days=days, emit=emit, **counts)
+            async with self._changing:
+                made = await generate_async(
+                    self.sim.store,
+                    seed,
+                    customers=counts["customers"],
+                    orders=counts["orders"],
+                    products=counts["products"],
+                    days=days,
+                    emit=emit,
+                )
         except ValueError as exc:
             raise bad_request("orders", str(exc)) from None
+        except GenerationInterrupted as exc:
+            raise RestError("woosim_generation_interrupted", str(exc), 409) from None
         return reply(made.summary())
 
     async def restore_order(self, request: web.Request) -> web.Response:

@@ -4,11 +4,16 @@ Money is kept as integer cents (the store's ``price_decimals`` is 2); instants
 as whole UTC seconds plus, where filters need them, the site-local wall
 seconds WordPress keeps beside them (see :mod:`simulator.wcdates`). ``cached``
 holds the record's rendered JSON bytes; the store clears it on every change.
+
+Compact by design (a million orders must fit): child collections are tuples
+(an empty one is a shared singleton, a list would be 56 bytes each) and
+addresses are immutable, so an order can share its customer's address object;
+the store replaces these values, it never changes them in place.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 ORDER_STATUSES = (
@@ -39,7 +44,7 @@ class MetaItem:
     value: Any
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, frozen=True)
 class Address:
     first_name: str = ""
     last_name: str = ""
@@ -90,7 +95,7 @@ class Customer:
     modified: int | None
     modified_wall: int | None
     is_paying_customer: bool = False
-    meta_data: list[MetaItem] = field(default_factory=list)
+    meta_data: tuple[MetaItem, ...] = ()
     cached: bytes | None = None
 
     @property
@@ -134,8 +139,8 @@ class Product:
     stock_status: str = "instock"
     weight: str = ""
     total_sales: int = 0
-    categories: list[Category] = field(default_factory=list)
-    meta_data: list[MetaItem] = field(default_factory=list)
+    categories: tuple[Category, ...] = ()
+    meta_data: tuple[MetaItem, ...] = ()
     status_before_trash: str = ""
     cached: bytes | None = None
 
@@ -157,7 +162,7 @@ class LineItem:
     total_tax: int
     sku: str
     tax_class: str = ""
-    meta_data: list[MetaItem] = field(default_factory=list)
+    meta_data: tuple[MetaItem, ...] = ()
 
 
 @dataclass(slots=True)
@@ -168,7 +173,7 @@ class ShippingLine:
     instance_id: str
     total: int
     total_tax: int
-    meta_data: list[MetaItem] = field(default_factory=list)
+    meta_data: tuple[MetaItem, ...] = ()
 
 
 @dataclass(slots=True)
@@ -179,7 +184,7 @@ class FeeLine:
     total_tax: int
     tax_class: str = ""
     tax_status: str = "taxable"
-    meta_data: list[MetaItem] = field(default_factory=list)
+    meta_data: tuple[MetaItem, ...] = ()
 
 
 @dataclass(slots=True)
@@ -188,7 +193,7 @@ class CouponLine:
     code: str
     discount: int
     discount_tax: int
-    meta_data: list[MetaItem] = field(default_factory=list)
+    meta_data: tuple[MetaItem, ...] = ()
 
 
 @dataclass(slots=True)
@@ -217,11 +222,11 @@ class Order:
     cart_hash: str = ""
     paid: int | None = None
     completed: int | None = None
-    line_items: list[LineItem] = field(default_factory=list)
-    shipping_lines: list[ShippingLine] = field(default_factory=list)
-    fee_lines: list[FeeLine] = field(default_factory=list)
-    coupon_lines: list[CouponLine] = field(default_factory=list)
-    meta_data: list[MetaItem] = field(default_factory=list)
+    line_items: tuple[LineItem, ...] = ()
+    shipping_lines: tuple[ShippingLine, ...] = ()
+    fee_lines: tuple[FeeLine, ...] = ()
+    coupon_lines: tuple[CouponLine, ...] = ()
+    meta_data: tuple[MetaItem, ...] = ()
     tax_line_id: int = 0  # the order item holding the tax rate's totals (0 = none yet)
     status_before_trash: str = ""
     cached: bytes | None = None

@@ -10,6 +10,7 @@ ready fragments.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -46,7 +47,7 @@ def raw_amount(cents: int) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def _meta(items: list[MetaItem]) -> list[dict[str, Any]]:
+def _meta(items: Sequence[MetaItem]) -> list[dict[str, Any]]:
     return [
         {"id": m.id, "key": m.key, "value": m.value} for m in items if not m.key.startswith("_")
     ]

@@ -26,7 +26,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -90,9 +90,24 @@ class SortedIndex:
         self._data = array("q")
 
     def extend(self, pairs: Iterable[tuple[int, int]]) -> None:
-        """Bulk add (the generator): append everything, sort once."""
-        self._data.extend(self._pack(key, record_id) for key, record_id in pairs)
-        self._data = array("q", sorted(self._data))
+        """Bulk add (the generator): sort the new keys, then merge them in.
+
+        Generated records come in time order, so the new keys mostly sort after
+        the old ones: only the overlapping tail is re-sorted, and adding a
+        million records in steps stays linear.
+        """
+        base, space = _KEY_BASE, _ID_SPACE
+        new = sorted((key - base) * space + record_id for key, record_id in pairs)
+        if not new:
+            return
+        data = self._data
+        position = bisect_left(data, new[0])
+        if position == len(data):
+            data.extend(new)
+            return
+        merged = sorted(data[position:].tolist() + new)
+        del data[position:]
+        data.extend(merged)
 
     def __len__(self) -> int:
         return len(self._data)
@@ -105,10 +120,21 @@ class SortedIndex:
         return start, max(start, end)
 
     def ids(self, start: int, end: int, *, descending: bool = False) -> Iterator[int]:
-        data = self._data
-        positions = range(end - 1, start - 1, -1) if descending else range(start, end)
-        for position in positions:
-            yield data[position] % _ID_SPACE
+        """Ids at positions [start, end), read in growing slices (a page reads a few hundred)."""
+        data, space = self._data, _ID_SPACE
+        batch = 256
+        low, high = start, end
+        while low < high:
+            if descending:
+                chunk = data[max(low, high - batch) : high]
+                high -= len(chunk)
+                chunk.reverse()
+            else:
+                chunk = data[low : min(high, low + batch)]
+                low += len(chunk)
+            for value in chunk:
+                yield value % space
+            batch = min(batch * 4, 1 << 16)
 
 
 @dataclass(slots=True)
@@ -251,6 +277,8 @@ class Store:
         self._next_item_id = 1
         self._next_meta_id = 1
         self._offsets: dict[int, int] = {}
+        #: Changes on every reset: a generation running in steps checks it.
+        self.epoch = 0
         self._tax_millionths = int(Decimal(settings.tax_rate_percent) * 10_000)
         self._create_admin()
 
@@ -267,7 +295,8 @@ class Store:
             if len(self._offsets) > 100_000:
                 self._offsets.clear()
             self._offsets[bucket] = offset
-        return timestamp + offset
+        # UTC stores keep one int object for both columns (memory at a million records).
+        return timestamp + offset if offset else timestamp
 
     def next_post_id(self) -> int:
         value = self._next_post_id
@@ -283,6 +312,12 @@ class Store:
         value = self._next_item_id
         self._next_item_id += 1
         return value
+
+    def claim_item_ids(self, count: int) -> int:
+        """``count`` consecutive order item ids; returns the first."""
+        first = self._next_item_id
+        self._next_item_id += count
+        return first
 
     def next_meta_id(self) -> int:
         value = self._next_meta_id
@@ -314,13 +349,21 @@ class Store:
     def reset(self) -> None:
         """Empty the store; the administrator (owner of the API keys) stays."""
         admin = self.customers[ADMIN_USER_ID]
+        epoch = self.epoch + 1
         self.__init__(self.settings, self.clock, self.bus)  # type: ignore[misc]
+        self.epoch = epoch
         admin.cached = None
         self.customers[ADMIN_USER_ID] = admin
 
     # ------------------------------------------------------------------ meta
-    def apply_meta(self, meta: list[MetaItem], changes: Sequence[Mapping[str, Any]]) -> None:
-        """WC_Data::update_meta_data for each ``{key, value[, id]}`` in ``changes``."""
+    def apply_meta(
+        self, current: tuple[MetaItem, ...], changes: Sequence[Mapping[str, Any]]
+    ) -> tuple[MetaItem, ...]:
+        """WC_Data::update_meta_data for each ``{key, value[, id]}`` in ``changes``.
+
+        Returns the new meta tuple (records hold tuples, replaced rather than changed).
+        """
+        meta = list(current)
         for change in changes:
             key = str(change.get("key", ""))
             value = change.get("value")
@@ -338,6 +381,7 @@ class Store:
                     meta.remove(extra)
             else:
                 meta.append(MetaItem(self.next_meta_id(), key, value))
+        return tuple(meta)
 
     # ------------------------------------------------------------------ customers
     def _index_customer(self, customer: Customer) -> None:
@@ -417,9 +461,9 @@ class Store:
                 setattr(customer, name, str(fields[name]))
         for name in ("billing", "shipping"):
             if name in fields and fields[name] is not None:
-                _apply_address(getattr(customer, name), fields[name])
+                setattr(customer, name, _with_address(getattr(customer, name), fields[name]))
         if "meta_data" in fields:
-            self.apply_meta(customer.meta_data, fields["meta_data"])
+            customer.meta_data = self.apply_meta(customer.meta_data, fields["meta_data"])
         customer.cached = None
 
     def update_customer(
@@ -548,7 +592,7 @@ class Store:
         )
         self._apply_product_fields(product, fields)
         if not product.categories:
-            product.categories = [UNCATEGORIZED]
+            product.categories = (UNCATEGORIZED,)
         return self.insert_product(product, emit=emit)
 
     def insert_product(self, product: Product, *, emit: bool = True) -> Product:
@@ -598,9 +642,9 @@ class Store:
                 for c in fields["categories"]
                 if int(c.get("id", 0)) in self.categories
             ]
-            product.categories = chosen or [UNCATEGORIZED]
+            product.categories = tuple(chosen) or (UNCATEGORIZED,)
         if "meta_data" in fields:
-            self.apply_meta(product.meta_data, fields["meta_data"])
+            product.meta_data = self.apply_meta(product.meta_data, fields["meta_data"])
         if (
             product.manage_stock
             and product.stock_quantity is not None
@@ -684,10 +728,11 @@ class Store:
         return order
 
     def insert_orders(self, orders: Sequence[Order], *, emit: bool = True) -> None:
-        """Bulk :meth:`insert_order`: indexes sorted once, events in id order."""
+        """Bulk :meth:`insert_order`: indexes merged once, events in id order."""
+        records, counts = self.orders, self._order_status_counts
         for order in orders:
-            self.orders[order.id] = order
-            self._order_status_counts[order.status] += 1
+            records[order.id] = order
+            counts[order.status] += 1
             self._link_order(order)
         self.order_dates.extend(orders)
         for order in orders:
@@ -791,9 +836,9 @@ class Store:
                 setattr(order, name, int(fields[name]))
         for name in ("billing", "shipping"):
             if name in fields and fields[name] is not None:
-                _apply_address(getattr(order, name), fields[name])
+                setattr(order, name, _with_address(getattr(order, name), fields[name]))
         if "meta_data" in fields:
-            self.apply_meta(order.meta_data, fields["meta_data"])
+            order.meta_data = self.apply_meta(order.meta_data, fields["meta_data"])
         if fields.get("line_items"):
             self._apply_line_items(order, fields["line_items"])
         if fields.get("shipping_lines"):
@@ -849,11 +894,12 @@ class Store:
 
     def _apply_line_items(self, order: Order, items: Sequence[Mapping[str, Any]]) -> None:
         self._unlink_order(order)
-        by_id = {item.id: item for item in order.line_items}
+        lines = list(order.line_items)
+        by_id = {item.id: item for item in lines}
         for spec in items:
             item_id = int(spec.get("id") or 0)
             if item_id and "product_id" in spec and spec["product_id"] is None:
-                order.line_items.remove(by_id.pop(item_id))
+                lines.remove(by_id.pop(item_id))
                 continue
             product_id = int(spec.get("product_id") or 0)
             if not product_id and spec.get("sku"):
@@ -874,14 +920,14 @@ class Store:
                     total_tax=0,
                     sku=product.sku,
                 )
-                order.line_items.append(line)
+                lines.append(line)
             elif product is not None:
                 line.product_id, line.sku = product.id, product.sku
                 line.name = str(spec.get("name") or product.name)
             if "quantity" in spec:
                 line.quantity = int(spec["quantity"])
             if "meta_data" in spec:
-                self.apply_meta(line.meta_data, spec["meta_data"])
+                line.meta_data = self.apply_meta(line.meta_data, spec["meta_data"])
             current = self.products.get(line.product_id)
             unit = current.price if current is not None and current.price is not None else 0
             line.subtotal = (
@@ -891,42 +937,47 @@ class Store:
             taxable = current is None or current.tax_status == "taxable"
             line.subtotal_tax = self.line_tax(line.subtotal, taxable)
             line.total_tax = self.line_tax(line.total, taxable)
+        order.line_items = tuple(lines)
         self._link_order(order)
 
     def _apply_shipping_lines(self, order: Order, lines: Sequence[Mapping[str, Any]]) -> None:
-        by_id = {line.id: line for line in order.shipping_lines}
+        kept = list(order.shipping_lines)
+        by_id = {line.id: line for line in kept}
         for spec in lines:
             line_id = int(spec.get("id") or 0)
             if line_id and line_id in by_id and spec.get("method_id", "") is None:
-                order.shipping_lines.remove(by_id.pop(line_id))
+                kept.remove(by_id.pop(line_id))
                 continue
             line = by_id.get(line_id)
             if line is None:
                 line = ShippingLine(self.next_item_id(), "", "", "", 0, 0)
-                order.shipping_lines.append(line)
+                kept.append(line)
             line.method_title = str(spec.get("method_title", line.method_title) or "")
             line.method_id = str(spec.get("method_id", line.method_id) or "")
             line.instance_id = str(spec.get("instance_id", line.instance_id) or "")
             if spec.get("total") not in (None, ""):
                 line.total = money(spec["total"])
             line.total_tax = self.line_tax(line.total, True)
+        order.shipping_lines = tuple(kept)
 
     def _apply_fee_lines(self, order: Order, lines: Sequence[Mapping[str, Any]]) -> None:
-        by_id = {line.id: line for line in order.fee_lines}
+        kept = list(order.fee_lines)
+        by_id = {line.id: line for line in kept}
         for spec in lines:
             line_id = int(spec.get("id") or 0)
             if line_id and line_id in by_id and spec.get("name", "") is None:
-                order.fee_lines.remove(by_id.pop(line_id))
+                kept.remove(by_id.pop(line_id))
                 continue
             line = by_id.get(line_id)
             if line is None:
                 line = FeeLine(self.next_item_id(), "", 0, 0)
-                order.fee_lines.append(line)
+                kept.append(line)
             line.name = str(spec.get("name", line.name) or "")
             line.tax_status = str(spec.get("tax_status", line.tax_status) or "taxable")
             if spec.get("total") not in (None, ""):
                 line.total = money(spec["total"])
             line.total_tax = self.line_tax(line.total, line.tax_status == "taxable")
+        order.fee_lines = tuple(kept)
 
     def update_order(self, order_id: int, fields: Mapping[str, Any], *, emit: bool = True) -> Order:
         order = self.get_order(order_id, missing_status=400)
@@ -1027,6 +1078,7 @@ class Store:
             return status_ok(order.status) and all(check(order) for check in checks)
 
         predicate.only_status = not checks  # type: ignore[attr-defined]
+        predicate.status_ok = status_ok  # type: ignore[attr-defined]
         return predicate
 
     def _product_predicate(self, query: PostQuery) -> Any:
@@ -1111,9 +1163,10 @@ class Store:
                 ids = reversed(records) if descending else iter(records)
             page: list[Any] = []
             skipped = 0
+            status_ok = predicate.status_ok  # the only check: no per-record predicate call
             for record_id in ids:
                 record = records[record_id]
-                if not predicate(record):
+                if not status_ok(record.status):
                     continue
                 if skipped < start:
                     skipped += 1
@@ -1155,10 +1208,14 @@ class Store:
         return [records[i] for i in index.ids(begin, end)]
 
 
-def _apply_address(address: Address, values: Mapping[str, Any]) -> None:
-    for name in ADDRESS_FIELDS:
-        if name in values and values[name] is not None:
-            setattr(address, name, str(values[name]))
+def _with_address(address: Address, values: Mapping[str, Any]) -> Address:
+    """A new address with ``values`` applied (addresses are shared, never changed in place)."""
+    changes = {
+        name: str(values[name])
+        for name in ADDRESS_FIELDS
+        if name in values and values[name] is not None
+    }
+    return replace(address, **changes) if changes else address
 
 
 def _customer_matches(customer: Customer, term: str) -> bool:

@@ -1,0 +1,141 @@
+"""Generation in steps: same bytes however it is driven, a loop that stays responsive, compact records."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import random
+from datetime import UTC, datetime
+
+import pytest
+from conftest import LiveStore
+
+import simulator.generate as generation
+from simulator.app import Simulator
+from simulator.clock import Clock
+from simulator.generate import (
+    Generation,
+    GenerationInterrupted,
+    ProgressBar,
+    generate,
+    generate_async,
+)
+from simulator.store import SortedIndex
+
+START = datetime(2024, 3, 10, 6, tzinfo=UTC)
+COUNTS = {"customers": 40, "orders": 300, "products": 9}
+
+
+def fresh() -> Simulator:
+    return Simulator(clock=Clock(START, frozen=True))
+
+
+def rendered(sim: Simulator) -> list[bytes]:
+    render, store = sim.renderer, sim.store
+    return (
+        [render.order_bytes(o) for o in store.orders.values()]
+        + [render.customer_bytes(c) for c in store.customers.values()]
+        + [render.product_bytes(p) for p in store.products.values()]
+    )
+
+
+async def test_same_seed_same_bytes_however_driven() -> None:
+    one = fresh()
+    generate(one.store, "steps", **COUNTS)
+    small_steps = fresh()
+    Generation(small_steps.store, "steps", chunk=7, **COUNTS).run()
+    on_loop = fresh()
+    await generate_async(on_loop.store, "steps", **COUNTS)
+    expected = rendered(one)
+    assert len(expected) == 300 + 41 + 9  # the administrator is a customer too
+    assert rendered(small_steps) == expected
+    assert rendered(on_loop) == expected
+    other = fresh()
+    generate(other.store, "other seed", **COUNTS)
+    assert rendered(other) != expected
+
+
+def test_progress_reaches_every_record() -> None:
+    sim = fresh()
+    seen: list[tuple[int, int]] = []
+    Generation(sim.store, 1, chunk=50, **COUNTS).run(lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (349, 349)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+    assert len(seen) > 5
+
+
+def test_progress_bar_draws_one_line() -> None:
+    stream = io.StringIO()
+    bar = ProgressBar(stream, "orders", width=10)
+    for done in (0, 250, 500, 500, 1000):
+        bar(done, 1000)
+    text = stream.getvalue()
+    assert text.endswith("[##########] 100% 1,000/1,000\n")
+    assert text.count("\n") == 1 and text.count("\r") == 4  # the repeated 50% is not redrawn
+
+
+def test_reset_between_steps_stops_the_generation() -> None:
+    sim = fresh()
+    steps = Generation(sim.store, 1, chunk=20, **COUNTS).steps()
+    next(steps)
+    next(steps)
+    sim.reset()
+    with pytest.raises(GenerationInterrupted):
+        list(steps)
+
+
+async def test_generate_route_leaves_the_loop_free(
+    store: LiveStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(generation, "CHUNK", 100)
+    site = store.server.site_url
+    request = asyncio.create_task(
+        store.client.post(f"{site}/_woosim/generate", json={"orders": 3000, "customers": 300})
+    )
+    answered_meanwhile = 0
+    deadline = asyncio.get_running_loop().time() + 60
+    while not request.done() and asyncio.get_running_loop().time() < deadline:
+        clock = await store.client.get(f"{site}/_woosim/clock")
+        assert clock.status_code == 200
+        if not request.done():
+            answered_meanwhile += 1
+    made = await request
+    assert made.json() == {"customers": 300, "products": 12, "orders": 3000}
+    assert answered_meanwhile > 0
+    assert (await store.client.get("orders")).headers["X-WP-Total"] == "3000"
+
+
+def test_orders_share_immutable_customer_addresses() -> None:
+    sim = fresh()
+    generate(sim.store, 4, customers=5, orders=60, products=5)
+    order = next(o for o in sim.store.orders.values() if o.customer_id)
+    customer = sim.store.customers[order.customer_id]
+    assert order.billing is customer.billing  # shared, not copied
+    old_city = order.billing.city
+    sim.store.update_customer(customer.id, {"billing": {"city": "Elsewhere"}})
+    assert customer.billing.city == "Elsewhere"
+    assert order.billing.city == old_city  # the order keeps its snapshot
+    assert order.meta_data == () and order.fee_lines == ()  # shared empty tuples
+
+
+def test_sorted_index_merges_bulk_additions() -> None:
+    rng = random.Random(3)
+    index = SortedIndex()
+    expected: list[tuple[int, int]] = []
+    next_id = 1
+    for batch in range(12):
+        pairs = []
+        for _ in range(rng.randint(0, 50)):
+            # mostly newer keys, some reaching back into the indexed range
+            key = 1_700_000_000 + batch * 1000 + rng.randint(-2500, 1000)
+            pairs.append((key, next_id))
+            next_id += 1
+        index.extend(pairs)
+        expected.extend(pairs)
+        single = (1_700_000_000 + rng.randint(0, 12_000), next_id)
+        index.add(*single)
+        expected.append(single)
+        next_id += 1
+    order = [record_id for _, record_id in sorted(expected)]
+    assert list(index.ids(0, len(index))) == order
+    assert list(index.ids(0, len(index), descending=True)) == order[::-1]
