@@ -20,7 +20,7 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TextIO, TypeVar
 
@@ -36,7 +36,7 @@ from simulator.models import (
     Product,
     ShippingLine,
 )
-from simulator.store import Store, order_key
+from simulator.store import Store
 
 T = TypeVar("T")
 
@@ -242,19 +242,21 @@ class _Builder:
         self._ascii_names: dict[str, str] = {}
 
     def address(self, first: str, last: str, email: str) -> Address:
-        draw, p = self.draw, self.pools
+        random_, p = self.draw.random, self.pools
+        # Positional, in Address field order: first/last, company, address 1/2,
+        # city, state, postcode, country, email, phone.
         return Address(
-            first_name=first,
-            last_name=last,
-            company=draw.pick(p.companies) if draw.chance(0.12) else "",
-            address_1=draw.pick(p.streets),
-            address_2=draw.pick(p.secondary) if draw.chance(0.15) else "",
-            city=draw.pick(p.cities),
-            state=draw.pick(p.states),
-            postcode=draw.pick(p.postcodes),
-            country="US",
-            email=email,
-            phone=draw.pick(p.phones),
+            first,
+            last,
+            p.companies[int(random_() * len(p.companies))] if random_() < 0.12 else "",
+            p.streets[int(random_() * len(p.streets))],
+            p.secondary[int(random_() * len(p.secondary))] if random_() < 0.15 else "",
+            p.cities[int(random_() * len(p.cities))],
+            p.states[int(random_() * len(p.states))],
+            p.postcodes[int(random_() * len(p.postcodes))],
+            "US",
+            email,
+            p.phones[int(random_() * len(p.phones))],
         )
 
     def person(self) -> tuple[str, str]:
@@ -277,7 +279,7 @@ class _Builder:
         email = self.email(first, last)
         billing = self.address(first, last, email)
         shipping = billing if draw.chance(0.8) else self.address(first, last, "")
-        shipping = replace(shipping, email="")  # shipping addresses have no e-mail
+        shipping = shipping._replace(email="")  # shipping addresses have no e-mail
         modified = min(self.now, created + draw.between(0, 30 * DAY))
         username = email.split("@")[0]
         if store.username_owner(username) is not None:  # same local part on two domains
@@ -377,7 +379,7 @@ class _Builder:
                 f"@{_EMAIL_DOMAINS[int(random_() * 3)]}"
             )
             billing = self.address(first, last, email)
-            shipping = replace(billing, email="")
+            shipping = Address(*billing[:9], "", billing.phone)  # no e-mail on shipping
         status = _STATUS_NAMES[bisect_right(_STATUS_CUMULATIVE, random_() * _STATUS_TOTAL)]
         if now - created < 2 * DAY and status == "completed":
             status = "processing"  # recent orders are not shipped yet
@@ -467,7 +469,6 @@ class _Builder:
             self.currency,
             self.version,
             customer.id if customer is not None else 0,
-            order_key(order_id, created),
             billing,
             shipping,
             via,

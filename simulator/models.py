@@ -13,8 +13,9 @@ the store replaces these values, it never changes them in place.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 ORDER_STATUSES = (
     "pending",
@@ -44,8 +45,9 @@ class MetaItem:
     value: Any
 
 
-@dataclass(slots=True, frozen=True)
-class Address:
+class Address(NamedTuple):
+    """An immutable address (a tuple: cheap to build, shared by an order and its customer)."""
+
     first_name: str = ""
     last_name: str = ""
     company: str = ""
@@ -77,7 +79,13 @@ class Address:
         )
 
 
-ADDRESS_FIELDS = tuple(Address.__dataclass_fields__)
+ADDRESS_FIELDS = Address._fields
+
+
+def order_key(order_id: int, created: int) -> str:
+    # wc_generate_order_key: "wc_order_" + 13 chars; derived from the record so
+    # that runs with a frozen clock are byte-identical.
+    return "wc_order_" + hashlib.sha1(f"{order_id}:{created}".encode()).hexdigest()[:13]
 
 
 @dataclass(slots=True)
@@ -203,7 +211,6 @@ class Order:
     currency: str
     version: str
     customer_id: int
-    order_key: str
     billing: Address
     shipping: Address
     created_via: str
@@ -230,6 +237,11 @@ class Order:
     tax_line_id: int = 0  # the order item holding the tax rate's totals (0 = none yet)
     status_before_trash: str = ""
     cached: bytes | None = None
+
+    @property
+    def order_key(self) -> str:
+        # Derived, not stored: the key is a function of the id and creation instant.
+        return order_key(self.id, self.created)
 
     # Totals are derived from the lines, so they always add up.
     @property

@@ -16,13 +16,15 @@ from datetime import datetime
 
 from simulator.app import Simulator, default_keys
 from simulator.clock import Clock
-from simulator.generate import generate
+from simulator.generate import ProgressBar, generate
 from simulator.keys import ApiKey
 from simulator.server import SimulatorServer
 from simulator.settings import Settings, load_timezone
 from simulator.wcdates import parse_iso_instant
 
 DEFAULT_PORT = 8000
+#: Generations at least this large show a progress bar on stderr.
+PROGRESS_FROM = 10_000
 
 
 def _count(text: str) -> int:
@@ -125,12 +127,14 @@ async def _serve(args: argparse.Namespace) -> int:
         settings, clock=Clock(args.start, frozen=args.frozen), seed=args.seed, keys=_keys(args)
     )
     if args.customers or args.orders or args.products:
+        total = args.customers + args.orders + args.products
         generate(
             sim.store,
             args.seed,
             customers=args.customers,
             orders=args.orders,
             products=args.products,
+            progress=ProgressBar(sys.stderr, "generating") if total >= PROGRESS_FROM else None,
         )
     context = None
     if args.tls:

@@ -19,14 +19,13 @@ in ``array('q')`` (8 bytes a record), answered with ``bisect``: the cost of a
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -243,12 +242,6 @@ def sanitize_title(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug
-
-
-def order_key(order_id: int, created: int) -> str:
-    # wc_generate_order_key: "wc_order_" + 13 chars; derived from the record so
-    # that runs with a frozen clock are byte-identical.
-    return "wc_order_" + hashlib.sha1(f"{order_id}:{created}".encode()).hexdigest()[:13]
 
 
 class Store:
@@ -730,10 +723,20 @@ class Store:
     def insert_orders(self, orders: Sequence[Order], *, emit: bool = True) -> None:
         """Bulk :meth:`insert_order`: indexes merged once, events in id order."""
         records, counts = self.orders, self._order_status_counts
+        by_customer, by_product = self._orders_by_customer, self._orders_by_product
         for order in orders:
-            records[order.id] = order
+            order_id = order.id
+            records[order_id] = order
             counts[order.status] += 1
-            self._link_order(order)
+            owned = by_customer.get(order.customer_id)
+            if owned is None:
+                owned = by_customer[order.customer_id] = set()
+            owned.add(order_id)
+            for item in order.line_items:
+                having = by_product.get(item.product_id)
+                if having is None:
+                    having = by_product[item.product_id] = set()
+                having.add(order_id)
         self.order_dates.extend(orders)
         for order in orders:
             self._emit("order", "created", order.id, emit)
@@ -805,7 +808,6 @@ class Store:
             currency=self.settings.currency,
             version=self.settings.wc_version,
             customer_id=0,
-            order_key=order_key(order_id, now),
             billing=Address(),
             shipping=Address(),
             created_via=created_via,
@@ -1215,7 +1217,7 @@ def _with_address(address: Address, values: Mapping[str, Any]) -> Address:
         for name in ADDRESS_FIELDS
         if name in values and values[name] is not None
     }
-    return replace(address, **changes) if changes else address
+    return address._replace(**changes) if changes else address
 
 
 def _customer_matches(customer: Customer, term: str) -> bool:

@@ -1,4 +1,4 @@
-"""Generation in steps: same bytes however it is driven, a loop that stays responsive, compact records."""
+"""Generation in steps: same bytes however driven, a responsive loop, compact records."""
 
 from __future__ import annotations
 
@@ -23,7 +23,6 @@ from simulator.generate import (
 from simulator.store import SortedIndex
 
 START = datetime(2024, 3, 10, 6, tzinfo=UTC)
-COUNTS = {"customers": 40, "orders": 300, "products": 9}
 
 
 def fresh() -> Simulator:
@@ -41,24 +40,26 @@ def rendered(sim: Simulator) -> list[bytes]:
 
 async def test_same_seed_same_bytes_however_driven() -> None:
     one = fresh()
-    generate(one.store, "steps", **COUNTS)
+    generate(one.store, "steps", customers=40, orders=300, products=9)
     small_steps = fresh()
-    Generation(small_steps.store, "steps", chunk=7, **COUNTS).run()
+    Generation(small_steps.store, "steps", chunk=7, customers=40, orders=300, products=9).run()
     on_loop = fresh()
-    await generate_async(on_loop.store, "steps", **COUNTS)
+    await generate_async(on_loop.store, "steps", customers=40, orders=300, products=9)
     expected = rendered(one)
     assert len(expected) == 300 + 41 + 9  # the administrator is a customer too
     assert rendered(small_steps) == expected
     assert rendered(on_loop) == expected
     other = fresh()
-    generate(other.store, "other seed", **COUNTS)
+    generate(other.store, "other seed", customers=40, orders=300, products=9)
     assert rendered(other) != expected
 
 
 def test_progress_reaches_every_record() -> None:
     sim = fresh()
     seen: list[tuple[int, int]] = []
-    Generation(sim.store, 1, chunk=50, **COUNTS).run(lambda done, total: seen.append((done, total)))
+    Generation(sim.store, 1, chunk=50, customers=40, orders=300, products=9).run(
+        lambda done, total: seen.append((done, total))
+    )
     assert seen[-1] == (349, 349)
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
     assert len(seen) > 5
@@ -76,7 +77,7 @@ def test_progress_bar_draws_one_line() -> None:
 
 def test_reset_between_steps_stops_the_generation() -> None:
     sim = fresh()
-    steps = Generation(sim.store, 1, chunk=20, **COUNTS).steps()
+    steps = Generation(sim.store, 1, chunk=20, customers=40, orders=300, products=9).steps()
     next(steps)
     next(steps)
     sim.reset()
