@@ -669,7 +669,9 @@ class Poller:
                 notifications,
                 keys,
                 callback_url=self.callback_url,
-                group_key=plan.resource,
+                # One delivery group for the whole instance: strict FIFO, so events
+                # also keep their order across resources, as they were polled.
+                group_key=None,
             )
         return len(notifications)
 

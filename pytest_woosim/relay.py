@@ -306,10 +306,27 @@ class RelayApp:
             notifications,
             [k for item in fresh for k in item.keys],
             callback_url=self.callback_url,
+            group_key=[self._group_key(group) for group in groups],
         )
         for group, notification in zip(groups, notifications, strict=True):
             for item in group:
                 item.future.set_result(notification.id)
+
+    def _group_key(self, group: list[_Pending]) -> str | None:
+        """The sender's order group: one object, unless objects share a notification.
+
+        Per object (``orders:12``) the sender delivers objects concurrently while
+        each object's events stay in order. Notifications that merge several
+        objects order by object type. With reconciliation, the poll queues into
+        the instance's single group (strict FIFO), and so do the webhooks: the same
+        object never sits in two groups.
+        """
+        event = group[0].event
+        if self.share_content_keys:
+            return None
+        if self.batch_events == 1:
+            return f"{event.object_type}:{event.object_id}"
+        return event.object_type
 
     def _group(self, items: list[_Pending]) -> list[list[_Pending]]:
         """Consecutive events of one object type, at most ``batch_events`` per notification."""

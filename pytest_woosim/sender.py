@@ -1,41 +1,54 @@
-"""The delivery worker: one instance's outbox, to its callback URL, strictly in order.
+"""The delivery worker: one instance's outbox, to its callback URL, in order per group.
 
-FIFO with a blocking head: while the oldest notification is failing, nothing
-behind it is sent, so a consumer never sees a later change of an object before
-an earlier one.
+Every outbox item has a ``group_key`` (the relay uses ``"{objectType}:{objectId}"``,
+the poller the resource name; items without one form a single group). Items of
+one group go out one at a time, oldest first, and a failing head blocks only its
+own group: a consumer never sees a later change of an object before an earlier
+one, while other groups keep flowing, up to ``max_in_flight`` POSTs at once.
 
-Retries follow Cloud Elements (spec: "delivery failures"): retry *x* (1..9) comes
-``4**x`` seconds after the FIRST failure, not after the previous attempt, so the
-9th lands about 72.8 hours after the original failure. When the 9th retry fails
-the queue is parked (Cloud Elements deactivates the subscription and queues
-later events): nothing is dropped. A parked queue moves again when
-:meth:`Sender.redeliver` is called or when the periodic probe of the head
+Retries follow Cloud Elements (spec: "delivery failures"), per group: retry *x*
+(1..9) of a group's head comes ``4**x`` seconds after ITS first failure, not after
+the previous attempt, so the 9th lands about 72.8 hours after the original
+failure. When the 9th retry fails the group is parked with everything queued
+behind it (Cloud Elements deactivates the subscription and queues later events):
+nothing is dropped, and other groups are unaffected. A parked group moves again
+when :meth:`Sender.redeliver` is called or when the periodic probe of its head
 succeeds.
 
 Redelivery (UNVERIFIED beyond "PUT ... status='queued'" re-sending the queue):
-``redeliver()`` makes the parked queue pending again and gives the head a fresh
-schedule (a human said "try again"); a probe that fails only books the next
-probe, a probe that succeeds releases the queue.
+``redeliver()`` makes every parked group pending again and gives each head a fresh
+schedule (a human said "try again"); a probe that fails only books the group's
+next probe, a probe that succeeds releases that group.
 
-All waiting is on the shared :class:`~simulator.clock.Clock`, and the retry
-state lives in the outbox rows, so a restarted sender resumes the schedule.
+Memory stays bounded: the worker holds at most ``max_loaded`` ready items plus the
+heads of at most ``max_waiting`` groups waiting for a retry; the rest stays in the
+database until there is room (it reads forward by sequence number, and re-reads a
+group's backlog when the group can move again). Delivered rows are deleted in
+batches, always before the next read.
+
+All waiting is on the shared :class:`~simulator.clock.Clock`, and the retry state
+lives in the outbox rows, so a restarted sender resumes the schedule. A stepping
+``clock.advance`` waits until the attempts it made due are done and recorded.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import itertools
 import logging
 from collections import deque
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import httpx
 
 from simulator.clock import Clock
 
-from .state import PARKED, OutboxItem, State
+from .relay_transport import AiohttpTransport, PostFailed, SenderClient, sender_client
+from .state import PARKED, PENDING, OutboxItem, State
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +56,16 @@ log = logging.getLogger(__name__)
 CE_RETRY_SCHEDULE: tuple[float, ...] = tuple(float(4**x) for x in range(1, 10))
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_PARK_PROBE_INTERVAL = 3600.0
-#: Outbox rows read per query; delivery stays one at a time.
-DEFAULT_PREFETCH = 100
+#: POSTs at once (each to a different group).
+DEFAULT_MAX_IN_FLIGHT = 32
+#: Outbox rows read per query.
+DEFAULT_PREFETCH = 256
+#: Ready items held in memory at most (the rest waits in the database).
+DEFAULT_MAX_LOADED = 2048
+#: Groups waiting for a retry held in memory at most; beyond, reading forward pauses.
+DEFAULT_MAX_WAITING = 10_000
+#: Items of one group held in memory at most (its backlog is read again later).
+GROUP_PREFETCH = 64
 #: Delivered items removed from the outbox per transaction (fewer thread hand-offs).
 DELETE_BATCH = 64
 #: Attempts kept in :attr:`Sender.attempt_log`.
@@ -70,8 +91,41 @@ class SenderStats:
     parked: int
 
 
-class _Interrupted(Exception):
-    """A redelivery cut a clock sleep short."""
+@dataclass(eq=False)
+class _Group:
+    """The part of one group the worker holds in memory."""
+
+    key: str | None
+    items: deque[OutboxItem]
+    #: Highest sequence number of this group read so far.
+    loaded_upto: int
+    #: Some of the group's items up to the read cursor are still only in the
+    #: database (backlog beyond GROUP_PREFETCH, or dropped while waiting/probing).
+    deferred: bool = False
+    in_flight: bool = False
+    #: Clock time before which the head must not be tried (None: now).
+    due: float | None = None
+    waiting: bool = False  # counted in Sender._n_waiting
+    queued: bool = False  # in Sender._ready
+
+
+@dataclass
+class _Memory:
+    """What the worker holds; replaced wholesale by a redelivery."""
+
+    groups: dict[str | None, _Group] = field(default_factory=dict)
+    ready: deque[_Group] = field(default_factory=deque)
+    waiting: list[tuple[float, int, _Group]] = field(default_factory=list)
+    reload: dict[str | None, _Group] = field(default_factory=dict)
+    #: Every pending row with seq <= cursor has been seen by the worker.
+    cursor: int = 0
+    #: The last forward read came back short: nothing more until an enqueue.
+    caught_up: bool = False
+    loaded: int = 0  # items held, waiting heads included
+    n_waiting: int = 0
+    #: Earliest probe of a parked group (None: nothing parked).
+    next_probe: float | None = None
+    probe_known: bool = False
 
 
 class Sender:
@@ -90,6 +144,9 @@ class Sender:
         timeout: float = DEFAULT_TIMEOUT,
         park_probe_interval: float = DEFAULT_PARK_PROBE_INTERVAL,
         prefetch: int = DEFAULT_PREFETCH,
+        max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+        max_loaded: int = DEFAULT_MAX_LOADED,
+        max_waiting: int = DEFAULT_MAX_WAITING,
     ) -> None:
         if any(b <= a for a, b in itertools.pairwise(schedule)) or any(
             delay < 0 for delay in schedule
@@ -97,6 +154,8 @@ class Sender:
             raise ValueError("schedule must be increasing non-negative delays in seconds")
         if park_probe_interval <= 0:
             raise ValueError("park_probe_interval must be positive")
+        if max_in_flight < 1:
+            raise ValueError("max_in_flight must be at least 1")
         self._state = state
         self._clock = clock
         self.instance = str(instance)
@@ -109,24 +168,33 @@ class Sender:
         self.schedule = tuple(float(delay) for delay in schedule)
         self.timeout = timeout
         self.park_probe_interval = float(park_probe_interval)
+        self.max_in_flight = max_in_flight
         self._prefetch = max(1, prefetch)
+        self._max_loaded = max(self._prefetch, max_loaded)
+        self._max_waiting = max(1, max_waiting)
 
         self.delivered = 0
         self.failed_attempts = 0
         self.attempt_log: deque[Attempt] = deque(maxlen=ATTEMPT_LOG_SIZE)
+
+        self._mem = _Memory()
+        self._generation = 0  # bumped by a redelivery; reads of an older one are dropped
+        self._order = itertools.count()
+        self._in_flight = 0
+        self._fast: AiohttpTransport | None = None
 
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake = asyncio.Event()
         self._empty = asyncio.Event()
         self._idle = asyncio.Event()
-        self._reload = False
-        self._sleeping = False
-        self._interrupting = False
-        self._attempt_lock = asyncio.Lock()
-        self._deletes: set[asyncio.Future[None]] = set()
+        self._posts: set[asyncio.Task[None]] = set()
+        self._timer: asyncio.Task[None] | None = None
+        self._timer_at: float | None = None
+        self._timers: set[asyncio.Task[None]] = set()
+        self._writes: set[asyncio.Future[Any]] = set()
         self._delivered_seqs: list[int] = []
-        self._remove_listener: Callable[[], None] | None = None
+        self._remove_listener: Any = None
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -134,27 +202,33 @@ class Sender:
             return
         self._loop = asyncio.get_running_loop()
         if self._client is None:
-            # trust_env off: a proxy from the environment must not swallow loopback callbacks.
-            self._client = httpx.AsyncClient(timeout=self.timeout, trust_env=False)
+            self._client = sender_client(self.timeout, limit=max(self.max_in_flight, 1))
+        if isinstance(self._client, SenderClient):
+            self._fast = self._client.aiohttp_transport
         self._remove_listener = self._state.add_enqueue_listener(self._on_enqueue)
         self._task = asyncio.create_task(self._run(), name=f"woosim-sender-{self.instance}")
 
     async def stop(self) -> None:
+        """Stop delivering. Posts in flight are abandoned: their items stay queued."""
         task, self._task = self._task, None
         if self._remove_listener is not None:
             self._remove_listener()
             self._remove_listener = None
-        if task is not None:
-            task.cancel()
+        tasks = [t for t in (task, *self._timers, *self._posts) if t is not None]
+        for t in tasks:
+            t.cancel()
+        for t in tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await task
-        if self._state_usable():
+                await t
+        self._timer = None
+        if not self._state.closed:
             self._flush_deletes()
-        if self._deletes:
-            await asyncio.gather(*self._deletes, return_exceptions=True)
+        if self._writes:
+            await asyncio.gather(*self._writes, return_exceptions=True)
         if self._own_client and self._client is not None:
             await self._client.aclose()
             self._client = None
+            self._fast = None
 
     async def __aenter__(self) -> Sender:
         await self.start()
@@ -167,17 +241,24 @@ class Sender:
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 
+    @property
+    def in_flight(self) -> int:
+        """POSTs being made right now."""
+        return self._in_flight
+
     # ------------------------------------------------------------------ control
     async def redeliver(self) -> int:
-        """Un-park this instance's queue and try its head now; returns how many were parked.
+        """Un-park every parked group and try their heads now; returns how many items were parked.
 
-        The head then gets a fresh retry schedule. Call it on the sender's event loop.
+        Each head then gets a fresh retry schedule. Call it on the sender's event loop.
         """
-        async with self._attempt_lock:
-            self._flush_deletes()
-            count = await self._state.unpark(self.instance)
-        if count:
-            self._poke(reload=True)
+        self._flush_deletes()
+        # Queued before anything the worker does next, and the memory is reset in
+        # the same step, so no attempt can be booked against the old schedule.
+        unparked = self._state.unpark(self.instance)
+        self._reset_memory()
+        count = await unparked
+        self._poke()
         return count
 
     async def stats(self) -> SenderStats:
@@ -190,18 +271,20 @@ class Sender:
         async with asyncio.timeout(timeout):
             while True:
                 await self._empty.wait()
+                self._flush_deletes()
                 counts = await self._state.outbox_counts(self.instance)
                 if counts.pending == 0 and counts.parked == 0:
                     return
                 # Something arrived after the worker last looked: make it look again.
                 self._empty.clear()
-                self._wake.set()
+                self._mem.caught_up = False
+                self._poke()
 
     async def wait_idle(self, timeout: float = 10.0) -> None:
         """Wait (real seconds) until the worker waits: on the clock, or for new work.
 
-        Tests call it before moving a frozen clock, so the move finds the worker
-        asleep at its next deadline rather than still busy with the last attempt.
+        Nothing is in flight then. Tests call it before moving a frozen clock, so the
+        move finds the worker asleep at its next deadline rather than still busy.
         """
         async with asyncio.timeout(timeout):
             await self._idle.wait()
@@ -213,101 +296,341 @@ class Sender:
         if instance != self.instance or loop is None:
             return
         with contextlib.suppress(RuntimeError):  # loop closed: the sender is gone
-            loop.call_soon_threadsafe(self._poke)
+            loop.call_soon_threadsafe(self._grew)
 
-    def _poke(self, *, reload: bool = False) -> None:
+    def _grew(self) -> None:
+        self._mem.caught_up = False
+        self._poke()
+
+    def _poke(self) -> None:
         self._empty.clear()
-        if reload or not self._sleeping:
-            # New work for an idle worker (a clock sleep is only cut short by a reload).
-            self._idle.clear()
+        self._idle.clear()
         self._wake.set()
-        if reload:
-            self._reload = True
-            if self._sleeping and not self._interrupting and self._task is not None:
-                self._interrupting = True
-                self._task.cancel()
 
-    async def _sleep_until(self, deadline: float) -> None:
-        """Sleep on the clock; raises _Interrupted when a redelivery cuts it short."""
-        self._sleeping = True
-        self._idle.set()
-        try:
-            await self._clock.sleep_until(deadline)
-        except asyncio.CancelledError:
-            task = asyncio.current_task()
-            if self._interrupting and task is not None and task.uncancel() == 0:
-                raise _Interrupted from None
-            raise
-        finally:
-            self._idle.clear()
-            self._sleeping = False
-            self._interrupting = False
+    def _arm_timer(self, deadline: float | None) -> None:
+        """One clock sleeper for the earliest retry or probe; re-armed when that changes."""
+        if deadline == self._timer_at and self._timer is not None:
+            return
+        if self._timer is not None and (
+            self._timer_at is None or self._timer_at > self._clock.timestamp()
+        ):
+            # Still asleep: cancelling it wakes nobody. One already due is left to
+            # fire, so a stepping advance still waits for what it woke.
+            self._timer.cancel()
+        self._timer = None
+        self._timer_at = deadline
+        if deadline is not None:
+            self._timer = timer = asyncio.create_task(self._timer_run(deadline))
+            self._timers.add(timer)
+            timer.add_done_callback(self._timers.discard)
+
+    async def _timer_run(self, deadline: float) -> None:
+        await self._clock.sleep_until(deadline)
+        if self._timer is asyncio.current_task():
+            self._timer = None
+            self._timer_at = None
+        self._poke()
+        # Woken by the clock, this task keeps a stepping advance waiting until the
+        # worker has made (and booked) the attempts that fell due.
+        await self._idle.wait()
+
+    # ------------------------------------------------------------------ memory
+    def _reset_memory(self) -> None:
+        """Forget everything but the posts in flight; read the outbox again from the start."""
+        old = self._mem
+        self._generation += 1
+        self._mem = mem = _Memory()
+        for group in old.groups.values():
+            if not group.in_flight:
+                continue
+            head = group.items[0]
+            if head.status == PARKED:
+                # Unparked with a fresh schedule by the same redelivery.
+                head = replace(
+                    head, status=PENDING, attempts=0, first_failure_at=None, next_attempt_at=None
+                )
+            group.items = deque([head])
+            group.deferred = True
+            group.loaded_upto = head.seq
+            group.due = None
+            group.waiting = group.queued = False
+            mem.groups[group.key] = group
+            mem.loaded += 1
+        self._arm_timer(None)
+
+    def _add(self, item: OutboxItem, now: float) -> None:
+        """Take in one row read forward."""
+        mem = self._mem
+        group = mem.groups.get(item.group_key)
+        if group is not None:
+            if group.deferred or item.seq <= group.loaded_upto:
+                return  # read again from the database when the group can move
+            if len(group.items) >= GROUP_PREFETCH:
+                group.deferred = True
+                return
+            group.items.append(item)
+            group.loaded_upto = item.seq
+            mem.loaded += 1
+            return
+        group = _Group(item.group_key, deque([item]), item.seq)
+        mem.groups[item.group_key] = group
+        mem.loaded += 1
+        self._schedule(group, item.next_attempt_at, now)
+
+    def _schedule(self, group: _Group, due: float | None, now: float) -> None:
+        """Make a group with a head ready now, or waiting until ``due``."""
+        mem = self._mem
+        group.due = due
+        if due is not None and due > now:
+            if not group.waiting:
+                group.waiting = True
+                mem.n_waiting += 1
+            # While it waits, only the head stays in memory.
+            self._trim(group)
+            heapq.heappush(mem.waiting, (due, next(self._order), group))
+        else:
+            self._unwait(group)
+            if not group.queued:
+                group.queued = True
+                mem.ready.append(group)
+
+    def _unwait(self, group: _Group) -> None:
+        if group.waiting:
+            group.waiting = False
+            self._mem.n_waiting -= 1
+
+    def _trim(self, group: _Group) -> None:
+        if len(group.items) > 1:
+            self._mem.loaded -= len(group.items) - 1
+            group.items = deque([group.items[0]])
+        group.deferred = True
+
+    def _forget(self, group: _Group) -> None:
+        mem = self._mem
+        if mem.groups.get(group.key) is group:
+            del mem.groups[group.key]
+            mem.loaded -= len(group.items)
+            self._unwait(group)
+            mem.reload.pop(group.key, None)
+
+    def _after_post(self, group: _Group, now: float) -> None:
+        """A group whose head was delivered: go on, read its backlog, or let it go."""
+        if group.items:
+            self._schedule(group, group.items[0].next_attempt_at, now)
+        elif group.deferred:
+            self._mem.reload[group.key] = group
+        else:
+            self._forget(group)
+
+    def _promote_due(self, now: float) -> None:
+        mem = self._mem
+        while mem.waiting and mem.waiting[0][0] <= now:
+            due, _, group = heapq.heappop(mem.waiting)
+            if mem.groups.get(group.key) is group and group.waiting and group.due == due:
+                self._schedule(group, None, now)
+
+    def _next_deadline(self) -> float | None:
+        mem = self._mem
+        while mem.waiting:
+            due, _, group = mem.waiting[0]
+            if mem.groups.get(group.key) is group and group.waiting and group.due == due:
+                break
+            heapq.heappop(mem.waiting)
+        deadlines = [mem.waiting[0][0]] if mem.waiting else []
+        # A due probe without room waits for a post to complete (which wakes the
+        # worker anyway) rather than for the clock.
+        if mem.next_probe is not None and (
+            mem.next_probe > self._clock.timestamp() or self._room_for_probes()
+        ):
+            deadlines.append(mem.next_probe)
+        return min(deadlines) if deadlines else None
 
     # ------------------------------------------------------------------ the worker
     async def _run(self) -> None:
-        buffer: deque[OutboxItem] = deque()
         while True:
-            if self._reload:
-                self._reload = False
-                buffer.clear()
-            if not buffer:
-                self._wake.clear()
-                self._flush_deletes()  # before the read, so delivered rows are gone from it
-                rows = await self._state.outbox_batch(self.instance, self._prefetch)
-                if self._reload:
+            self._wake.clear()
+            mem, generation = self._mem, self._generation
+            now = self._clock.timestamp()
+            self._promote_due(now)
+            self._dispatch()
+            if not mem.probe_known:
+                probe = await self._read(self._state.parked_heads, due_by=float("-inf"), limit=0)
+                if generation == self._generation:
+                    mem.next_probe, mem.probe_known = probe.next_probe_at, True
+                continue
+            if mem.reload:
+                await self._reload(mem, generation)
+                continue
+            if mem.next_probe is not None and mem.next_probe <= now and self._room_for_probes():
+                await self._load_probes(mem, generation, now)
+                continue
+            if self._room_to_read():
+                await self._read_forward(mem, generation, now)
+                if generation == self._generation and not mem.caught_up:
                     continue
-                if not rows:
-                    self._empty.set()
-                    self._idle.set()
-                    self._clock.mark_idle()
-                    await self._wake.wait()
-                    self._idle.clear()
-                    continue
-                buffer.extend(rows)
-            head = buffer[0]
-            due = head.next_attempt_at
-            if due is not None and due > self._clock.timestamp():
-                try:
-                    await self._sleep_until(due)
-                except _Interrupted:
-                    continue
-                if self._reload:
-                    continue
-            async with self._attempt_lock:
-                await self._deliver(head, buffer)
+                self._dispatch()
+            if self._wake.is_set():
+                continue
+            self._settle()
+            await self._wake.wait()
 
-    async def _deliver(self, head: OutboxItem, buffer: deque[OutboxItem]) -> None:
-        error = await self._post(head)
+    def _settle(self) -> None:
+        """Nothing to do until a post completes, an enqueue, or the clock: say so."""
+        mem = self._mem
+        self._arm_timer(self._next_deadline())
+        if self._in_flight == 0 and not mem.ready:
+            self._flush_deletes()
+            if not mem.groups and mem.caught_up and mem.next_probe is None:
+                self._empty.set()
+            self._idle.set()
+            self._clock.mark_idle()
+
+    def _room_to_read(self) -> bool:
+        mem = self._mem
+        ready_items = mem.loaded - mem.n_waiting
+        return (
+            not mem.caught_up
+            and ready_items <= self._max_loaded - self._prefetch
+            and mem.n_waiting < self._max_waiting
+            and len(mem.ready) < 2 * self.max_in_flight
+        )
+
+    def _room_for_probes(self) -> bool:
+        return self._mem.loaded - self._mem.n_waiting < self._max_loaded
+
+    async def _read_forward(self, mem: _Memory, generation: int, now: float) -> None:
+        rows = await self._read(self._state.outbox_after, mem.cursor, self._prefetch)
+        if generation != self._generation:
+            return
+        for item in rows:
+            self._add(item, now)
+        if rows:
+            mem.cursor = rows[-1].seq
+        if len(rows) < self._prefetch:
+            mem.caught_up = True
+
+    async def _reload(self, mem: _Memory, generation: int) -> None:
+        """Read the backlog of groups that can move again, many groups per round trip."""
+        groups = list(itertools.islice(mem.reload.values(), 256))
+        batches = await self._read(
+            self._state.outbox_groups,
+            [(g.key, g.loaded_upto) for g in groups],
+            up_to=mem.cursor,
+            limit=GROUP_PREFETCH,
+        )
+        if generation != self._generation:
+            return
         now = self._clock.timestamp()
+        for group, items in zip(groups, batches, strict=True):
+            if mem.reload.get(group.key) is not group:
+                continue
+            del mem.reload[group.key]
+            if not items:
+                self._forget(group)
+                continue
+            group.items = deque(items)
+            group.loaded_upto = items[-1].seq
+            group.deferred = len(items) >= GROUP_PREFETCH
+            mem.loaded += len(items)
+            self._schedule(group, items[0].next_attempt_at, now)
+
+    async def _load_probes(self, mem: _Memory, generation: int, now: float) -> None:
+        probing = [
+            g.items[0].seq for g in mem.groups.values() if g.items and g.items[0].status == PARKED
+        ]
+        found = await self._read(
+            self._state.parked_heads,
+            due_by=now,
+            limit=max(1, self.max_in_flight - len(probing)),
+            exclude=probing,
+        )
+        if generation != self._generation:
+            return
+        for head in found.heads:
+            if head.group_key in mem.groups:
+                continue  # cannot happen while parked; be safe
+            group = _Group(head.group_key, deque([head]), head.seq, deferred=True)
+            mem.groups[head.group_key] = group
+            mem.loaded += 1
+            self._schedule(group, None, now)
+        mem.next_probe = found.next_probe_at
+
+    async def _read(self, read: Any, *args: Any, **kwargs: Any) -> Any:
+        # Delivered rows are deleted before any read, so no read sees them again.
+        self._flush_deletes()
+        return await read(self.instance, *args, **kwargs)
+
+    def _dispatch(self) -> None:
+        mem = self._mem
+        while self._in_flight < self.max_in_flight and mem.ready:
+            group = mem.ready.popleft()
+            group.queued = False
+            if mem.groups.get(group.key) is not group or group.in_flight or not group.items:
+                continue
+            group.in_flight = True
+            self._in_flight += 1
+            task = asyncio.create_task(self._attempt(group))
+            self._posts.add(task)
+            task.add_done_callback(self._posts.discard)
+
+    # ------------------------------------------------------------------ one attempt
+    async def _attempt(self, group: _Group) -> None:
+        try:
+            error = await self._post(group.items[0])
+        except BaseException:
+            group.in_flight = False
+            self._in_flight -= 1
+            raise
+        # Everything below is synchronous: memory and the queued writes change in
+        # one step, so a redelivery sees either all of it or none.
+        now = self._clock.timestamp()
+        group.in_flight = False
+        self._in_flight -= 1
+        head = group.items[0]  # a redelivery may have refreshed it meanwhile
+        current = self._mem.groups.get(group.key) is group
         self.attempt_log.append(
             Attempt(head.seq, head.notification_id, now, error is None, error or "")
         )
         if error is None:
-            self.delivered += 1
-            buffer.popleft()
-            self._delivered_seqs.append(head.seq)
-            if len(self._delivered_seqs) >= DELETE_BATCH:
-                self._flush_deletes()
-            if head.status == PARKED:
-                # The probe got through: the consumer is back, release the queue.
-                log.info("instance %s: callback reachable again, resuming", self.instance)
-                self._flush_deletes()
-                await self._state.unpark(self.instance)
-                self._reload = True
-            return
+            self._delivered(group, head, now, current)
+        else:
+            self._failed(group, head, error, now, current)
+        self._poke()
 
+    def _delivered(self, group: _Group, head: OutboxItem, now: float, current: bool) -> None:
+        self.delivered += 1
+        group.items.popleft()
+        self._delivered_seqs.append(head.seq)
+        if len(self._delivered_seqs) >= DELETE_BATCH:
+            self._flush_deletes()
+        if not current:
+            return
+        self._mem.loaded -= 1
+        if head.status == PARKED:
+            # The probe got through: the consumer is back, release the group.
+            log.info("instance %s: callback reachable again, resuming", self.instance)
+            self._track(self._state.unpark(self.instance, group=group.key))
+            group.deferred = True
+        self._after_post(group, now)
+
+    def _failed(
+        self, group: _Group, head: OutboxItem, error: str, now: float, current: bool
+    ) -> None:
         self.failed_attempts += 1
         attempts = head.attempts + 1
         first = head.first_failure_at if head.first_failure_at is not None else now
         if head.status == PARKED:
             next_at = now + self.park_probe_interval
-            await self._state.record_failure(
-                head.seq,
-                attempts=attempts,
-                first_failure_at=first,
-                next_attempt_at=next_at,
-                error=error,
+            self._track(
+                self._state.record_failure(
+                    head.seq,
+                    attempts=attempts,
+                    first_failure_at=first,
+                    next_attempt_at=next_at,
+                    error=error,
+                )
             )
+            self._parked(group, next_at, current)
         elif attempts <= len(self.schedule):
             next_at = first + self.schedule[attempts - 1]
             log.warning(
@@ -318,17 +641,28 @@ class Sender:
                 attempts,
                 self.schedule[attempts - 1],
             )
-            await self._state.record_failure(
-                head.seq,
+            self._track(
+                self._state.record_failure(
+                    head.seq,
+                    attempts=attempts,
+                    first_failure_at=first,
+                    next_attempt_at=next_at,
+                    error=error,
+                )
+            )
+            group.items[0] = replace(
+                head,
                 attempts=attempts,
                 first_failure_at=first,
                 next_attempt_at=next_at,
-                error=error,
+                last_error=error,
             )
+            if current:
+                self._schedule(group, next_at, now)
         else:
             next_at = now + self.park_probe_interval
             self._flush_deletes()
-            parked = await self._state.park(
+            parked = self._state.park(
                 self.instance,
                 head.seq,
                 attempts=attempts,
@@ -336,64 +670,83 @@ class Sender:
                 next_probe_at=next_at,
                 error=error,
             )
-            log.error(
-                "instance %s: %s failed after %d retries (%s); %d notification(s) parked",
-                self.instance,
-                head.notification_id,
-                len(self.schedule),
-                error,
-                parked,
+            self._track(parked)
+            parked.add_done_callback(lambda f: self._log_parked(f, head, error))
+            self._parked(group, next_at, current)
+
+    def _parked(self, group: _Group, next_probe: float, current: bool) -> None:
+        """The group now lives in the database only, until its probe at ``next_probe``."""
+        if not current:
+            return
+        self._forget(group)
+        mem = self._mem
+        if mem.probe_known:
+            mem.next_probe = (
+                next_probe if mem.next_probe is None else min(mem.next_probe, next_probe)
             )
-            self._reload = True
-        buffer[0] = replace(
-            head,
-            attempts=attempts,
-            first_failure_at=first,
-            next_attempt_at=next_at,
-            last_error=error,
+
+    def _log_parked(self, future: asyncio.Future[int], head: OutboxItem, error: str) -> None:
+        if future.cancelled() or future.exception() is not None:
+            return
+        log.error(
+            "instance %s: %s failed after %d retries (%s); %d notification(s) of its group parked",
+            self.instance,
+            head.notification_id,
+            len(self.schedule),
+            error,
+            future.result(),
         )
+
+    # ------------------------------------------------------------------ writes
+    def _track(self, future: asyncio.Future[Any]) -> None:
+        self._writes.add(future)
+        future.add_done_callback(self._write_done)
+
+    def _write_done(self, future: asyncio.Future[Any]) -> None:
+        self._writes.discard(future)
+        if not future.cancelled() and future.exception() is not None:
+            log.error("instance %s: outbox update failed: %s", self.instance, future.exception())
 
     def _flush_deletes(self) -> None:
         """Remove delivered items in one transaction, without waiting for it."""
         if not self._delivered_seqs:
             return
         seqs, self._delivered_seqs = self._delivered_seqs, []
-        future = self._state.delete_delivered_nowait(seqs)
-        self._deletes.add(future)
-        future.add_done_callback(self._delete_done)
+        self._track(self._state.delete_delivered_nowait(seqs))
 
-    def _state_usable(self) -> bool:
-        return not self._state.closed
-
-    def _delete_done(self, future: asyncio.Future[None]) -> None:
-        self._deletes.discard(future)
-        if not future.cancelled() and future.exception() is not None:
-            log.error("could not remove a delivered notification: %s", future.exception())
-
+    # ------------------------------------------------------------------ HTTP
     async def _post(self, item: OutboxItem) -> str | None:
         """One attempt; None on a 2xx, else why it failed.
 
         What Cloud Elements counts as a failure is UNVERIFIED; we take any non-2xx
         (redirects are not followed, so 3xx fails too), a timeout, or no connection.
         """
-        assert self._client is not None
         url = self.callback_url or item.callback_url
         headers = item.notification().headers(self._signature_key)
-        try:
-            response = await self._client.post(
-                url, content=item.body, headers=headers, timeout=self.timeout
-            )
-        except httpx.TimeoutException:
-            return f"timeout after {self.timeout:g}s"
-        except (httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
-            return f"{type(exc).__name__}: {exc}".rstrip(": ")
-        if 200 <= response.status_code < 300:
+        if self._fast is not None:
+            try:
+                status = await self._fast.post(url, item.body, headers, self.timeout)
+            except PostFailed as exc:
+                return str(exc)
+        else:
+            assert self._client is not None
+            try:
+                response = await self._client.post(
+                    url, content=item.body, headers=headers, timeout=self.timeout
+                )
+            except httpx.TimeoutException:
+                return f"timeout after {self.timeout:g}s"
+            except (httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
+                return f"{type(exc).__name__}: {exc}".rstrip(": ")
+            status = response.status_code
+        if 200 <= status < 300:
             return None
-        return f"HTTP {response.status_code}"
+        return f"HTTP {status}"
 
 
 __all__ = [
     "CE_RETRY_SCHEDULE",
+    "DEFAULT_MAX_IN_FLIGHT",
     "DEFAULT_PARK_PROBE_INTERVAL",
     "DEFAULT_TIMEOUT",
     "Attempt",

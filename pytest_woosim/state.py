@@ -53,17 +53,11 @@ SEEN_PRUNE_INTERVAL = 600.0
 #: Upper bound on jobs per transaction, so one huge burst still answers early callers.
 DEFAULT_MAX_BATCH = 1024
 
-_SCHEMA_VERSION = 1
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS watermarks (
-    instance TEXT NOT NULL,
-    resource TEXT NOT NULL,
-    timestamp TEXT NOT NULL,
-    cursor TEXT,
-    PRIMARY KEY (instance, resource)
-);
+# 2: outbox.seq never reused (AUTOINCREMENT), so readers can move forward by seq.
+_SCHEMA_VERSION = 2
+_OUTBOX_SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
-    seq INTEGER PRIMARY KEY,
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
     instance TEXT NOT NULL,
     callback_url TEXT NOT NULL,
     notification_id TEXT NOT NULL UNIQUE,
@@ -78,6 +72,17 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE INDEX IF NOT EXISTS outbox_by_instance ON outbox (instance, status, seq);
 CREATE INDEX IF NOT EXISTS outbox_by_group ON outbox (instance, group_key, status, seq);
+"""
+_SCHEMA = (
+    _OUTBOX_SCHEMA
+    + """
+CREATE TABLE IF NOT EXISTS watermarks (
+    instance TEXT NOT NULL,
+    resource TEXT NOT NULL,
+    timestamp TEXT NOT NULL,
+    cursor TEXT,
+    PRIMARY KEY (instance, resource)
+);
 CREATE TABLE IF NOT EXISTS seen (
     instance TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -92,6 +97,7 @@ CREATE TABLE IF NOT EXISTS kv (
     PRIMARY KEY (instance, key)
 );
 """
+)
 
 
 # Behind a parked group, new items of that group are queued as parked too.
@@ -784,8 +790,38 @@ class State:
                 f"state file {self.path} was written by a newer version (schema {version})"
             )
         conn.executescript(_SCHEMA)
+        if version < 2:
+            self._migrate_outbox_seq(conn)
         conn.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
         return conn
+
+    @staticmethod
+    def _migrate_outbox_seq(conn: sqlite3.Connection) -> None:
+        """Rebuild a version-1 outbox with AUTOINCREMENT, keeping every row and seq.
+
+        Without it SQLite hands out the seq of deleted newest rows again, and a
+        sender reading forward from the last seq it saw would miss new items.
+        """
+        (sql,) = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'outbox'"
+        ).fetchone()
+        if "AUTOINCREMENT" in sql.upper():
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("ALTER TABLE outbox RENAME TO outbox_v1")
+            # Indexes follow a renamed table; free their names for the new one.
+            conn.execute("DROP INDEX IF EXISTS outbox_by_instance")
+            conn.execute("DROP INDEX IF EXISTS outbox_by_group")
+            for statement in _OUTBOX_SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute("INSERT INTO outbox SELECT * FROM outbox_v1")
+            conn.execute("DROP TABLE outbox_v1")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
 
     def _run(self) -> None:
         try:
