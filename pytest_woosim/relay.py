@@ -72,6 +72,11 @@ ELEMENT_KEY = "woocommercerest"
 #: Largest accepted webhook body. A WooCommerce order with hundreds of line items is
 #: well under 1 MiB; 10 MiB leaves room without letting one request eat the memory.
 DEFAULT_MAX_BODY = 10 * 1024 * 1024
+#: Real seconds a connection may sit idle (or with incomplete headers) before it is closed,
+#: and a request may take to send its body: a client that stalls cannot hold a
+#: connection, and what it holds is released. The store sends a whole body at once.
+DEFAULT_IDLE_TIMEOUT = 15.0
+DEFAULT_BODY_TIMEOUT = 15.0
 #: Outbox "resource" under which the relay's notifications are committed.
 OUTBOX_RESOURCE = "webhooks"
 
@@ -157,6 +162,7 @@ class RelayApp:
         callback_url: str,
         secret: str,
         max_body: int = DEFAULT_MAX_BODY,
+        body_timeout: float = DEFAULT_BODY_TIMEOUT,
         share_content_keys: bool = False,
         batch_events: int = 1,
         redeliver: Callable[[], Awaitable[int]] | None = None,
@@ -170,6 +176,7 @@ class RelayApp:
         self.callback_url = callback_url
         self._secret = secret
         self.max_body = max_body
+        self.body_timeout = body_timeout
         # With reconciliation on, a webhook also records the poller's content key (and
         # checks it), so the same record content seen by webhook and by poll is one event.
         self.share_content_keys = share_content_keys
@@ -199,9 +206,16 @@ class RelayApp:
         if request.content_length is not None and request.content_length > self.max_body:
             return self._reject(413, f"body larger than {self.max_body} bytes", request)
         try:
-            body = await request.read()
+            async with asyncio.timeout(self.body_timeout):
+                body = await request.read()
         except web.HTTPRequestEntityTooLarge:
             return self._reject(413, f"body larger than {self.max_body} bytes", request)
+        except TimeoutError:
+            response = self._reject(
+                408, f"body not received within {self.body_timeout:g}s", request
+            )
+            response.force_close()  # no keep-alive: the connection ends after this answer
+            return response
         headers = WebhookHeaders.from_mapping(request.headers)
 
         ping_id = ping_webhook_id(headers, body)
@@ -427,6 +441,9 @@ class RelayOptions:
     #: Clock seconds between checks for webhooks the store disabled.
     check_interval: float = DEFAULT_CHECK_INTERVAL
     max_body: int = DEFAULT_MAX_BODY
+    #: Real seconds before an idle (or half-sent) connection is closed, and a body must arrive.
+    idle_timeout: float = DEFAULT_IDLE_TIMEOUT
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
     #: Retry delays (seconds after the first failure) of the notification sender.
     retry_schedule: tuple[float, ...] = CE_RETRY_SCHEDULE
     park_probe_interval: float = DEFAULT_PARK_PROBE_INTERVAL
@@ -542,13 +559,21 @@ class WebhookRelay:
             callback_url=self.callback_url,
             secret=secret,
             max_body=self.options.max_body,
+            body_timeout=self.options.body_timeout,
             share_content_keys=self.reconciler is not None,
             batch_events=self.options.batch_events,
             redeliver=self.sender.redeliver,
             delivered=lambda: self.sender.delivered,
             health=self._health,
         )
-        self._runner = web.AppRunner(self.app.app(), access_log=None)
+        self._runner = web.AppRunner(
+            self.app.app(),
+            access_log=None,
+            keepalive_timeout=self.options.idle_timeout,
+            # After an early answer (408, 413) the rest of a body is read and dropped for
+            # at most this long, then the connection closes (aiohttp's default is 10 s).
+            lingering_time=self.options.body_timeout,
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.options.host, self.options.port)
         await site.start()
@@ -723,6 +748,8 @@ def _json(data: dict[str, Any], status: int) -> web.Response:
 
 
 __all__ = [
+    "DEFAULT_BODY_TIMEOUT",
+    "DEFAULT_IDLE_TIMEOUT",
     "DEFAULT_MAX_BODY",
     "ELEMENT_KEY",
     "OUTBOX_RESOURCE",

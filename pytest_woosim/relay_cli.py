@@ -186,7 +186,11 @@ async def serve_polling(
             return 2
         if state_path is None:
             log.warning("no --state file: watermarks and undelivered events live in memory only")
-        runner = web.AppRunner(_status_app(poller), access_log=None)
+        from .relay import DEFAULT_IDLE_TIMEOUT
+
+        runner = web.AppRunner(
+            _status_app(poller), access_log=None, keepalive_timeout=DEFAULT_IDLE_TIMEOUT
+        )
         await runner.setup()
         site = web.TCPSite(runner, host, port)
         try:
