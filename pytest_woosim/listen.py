@@ -8,7 +8,9 @@ The first stdout line is the callback URL. Every event then gets a line::
 ``verified`` is null without a signature key. A bad or missing signature is
 printed with ``verified: false`` and its reason, and answered 401: marked, not
 hidden. A request that carries no events (not JSON, no ``message``) still gets
-one line, with null event fields and the reason. The key is never printed.
+one line, with null event fields and the reason. A notification whose
+``Elements-Webhook-Id`` was already accepted (a retry or a replay) is answered
+200 and its lines carry ``"duplicate": true``. The key is never printed.
 """
 
 from __future__ import annotations
@@ -63,6 +65,8 @@ def event_lines(record: ReceivedNotification) -> list[dict[str, Any]]:
     tail: dict[str, Any] = {"verified": record.verified}
     if record.reason:
         tail["reason"] = record.reason
+    if record.duplicate:
+        tail["duplicate"] = True
     events = record.events
     if not events:
         return [{"eventId": record.event_id, **dict.fromkeys(_EVENT_FIELDS), **tail}]

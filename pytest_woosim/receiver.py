@@ -9,8 +9,14 @@ before parsing anything, and answers:
   unverified; pass ``reject_unverified=False`` to accept it anyway);
 * 400 to a body that is not a JSON object with a ``message`` object;
 * 413 to a body larger than ``max_body_size``;
+* 408 to a client that does not send its body within ``read_timeout`` seconds
+  (and the connection is closed; idle connections close after ``idle_timeout``);
 * the status given to :meth:`Receiver.fail_next` for the next *n* requests,
   recorded as failed attempts (to exercise a sender's retries).
+
+A notification whose ``Elements-Webhook-Id`` was already accepted (a retry after
+a lost answer, or a replay) is answered 200 and marked ``duplicate``; its
+events are not added to :attr:`Receiver.events` again.
 
 Use it from async code (``await start()``/``await stop()``) or from sync code
 (``start_in_thread()``/``stop_in_thread()``, which run it on its own loop).
@@ -21,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,6 +41,11 @@ from .signing import CE_ID_HEADER, CE_SIGNATURE_HEADER, verify_elements
 
 DEFAULT_MAX_BODY_SIZE = 10 * 1024 * 1024
 DEFAULT_PATH = "/events"
+#: Real seconds a body may take to arrive, and an idle connection may stay open.
+DEFAULT_READ_TIMEOUT = 15.0
+DEFAULT_IDLE_TIMEOUT = 15.0
+#: How many accepted Elements-Webhook-Ids are remembered to mark duplicates.
+SEEN_IDS = 100_000
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,7 @@ class ReceivedNotification:
     path: str = DEFAULT_PATH
     received_at: datetime | None = None  # clock time of arrival
     injected_failure: bool = False  # answered with a fail_next() status
+    duplicate: bool = False  # its Elements-Webhook-Id was accepted before
 
     @property
     def accepted(self) -> bool:
@@ -112,6 +125,8 @@ class Receiver:
         clock: Clock | None = None,
         on_notification: Callable[[ReceivedNotification], None] | None = None,
         keep_records: bool = True,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
     ) -> None:
         self.signature_key = signature_key or None
         self.reject_unverified = reject_unverified
@@ -119,6 +134,8 @@ class Receiver:
         self.port = port
         self.path = path if path.startswith("/") else "/" + path
         self.max_body_size = max_body_size
+        self.read_timeout = read_timeout
+        self.idle_timeout = idle_timeout
         self._clock = clock if clock is not None else Clock()
         self._on_notification = on_notification
         # Off for long-running listeners that only need on_notification (memory stays flat).
@@ -130,6 +147,7 @@ class Receiver:
         self._waiters: list[_Waiter] = []
         self._fail_remaining = 0
         self._fail_status = 500
+        self._seen_ids: OrderedDict[str, None] = OrderedDict()
         self._runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
         self._thread_loop: asyncio.AbstractEventLoop | None = None
@@ -152,7 +170,14 @@ class Receiver:
             return
         app = web.Application(client_max_size=self.max_body_size)
         app.router.add_route("POST", "/{tail:.*}", self._handle)
-        runner = web.AppRunner(app, access_log=None)
+        runner = web.AppRunner(
+            app,
+            access_log=None,
+            keepalive_timeout=self.idle_timeout,
+            # After an early answer (408, 413) the rest of a body is read and dropped for
+            # at most this long, then the connection closes (aiohttp's default is 10 s).
+            lingering_time=self.read_timeout,
+        )
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port)
         try:
@@ -226,6 +251,7 @@ class Receiver:
         with self._lock:
             self._requests.clear()
             self._events.clear()
+            self._seen_ids.clear()
             self._fail_remaining = 0
 
     # ------------------------------------------------------------------ what arrived
@@ -289,7 +315,8 @@ class Receiver:
         received_at = self._clock.now()
         headers = dict(request.headers)
         try:
-            body = await request.read()
+            async with asyncio.timeout(self.read_timeout):
+                body = await request.read()
         except web.HTTPRequestEntityTooLarge:
             reason = f"body larger than {self.max_body_size} bytes"
             self._record(
@@ -298,6 +325,16 @@ class Receiver:
                 )
             )
             return web.json_response({"error": reason}, status=413)
+        except TimeoutError:
+            reason = f"body not received within {self.read_timeout:g}s"
+            self._record(
+                ReceivedNotification(
+                    b"", headers, None, reason, None, 408, request.path, received_at
+                )
+            )
+            response = web.json_response({"error": reason}, status=408)
+            response.force_close()  # no keep-alive: the connection ends after this answer
+            return response
 
         verified: bool | None = None
         reason = ""
@@ -324,19 +361,42 @@ class Receiver:
             status, reason = 400, reason or parse_error
         else:
             status = 200
+        duplicate = status == 200 and self._seen_before(request.headers.get(CE_ID_HEADER))
         record = ReceivedNotification(
-            body, headers, verified, reason, message, status, request.path, received_at, injected
+            body,
+            headers,
+            verified,
+            reason,
+            message,
+            status,
+            request.path,
+            received_at,
+            injected,
+            duplicate,
         )
         self._record(record)
         if 200 <= status < 300:
             return web.json_response({"status": "ok"}, status=status)
         return web.json_response({"error": reason}, status=status)
 
+    def _seen_before(self, webhook_id: str | None) -> bool:
+        """Remember an accepted id; True when it was accepted before (bounded memory)."""
+        if not webhook_id:
+            return False
+        with self._lock:
+            if webhook_id in self._seen_ids:
+                self._seen_ids.move_to_end(webhook_id)
+                return True
+            self._seen_ids[webhook_id] = None
+            if len(self._seen_ids) > SEEN_IDS:
+                self._seen_ids.popitem(last=False)
+        return False
+
     def _record(self, record: ReceivedNotification) -> None:
         with self._lock:
             if self._keep_records:
                 self._requests.append(record)
-                if record.accepted:
+                if record.accepted and not record.duplicate:
                     self._events.extend(record.events)
             count = len(self._events)
             ready = [w for w in self._waiters if w.count <= count]
