@@ -183,7 +183,60 @@ __all__ = [
     "json_lines",
     "listening_addresses",
     "long_run",
+    "open_stalled",
+    "raw_post",
+    "read_until_closed",
     "start_woosim",
     "wait_until",
     "woosim_executable",
 ]
+
+
+async def open_stalled(url: str, head: bytes) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """Connect to ``url``'s host and port, send ``head`` (maybe b"") and then nothing more."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    assert parts.hostname is not None and parts.port is not None
+    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+    if head:
+        writer.write(head)
+        await writer.drain()
+    return reader, writer
+
+
+async def read_until_closed(reader: asyncio.StreamReader, timeout: float) -> bytes:
+    """Everything the server sends until it closes the connection; fails after ``timeout``."""
+    chunks: list[bytes] = []
+    async with asyncio.timeout(timeout):
+        try:
+            while chunk := await reader.read(65536):
+                chunks.append(chunk)
+        except ConnectionResetError:
+            pass  # closed hard: closed all the same
+    return b"".join(chunks)
+
+
+async def raw_post(
+    url: str, body: bytes, headers: dict[str, str], *, timeout: float = 30.0
+) -> tuple[int, bytes]:
+    """POST exactly these bytes (no client normalising headers); ``(status, response body)``.
+
+    Header values are sent as UTF-8, as a hostile client may.
+    """
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    lines = [f"POST {target} HTTP/1.1", f"Host: {parts.netloc}", "Connection: close"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    lines.append(f"Content-Length: {len(body)}")
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
+    reader, writer = await open_stalled(url, head + body)
+    try:
+        answer = await read_until_closed(reader, timeout)
+    finally:
+        writer.close()
+    status_line, _, rest = answer.partition(b"\r\n")
+    _, _, payload = rest.partition(b"\r\n\r\n")
+    return int(status_line.split()[1]), payload
