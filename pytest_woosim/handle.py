@@ -11,9 +11,9 @@ from __future__ import annotations
 import ssl
 import time
 from collections.abc import Coroutine, Mapping
-from functools import cache
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import httpx
