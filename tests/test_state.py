@@ -261,3 +261,121 @@ async def test_acknowledged_enqueues_survive_sigkill(tmp_path: Path) -> None:
     async with State(path) as state:
         stored = {item.notification_id for item in await state.outbox_batch(1, 100_000)}
     assert set(acknowledged) <= stored
+
+
+async def test_seq_is_never_reused_after_deletes(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    async with State(path) as state:
+        (first,) = await state.enqueue(7, URL, _notes(1))
+        await state.delete_delivered([first])
+        (second,) = await state.enqueue(7, URL, _notes(1))
+        assert second > first
+    async with State(path) as again:
+        (third,) = await again.enqueue(7, URL, _notes(1))
+        assert third > second
+
+
+async def test_a_version_1_outbox_is_migrated_keeping_rows(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(
+            """
+            CREATE TABLE outbox (
+                seq INTEGER PRIMARY KEY, instance TEXT NOT NULL, callback_url TEXT NOT NULL,
+                notification_id TEXT NOT NULL UNIQUE, body BLOB NOT NULL, group_key TEXT,
+                created_at REAL NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+                first_failure_at REAL, next_attempt_at REAL,
+                status TEXT NOT NULL DEFAULT 'pending'
+                    CHECK (status IN ('pending', 'parked')),
+                last_error TEXT);
+            CREATE INDEX outbox_by_instance ON outbox (instance, status, seq);
+            INSERT INTO outbox (seq, instance, callback_url, notification_id, body, created_at,
+                attempts) VALUES (5, '7', 'http://x/', 'n5', X'7B7D', 1.0, 2),
+                (9, '7', 'http://x/', 'n9', X'7B7D', 1.0, 0);
+            PRAGMA user_version=1;
+            """
+        )
+    async with State(path) as state:
+        items = await state.outbox_batch(7)
+        assert [(i.seq, i.notification_id, i.attempts) for i in items] == [
+            (5, "n5", 2),
+            (9, "n9", 0),
+        ]
+        await state.delete_delivered([9])
+        (seq,) = await state.enqueue(7, URL, _notes(1))
+        assert seq == 10  # AUTOINCREMENT carried over the old high mark
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+
+
+async def test_parking_is_per_group() -> None:
+    clock = Clock(START, frozen=True)
+    async with State(None, clock=clock) as state:
+        a = await state.enqueue(7, URL, _notes(2), group_key="a")
+        await state.enqueue(7, URL, _notes(1), group_key="b")
+        await state.enqueue(7, URL, _notes(1))  # no group key: its own group
+        assert (
+            await state.park(
+                7, a[0], attempts=10, first_failure_at=1.0, next_probe_at=50.0, error="HTTP 500"
+            )
+            == 2
+        )
+        await state.enqueue(7, URL, _notes(1), group_key="a")  # parked behind its group
+        await state.enqueue(7, URL, _notes(1), group_key="b")  # not parked
+        counts = await state.outbox_counts(7)
+        assert (counts.pending, counts.parked) == (3, 3)
+        assert await state.unpark(7, group="b") == 0
+        assert await state.unpark(7, group="a") == 3
+        assert (await state.outbox_counts(7)).parked == 0
+
+
+async def test_group_reads_and_forward_reads() -> None:
+    async with State(None) as state:
+        seqs = await state.enqueue(7, URL, _notes(6), group_key=["a", "b", "a", None, "a", "b"])
+        forward = await state.outbox_after(7, seqs[1], 3)
+        assert [i.seq for i in forward] == seqs[2:5]
+        a, b, none = await state.outbox_groups(
+            7, [("a", seqs[0]), ("b", 0), (None, 0)], up_to=seqs[4], limit=10
+        )
+        assert [i.seq for i in a] == [seqs[2], seqs[4]]
+        assert [i.seq for i in b] == [seqs[1]]  # seqs[5] is beyond up_to
+        assert [i.seq for i in none] == [seqs[3]]
+        with pytest.raises(ValueError, match="group_key"):
+            await state.enqueue(7, URL, _notes(2), group_key=["a"])
+
+
+async def test_parked_heads_due_and_the_next_probe() -> None:
+    async with State(None) as state:
+        a = await state.enqueue(7, URL, _notes(2), group_key="a")
+        b = await state.enqueue(7, URL, _notes(1), group_key="b")
+        await state.park(7, a[0], attempts=10, first_failure_at=0.0, next_probe_at=100.0, error="x")
+        await state.park(7, b[0], attempts=10, first_failure_at=0.0, next_probe_at=200.0, error="x")
+        none_due = await state.parked_heads(7, due_by=50.0, limit=10)
+        assert none_due.heads == [] and none_due.next_probe_at == 100.0
+        due = await state.parked_heads(7, due_by=150.0, limit=10)
+        assert [h.seq for h in due.heads] == [a[0]] and due.next_probe_at == 200.0
+        probing = await state.parked_heads(7, due_by=250.0, limit=10, exclude=[a[0]])
+        assert [h.seq for h in probing.heads] == [b[0]] and probing.next_probe_at is None
+
+
+async def test_enqueue_unseen_writes_only_what_was_not_seen(tmp_path: Path) -> None:
+    async with State(tmp_path / "s.db") as state:
+        await state.mark_seen(7, ["old"])
+        before = state.batches
+        results = await state.enqueue_unseen(
+            7,
+            URL,
+            [
+                (["old"], _notes(1), "g1"),  # seen before
+                (["new", "x"], _notes(1), "g2"),
+                (["x"], _notes(1), "g3"),  # seen earlier in this call
+                (["other"], _notes(2), None),
+            ],
+        )
+        assert state.batches - before == 1
+        assert results[0] is None and results[2] is None
+        assert results[1] is not None and len(results[1]) == 1
+        assert results[3] is not None and len(results[3]) == 2
+        items = await state.outbox_batch(7)
+        assert [i.group_key for i in items] == ["g2", None, None]
+        assert await state.unseen(7, ["old", "new", "x", "other", "y"]) == ["y"]
