@@ -497,7 +497,7 @@ async def _deliver_some(
 
 async def check_signatures(instance: InstanceConfig, *, timezone: str, seed: str) -> None:
     for problem in warnings_for(instance):
-        warnings.warn(WoosimConfigWarning(str(problem)), stacklevel=1)
+        _warn(instance, str(problem))
     key = _key(instance)
     problems: list[str] = []
     if key is not None:
@@ -523,13 +523,17 @@ async def check_signatures(instance: InstanceConfig, *, timezone: str, seed: str
     if problems:
         raise CheckFailed("signatures:\n  - " + "\n  - ".join(dict.fromkeys(problems)))
     if key is None:
-        warnings.warn(
-            WoosimConfigWarning(
-                "event.notification.signature.key is not set: notifications are unsigned and "
-                "the receiver cannot tell them from forgeries; set a long random key"
-            ),
-            stacklevel=1,
+        _warn(
+            instance,
+            "event.notification.signature.key is not set: notifications are unsigned and "
+            "the receiver cannot tell them from forgeries; set a long random key",
         )
+
+
+def _warn(instance: InstanceConfig, message: str) -> None:
+    """A configuration warning in the summary, attributed to the instance, not to this code."""
+    where = f"instance {instance.name!r}"
+    warnings.warn_explicit(WoosimConfigWarning(message), WoosimConfigWarning, where, 0)
 
 
 # ---------------------------------------------------------------------- relay
