@@ -183,3 +183,16 @@ def test_receiver_is_cleared_between_tests(pytester: pytest.Pytester) -> None:
         """
     )
     pytester.runpytest("--woosim", "-p", "no:randomly").assert_outcomes(passed=2)
+
+
+def test_the_docs_show_every_example_as_it_runs_in_ci() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent
+    docs = (root.parent / "docs" / "plugin.md").read_text()
+    examples = sorted((root / "examples").glob("test_howto_*.py"))
+    assert examples
+    for example in examples:
+        assert example.read_text().rstrip() in docs, (
+            f"docs/plugin.md is out of date: {example.name}"
+        )
