@@ -47,7 +47,7 @@ import httpx
 
 from simulator.clock import Clock
 
-from .relay_transport import AiohttpTransport, PostFailed, SenderClient, sender_client
+from .relay_transport import KeepAlivePoster, PostFailed, SenderClient, sender_client
 from .state import PARKED, PENDING, OutboxItem, State
 
 log = logging.getLogger(__name__)
@@ -181,7 +181,7 @@ class Sender:
         self._generation = 0  # bumped by a redelivery; reads of an older one are dropped
         self._order = itertools.count()
         self._in_flight = 0
-        self._fast: AiohttpTransport | None = None
+        self._fast: KeepAlivePoster | None = None
 
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -204,7 +204,7 @@ class Sender:
         if self._client is None:
             self._client = sender_client(self.timeout, limit=max(self.max_in_flight, 1))
         if isinstance(self._client, SenderClient):
-            self._fast = self._client.aiohttp_transport
+            self._fast = self._client.poster
         self._remove_listener = self._state.add_enqueue_listener(self._on_enqueue)
         self._task = asyncio.create_task(self._run(), name=f"woosim-sender-{self.instance}")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -11,6 +12,7 @@ import pytest
 
 from pytest_woosim.notifications import Event, Notification, build_notifications
 from pytest_woosim.receiver import Receiver
+from pytest_woosim.relay_transport import KeepAlivePoster, PostFailed
 from pytest_woosim.sender import CE_RETRY_SCHEDULE, Sender
 from pytest_woosim.state import State
 from simulator.clock import Clock
@@ -493,3 +495,108 @@ async def test_many_groups_beyond_the_memory_bounds(rig: Rig) -> None:
         (event,) = record.events
         arrived.setdefault(f"g{int(event['objectId']) % 7}", []).append(record.webhook_id or "")
     assert arrived == queued
+
+
+# ---------------------------------------------------------------------- the HTTP fast path
+async def _scripted_server(
+    answers: list[bytes], requests: list[bytes]
+) -> tuple[asyncio.Server, str]:
+    """A raw server answering each request with the next scripted bytes (b"" = close)."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while answers:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = int(
+                    next(
+                        line.split(b":", 1)[1]
+                        for line in head.split(b"\r\n")
+                        if line.lower().startswith(b"content-length:")
+                    )
+                )
+                requests.append(head + await reader.readexactly(length))
+                answer = answers.pop(0)
+                if not answer:
+                    break
+                writer.write(answer)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    return server, f"http://127.0.0.1:{port}/cb?x=1"
+
+
+async def test_keep_alive_poster_reads_every_answer_shape() -> None:
+    answers = [
+        b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+        b"HTTP/1.1 202 Accepted\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n0\r\n\r\n",
+        b"HTTP/1.1 204 No Content\r\n\r\n",
+        b"HTTP/1.1 500 Oops\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+    ]
+    requests: list[bytes] = []
+    server, url = await _scripted_server(answers, requests)
+    poster = KeepAlivePoster()
+    try:
+        headers = {"Content-Type": "application/json", "Elements-Webhook-Id": "n1"}
+        statuses = [await poster.post(url, b'{"a":1}', headers, 5) for _ in range(4)]
+        assert statuses == [200, 202, 204, 500]
+        assert requests[0].startswith(b"POST /cb?x=1 HTTP/1.1\r\nHost: 127.0.0.1:")
+        assert b"Elements-Webhook-Id: n1\r\n" in requests[0]
+        assert requests[0].endswith(b'\r\n\r\n{"a":1}')
+        # After "Connection: close" a new connection answers the next request.
+        answers.append(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        assert await poster.post(url, b"{}", {}, 5) == 200
+    finally:
+        await poster.aclose()
+        server.close()
+        await server.wait_closed()
+
+
+async def test_keep_alive_poster_retries_a_stale_connection_once() -> None:
+    # The server closes the kept-alive connection without answering the second request.
+    answers = [b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", b"", b""]
+    requests: list[bytes] = []
+    server, url = await _scripted_server(answers, requests)
+    poster = KeepAlivePoster()
+    try:
+        assert await poster.post(url, b"{}", {}, 5) == 200
+        answers.insert(1, b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n")
+        assert await poster.post(url, b"{}", {}, 5) == 201  # sent again on a fresh connection
+    finally:
+        await poster.aclose()
+        server.close()
+        await server.wait_closed()
+
+
+async def test_keep_alive_poster_failures_say_why() -> None:
+    poster = KeepAlivePoster()
+    gone = Receiver()
+    await gone.start()
+    url = gone.url
+    await gone.stop()
+    try:
+        with pytest.raises(PostFailed, match="ConnectError"):
+            await poster.post(url, b"{}", {}, 5)
+        with pytest.raises(PostFailed, match="InvalidURL"):
+            await poster.post("ftp://example.com/x", b"{}", {}, 5)
+        with pytest.raises(PostFailed, match="InvalidURL"):
+            await poster.post("http://127.0.0.1/a b", b"{}", {}, 5)
+        with pytest.raises(PostFailed, match="invalid header"):
+            await poster.post(url, b"{}", {"X": "a\r\nInjected: 1"}, 5)
+
+        silent = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+        port = silent.sockets[0].getsockname()[1]
+        with pytest.raises(PostFailed, match=r"timeout after 0\.2s"):
+            await poster.post(f"http://127.0.0.1:{port}/", b"{}", {}, 0.2)
+        silent.close()
+
+        garbage, garbage_url = await _scripted_server([b"SMTP ready\r\n\r\n"], [])
+        with pytest.raises(PostFailed, match="not an HTTP"):
+            await poster.post(garbage_url, b"{}", {}, 5)
+        garbage.close()
+    finally:
+        await poster.aclose()
