@@ -28,7 +28,7 @@ from pathlib import Path
 
 from pytest_woosim.notifications import Event, build_notifications
 from pytest_woosim.receiver import Receiver
-from pytest_woosim.sender import Sender
+from pytest_woosim.sender import DEFAULT_MAX_IN_FLIGHT, Sender
 from pytest_woosim.state import State
 from simulator.clock import Clock
 
@@ -65,7 +65,14 @@ def _start_receiver(key: str) -> tuple[subprocess.Popen[str], str]:
 async def _bench(args: argparse.Namespace, url: str, key: str, db: Path) -> dict[str, float]:
     state = State(db, synchronous=args.synchronous)
     await state.open()
-    sender = Sender(state, Clock(), instance=INSTANCE, callback_url=url, signature_key=key)
+    sender = Sender(
+        state,
+        Clock(),
+        instance=INSTANCE,
+        callback_url=url,
+        signature_key=key,
+        max_in_flight=args.max_in_flight,
+    )
     await sender.start()
     now = datetime.now(UTC)
     per = args.per_notification
@@ -78,7 +85,8 @@ async def _bench(args: argparse.Namespace, url: str, key: str, db: Path) -> dict
             events = [Event("customers", base + i, "UPDATED", now) for i in range(per)]
             raw = {"objectType": "customers", "customers": [{"id": base + i} for i in range(per)]}
             notes = build_notifications(events, raw, instance_id=INSTANCE, max_events=per)
-            await state.enqueue(INSTANCE, url, notes)
+            # One object (or object batch) per group, as the relay queues them.
+            await state.enqueue(INSTANCE, url, notes, group_key=f"customers:{base}")
 
     batches_before = state.batches
     started = time.perf_counter()
@@ -106,6 +114,12 @@ def main() -> int:
     parser.add_argument("--per-notification", type=int, default=1)
     parser.add_argument("--producers", type=int, default=50)
     parser.add_argument("--synchronous", choices=("FULL", "NORMAL"), default="FULL")
+    parser.add_argument(
+        "--max-in-flight",
+        type=int,
+        default=DEFAULT_MAX_IN_FLIGHT,
+        help="the sender's concurrent POSTs (1: one at a time)",
+    )
     parser.add_argument("--receiver", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.receiver:

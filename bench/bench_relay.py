@@ -13,7 +13,7 @@ Three processes, all on loopback:
 The figure is events per second from the first webhook sent to the last
 notification acknowledged by the receiver.
 
-Usage: python bench/bench_relay.py [--events 5000] [--concurrency 64]
+Usage: python bench/bench_relay.py [--events 5000] [--concurrency 64] [--max-in-flight 32]
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from aiohttp import web
 
 from pytest_woosim.relay import RelayApp, delivery_path
 from pytest_woosim.relay_transport import sender_client
-from pytest_woosim.sender import Sender
+from pytest_woosim.sender import DEFAULT_MAX_IN_FLIGHT, Sender
 from pytest_woosim.state import State
 from simulator.clock import Clock
 
@@ -99,7 +99,9 @@ asyncio.run(main())
 """
 
 
-async def run(events: int, concurrency: int, batch: int) -> dict[str, float | None]:
+async def run(
+    events: int, concurrency: int, batch: int, max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
+) -> dict[str, float | None]:
     receiver = subprocess.Popen(
         [sys.executable, "-c", RECEIVER, SIGNATURE_KEY], stdout=subprocess.PIPE, text=True
     )
@@ -119,6 +121,7 @@ async def run(events: int, concurrency: int, batch: int) -> dict[str, float | No
                 callback_url=callback_url,
                 signature_key=SIGNATURE_KEY,
                 client=sender_http,
+                max_in_flight=max_in_flight,
             )
             relay = RelayApp(
                 state=state,
@@ -197,8 +200,15 @@ def main() -> None:
     parser.add_argument(
         "--batch", type=int, default=1, help="events per notification (1 = one per webhook)"
     )
+    parser.add_argument(
+        "--max-in-flight",
+        type=int,
+        default=DEFAULT_MAX_IN_FLIGHT,
+        help="the sender's concurrent POSTs (1: one at a time)",
+    )
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(run(args.events, args.concurrency, args.batch)), indent=2))
+    result = asyncio.run(run(args.events, args.concurrency, args.batch, args.max_in_flight))
+    print(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":
