@@ -403,6 +403,8 @@ class Sender:
         if len(group.items) > 1:
             self._mem.loaded -= len(group.items) - 1
             group.items = deque([group.items[0]])
+            # The dropped items are read again from the database: after the head.
+            group.loaded_upto = group.items[0].seq
         group.deferred = True
 
     def _forget(self, group: _Group) -> None:
