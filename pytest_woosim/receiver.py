@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -147,6 +148,8 @@ class Receiver:
         self._waiters: list[_Waiter] = []
         self._fail_remaining = 0
         self._fail_status = 500
+        self._fail_rate = 0.0
+        self._fail_rng = random.Random(0)
         self._seen_ids: OrderedDict[str, None] = OrderedDict()
         self._runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
@@ -246,6 +249,20 @@ class Receiver:
             self._fail_remaining = n
             self._fail_status = status
 
+    def fail_randomly(self, rate: float, *, seed: int = 0, status: int = 500) -> None:
+        """Answer a seeded ``rate`` fraction of requests with ``status`` (0 turns it off).
+
+        Recorded as failed attempts, like :meth:`fail_next` (which takes precedence).
+        """
+        if not 0 <= rate <= 1:
+            raise ValueError(f"fail_randomly() rate must be between 0 and 1, got {rate}")
+        if not 100 <= status <= 599:
+            raise ValueError(f"fail_randomly() status must be an HTTP status code, got {status}")
+        with self._lock:
+            self._fail_rate = rate
+            self._fail_rng = random.Random(seed)
+            self._fail_status = status
+
     def clear(self) -> None:
         """Forget everything received and any pending fail_next()."""
         with self._lock:
@@ -253,6 +270,7 @@ class Receiver:
             self._events.clear()
             self._seen_ids.clear()
             self._fail_remaining = 0
+            self._fail_rate = 0.0
 
     # ------------------------------------------------------------------ what arrived
     @property
@@ -350,6 +368,8 @@ class Receiver:
         with self._lock:
             if self._fail_remaining > 0:
                 self._fail_remaining -= 1
+                injected_status = self._fail_status
+            elif self._fail_rate and self._fail_rng.random() < self._fail_rate:
                 injected_status = self._fail_status
         injected = injected_status is not None
         if injected_status is not None:
