@@ -10,15 +10,21 @@ import asyncio
 import contextlib
 import json
 import os
+import random
 import shutil
 import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pytest_woosim.receiver import Receiver
+    from simulator.app import Simulator
 
 #: Long (soak) variants run only when this environment variable is "1".
 LONG_ENV = "WOOSIM_LONG"
@@ -177,8 +183,105 @@ def json_lines(text: str) -> Iterator[dict[str, Any]]:
                     yield value
 
 
+# ---------------------------------------------------------------------- changes and views
+#: Which field carries a change's unique marker, per object type.
+MARKER = {"customers": "first_name", "orders": "customer_note"}
+
+Version = tuple[str, str, str, str]  # objectType, objectId, marker, eventType
+
+
+class Changes:
+    """Seeded creates and updates of customers and orders, each with a unique marker."""
+
+    def __init__(self, sim: Simulator, seed: int) -> None:
+        self.sim = sim
+        self.rng = random.Random(seed)
+        self.customers: list[int] = []
+        self.orders: list[int] = []
+        self.made = 0
+
+    def step(self) -> None:
+        self.made += 1
+        marker = f"v{self.made}"
+        store, roll = self.sim.store, self.rng.random()
+        if not self.customers or roll < 0.35:
+            fields = {"email": f"crash{self.made}@example.com", "first_name": marker}
+            self.customers.append(store.create_customer(fields).id)
+        elif roll < 0.6:
+            store.update_customer(self.rng.choice(self.customers), {"first_name": marker})
+        elif not self.orders or roll < 0.8:
+            self.orders.append(store.create_order({"customer_note": marker}).id)
+        else:
+            store.update_order(self.rng.choice(self.orders), {"customer_note": marker})
+
+    def final(self) -> dict[tuple[str, str], str]:
+        """(objectType, objectId) → the marker of the object's latest version."""
+        render, store = self.sim.renderer, self.sim.store
+        view = {
+            ("customers", str(i)): render.customer(store.get_customer(i))["first_name"]
+            for i in self.customers
+        }
+        view.update(
+            {
+                ("orders", str(i)): render.order(store.get_order(i))["customer_note"]
+                for i in self.orders
+            }
+        )
+        return view
+
+
+def received_versions(receiver: Receiver) -> Counter[Version]:
+    """Every (object, version, event type) the receiver accepted, duplicates included."""
+    seen: Counter[Version] = Counter()
+    for note in receiver.notifications:
+        if not note.accepted or note.message is None:
+            continue
+        raw = note.message.get("raw")
+        for event in note.events:
+            object_type, object_id = event["objectType"], event["objectId"]
+            record = _record(raw, object_type, object_id)
+            if record is not None and object_type in MARKER:
+                marker = str(record.get(MARKER[object_type]))
+                seen[(object_type, object_id, marker, event["eventType"])] += 1
+    return seen
+
+
+def _record(raw: Any, object_type: str, object_id: str) -> dict[str, Any] | None:
+    if not isinstance(raw, dict):
+        return None
+    listed = raw.get(object_type)
+    if isinstance(listed, list):  # the polling shape: {"objectType", "<type>": [records]}
+        return next((r for r in listed if str(r.get("id")) == object_id), None)
+    return raw if str(raw.get("id")) == object_id else None  # a webhook body, as sent
+
+
+@dataclass
+class Tally:
+    expected: int = 0
+    lost: list[tuple[str, str, str]] = field(default_factory=list)
+    duplicates: int = 0
+    kills: int = 0
+
+    def report(self, name: str, changes: int) -> str:
+        return (
+            f"\n{name}: {changes} changes, {self.kills} SIGKILLs, {self.expected} objects, "
+            f"lost {len(self.lost)}, duplicates {self.duplicates}"
+        )
+
+
+def tally(changes: Changes, receiver: Receiver, kills: int) -> Tally:
+    final = changes.final()
+    seen = received_versions(receiver)
+    delivered = {(t, i, m) for (t, i, m, _) in seen}
+    lost = [(t, i, m) for (t, i), m in final.items() if (t, i, m) not in delivered]
+    return Tally(len(final), lost, sum(n - 1 for n in seen.values()), kills)
+
+
 __all__ = [
     "LONG_ENV",
+    "MARKER",
+    "Changes",
+    "Tally",
     "WoosimProcess",
     "json_lines",
     "listening_addresses",
@@ -186,7 +289,9 @@ __all__ = [
     "open_stalled",
     "raw_post",
     "read_until_closed",
+    "received_versions",
     "start_woosim",
+    "tally",
     "wait_until",
     "woosim_executable",
 ]

@@ -12,16 +12,22 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from collections import Counter
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from reliability_helpers import WoosimProcess, long_run, start_woosim, wait_until
+from reliability_helpers import (
+    MARKER,
+    Changes,
+    WoosimProcess,
+    long_run,
+    received_versions,
+    start_woosim,
+    tally,
+    wait_until,
+)
 
 from pytest_woosim.configload import load_instance
 from pytest_woosim.receiver import Receiver
@@ -33,97 +39,6 @@ INSTANCES = Path(__file__).resolve().parent.parent / "fixtures" / "instances"
 KEY = "crash-signature-key"
 CHANGES, KILLS = (10_000, 10) if long_run() else (1_000, 3)
 BATCH = 50
-#: Which field carries a change's unique marker, per object type.
-MARKER = {"customers": "first_name", "orders": "customer_note"}
-
-Version = tuple[str, str, str, str]  # objectType, objectId, marker, eventType
-
-
-class Changes:
-    """Seeded creates and updates of customers and orders, each with a unique marker."""
-
-    def __init__(self, sim: Simulator, seed: int) -> None:
-        self.sim = sim
-        self.rng = random.Random(seed)
-        self.customers: list[int] = []
-        self.orders: list[int] = []
-        self.made = 0
-
-    def step(self) -> None:
-        self.made += 1
-        marker = f"v{self.made}"
-        store, roll = self.sim.store, self.rng.random()
-        if not self.customers or roll < 0.35:
-            fields = {"email": f"crash{self.made}@example.com", "first_name": marker}
-            self.customers.append(store.create_customer(fields).id)
-        elif roll < 0.6:
-            store.update_customer(self.rng.choice(self.customers), {"first_name": marker})
-        elif not self.orders or roll < 0.8:
-            self.orders.append(store.create_order({"customer_note": marker}).id)
-        else:
-            store.update_order(self.rng.choice(self.orders), {"customer_note": marker})
-
-    def final(self) -> dict[tuple[str, str], str]:
-        """(objectType, objectId) → the marker of the object's latest version."""
-        render, store = self.sim.renderer, self.sim.store
-        view = {
-            ("customers", str(i)): render.customer(store.get_customer(i))["first_name"]
-            for i in self.customers
-        }
-        view.update(
-            {
-                ("orders", str(i)): render.order(store.get_order(i))["customer_note"]
-                for i in self.orders
-            }
-        )
-        return view
-
-
-def received_versions(receiver: Receiver) -> Counter[Version]:
-    """Every (object, version, event type) the receiver accepted, duplicates included."""
-    seen: Counter[Version] = Counter()
-    for note in receiver.notifications:
-        if not note.accepted or note.message is None:
-            continue
-        raw = note.message.get("raw")
-        for event in note.events:
-            object_type, object_id = event["objectType"], event["objectId"]
-            record = _record(raw, object_type, object_id)
-            if record is not None and object_type in MARKER:
-                marker = str(record.get(MARKER[object_type]))
-                seen[(object_type, object_id, marker, event["eventType"])] += 1
-    return seen
-
-
-def _record(raw: Any, object_type: str, object_id: str) -> dict[str, Any] | None:
-    if not isinstance(raw, dict):
-        return None
-    listed = raw.get(object_type)
-    if isinstance(listed, list):  # the polling shape: {"objectType", "<type>": [records]}
-        return next((r for r in listed if str(r.get("id")) == object_id), None)
-    return raw if str(raw.get("id")) == object_id else None  # a webhook body, as sent
-
-
-@dataclass
-class Tally:
-    expected: int = 0
-    lost: list[tuple[str, str, str]] = field(default_factory=list)
-    duplicates: int = 0
-    kills: int = 0
-
-    def report(self, name: str, changes: int) -> str:
-        return (
-            f"\n{name}: {changes} changes, {self.kills} SIGKILLs, {self.expected} objects, "
-            f"lost {len(self.lost)}, duplicates {self.duplicates}"
-        )
-
-
-def tally(changes: Changes, receiver: Receiver, kills: int) -> Tally:
-    final = changes.final()
-    seen = received_versions(receiver)
-    delivered = {(t, i, m) for (t, i, m, _) in seen}
-    lost = [(t, i, m) for (t, i), m in final.items() if (t, i, m) not in delivered]
-    return Tally(len(final), lost, sum(n - 1 for n in seen.values()), kills)
 
 
 def write_config(path: Path, fixture: str, server: SimulatorServer, receiver: Receiver) -> Path:
