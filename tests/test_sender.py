@@ -600,3 +600,15 @@ async def test_keep_alive_poster_failures_say_why() -> None:
         garbage.close()
     finally:
         await poster.aclose()
+
+
+async def test_items_behind_a_failed_head_are_delivered_after_its_retry(rig: Rig) -> None:
+    # The group's later items were in memory when its head failed; they must be
+    # read again after the retry succeeds, with no restart or redelivery between.
+    notes = _object_notes(1, 1, 2, 3)
+    rig.receiver.fail_next(1)
+    await rig.state.enqueue(INSTANCE, rig.receiver.url, notes, group_key="orders:1")
+    await rig.sender.wait_idle()
+    await rig.clock.advance_async(4)
+    await rig.sender.drain(10)
+    assert [r.webhook_id for r in rig.receiver.notifications] == [n.id for n in notes]
