@@ -50,7 +50,7 @@ class Settings:
         self.site_url = self.site_url.rstrip("/")
 
     def change_timezone(self, name: str) -> None:
-        """Switch zones (only on an empty store: records keep the wall times they were written in)."""
+        """Switch zones; only on an empty store (records keep their wall times)."""
         self._zone = load_timezone(name)
         self.timezone = name
 
