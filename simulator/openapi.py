@@ -314,7 +314,8 @@ def address_input(*, billing: bool) -> Schema:
     fields = [f for f in ADDRESS_FIELDS if billing or f != "email"]
     properties: dict[str, Schema] = {f: STRING for f in fields}
     if billing:
-        properties["email"] = {"type": "string", "format": "email"}
+        # An address may have no e-mail: "" is accepted, anything else must be one.
+        properties["email"] = {"type": "string", "anyOf": [{"format": "email"}, {"maxLength": 0}]}
     return input_object(properties)
 
 

@@ -1,0 +1,322 @@
+"""Property-based fuzzing of the REST API with schemathesis, driven by our OpenAPI document.
+
+Every documented operation gets a bounded, derandomized set of generated requests
+(valid and invalid ones) against a real server on a loopback port. Checked for
+each response: no server error (a 5xx other than WooCommerce's own 501 "trash not
+supported"), every 4xx has WooCommerce's error shape with ``data.status`` equal to
+the HTTP status, and the status code, content type, headers and body conform to
+the document; invalid requests must be refused.
+
+The document is narrowed for fuzzing only (see ``fuzzing_document``); the inputs
+left out reproduce known server bugs and are pinned by the xfail tests at the end.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, settings
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from simulator.app import Simulator
+from simulator.clock import Clock
+from simulator.generate import generate
+from simulator.openapi import build_document
+from simulator.server import SimulatorServer
+from simulator.settings import Settings
+
+FuzzCase = schemathesis.Case[schemathesis.APIOperation[Any, Any, Any, Any]]
+
+START = datetime(2024, 3, 10, 6, 0, tzinfo=UTC)
+#: Generated requests per operation; batch bodies are large, so they get fewer.
+EXAMPLES = 20
+BATCH_EXAMPLES = 8
+#: Deliveries of webhooks the fuzzer registers go to this path of the store itself
+#: (a 404): nothing leaves the machine, nothing waits on a foreign host.
+WEBHOOK_SINK = "/_woosim/fuzz-webhook-sink"
+#: The store's records fill ids 1..~30; ids are drawn from a little beyond that.
+MAX_ID = 60
+#: Beyond these the server has known bugs (pinned by the xfail tests at the end):
+#: such requests are counted and not sent.
+MAX_AMOUNT = Decimal("1e15")
+MAX_DP = 12
+AMOUNT_FIELDS = frozenset(
+    {"regular_price", "sale_price", "subtotal", "total", "min_price", "max_price"}
+)
+MAX_QUERY = 4000
+
+
+# ---------------------------------------------------------------------- the document, narrowed
+def _close_objects(node: Any) -> None:
+    """Request objects: only documented fields (the server ignores others, so random
+    extra fields would only spend the example budget)."""
+    if isinstance(node, dict):
+        if node.get("type") == "object" and "properties" in node:
+            node.setdefault("additionalProperties", False)
+        for value in node.values():
+            _close_objects(value)
+    elif isinstance(node, list):
+        for value in node:
+            _close_objects(value)
+
+
+def fuzzing_document() -> dict[str, Any]:
+    """The served document with the fuzzer's narrowing applied to a copy."""
+    doc = copy.deepcopy(build_document(Settings()))
+    components = doc["components"]
+    for name, schema in components["schemas"].items():
+        if name.endswith(("Input", "Update", "Batch")):
+            _close_objects(schema)
+    for name in ("WebhookInput", "WebhookUpdate"):
+        # Resolved against the running store's URL when the case is sent (see below).
+        components["schemas"][name]["properties"]["delivery_url"] = {"const": WEBHOOK_SINK}
+    components["parameters"]["id"]["schema"] = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
+    # Known server gap (see KNOWN_UNCHECKED in test_openapi.py): GET /customers/{id} does not
+    # check `context`, so an invalid value is answered 200. Fuzz it as a free string here.
+    for parameter in doc["paths"]["/wp-json/wc/v3/customers/{id}"]["get"]["parameters"]:
+        if parameter.get("name") == "context":
+            parameter["schema"] = {"type": "string"}
+    return doc
+
+
+CONFIG = schemathesis.Config.from_dict(
+    {
+        "generation": {
+            "mode": "all",
+            "deterministic": True,
+            # WordPress ignores parameters a route does not register; no point asking.
+            "allow-extra-parameters": False,
+        },
+        "phases": {"coverage": {"enabled": False}},
+    }
+)
+schema = schemathesis.openapi.from_dict(fuzzing_document(), config=CONFIG)
+
+
+@schema.hook
+def filter_query(ctx: schemathesis.HookContext, query: dict[str, Any] | None) -> bool:
+    """Keep request lines under the HTTP server's limit (aiohttp refuses lines over 8190
+    bytes with a plain-text 400, as Apache answers 414: before WordPress sees them)."""
+    return query is None or len(urlencode(query, doseq=True)) <= MAX_QUERY
+
+
+# ---------------------------------------------------------------------- checks of our own
+@schemathesis.check
+def no_server_error(
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: FuzzCase
+) -> bool | None:
+    """5xx never, except WooCommerce's 501 for deleting what cannot be trashed."""
+    if response.status_code >= 500:
+        body = response.json() if response.content else {}
+        allowed = (
+            response.status_code == 501
+            and body.get("code") == "woocommerce_rest_trash_not_supported"
+        )
+        if not allowed:
+            raise AssertionError(f"server error {response.status_code}: {response.text[:500]}")
+    return None
+
+
+@schemathesis.check
+def woocommerce_error_shape(
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: FuzzCase
+) -> bool | None:
+    """Every 4xx is ``{"code": str, "message": str, "data": {"status": <the status>, ...}}``."""
+    if 400 <= response.status_code < 500:
+        body = response.json()
+        assert isinstance(body, dict), body
+        assert isinstance(body.get("code"), str) and body["code"], body
+        assert isinstance(body.get("message"), str), body
+        assert isinstance(body.get("data"), dict), body
+        assert body["data"].get("status") == response.status_code, body
+    return None
+
+
+CHECKS = [
+    no_server_error,
+    woocommerce_error_shape,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+]
+
+
+# ---------------------------------------------------------------------- known bugs, not sent
+def _huge_amount(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return False
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        return False
+    return not amount.is_finite() or abs(amount) >= MAX_AMOUNT
+
+
+def _has_huge_amount(node: Any) -> bool:
+    if isinstance(node, dict):
+        return any(
+            (key in AMOUNT_FIELDS and _huge_amount(value)) or _has_huge_amount(value)
+            for key, value in node.items()
+        )
+    if isinstance(node, list):
+        return any(_has_huge_amount(value) for value in node)
+    return False
+
+
+def known_bug(case: FuzzCase) -> str | None:
+    """Why this request would only hit a known server bug again, or None."""
+    query = case.query or {}
+    if _has_huge_amount(case.body) or _has_huge_amount(query):
+        return "amount beyond decimal precision (test_huge_amount_is_not_a_server_error)"
+    dp = query.get("dp")
+    try:
+        out_of_range = dp is not None and abs(int(str(dp))) > MAX_DP
+    except ValueError:
+        out_of_range = False
+    if out_of_range:
+        return "extreme dp (test_extreme_dp_is_not_a_server_error)"
+    return None
+
+
+# ---------------------------------------------------------------------- the store under fuzz
+class FuzzTarget:
+    def __init__(self) -> None:
+        self.sim = Simulator(Settings(), clock=Clock(START, frozen=True), seed="fuzz")
+        generate(self.sim.store, "fuzz", customers=8, orders=12, products=6)
+        self.server = SimulatorServer(self.sim)
+        self.session = requests.Session()
+        self.cases = 0
+        self.not_sent: dict[str, int] = {}
+
+    @property
+    def auth(self) -> tuple[str, str]:
+        return (self.server.consumer_key, self.server.consumer_secret)
+
+    def keep_deliveries_home(self, node: Any) -> None:
+        """Point every webhook URL in a body at the sink (also the negative cases' URLs)."""
+        if isinstance(node, dict):
+            url = node.get("delivery_url")
+            if url == WEBHOOK_SINK or (isinstance(url, str) and url.lower().startswith("http")):
+                node["delivery_url"] = self.server.site_url + WEBHOOK_SINK
+            for value in node.values():
+                self.keep_deliveries_home(value)
+        elif isinstance(node, list):
+            for value in node:
+                self.keep_deliveries_home(value)
+
+    def send(self, case: FuzzCase) -> None:
+        reason = known_bug(case)
+        if reason is not None:
+            self.not_sent[reason] = self.not_sent.get(reason, 0) + 1
+            return
+        self.keep_deliveries_home(case.body)
+        self.cases += 1
+        case.call_and_validate(
+            base_url=self.server.site_url, session=self.session, auth=self.auth, checks=CHECKS
+        )
+
+
+@pytest.fixture(scope="module")
+def target() -> Iterator[FuzzTarget]:
+    fuzz = FuzzTarget()
+    fuzz.server.start_in_thread()
+    try:
+        yield fuzz
+    finally:
+        fuzz.session.close()
+        fuzz.server.stop_in_thread()
+    assert fuzz.sim.internal_errors == [], fuzz.sim.internal_errors
+
+
+FUZZ_SETTINGS = settings(
+    derandomize=True,
+    database=None,
+    deadline=None,
+    # No shrinking: a failure is reported as generated, and CI time stays bounded.
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
+
+
+@schema.exclude(path_regex=r"/batch$").parametrize()
+@settings(FUZZ_SETTINGS, max_examples=EXAMPLES)
+def test_operation(case: FuzzCase, target: FuzzTarget) -> None:
+    target.send(case)
+
+
+@schema.include(path_regex=r"/batch$").parametrize()
+@settings(FUZZ_SETTINGS, max_examples=BATCH_EXAMPLES)
+def test_batch_operation(case: FuzzCase, target: FuzzTarget) -> None:
+    target.send(case)
+
+
+# ---------------------------------------------------------------------- known server bugs
+@pytest.fixture
+async def bare_store() -> Any:
+    """A store whose 500s are the point of the test (no teardown check on them)."""
+    sim = Simulator(Settings(), clock=Clock(START, frozen=True), seed="bugs")
+    generate(sim.store, "bugs", customers=1, orders=1, products=1)
+    server = SimulatorServer(sim)
+    await server.start()
+    key = sim.keys.default
+    async with httpx.AsyncClient(
+        base_url=server.api_url + "/", auth=(key.consumer_key, key.consumer_secret), timeout=30
+    ) as client:
+        yield sim, client
+    await server.stop()
+
+
+@pytest.mark.xfail(
+    reason="store.money(): Decimal.quantize raises InvalidOperation for amounts beyond 28 "
+    "digits (e.g. 1e300), so the request ends in a 500 instead of 201 or 400",
+    strict=False,
+)
+@pytest.mark.parametrize(
+    ("route", "body"),
+    [
+        ("products", {"name": "Big", "regular_price": 1e300}),
+        (
+            "orders",
+            {"shipping_lines": [{"method_id": "flat_rate", "total": -1.7976931348623157e308}]},
+        ),
+    ],
+    ids=["product-price", "order-shipping-total"],
+)
+async def test_huge_amount_is_not_a_server_error(
+    bare_store: Any, route: str, body: dict[str, Any]
+) -> None:
+    sim, client = bare_store
+    response = await client.post(route, json=body)
+    assert response.status_code < 500, response.text
+    assert sim.internal_errors == []
+
+
+@pytest.mark.xfail(
+    reason="render.format_money(): Decimal overflows (dp far below 0) or quantize exceeds the "
+    "context precision (large dp), so GET /orders?dp=... ends in a 500",
+    strict=False,
+)
+@pytest.mark.parametrize("dp", [-277458597, 60])
+async def test_extreme_dp_is_not_a_server_error(bare_store: Any, dp: int) -> None:
+    sim, client = bare_store
+    order_id = next(iter(sim.store.orders))
+    single = await client.get(f"orders/{order_id}", params={"dp": dp})
+    listed = await client.get("orders", params={"dp": dp})
+    assert (single.status_code, listed.status_code) == (200, 200), single.text
