@@ -25,6 +25,8 @@ from pytest_woosim.signing import (
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "instances"
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+#: Loading a configuration costs milliseconds: fewer examples keep CI quick.
+CONFIGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 bodies = st.binary(max_size=512)
 keys = st.one_of(st.text(min_size=1, max_size=64), st.binary(min_size=1, max_size=64))
@@ -142,7 +144,7 @@ def _load_only_config_errors(value: Any) -> None:
         pass
 
 
-@FAST
+@CONFIGS
 @given(json_values)
 def test_arbitrary_json_values_raise_only_config_error(value: Any) -> None:
     if isinstance(value, dict):
@@ -153,7 +155,7 @@ def test_arbitrary_json_values_raise_only_config_error(value: Any) -> None:
         pass
 
 
-@FAST
+@CONFIGS
 @given(st.text(max_size=200))
 def test_arbitrary_text_raises_only_config_error(text: str) -> None:
     try:
@@ -162,7 +164,7 @@ def test_arbitrary_text_raises_only_config_error(text: str) -> None:
         pass
 
 
-@FAST
+@CONFIGS
 @given(st.sampled_from(["recommended-polling.json", "recommended-webhook.json"]), st.data())
 def test_any_field_of_a_valid_config_set_to_anything_raises_only_config_error(
     fixture: str, data: st.DataObject
