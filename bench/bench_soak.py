@@ -186,7 +186,7 @@ def measure(quick: bool, seconds: float | None = None) -> list[Figure]:
                     else f"; the delivery journal ({JOURNAL:,} kept) fills at "
                     f"~{result['filled_at']:.0f} s, too late in this run to judge the slope"
                 )
-                + ("" if seconds is not None else "; the 10-minute soak runs with --soak")
+                + ("" if duration >= SOAK_SECONDS else "; the 10-minute soak runs with --soak")
             ),
         )
     ]

@@ -151,12 +151,12 @@ SCRIPTS: dict[str, Script] = {
         [not_measured("durable outbox → sender → receiver", Target("report"), "")],
     ),
     "bench_poller": Script(
-        lambda quick: ["--orders", "2000" if quick else "20000"],
+        lambda quick: ["--orders", "2000" if quick else "5000"],
         _poller,
         [not_measured("poller end to end: records/s", Target("report"), "")],
     ),
     "bench_fixtures": Script(
-        lambda quick: ["20" if quick else "150"],
+        lambda quick: ["20" if quick else "60"],
         _fixtures,
         [not_measured("fixture overhead per test", Target("ratio_max", 1.5), "")],
     ),
@@ -186,7 +186,7 @@ def run_section(module_name: str, quick: bool, soak: bool) -> list[Figure]:
     measure = getattr(module, "measure", None)
     if callable(measure):
         if module_name == "bench_soak":
-            figures: list[Figure] = measure(quick, 600.0 if soak else None)
+            figures: list[Figure] = measure(quick, 600.0 if soak else None if quick else 90.0)
         else:
             figures = measure(quick)
         return figures

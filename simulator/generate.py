@@ -264,7 +264,7 @@ class _Builder:
 
     def email(self, first: str, last: str) -> str:
         store = self.store
-        base = f"{_ascii(first)}.{_ascii(last)}".replace(" ", "").replace("'", "")
+        base = f"{self._ascii_name(first)}.{self._ascii_name(last)}"
         domain = self.draw.pick(_EMAIL_DOMAINS)
         candidate = f"{base}@{domain}"
         n = 1
