@@ -77,7 +77,7 @@ def _close_objects(node: Any) -> None:
 
 
 def fuzzing_document() -> dict[str, Any]:
-    """The served document with the fuzzer's narrowing applied to a copy."""
+    """The document the store serves (same builder), narrowed for fuzzing on a copy."""
     doc = copy.deepcopy(build_document(Settings()))
     components = doc["components"]
     for name, schema in components["schemas"].items():
