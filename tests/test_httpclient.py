@@ -1,13 +1,25 @@
-"""The lean delivery client against raw TCP servers that answer in every legal way."""
+"""The shared keep-alive POST client against raw TCP servers that answer in every legal way."""
 
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from simulator.webhooks.wire import EmptyReply, ProtocolError, WireClient, target
+from pytest_woosim.httpclient import (
+    ClientClosed,
+    ConnectFailed,
+    EmptyReply,
+    InvalidHeader,
+    InvalidURL,
+    KeepAliveClient,
+    ProtocolError,
+    header_block,
+    target,
+)
+from simulator.tls import self_signed
 
 Reply = Callable[[int], bytes | None]  # request number -> raw answer (None = just close)
 
@@ -44,8 +56,8 @@ async def serve(reply: Reply, *, keep_open: bool = True) -> tuple[asyncio.Server
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[WireClient]:
-    wire = WireClient()
+async def client() -> AsyncIterator[KeepAliveClient]:
+    wire = KeepAliveClient()
     yield wire
     await wire.close()
 
@@ -82,7 +94,7 @@ def test_target_splits_once() -> None:
     ],
 )
 async def test_response_framings(
-    client: WireClient, answer: bytes, status: int, body: bytes
+    client: KeepAliveClient, answer: bytes, status: int, body: bytes
 ) -> None:
     server, url, requests = await serve(lambda n: answer)
     try:
@@ -97,7 +109,7 @@ async def test_response_framings(
         await server.wait_closed()
 
 
-async def test_body_until_close(client: WireClient) -> None:
+async def test_body_until_close(client: KeepAliveClient) -> None:
     answer = b"HTTP/1.0 500 Oops\r\n\r\nsomething broke"
     server, url, _ = await serve(lambda n: answer, keep_open=False)
     try:
@@ -108,7 +120,7 @@ async def test_body_until_close(client: WireClient) -> None:
         await server.wait_closed()
 
 
-async def test_a_stale_keep_alive_connection_is_replaced(client: WireClient) -> None:
+async def test_a_stale_keep_alive_connection_is_replaced(client: KeepAliveClient) -> None:
     ok = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
     # The server answers once per connection, then closes it silently.
     server, url, requests = await serve(lambda n: ok, keep_open=False)
@@ -122,7 +134,7 @@ async def test_a_stale_keep_alive_connection_is_replaced(client: WireClient) -> 
         await server.wait_closed()
 
 
-async def test_errors(client: WireClient) -> None:
+async def test_errors(client: KeepAliveClient) -> None:
     server, url, _ = await serve(lambda n: None)
     try:
         with pytest.raises(EmptyReply):
@@ -144,3 +156,285 @@ async def test_errors(client: WireClient) -> None:
     finally:
         server.close()
         await server.wait_closed()
+
+
+# ---------------------------------------------------------------------- more of the client
+class Scripted:
+    """A raw server: each request gets the next scripted answer; counts its connections.
+
+    An answer is bytes (written whole, or one byte at a time with ``trickle``), or
+    None to close the connection without answering; ``close_after`` closes the
+    connection right after answering that request (1-based).
+    """
+
+    def __init__(
+        self, answers: list[bytes | None], *, trickle: bool = False, close_after: int = 0
+    ) -> None:
+        self.answers = answers
+        self.trickle = trickle
+        self.close_after = close_after
+        self.requests: list[bytes] = []
+        self.connections = 0
+        self.server: asyncio.Server | None = None
+
+    async def __aenter__(self) -> Scripted:
+        self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        assert self.server is not None
+        self.server.close()
+        await self.server.wait_closed()
+
+    @property
+    def port(self) -> int:
+        assert self.server is not None
+        return int(self.server.sockets[0].getsockname()[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/cb"
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            while self.answers:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":")[1])
+                self.requests.append(head + await reader.readexactly(length))
+                answer = self.answers.pop(0)
+                if answer is None:
+                    break
+                if self.trickle:
+                    for i in range(len(answer)):
+                        writer.write(answer[i : i + 1])
+                        await writer.drain()
+                else:
+                    writer.write(answer)
+                    await writer.drain()
+                if len(self.requests) == self.close_after:
+                    break
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        writer.close()
+
+
+OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+
+async def test_an_answer_in_one_byte_pieces_is_read_whole(client: KeepAliveClient) -> None:
+    answers: list[bytes | None] = [
+        b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 5\r\n\r\nhello",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\nX-Trailer: 1\r\n\r\n",
+    ]
+    async with Scripted(answers, trickle=True) as server:
+        assert await client.post(server.url, {}, b"a", timeout=5) == (201, b"hello")
+        assert await client.post(server.url, {}, b"b", timeout=5) == (200, b"abcde")
+        assert server.connections == 1  # both framings leave the connection reusable
+
+
+async def test_max_body_keeps_only_the_front_and_the_connection() -> None:
+    small = KeepAliveClient(max_body=4)
+    answers: list[bytes | None] = [
+        b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"6\r\nabcdef\r\n3\r\nghi\r\n0\r\n\r\n",
+        b"HTTP/1.0 500 Oops\r\n\r\nsomething broke",
+    ]
+    try:
+        async with Scripted(answers) as server:
+            assert await small.post(server.url, {}, b"", timeout=5) == (200, b"0123")
+            assert await small.post(server.url, {}, b"", timeout=5) == (200, b"abcd")
+            assert await small.post(server.url, {}, b"", timeout=5) == (500, b"some")
+            assert server.connections == 1
+    finally:
+        await small.close()
+
+
+async def test_connection_close_and_http_1_0_are_honoured(client: KeepAliveClient) -> None:
+    answers: list[bytes | None] = [
+        b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+        b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n",
+        b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n",
+        OK,
+    ]
+    async with Scripted(answers) as server:
+        for _ in range(4):
+            assert (await client.post(server.url, {}, b"", timeout=5)).status == 200
+        # close -> new; HTTP/1.0 without keep-alive -> new; HTTP/1.0 keep-alive -> reused.
+        assert server.connections == 3
+
+
+async def test_bytes_beyond_the_answer_spoil_the_connection(client: KeepAliveClient) -> None:
+    answers: list[bytes | None] = [OK + b"HTTP/1.1 200 OK\r\n", OK]
+    async with Scripted(answers) as server:
+        assert await client.post(server.url, {}, b"", timeout=5) == (200, b"ok")
+        assert await client.post(server.url, {}, b"", timeout=5) == (200, b"ok")
+        assert server.connections == 2
+
+
+async def test_the_request_on_the_wire() -> None:
+    extra = KeepAliveClient(extra_headers={"Accept": "*/*"})
+    try:
+        async with Scripted([OK]) as server:
+            url = f"http://127.0.0.1:{server.port}/caf\u00e9?q=1"
+            await extra.post(url, {"X-Sig": "abc"}, b"{}", timeout=5)
+            [request] = server.requests
+            assert (
+                request
+                == (
+                    f"POST /caf%C3%A9?q=1 HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+                    "X-Sig: abc\r\nContent-Length: 2\r\nAccept: */*\r\n\r\n{}"
+                ).encode()
+            )
+    finally:
+        await extra.close()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-A": "1\r\nInjected: yes"},
+        {"X-A": "1\nInjected: yes"},
+        {"X-A": "a\x00b"},
+        {"X-A: b": "1"},
+        {"": "1"},
+        {"X-A": "\u20ac"},
+    ],
+)
+async def test_headers_that_break_the_framing_are_refused(
+    client: KeepAliveClient, headers: dict[str, str]
+) -> None:
+    async with Scripted([OK]) as server:
+        with pytest.raises(InvalidHeader, match=r"'X-A|''"):
+            await client.post(server.url, headers, b"", timeout=5)
+        assert server.requests == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://example.com/x",
+        "http:///nohost",
+        "http://127.0.0.1/a b",
+        "http://h/\x7f",
+        "http://h:x/",
+    ],
+)
+async def test_bad_urls_are_refused(client: KeepAliveClient, url: str) -> None:
+    with pytest.raises(InvalidURL):
+        await client.post(url, {}, b"", timeout=5)
+
+
+def test_header_block_keeps_latin_1() -> None:
+    assert header_block({"X-A": "caf\u00e9"}) == b"X-A: caf\xe9\r\n"
+
+
+async def test_a_stale_connection_is_retried_once_only(client: KeepAliveClient) -> None:
+    # First answer fine; then the server closes every connection without answering.
+    async with Scripted([OK, None, None, None]) as server:
+        assert (await client.post(server.url, {}, b"1", timeout=5)).status == 200
+        with pytest.raises(EmptyReply):
+            await client.post(server.url, {}, b"2", timeout=5)
+        assert len(server.requests) == 3  # the first, the stale try, one fresh try
+        assert server.connections == 2
+
+
+async def test_no_retry_after_part_of_an_answer(client: KeepAliveClient) -> None:
+    partial = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"
+    async with Scripted([OK, partial, OK], close_after=2) as server:
+        await client.post(server.url, {}, b"1", timeout=5)
+        with pytest.raises(ConnectionResetError):
+            await client.post(server.url, {}, b"2", timeout=5)
+        assert len(server.requests) == 2
+
+
+async def test_a_fresh_connection_that_closes_is_not_retried(client: KeepAliveClient) -> None:
+    async with Scripted([None, OK]) as server:
+        with pytest.raises(EmptyReply):
+            await client.post(server.url, {}, b"1", timeout=5)
+        assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nabc",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0x2\r\nab\r\n0\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabXX0\r\n\r\n",
+        b"HTTP/1.1 2000 OK\r\nContent-Length: 0\r\n\r\n",
+        b"HTTP/2 200\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\n" + b"X-Big: " + b"a" * (70 * 1024),
+    ],
+)
+async def test_malformed_answers_are_protocol_errors(
+    client: KeepAliveClient, answer: bytes
+) -> None:
+    async with Scripted([answer]) as server:
+        with pytest.raises(ProtocolError):
+            await client.post(server.url, {}, b"", timeout=5)
+
+
+async def test_connect_failures_carry_their_cause(client: KeepAliveClient) -> None:
+    async with Scripted([]) as server:
+        url = server.url
+    with pytest.raises(ConnectFailed) as caught:
+        await client.post(url, {}, b"", timeout=5)
+    assert isinstance(caught.value.cause, ConnectionRefusedError)
+    assert caught.value.host == "127.0.0.1"
+    assert str(caught.value).startswith("cannot connect to 127.0.0.1:")
+
+
+async def test_tls_with_a_trusted_and_an_untrusted_certificate(client: KeepAliveClient) -> None:
+    server_context, pem = self_signed()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+                await reader.readexactly(length)
+                writer.write(OK)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
+            pass
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=server_context)
+    url = f"https://127.0.0.1:{server.sockets[0].getsockname()[1]}/hook"
+    trusting = KeepAliveClient(ssl_context=ssl.create_default_context(cadata=pem.decode()))
+    try:
+        assert await trusting.post(url, {}, b"{}", timeout=5) == (200, b"ok")
+        assert await trusting.post(url, {}, b"{}", timeout=5) == (200, b"ok")
+        with pytest.raises(ConnectFailed) as caught:
+            await client.post(url, {}, b"{}", timeout=5)  # the default context verifies
+        assert isinstance(caught.value.cause, ssl.SSLCertVerificationError)
+    finally:
+        await trusting.close()
+        server.close()
+        await server.wait_closed()
+
+
+async def test_a_timeout_spends_the_connection(client: KeepAliveClient) -> None:
+    slow = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab"
+    async with Scripted([OK, slow, OK]) as server:
+        await client.post(server.url, {}, b"", timeout=5)
+        with pytest.raises(TimeoutError):
+            await client.post(server.url, {}, b"", timeout=0.2)
+        assert await client.post(server.url, {}, b"", timeout=5) == (200, b"ok")
+        assert server.connections == 2
+
+
+async def test_after_close_posts_are_refused() -> None:
+    closing = KeepAliveClient()
+    async with Scripted([OK]) as server:
+        await closing.post(server.url, {}, b"", timeout=5)
+        await closing.close()
+        with pytest.raises(ClientClosed):
+            await closing.post(server.url, {}, b"", timeout=5)

@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from pytest_woosim.httpclient import ConnectFailed, EmptyReply, KeepAliveClient, ProtocolError
 from pytest_woosim.signing import WC_SIGNATURE_HEADER, sign_woocommerce
 from simulator import phpjson
 from simulator.clock import Clock
@@ -45,7 +46,6 @@ from simulator.settings import Settings
 from simulator.webhooks.journal import RESPONSE_BODY_LIMIT, DeliveryJournal, DeliveryRecord
 from simulator.webhooks.model import Webhook, is_valid_topic
 from simulator.webhooks.registry import WebhookRegistry
-from simulator.webhooks.wire import EmptyReply, ProtocolError, WireClient
 
 log = logging.getLogger("simulator.webhooks")
 
@@ -147,7 +147,7 @@ class DeliveryEngine:
         self._waiting: set[asyncio.Task[Any]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._session: aiohttp.ClientSession | None = None
-        self._wire: WireClient | None = None
+        self._wire: KeepAliveClient | None = None
         self._slots: asyncio.Semaphore | None = None
         self._delivery_ids: tuple[int, int, str] = (0, -1, "")
         faults.on_removed(self._fault_removed)
@@ -161,7 +161,11 @@ class DeliveryEngine:
         self._slots = asyncio.Semaphore(self.options.concurrency)
         # Deliveries: keep-alive HTTP/1.1 (WordPress speaks HTTP/1.0 and reconnects every
         # time) so thousands of deliveries a second reuse their connections; no cookies.
-        self._wire = WireClient(max_idle_per_host=self.options.concurrency)
+        self._wire = KeepAliveClient(
+            max_idle_per_host=self.options.concurrency,
+            max_body=RESPONSE_BODY_LIMIT,  # the journal keeps no more
+            extra_headers={"Accept": "*/*", "Connection": "keep-alive"},
+        )
         # Pings follow redirects, which the lean client does not do.
         self._session = aiohttp.ClientSession(
             cookie_jar=aiohttp.DummyCookieJar(), timeout=aiohttp.ClientTimeout(total=None)
@@ -562,6 +566,8 @@ def _describe_error(exc: BaseException, url: str, timeout: float, elapsed: float
     """The WP_Error message WordPress would log, in cURL's words where they are well known."""
     parts = urlsplit(url)
     host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+    if isinstance(exc, ConnectFailed):
+        exc = exc.cause  # described by what stopped the connection
     if isinstance(exc, DeliveryRefused):
         return str(exc)
     if isinstance(exc, TimeoutError | asyncio.TimeoutError | aiohttp.ServerTimeoutError):
