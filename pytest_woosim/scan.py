@@ -46,6 +46,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import Enum
+from functools import cached_property, lru_cache
 from typing import Any, Protocol
 
 from pytest_woosim.storeclient import Page, StoreUnavailable
@@ -145,11 +146,16 @@ class Window:
         dated in the watermark's own second may have changed after the previous
         run read it. Content dedupe removes what was already emitted.
         """
-        second = floor_second(date)
-        first, last = self.first_second, self.last_second
+        # Called for every record: the bounds are worked out once per window.
+        first, last = self._bounds
+        second = date.replace(microsecond=0)
         if first is not None and second < first:
             return False
         return not (last is not None and second > last)
+
+    @cached_property
+    def _bounds(self) -> tuple[datetime | None, datetime | None]:
+        return self.first_second, self.last_second
 
 
 @dataclass(frozen=True)
@@ -228,7 +234,7 @@ def parse_wc_gmt(value: object) -> datetime | None:
 def read_path(record: Mapping[str, Any], path: str) -> Any:
     """Read a dotted (``user.id``) or bracket (``['Modified Time']``) path."""
     value: Any = record
-    for part in _split_path(path):
+    for part in _path_parts(path):
         if isinstance(value, Mapping):
             value = value.get(part)
         elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
@@ -236,6 +242,12 @@ def read_path(record: Mapping[str, Any], path: str) -> Any:
         else:
             return None
     return value
+
+
+@lru_cache(maxsize=256)
+def _path_parts(path: str) -> tuple[str, ...]:
+    """The parts of a path, split once: paths come from configuration, records are many."""
+    return tuple(_split_path(path))
 
 
 def _split_path(path: str) -> list[str]:
@@ -278,7 +290,11 @@ def content_key(resource: str, record: Mapping[str, Any], id_field: str = "id") 
     sorted, so the same content gives the same key whichever way it arrived (a
     REST page or a webhook body).
     """
-    content = {k: v for k, v in record.items() if k not in VOLATILE_FIELDS}
+    content = (
+        record
+        if VOLATILE_FIELDS.isdisjoint(record)
+        else {k: v for k, v in record.items() if k not in VOLATILE_FIELDS}
+    )
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
     return f"{resource}:{record_id(record, id_field)}:{digest}"
