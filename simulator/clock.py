@@ -48,6 +48,11 @@ def to_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def _resolve_future(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
 def _seconds(delta: float | timedelta) -> float:
     return delta.total_seconds() if isinstance(delta, timedelta) else float(delta)
 
@@ -77,6 +82,10 @@ class Clock:
         # Tasks woken by the clock that have not yet gone back to sleep or finished.
         self._busy: set[asyncio.Task[object]] = set()
         self._listeners: list[Callable[[Clock], None]] = []
+        # (loop, future, excluded task) of coroutines in advance_async waiting for idle.
+        self._idle_waiters: list[
+            tuple[asyncio.AbstractEventLoop, asyncio.Future[None], asyncio.Task[object] | None]
+        ] = []
 
     # ------------------------------------------------------------------ reading
     def timestamp(self) -> float:
@@ -151,7 +160,7 @@ class Clock:
                 self._drop_done()
                 nxt = self._heap[0].deadline if self._heap else None
             if nxt is None or nxt > target:
-                self._jump(target)
+                self._jump(max(target, self.timestamp()))
                 await self._settle_async()
                 return
             self._jump(max(nxt, self.timestamp()))
@@ -170,12 +179,14 @@ class Clock:
         future: asyncio.Future[None] = loop.create_future()
         sleeper = _Sleeper(float(deadline), next(self._seq), loop, future, task)  # type: ignore[arg-type]
         with self._lock:
-            if task is not None:
-                self._mark_idle(task)  # type: ignore[arg-type]
             if deadline <= self.timestamp():
+                # Already due: the caller keeps running, so it stays busy if it was
+                # (an overrunning periodic task must still hold a stepping advance).
                 sleeper.done = True
                 future.set_result(None)
             else:
+                if task is not None:
+                    self._mark_idle(task)  # type: ignore[arg-type]
                 heapq.heappush(self._heap, sleeper)
                 self._arm_timer(sleeper)
         try:
@@ -191,16 +202,18 @@ class Clock:
 
     # ------------------------------------------------------------------ internals
     def _move_to(self, target: float, *, step: bool) -> None:
-        if not step or self._on_loop_with_sleepers():
-            # Stepping would block the loop the sleepers need; wake them in order instead.
+        if not step or target < self.timestamp() or self._on_loop_with_sleepers():
+            # Backwards wakes nobody; and stepping would block the loop the sleepers
+            # need, so on that loop we wake them in order instead.
             self._jump(target)
             return
+        # Forward: never end before an instant a woken task moved the clock to.
         while True:
             with self._lock:
                 self._drop_done()
                 nxt = self._heap[0].deadline if self._heap else None
             if nxt is None or nxt > target:
-                self._jump(target)
+                self._jump(max(target, self.timestamp()))
                 self._settle()
                 return
             self._jump(max(nxt, self.timestamp()))
@@ -289,6 +302,7 @@ class Clock:
         if task in self._busy:
             self._busy.discard(task)
             self._idle.notify_all()
+            self._wake_idle_waiters()
 
     def _task_finished(self, task: asyncio.Task[object]) -> None:
         with self._lock:
@@ -316,21 +330,51 @@ class Clock:
                 self._idle.wait(min(remaining, 0.05))
 
     async def _settle_async(self) -> None:
-        limit = _real_monotonic() + SETTLE_TIMEOUT
+        """Wait (on the loop) until every task the clock woke, other than ours, is idle."""
         current = asyncio.current_task()
-        while True:
-            with self._lock:
-                self._busy = {t for t in self._busy if not t.done() and t is not current}
-                if not self._busy:
-                    return
-            if _real_monotonic() > limit:
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            self._busy = {t for t in self._busy if not t.done()}
+            if not (self._busy - {current}):
                 return
-            await asyncio.sleep(0.001)
+            waiter: asyncio.Future[None] = loop.create_future()
+            self._idle_waiters.append((loop, waiter, current))
+        try:
+            await asyncio.wait_for(waiter, SETTLE_TIMEOUT)
+        except TimeoutError:
+            pass
+        finally:
+            with self._lock:
+                self._idle_waiters = [w for w in self._idle_waiters if w[1] is not waiter]
+
+    def _wake_idle_waiters(self) -> None:
+        """Resolve async settle waiters whose busy set has drained (lock held)."""
+        if not self._idle_waiters:
+            return
+        live = {t for t in self._busy if not t.done()}
+        for loop, waiter, excluded in self._idle_waiters:
+            if live - {excluded} or waiter.done() or loop.is_closed():
+                continue
+            loop.call_soon_threadsafe(_resolve_future, waiter)
 
     def busy(self) -> bool:
         """True while coroutines woken by the clock are still working."""
         with self._lock:
             return any(not t.done() for t in self._busy)
+
+    def mark_busy(self) -> None:
+        """Tell the clock the current task is working, as if the clock had woken it.
+
+        A stepping ``advance`` then waits for it to sleep on the clock again (or
+        finish, or call :meth:`mark_idle`). For work that starts without being
+        woken by the clock, e.g. a poller's first run.
+        """
+        task = asyncio.current_task()
+        if task is not None:
+            with self._lock:
+                if task not in self._busy:
+                    self._busy.add(task)  # type: ignore[arg-type]
+                    task.add_done_callback(self._task_finished)
 
     def mark_idle(self) -> None:
         """Tell the clock the current task is done with what it was woken for.

@@ -135,3 +135,50 @@ def test_listeners_hear_every_move() -> None:
     clock.advance(1)
     clock.set(START)
     assert heard == [START + timedelta(seconds=1), START]
+
+
+async def test_mark_busy_makes_advance_wait_for_work_the_clock_did_not_start() -> None:
+    clock = Clock(START, frozen=True)
+    log: list[object] = []
+
+    async def first_run() -> None:
+        clock.mark_busy()
+        for _ in range(5):  # work spread over several loop iterations
+            await asyncio.sleep(0)
+        log.append("first run done")
+        await clock.sleep(60)
+        log.append(clock.now())
+
+    task = asyncio.create_task(first_run())
+    await asyncio.sleep(0)
+    await clock.advance_async(30)
+    assert log == ["first run done"]
+    await clock.advance_async(60)
+    assert log == ["first run done", START + timedelta(seconds=90)]
+    await task
+
+
+async def test_due_sleep_keeps_an_overrunning_task_busy() -> None:
+    clock = Clock(START, frozen=True)
+    log: list[datetime] = []
+
+    async def periodic() -> None:
+        due = clock.timestamp()
+        while len(log) < 3:
+            due += 60
+            await clock.sleep_until(due)
+            log.append(clock.now())
+            if len(log) == 1:
+                clock.set(START + timedelta(seconds=150), step=False)  # the run overran
+                for _ in range(5):
+                    await asyncio.sleep(0)
+
+    task = asyncio.create_task(periodic())
+    await asyncio.sleep(0)
+    await clock.advance_async(60)
+    # The overrun run's next deadline (120) was already due: it ran at once, and
+    # the advance waited for it instead of returning while it was still working.
+    assert log[:2] == [START + timedelta(seconds=60), START + timedelta(seconds=150)]
+    await clock.advance_async(60)
+    await asyncio.wait_for(task, 2)
+    assert log[2] == START + timedelta(seconds=180)
