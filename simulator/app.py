@@ -1,34 +1,30 @@
 """The simulator: one store, its clock, its keys, and the aiohttp application serving them.
 
-Other parts plug in through three seams: ``route_modules`` (each has
+Other parts plug in through three seams: ``route_setups`` (each route module's
 ``setup(app, sim)``), ``middlewares`` (appended after authentication, e.g. REST
 fault injection) and ``reset_hooks`` (called after the store is emptied).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiohttp import web
 
-from simulator import control, inspector
+from simulator import control, control_webhooks, inspector
 from simulator.auth import Authenticator
 from simulator.clock import Clock
 from simulator.errors import RestError
 from simulator.events import EventBus
 from simulator.keys import ApiKey, KeyRing, derive_key
 from simulator.render import Renderer
-from simulator.rest import customers, openapi_route, orders, products, system
+from simulator.rest import customers, openapi_route, orders, products, system, webhooks
 from simulator.rest.common import SIM_KEY, make_auth_middleware, make_error_middleware
 from simulator.settings import Settings
 from simulator.store import Store
 
 RouteSetup = Callable[[web.Application, "Simulator"], None]
-
-#: Route modules other packages add when they are installed (imported lazily).
-OPTIONAL_ROUTE_MODULES = ("simulator.rest.webhooks", "simulator.control_webhooks")
 
 
 def default_keys(seed: str | int) -> list[ApiKey]:
@@ -69,15 +65,9 @@ class Simulator:
             control.setup,
             openapi_route.setup,
             inspector.setup,
+            webhooks.setup,
+            control_webhooks.setup,
         ]
-        for module_name in OPTIONAL_ROUTE_MODULES:
-            try:
-                module = importlib.import_module(module_name)
-            except ModuleNotFoundError as exc:
-                if exc.name != module_name:
-                    raise
-                continue
-            self.route_setups.append(module.setup)
         #: "METHOD path" of every request that ended in an unexpected 500.
         self.internal_errors: list[str] = []
         #: When set, ``/_woosim`` requests must present it (see ``control``); the server
