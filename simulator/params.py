@@ -8,6 +8,7 @@ naming them all. Unknown parameters are ignored, as WordPress ignores them.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -20,6 +21,19 @@ from simulator.wcdates import parse_rest_date
 _INTEGER = re.compile(r"^\s*[+-]?\d+(?:\.0*)?\s*$")
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
 _MISSING = object()
+#: PHP ``is_numeric``: optional blanks, sign, digits with an optional fraction, an
+#: optional exponent. No "NaN", "INF", hex or digit separators (Decimal would take them).
+_NUMERIC = re.compile(
+    r"^[ \t\n\r\v\f]*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?[ \t\n\r\v\f]*$", re.ASCII
+)
+#: Amounts must stay below this in magnitude. WooCommerce keeps amounts as decimal
+#: strings but computes totals in PHP floats: below 1e13 every cent of an amount
+#: (at most 15 significant digits) survives a double exactly; beyond it totals drift
+#: and, far beyond, cannot be stored at all (1e300, or an overflow to INF).
+MAX_AMOUNT = Decimal("1e13")
+#: Line item quantities: WooCommerce's order product lookup table keeps them in a
+#: signed 32-bit INT column (``wc_order_product_lookup.product_qty``).
+MAX_QUANTITY = 2_147_483_647
 
 
 def wp_list(items: Sequence[str]) -> str:
@@ -65,18 +79,37 @@ def as_boolean(value: Any) -> bool | None:
     return None
 
 
-def is_amount(value: Any) -> bool:
+def as_amount(value: Any) -> Decimal | None:
+    """A money amount as a Decimal (a JSON number or a numeric string), else None.
+
+    Non-finite values (JSON cannot carry them, but ``NaN`` strings can) are not amounts.
+    """
     if isinstance(value, bool):
-        return False
-    if isinstance(value, int | float):
-        return True
-    if isinstance(value, str):
+        return None
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value)) if math.isfinite(value) else None
+    if isinstance(value, str) and _NUMERIC.match(value):
         try:
-            Decimal(value)
-        except InvalidOperation:
-            return False
-        return value.strip() != ""
-    return False
+            return Decimal(value.strip())
+        except InvalidOperation:  # pragma: no cover - the pattern admits only valid numbers
+            return None
+    return None
+
+
+def is_amount(value: Any) -> bool:
+    return as_amount(value) is not None
+
+
+def amount_problem(value: Any, where: str) -> tuple[str, str] | None:
+    """Why ``value`` cannot be stored as the money field ``where`` (detail code, message)."""
+    amount = as_amount(value)
+    if amount is None:
+        return "rest_invalid_param", f"{where} is not a valid amount."
+    if amount.copy_abs() >= MAX_AMOUNT:  # copy_abs: no context, no overflow trap
+        return "rest_out_of_bounds", f"{where} must be between -{MAX_AMOUNT:f} and {MAX_AMOUNT:f}."
+    return None
 
 
 def is_email(value: str) -> bool:
@@ -207,9 +240,10 @@ class Args:
         raw = self.values.get(name, _MISSING)
         if raw is _MISSING or raw is None or raw == "":
             return
-        if not is_amount(raw):
-            where = label or name
-            self.problem(where, "rest_invalid_param", f"{where} is not a valid amount.")
+        where = label or name
+        problem = amount_problem(raw, where)
+        if problem is not None:
+            self.problem(where, *problem)
 
     def object(self, name: str) -> Args | None:
         raw = self.values.get(name, _MISSING)

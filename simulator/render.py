@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from simulator.models import (
@@ -27,16 +26,36 @@ from simulator.settings import Settings
 from simulator.store import Store
 from simulator.wcdates import format_wall
 
-_CENT = Decimal(100)
+#: ``dp`` is clamped to this range for rendering. WooCommerce takes any integer
+#: (``intval``) and PHP's number_format pads whatever it is given; beyond 20
+#: places a double has no digits left to show (the padding is zeros) and below
+#: -20 every storable amount rounds to 0, so the clamp changes no figure that
+#: means anything while keeping the work per field bounded.
+MAX_DP = 20
 
 
 def format_money(cents: int, dp: int) -> str:
-    """wc_format_decimal(amount, dp): rounded half away from zero, padded to ``dp`` places."""
-    amount = Decimal(cents) / _CENT
-    if dp < 0:
-        step = Decimal(10) ** -dp
-        return str(int((amount / step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step))
-    return str(amount.quantize(Decimal(1).scaleb(-dp), rounding=ROUND_HALF_UP))
+    """wc_format_decimal(amount, dp): rounded half away from zero, padded to ``dp`` places.
+
+    Integer arithmetic throughout: any stored amount and any ``dp`` render (no
+    decimal context to overflow). A negative ``dp`` rounds to tens, hundreds...
+    (PHP 8.3's number_format); like PHP since 7.2, a result of zero has no sign.
+    """
+    dp = MAX_DP if dp > MAX_DP else -MAX_DP if dp < -MAX_DP else dp
+    magnitude = -cents if cents < 0 else cents
+    if dp >= 2:
+        whole, fraction = divmod(magnitude, 100)
+        sign = "-" if cents < 0 else ""
+        return f"{sign}{whole}.{fraction:02d}{'0' * (dp - 2)}"
+    step = 10 ** (2 - dp)  # cents per unit of the last place shown
+    units, rest = divmod(magnitude, step)
+    if rest * 2 >= step:
+        units += 1
+    sign = "-" if cents < 0 and units else ""
+    if dp == 1:
+        whole, tenth = divmod(units, 10)
+        return f"{sign}{whole}.{tenth}"
+    return f"{sign}{units * 10**-dp}"
 
 
 def raw_amount(cents: int) -> str:

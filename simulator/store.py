@@ -30,7 +30,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from simulator.clock import Clock
-from simulator.errors import RestError
+from simulator.errors import RestError, invalid_params
 from simulator.events import EventBus, StoreEvent
 from simulator.models import (
     ADDRESS_FIELDS,
@@ -45,6 +45,7 @@ from simulator.models import (
     Product,
     ShippingLine,
 )
+from simulator.params import MAX_AMOUNT, MAX_QUANTITY, amount_problem, as_amount, as_integer
 from simulator.settings import Settings
 from simulator.wcdates import wall_seconds
 
@@ -232,9 +233,46 @@ class CustomerQuery:
 
 
 def money(value: Any) -> int:
-    """A money amount (string or number) as cents, rounded half away from zero like PHP."""
-    amount = Decimal(str(value)) * 100
-    return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    """A money amount (string or number) as cents, rounded half away from zero like PHP.
+
+    Only for values validation accepted (:func:`simulator.params.amount_problem`):
+    anything else is a ValueError, never a stored number.
+    """
+    amount = as_amount(value)
+    if amount is None or amount.copy_abs() >= MAX_AMOUNT:
+        raise ValueError("not a storable amount")
+    return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _check_amounts(
+    problems: dict[str, tuple[str, str]], spec: Mapping[str, Any], names: Sequence[str], where: str
+) -> None:
+    """Record a problem for each money field of ``spec`` that cannot be stored."""
+    for name in names:
+        raw = spec.get(name)
+        if raw is None or raw == "":
+            continue
+        label = f"{where}[{name}]" if where else name
+        problem = amount_problem(raw, label)
+        if problem is not None:
+            problems.setdefault(where.split("[", 1)[0] or name, problem)
+
+
+def _check_quantity(
+    problems: dict[str, tuple[str, str]], spec: Mapping[str, Any], where: str
+) -> None:
+    raw = spec.get("quantity")
+    if raw is None:
+        return
+    quantity = as_integer(raw)
+    if quantity is None or not 1 <= quantity <= MAX_QUANTITY:
+        problems.setdefault(
+            "line_items",
+            (
+                "rest_out_of_bounds",
+                f"{where}[quantity] must be between 1 (inclusive) and {MAX_QUANTITY} (inclusive)",
+            ),
+        )
 
 
 def sanitize_title(text: str) -> str:
@@ -562,7 +600,16 @@ class Store:
         if sku and owner is not None and owner != product_id:
             raise RestError("product_invalid_sku", "Invalid or duplicated SKU.", 400)
 
+    @staticmethod
+    def _check_product_fields(fields: Mapping[str, Any]) -> None:
+        """Amount checks, before anything changes (callers other than REST skip its validation)."""
+        problems: dict[str, tuple[str, str]] = {}
+        _check_amounts(problems, fields, ("regular_price", "sale_price"), "")
+        if problems:
+            raise invalid_params(problems)
+
     def create_product(self, fields: Mapping[str, Any], *, emit: bool = True) -> Product:
+        self._check_product_fields(fields)
         sku = str(fields.get("sku") or "")
         self._check_sku(sku, 0)
         now = self.now()
@@ -649,6 +696,7 @@ class Store:
         self, product_id: int, fields: Mapping[str, Any], *, emit: bool = True
     ) -> Product:
         product = self.get_product(product_id, missing_status=400)
+        self._check_product_fields(fields)
         if "sku" in fields:
             self._check_sku(str(fields["sku"] or ""), product_id)
         self._apply_product_fields(product, fields)
@@ -758,7 +806,16 @@ class Store:
             self._orders_by_product.get(item.product_id, set()).discard(order.id)
 
     def _check_order_fields(self, fields: Mapping[str, Any], order: Order | None) -> None:
-        """Every reference check, before anything changes."""
+        """Every reference, amount and quantity check, before anything changes."""
+        problems: dict[str, tuple[str, str]] = {}
+        for name in ("line_items", "shipping_lines", "fee_lines"):
+            for position, spec in enumerate(fields.get(name) or ()):
+                where = f"{name}[{position}]"
+                _check_amounts(problems, spec, ("subtotal", "total"), where)
+                if name == "line_items":
+                    _check_quantity(problems, spec, where)
+        if problems:
+            raise invalid_params(problems)
         customer_id = fields.get("customer_id")
         if customer_id and int(customer_id) not in self.customers:
             raise RestError("woocommerce_rest_invalid_customer_id", "Customer ID is invalid.", 400)
