@@ -27,6 +27,7 @@ from pytest_woosim.receiver import Receiver
 from pytest_woosim.relay import RelayOptions, WebhookRelay
 from pytest_woosim.relay_reconcile import reconciler_for
 from pytest_woosim.scan import Backoff
+from pytest_woosim.sender import Sender
 from pytest_woosim.state import State
 from simulator.app import Simulator
 from simulator.clock import Clock
@@ -37,6 +38,8 @@ INSTANCES = Path(__file__).resolve().parent.parent / "fixtures" / "instances"
 KEY = "storm-signature-key"
 START = datetime(2024, 6, 3, 9, 0, tzinfo=UTC)
 ROUNDS, PER_ROUND = (100, 50) if long_run() else (12, 25)
+#: Real seconds the sender gets to work through a storm's backlog.
+DRAIN = 600.0 if long_run() else 60.0
 T = TypeVar("T")
 
 #: ~30 % of REST calls go wrong, each kind seeded so a failure is repeatable.
@@ -89,6 +92,15 @@ class World:
         return task.result()
 
 
+async def drain(world: World, sender: Sender) -> None:
+    """Move the clock until the sender's outbox is empty; say what is left if it stalls."""
+    try:
+        await world.drive(sender.drain(DRAIN), timeout=DRAIN + 30)
+    except TimeoutError:
+        stats = await sender.stats()
+        raise AssertionError(f"the sender did not work through its backlog: {stats}") from None
+
+
 @pytest.fixture
 async def world() -> AsyncIterator[World]:
     clock = Clock(START, frozen=True)
@@ -136,7 +148,7 @@ async def test_poller_weathers_rest_and_callback_storms(world: World, tmp_path: 
         for _ in range(3):  # polls after the storm pick up windows that kept failing
             await world.drive(poller.poll_once())
             await world.clock.advance_async(60)
-        await world.drive(poller.sender.drain(30))
+        await drain(world, poller.sender)
     finally:
         await poller.stop()
         await state.close()
@@ -192,7 +204,7 @@ async def test_webhook_relay_weathers_delivery_and_callback_storms(
                 lambda: world.service.engine.in_flight <= 4, what="the store's deliveries"
             )
         # The callback keeps failing half the time while the sender works through it.
-        await world.drive(relay.sender.drain(60), timeout=90)
+        await drain(world, relay.sender)
         faults = (await world.control.get("/_woosim/faults")).json()["faults"]
         failed_callbacks = len(world.receiver.failed_attempts)
         await world.calm()  # releases held deliveries too
