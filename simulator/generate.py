@@ -18,11 +18,12 @@ import itertools
 import random
 import unicodedata
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TextIO, TypeVar
+from typing import NamedTuple, TextIO, TypeVar
 
 from faker import Faker
 
@@ -183,6 +184,61 @@ def pools(seed: str) -> Pools:
     )
 
 
+#: name, product id, variation id, quantity, subtotal, subtotal tax, total, total tax, sku
+_LineSpec = tuple[str, int, int, int, int, int, int, int, str]
+
+
+class _Profile(NamedTuple):
+    """What orders drawn from one profile share (immutable; see ``order_profiles``)."""
+
+    status: str
+    method: str
+    title: str
+    card: bool  # paid through a gateway that gives a transaction id
+    via: str
+    agent: str
+    note: str
+    lines: tuple[_LineSpec, ...]
+    coupon: tuple[int, int] | None  # discount, discount tax
+    shipping: tuple[str, str, str, int, int]  # title, method id, instance, cost, tax
+    has_tax: bool
+    sales: tuple[tuple[Product, int], ...]
+
+
+#: Size of each pool of address parts (see :func:`address_parts`).
+ADDRESS_PARTS = 4096
+
+
+@lru_cache(maxsize=8)
+def address_parts(
+    seed: str,
+) -> tuple[tuple[tuple[str, str, str], ...], tuple[tuple[str, str, str, str], ...]]:
+    """Whole address parts drawn once per seed: streets and localities.
+
+    A street is (company, address 1, address 2), a locality (city, state,
+    postcode, country); an address is one of each (4096 x 4096 pairs), so
+    building one costs two draws instead of eight.
+    """
+    p = pools(seed)
+    random_ = random.Random(f"woosim-addresses:{seed}").random
+
+    def pick(values: Sequence[str]) -> str:
+        return values[int(random_() * len(values))]
+
+    streets = tuple(
+        (
+            pick(p.companies) if random_() < 0.12 else "",
+            pick(p.streets),
+            pick(p.secondary) if random_() < 0.15 else "",
+        )
+        for _ in range(ADDRESS_PARTS)
+    )
+    places = tuple(
+        (pick(p.cities), pick(p.states), pick(p.postcodes), "US") for _ in range(ADDRESS_PARTS)
+    )
+    return streets, places
+
+
 @dataclass(frozen=True)
 class Generated:
     customers: list[int]
@@ -240,63 +296,61 @@ class _Builder:
         #: (product, quantity, discount %) -> (subtotal, subtotal tax, total, total tax)
         self._amounts: dict[tuple[int, int, int], tuple[int, int, int, int]] = {}
         self._ascii_names: dict[str, str] = {}
+        self._streets, self._places = address_parts(seed)
 
     def address(self, first: str, last: str, email: str) -> Address:
-        random_, p = self.draw.random, self.pools
-        # Positional, in Address field order: first/last, company, address 1/2,
-        # city, state, postcode, country, email, phone.
+        # Three draws: a street (with company and second line), a locality, a phone.
+        random_ = self.draw.random
+        streets, places, phones = self._streets, self._places, self.pools.phones
         return Address(
             first,
             last,
-            p.companies[int(random_() * len(p.companies))] if random_() < 0.12 else "",
-            p.streets[int(random_() * len(p.streets))],
-            p.secondary[int(random_() * len(p.secondary))] if random_() < 0.15 else "",
-            p.cities[int(random_() * len(p.cities))],
-            p.states[int(random_() * len(p.states))],
-            p.postcodes[int(random_() * len(p.postcodes))],
-            "US",
+            *streets[int(random_() * len(streets))],
+            *places[int(random_() * len(places))],
             email,
-            p.phones[int(random_() * len(p.phones))],
+            phones[int(random_() * len(phones))],
         )
 
     def person(self) -> tuple[str, str]:
         return self.draw.pick(self.pools.first_names), self.draw.pick(self.pools.last_names)
 
-    def email(self, first: str, last: str) -> str:
-        store = self.store
-        base = f"{self._ascii_name(first)}.{self._ascii_name(last)}"
-        domain = self.draw.pick(_EMAIL_DOMAINS)
-        candidate = f"{base}@{domain}"
-        n = 1
-        while store.email_owner(candidate) is not None:
-            n += 1
-            candidate = f"{base}{n}@{domain}"
-        return candidate
-
     def customer(self, created: int) -> Customer:
-        store, draw = self.store, self.draw
-        first, last = self.person()
-        email = self.email(first, last)
+        store, random_ = self.store, self.draw.random
+        p = self.pools
+        first = p.first_names[int(random_() * len(p.first_names))]
+        last = p.last_names[int(random_() * len(p.last_names))]
+        base = f"{self._ascii_name(first)}.{self._ascii_name(last)}"
+        domain = _EMAIL_DOMAINS[int(random_() * 3)]
+        local, n = base, 1
+        while store.email_owner(f"{local}@{domain}") is not None:
+            n += 1
+            local = f"{base}{n}"
+        email = f"{local}@{domain}"
         billing = self.address(first, last, email)
-        shipping = billing if draw.chance(0.8) else self.address(first, last, "")
-        shipping = shipping._replace(email="")  # shipping addresses have no e-mail
-        modified = min(self.now, created + draw.between(0, 30 * DAY))
-        username = email.split("@")[0]
+        if random_() < 0.8:  # ships to the billing address (shipping addresses have no e-mail)
+            shipping = Address(*billing[:9], "", billing.phone)
+        else:
+            shipping = self.address(first, last, "")
+        modified = created + int(random_() * (30 * DAY + 1))
+        if modified > self.now:
+            modified = self.now
+        username = local
         if store.username_owner(username) is not None:  # same local part on two domains
             username = f"{username}-{store.next_meta_id()}"
+        utc = store.wall_is_utc
         return Customer(
-            id=store.next_user_id(),
-            email=email,
-            username=username,
-            role="customer",
-            first_name=first,
-            last_name=last,
-            billing=billing,
-            shipping=shipping,
-            created=created,
-            created_wall=store.wall(created),
-            modified=modified,
-            modified_wall=store.wall(modified),
+            store.next_user_id(),
+            email,
+            username,
+            "customer",
+            first,
+            last,
+            billing,
+            shipping,
+            created,
+            created if utc else store.wall(created),
+            modified,
+            modified if utc else store.wall(modified),
         )
 
     def product(self, created: int) -> Product:
@@ -355,149 +409,246 @@ class _Builder:
             self._amounts[key] = amounts
         return amounts
 
-    def order(
-        self,
-        created: int,
-        customers: Sequence[Customer],
-        customer_times: Sequence[int],
-        products: Sequence[Product],
-    ) -> Order:
-        # The hot loop of large runs: draws are inlined as seq[int(random() * len)].
+    def order_profiles(self, catalogue: Sequence[Product], count: int) -> list[_Profile]:
+        """``count`` seeded order profiles: everything of an order but its customer and times.
+
+        An order is one profile drawn from this pool plus its own customer, IP
+        address, delays and hashes: a few draws instead of a few dozen. The pool
+        is as large as the run (up to :data:`PROFILES`), so baskets repeat only
+        as often as they would among that many real orders.
+        """
         store, p = self.store, self.pools
         random_ = self.draw.random
-        now = self.now
-        order_id = store.next_post_id()
-        eligible = bisect_right(customer_times, created)
-        customer = customers[int(random_() * eligible)] if eligible and random_() < 0.8 else None
-        if customer is not None:
-            # Addresses are immutable: the order shares its customer's current ones.
-            billing, shipping = customer.billing, customer.shipping
-        else:
-            first, last = self.person()
-            email = (
-                f"{self._ascii_name(first)}.{self._ascii_name(last)}{1 + int(random_() * 999)}"
-                f"@{_EMAIL_DOMAINS[int(random_() * 3)]}"
-            )
-            billing = self.address(first, last, email)
-            shipping = Address(*billing[:9], "", billing.phone)  # no e-mail on shipping
-        status = _STATUS_NAMES[bisect_right(_STATUS_CUMULATIVE, random_() * _STATUS_TOTAL)]
-        if now - created < 2 * DAY and status == "completed":
-            status = "processing"  # recent orders are not shipped yet
-        method, title = PAYMENT_METHODS[int(random_() * 4)]
-        via = "checkout" if random_() < 0.95 else "admin"
-        ips = p.ip_addresses
-        ip_address = ips[int(random_() * len(ips))]
-        agent = _USER_AGENTS[int(random_() * 4)]
         notes = p.notes
-        note = notes[int(random_() * len(notes))] if random_() < 0.1 else ""
-        discount = 10 if random_() < 0.1 else 0
-        catalogue_size = len(products)
-        count = min(catalogue_size, _LINE_COUNTS[int(random_() * 7)])
-        picked: list[int] = []
-        while len(picked) < count:  # distinct products, like random.sample
-            index = int(random_() * catalogue_size)
-            if index not in picked:
-                picked.append(index)
-        amounts_of = self._amounts
-        lines: list[tuple[Product, int, tuple[int, int, int, int]]] = []
-        goods = 0
-        taxed = False
-        for index in picked:
-            product = products[index]
-            quantity = _QUANTITIES[int(random_() * 6)]
-            amounts = amounts_of.get((index, quantity, discount))
-            if amounts is None:
-                amounts = self._line_amounts(product, quantity, discount)
-                amounts_of[(index, quantity, discount)] = amounts
-            lines.append((product, quantity, amounts))
-            goods += amounts[2]
-            taxed = taxed or amounts[3] != 0
-        method_id, method_title, instance, cost = SHIPPING_METHODS[int(random_() * 4)]
-        if method_id == "flat_rate" and goods > 10_000:
-            method_id, method_title, instance, cost = SHIPPING_METHODS[2]
-        shipping_tax = store.line_tax(cost, True)
-        has_tax = taxed or shipping_tax != 0
-        # Item ids in WooCommerce's order: lines, coupon, shipping, tax.
-        item_id = store.claim_item_ids(len(lines) + (discount != 0) + 1 + has_tax)
-        line_items = []
-        for product, quantity, (subtotal, subtotal_tax, total, total_tax) in lines:
-            line_items.append(
-                LineItem(
-                    item_id,
-                    product.name,
-                    product.id,
-                    0,
-                    quantity,
-                    subtotal,
-                    subtotal_tax,
-                    total,
-                    total_tax,
-                    product.sku,
+        catalogue_size = len(catalogue)
+        profiles: list[_Profile] = []
+        for _ in range(count):
+            status = _STATUS_NAMES[bisect_right(_STATUS_CUMULATIVE, random_() * _STATUS_TOTAL)]
+            method, title = PAYMENT_METHODS[int(random_() * 4)]
+            via = "checkout" if random_() < 0.95 else "admin"
+            agent = _USER_AGENTS[int(random_() * 4)]
+            note = notes[int(random_() * len(notes))] if random_() < 0.1 else ""
+            discount = 10 if random_() < 0.1 else 0
+            picked: list[int] = []
+            wanted = min(catalogue_size, _LINE_COUNTS[int(random_() * 7)])
+            while len(picked) < wanted:  # distinct products, like random.sample
+                index = int(random_() * catalogue_size)
+                if index not in picked:
+                    picked.append(index)
+            lines: list[_LineSpec] = []
+            sales: list[tuple[Product, int]] = []
+            goods = 0
+            for index in picked:
+                product = catalogue[index]
+                quantity = _QUANTITIES[int(random_() * 6)]
+                subtotal, subtotal_tax, total, total_tax = self._line_amounts(
+                    product, quantity, discount
+                )
+                lines.append(
+                    (
+                        product.name,
+                        product.id,
+                        0,
+                        quantity,
+                        subtotal,
+                        subtotal_tax,
+                        total,
+                        total_tax,
+                        product.sku,
+                    )
+                )
+                sales.append((product, quantity))
+                goods += total
+            method_id, method_title, instance, cost = SHIPPING_METHODS[int(random_() * 4)]
+            if method_id == "flat_rate" and goods > 10_000:
+                method_id, method_title, instance, cost = SHIPPING_METHODS[2]
+            shipping_tax = store.line_tax(cost, True)
+            has_tax = shipping_tax != 0 or any(line[7] != 0 for line in lines)
+            coupon = (
+                (
+                    sum(line[4] - line[6] for line in lines),
+                    sum(line[5] - line[7] for line in lines),
+                )
+                if discount
+                else None
+            )
+            profiles.append(
+                _Profile(
+                    status,
+                    method,
+                    title,
+                    method in ("stripe", "ppcp-gateway"),
+                    via,
+                    agent,
+                    note,
+                    tuple(lines),
+                    coupon,
+                    (method_title, method_id, instance, cost, shipping_tax),
+                    has_tax,
+                    tuple(sales),
                 )
             )
-            item_id += 1
-        coupons: tuple[CouponLine, ...] = ()
-        if discount:
-            coupons = (
-                CouponLine(
-                    item_id,
-                    "save10",
-                    sum(a[0] - a[2] for _, _, a in lines),
-                    sum(a[1] - a[3] for _, _, a in lines),
-                ),
+        return profiles
+
+    def orders(
+        self,
+        moments: Sequence[int],
+        customers: Sequence[Customer],
+        customer_times: Sequence[int],
+        profiles: Sequence[_Profile],
+        guests: Sequence[tuple[Address, Address]],
+    ) -> list[Order]:
+        """One order per creation instant (the hot loop of large runs: every name local)."""
+        store = self.store
+        guest_count = len(guests)
+        random_, bits = self.draw.random, self.draw.bits
+        wall = store.wall
+        utc = store.wall_is_utc  # wall time is the UTC instant: no look-up per order
+        now, currency, version = self.now, self.currency, self.version
+        ips = self.pools.ip_addresses
+        ip_count, profile_count = len(ips), len(profiles)
+        recent = now - 2 * DAY
+        paid_or_after, settled = _PAID_OR_AFTER, _SETTLED
+        order_id = store.claim_post_ids(len(moments))
+        first_item = item_id = store.claim_item_ids(0)  # claimed in one go at the end
+        paid_profiles: list[int] = []
+        made: list[Order] = []
+        append = made.append
+        for created in moments:
+            # One draw both decides "guest or customer" and picks the customer.
+            r = random_()
+            eligible = bisect_right(customer_times, created)
+            customer: Customer | None = None
+            if eligible and r < 0.8:
+                customer = customers[int(r * 1.25 * eligible)]
+                billing, shipping = customer.billing, customer.shipping
+            else:
+                billing, shipping = guests[int(random_() * guest_count)]
+            which = int(random_() * profile_count)
+            (
+                status,
+                method,
+                title,
+                card,
+                via,
+                agent,
+                note,
+                lines,
+                coupon,
+                (method_title, method_id, instance, cost, shipping_tax),
+                has_tax,
+                _,
+            ) = profiles[which]
+            if status == "completed" and created > recent:
+                status = "processing"  # recent orders are not shipped yet
+            ip_address = ips[int(random_() * ip_count)]
+            # Item ids in WooCommerce's order: lines, coupon, shipping, tax.
+            if len(lines) == 1:
+                line_items: tuple[LineItem, ...] = (LineItem(item_id, *lines[0]),)
+                item_id += 1
+            else:
+                line_items = tuple([LineItem(item_id + k, *spec) for k, spec in enumerate(lines)])
+                item_id += len(lines)
+            coupon_lines: tuple[CouponLine, ...] = ()
+            if coupon is not None:
+                coupon_lines = (CouponLine(item_id, "save10", *coupon),)
+                item_id += 1
+            shipping_lines = (
+                ShippingLine(item_id, method_title, method_id, instance, cost, shipping_tax),
             )
             item_id += 1
-        shipping_line = ShippingLine(item_id, method_title, method_id, instance, cost, shipping_tax)
-        # created <= paid <= completed <= modified <= now
-        paid: int | None = None
-        completed: int | None = None
-        moment = created
-        transaction_id = ""
-        if status in _PAID_OR_AFTER or (status == "cancelled" and random_() < 0.3):
-            moment = min(now, moment + 5 + int(random_() * 3596))
-            paid = moment
-            if method in ("stripe", "ppcp-gateway"):
-                transaction_id = f"{self.draw.bits(96):024x}"
-        if status in ("completed", "refunded"):
-            moment = min(now, moment + 3600 + int(random_() * (4 * DAY - 3599)))
-            completed = moment
-        modified = min(now, moment + int(random_() * (2 * DAY + 1))) if random_() < 0.3 else moment
-        created_wall = store.wall(created)
-        order = Order(
-            order_id,
-            status,
-            self.currency,
-            self.version,
-            customer.id if customer is not None else 0,
-            billing,
-            shipping,
-            via,
-            created,
-            created_wall,
-            modified,
-            created_wall if modified == created else store.wall(modified),
-            payment_method=method,
-            payment_method_title=title,
-            transaction_id=transaction_id,
-            customer_ip_address=ip_address,
-            customer_user_agent=agent,
-            customer_note=note,
-            cart_hash=f"{self.draw.bits(128):032x}",
-            paid=paid,
-            completed=completed,
-            line_items=tuple(line_items),
-            shipping_lines=(shipping_line,),
-            coupon_lines=coupons,
-            tax_line_id=item_id + 1 if has_tax else 0,
-        )
-        if paid is not None:
-            for product, quantity, _ in lines:
-                product.total_sales += quantity
+            tax_line_id = 0
+            if has_tax:
+                tax_line_id = item_id
+                item_id += 1
+            # created <= paid <= completed <= modified <= now
+            paid: int | None = None
+            completed: int | None = None
+            moment = created
+            transaction_id = ""
+            if status in paid_or_after or (status == "cancelled" and random_() < 0.3):
+                moment += 5 + int(random_() * 3596)
+                if moment > now:
+                    moment = now
+                paid = moment
+                if card:
+                    transaction_id = f"{bits(96):024x}"
+                paid_profiles.append(which)
+                if customer is not None and not customer.is_paying_customer:
+                    customer.is_paying_customer = True
+                    customer.cached = None
+            if status in settled:
+                moment += 3600 + int(random_() * (4 * DAY - 3599))
+                if moment > now:
+                    moment = now
+                completed = moment
+            r = random_()
+            created_wall = created if utc else wall(created)
+            if r < 0.3:  # touched again later; the same draw gives the delay
+                modified = moment + int(r * _MODIFIED_SCALE)
+                if modified > now:
+                    modified = now
+            else:
+                modified = moment
+            append(
+                Order(
+                    order_id,
+                    status,
+                    currency,
+                    version,
+                    customer.id if customer is not None else 0,
+                    billing,
+                    shipping,
+                    via,
+                    created,
+                    created_wall,
+                    modified,
+                    modified if utc else created_wall if modified == created else wall(modified),
+                    0,
+                    False,
+                    method,
+                    title,
+                    transaction_id,
+                    ip_address,
+                    agent,
+                    note,
+                    f"{bits(128):032x}",
+                    paid,
+                    completed,
+                    line_items,
+                    shipping_lines,
+                    (),
+                    coupon_lines,
+                    (),
+                    tax_line_id,
+                )
+            )
+            order_id += 1
+        store.claim_item_ids(item_id - first_item)
+        # Paid orders count towards their products' sales (applied once per chunk).
+        for which, uses in Counter(paid_profiles).items():
+            for product, quantity in profiles[which].sales:
+                product.total_sales += quantity * uses
                 product.cached = None
-            if customer is not None and not customer.is_paying_customer:
-                customer.is_paying_customer = True
-                customer.cached = None
-        return order
+        return made
+
+    def guests(self, count: int) -> list[tuple[Address, Address]]:
+        """Billing and shipping addresses of ``count`` guests (shoppers without an account).
+
+        Guest orders draw from these, so a guest may come back, as they do.
+        """
+        return [self.guest_addresses() for _ in range(count)]
+
+    def guest_addresses(self) -> tuple[Address, Address]:
+        """Billing and shipping addresses of a guest order (no account, a one-off e-mail)."""
+        random_ = self.draw.random
+        first, last = self.person()
+        email = (
+            f"{self._ascii_name(first)}.{self._ascii_name(last)}{1 + int(random_() * 999)}"
+            f"@{_EMAIL_DOMAINS[int(random_() * 3)]}"
+        )
+        billing = self.address(first, last, email)
+        return billing, Address(*billing[:9], "", billing.phone)  # no e-mail on shipping
 
     def _ascii_name(self, name: str) -> str:
         """A pool name as it goes into an e-mail address (cached: pools are small)."""
@@ -509,6 +660,12 @@ class _Builder:
 
 
 _PAID_OR_AFTER = frozenset({"processing", "completed", "refunded"})
+_SETTLED = frozenset({"completed", "refunded"})
+#: A draw r < 0.3 scaled to a delay of 0..2 days (r / 0.3 * (2 days + 1 s)).
+_MODIFIED_SCALE = (2 * DAY + 1) / 0.3
+#: Order profiles drawn per generation at most (see :meth:`_Builder.order_profiles`):
+#: one for every eight orders, at least 64 (small runs), at most this many.
+PROFILES = 2048
 
 _STATUS_TOTAL = _STATUS_CUMULATIVE[-1]
 _LINE_COUNTS = (1, 1, 1, 2, 2, 3, 4)
@@ -558,10 +715,15 @@ class Generation:
         self.result = Generated([], [], [])
 
     def run(self, progress: Progress | None = None) -> Generated:
-        """Every step at once (with the cyclic GC paused, see :meth:`steps`)."""
-        for done, total in self.steps():
-            if progress is not None:
-                progress(done, total)
+        """Every step at once, with the cyclic GC paused throughout.
+
+        The records hold no reference cycles; re-enabling the collector between
+        steps would only make it rescan the growing store after every step.
+        """
+        with _gc_paused():
+            for done, total in self.steps():
+                if progress is not None:
+                    progress(done, total)
         return self.result
 
     def steps(self) -> Iterator[tuple[int, int]]:
@@ -586,7 +748,7 @@ class Generation:
                 product = store.insert_product(builder.product(moment), emit=emit)
                 self.result.products.append(product.id)
             done += catalogue_size
-            customer_times = sorted(draw.between(start, now) for _ in range(customers))
+            customer_times = _instants(draw, start, now, customers)
         yield done, self.total
 
         for first in range(0, customers, chunk):
@@ -609,16 +771,20 @@ class Generation:
             )
             pool_times = [c.created for c in pool_customers]
             catalogue = _catalogue(store)
-            order_times = sorted(draw.between(start, now) for _ in range(orders))
-        if not catalogue:
-            raise ValueError("orders need published products with a price; generate products first")
+            order_times = _instants(draw, start, now, orders)
+            if not catalogue:
+                raise ValueError(
+                    "orders need published products with a price; generate products first"
+                )
+            pool_size = min(PROFILES, max(64, orders // 8))
+            profiles = builder.order_profiles(catalogue, pool_size)
+            guests = builder.guests(pool_size)
         for first in range(0, orders, chunk):
             self._check(epoch)
             with _gc_paused():
-                made = [
-                    builder.order(moment, pool_customers, pool_times, catalogue)
-                    for moment in order_times[first : first + chunk]
-                ]
+                made = builder.orders(
+                    order_times[first : first + chunk], pool_customers, pool_times, profiles, guests
+                )
                 store.insert_orders(made, emit=emit)
                 self.result.orders.extend(order.id for order in made)
             done += len(made)
@@ -631,6 +797,14 @@ class Generation:
 
 class GenerationInterrupted(RuntimeError):
     """The store was reset between two steps of a generation."""
+
+
+def _instants(draw: _Draw, start: int, end: int, count: int) -> list[int]:
+    """``count`` sorted instants in [start, end] (``draw.between`` inlined: same values)."""
+    random_, span = draw.random, end - start + 1
+    instants = [start + int(random_() * span) for _ in range(count)]
+    instants.sort()
+    return instants
 
 
 def _catalogue(store: Store) -> list[Product]:

@@ -58,6 +58,7 @@ UNCATEGORIZED = Category(15, "Uncategorized", "uncategorized")
 
 _KEY_BASE = 1_577_836_800  # 2020-01-01: keeps packed keys in int64 for 1884..2156
 _ID_SPACE = 1 << 31
+_UTC_ZONES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Zulu"})
 
 
 class SortedIndex:
@@ -90,14 +91,19 @@ class SortedIndex:
         self._data = array("q")
 
     def extend(self, pairs: Iterable[tuple[int, int]]) -> None:
-        """Bulk add (the generator): sort the new keys, then merge them in.
+        """Bulk add (the generator): sort the new keys, then merge them in."""
+        base, space = _KEY_BASE, _ID_SPACE
+        self.extend_packed([(key - base) * space + record_id for key, record_id in pairs])
+
+    def extend_packed(self, packed: list[int]) -> None:
+        """Bulk add of packed keys (``(key - _KEY_BASE) * _ID_SPACE + id``), sorted in place.
 
         Generated records come in time order, so the new keys mostly sort after
         the old ones: only the overlapping tail is re-sorted, and adding a
         million records in steps stays linear.
         """
-        base, space = _KEY_BASE, _ID_SPACE
-        new = sorted((key - base) * space + record_id for key, record_id in pairs)
+        packed.sort()
+        new = packed
         if not new:
             return
         data = self._data
@@ -159,10 +165,12 @@ class DateIndexes:
         self.modified_gmt.remove(record.modified, record.id)
 
     def extend(self, records: Sequence[Order] | Sequence[Product]) -> None:
-        self.created_local.extend((r.created_wall, r.id) for r in records)
-        self.created_gmt.extend((r.created, r.id) for r in records)
-        self.modified_local.extend((r.modified_wall, r.id) for r in records)
-        self.modified_gmt.extend((r.modified, r.id) for r in records)
+        # Packed as SortedIndex does, in one comprehension per column (the generator's bulk path).
+        space, shift = _ID_SPACE, _KEY_BASE * _ID_SPACE
+        self.created_gmt.extend_packed([r.created * space + r.id - shift for r in records])
+        self.modified_gmt.extend_packed([r.modified * space + r.id - shift for r in records])
+        self.created_local.extend_packed([r.created_wall * space + r.id - shift for r in records])
+        self.modified_local.extend_packed([r.modified_wall * space + r.id - shift for r in records])
 
     def clear(self) -> None:
         for index in (self.created_local, self.created_gmt, self.modified_local, self.modified_gmt):
@@ -329,10 +337,21 @@ class Store:
         # UTC stores keep one int object for both columns (memory at a million records).
         return timestamp + offset if offset else timestamp
 
+    @property
+    def wall_is_utc(self) -> bool:
+        """Whether wall seconds are the UTC instants themselves (a UTC site)."""
+        return self.settings.zone.key in _UTC_ZONES
+
     def next_post_id(self) -> int:
         value = self._next_post_id
         self._next_post_id += 1
         return value
+
+    def claim_post_ids(self, count: int) -> int:
+        """``count`` consecutive post ids; returns the first."""
+        first = self._next_post_id
+        self._next_post_id += count
+        return first
 
     def next_user_id(self) -> int:
         value = self._next_user_id
@@ -345,7 +364,7 @@ class Store:
         return value
 
     def claim_item_ids(self, count: int) -> int:
-        """``count`` consecutive order item ids; returns the first."""
+        """``count`` consecutive order item ids; returns the first (0 claims nothing)."""
         first = self._next_item_id
         self._next_item_id += count
         return first
@@ -770,12 +789,11 @@ class Store:
 
     def insert_orders(self, orders: Sequence[Order], *, emit: bool = True) -> None:
         """Bulk :meth:`insert_order`: indexes merged once, events in id order."""
-        records, counts = self.orders, self._order_status_counts
+        self.orders.update([(order.id, order) for order in orders])
+        self._order_status_counts.update([order.status for order in orders])
         by_customer, by_product = self._orders_by_customer, self._orders_by_product
         for order in orders:
             order_id = order.id
-            records[order_id] = order
-            counts[order.status] += 1
             owned = by_customer.get(order.customer_id)
             if owned is None:
                 owned = by_customer[order.customer_id] = set()
@@ -786,8 +804,9 @@ class Store:
                     having = by_product[item.product_id] = set()
                 having.add(order_id)
         self.order_dates.extend(orders)
-        for order in orders:
-            self._emit("order", "created", order.id, emit)
+        if emit:
+            for order in orders:
+                self.bus.emit(StoreEvent("order", "created", order.id))
 
     def invalidate_rendering(self) -> None:
         """Drop every cached rendering (the site URL changed)."""

@@ -16,9 +16,9 @@ from simulator.models import PAID_STATUSES
 START = datetime(2024, 3, 10, 6, tzinfo=UTC)
 
 
-def build(seed: int, **counts: int) -> Simulator:
+def build(seed: int, *, customers: int, orders: int, products: int) -> Simulator:
     sim = Simulator(clock=Clock(START, frozen=True))
-    generate(sim.store, seed, **counts)
+    generate(sim.store, seed, customers=customers, orders=orders, products=products)
     return sim
 
 

@@ -20,6 +20,7 @@ from simulator.generate import (
     generate,
     generate_async,
 )
+from simulator.settings import Settings
 from simulator.store import SortedIndex
 
 START = datetime(2024, 3, 10, 6, tzinfo=UTC)
@@ -140,3 +141,52 @@ def test_sorted_index_merges_bulk_additions() -> None:
     order = [record_id for _, record_id in sorted(expected)]
     assert list(index.ids(0, len(index))) == order
     assert list(index.ids(0, len(index), descending=True)) == order[::-1]
+
+
+def test_sales_paying_customers_and_item_ids_add_up() -> None:
+    sim = fresh()
+    Generation(sim.store, "tally", chunk=37, customers=30, orders=700, products=7).run()
+    store = sim.store
+    sold = {product_id: 0 for product_id in store.products}
+    paying: set[int] = set()
+    item_ids: list[int] = []
+    for order in store.orders.values():
+        if order.paid is not None:
+            for item in order.line_items:
+                sold[item.product_id] += item.quantity
+            if order.customer_id:
+                paying.add(order.customer_id)
+        item_ids += [i.id for i in order.line_items] + [c.id for c in order.coupon_lines]
+        item_ids += [s.id for s in order.shipping_lines]
+        item_ids += [order.tax_line_id] if order.tax_line_id else []
+        discount = sum(i.subtotal - i.total for i in order.line_items)
+        assert sum(c.discount for c in order.coupon_lines) == discount
+    assert {p.id: p.total_sales for p in store.products.values()} == sold
+    assert {c.id for c in store.customers.values() if c.is_paying_customer} == paying
+    assert len(item_ids) == len(set(item_ids))  # every order item has its own id
+    assert store.claim_item_ids(0) == max(item_ids) + 1
+    guests = [o for o in store.orders.values() if o.customer_id == 0]
+    assert guests and all(o.billing.email and not o.shipping.email for o in guests)
+
+
+def test_site_time_zone_walls_match_the_store() -> None:
+    sim = Simulator(Settings(timezone="America/New_York"), clock=Clock(START, frozen=True))
+    assert not sim.store.wall_is_utc and fresh().store.wall_is_utc
+    generate(sim.store, "zone", customers=20, orders=200, products=5)
+    store = sim.store
+    for record in [*store.orders.values(), *store.products.values()]:
+        assert record.created_wall == store.wall(record.created)
+        assert record.modified_wall == store.wall(record.modified)
+    for customer in store.customers.values():
+        assert customer.created_wall == store.wall(customer.created)
+    assert any(o.created_wall != o.created for o in store.orders.values())
+
+
+def test_order_profiles_are_shared_but_orders_are_not() -> None:
+    sim = fresh()
+    generate(sim.store, "profiles", customers=50, orders=2000, products=12)
+    orders = list(sim.store.orders.values())
+    baskets = {tuple((i.product_id, i.quantity) for i in o.line_items) for o in orders}
+    assert 20 < len(baskets) < len(orders)  # drawn from a pool of profiles
+    assert len({o.cart_hash for o in orders}) == len(orders)  # each order its own hash
+    assert len({(o.customer_id, o.customer_ip_address, o.created) for o in orders}) == len(orders)
