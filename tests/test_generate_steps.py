@@ -20,6 +20,7 @@ from simulator.generate import (
     generate,
     generate_async,
 )
+from simulator.models import Order, Product
 from simulator.settings import Settings
 from simulator.store import SortedIndex
 
@@ -174,7 +175,8 @@ def test_site_time_zone_walls_match_the_store() -> None:
     assert not sim.store.wall_is_utc and fresh().store.wall_is_utc
     generate(sim.store, "zone", customers=20, orders=200, products=5)
     store = sim.store
-    for record in [*store.orders.values(), *store.products.values()]:
+    records: list[Order | Product] = [*store.orders.values(), *store.products.values()]
+    for record in records:
         assert record.created_wall == store.wall(record.created)
         assert record.modified_wall == store.wall(record.modified)
     for customer in store.customers.values():
