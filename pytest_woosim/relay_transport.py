@@ -58,7 +58,7 @@ class KeepAlivePoster:
     async def post(self, url: str, body: bytes, headers: Mapping[str, str], timeout: float) -> int:
         """POST ``body``; the status code, or PostFailed when there is no answer."""
         try:
-            reply = await self._client.post(url, headers, body, timeout=timeout)
+            status, _ = await self._client.post(url, headers, body, timeout=timeout)
         except ClientClosed:
             raise PostFailed("the poster is closed") from None
         except InvalidRequest as exc:
@@ -72,7 +72,7 @@ class KeepAlivePoster:
         except OSError as exc:  # EmptyReply, or the connection broke mid-answer
             reason = f": {exc}" if str(exc) else ""
             raise PostFailed(f"ConnectionClosed: no complete answer{reason}") from None
-        return reply.status
+        return status
 
     async def aclose(self) -> None:
         await self._client.close()

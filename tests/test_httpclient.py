@@ -264,7 +264,7 @@ async def test_connection_close_and_http_1_0_are_honoured(client: KeepAliveClien
     ]
     async with Scripted(answers) as server:
         for _ in range(4):
-            assert (await client.post(server.url, {}, b"", timeout=5)).status == 200
+            assert (await client.post(server.url, {}, b"", timeout=5))[0] == 200
         # close -> new; HTTP/1.0 without keep-alive -> new; HTTP/1.0 keep-alive -> reused.
         assert server.connections == 3
 
@@ -337,7 +337,7 @@ def test_header_block_keeps_latin_1() -> None:
 async def test_a_stale_connection_is_retried_once_only(client: KeepAliveClient) -> None:
     # First answer fine; then the server closes every connection without answering.
     async with Scripted([OK, None, None, None]) as server:
-        assert (await client.post(server.url, {}, b"1", timeout=5)).status == 200
+        assert (await client.post(server.url, {}, b"1", timeout=5))[0] == 200
         with pytest.raises(EmptyReply):
             await client.post(server.url, {}, b"2", timeout=5)
         assert len(server.requests) == 3  # the first, the stale try, one fresh try
