@@ -353,7 +353,8 @@ class _Builder:
             modified if utc else store.wall(modified),
         )
 
-    def product(self, created: int) -> Product:
+    def product(self, created: int, *, publish: bool = False) -> Product:
+        """A product; ``publish`` forces it on sale (the draws stay the same)."""
         store, draw = self.store, self.draw
         noun, category_id = draw.pick(_NOUNS)
         name = f"{draw.pick(_ADJECTIVES)} {draw.pick(_MATERIALS)} {noun}"
@@ -370,7 +371,7 @@ class _Builder:
             name=name,
             slug=store.unique_slug(name),
             type="simple",
-            status="publish" if draw.chance(0.95) else "draft",
+            status="publish" if draw.chance(0.95) or publish else "draft",
             sku=f"WS-{product_id:05d}",
             regular_price=regular,
             sale_price=(regular * 8 // 10) if on_sale else None,
@@ -744,8 +745,13 @@ class Generation:
             product_times = sorted(
                 draw.between(start - 30 * DAY, start) for _ in range(catalogue_size)
             )
-            for moment in product_times:  # one by one: each slug must see the previous ones
-                product = store.insert_product(builder.product(moment), emit=emit)
+            # Orders need something to buy: with no catalogue yet, the first product
+            # is always on sale, whatever its 5 % draft draw says.
+            need_catalogue = orders > 0 and not _catalogue(store)
+            for index, moment in enumerate(product_times):
+                # one by one: each slug must see the previous ones
+                publish = need_catalogue and index == 0
+                product = store.insert_product(builder.product(moment, publish=publish), emit=emit)
                 self.result.products.append(product.id)
             done += catalogue_size
             customer_times = _instants(draw, start, now, customers)

@@ -86,3 +86,11 @@ def test_rejects_impossible_requests() -> None:
     sim = Simulator(clock=Clock(START, frozen=True))
     with pytest.raises(ValueError, match="orders must be >= 0"):
         generate(sim.store, 1, orders=-1)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_one_product_catalogue_can_always_take_orders(seed: int) -> None:
+    # A 5 % draft draw used to leave a one-product catalogue with nothing to buy.
+    sim = build(seed, customers=1, orders=2, products=1)
+    assert len(sim.store.orders) == 2
+    assert [p.status for p in sim.store.products.values()] == ["publish"]
