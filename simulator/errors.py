@@ -21,14 +21,20 @@ class RestError(Exception):
         self.data = data
 
     def to_json(self) -> dict[str, Any]:
-        return {"code": self.code, "message": self.message, "data": {"status": self.status, **self.data}}
+        return {
+            "code": self.code,
+            "message": self.message,
+            "data": {"status": self.status, **self.data},
+        }
 
     def __repr__(self) -> str:
         return f"RestError({self.code!r}, {self.message!r}, {self.status})"
 
 
 def no_route() -> RestError:
-    return RestError("rest_no_route", "No route was found matching the URL and request method.", 404)
+    return RestError(
+        "rest_no_route", "No route was found matching the URL and request method.", 404
+    )
 
 
 def invalid_params(problems: dict[str, tuple[str, str]]) -> RestError:
@@ -56,4 +62,6 @@ def missing_params(names: list[str]) -> RestError:
 
 
 def invalid_json(detail: str) -> RestError:
-    return RestError("rest_invalid_json", "Invalid JSON body passed.", 400, json_error_message=detail)
+    return RestError(
+        "rest_invalid_json", "Invalid JSON body passed.", 400, json_error_message=detail
+    )
