@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -21,38 +21,79 @@ from pytest_woosim.httpclient import (
 )
 from simulator.tls import self_signed
 
-Reply = Callable[[int], bytes | None]  # request number -> raw answer (None = just close)
 
+class Scripted:
+    """A raw server: each request gets the next scripted answer; counts its connections.
 
-async def serve(reply: Reply, *, keep_open: bool = True) -> tuple[asyncio.Server, str, list[bytes]]:
-    requests: list[bytes] = []
-    connections: list[int] = [0]
+    An answer is bytes (written whole, or one byte at a time with ``trickle``), or
+    None to close the connection without answering (as when none is left);
+    ``close_after`` closes each connection after that many answers.
+    """
 
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        connections[0] += 1
+    def __init__(
+        self, answers: list[bytes | None], *, trickle: bool = False, close_after: int = 0
+    ) -> None:
+        self.answers = answers
+        self.trickle = trickle
+        self.close_after = close_after
+        self.requests: list[bytes] = []
+        self.connections = 0
+        self.server: asyncio.Server | None = None
+        self._handlers: set[asyncio.Task[None]] = set()
+
+    async def __aenter__(self) -> Scripted:
+        self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        assert self.server is not None
+        self.server.close()
+        await self.server.wait_closed()
+        for handler in self._handlers:
+            handler.cancel()
+        await asyncio.gather(*self._handlers, return_exceptions=True)
+
+    @property
+    def port(self) -> int:
+        assert self.server is not None
+        return int(self.server.sockets[0].getsockname()[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook?x=1"
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        task = asyncio.current_task()
+        assert task is not None
+        self._handlers.add(task)
+        answered = 0
         try:
-            while True:
+            while True:  # after its last answer the connection stays open, silent
                 head = await reader.readuntil(b"\r\n\r\n")
                 length = 0
                 for line in head.split(b"\r\n"):
                     if line.lower().startswith(b"content-length:"):
                         length = int(line.split(b":")[1])
-                body = await reader.readexactly(length)
-                requests.append(head + body)
-                answer = reply(len(requests))
+                self.requests.append(head + await reader.readexactly(length))
+                answer = self.answers.pop(0) if self.answers else None
                 if answer is None:
                     break
-                writer.write(answer)
-                await writer.drain()
-                if not keep_open:
+                if self.trickle:
+                    for i in range(len(answer)):
+                        writer.write(answer[i : i + 1])
+                        await writer.drain()
+                else:
+                    writer.write(answer)
+                    await writer.drain()
+                answered += 1
+                if answered == self.close_after:
                     break
-        except (asyncio.IncompleteReadError, ConnectionError):
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
             pass
-        writer.close()
-
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    return server, f"http://127.0.0.1:{port}/hook?x=1", requests
+        finally:
+            writer.close()
+            self._handlers.discard(task)
 
 
 @pytest.fixture
@@ -96,132 +137,48 @@ def test_target_splits_once() -> None:
 async def test_response_framings(
     client: KeepAliveClient, answer: bytes, status: int, body: bytes
 ) -> None:
-    server, url, requests = await serve(lambda n: answer)
-    try:
+    async with Scripted([answer, answer]) as server:
+        url, requests = server.url, server.requests
         for _ in range(2):  # the second request reuses the connection
             assert await client.post(url, {"X-A": "1"}, b'{"id":1}', timeout=5) == (status, body)
         first = requests[0]
         assert first.startswith(b"POST /hook?x=1 HTTP/1.1\r\nHost: 127.0.0.1:")
         assert b"\r\nX-A: 1\r\n" in first and first.endswith(b'\r\n\r\n{"id":1}')
         assert b"Content-Length: 8\r\n" in first
-    finally:
-        server.close()
-        await server.wait_closed()
 
 
 async def test_body_until_close(client: KeepAliveClient) -> None:
     answer = b"HTTP/1.0 500 Oops\r\n\r\nsomething broke"
-    server, url, _ = await serve(lambda n: answer, keep_open=False)
-    try:
+    async with Scripted([answer, answer], close_after=1) as server:
+        url = server.url
         assert await client.post(url, {}, b"x", timeout=5) == (500, b"something broke")
         assert await client.post(url, {}, b"x", timeout=5) == (500, b"something broke")
-    finally:
-        server.close()
-        await server.wait_closed()
 
 
 async def test_a_stale_keep_alive_connection_is_replaced(client: KeepAliveClient) -> None:
     ok = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
     # The server answers once per connection, then closes it silently.
-    server, url, requests = await serve(lambda n: ok, keep_open=False)
-    try:
+    async with Scripted([ok, ok], close_after=1) as server:
+        url, requests = server.url, server.requests
         assert (await client.post(url, {}, b"a", timeout=5))[0] == 200
         await asyncio.sleep(0.05)  # let the close reach the client
         assert (await client.post(url, {}, b"b", timeout=5))[0] == 200
         assert len(requests) == 2
-    finally:
-        server.close()
-        await server.wait_closed()
 
 
 async def test_errors(client: KeepAliveClient) -> None:
-    server, url, _ = await serve(lambda n: None)
-    try:
+    async with Scripted([None]) as server:
         with pytest.raises(EmptyReply):
-            await client.post(url, {}, b"x", timeout=5)
-    finally:
-        server.close()
-        await server.wait_closed()
-    server, url, _ = await serve(lambda n: b"SSH-2.0-OpenSSH\r\n\r\n")
-    try:
+            await client.post(server.url, {}, b"x", timeout=5)
+    async with Scripted([b"SSH-2.0-OpenSSH\r\n\r\n"]) as server:
         with pytest.raises(ProtocolError):
-            await client.post(url, {}, b"x", timeout=5)
-    finally:
-        server.close()
-        await server.wait_closed()
-    server, url, _ = await serve(lambda n: b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
-    try:
+            await client.post(server.url, {}, b"x", timeout=5)
+    async with Scripted([b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"]) as server:
         with pytest.raises(TimeoutError):
-            await client.post(url, {}, b"x", timeout=0.2)
-    finally:
-        server.close()
-        await server.wait_closed()
+            await client.post(server.url, {}, b"x", timeout=0.2)
 
 
 # ---------------------------------------------------------------------- more of the client
-class Scripted:
-    """A raw server: each request gets the next scripted answer; counts its connections.
-
-    An answer is bytes (written whole, or one byte at a time with ``trickle``), or
-    None to close the connection without answering; ``close_after`` closes the
-    connection right after answering that request (1-based).
-    """
-
-    def __init__(
-        self, answers: list[bytes | None], *, trickle: bool = False, close_after: int = 0
-    ) -> None:
-        self.answers = answers
-        self.trickle = trickle
-        self.close_after = close_after
-        self.requests: list[bytes] = []
-        self.connections = 0
-        self.server: asyncio.Server | None = None
-
-    async def __aenter__(self) -> Scripted:
-        self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        assert self.server is not None
-        self.server.close()
-        await self.server.wait_closed()
-
-    @property
-    def port(self) -> int:
-        assert self.server is not None
-        return int(self.server.sockets[0].getsockname()[1])
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/cb"
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.connections += 1
-        try:
-            while self.answers:
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = 0
-                for line in head.split(b"\r\n"):
-                    if line.lower().startswith(b"content-length:"):
-                        length = int(line.split(b":")[1])
-                self.requests.append(head + await reader.readexactly(length))
-                answer = self.answers.pop(0)
-                if answer is None:
-                    break
-                if self.trickle:
-                    for i in range(len(answer)):
-                        writer.write(answer[i : i + 1])
-                        await writer.drain()
-                else:
-                    writer.write(answer)
-                    await writer.drain()
-                if len(self.requests) == self.close_after:
-                    break
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        writer.close()
-
-
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 
 
@@ -246,7 +203,7 @@ async def test_max_body_keeps_only_the_front_and_the_connection() -> None:
         b"HTTP/1.0 500 Oops\r\n\r\nsomething broke",
     ]
     try:
-        async with Scripted(answers) as server:
+        async with Scripted(answers, close_after=3) as server:
             assert await small.post(server.url, {}, b"", timeout=5) == (200, b"0123")
             assert await small.post(server.url, {}, b"", timeout=5) == (200, b"abcd")
             assert await small.post(server.url, {}, b"", timeout=5) == (500, b"some")

@@ -16,8 +16,9 @@ from __future__ import annotations
 import json
 import logging
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from aiohttp import web
 
@@ -127,6 +128,40 @@ def require_user(request: web.Request, code: str, message: str) -> None:
         raise RestError(code, message, 401)
 
 
+Action = Literal["list", "view", "create", "edit", "delete", "batch"]
+#: The CRUD controllers' capability errors, by what the caller tried.
+PERMISSION_ERRORS: dict[Action, tuple[str, str]] = {
+    "list": ("woocommerce_rest_cannot_view", "Sorry, you cannot list resources."),
+    "view": ("woocommerce_rest_cannot_view", "Sorry, you cannot view this resource."),
+    "create": (
+        "woocommerce_rest_cannot_create",
+        "Sorry, you are not allowed to create resources.",
+    ),
+    "edit": ("woocommerce_rest_cannot_edit", "Sorry, you are not allowed to edit this resource."),
+    "delete": (
+        "woocommerce_rest_cannot_delete",
+        "Sorry, you are not allowed to delete this resource.",
+    ),
+    "batch": (
+        "woocommerce_rest_cannot_batch",
+        "Sorry, you are not allowed to batch manipulate this resource.",
+    ),
+}
+
+
+def require_permission(request: web.Request, action: Action) -> None:
+    """``{action}_items_permissions_check``: anonymous callers get that action's 401."""
+    code, message = PERMISSION_ERRORS[action]
+    require_user(request, code, message)
+
+
+def context_args(request: web.Request) -> Args:
+    """The query's arguments, with ``context`` (view|edit) checked: every GET has it."""
+    args = Args(query_params(request))
+    args.enum("context", ("view", "edit"), "view")
+    return args
+
+
 def route_id(request: web.Request) -> int:
     return int(request.match_info["id"])
 
@@ -208,8 +243,15 @@ def collection_headers(
     request: web.Request, route: str, total: int, per_page: int, page: int
 ) -> dict[str, str]:
     """X-WP-Total, X-WP-TotalPages and the one ``Link`` header of WC_REST_CRUD_Controller."""
-    sim: Simulator = request.app[SIM_KEY]
     max_pages = math.ceil(total / per_page) if per_page else 0
+    return paging_headers(request, route, total, max_pages, page)
+
+
+def paging_headers(
+    request: web.Request, route: str, total: int, max_pages: int, page: int
+) -> dict[str, str]:
+    """The paging headers for a page count the controller worked out its own way."""
+    sim: Simulator = request.app[SIM_KEY]
     headers = {"X-WP-Total": str(total), "X-WP-TotalPages": str(max_pages)}
     base = add_query_arg(sim.settings.api_url + "/" + route, urlencode_deep(query_params(request)))
     links: list[str] = []
@@ -340,11 +382,7 @@ async def run_batch(
             f"Unable to accept more than {BATCH_LIMIT} items for this request.",
             413,
         )
-    require_user(
-        request,
-        "woocommerce_rest_cannot_batch",
-        "Sorry, you are not allowed to batch manipulate this resource.",
-    )
+    require_permission(request, "batch")
     result: dict[str, list[Any]] = {}
     for name, handler in (("create", create), ("update", update), ("delete", delete)):
         if name not in groups:
@@ -424,3 +462,115 @@ def created(request: web.Request, payload: dict[str, Any], route: str) -> web.Re
 
 def iter_args(items: Iterable[Args]) -> Iterable[tuple[int, Args]]:
     return enumerate(items)
+
+
+# ---------------------------------------------------------------------- one resource
+class ResourceRoutes(ABC):
+    """The route set WooCommerce's CRUD controllers share, for one resource.
+
+    A subclass says what is its own: its route and error codes, how it reads its
+    parameters, what it asks the store, how it lists, reads and deletes. This class
+    wires the rest the way WC_REST_CRUD_Controller does: argument checks (400),
+    then the capability check (401), then the store; create answers 201 with
+    ``Location``; batches run each item on its own, deletes forced.
+    """
+
+    #: The route under ``/wp-json/wc/v3``, and the base of ``Location`` and links.
+    route: ClassVar[str]
+    #: (code, message) of the 400 for a create whose body names an ``id``.
+    exists_error: ClassVar[tuple[str, str]]
+    #: (code, message) of the 400 for a batch update or delete without a positive id.
+    invalid_id_error: ClassVar[tuple[str, str]]
+
+    # ------------------------------------------------------------------ per resource
+    @abstractmethod
+    async def list_items(self, request: web.Request) -> web.Response:
+        """``GET /{route}``."""
+
+    @abstractmethod
+    async def get(self, request: web.Request) -> web.Response:
+        """``GET /{route}/{id}``."""
+
+    @abstractmethod
+    def parse_fields(self, body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+        """The writable fields of a create or update body; RestError 400 when invalid."""
+
+    @abstractmethod
+    async def store_create(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """Create the record; its rendering."""
+
+    @abstractmethod
+    async def store_update(self, item_id: int, fields: dict[str, Any]) -> dict[str, Any]:
+        """Update the record; its rendering (RestError when there is none)."""
+
+    @abstractmethod
+    async def delete_item(
+        self, request: web.Request, item_id: int, values: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Delete (or trash) the record; its rendering from before."""
+
+    # ------------------------------------------------------------------ shared shape
+    async def create_item(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+        fields = self.parse_fields(body, creating=True)
+        require_permission(request, "create")
+        if body.get("id"):
+            code, message = self.exists_error
+            raise RestError(code, message, 400)
+        return await self.store_create(fields)
+
+    async def update_item(
+        self, request: web.Request, item_id: int, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        fields = self.parse_fields(body, creating=False)
+        require_permission(request, "edit")
+        return await self.store_update(item_id, fields)
+
+    def batch_id(self, item: Mapping[str, Any]) -> int:
+        """The id of a batch update or delete item."""
+        code, message = self.invalid_id_error
+        return batch_item_id(item, RestError(code, message, 400))
+
+    async def batch_create(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+        return await self.create_item(request, body)
+
+    async def create(self, request: web.Request) -> web.Response:
+        payload = await self.create_item(request, await body_params(request))
+        return created(request, payload, self.route)
+
+    async def update(self, request: web.Request) -> web.Response:
+        body = await body_params(request)
+        return respond(request, await self.update_item(request, route_id(request), body))
+
+    async def delete(self, request: web.Request) -> web.Response:
+        body = await body_params(request)
+        return respond(request, await self.delete_item(request, route_id(request), body))
+
+    async def batch(self, request: web.Request) -> web.Response:
+        async def update(req: web.Request, item: dict[str, Any]) -> dict[str, Any]:
+            return await self.update_item(req, self.batch_id(item), item)
+
+        async def delete(req: web.Request, item: dict[str, Any]) -> dict[str, Any]:
+            # WooCommerce batches delete with force=true.
+            return await self.delete_item(req, self.batch_id(item), {"force": True})
+
+        return await run_batch(request, create=self.batch_create, update=update, delete=delete)
+
+    def register(self, app: web.Application) -> None:
+        item_routes(
+            app,
+            self.route,
+            collection_get=self.list_items,
+            collection_post=self.create,
+            item_get=self.get,
+            item_update=self.update,
+            item_delete=self.delete,
+            batch=self.batch,
+        )
+
+
+def force_flag(values: Mapping[str, Any]) -> bool:
+    """A delete's ``force`` argument (boolean, default false); 400 when it is not one."""
+    args = Args(values)
+    force = bool(args.boolean("force", False))
+    args.check()
+    return force

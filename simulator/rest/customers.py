@@ -10,18 +10,12 @@ from simulator.errors import RestError
 from simulator.models import ADDRESS_FIELDS, CUSTOMER_ROLES
 from simulator.params import Args
 from simulator.rest.common import (
-    SIM_KEY,
-    batch_item_id,
-    body_params,
-    created,
-    item_routes,
-    query_params,
-    require_user,
-    respond,
+    ResourceRoutes,
+    context_args,
+    require_permission,
     respond_collection,
     respond_item,
     route_id,
-    run_batch,
 )
 from simulator.store import CustomerQuery
 
@@ -76,14 +70,17 @@ def meta_fields(args: Args, name: str = "meta_data") -> list[dict[str, Any]] | N
     return result
 
 
-class CustomerRoutes:
+class CustomerRoutes(ResourceRoutes):
+    route = ROUTE
+    exists_error = ("woocommerce_rest_customer_exists", "Cannot create existing resource.")
+    invalid_id_error = ("woocommerce_rest_invalid_id", "Invalid resource ID.")
+
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
 
     # ------------------------------------------------------------------ list
     async def list_items(self, request: web.Request) -> web.Response:
-        args = Args(query_params(request))
-        args.enum("context", ("view", "edit"), "view")
+        args = context_args(request)
         query = CustomerQuery(
             page=args.integer("page", 1, minimum=1) or 1,
             per_page=args.integer("per_page", 10, minimum=1, maximum=100) or 10,
@@ -98,7 +95,7 @@ class CustomerRoutes:
         )
         # after/before/modified_* are not registered on customers: silently ignored.
         args.check()
-        require_user(request, "woocommerce_rest_cannot_view", "Sorry, you cannot list resources.")
+        require_permission(request, "list")
         page, total = self.sim.store.query_customers(query)
         render = self.sim.renderer
         return respond_collection(
@@ -114,15 +111,13 @@ class CustomerRoutes:
 
     # ------------------------------------------------------------------ item
     async def get(self, request: web.Request) -> web.Response:
-        Args(query_params(request)).enum("context", ("view", "edit"), "view")
+        context_args(request)
         customer = self.sim.store.get_customer(route_id(request))  # 404 even when anonymous
-        require_user(
-            request, "woocommerce_rest_cannot_view", "Sorry, you cannot view this resource."
-        )
+        require_permission(request, "view")
         render = self.sim.renderer
         return respond_item(request, customer, render.customer, render.customer_bytes)
 
-    def _fields(self, body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    def parse_fields(self, body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         args = Args(body)
         if creating:
             args.require("email")
@@ -147,90 +142,30 @@ class CustomerRoutes:
         fields.pop("password", None)  # write-only: accepted, never stored or echoed
         return fields
 
-    async def _create(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-        fields = self._fields(body, creating=True)
-        require_user(
-            request,
-            "woocommerce_rest_cannot_create",
-            "Sorry, you are not allowed to create resources.",
-        )
-        if body.get("id"):
-            raise RestError(
-                "woocommerce_rest_customer_exists", "Cannot create existing resource.", 400
-            )
-        customer = self.sim.store.create_customer(fields)
-        return self.sim.renderer.customer(customer)
+    async def store_create(self, fields: dict[str, Any]) -> dict[str, Any]:
+        return self.sim.renderer.customer(self.sim.store.create_customer(fields))
 
-    async def create(self, request: web.Request) -> web.Response:
-        payload = await self._create(request, await body_params(request))
-        return created(request, payload, ROUTE)
+    async def store_update(self, item_id: int, fields: dict[str, Any]) -> dict[str, Any]:
+        return self.sim.renderer.customer(self.sim.store.update_customer(item_id, fields))
 
-    async def _update(
-        self, request: web.Request, customer_id: int, body: dict[str, Any]
-    ) -> dict[str, Any]:
-        fields = self._fields(body, creating=False)
-        require_user(
-            request,
-            "woocommerce_rest_cannot_edit",
-            "Sorry, you are not allowed to edit this resource.",
-        )
-        customer = self.sim.store.update_customer(customer_id, fields)
-        return self.sim.renderer.customer(customer)
-
-    async def update(self, request: web.Request) -> web.Response:
-        body = await body_params(request)
-        return respond(request, await self._update(request, route_id(request), body))
-
-    async def _delete(
-        self, request: web.Request, customer_id: int, values: dict[str, Any]
+    async def delete_item(
+        self, request: web.Request, item_id: int, values: dict[str, Any]
     ) -> dict[str, Any]:
         args = Args(values)
         force = args.boolean("force", False)
         args.integer("reassign")
         args.check()
         store = self.sim.store
-        customer = store.get_customer(customer_id)
-        require_user(
-            request,
-            "woocommerce_rest_cannot_delete",
-            "Sorry, you are not allowed to delete this resource.",
-        )
+        customer = store.get_customer(item_id)  # 404 before 401, as for a GET
+        require_permission(request, "delete")
         if not force:
             raise RestError(
                 "woocommerce_rest_trash_not_supported", "Customers do not support trashing.", 501
             )
         payload = self.sim.renderer.customer(customer)
-        store.delete_customer(customer_id)
+        store.delete_customer(item_id)
         return payload
-
-    async def delete(self, request: web.Request) -> web.Response:
-        body = await body_params(request)
-        return respond(request, await self._delete(request, route_id(request), body))
-
-    # ------------------------------------------------------------------ batch
-    async def batch(self, request: web.Request) -> web.Response:
-        invalid = RestError("woocommerce_rest_invalid_id", "Invalid resource ID.", 400)
-
-        async def update(req: web.Request, item: dict[str, Any]) -> dict[str, Any]:
-            return await self._update(req, batch_item_id(item, invalid), item)
-
-        async def delete(req: web.Request, item: dict[str, Any]) -> dict[str, Any]:
-            # WooCommerce batches delete with force=true.
-            return await self._delete(req, batch_item_id(item, invalid), {"force": True})
-
-        return await run_batch(request, create=self._create, update=update, delete=delete)
 
 
 def setup(app: web.Application, sim: Simulator) -> None:
-    routes = CustomerRoutes(sim)
-    assert app[SIM_KEY] is sim
-    item_routes(
-        app,
-        ROUTE,
-        collection_get=routes.list_items,
-        collection_post=routes.create,
-        item_get=routes.get,
-        item_update=routes.update,
-        item_delete=routes.delete,
-        batch=routes.batch,
-    )
+    CustomerRoutes(sim).register(app)

@@ -6,21 +6,18 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from simulator.errors import RestError
 from simulator.models import ORDER_STATUS_FILTERS, ORDER_STATUSES, Order
 from simulator.params import Args, parse_list
 from simulator.rest.common import (
-    batch_item_id,
-    body_params,
-    created,
-    item_routes,
+    ResourceRoutes,
+    context_args,
+    force_flag,
     query_params,
-    require_user,
+    require_permission,
     respond,
     respond_collection,
     respond_item,
     route_id,
-    run_batch,
 )
 from simulator.rest.customers import address_fields, meta_fields
 from simulator.store import DateFilter, PostQuery
@@ -73,7 +70,11 @@ def _meta_filter(params: dict[str, Any], name: str) -> list[str] | None:
     return [str(v) for v in parse_list(params[name])] if name in params else None
 
 
-class OrderRoutes:
+class OrderRoutes(ResourceRoutes):
+    route = ROUTE
+    exists_error = ("woocommerce_rest_shop_order_exists", "Cannot create existing shop_order.")
+    invalid_id_error = ("woocommerce_rest_shop_order_invalid_id", "Invalid ID.")
+
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
 
@@ -111,7 +112,7 @@ class OrderRoutes:
         dp = self._dp(args)
         args.boolean("order_item_display_meta", False)
         args.check()
-        require_user(request, "woocommerce_rest_cannot_view", "Sorry, you cannot list resources.")
+        require_permission(request, "list")
         page, total = self.sim.store.query_orders(query)
         return respond_collection(
             request,
@@ -127,20 +128,17 @@ class OrderRoutes:
 
     # ------------------------------------------------------------------ item
     async def get(self, request: web.Request) -> web.Response:
-        args = Args(query_params(request))
-        args.enum("context", ("view", "edit"), "view")
+        args = context_args(request)
         dp = self._dp(args)
         args.check()
-        require_user(
-            request, "woocommerce_rest_cannot_view", "Sorry, you cannot view this resource."
-        )
+        require_permission(request, "view")
         order = self.sim.store.get_order(route_id(request))
         if self._default_shape(request, dp):
             render = self.sim.renderer
             return respond_item(request, order, render.order, render.order_bytes)
         return respond(request, self._render(request, order, dp))
 
-    def _fields(self, body: dict[str, Any]) -> dict[str, Any]:
+    def parse_fields(self, body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         args = Args(body)
         fields: dict[str, Any] = {}
         if args.has("status"):
@@ -229,83 +227,24 @@ class OrderRoutes:
             result.append(values)
         return result
 
-    async def _create(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-        fields = self._fields(body)
-        require_user(
-            request,
-            "woocommerce_rest_cannot_create",
-            "Sorry, you are not allowed to create resources.",
-        )
-        if body.get("id"):
-            raise RestError(
-                "woocommerce_rest_shop_order_exists", "Cannot create existing shop_order.", 400
-            )
-        order = self.sim.store.create_order(fields)
-        return self.sim.renderer.order(order)
+    async def store_create(self, fields: dict[str, Any]) -> dict[str, Any]:
+        return self.sim.renderer.order(self.sim.store.create_order(fields))
 
-    async def create(self, request: web.Request) -> web.Response:
-        payload = await self._create(request, await body_params(request))
-        return created(request, payload, ROUTE)
+    async def store_update(self, item_id: int, fields: dict[str, Any]) -> dict[str, Any]:
+        return self.sim.renderer.order(self.sim.store.update_order(item_id, fields))
 
-    async def _update(
-        self, request: web.Request, order_id: int, body: dict[str, Any]
+    async def delete_item(
+        self, request: web.Request, item_id: int, values: dict[str, Any]
     ) -> dict[str, Any]:
-        fields = self._fields(body)
-        require_user(
-            request,
-            "woocommerce_rest_cannot_edit",
-            "Sorry, you are not allowed to edit this resource.",
-        )
-        order = self.sim.store.update_order(order_id, fields)
-        return self.sim.renderer.order(order)
-
-    async def update(self, request: web.Request) -> web.Response:
-        body = await body_params(request)
-        return respond(request, await self._update(request, route_id(request), body))
-
-    async def _delete(
-        self, request: web.Request, order_id: int, values: dict[str, Any]
-    ) -> dict[str, Any]:
-        args = Args(values)
-        force = args.boolean("force", False)
-        args.check()
-        require_user(
-            request,
-            "woocommerce_rest_cannot_delete",
-            "Sorry, you are not allowed to delete this resource.",
-        )
-        store = self.sim.store
+        force = force_flag(values)
+        require_permission(request, "delete")
+        store, render = self.sim.store, self.sim.renderer
         if force:
-            payload = self.sim.renderer.order(store.get_order(order_id))
-            store.delete_order(order_id)
+            payload = render.order(store.get_order(item_id))
+            store.delete_order(item_id)
             return payload
-        return self.sim.renderer.order(store.trash_order(order_id))
-
-    async def delete(self, request: web.Request) -> web.Response:
-        body = await body_params(request)
-        return respond(request, await self._delete(request, route_id(request), body))
-
-    async def batch(self, request: web.Request) -> web.Response:
-        invalid = RestError("woocommerce_rest_shop_order_invalid_id", "Invalid ID.", 400)
-
-        async def update(req: web.Request, item: dict[str, Any]) -> dict[str, Any]:
-            return await self._update(req, batch_item_id(item, invalid), item)
-
-        async def delete(req: web.Request, item: dict[str, Any]) -> dict[str, Any]:
-            return await self._delete(req, batch_item_id(item, invalid), {"force": True})
-
-        return await run_batch(request, create=self._create, update=update, delete=delete)
+        return render.order(store.trash_order(item_id))
 
 
 def setup(app: web.Application, sim: Simulator) -> None:
-    routes = OrderRoutes(sim)
-    item_routes(
-        app,
-        ROUTE,
-        collection_get=routes.list_items,
-        collection_post=routes.create,
-        item_get=routes.get,
-        item_update=routes.update,
-        item_delete=routes.delete,
-        batch=routes.batch,
-    )
+    OrderRoutes(sim).register(app)

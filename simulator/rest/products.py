@@ -6,21 +6,17 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from simulator.errors import RestError
 from simulator.models import PRODUCT_STATUSES, PRODUCT_TYPES, STOCK_STATUSES
 from simulator.params import Args
 from simulator.rest.common import (
-    batch_item_id,
-    body_params,
-    created,
-    item_routes,
+    ResourceRoutes,
+    context_args,
+    force_flag,
     query_params,
-    require_user,
-    respond,
+    require_permission,
     respond_collection,
     respond_item,
     route_id,
-    run_batch,
 )
 from simulator.rest.customers import meta_fields
 from simulator.rest.orders import post_list_args
@@ -34,7 +30,11 @@ ORDERBY = ("date", "id", "include", "title", "slug", "modified", "price", "popul
 STATUS_FILTERS = ("any", "trash", *PRODUCT_STATUSES)
 
 
-class ProductRoutes:
+class ProductRoutes(ResourceRoutes):
+    route = ROUTE
+    exists_error = ("woocommerce_rest_product_exists", "Cannot create existing product.")
+    invalid_id_error = ("woocommerce_rest_product_invalid_id", "Invalid ID.")
+
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
 
@@ -57,7 +57,7 @@ class ProductRoutes:
             if raw not in (None, "") and name not in args.problems:
                 setattr(query, name, money(raw))
         args.check()
-        require_user(request, "woocommerce_rest_cannot_view", "Sorry, you cannot list resources.")
+        require_permission(request, "list")
         page, total = self.sim.store.query_products(query)
         render = self.sim.renderer
         return respond_collection(
@@ -72,17 +72,13 @@ class ProductRoutes:
         )
 
     async def get(self, request: web.Request) -> web.Response:
-        args = Args(query_params(request))
-        args.enum("context", ("view", "edit"), "view")
-        args.check()
-        require_user(
-            request, "woocommerce_rest_cannot_view", "Sorry, you cannot view this resource."
-        )
+        context_args(request).check()
+        require_permission(request, "view")
         product = self.sim.store.get_product(route_id(request))
         render = self.sim.renderer
         return respond_item(request, product, render.product, render.product_bytes)
 
-    def _fields(self, body: dict[str, Any]) -> dict[str, Any]:
+    def parse_fields(self, body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         args = Args(body)
         fields: dict[str, Any] = {}
         for name in (
@@ -127,81 +123,24 @@ class ProductRoutes:
         args.check()
         return fields
 
-    async def _create(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-        fields = self._fields(body)
-        require_user(
-            request,
-            "woocommerce_rest_cannot_create",
-            "Sorry, you are not allowed to create resources.",
-        )
-        if body.get("id"):
-            raise RestError(
-                "woocommerce_rest_product_exists", "Cannot create existing product.", 400
-            )
+    async def store_create(self, fields: dict[str, Any]) -> dict[str, Any]:
         return self.sim.renderer.product(self.sim.store.create_product(fields))
 
-    async def create(self, request: web.Request) -> web.Response:
-        payload = await self._create(request, await body_params(request))
-        return created(request, payload, ROUTE)
+    async def store_update(self, item_id: int, fields: dict[str, Any]) -> dict[str, Any]:
+        return self.sim.renderer.product(self.sim.store.update_product(item_id, fields))
 
-    async def _update(
-        self, request: web.Request, product_id: int, body: dict[str, Any]
+    async def delete_item(
+        self, request: web.Request, item_id: int, values: dict[str, Any]
     ) -> dict[str, Any]:
-        fields = self._fields(body)
-        require_user(
-            request,
-            "woocommerce_rest_cannot_edit",
-            "Sorry, you are not allowed to edit this resource.",
-        )
-        return self.sim.renderer.product(self.sim.store.update_product(product_id, fields))
-
-    async def update(self, request: web.Request) -> web.Response:
-        body = await body_params(request)
-        return respond(request, await self._update(request, route_id(request), body))
-
-    async def _delete(
-        self, request: web.Request, product_id: int, values: dict[str, Any]
-    ) -> dict[str, Any]:
-        args = Args(values)
-        force = args.boolean("force", False)
-        args.check()
-        require_user(
-            request,
-            "woocommerce_rest_cannot_delete",
-            "Sorry, you are not allowed to delete this resource.",
-        )
-        store = self.sim.store
+        force = force_flag(values)
+        require_permission(request, "delete")
+        store, render = self.sim.store, self.sim.renderer
         if force:
-            payload = self.sim.renderer.product(store.get_product(product_id))
-            store.delete_product(product_id)
+            payload = render.product(store.get_product(item_id))
+            store.delete_product(item_id)
             return payload
-        return self.sim.renderer.product(store.trash_product(product_id))
-
-    async def delete(self, request: web.Request) -> web.Response:
-        body = await body_params(request)
-        return respond(request, await self._delete(request, route_id(request), body))
-
-    async def batch(self, request: web.Request) -> web.Response:
-        invalid = RestError("woocommerce_rest_product_invalid_id", "Invalid ID.", 400)
-
-        async def update(req: web.Request, item: dict[str, Any]) -> dict[str, Any]:
-            return await self._update(req, batch_item_id(item, invalid), item)
-
-        async def delete(req: web.Request, item: dict[str, Any]) -> dict[str, Any]:
-            return await self._delete(req, batch_item_id(item, invalid), {"force": True})
-
-        return await run_batch(request, create=self._create, update=update, delete=delete)
+        return render.product(store.trash_product(item_id))
 
 
 def setup(app: web.Application, sim: Simulator) -> None:
-    routes = ProductRoutes(sim)
-    item_routes(
-        app,
-        ROUTE,
-        collection_get=routes.list_items,
-        collection_post=routes.create,
-        item_get=routes.get,
-        item_update=routes.update,
-        item_delete=routes.delete,
-        batch=routes.batch,
-    )
+    ProductRoutes(sim).register(app)
