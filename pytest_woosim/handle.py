@@ -138,6 +138,8 @@ class StoreBackend(Protocol):
     api_url: str
     consumer_key: str
     consumer_secret: str
+    #: Headers for ``/_woosim/`` requests (the control token of a store bound beyond loopback).
+    control_headers: dict[str, str]
     #: The clock pollers, relays and the receiver share (the store's own, or a mirror).
     clock: Clock
 
@@ -173,6 +175,8 @@ class LocalStore:
         self.api_url = server.api_url
         self.consumer_key = server.consumer_key
         self.consumer_secret = server.consumer_secret
+        token = server.sim.control_token
+        self.control_headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.clock = server.sim.clock
 
     def __repr__(self) -> str:
@@ -320,7 +324,10 @@ class WoosimHandle:
         """``httpx.Client`` at the control plane, ``{site}/_woosim/``."""
         if self._control is None:
             self._control = httpx.Client(
-                base_url=self.site_url + "/_woosim/", timeout=30, verify=tls_context()
+                base_url=self.site_url + "/_woosim/",
+                headers=self.backend.control_headers,
+                timeout=30,
+                verify=tls_context(),
             )
         return self._control
 

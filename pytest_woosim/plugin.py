@@ -31,6 +31,7 @@ OPTIONS = {
     "woosim-url": "use the woosim store already running at this URL instead of starting one",
     "woosim-consumer-key": "consumer key of the store at --woosim-url (default: derived)",
     "woosim-consumer-secret": "consumer secret of the store at --woosim-url (default: derived)",
+    "woosim-control-token": "control token of the store at --woosim-url, when it printed one",
     "woosim-instance": "run the built-in end-to-end checks against this instance configuration",
 }
 SKIP_REASON = "needs the fake WooCommerce store: run pytest with --woosim"
@@ -154,6 +155,7 @@ def woosim_backend(
                 url,
                 consumer_key=setting(pytestconfig, "woosim-consumer-key"),
                 consumer_secret=setting(pytestconfig, "woosim-consumer-secret"),
+                control_token=setting(pytestconfig, "woosim-control-token"),
             )
         except RemoteStoreError as exc:
             pytest.fail(str(exc), pytrace=False)

@@ -61,10 +61,15 @@ class RemoteStore:
         *,
         consumer_key: str | None = None,
         consumer_secret: str | None = None,
+        control_token: str | None = None,
         timeout: float = 30.0,
     ) -> None:
         self.site_url = url.rstrip("/")
-        self._control = httpx.Client(base_url=self.site_url + "/_woosim/", timeout=timeout)
+        # A store bound beyond loopback guards /_woosim with the token `woosim serve` printed.
+        self.control_headers = {"Authorization": f"Bearer {control_token}"} if control_token else {}
+        self._control = httpx.Client(
+            base_url=self.site_url + "/_woosim/", headers=self.control_headers, timeout=timeout
+        )
         try:
             response = self._control.get("settings")
         except httpx.HTTPError as exc:
@@ -73,6 +78,12 @@ class RemoteStore:
                 f"no woosim store answers at {self.site_url} ({exc}): start one with "
                 "`woosim serve` or fix --woosim-url"
             ) from None
+        if response.status_code == 401 and "woosim_control_token" in response.text:
+            self._control.close()
+            raise RemoteStoreError(
+                f"the store at {self.site_url} guards its control plane: pass "
+                "--woosim-control-token (as woosim serve printed it)"
+            )
         if response.status_code != 200:
             self._control.close()
             raise RemoteStoreError(
@@ -153,7 +164,9 @@ class RemoteStore:
         body = self._clock_body(set_to, advance, frozen)
         # A client per call: an async client belongs to the loop of the test that made it.
         async with httpx.AsyncClient(
-            base_url=self.site_url + "/_woosim/", timeout=self._control.timeout
+            base_url=self.site_url + "/_woosim/",
+            headers=self.control_headers,
+            timeout=self._control.timeout,
         ) as control:
             state = self._check(await control.post("clock", json=body))
         if bool(state["frozen"]) and not self.clock.frozen:

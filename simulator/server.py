@@ -31,6 +31,16 @@ def url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
+def guard_control_plane(sim: Simulator, host: str) -> None:
+    """Give the store a control token when it binds beyond loopback.
+
+    Reachable from other machines, the control plane (reset, clock, faults) must
+    not be open to them. The rule goes by bind address, not by who connects.
+    """
+    if not is_loopback_host(host) and sim.control_token is None:
+        sim.control_token = secrets.token_urlsafe(24)
+
+
 class SimulatorServer:
     def __init__(self, sim: Simulator, *, ssl_context: ssl.SSLContext | None = None) -> None:
         self.sim = sim
@@ -42,10 +52,7 @@ class SimulatorServer:
 
     # ------------------------------------------------------------------ async
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        if not is_loopback_host(host) and self.sim.control_token is None:
-            # Reachable from other machines: the control plane (reset, clock, faults)
-            # must not be open to them.
-            self.sim.control_token = secrets.token_urlsafe(24)
+        guard_control_plane(self.sim, host)
         runner = web.AppRunner(self.sim.app(), access_log=None, handle_signals=False)
         await runner.setup()
         site = web.TCPSite(runner, host, port, ssl_context=self.ssl_context)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import secrets
 from pathlib import Path
 
 import httpx
@@ -14,7 +15,7 @@ from reliability_helpers import listening_addresses, start_woosim
 from pytest_woosim.cli import build_parser
 from simulator.app import Simulator
 from simulator.control import TOKEN_COOKIE, is_loopback_host
-from simulator.server import SimulatorServer
+from simulator.server import SimulatorServer, guard_control_plane
 
 LOOPBACK = {"127.0.0.1", "::1"}
 
@@ -91,16 +92,19 @@ async def test_serve_listen_and_relay_processes_bind_loopback_only(tmp_path: Pat
         listen.terminate()
 
 
-async def test_serve_beyond_loopback_prints_and_requires_a_control_token(tmp_path: Path) -> None:
+async def test_serve_with_a_control_token_guards_the_control_plane(tmp_path: Path) -> None:
+    # A store bound beyond loopback gets a token automatically (see the unit test below);
+    # the tests never bind beyond loopback, so the token is given explicitly here and the
+    # same middleware guards the same routes.
+    given = secrets.token_urlsafe(24)
     serve = await start_woosim(
-        tmp_path, "serve", "--host", "0.0.0.0", "--port", "0", lines=5, name="serve"
+        tmp_path, "serve", "--port", "0", "--control-token", given, lines=5, name="serve"
     )
     try:
         values = dict(line.split("=", 1) for line in serve.lines)
         token = values["control_token"]
-        assert len(token) >= 24
+        assert token == given
         site = values["site_url"]
-        # Connecting from loopback changes nothing: the rule is by bind address.
         assert site.startswith("http://127.0.0.1:")
         async with httpx.AsyncClient(base_url=site) as client:
             for method, path in [
@@ -140,12 +144,25 @@ async def test_serve_beyond_loopback_prints_and_requires_a_control_token(tmp_pat
     assert listening.count(token) == 1  # printed once, for the user who started it
 
 
-async def test_in_process_store_on_wildcard_needs_the_token_via_loopback() -> None:
-    server = SimulatorServer(Simulator())
-    await server.start("0.0.0.0", 0)
+@pytest.mark.parametrize(
+    ("host", "guarded"),
+    [("0.0.0.0", True), ("::", True), ("192.0.2.10", True), ("127.0.0.1", False), ("::1", False)],
+)
+def test_binding_beyond_loopback_gives_the_store_a_control_token(host: str, guarded: bool) -> None:
+    sim = Simulator()
+    guard_control_plane(sim, host)
+    assert (sim.control_token is not None) is guarded
+    if guarded:
+        assert sim.control_token is not None and len(sim.control_token) >= 24
+
+
+async def test_in_process_store_with_a_token_needs_it_via_loopback() -> None:
+    sim = Simulator()
+    sim.control_token = secrets.token_urlsafe(24)
+    server = SimulatorServer(sim)
+    await server.start("127.0.0.1", 0)
     try:
-        token = server.sim.control_token
-        assert token
+        token = sim.control_token
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as client:
             assert (await client.get("/_woosim/settings")).status_code == 401
             assert (await client.get("/_woosim/settings?token=" + token)).status_code == 200

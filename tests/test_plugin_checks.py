@@ -172,6 +172,30 @@ def test_woosim_url_with_an_own_key_asks_for_the_credentials(
     accepted.assert_outcomes(passed=1)
 
 
+def test_woosim_url_with_a_control_token(
+    pytester: pytest.Pytester, running_store: SimulatorServer
+) -> None:
+    running_store.sim.control_token = "a-control-token-for-this-test"
+    pytester.makepyfile(
+        """
+        def test_x(woosim, woosim_clock):
+            woosim_clock.advance(60)
+            assert woosim.faults.list() == []
+        """
+    )
+    refused = pytester.runpytest("--woosim", "--woosim-url", running_store.site_url)
+    refused.assert_outcomes(errors=1)
+    refused.stdout.fnmatch_lines(["*--woosim-control-token*"])
+    accepted = pytester.runpytest(
+        "--woosim",
+        "--woosim-url",
+        running_store.site_url,
+        "--woosim-control-token",
+        "a-control-token-for-this-test",
+    )
+    accepted.assert_outcomes(passed=1)
+
+
 def test_parallel_workers_each_have_their_own_servers(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """
