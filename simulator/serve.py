@@ -146,6 +146,11 @@ async def _serve(args: argparse.Namespace) -> int:
             print("woosim serve: --control-token must not be empty", file=sys.stderr)
             return 2
         sim.control_token = args.control_token
+    # Handlers before the URL is printed: whoever reads it may signal at once.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
     server = SimulatorServer(sim, ssl_context=context)
     try:
         await server.start(args.host, args.port)
@@ -162,10 +167,6 @@ async def _serve(args: argparse.Namespace) -> int:
     if sim.control_token is not None:
         print(f"control_token={sim.control_token}")
     sys.stdout.flush()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
     try:
         await stop.wait()
     finally:
