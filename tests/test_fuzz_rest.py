@@ -150,6 +150,11 @@ CHECKS = [
     negative_data_rejection,
 ]
 
+#: Batch endpoints answer 200 with an error object per refused item, as WooCommerce
+#: does, so an invalid item is not a rejected request: whether a negative case gets a
+#: 2xx depends on which ids earlier cases left in the store. Everything else is checked.
+BATCH_CHECKS = [check for check in CHECKS if check is not negative_data_rejection]
+
 
 # ---------------------------------------------------------------------- the store under fuzz
 class FuzzTarget:
@@ -176,11 +181,11 @@ class FuzzTarget:
             for value in node:
                 self.keep_deliveries_home(value)
 
-    def send(self, case: FuzzCase) -> None:
+    def send(self, case: FuzzCase, checks: list[Any] = CHECKS) -> None:
         self.keep_deliveries_home(case.body)
         self.cases += 1
         case.call_and_validate(
-            base_url=self.server.site_url, session=self.session, auth=self.auth, checks=CHECKS
+            base_url=self.server.site_url, session=self.session, auth=self.auth, checks=checks
         )
 
 
@@ -215,7 +220,7 @@ def test_operation(case: FuzzCase, target: FuzzTarget) -> None:
 @schema.include(path_regex=r"/batch$").parametrize()
 @settings(FUZZ_SETTINGS, max_examples=BATCH_EXAMPLES)
 def test_batch_operation(case: FuzzCase, target: FuzzTarget) -> None:
-    target.send(case)
+    target.send(case, BATCH_CHECKS)
 
 
 # ---------------------------------------------------------------------- once server bugs
