@@ -40,6 +40,8 @@ class Scripted:
         self.connections = 0
         self.server: asyncio.Server | None = None
         self._handlers: set[asyncio.Task[None]] = set()
+        #: Set each time the server has closed a connection.
+        self.closed = asyncio.Event()
 
     async def __aenter__(self) -> Scripted:
         self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
@@ -94,6 +96,7 @@ class Scripted:
         finally:
             writer.close()
             self._handlers.discard(task)
+            self.closed.set()
 
 
 @pytest.fixture
@@ -161,7 +164,7 @@ async def test_a_stale_keep_alive_connection_is_replaced(client: KeepAliveClient
     async with Scripted([ok, ok], close_after=1) as server:
         url, requests = server.url, server.requests
         assert (await client.post(url, {}, b"a", timeout=5))[0] == 200
-        await asyncio.sleep(0.05)  # let the close reach the client
+        await asyncio.wait_for(server.closed.wait(), 5)  # the server dropped the connection
         assert (await client.post(url, {}, b"b", timeout=5))[0] == 200
         assert len(requests) == 2
 
