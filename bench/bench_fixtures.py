@@ -2,20 +2,38 @@
 
 Generates two test files with N trivial tests each, one using ``woosim`` (one
 GET per test) and one using ``httpserver`` (one GET per test), runs each with
-pytest in a subprocess, and compares the time per test. Session start-up (one
-server each) is measured apart: a run with N tests minus a run with 1 test,
-divided by N - 1, is what each further test costs.
+pytest in a subprocess, and compares the time per test. Each test's time is
+measured inside pytest (setup + call + teardown, from its own reports), so the
+interpreter's and pytest's start-up, which are large and noisy, stay out of it;
+the first test, which starts the session's server, is left out too. The figure
+is the median per test.
 
     python bench/bench_fixtures.py [N]
 """
 
 from __future__ import annotations
 
+import json
+import os
+import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+#: Written next to the generated tests: sums each test's phase durations.
+TIMING_CONFTEST = """
+import json, os
+
+durations = {}
+
+def pytest_runtest_logreport(report):
+    durations[report.nodeid] = durations.get(report.nodeid, 0.0) + report.duration
+
+def pytest_sessionfinish(session):
+    with open(os.environ["WOOSIM_BENCH_TIMINGS"], "w") as out:
+        json.dump(list(durations.values()), out)
+"""
 
 WOOSIM_TESTS = """
 import pytest
@@ -39,32 +57,35 @@ def test_trivial(n, httpserver):
 """
 
 
-def run(directory: Path, source: str, n: int, *flags: str) -> float:
-    """Wall seconds of ``pytest`` on a file of ``n`` generated tests."""
+def run(directory: Path, source: str, n: int, *flags: str) -> list[float]:
+    """Seconds of each of ``n`` generated tests (setup + call + teardown), in order."""
     path = directory / "test_generated.py"
     path.write_text(source.format(n=n))
     (directory / "pytest.ini").write_text("[pytest]\n")
-    started = time.perf_counter()
+    (directory / "conftest.py").write_text(TIMING_CONFTEST)
+    timings = directory / "timings.json"
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *flags, str(path)],
         cwd=directory,
         capture_output=True,
         text=True,
         check=False,
+        env={**os.environ, "WOOSIM_BENCH_TIMINGS": str(timings)},
     )
-    elapsed = time.perf_counter() - started
     if result.returncode != 0:
         raise SystemExit(f"the generated tests failed:\n{result.stdout}\n{result.stderr}")
-    return elapsed
+    values: list[float] = json.loads(timings.read_text())
+    return values
 
 
 def per_test(source: str, n: int, *flags: str) -> tuple[float, float]:
-    """(seconds per further test, seconds of a one-test run), best of three."""
+    """(median seconds per test after the first, seconds of the first), over three runs."""
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
-        one = min(run(directory, source, 1, *flags) for _ in range(3))
-        many = min(run(directory, source, n, *flags) for _ in range(3))
-    return (many - one) / (n - 1), one
+        runs = [run(directory, source, n, *flags) for _ in range(3)]
+    further = [value for timings in runs for value in timings[1:]]
+    first = statistics.median(timings[0] for timings in runs)
+    return statistics.median(further), first
 
 
 def main() -> None:
@@ -72,10 +93,8 @@ def main() -> None:
     woosim, woosim_one = per_test(WOOSIM_TESTS, n, "--woosim")
     httpserver, httpserver_one = per_test(HTTPSERVER_TESTS, n)
     print(f"tests per file: {n}")
-    print(f"woosim     : {woosim * 1000:7.2f} ms per test  (one-test run {woosim_one:.2f} s)")
-    print(
-        f"httpserver : {httpserver * 1000:7.2f} ms per test  (one-test run {httpserver_one:.2f} s)"
-    )
+    print(f"woosim     : {woosim * 1000:7.2f} ms per test  (first test {woosim_one:.2f} s)")
+    print(f"httpserver : {httpserver * 1000:7.2f} ms per test  (first test {httpserver_one:.2f} s)")
     print(f"ratio      : {woosim / httpserver:7.2f}x")
 
 

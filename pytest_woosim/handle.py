@@ -257,14 +257,66 @@ class FaultsApi:
         return removed
 
 
+class SessionClients:
+    """The handle's HTTP clients, kept for a whole session.
+
+    A new ``httpx.Client`` per test costs more than the test (a client, a
+    transport and a fresh TCP connection each time); one kept-alive client per
+    session makes the fixture's overhead a reset and a request. Cookies are
+    cleared before each test; treat the clients as read-only (a test that needs
+    other headers or auth builds its own, e.g. with ``async_client``).
+    """
+
+    def __init__(self, backend: StoreBackend) -> None:
+        self.backend = backend
+        self._api: httpx.Client | None = None
+        self._control: httpx.Client | None = None
+
+    @property
+    def api(self) -> httpx.Client:
+        if self._api is None:
+            self._api = httpx.Client(
+                base_url=self.backend.api_url + "/",
+                auth=(self.backend.consumer_key, self.backend.consumer_secret),
+                timeout=30,
+                verify=tls_context(),
+            )
+        return self._api
+
+    @property
+    def control(self) -> httpx.Client:
+        if self._control is None:
+            self._control = httpx.Client(
+                base_url=self.backend.site_url + "/_woosim/",
+                headers=self.backend.control_headers,
+                timeout=30,
+                verify=tls_context(),
+            )
+        return self._control
+
+    def clear_cookies(self) -> None:
+        for client in (self._api, self._control):
+            if client is not None:
+                client.cookies.clear()
+
+    def close(self) -> None:
+        for client in (self._api, self._control):
+            if client is not None:
+                client.close()
+        self._api = self._control = None
+
+
 class WoosimHandle:
     """The fake store of one test: its URLs, credentials, clients, helpers and clock."""
 
-    def __init__(self, backend: StoreBackend, clock: ClockControl) -> None:
+    def __init__(
+        self, backend: StoreBackend, clock: ClockControl, clients: SessionClients | None = None
+    ) -> None:
         self.backend = backend
         self.clock = clock
-        self._client: httpx.Client | None = None
-        self._control: httpx.Client | None = None
+        # Without session clients (a handle made by hand) the handle owns its own.
+        self._owns_clients = clients is None
+        self._clients = clients if clients is not None else SessionClients(backend)
 
     def __repr__(self) -> str:
         return f"WoosimHandle(site_url={self.site_url!r})"
@@ -299,14 +351,7 @@ class WoosimHandle:
     @property
     def client(self) -> httpx.Client:
         """``httpx.Client`` with Basic auth at the API root: ``woosim.client.get("orders")``."""
-        if self._client is None:
-            self._client = httpx.Client(
-                base_url=self.api_url + "/",
-                auth=(self.consumer_key, self.consumer_secret),
-                timeout=30,
-                verify=tls_context(),
-            )
-        return self._client
+        return self._clients.api
 
     def async_client(self, **kwargs: Any) -> httpx.AsyncClient:
         """A new ``httpx.AsyncClient`` like :attr:`client`; close it (``async with``)."""
@@ -322,14 +367,7 @@ class WoosimHandle:
     @property
     def control(self) -> httpx.Client:
         """``httpx.Client`` at the control plane, ``{site}/_woosim/``."""
-        if self._control is None:
-            self._control = httpx.Client(
-                base_url=self.site_url + "/_woosim/",
-                headers=self.backend.control_headers,
-                timeout=30,
-                verify=tls_context(),
-            )
-        return self._control
+        return self._clients.control
 
     @property
     def faults(self) -> FaultsApi:
@@ -343,6 +381,7 @@ class WoosimHandle:
         data's dates end at the test's "now".
         """
         self.backend.reset(options.timezone)
+        self._clients.clear_cookies()
         if options.customers or options.orders or options.products:
             self.generate(
                 options.seed,
@@ -352,10 +391,8 @@ class WoosimHandle:
             )
 
     def close(self) -> None:
-        for client in (self._client, self._control):
-            if client is not None:
-                client.close()
-        self._client = self._control = None
+        if self._owns_clients:
+            self._clients.close()
 
     # ------------------------------------------------------------------ data
     def generate(

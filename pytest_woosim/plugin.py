@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from pytest_woosim.clockcontrol import ClockControl
     from pytest_woosim.components import PollerHandle, ReceiverHandle, RelayHandle
     from pytest_woosim.config import InstanceConfig
-    from pytest_woosim.handle import StoreBackend, StoreOptions, WoosimHandle
+    from pytest_woosim.handle import SessionClients, StoreBackend, StoreOptions, WoosimHandle
     from pytest_woosim.instances import InstanceFactory
     from simulator.server import SimulatorServer
 
@@ -215,14 +215,29 @@ def woosim_clock(
         woosim_clock_control.end_test()
 
 
+@pytest.fixture(scope="session")
+def woosim_clients(woosim_backend: StoreBackend) -> Iterator[SessionClients]:
+    """The ``woosim`` handle's HTTP clients, kept alive for the session."""
+    from pytest_woosim.handle import SessionClients
+
+    clients = SessionClients(woosim_backend)
+    try:
+        yield clients
+    finally:
+        clients.close()
+
+
 @pytest.fixture
 def woosim(
-    woosim_backend: StoreBackend, woosim_clock: ClockControl, woosim_test_options: StoreOptions
+    woosim_backend: StoreBackend,
+    woosim_clock: ClockControl,
+    woosim_test_options: StoreOptions,
+    woosim_clients: SessionClients,
 ) -> Iterator[WoosimHandle]:
     """The store, emptied before the test (zone and data as the marker says)."""
     from pytest_woosim.handle import WoosimHandle
 
-    handle = WoosimHandle(woosim_backend, woosim_clock)
+    handle = WoosimHandle(woosim_backend, woosim_clock, woosim_clients)
     handle.reset(woosim_test_options)
     try:
         yield handle
