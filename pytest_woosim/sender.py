@@ -126,6 +126,12 @@ class _Memory:
     #: Earliest probe of a parked group (None: nothing parked).
     next_probe: float | None = None
     probe_known: bool = False
+    #: Probes booked since the last read of parked heads was queued: that read
+    #: cannot see their writes, so its answer is merged with them.
+    probes_booked: float | None = None
+    #: Groups parked since the last forward read was queued: the rows of theirs it
+    #: returns as pending are parked by a write queued after it.
+    parked_keys: set[str | None] = field(default_factory=set)
 
 
 class Sender:
@@ -456,9 +462,7 @@ class Sender:
             self._promote_due(now)
             self._dispatch()
             if not mem.probe_known:
-                probe = await self._read(self._state.parked_heads, due_by=float("-inf"), limit=0)
-                if generation == self._generation:
-                    mem.next_probe, mem.probe_known = probe.next_probe_at, True
+                await self._read_parked(mem, generation, due_by=float("-inf"), limit=0)
                 continue
             if mem.reload:
                 await self._reload(mem, generation)
@@ -501,11 +505,16 @@ class Sender:
         return self._mem.loaded - self._mem.n_waiting < self._max_loaded
 
     async def _read_forward(self, mem: _Memory, generation: int, now: float) -> None:
+        mem.parked_keys.clear()
         rows = await self._read(self._state.outbox_after, mem.cursor, self._prefetch)
         if generation != self._generation:
             return
         for item in rows:
-            self._add(item, now)
+            # A group parked while this read was under way: these rows were pending
+            # when read, and are parked now. Taking them in would send them ahead of
+            # their parked head; they come back when the group is released.
+            if item.group_key not in mem.parked_keys:
+                self._add(item, now)
         if rows:
             mem.cursor = rows[-1].seq
         if len(rows) < self._prefetch:
@@ -540,22 +549,38 @@ class Sender:
         probing = [
             g.items[0].seq for g in mem.groups.values() if g.items and g.items[0].status == PARKED
         ]
-        found = await self._read(
-            self._state.parked_heads,
+        heads = await self._read_parked(
+            mem,
+            generation,
             due_by=now,
             limit=max(1, self.max_in_flight - len(probing)),
             exclude=probing,
         )
-        if generation != self._generation:
-            return
-        for head in found.heads:
+        for head in heads:
             if head.group_key in mem.groups:
-                continue  # cannot happen while parked; be safe
+                # Not expected while parked; but the head must keep a probe, or
+                # nothing would ever wake its group again.
+                self._book_probe(now + self.park_probe_interval)
+                continue
             group = _Group(head.group_key, deque([head]), head.seq, deferred=True)
             mem.groups[head.group_key] = group
             mem.loaded += 1
             self._schedule(group, None, now)
-        mem.next_probe = found.next_probe_at
+
+    async def _read_parked(self, mem: _Memory, generation: int, **query: Any) -> list[OutboxItem]:
+        """Parked heads due for a probe; learns when the next probe falls due.
+
+        The answer's next probe time knows nothing of groups parked (or probes
+        failed) while the read was under way: their writes were queued after it.
+        So it is merged with what was booked meanwhile, never taken alone.
+        """
+        mem.probes_booked = None
+        found = await self._read(self._state.parked_heads, **query)
+        if generation != self._generation:
+            return []
+        mem.next_probe = _earliest(found.next_probe_at, mem.probes_booked)
+        mem.probe_known = True
+        return list(found.heads)
 
     async def _read(self, read: Any, *args: Any, **kwargs: Any) -> Any:
         # Delivered rows are deleted before any read, so no read sees them again.
@@ -681,11 +706,19 @@ class Sender:
         if not current:
             return
         self._forget(group)
+        self._mem.parked_keys.add(group.key)
+        self._book_probe(next_probe)
+
+    def _book_probe(self, at: float) -> None:
+        """A parked group waits for a probe at ``at``: the one place that keeps its wake-up.
+
+        Every parked group is covered by ``next_probe`` (the earliest probe, which
+        :meth:`_next_deadline` arms the clock for); a read of parked heads under way
+        merges its answer with what is booked here.
+        """
         mem = self._mem
-        if mem.probe_known:
-            mem.next_probe = (
-                next_probe if mem.next_probe is None else min(mem.next_probe, next_probe)
-            )
+        mem.next_probe = _earliest(mem.next_probe, at)
+        mem.probes_booked = _earliest(mem.probes_booked, at)
 
     def _log_parked(self, future: asyncio.Future[int], head: OutboxItem, error: str) -> None:
         if future.cancelled() or future.exception() is not None:
@@ -744,6 +777,15 @@ class Sender:
         if 200 <= status < 300:
             return None
         return f"HTTP {status}"
+
+
+def _earliest(a: float | None, b: float | None) -> float | None:
+    """The earlier of two optional instants (None: no instant)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return min(a, b)
 
 
 __all__ = [

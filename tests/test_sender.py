@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from pytest_woosim.notifications import Event, Notification, build_notifications
 from pytest_woosim.receiver import Receiver
 from pytest_woosim.relay_transport import KeepAlivePoster, PostFailed
 from pytest_woosim.sender import CE_RETRY_SCHEDULE, Sender
-from pytest_woosim.state import State
+from pytest_woosim.state import OutboxItem, ParkedHeads, State
 from simulator.clock import Clock
 
 KEY = "callback-key"
@@ -612,3 +613,162 @@ async def test_items_behind_a_failed_head_are_delivered_after_its_retry(rig: Rig
     await rig.clock.advance_async(4)
     await rig.sender.drain(10)
     assert [r.webhook_id for r in rig.receiver.notifications] == [n.id for n in notes]
+
+
+# ---------------------------------------------------------------------- reads racing posts
+class _Gate:
+    """Holds the next coroutine that passes it, once armed, until released."""
+
+    def __init__(self) -> None:
+        self.armed = False
+        self.entered = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def passing(self) -> None:
+        if not self.armed:
+            return
+        self.armed = False
+        self.entered.set()
+        await self.release.wait()
+
+
+class _GatedState(State):
+    """A state whose next outbox read can be held after it ran in the database.
+
+    The read sees the database as it was when it was queued; the sender gets
+    the answer only when the test says so, as a slow event loop would deliver it.
+    """
+
+    def __init__(self, path: Path, clock: Clock) -> None:
+        super().__init__(path, clock=clock)
+        self.forward = _Gate()
+        self.parked = _Gate()
+
+    async def outbox_after(
+        self, instance: str | int, after_seq: int, limit: int
+    ) -> list[OutboxItem]:
+        rows = await super().outbox_after(instance, after_seq, limit)
+        await self.forward.passing()
+        return rows
+
+    async def parked_heads(
+        self, instance: str | int, *, due_by: float, limit: int, exclude: Sequence[int] = ()
+    ) -> ParkedHeads:
+        found = await super().parked_heads(instance, due_by=due_by, limit=limit, exclude=exclude)
+        await self.parked.passing()
+        return found
+
+
+@dataclass
+class _RaceRig:
+    clock: Clock
+    receiver: Receiver
+    state: _GatedState
+    sender: Sender
+    #: Holds the next callback answer (after the receiver has answered it).
+    answer: _Gate
+
+
+@pytest.fixture
+async def race(tmp_path: Path) -> AsyncIterator[_RaceRig]:
+    clock = Clock(START, frozen=True)
+    answer = _Gate()
+
+    async def hold_answer(response: httpx.Response) -> None:
+        await answer.passing()
+
+    state = _GatedState(tmp_path / "s.db", clock)
+    async with (
+        Receiver(KEY, clock=clock) as receiver,
+        state,
+        httpx.AsyncClient(event_hooks={"response": [hold_answer]}) as client,
+    ):
+        # One retry, then parked: a park is two failures away.
+        sender = Sender(
+            state,
+            clock,
+            instance=INSTANCE,
+            callback_url=receiver.url,
+            signature_key=KEY,
+            client=client,
+            schedule=(4,),
+            park_probe_interval=3600,
+        )
+        await sender.start()
+        try:
+            yield _RaceRig(clock, receiver, state, sender, answer)
+        finally:
+            await sender.stop()
+
+
+async def _until_parked(rig: _RaceRig, count: int) -> None:
+    """Poll (real time, with a deadline) until ``count`` items are parked in the outbox."""
+    async with asyncio.timeout(10):
+        while (await rig.sender.stats()).parked != count:
+            await asyncio.sleep(0.005)
+
+
+async def test_rows_read_while_their_group_parks_wait_for_its_head(race: _RaceRig) -> None:
+    # The group's head fails its last retry while a forward read is under way;
+    # that read returns the group's next row as pending (the park is queued
+    # after it). The row must not go out ahead of its parked head.
+    race.receiver.fail_next(2)
+    await race.state.enqueue(INSTANCE, race.receiver.url, _object_notes(1, 1), group_key="g")
+    await race.sender.wait_idle()
+
+    race.answer.armed = True
+    moving = asyncio.create_task(race.clock.advance_async(4))  # the last retry
+    async with asyncio.timeout(10):
+        await race.answer.entered.wait()  # answered 500, not yet seen by the sender
+    race.state.forward.armed = True
+    await race.state.enqueue(INSTANCE, race.receiver.url, _object_notes(1, 2), group_key="g")
+    async with asyncio.timeout(10):
+        await race.state.forward.entered.wait()  # read in the database, not yet taken in
+    race.answer.release.set()
+    await _until_parked(race, 2)
+    race.state.forward.release.set()
+    async with asyncio.timeout(10):
+        await moving
+    await race.sender.wait_idle()
+    assert race.receiver.notifications == []  # nothing overtook the parked head
+    assert (await race.sender.stats()).parked == 2
+
+    await race.clock.advance_async(3600)  # the probe succeeds and releases the group
+    await race.sender.drain(10)
+    assert [e["date"][-3:] for e in race.receiver.events] == ["01Z", "02Z"]
+    assert _arrivals(race.receiver) == [0.0, 4.0, 3604.0, 3604.0]
+
+
+async def test_a_group_parked_during_a_probe_read_keeps_its_probe(race: _RaceRig) -> None:
+    # Group a is parked with its probe due at 3604, when group b's last retry
+    # falls due too. The worker sends b's retry and reads the parked heads; b
+    # parks while that read is under way, so the read knows nothing of b's probe.
+    race.receiver.fail_next(4)
+    await race.state.enqueue(INSTANCE, race.receiver.url, _object_notes(1, 1), group_key="a")
+    await race.sender.wait_idle()
+    await race.clock.advance_async(4)  # a's last retry fails: parked, probe at 3604
+    await race.sender.wait_idle()
+    await race.clock.advance_async(3596)
+    await race.state.enqueue(INSTANCE, race.receiver.url, _object_notes(2, 1), group_key="b")
+    await race.sender.wait_idle()
+    assert _arrivals(race.receiver) == [0.0, 4.0, 3600.0]
+
+    race.answer.armed = True
+    race.state.parked.armed = True
+    moving = asyncio.create_task(race.clock.advance_async(4))
+    async with asyncio.timeout(10):
+        await race.answer.entered.wait()  # b's last retry answered 500
+        await race.state.parked.entered.wait()  # a's probe read, taken before b parks
+    race.answer.release.set()
+    await _until_parked(race, 2)
+    race.state.parked.release.set()
+    async with asyncio.timeout(10):
+        await moving
+    await race.sender.wait_idle()
+    assert _object_ids(race.receiver) == ["1"]  # a's probe got through
+
+    # b's probe, an hour after its park, must still happen.
+    await race.clock.advance_async(2 * 3600)
+    await race.sender.drain(10)
+    assert _object_ids(race.receiver) == ["1", "2"]
+    assert _arrivals(race.receiver) == [0.0, 4.0, 3600.0, 3604.0, 3604.0, 7204.0]
