@@ -89,18 +89,10 @@ def _billing(address: Address) -> dict[str, str]:
 
 
 def _shipping(address: Address) -> dict[str, str]:
-    return {
-        "first_name": address.first_name,
-        "last_name": address.last_name,
-        "company": address.company,
-        "address_1": address.address_1,
-        "address_2": address.address_2,
-        "city": address.city,
-        "state": address.state,
-        "postcode": address.postcode,
-        "country": address.country,
-        "phone": address.phone,
-    }
+    # WooCommerce's shipping address is the billing one without the e-mail, same order.
+    fields = _billing(address)
+    del fields["email"]
+    return fields
 
 
 class Renderer:
