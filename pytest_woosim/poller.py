@@ -46,10 +46,8 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from simulator.clock import Clock
-
-from .javadate import DateCodec
-from .notifications import (
+from pytest_woosim.javadate import DateCodec
+from pytest_woosim.notifications import (
     ELEMENT_KEY,
     POLLING_MAX_EVENTS,
     Event,
@@ -57,7 +55,7 @@ from .notifications import (
     Notification,
     build_notifications,
 )
-from .scan import (
+from pytest_woosim.scan import (
     Backoff,
     Change,
     DateUnreadable,
@@ -69,12 +67,13 @@ from .scan import (
     parse_wc_gmt,
     read_path,
 )
-from .sender import Sender
-from .state import State, Watermark
-from .storeclient import StoreClient, StoreError
+from pytest_woosim.sender import Sender
+from pytest_woosim.state import State, Watermark
+from pytest_woosim.storeclient import StoreClient, StoreError
+from simulator.clock import Clock
 
 if TYPE_CHECKING:
-    from .config import Configuration, InstanceConfig, ResourcePolling
+    from pytest_woosim.config import Configuration, InstanceConfig, ResourcePolling
 
 log = logging.getLogger("woosim.poller")
 
@@ -369,7 +368,7 @@ class Poller:
         names its rows in the state file. ``client`` is shared by the store client
         and the sender when given; otherwise each owns one and :meth:`stop` closes it.
         """
-        from .relay import instance_slug
+        from pytest_woosim.relay import instance_slug
 
         conf = config.configuration
         if not conf.callback_url:

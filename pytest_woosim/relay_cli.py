@@ -30,12 +30,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 from aiohttp import web
 
+from pytest_woosim.config import ConfigError, InstanceConfig
+from pytest_woosim.configload import load_instance
+from pytest_woosim.poller import Poller
+from pytest_woosim.state import State
 from simulator.clock import Clock
-
-from .config import ConfigError, InstanceConfig
-from .configload import load_instance
-from .poller import Poller
-from .state import State
 
 log = logging.getLogger("woosim.relay")
 
@@ -112,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_webhook(config: InstanceConfig, args: argparse.Namespace) -> int:
-    from .relay import RelayOptions, run_webhook_relay
+    from pytest_woosim.relay import RelayOptions, run_webhook_relay
 
     options = RelayOptions(
         host=args.host, port=args.port, public_url=args.public_url, cleanup=args.cleanup
@@ -186,7 +185,7 @@ async def serve_polling(
             return 2
         if state_path is None:
             log.warning("no --state file: watermarks and undelivered events live in memory only")
-        from .relay import DEFAULT_IDLE_TIMEOUT
+        from pytest_woosim.relay import DEFAULT_IDLE_TIMEOUT
 
         runner = web.AppRunner(
             _status_app(poller), access_log=None, keepalive_timeout=DEFAULT_IDLE_TIMEOUT

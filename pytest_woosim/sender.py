@@ -45,10 +45,9 @@ from typing import Any
 
 import httpx
 
+from pytest_woosim.relay_transport import KeepAlivePoster, PostFailed, SenderClient, sender_client
+from pytest_woosim.state import PARKED, PENDING, OutboxItem, State
 from simulator.clock import Clock
-
-from .relay_transport import KeepAlivePoster, PostFailed, SenderClient, sender_client
-from .state import PARKED, PENDING, OutboxItem, State
 
 log = logging.getLogger(__name__)
 

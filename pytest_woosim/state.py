@@ -35,9 +35,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+from pytest_woosim.notifications import Notification
 from simulator.clock import Clock, to_utc
-
-from .notifications import Notification
 
 log = logging.getLogger(__name__)
 
