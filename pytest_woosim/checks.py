@@ -41,12 +41,12 @@ from pytest_woosim.poller import Poller
 from pytest_woosim.receiver import Receiver
 from pytest_woosim.relay import RelayOptions, WebhookRelay
 from pytest_woosim.resources import read_field
-from pytest_woosim.signing import CE_SIGNATURE_HEADER, verify_elements
 from pytest_woosim.state import State
 from simulator.app import Simulator
 from simulator.clock import Clock
 from simulator.server import SimulatorServer
 from simulator.settings import Settings
+from simulator.wire.signing import CE_SIGNATURE_HEADER, verify_elements
 
 #: Instants at which the dates check changes records: a winter and a summer
 #: afternoon in the Americas (evening UTC), so 12-hour patterns and fixed

@@ -24,8 +24,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pytest_woosim.signing import CE_ID_HEADER, CE_SIGNATURE_HEADER, sign_elements
 from simulator.clock import to_utc
+from simulator.wire.signing import CE_ID_HEADER, CE_SIGNATURE_HEADER, sign_elements
 
 ELEMENT_KEY = "woocommercerest"
 POLLING_MAX_EVENTS = 10

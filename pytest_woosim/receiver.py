@@ -36,8 +36,8 @@ from typing import Any
 
 from aiohttp import web
 
-from pytest_woosim.signing import CE_ID_HEADER, CE_SIGNATURE_HEADER, verify_elements
 from simulator.clock import Clock
+from simulator.wire.signing import CE_ID_HEADER, CE_SIGNATURE_HEADER, verify_elements
 
 DEFAULT_MAX_BODY_SIZE = 10 * 1024 * 1024
 DEFAULT_PATH = "/events"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pytest_woosim.signing import WC_SIGNATURE_HEADER, Verification, verify_woocommerce
+from simulator.wire.signing import WC_SIGNATURE_HEADER, Verification, verify_woocommerce
 
 TOPIC_HEADER = "X-WC-Webhook-Topic"
 RESOURCE_HEADER = "X-WC-Webhook-Resource"

@@ -4,7 +4,7 @@ The sender posts many small notifications to one callback URL, so the cost of a
 single request bounds its throughput.
 
 * :class:`KeepAlivePoster` is the sender's fast path: the shared
-  :class:`~pytest_woosim.httpclient.KeepAliveClient` (a POST costs about a quarter
+  :class:`~simulator.wire.httpclient.KeepAliveClient` (a POST costs about a quarter
   of the CPU of aiohttp's client), with only the status code back and every
   failure a :class:`PostFailed` that says why.
 * :class:`AiohttpTransport` is an httpx transport over aiohttp, for callers that
@@ -23,7 +23,7 @@ from collections.abc import Mapping
 import aiohttp
 import httpx
 
-from pytest_woosim.httpclient import (
+from simulator.wire.httpclient import (
     ClientClosed,
     ConnectFailed,
     InvalidRequest,
@@ -45,7 +45,7 @@ MAX_IDLE_PER_ORIGIN = 64
 
 
 class KeepAlivePoster:
-    """The sender's fast path: :class:`~pytest_woosim.httpclient.KeepAliveClient`, status only.
+    """The sender's fast path: :class:`~simulator.wire.httpclient.KeepAliveClient`, status only.
 
     Every failure becomes a :class:`PostFailed` whose message says what went wrong,
     in the words the sender logs and records for an attempt.

@@ -29,7 +29,7 @@ from reliability_helpers import (
 
 from pytest_woosim.notifications import Event, build_notifications
 from pytest_woosim.receiver import Receiver
-from pytest_woosim.signing import CE_ID_HEADER, CE_SIGNATURE_HEADER, sign_elements
+from simulator.wire.signing import CE_ID_HEADER, CE_SIGNATURE_HEADER, sign_elements
 
 KEY = "listen-attack-key"
 TIMEOUT = 0.5

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from pytest_woosim.config import ConfigError
 from pytest_woosim.configload import load_instance, load_instance_text
 from pytest_woosim.javadate import DateParseError, DatePatternError, SimpleDateFormat
-from pytest_woosim.signing import (
+from simulator.wire.signing import (
     sign_elements,
     sign_woocommerce,
     verify_elements,

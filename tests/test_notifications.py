@@ -15,7 +15,7 @@ from pytest_woosim.notifications import (
     Notification,
     build_notifications,
 )
-from pytest_woosim.signing import (
+from simulator.wire.signing import (
     CE_ID_HEADER,
     CE_SIGNATURE_HEADER,
     sign_elements,

@@ -21,9 +21,9 @@ from aiohttp import web
 
 from pytest_woosim.configload import load_instance
 from pytest_woosim.registration import TOPICS
-from pytest_woosim.signing import verify_elements
 from simulator.app import Simulator
 from simulator.server import SimulatorServer
+from simulator.wire.signing import verify_elements
 
 FIXTURE = (
     Path(__file__).resolve().parent.parent / "fixtures" / "instances" / "recommended-webhook.json"

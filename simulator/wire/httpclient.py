@@ -18,7 +18,7 @@ only what those senders need:
 * header names and values with CR, LF or NUL are refused (they would let a value
   write headers of its own), as are URLs with whitespace or control characters.
 
-It lives in ``pytest_woosim`` beside :mod:`pytest_woosim.signing`: a small building
+It lives in ``pytest_woosim`` beside :mod:`simulator.wire.signing`: a small building
 block of the library, like signing, that the simulator borrows; it knows nothing of
 the store or the relay.
 
