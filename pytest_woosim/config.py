@@ -59,6 +59,7 @@ __all__ = [
     "ResourcePolling",
     "element_default_resources",
     "format_path",
+    "instance_slug",
 ]
 
 ELEMENT_KEY: Final = "woocommercerest"
@@ -79,6 +80,16 @@ DEFAULT_DATE_FIELDS: Final[Mapping[str, str]] = {
 
 # --------------------------------------------------------------------------- problems
 _PLAIN_SEGMENT: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+_INSTANCE_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def instance_slug(name: str) -> str:
+    """A URL- and key-safe form of an instance name (``My Shop`` → ``My-Shop``): the
+    relay's delivery path and the state rows of its poller are named by it."""
+    slug = _INSTANCE_SAFE.sub("-", name).strip("-")
+    return slug or "default"
 
 
 def format_path(parts: Sequence[str | int]) -> str:

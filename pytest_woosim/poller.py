@@ -46,6 +46,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 
+from pytest_woosim.config import instance_slug
 from pytest_woosim.javadate import DateCodec
 from pytest_woosim.notifications import (
     ELEMENT_KEY,
@@ -368,8 +369,6 @@ class Poller:
         names its rows in the state file. ``client`` is shared by the store client
         and the sender when given; otherwise each owns one and :meth:`stop` closes it.
         """
-        from pytest_woosim.relay import instance_slug
-
         conf = config.configuration
         if not conf.callback_url:
             raise ValueError(

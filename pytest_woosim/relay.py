@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -31,7 +30,7 @@ from typing import Any, Protocol, TextIO
 import httpx
 from aiohttp import web
 
-from pytest_woosim.config import InstanceConfig
+from pytest_woosim.config import InstanceConfig, instance_slug
 from pytest_woosim.notifications import (
     WEBHOOK_MAX_EVENTS,
     Event,
@@ -79,14 +78,6 @@ DEFAULT_IDLE_TIMEOUT = 15.0
 DEFAULT_BODY_TIMEOUT = 15.0
 #: Outbox "resource" under which the relay's notifications are committed.
 OUTBOX_RESOURCE = "webhooks"
-
-_INSTANCE_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def instance_slug(name: str) -> str:
-    """A URL- and key-safe form of an instance name (``My Shop`` → ``My-Shop``)."""
-    slug = _INSTANCE_SAFE.sub("-", name).strip("-")
-    return slug or "default"
 
 
 def delivery_path(instance: str) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pytest_woosim.config import InstanceConfig
+from pytest_woosim.config import InstanceConfig, instance_slug
 from pytest_woosim.javadate import DateCodec
 from pytest_woosim.poller import DateField, Poller, ResourcePlan, strategy_for
 from pytest_woosim.state import State
@@ -73,8 +73,6 @@ def reconciler_for(
     created_at: datetime | None = None,
 ) -> Reconciliation:
     """The reconciliation poll of a webhook instance (same instance key as its relay)."""
-    from pytest_woosim.relay import instance_slug
-
     conf = config.configuration
     if not conf.callback_url:
         raise ValueError(
