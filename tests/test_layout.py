@@ -149,7 +149,7 @@ def test_no_import_cycle_between_modules() -> None:
 
 
 def test_no_import_cycle_between_subpackages() -> None:
-    """Rooms depend on each other in one direction too (``pytest_woosim.relay`` → ``outbox``)."""
+    """Rooms depend on each other in one direction too (``relay`` → ``outbox``)."""
 
     def room(module: str) -> str:
         return ".".join(module.split(".")[:2])

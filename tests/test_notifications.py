@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pytest_woosim.notifications import (
+from pytest_woosim.outbox.notifications import (
     POLLING_MAX_EVENTS,
     WEBHOOK_MAX_EVENTS,
     Event,

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from pytest_woosim.notifications import Event, Notification, build_notifications
-from pytest_woosim.receiver import ReceivedNotification, Receiver
+from pytest_woosim.harness.receiver import ReceivedNotification, Receiver
+from pytest_woosim.outbox.notifications import Event, Notification, build_notifications
 from simulator.clock import Clock
 from simulator.wire.signing import CE_ID_HEADER, CE_SIGNATURE_HEADER
 

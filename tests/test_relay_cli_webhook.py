@@ -19,8 +19,8 @@ import httpx
 import pytest
 from aiohttp import web
 
-from pytest_woosim.configload import load_instance
-from pytest_woosim.registration import TOPICS
+from pytest_woosim.instance.load import load_instance
+from pytest_woosim.relay.registration import TOPICS
 from simulator.app import Simulator
 from simulator.server import SimulatorServer
 from simulator.wire.signing import verify_elements

@@ -35,7 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pytest_woosim.notifications import Notification
+from pytest_woosim.outbox.notifications import Notification
 from simulator.clock import Clock, to_utc
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ Pipeline of one inbound delivery (``POST /events/woocommercerest/<instance>``):
 7. the notification is written to the durable outbox (group commit) and only then
    the relay answers 200: a 2xx means "will be delivered", even after a SIGKILL.
 
-Delivery is the :class:`~pytest_woosim.sender.Sender`'s job: in order, signed, retried
+Delivery is the :class:`~pytest_woosim.outbox.sender.Sender`'s job: in order, signed, retried
 on the Cloud Elements schedule on the shared clock, parked (never dropped) after the
 last retry, redelivered on ``POST /redeliver`` or by the periodic probe.
 """
@@ -30,21 +30,24 @@ from typing import Any, Protocol, TextIO
 import httpx
 from aiohttp import web
 
-from pytest_woosim.config import InstanceConfig, instance_slug
-from pytest_woosim.notifications import (
+from pytest_woosim.instance.config import InstanceConfig, instance_slug
+from pytest_woosim.outbox.notifications import (
     WEBHOOK_MAX_EVENTS,
     Event,
     Notification,
     build_notifications,
 )
-from pytest_woosim.registration import (
-    DEFAULT_CHECK_INTERVAL,
-    Registrar,
-    RegistrationError,
-    RegistrationReport,
-    StoreWebhookApi,
+from pytest_woosim.outbox.sender import (
+    CE_RETRY_SCHEDULE,
+    DEFAULT_PARK_PROBE_INTERVAL,
+    DEFAULT_TIMEOUT,
+    Sender,
 )
-from pytest_woosim.relay_inbound import (
+from pytest_woosim.outbox.state import State
+from pytest_woosim.outbox.transport import sender_client
+from pytest_woosim.poller.scan import content_key
+from pytest_woosim.poller.storeclient import StoreClient
+from pytest_woosim.relay.inbound import (
     InboundEvent,
     InboundRejected,
     WebhookHeaders,
@@ -53,16 +56,13 @@ from pytest_woosim.relay_inbound import (
     ping_webhook_id,
     verify,
 )
-from pytest_woosim.relay_transport import sender_client
-from pytest_woosim.scan import content_key
-from pytest_woosim.sender import (
-    CE_RETRY_SCHEDULE,
-    DEFAULT_PARK_PROBE_INTERVAL,
-    DEFAULT_TIMEOUT,
-    Sender,
+from pytest_woosim.relay.registration import (
+    DEFAULT_CHECK_INTERVAL,
+    Registrar,
+    RegistrationError,
+    RegistrationReport,
+    StoreWebhookApi,
 )
-from pytest_woosim.state import State
-from pytest_woosim.storeclient import StoreClient
 from simulator.clock import Clock
 
 log = logging.getLogger("woosim.relay")
@@ -679,7 +679,7 @@ async def serve_webhook_relay(
     try:
         reconciler = None
         if reconcile:
-            from pytest_woosim.relay_reconcile import reconciler_for
+            from pytest_woosim.relay.reconcile import reconciler_for
 
             try:
                 reconciler = reconciler_for(config, state=state, clock=clock)

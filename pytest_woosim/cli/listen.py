@@ -27,7 +27,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any, TextIO
 
-from pytest_woosim.receiver import DEFAULT_PATH, ReceivedNotification, Receiver
+from pytest_woosim.harness.receiver import DEFAULT_PATH, ReceivedNotification, Receiver
 
 #: Read when --signature-key is not given (keeps the key out of the process list).
 SIGNATURE_KEY_ENV = "WOOSIM_SIGNATURE_KEY"

@@ -49,7 +49,7 @@ from enum import Enum
 from functools import cached_property, lru_cache
 from typing import Any, Protocol
 
-from pytest_woosim.storeclient import Page, StoreUnavailable
+from pytest_woosim.poller.storeclient import Page, StoreUnavailable
 from simulator.clock import Clock
 
 log = logging.getLogger("woosim.scan")

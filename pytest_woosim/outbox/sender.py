@@ -45,8 +45,8 @@ from typing import Any
 
 import httpx
 
-from pytest_woosim.relay_transport import KeepAlivePoster, PostFailed, SenderClient, sender_client
-from pytest_woosim.state import PARKED, PENDING, OutboxItem, State
+from pytest_woosim.outbox.state import PARKED, PENDING, OutboxItem, State
+from pytest_woosim.outbox.transport import KeepAlivePoster, PostFailed, SenderClient, sender_client
 from simulator.clock import Clock
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,7 @@ from simulator.server import SimulatorServer
 from simulator.settings import load_timezone
 
 if TYPE_CHECKING:
-    from pytest_woosim.clockcontrol import ClockControl
+    from pytest_woosim.harness.clock import ClockControl
 
 T = TypeVar("T")
 

@@ -3,7 +3,7 @@
 One :class:`Poller` per instance. Every ``refresh_interval`` minutes it polls each
 configured resource in turn (runs never overlap), turns what changed into
 Cloud Elements events and puts their notifications in the durable outbox, from
-which the :class:`~pytest_woosim.sender.Sender` delivers them in order, with the
+which the :class:`~pytest_woosim.outbox.sender.Sender` delivers them in order, with the
 Cloud Elements retry schedule, never dropping one.
 
 Window (Cloud Elements' semantics, spec "the poller"): per resource
@@ -27,7 +27,7 @@ Choices where Cloud Elements' behaviour is not documented (UNVERIFIED in the spe
   optional id-diff of full scans (off by default).
 
 Where Cloud Elements leaves gaps, this poller closes them (see
-:mod:`pytest_woosim.scan`): the watermark's own second is read again and
+:mod:`pytest_woosim.poller.scan`): the watermark's own second is read again and
 content-based dedupe keeps every change exactly once; orders are read with
 keyset paging so changes during a scan are not skipped; customers (no date
 filter in WooCommerce) are read in full in id order and filtered here.
@@ -46,9 +46,9 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from pytest_woosim.config import instance_slug
-from pytest_woosim.javadate import DateCodec
-from pytest_woosim.notifications import (
+from pytest_woosim.instance.config import instance_slug
+from pytest_woosim.instance.javadate import DateCodec
+from pytest_woosim.outbox.notifications import (
     ELEMENT_KEY,
     POLLING_MAX_EVENTS,
     Event,
@@ -56,7 +56,9 @@ from pytest_woosim.notifications import (
     Notification,
     build_notifications,
 )
-from pytest_woosim.scan import (
+from pytest_woosim.outbox.sender import Sender
+from pytest_woosim.outbox.state import State, Watermark
+from pytest_woosim.poller.scan import (
     Backoff,
     Change,
     DateUnreadable,
@@ -68,13 +70,11 @@ from pytest_woosim.scan import (
     parse_wc_gmt,
     read_path,
 )
-from pytest_woosim.sender import Sender
-from pytest_woosim.state import State, Watermark
-from pytest_woosim.storeclient import StoreClient, StoreError
+from pytest_woosim.poller.storeclient import StoreClient, StoreError
 from simulator.clock import Clock
 
 if TYPE_CHECKING:
-    from pytest_woosim.config import Configuration, InstanceConfig, ResourcePolling
+    from pytest_woosim.instance.config import Configuration, InstanceConfig, ResourcePolling
 
 log = logging.getLogger("woosim.poller")
 

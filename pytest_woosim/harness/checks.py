@@ -33,15 +33,15 @@ from typing import Any
 import httpx
 import pytest
 
-from pytest_woosim.config import ConfigError, InstanceConfig, ResourcePolling
-from pytest_woosim.configload import load_instance, warnings_for
-from pytest_woosim.instances import RECOMMENDED_DATES
-from pytest_woosim.javadate import DateCodec
-from pytest_woosim.poller import Poller
-from pytest_woosim.receiver import Receiver
-from pytest_woosim.relay import RelayOptions, WebhookRelay
-from pytest_woosim.resources import read_field
-from pytest_woosim.state import State
+from pytest_woosim.harness.instances import RECOMMENDED_DATES
+from pytest_woosim.harness.receiver import Receiver
+from pytest_woosim.instance.config import ConfigError, InstanceConfig, ResourcePolling
+from pytest_woosim.instance.javadate import DateCodec
+from pytest_woosim.instance.load import load_instance, warnings_for
+from pytest_woosim.instance.resource_paths import read_field
+from pytest_woosim.outbox.state import State
+from pytest_woosim.poller.poller import Poller
+from pytest_woosim.relay.relay import RelayOptions, WebhookRelay
 from simulator.app import Simulator
 from simulator.clock import Clock
 from simulator.server import SimulatorServer

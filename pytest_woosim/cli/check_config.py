@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pytest_woosim.config import ConfigError, InstanceConfig, Problem
-from pytest_woosim.configload import load_instance, load_instance_text, warnings_for
+from pytest_woosim.instance.config import ConfigError, InstanceConfig, Problem
+from pytest_woosim.instance.load import load_instance, load_instance_text, warnings_for
 
 EXIT_OK = 0
 EXIT_INVALID = 2

@@ -14,14 +14,14 @@ from collections.abc import Sequence
 COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("simulator.serve", "run the fake WooCommerce store"),
     "relay": (
-        "pytest_woosim.relay_cli",
+        "pytest_woosim.cli.relay",
         "run the reference poller or webhook relay for an instance configuration",
     ),
     "listen": (
-        "pytest_woosim.listen",
+        "pytest_woosim.cli.listen",
         "receive event notifications, verify signatures, print one JSON line each",
     ),
-    "check-config": ("pytest_woosim.checkconfig", "validate an instance configuration"),
+    "check-config": ("pytest_woosim.cli.check_config", "validate an instance configuration"),
 }
 
 

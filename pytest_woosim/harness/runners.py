@@ -15,12 +15,12 @@ from collections.abc import Coroutine
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
-from pytest_woosim.config import InstanceConfig
-from pytest_woosim.handle import StoreBackend
-from pytest_woosim.poller import Poller, PollReport
-from pytest_woosim.receiver import ReceivedNotification, Receiver
-from pytest_woosim.relay import RelayOptions, WebhookRelay
-from pytest_woosim.state import State
+from pytest_woosim.harness.receiver import ReceivedNotification, Receiver
+from pytest_woosim.harness.store import StoreBackend
+from pytest_woosim.instance.config import InstanceConfig
+from pytest_woosim.outbox.state import State
+from pytest_woosim.poller.poller import Poller, PollReport
+from pytest_woosim.relay.relay import RelayOptions, WebhookRelay
 from simulator.clock import Clock
 
 T = TypeVar("T")

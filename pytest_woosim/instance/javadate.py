@@ -34,7 +34,7 @@ from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Final
 
-from pytest_woosim.zones import JavaZone, java_timezone, zone_name_offsets
+from pytest_woosim.instance.zones import JavaZone, java_timezone, zone_name_offsets
 
 __all__ = [
     "MILLISECONDS",

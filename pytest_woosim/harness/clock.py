@@ -20,7 +20,7 @@ from typing import Any
 
 from freezegun import freeze_time
 
-from pytest_woosim.handle import StoreBackend, real_now
+from pytest_woosim.harness.store import StoreBackend, real_now
 from simulator.clock import Clock, to_utc
 
 #: Modules that keep real time while the test process is frozen (prefix match).

@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from pytest_woosim.storeclient import StoreClient, StoreError, StoreRequestError
+from pytest_woosim.poller.storeclient import StoreClient, StoreError, StoreRequestError
 from simulator.clock import Clock
 
 _T = TypeVar("_T")

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from pytest_woosim.components import LoopThread
+from pytest_woosim.harness.runners import LoopThread
 from simulator.app import default_keys
 from simulator.clock import Clock, to_utc
 
@@ -53,7 +53,7 @@ def _credentials(settings: dict[str, Any], url: str) -> tuple[str, str]:
 
 
 class RemoteStore:
-    """A ``woosim serve`` elsewhere, as a :class:`~pytest_woosim.handle.StoreBackend`."""
+    """A ``woosim serve`` elsewhere, as a :class:`~pytest_woosim.harness.store.StoreBackend`."""
 
     def __init__(
         self,

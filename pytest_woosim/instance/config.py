@@ -5,7 +5,7 @@ Models accept what Cloud Elements itself accepts: booleans as ``true`` or
 ``event.poller.configuration`` as an object or a JSON string (normalised to the
 object). Unknown keys are kept. :meth:`InstanceConfig.from_data` validates a
 mapping and raises :class:`ConfigError` listing every problem with its field
-path; ``pytest_woosim.configload`` reads files (with line/column errors) and
+path; ``pytest_woosim.instance.load`` reads files (with line/column errors) and
 lints working configurations for known traps.
 
 Python names are used in code (``config.configuration.callback_url``), the Cloud
@@ -36,9 +36,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from pytest_woosim.javadate import MILLISECONDS, DatePatternError, compile_pattern
-from pytest_woosim.placeholders import PlaceholderError, find_placeholders
-from pytest_woosim.resources import (
+from pytest_woosim.instance.javadate import MILLISECONDS, DatePatternError, compile_pattern
+from pytest_woosim.instance.placeholders import PlaceholderError, find_placeholders
+from pytest_woosim.instance.resource_paths import (
     FieldPathError,
     ResourceError,
     ResourceTarget,

@@ -2,7 +2,7 @@
 
 WooCommerce never retries a webhook, drops it when its queue runner fails, and
 disables a webhook after repeated failures. With ``--reconcile`` the relay also runs
-the reference :class:`~pytest_woosim.poller.Poller` over customers, orders and
+the reference :class:`~pytest_woosim.poller.poller.Poller` over customers, orders and
 products, into the SAME outbox (so one sender delivers both, in order) and with the
 SAME dedupe keys: the relay records the poller's content key of every webhook body,
 and checks it, so a record version seen by webhook and by poll is one event.
@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pytest_woosim.config import InstanceConfig, instance_slug
-from pytest_woosim.javadate import DateCodec
-from pytest_woosim.poller import DateField, Poller, ResourcePlan, strategy_for
-from pytest_woosim.state import State
-from pytest_woosim.storeclient import StoreClient
+from pytest_woosim.instance.config import InstanceConfig, instance_slug
+from pytest_woosim.instance.javadate import DateCodec
+from pytest_woosim.outbox.state import State
+from pytest_woosim.poller.poller import DateField, Poller, ResourcePlan, strategy_for
+from pytest_woosim.poller.storeclient import StoreClient
 from simulator.clock import Clock
 
 #: Cloud Elements resource → WooCommerce endpoint of what the relay reconciles.

@@ -7,7 +7,7 @@
   notifications to the callback URL through the durable outbox. A small status
   server on ``--host``/``--port`` answers ``GET /healthz``, ``GET /stats``,
   ``POST /poll`` (run a poll now) and ``POST /redeliver`` (resume a parked queue).
-* ``webhook``: the webhook relay (:mod:`pytest_woosim.relay`).
+* ``webhook``: the webhook relay (:mod:`pytest_woosim.relay.relay`).
 
 The first stdout line is the server's URL. Logs go to stderr, one structured
 line each, never with a secret. SIGINT/SIGTERM stop it cleanly (exit 0).
@@ -30,10 +30,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 from aiohttp import web
 
-from pytest_woosim.config import ConfigError, InstanceConfig
-from pytest_woosim.configload import load_instance
-from pytest_woosim.poller import Poller
-from pytest_woosim.state import State
+from pytest_woosim.instance.config import ConfigError, InstanceConfig
+from pytest_woosim.instance.load import load_instance
+from pytest_woosim.outbox.state import State
+from pytest_woosim.poller.poller import Poller
 from simulator.clock import Clock
 
 log = logging.getLogger("woosim.relay")
@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_webhook(config: InstanceConfig, args: argparse.Namespace) -> int:
-    from pytest_woosim.relay import RelayOptions, run_webhook_relay
+    from pytest_woosim.relay.relay import RelayOptions, run_webhook_relay
 
     options = RelayOptions(
         host=args.host, port=args.port, public_url=args.public_url, cleanup=args.cleanup
@@ -185,7 +185,7 @@ async def serve_polling(
             return 2
         if state_path is None:
             log.warning("no --state file: watermarks and undelivered events live in memory only")
-        from pytest_woosim.relay import DEFAULT_IDLE_TIMEOUT
+        from pytest_woosim.relay.relay import DEFAULT_IDLE_TIMEOUT
 
         runner = web.AppRunner(
             _status_app(poller), access_log=None, keepalive_timeout=DEFAULT_IDLE_TIMEOUT

@@ -3,7 +3,7 @@
 * :func:`load_instance` parses JSON (syntax errors carry line and column, and a
   missing ``}`` or ``]`` is located from the indentation, as in Cloud Elements'
   own published polling example), then validates with the models of
-  ``pytest_woosim.config``; it raises :class:`~pytest_woosim.config.ConfigError`
+  ``pytest_woosim.instance.config``; it raises :class:`~pytest_woosim.instance.config.ConfigError`
   with all problems at once.
 * :func:`warnings_for` lists what is valid but probably wrong: dates read in the
   wrong zone, patterns that cannot read WooCommerce's dates, misspelt keys,
@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
-from pytest_woosim.config import (
+from pytest_woosim.instance.config import (
     DEFAULT_DATE_FIELDS,
     KNOWN_CONFIGURATION_KEYS,
     ConfigError,
@@ -31,9 +31,9 @@ from pytest_woosim.config import (
     ResourcePolling,
     format_path,
 )
-from pytest_woosim.javadate import MILLISECONDS, DateCodec, DateParseError
-from pytest_woosim.placeholders import find_placeholders
-from pytest_woosim.zones import JavaZone, java_timezone
+from pytest_woosim.instance.javadate import MILLISECONDS, DateCodec, DateParseError
+from pytest_woosim.instance.placeholders import find_placeholders
+from pytest_woosim.instance.zones import JavaZone, java_timezone
 
 __all__ = ["aload_instance", "load_instance", "load_instance_text", "parse_json", "warnings_for"]
 

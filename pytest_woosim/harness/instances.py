@@ -16,10 +16,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
 
-from pytest_woosim.components import ReceiverHandle
-from pytest_woosim.config import InstanceConfig
-from pytest_woosim.configload import load_instance
-from pytest_woosim.handle import WoosimHandle
+from pytest_woosim.harness.runners import ReceiverHandle
+from pytest_woosim.harness.store import WoosimHandle
+from pytest_woosim.instance.config import InstanceConfig
+from pytest_woosim.instance.load import load_instance
 
 VENDORS: Final = ("polling", "webhook")
 RESOURCES: Final = ("customers", "orders", "products")

@@ -24,8 +24,8 @@ from datetime import UTC, datetime
 from typing import Final
 from urllib.parse import quote
 
-from pytest_woosim.javadate import DatePatternError, SimpleDateFormat
-from pytest_woosim.zones import java_timezone
+from pytest_woosim.instance.javadate import DatePatternError, SimpleDateFormat
+from pytest_woosim.instance.zones import java_timezone
 
 __all__ = [
     "DEFAULT_DATE_PATTERN",
