@@ -26,10 +26,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pytest_woosim.notifications import Event, build_notifications
-from pytest_woosim.receiver import Receiver
-from pytest_woosim.sender import DEFAULT_MAX_IN_FLIGHT, Sender
-from pytest_woosim.state import State
+from pytest_woosim.harness.receiver import Receiver
+from pytest_woosim.outbox.notifications import Event, build_notifications
+from pytest_woosim.outbox.sender import DEFAULT_MAX_IN_FLIGHT, Sender
+from pytest_woosim.outbox.state import State
 from simulator.clock import Clock
 
 KEY_ENV = "BENCH_SIGNATURE_KEY"

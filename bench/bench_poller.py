@@ -154,7 +154,7 @@ def instance(store: dict[str, str], callback: str, page_size: int) -> dict[str, 
 
 
 async def plain_paging(store: dict[str, str], page_size: int) -> tuple[int, float]:
-    from pytest_woosim.storeclient import StoreClient
+    from pytest_woosim.poller.storeclient import StoreClient
 
     async with StoreClient(
         store["site_url"], store["consumer_key"], store["consumer_secret"]
@@ -179,9 +179,9 @@ async def poller_run(
 ) -> dict[str, float]:
     import httpx
 
-    from pytest_woosim.config import InstanceConfig
-    from pytest_woosim.poller import Poller
-    from pytest_woosim.state import State
+    from pytest_woosim.instance.config import InstanceConfig
+    from pytest_woosim.outbox.state import State
+    from pytest_woosim.poller.poller import Poller
     from simulator.clock import Clock
 
     clock = Clock()

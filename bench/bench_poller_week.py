@@ -24,10 +24,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.common import ROOT, Figure, Target, text_table
-from pytest_woosim.configload import load_instance
-from pytest_woosim.poller import Poller, PollReport
-from pytest_woosim.receiver import Receiver
-from pytest_woosim.state import State
+from pytest_woosim.harness.receiver import Receiver
+from pytest_woosim.instance.load import load_instance
+from pytest_woosim.outbox.state import State
+from pytest_woosim.poller.poller import Poller, PollReport
 from simulator.app import Simulator
 from simulator.clock import Clock
 from simulator.generate import generate

@@ -29,10 +29,10 @@ from pathlib import Path
 
 from aiohttp import web
 
-from pytest_woosim.relay import RelayApp, delivery_path
-from pytest_woosim.relay_transport import sender_client
-from pytest_woosim.sender import DEFAULT_MAX_IN_FLIGHT, Sender
-from pytest_woosim.state import State
+from pytest_woosim.outbox.sender import DEFAULT_MAX_IN_FLIGHT, Sender
+from pytest_woosim.outbox.state import State
+from pytest_woosim.outbox.transport import sender_client
+from pytest_woosim.relay.relay import RelayApp, delivery_path
 from simulator.clock import Clock
 
 SECRET = "bench-webhook-secret"
@@ -40,7 +40,7 @@ SIGNATURE_KEY = "bench-signature-key"
 
 RECEIVER = """
 import asyncio, sys
-from pytest_woosim.receiver import Receiver
+from pytest_woosim.harness.receiver import Receiver
 
 async def main():
     receiver = Receiver(sys.argv[1])

@@ -17,11 +17,11 @@ import pytest
 # The engines (aiohttp, httpx, the store) are imported by the fixtures that use
 # them, so that a pytest run without --woosim does not pay for them.
 if TYPE_CHECKING:
-    from pytest_woosim.clockcontrol import ClockControl
-    from pytest_woosim.components import PollerHandle, ReceiverHandle, RelayHandle
-    from pytest_woosim.config import InstanceConfig
-    from pytest_woosim.handle import SessionClients, StoreBackend, StoreOptions, WoosimHandle
-    from pytest_woosim.instances import InstanceFactory
+    from pytest_woosim.harness.clock import ClockControl
+    from pytest_woosim.harness.instances import InstanceFactory
+    from pytest_woosim.harness.runners import PollerHandle, ReceiverHandle, RelayHandle
+    from pytest_woosim.harness.store import SessionClients, StoreBackend, StoreOptions, WoosimHandle
+    from pytest_woosim.instance.config import InstanceConfig
     from simulator.server import SimulatorServer
 
 #: Option (without the leading dashes) -> help; each is also an ini key (dashes as underscores).
@@ -66,7 +66,7 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     timezone = setting(config, "woosim-timezone")
     if timezone is not None:
-        from pytest_woosim.handle import check_timezone
+        from pytest_woosim.harness.store import check_timezone
 
         try:
             check_timezone(timezone, "--woosim-timezone")
@@ -88,7 +88,7 @@ def pytest_collection_modifyitems(
         return
     instance = setting(config, "woosim-instance")
     if instance is not None:
-        from pytest_woosim.checks import collect_checks
+        from pytest_woosim.harness.checks import collect_checks
 
         items.extend(
             collect_checks(
@@ -111,7 +111,7 @@ def _require_enabled(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def woosim_options(pytestconfig: pytest.Config) -> StoreOptions:
     """Session defaults for every test's store (override to change them in a conftest)."""
-    from pytest_woosim.handle import StoreOptions
+    from pytest_woosim.harness.store import StoreOptions
 
     return StoreOptions(
         seed=setting(pytestconfig, "woosim-seed") or "0",
@@ -144,11 +144,11 @@ def woosim_backend(
     url = setting(pytestconfig, "woosim-url")
     backend: StoreBackend
     if url is None:
-        from pytest_woosim.handle import LocalStore
+        from pytest_woosim.harness.store import LocalStore
 
         backend = LocalStore(request.getfixturevalue("woosim_server"))
     else:
-        from pytest_woosim.remote import RemoteStore, RemoteStoreError
+        from pytest_woosim.harness.remote_store import RemoteStore, RemoteStoreError
 
         try:
             backend = RemoteStore(
@@ -167,7 +167,7 @@ def woosim_backend(
 
 @pytest.fixture(scope="session")
 def woosim_clock_control(woosim_backend: StoreBackend) -> ClockControl:
-    from pytest_woosim.clockcontrol import ClockControl
+    from pytest_woosim.harness.clock import ClockControl
 
     return ClockControl(woosim_backend)
 
@@ -175,7 +175,7 @@ def woosim_clock_control(woosim_backend: StoreBackend) -> ClockControl:
 @pytest.fixture(scope="session")
 def woosim_receiver_handle(woosim_backend: StoreBackend) -> Iterator[ReceiverHandle]:
     """One callback receiver per session, with a key of its own; cleared before each test."""
-    from pytest_woosim.components import ReceiverHandle, start_receiver
+    from pytest_woosim.harness.runners import ReceiverHandle, start_receiver
 
     key = secrets.token_urlsafe(24)
     receiver = start_receiver(key, woosim_backend.clock)
@@ -218,7 +218,7 @@ def woosim_clock(
 @pytest.fixture(scope="session")
 def woosim_clients(woosim_backend: StoreBackend) -> Iterator[SessionClients]:
     """The ``woosim`` handle's HTTP clients, kept alive for the session."""
-    from pytest_woosim.handle import SessionClients
+    from pytest_woosim.harness.store import SessionClients
 
     clients = SessionClients(woosim_backend)
     try:
@@ -235,7 +235,7 @@ def woosim(
     woosim_clients: SessionClients,
 ) -> Iterator[WoosimHandle]:
     """The store, emptied before the test (zone and data as the marker says)."""
-    from pytest_woosim.handle import WoosimHandle
+    from pytest_woosim.harness.store import WoosimHandle
 
     handle = WoosimHandle(woosim_backend, woosim_clock, woosim_clients)
     handle.reset(woosim_test_options)
@@ -255,7 +255,7 @@ def woosim_receiver(woosim_receiver_handle: ReceiverHandle) -> ReceiverHandle:
 @pytest.fixture
 def woosim_instance(woosim: WoosimHandle, woosim_receiver: ReceiverHandle) -> InstanceFactory:
     """``woosim_instance(vendor=..., resources=[...], ...)`` or ``.load(path)``."""
-    from pytest_woosim.instances import InstanceFactory
+    from pytest_woosim.harness.instances import InstanceFactory
 
     return InstanceFactory(woosim, woosim_receiver)
 
@@ -265,7 +265,7 @@ def woosim_poller(
     woosim_backend: StoreBackend, woosim: WoosimHandle
 ) -> Iterator[Callable[[InstanceConfig], PollerHandle]]:
     """``woosim_poller(instance)``: a running reference poller, stopped after the test."""
-    from pytest_woosim.components import start_poller
+    from pytest_woosim.harness.runners import start_poller
 
     started: list[PollerHandle] = []
 
@@ -284,7 +284,7 @@ def woosim_relay(
     woosim_backend: StoreBackend, woosim: WoosimHandle
 ) -> Iterator[Callable[[InstanceConfig], RelayHandle]]:
     """``woosim_relay(instance)``: a running reference webhook relay, stopped after the test."""
-    from pytest_woosim.components import start_relay
+    from pytest_woosim.harness.runners import start_relay
 
     started: list[RelayHandle] = []
 

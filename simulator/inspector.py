@@ -31,7 +31,6 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from pytest_woosim.signing import WC_SIGNATURE_HEADER, verify_woocommerce
 from simulator.control import reply
 from simulator.errors import RestError, invalid_params, no_route
 from simulator.events import StoreEvent
@@ -41,6 +40,7 @@ from simulator.store import PostQuery
 from simulator.wcdates import format_wall
 from simulator.webhooks import WebhookService, service_for
 from simulator.webhooks.journal import DeliveryRecord
+from simulator.wire.signing import WC_SIGNATURE_HEADER, verify_woocommerce
 
 if TYPE_CHECKING:
     from simulator.app import Simulator

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pytest_woosim.receiver import Receiver
+    from pytest_woosim.harness.receiver import Receiver
     from simulator.app import Simulator
 
 #: Long (soak) variants run only when this environment variable is "1".

@@ -27,9 +27,9 @@ from reliability_helpers import (
     wait_until,
 )
 
-from pytest_woosim.notifications import Event, build_notifications
-from pytest_woosim.receiver import Receiver
-from pytest_woosim.signing import CE_ID_HEADER, CE_SIGNATURE_HEADER, sign_elements
+from pytest_woosim.harness.receiver import Receiver
+from pytest_woosim.outbox.notifications import Event, build_notifications
+from simulator.wire.signing import CE_ID_HEADER, CE_SIGNATURE_HEADER, sign_elements
 
 KEY = "listen-attack-key"
 TIMEOUT = 0.5

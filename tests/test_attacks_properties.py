@@ -13,10 +13,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pytest_woosim.config import ConfigError
-from pytest_woosim.configload import load_instance, load_instance_text
-from pytest_woosim.javadate import DateParseError, DatePatternError, SimpleDateFormat
-from pytest_woosim.signing import (
+from pytest_woosim.instance.config import ConfigError
+from pytest_woosim.instance.javadate import DateParseError, DatePatternError, SimpleDateFormat
+from pytest_woosim.instance.load import load_instance, load_instance_text
+from simulator.wire.signing import (
     sign_elements,
     sign_woocommerce,
     verify_elements,

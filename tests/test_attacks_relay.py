@@ -20,11 +20,11 @@ import httpx
 import pytest
 from reliability_helpers import open_stalled, raw_post, read_until_closed, wait_until
 
-from pytest_woosim.configload import load_instance
-from pytest_woosim.receiver import Receiver
-from pytest_woosim.registration import KV_SECRET
-from pytest_woosim.relay import RelayOptions, WebhookRelay
-from pytest_woosim.state import State
+from pytest_woosim.harness.receiver import Receiver
+from pytest_woosim.instance.load import load_instance
+from pytest_woosim.outbox.state import State
+from pytest_woosim.relay.registration import KV_SECRET
+from pytest_woosim.relay.relay import RelayOptions, WebhookRelay
 from simulator.app import Simulator
 from simulator.clock import Clock
 from simulator.server import SimulatorServer

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from pytest_woosim.config import ConfigError, InstanceConfig, Problem, format_path
+from pytest_woosim.instance.config import ConfigError, InstanceConfig, Problem, format_path
 
 SECRET = "cs_do-not-print-me-4711"
 SIGNATURE_KEY = "sig-do-not-print-me-0815"

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from pytest_woosim.config import ConfigError, InstanceConfig
-from pytest_woosim.configload import aload_instance, load_instance, warnings_for
+from pytest_woosim.instance.config import ConfigError, InstanceConfig
+from pytest_woosim.instance.load import aload_instance, load_instance, warnings_for
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "instances"
 POLLER = 'configuration."event.poller.configuration"'

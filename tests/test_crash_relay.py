@@ -29,8 +29,8 @@ from reliability_helpers import (
     wait_until,
 )
 
-from pytest_woosim.configload import load_instance
-from pytest_woosim.receiver import Receiver
+from pytest_woosim.harness.receiver import Receiver
+from pytest_woosim.instance.load import load_instance
 from simulator.app import Simulator
 from simulator.server import SimulatorServer
 from simulator.webhooks import WebhookService, service_for

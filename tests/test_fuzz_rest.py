@@ -36,7 +36,7 @@ from schemathesis.specs.openapi.checks import (
 from simulator.app import Simulator
 from simulator.clock import Clock
 from simulator.generate import generate
-from simulator.openapi import build_document
+from simulator.rest.openapi import build_document
 from simulator.server import SimulatorServer
 from simulator.settings import Settings
 

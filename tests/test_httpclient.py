@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from pytest_woosim.httpclient import (
+from simulator.tls import self_signed
+from simulator.wire.httpclient import (
     ClientClosed,
     ConnectFailed,
     EmptyReply,
@@ -19,7 +20,6 @@ from pytest_woosim.httpclient import (
     header_block,
     target,
 )
-from simulator.tls import self_signed
 
 
 class Scripted:

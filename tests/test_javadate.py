@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from pytest_woosim.javadate import (
+from pytest_woosim.instance.javadate import (
     DateCodec,
     DateParseError,
     DatePatternError,

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from pytest_woosim.javadate import (
+from pytest_woosim.instance.javadate import (
     DateCodec,
     DateParseError,
     DatePatternError,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pytest_woosim.javadate import DateParseError, DatePatternError, SimpleDateFormat
+from pytest_woosim.instance.javadate import DateParseError, DatePatternError, SimpleDateFormat
 
 PROPERTY_SETTINGS = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from pytest_woosim.zones import custom_zone_id, java_timezone, parse_custom_offset
+from pytest_woosim.instance.zones import custom_zone_id, java_timezone, parse_custom_offset
 
 WINTER = datetime(2017, 1, 15, 12, tzinfo=UTC)
 SUMMER = datetime(2017, 7, 15, 12, tzinfo=UTC)

@@ -16,9 +16,9 @@ import httpx
 import pytest
 
 from pytest_woosim.cli import main
-from pytest_woosim.listen import SIGNATURE_KEY_ENV, add_arguments, event_lines, signature_key
-from pytest_woosim.notifications import Event, build_notifications
-from pytest_woosim.receiver import ReceivedNotification
+from pytest_woosim.cli.listen import SIGNATURE_KEY_ENV, add_arguments, event_lines, signature_key
+from pytest_woosim.harness.receiver import ReceivedNotification
+from pytest_woosim.outbox.notifications import Event, build_notifications
 
 KEY = "listen-secret-key"
 WHEN = datetime(2024, 3, 10, 6, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pytest_woosim.notifications import (
+from pytest_woosim.outbox.notifications import (
     POLLING_MAX_EVENTS,
     WEBHOOK_MAX_EVENTS,
     Event,
@@ -15,7 +15,7 @@ from pytest_woosim.notifications import (
     Notification,
     build_notifications,
 )
-from pytest_woosim.signing import (
+from simulator.wire.signing import (
     CE_ID_HEADER,
     CE_SIGNATURE_HEADER,
     sign_elements,

@@ -15,14 +15,14 @@ from openapi_spec_validator import validate
 from simulator.app import Simulator
 from simulator.clock import Clock
 from simulator.generate import generate
-from simulator.openapi import (
+from simulator.rest import orders
+from simulator.rest.openapi import (
     QUERY_DATE_PATTERN,
     RESPONSE_DATE_PATTERN,
     RecordingArgs,
     build_document,
     shared_post_collection_args,
 )
-from simulator.rest import orders
 from simulator.rest.openapi_route import OpenApiDocument
 from simulator.server import SimulatorServer
 from simulator.settings import Settings

@@ -6,7 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pytest_woosim.placeholders import PlaceholderError, encode_query, expand_url, find_placeholders
+from pytest_woosim.instance.placeholders import (
+    PlaceholderError,
+    encode_query,
+    expand_url,
+    find_placeholders,
+)
 
 LAST_POLL = datetime(2017, 3, 21, 16, 9, 28, 123456, tzinfo=UTC)
 

@@ -158,7 +158,7 @@ def test_receiver_is_cleared_between_tests(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """
         import httpx
-        from pytest_woosim.signing import sign_elements, CE_SIGNATURE_HEADER
+        from simulator.wire.signing import sign_elements, CE_SIGNATURE_HEADER
 
         def post(receiver, body, key):
             headers = {"Content-Type": "application/json"}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_woosim.checks import DateRole, explain_date
+from pytest_woosim.harness.checks import DateRole, explain_date
 from simulator.app import Simulator
 from simulator.clock import Clock
 from simulator.server import SimulatorServer

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from test_scan import FakeStore
 
-from pytest_woosim.poller import DateField, Poller, ResourcePlan, strategy_for
-from pytest_woosim.scan import Strategy, format_wc_gmt
-from pytest_woosim.state import State
-from pytest_woosim.storeclient import StoreUnavailable
+from pytest_woosim.outbox.state import State
+from pytest_woosim.poller.poller import DateField, Poller, ResourcePlan, strategy_for
+from pytest_woosim.poller.scan import Strategy, format_wc_gmt
+from pytest_woosim.poller.storeclient import StoreUnavailable
 from simulator.clock import Clock
 
 T0 = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)

@@ -16,12 +16,12 @@ from typing import Any
 import httpx
 import pytest
 
-from pytest_woosim.configload import load_instance
-from pytest_woosim.poller import Poller, ResourcePlan
-from pytest_woosim.receiver import Receiver
-from pytest_woosim.scan import Backoff
-from pytest_woosim.sender import CE_RETRY_SCHEDULE
-from pytest_woosim.state import State
+from pytest_woosim.harness.receiver import Receiver
+from pytest_woosim.instance.load import load_instance
+from pytest_woosim.outbox.sender import CE_RETRY_SCHEDULE
+from pytest_woosim.outbox.state import State
+from pytest_woosim.poller.poller import Poller, ResourcePlan
+from pytest_woosim.poller.scan import Backoff
 from simulator.app import Simulator
 from simulator.clock import Clock
 from simulator.server import SimulatorServer

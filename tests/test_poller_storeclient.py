@@ -7,7 +7,7 @@ import base64
 import httpx
 import pytest
 
-from pytest_woosim.storeclient import (
+from pytest_woosim.poller.storeclient import (
     StoreClient,
     StoreRequestError,
     StoreUnavailable,

@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from pytest_woosim.notifications import Event, Notification, build_notifications
-from pytest_woosim.receiver import ReceivedNotification, Receiver
-from pytest_woosim.signing import CE_ID_HEADER, CE_SIGNATURE_HEADER
+from pytest_woosim.harness.receiver import ReceivedNotification, Receiver
+from pytest_woosim.outbox.notifications import Event, Notification, build_notifications
 from simulator.clock import Clock
+from simulator.wire.signing import CE_ID_HEADER, CE_SIGNATURE_HEADER
 
 KEY = "MySecretEventSignatureKey"
 START = datetime(2024, 3, 10, 6, 0, tzinfo=UTC)

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from pytest_woosim.registration import (
+from pytest_woosim.relay.registration import (
     KV_SECRET,
     TOPICS,
     Registrar,

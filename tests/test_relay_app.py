@@ -19,9 +19,9 @@ import httpx
 import pytest
 from aiohttp import web
 
-from pytest_woosim.relay import RelayApp, delivery_path
-from pytest_woosim.scan import content_key
-from pytest_woosim.state import State
+from pytest_woosim.outbox.state import State
+from pytest_woosim.poller.scan import content_key
+from pytest_woosim.relay.relay import RelayApp, delivery_path
 from simulator.clock import Clock
 
 SECRET = "relay-test-secret"

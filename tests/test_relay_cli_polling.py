@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pytest_woosim.configload import load_instance
-from pytest_woosim.receiver import Receiver
+from pytest_woosim.harness.receiver import Receiver
+from pytest_woosim.instance.load import load_instance
 from simulator.app import Simulator
 from simulator.server import SimulatorServer
 

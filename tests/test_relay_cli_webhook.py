@@ -19,11 +19,11 @@ import httpx
 import pytest
 from aiohttp import web
 
-from pytest_woosim.configload import load_instance
-from pytest_woosim.registration import TOPICS
-from pytest_woosim.signing import verify_elements
+from pytest_woosim.instance.load import load_instance
+from pytest_woosim.relay.registration import TOPICS
 from simulator.app import Simulator
 from simulator.server import SimulatorServer
+from simulator.wire.signing import verify_elements
 
 FIXTURE = (
     Path(__file__).resolve().parent.parent / "fixtures" / "instances" / "recommended-webhook.json"

@@ -15,12 +15,12 @@ from typing import Any
 import httpx
 import pytest
 
-from pytest_woosim.configload import load_instance
-from pytest_woosim.receiver import Receiver
-from pytest_woosim.registration import TOPICS
-from pytest_woosim.relay import RelayOptions, WebhookRelay
-from pytest_woosim.relay_reconcile import reconciler_for
-from pytest_woosim.state import State
+from pytest_woosim.harness.receiver import Receiver
+from pytest_woosim.instance.load import load_instance
+from pytest_woosim.outbox.state import State
+from pytest_woosim.relay.reconcile import reconciler_for
+from pytest_woosim.relay.registration import TOPICS
+from pytest_woosim.relay.relay import RelayOptions, WebhookRelay
 from simulator.app import Simulator
 from simulator.clock import Clock
 from simulator.server import SimulatorServer

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from multidict import CIMultiDict
 
-from pytest_woosim.relay_inbound import (
+from pytest_woosim.relay.inbound import (
     InboundRejected,
     WebhookHeaders,
     dedupe_key,

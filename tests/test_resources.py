@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_woosim.resources import (
+from pytest_woosim.instance.resource_paths import (
     FieldPathError,
     ResourceError,
     hub_resource_for_endpoint,

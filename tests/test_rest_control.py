@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import LiveStore
 
-from pytest_woosim.handle import WoosimHandle
+from pytest_woosim.harness.store import WoosimHandle
 
 
 async def test_clock_generate_reset_settings(store: LiveStore) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pytest_woosim.scan import (
+from pytest_woosim.poller.scan import (
     Backoff,
     Change,
     DateUnreadable,
@@ -22,7 +22,7 @@ from pytest_woosim.scan import (
     parse_wc_gmt,
     read_path,
 )
-from pytest_woosim.storeclient import Page, StoreUnavailable
+from pytest_woosim.poller.storeclient import Page, StoreUnavailable
 from simulator.clock import Clock
 
 T0 = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)

@@ -17,12 +17,12 @@ import httpx
 import pytest
 from reliability_helpers import wait_until
 
-from pytest_woosim import checkconfig
-from pytest_woosim.configload import load_instance
-from pytest_woosim.receiver import Receiver
-from pytest_woosim.registration import KV_SECRET
-from pytest_woosim.relay import RelayOptions, WebhookRelay
-from pytest_woosim.state import State
+from pytest_woosim.cli import check_config as checkconfig
+from pytest_woosim.harness.receiver import Receiver
+from pytest_woosim.instance.load import load_instance
+from pytest_woosim.outbox.state import State
+from pytest_woosim.relay.registration import KV_SECRET
+from pytest_woosim.relay.relay import RelayOptions, WebhookRelay
 from simulator.app import Simulator, default_keys
 from simulator.keys import ApiKey
 from simulator.server import SimulatorServer

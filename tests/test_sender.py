@@ -11,11 +11,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pytest_woosim.notifications import Event, Notification, build_notifications
-from pytest_woosim.receiver import Receiver
-from pytest_woosim.relay_transport import KeepAlivePoster, PostFailed
-from pytest_woosim.sender import CE_RETRY_SCHEDULE, Sender
-from pytest_woosim.state import OutboxItem, ParkedHeads, State
+from pytest_woosim.harness.receiver import Receiver
+from pytest_woosim.outbox.notifications import Event, Notification, build_notifications
+from pytest_woosim.outbox.sender import CE_RETRY_SCHEDULE, Sender
+from pytest_woosim.outbox.state import OutboxItem, ParkedHeads, State
+from pytest_woosim.outbox.transport import KeepAlivePoster, PostFailed
 from simulator.clock import Clock
 
 KEY = "callback-key"

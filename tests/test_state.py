@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_woosim.notifications import Event, Notification, build_notifications
-from pytest_woosim.state import State, StateClosedError, Watermark
+from pytest_woosim.outbox.notifications import Event, Notification, build_notifications
+from pytest_woosim.outbox.state import State, StateClosedError, Watermark
 from simulator.clock import Clock
 
 START = datetime(2024, 3, 10, 6, 0, tzinfo=UTC)
@@ -224,8 +224,8 @@ def test_synchronous_is_validated() -> None:
 
 _CHILD = """
 import asyncio, sys
-from pytest_woosim.notifications import Event, build_notifications
-from pytest_woosim.state import State
+from pytest_woosim.outbox.notifications import Event, build_notifications
+from pytest_woosim.outbox.state import State
 
 async def main() -> None:
     state = State(sys.argv[1])

@@ -21,14 +21,14 @@ import httpx
 import pytest
 from reliability_helpers import Changes, long_run, tally, wait_until
 
-from pytest_woosim.configload import load_instance
-from pytest_woosim.poller import Poller
-from pytest_woosim.receiver import Receiver
-from pytest_woosim.relay import RelayOptions, WebhookRelay
-from pytest_woosim.relay_reconcile import reconciler_for
-from pytest_woosim.scan import Backoff
-from pytest_woosim.sender import Sender
-from pytest_woosim.state import State
+from pytest_woosim.harness.receiver import Receiver
+from pytest_woosim.instance.load import load_instance
+from pytest_woosim.outbox.sender import Sender
+from pytest_woosim.outbox.state import State
+from pytest_woosim.poller.poller import Poller
+from pytest_woosim.poller.scan import Backoff
+from pytest_woosim.relay.reconcile import reconciler_for
+from pytest_woosim.relay.relay import RelayOptions, WebhookRelay
 from simulator.app import Simulator
 from simulator.clock import Clock
 from simulator.server import SimulatorServer

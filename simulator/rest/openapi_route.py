@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from simulator.openapi import build_document
+from simulator.rest.openapi import build_document
 from simulator.settings import Settings
 
 if TYPE_CHECKING:

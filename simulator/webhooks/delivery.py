@@ -35,8 +35,6 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from pytest_woosim.httpclient import ConnectFailed, EmptyReply, KeepAliveClient, ProtocolError
-from pytest_woosim.signing import WC_SIGNATURE_HEADER, sign_woocommerce
 from simulator import phpjson
 from simulator.clock import Clock
 from simulator.errors import RestError
@@ -46,6 +44,8 @@ from simulator.settings import Settings
 from simulator.webhooks.journal import RESPONSE_BODY_LIMIT, DeliveryJournal, DeliveryRecord
 from simulator.webhooks.model import Webhook, is_valid_topic
 from simulator.webhooks.registry import WebhookRegistry
+from simulator.wire.httpclient import ConnectFailed, EmptyReply, KeepAliveClient, ProtocolError
+from simulator.wire.signing import WC_SIGNATURE_HEADER, sign_woocommerce
 
 log = logging.getLogger("simulator.webhooks")
 

@@ -1,0 +1,798 @@
+"""The delivery worker: one instance's outbox, to its callback URL, in order per group.
+
+Every outbox item has a ``group_key`` (the relay uses ``"{objectType}:{objectId}"``,
+the poller the resource name; items without one form a single group). Items of
+one group go out one at a time, oldest first, and a failing head blocks only its
+own group: a consumer never sees a later change of an object before an earlier
+one, while other groups keep flowing, up to ``max_in_flight`` POSTs at once.
+
+Retries follow Cloud Elements (spec: "delivery failures"), per group: retry *x*
+(1..9) of a group's head comes ``4**x`` seconds after ITS first failure, not after
+the previous attempt, so the 9th lands about 72.8 hours after the original
+failure. When the 9th retry fails the group is parked with everything queued
+behind it (Cloud Elements deactivates the subscription and queues later events):
+nothing is dropped, and other groups are unaffected. A parked group moves again
+when :meth:`Sender.redeliver` is called or when the periodic probe of its head
+succeeds.
+
+Redelivery (UNVERIFIED beyond "PUT ... status='queued'" re-sending the queue):
+``redeliver()`` makes every parked group pending again and gives each head a fresh
+schedule (a human said "try again"); a probe that fails only books the group's
+next probe, a probe that succeeds releases that group.
+
+Memory stays bounded: the worker holds at most ``max_loaded`` ready items plus the
+heads of at most ``max_waiting`` groups waiting for a retry; the rest stays in the
+database until there is room (it reads forward by sequence number, and re-reads a
+group's backlog when the group can move again). Delivered rows are deleted in
+batches, always before the next read.
+
+All waiting is on the shared :class:`~simulator.clock.Clock`, and the retry state
+lives in the outbox rows, so a restarted sender resumes the schedule. A stepping
+``clock.advance`` waits until the attempts it made due are done and recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import logging
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import httpx
+
+from pytest_woosim.outbox.state import PARKED, PENDING, OutboxItem, State
+from pytest_woosim.outbox.transport import KeepAlivePoster, PostFailed, SenderClient, sender_client
+from simulator.clock import Clock
+
+log = logging.getLogger(__name__)
+
+#: Seconds after the first failure at which retry 1..9 is made: 4**x.
+CE_RETRY_SCHEDULE: tuple[float, ...] = tuple(float(4**x) for x in range(1, 10))
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_PARK_PROBE_INTERVAL = 3600.0
+#: POSTs at once (each to a different group).
+DEFAULT_MAX_IN_FLIGHT = 32
+#: Outbox rows read per query.
+DEFAULT_PREFETCH = 256
+#: Ready items held in memory at most (the rest waits in the database).
+DEFAULT_MAX_LOADED = 2048
+#: Groups waiting for a retry held in memory at most; beyond, reading forward pauses.
+DEFAULT_MAX_WAITING = 10_000
+#: Items of one group held in memory at most (its backlog is read again later).
+GROUP_PREFETCH = 64
+#: Delivered items removed from the outbox per transaction (fewer thread hand-offs).
+DELETE_BATCH = 64
+#: Attempts kept in :attr:`Sender.attempt_log`.
+ATTEMPT_LOG_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One delivery attempt, at clock time ``at`` (Unix seconds)."""
+
+    seq: int
+    notification_id: str
+    at: float
+    ok: bool
+    error: str
+
+
+@dataclass(frozen=True)
+class SenderStats:
+    delivered: int
+    failed_attempts: int
+    pending: int
+    parked: int
+
+
+@dataclass(eq=False)
+class _Group:
+    """The part of one group the worker holds in memory."""
+
+    key: str | None
+    items: deque[OutboxItem]
+    #: Highest sequence number of this group read so far.
+    loaded_upto: int
+    #: Some of the group's items up to the read cursor are still only in the
+    #: database (backlog beyond GROUP_PREFETCH, or dropped while waiting/probing).
+    deferred: bool = False
+    in_flight: bool = False
+    #: Clock time before which the head must not be tried (None: now).
+    due: float | None = None
+    waiting: bool = False  # counted in Sender._n_waiting
+    queued: bool = False  # in Sender._ready
+
+
+@dataclass
+class _Memory:
+    """What the worker holds; replaced wholesale by a redelivery."""
+
+    groups: dict[str | None, _Group] = field(default_factory=dict)
+    ready: deque[_Group] = field(default_factory=deque)
+    waiting: list[tuple[float, int, _Group]] = field(default_factory=list)
+    reload: dict[str | None, _Group] = field(default_factory=dict)
+    #: Every pending row with seq <= cursor has been seen by the worker.
+    cursor: int = 0
+    #: The last forward read came back short: nothing more until an enqueue.
+    caught_up: bool = False
+    loaded: int = 0  # items held, waiting heads included
+    n_waiting: int = 0
+    #: Earliest probe of a parked group (None: nothing parked).
+    next_probe: float | None = None
+    probe_known: bool = False
+    #: Probes booked since the last read of parked heads was queued: that read
+    #: cannot see their writes, so its answer is merged with them.
+    probes_booked: float | None = None
+    #: Groups parked since the last forward read was queued: the rows of theirs it
+    #: returns as pending are parked by a write queued after it.
+    parked_keys: set[str | None] = field(default_factory=set)
+
+
+class Sender:
+    """Delivers one instance's outbox. Start it with ``await sender.start()``."""
+
+    def __init__(
+        self,
+        state: State,
+        clock: Clock,
+        *,
+        instance: str | int,
+        callback_url: str | None,
+        signature_key: str | None,
+        client: httpx.AsyncClient | None = None,
+        schedule: Sequence[float] = CE_RETRY_SCHEDULE,
+        timeout: float = DEFAULT_TIMEOUT,
+        park_probe_interval: float = DEFAULT_PARK_PROBE_INTERVAL,
+        prefetch: int = DEFAULT_PREFETCH,
+        max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+        max_loaded: int = DEFAULT_MAX_LOADED,
+        max_waiting: int = DEFAULT_MAX_WAITING,
+    ) -> None:
+        if any(b <= a for a, b in itertools.pairwise(schedule)) or any(
+            delay < 0 for delay in schedule
+        ):
+            raise ValueError("schedule must be increasing non-negative delays in seconds")
+        if park_probe_interval <= 0:
+            raise ValueError("park_probe_interval must be positive")
+        if max_in_flight < 1:
+            raise ValueError("max_in_flight must be at least 1")
+        self._state = state
+        self._clock = clock
+        self.instance = str(instance)
+        # None: deliver each item to the URL stored with it. Otherwise the current
+        # configured URL wins, so a changed callback URL also gets the backlog.
+        self.callback_url = callback_url
+        self._signature_key = signature_key or None
+        self._client = client
+        self._own_client = client is None
+        self.schedule = tuple(float(delay) for delay in schedule)
+        self.timeout = timeout
+        self.park_probe_interval = float(park_probe_interval)
+        self.max_in_flight = max_in_flight
+        self._prefetch = max(1, prefetch)
+        self._max_loaded = max(self._prefetch, max_loaded)
+        self._max_waiting = max(1, max_waiting)
+
+        self.delivered = 0
+        self.failed_attempts = 0
+        self.attempt_log: deque[Attempt] = deque(maxlen=ATTEMPT_LOG_SIZE)
+
+        self._mem = _Memory()
+        self._generation = 0  # bumped by a redelivery; reads of an older one are dropped
+        self._order = itertools.count()
+        self._in_flight = 0
+        self._fast: KeepAlivePoster | None = None
+
+        self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake = asyncio.Event()
+        self._empty = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._posts: set[asyncio.Task[None]] = set()
+        self._timer: asyncio.Task[None] | None = None
+        self._timer_at: float | None = None
+        self._timers: set[asyncio.Task[None]] = set()
+        self._writes: set[asyncio.Future[Any]] = set()
+        self._delivered_seqs: list[int] = []
+        self._remove_listener: Any = None
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        if self._task is not None:
+            return
+        self._loop = asyncio.get_running_loop()
+        if self._client is None:
+            self._client = sender_client(self.timeout, limit=max(self.max_in_flight, 1))
+        if isinstance(self._client, SenderClient):
+            self._fast = self._client.poster
+        self._remove_listener = self._state.add_enqueue_listener(self._on_enqueue)
+        self._task = asyncio.create_task(self._run(), name=f"woosim-sender-{self.instance}")
+
+    async def stop(self) -> None:
+        """Stop delivering. Posts in flight are abandoned: their items stay queued."""
+        task, self._task = self._task, None
+        if self._remove_listener is not None:
+            self._remove_listener()
+            self._remove_listener = None
+        tasks = [t for t in (task, *self._timers, *self._posts) if t is not None]
+        for t in tasks:
+            t.cancel()
+        for t in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await t
+        self._timer = None
+        if not self._state.closed:
+            self._flush_deletes()
+        if self._writes:
+            await asyncio.gather(*self._writes, return_exceptions=True)
+        if self._own_client and self._client is not None:
+            await self._client.aclose()
+            self._client = None
+            self._fast = None
+
+    async def __aenter__(self) -> Sender:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    @property
+    def in_flight(self) -> int:
+        """POSTs being made right now."""
+        return self._in_flight
+
+    # ------------------------------------------------------------------ control
+    async def redeliver(self) -> int:
+        """Un-park every parked group and try their heads now; returns how many items were parked.
+
+        Each head then gets a fresh retry schedule. Call it on the sender's event loop.
+        """
+        self._flush_deletes()
+        # Queued before anything the worker does next, and the memory is reset in
+        # the same step, so no attempt can be booked against the old schedule.
+        unparked = self._state.unpark(self.instance)
+        self._reset_memory()
+        count = await unparked
+        self._poke()
+        return count
+
+    async def stats(self) -> SenderStats:
+        self._flush_deletes()
+        counts = await self._state.outbox_counts(self.instance)
+        return SenderStats(self.delivered, self.failed_attempts, counts.pending, counts.parked)
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Wait (real seconds) until this instance's outbox is empty; TimeoutError if not."""
+        async with asyncio.timeout(timeout):
+            while True:
+                await self._empty.wait()
+                self._flush_deletes()
+                counts = await self._state.outbox_counts(self.instance)
+                if counts.pending == 0 and counts.parked == 0:
+                    return
+                # Something arrived after the worker last looked: make it look again.
+                self._empty.clear()
+                self._mem.caught_up = False
+                self._poke()
+
+    async def wait_idle(self, timeout: float = 10.0) -> None:
+        """Wait (real seconds) until the worker waits: on the clock, or for new work.
+
+        Nothing is in flight then. Tests call it before moving a frozen clock, so the
+        move finds the worker asleep at its next deadline rather than still busy.
+        """
+        async with asyncio.timeout(timeout):
+            await self._idle.wait()
+
+    # ------------------------------------------------------------------ waking
+    def _on_enqueue(self, instance: str) -> None:
+        """Runs on the state's thread after a commit that grew some outbox."""
+        loop = self._loop
+        if instance != self.instance or loop is None:
+            return
+        with contextlib.suppress(RuntimeError):  # loop closed: the sender is gone
+            loop.call_soon_threadsafe(self._grew)
+
+    def _grew(self) -> None:
+        self._mem.caught_up = False
+        self._poke()
+
+    def _poke(self) -> None:
+        self._empty.clear()
+        self._idle.clear()
+        self._wake.set()
+
+    def _arm_timer(self, deadline: float | None) -> None:
+        """One clock sleeper for the earliest retry or probe; re-armed when that changes."""
+        if deadline == self._timer_at and self._timer is not None:
+            return
+        if self._timer is not None and (
+            self._timer_at is None or self._timer_at > self._clock.timestamp()
+        ):
+            # Still asleep: cancelling it wakes nobody. One already due is left to
+            # fire, so a stepping advance still waits for what it woke.
+            self._timer.cancel()
+        self._timer = None
+        self._timer_at = deadline
+        if deadline is not None:
+            self._timer = timer = asyncio.create_task(self._timer_run(deadline))
+            self._timers.add(timer)
+            timer.add_done_callback(self._timers.discard)
+
+    async def _timer_run(self, deadline: float) -> None:
+        await self._clock.sleep_until(deadline)
+        if self._timer is asyncio.current_task():
+            self._timer = None
+            self._timer_at = None
+        self._poke()
+        # Woken by the clock, this task keeps a stepping advance waiting until the
+        # worker has made (and booked) the attempts that fell due.
+        await self._idle.wait()
+
+    # ------------------------------------------------------------------ memory
+    def _reset_memory(self) -> None:
+        """Forget everything but the posts in flight; read the outbox again from the start."""
+        old = self._mem
+        self._generation += 1
+        self._mem = mem = _Memory()
+        for group in old.groups.values():
+            if not group.in_flight:
+                continue
+            head = group.items[0]
+            if head.status == PARKED:
+                # Unparked with a fresh schedule by the same redelivery.
+                head = replace(
+                    head, status=PENDING, attempts=0, first_failure_at=None, next_attempt_at=None
+                )
+            group.items = deque([head])
+            group.deferred = True
+            group.loaded_upto = head.seq
+            group.due = None
+            group.waiting = group.queued = False
+            mem.groups[group.key] = group
+            mem.loaded += 1
+        self._arm_timer(None)
+
+    def _add(self, item: OutboxItem, now: float) -> None:
+        """Take in one row read forward."""
+        mem = self._mem
+        group = mem.groups.get(item.group_key)
+        if group is not None:
+            if group.deferred or item.seq <= group.loaded_upto:
+                return  # read again from the database when the group can move
+            if len(group.items) >= GROUP_PREFETCH:
+                group.deferred = True
+                return
+            group.items.append(item)
+            group.loaded_upto = item.seq
+            mem.loaded += 1
+            return
+        group = _Group(item.group_key, deque([item]), item.seq)
+        mem.groups[item.group_key] = group
+        mem.loaded += 1
+        self._schedule(group, item.next_attempt_at, now)
+
+    def _schedule(self, group: _Group, due: float | None, now: float) -> None:
+        """Make a group with a head ready now, or waiting until ``due``."""
+        mem = self._mem
+        group.due = due
+        if due is not None and due > now:
+            if not group.waiting:
+                group.waiting = True
+                mem.n_waiting += 1
+            # While it waits, only the head stays in memory.
+            self._trim(group)
+            heapq.heappush(mem.waiting, (due, next(self._order), group))
+        else:
+            self._unwait(group)
+            if not group.queued:
+                group.queued = True
+                mem.ready.append(group)
+
+    def _unwait(self, group: _Group) -> None:
+        if group.waiting:
+            group.waiting = False
+            self._mem.n_waiting -= 1
+
+    def _trim(self, group: _Group) -> None:
+        if len(group.items) > 1:
+            self._mem.loaded -= len(group.items) - 1
+            group.items = deque([group.items[0]])
+            # The dropped items are read again from the database: after the head.
+            group.loaded_upto = group.items[0].seq
+        group.deferred = True
+
+    def _forget(self, group: _Group) -> None:
+        mem = self._mem
+        if mem.groups.get(group.key) is group:
+            del mem.groups[group.key]
+            mem.loaded -= len(group.items)
+            self._unwait(group)
+            mem.reload.pop(group.key, None)
+
+    def _after_post(self, group: _Group, now: float) -> None:
+        """A group whose head was delivered: go on, read its backlog, or let it go."""
+        if group.items:
+            self._schedule(group, group.items[0].next_attempt_at, now)
+        elif group.deferred:
+            self._mem.reload[group.key] = group
+        else:
+            self._forget(group)
+
+    def _promote_due(self, now: float) -> None:
+        mem = self._mem
+        while mem.waiting and mem.waiting[0][0] <= now:
+            due, _, group = heapq.heappop(mem.waiting)
+            if mem.groups.get(group.key) is group and group.waiting and group.due == due:
+                self._schedule(group, None, now)
+
+    def _next_deadline(self) -> float | None:
+        mem = self._mem
+        while mem.waiting:
+            due, _, group = mem.waiting[0]
+            if mem.groups.get(group.key) is group and group.waiting and group.due == due:
+                break
+            heapq.heappop(mem.waiting)
+        deadlines = [mem.waiting[0][0]] if mem.waiting else []
+        # A due probe without room waits for a post to complete (which wakes the
+        # worker anyway) rather than for the clock.
+        if mem.next_probe is not None and (
+            mem.next_probe > self._clock.timestamp() or self._room_for_probes()
+        ):
+            deadlines.append(mem.next_probe)
+        return min(deadlines) if deadlines else None
+
+    # ------------------------------------------------------------------ the worker
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            mem, generation = self._mem, self._generation
+            now = self._clock.timestamp()
+            self._promote_due(now)
+            self._dispatch()
+            if not mem.probe_known:
+                await self._read_parked(mem, generation, due_by=float("-inf"), limit=0)
+                continue
+            if mem.reload:
+                await self._reload(mem, generation)
+                continue
+            if mem.next_probe is not None and mem.next_probe <= now and self._room_for_probes():
+                await self._load_probes(mem, generation, now)
+                continue
+            if self._room_to_read():
+                await self._read_forward(mem, generation, now)
+                if generation == self._generation and not mem.caught_up:
+                    continue
+                self._dispatch()
+            if self._wake.is_set():
+                continue
+            self._settle()
+            await self._wake.wait()
+
+    def _settle(self) -> None:
+        """Nothing to do until a post completes, an enqueue, or the clock: say so."""
+        mem = self._mem
+        self._arm_timer(self._next_deadline())
+        if self._in_flight == 0 and not mem.ready:
+            self._flush_deletes()
+            if not mem.groups and mem.caught_up and mem.next_probe is None:
+                self._empty.set()
+            self._idle.set()
+            self._clock.mark_idle()
+
+    def _room_to_read(self) -> bool:
+        mem = self._mem
+        ready_items = mem.loaded - mem.n_waiting
+        return (
+            not mem.caught_up
+            and ready_items <= self._max_loaded - self._prefetch
+            and mem.n_waiting < self._max_waiting
+            and len(mem.ready) < 2 * self.max_in_flight
+        )
+
+    def _room_for_probes(self) -> bool:
+        return self._mem.loaded - self._mem.n_waiting < self._max_loaded
+
+    async def _read_forward(self, mem: _Memory, generation: int, now: float) -> None:
+        mem.parked_keys.clear()
+        rows = await self._read(self._state.outbox_after, mem.cursor, self._prefetch)
+        if generation != self._generation:
+            return
+        for item in rows:
+            # A group parked while this read was under way: these rows were pending
+            # when read, and are parked now. Taking them in would send them ahead of
+            # their parked head; they come back when the group is released.
+            if item.group_key not in mem.parked_keys:
+                self._add(item, now)
+        if rows:
+            mem.cursor = rows[-1].seq
+        if len(rows) < self._prefetch:
+            mem.caught_up = True
+
+    async def _reload(self, mem: _Memory, generation: int) -> None:
+        """Read the backlog of groups that can move again, many groups per round trip."""
+        groups = list(itertools.islice(mem.reload.values(), 256))
+        batches = await self._read(
+            self._state.outbox_groups,
+            [(g.key, g.loaded_upto) for g in groups],
+            up_to=mem.cursor,
+            limit=GROUP_PREFETCH,
+        )
+        if generation != self._generation:
+            return
+        now = self._clock.timestamp()
+        for group, items in zip(groups, batches, strict=True):
+            if mem.reload.get(group.key) is not group:
+                continue
+            del mem.reload[group.key]
+            if not items:
+                self._forget(group)
+                continue
+            group.items = deque(items)
+            group.loaded_upto = items[-1].seq
+            group.deferred = len(items) >= GROUP_PREFETCH
+            mem.loaded += len(items)
+            self._schedule(group, items[0].next_attempt_at, now)
+
+    async def _load_probes(self, mem: _Memory, generation: int, now: float) -> None:
+        probing = [
+            g.items[0].seq for g in mem.groups.values() if g.items and g.items[0].status == PARKED
+        ]
+        heads = await self._read_parked(
+            mem,
+            generation,
+            due_by=now,
+            limit=max(1, self.max_in_flight - len(probing)),
+            exclude=probing,
+        )
+        for head in heads:
+            if head.group_key in mem.groups:
+                # Not expected while parked; but the head must keep a probe, or
+                # nothing would ever wake its group again.
+                self._book_probe(now + self.park_probe_interval)
+                continue
+            group = _Group(head.group_key, deque([head]), head.seq, deferred=True)
+            mem.groups[head.group_key] = group
+            mem.loaded += 1
+            self._schedule(group, None, now)
+
+    async def _read_parked(self, mem: _Memory, generation: int, **query: Any) -> list[OutboxItem]:
+        """Parked heads due for a probe; learns when the next probe falls due.
+
+        The answer's next probe time knows nothing of groups parked (or probes
+        failed) while the read was under way: their writes were queued after it.
+        So it is merged with what was booked meanwhile, never taken alone.
+        """
+        mem.probes_booked = None
+        found = await self._read(self._state.parked_heads, **query)
+        if generation != self._generation:
+            return []
+        mem.next_probe = _earliest(found.next_probe_at, mem.probes_booked)
+        mem.probe_known = True
+        return list(found.heads)
+
+    async def _read(self, read: Any, *args: Any, **kwargs: Any) -> Any:
+        # Delivered rows are deleted before any read, so no read sees them again.
+        self._flush_deletes()
+        return await read(self.instance, *args, **kwargs)
+
+    def _dispatch(self) -> None:
+        mem = self._mem
+        while self._in_flight < self.max_in_flight and mem.ready:
+            group = mem.ready.popleft()
+            group.queued = False
+            if mem.groups.get(group.key) is not group or group.in_flight or not group.items:
+                continue
+            group.in_flight = True
+            self._in_flight += 1
+            task = asyncio.create_task(self._attempt(group))
+            self._posts.add(task)
+            task.add_done_callback(self._posts.discard)
+
+    # ------------------------------------------------------------------ one attempt
+    async def _attempt(self, group: _Group) -> None:
+        try:
+            error = await self._post(group.items[0])
+        except BaseException:
+            group.in_flight = False
+            self._in_flight -= 1
+            raise
+        # Everything below is synchronous: memory and the queued writes change in
+        # one step, so a redelivery sees either all of it or none.
+        now = self._clock.timestamp()
+        group.in_flight = False
+        self._in_flight -= 1
+        head = group.items[0]  # a redelivery may have refreshed it meanwhile
+        current = self._mem.groups.get(group.key) is group
+        self.attempt_log.append(
+            Attempt(head.seq, head.notification_id, now, error is None, error or "")
+        )
+        if error is None:
+            self._delivered(group, head, now, current)
+        else:
+            self._failed(group, head, error, now, current)
+        self._poke()
+
+    def _delivered(self, group: _Group, head: OutboxItem, now: float, current: bool) -> None:
+        self.delivered += 1
+        group.items.popleft()
+        self._delivered_seqs.append(head.seq)
+        if len(self._delivered_seqs) >= DELETE_BATCH:
+            self._flush_deletes()
+        if not current:
+            return
+        self._mem.loaded -= 1
+        if head.status == PARKED:
+            # The probe got through: the consumer is back, release the group.
+            log.info("instance %s: callback reachable again, resuming", self.instance)
+            self._track(self._state.unpark(self.instance, group=group.key))
+            group.deferred = True
+        self._after_post(group, now)
+
+    def _failed(
+        self, group: _Group, head: OutboxItem, error: str, now: float, current: bool
+    ) -> None:
+        self.failed_attempts += 1
+        attempts = head.attempts + 1
+        first = head.first_failure_at if head.first_failure_at is not None else now
+        if head.status == PARKED:
+            next_at = now + self.park_probe_interval
+            self._track(
+                self._state.record_failure(
+                    head.seq,
+                    attempts=attempts,
+                    first_failure_at=first,
+                    next_attempt_at=next_at,
+                    error=error,
+                )
+            )
+            self._parked(group, next_at, current)
+        elif attempts <= len(self.schedule):
+            next_at = first + self.schedule[attempts - 1]
+            log.warning(
+                "instance %s: delivery of %s failed (%s); retry %d at +%gs",
+                self.instance,
+                head.notification_id,
+                error,
+                attempts,
+                self.schedule[attempts - 1],
+            )
+            self._track(
+                self._state.record_failure(
+                    head.seq,
+                    attempts=attempts,
+                    first_failure_at=first,
+                    next_attempt_at=next_at,
+                    error=error,
+                )
+            )
+            group.items[0] = replace(
+                head,
+                attempts=attempts,
+                first_failure_at=first,
+                next_attempt_at=next_at,
+                last_error=error,
+            )
+            if current:
+                self._schedule(group, next_at, now)
+        else:
+            next_at = now + self.park_probe_interval
+            self._flush_deletes()
+            parked = self._state.park(
+                self.instance,
+                head.seq,
+                attempts=attempts,
+                first_failure_at=first,
+                next_probe_at=next_at,
+                error=error,
+            )
+            self._track(parked)
+            parked.add_done_callback(lambda f: self._log_parked(f, head, error))
+            self._parked(group, next_at, current)
+
+    def _parked(self, group: _Group, next_probe: float, current: bool) -> None:
+        """The group now lives in the database only, until its probe at ``next_probe``."""
+        if not current:
+            return
+        self._forget(group)
+        self._mem.parked_keys.add(group.key)
+        self._book_probe(next_probe)
+
+    def _book_probe(self, at: float) -> None:
+        """A parked group waits for a probe at ``at``: the one place that keeps its wake-up.
+
+        Every parked group is covered by ``next_probe`` (the earliest probe, which
+        :meth:`_next_deadline` arms the clock for); a read of parked heads under way
+        merges its answer with what is booked here.
+        """
+        mem = self._mem
+        mem.next_probe = _earliest(mem.next_probe, at)
+        mem.probes_booked = _earliest(mem.probes_booked, at)
+
+    def _log_parked(self, future: asyncio.Future[int], head: OutboxItem, error: str) -> None:
+        if future.cancelled() or future.exception() is not None:
+            return
+        log.error(
+            "instance %s: %s failed after %d retries (%s); %d notification(s) of its group parked",
+            self.instance,
+            head.notification_id,
+            len(self.schedule),
+            error,
+            future.result(),
+        )
+
+    # ------------------------------------------------------------------ writes
+    def _track(self, future: asyncio.Future[Any]) -> None:
+        self._writes.add(future)
+        future.add_done_callback(self._write_done)
+
+    def _write_done(self, future: asyncio.Future[Any]) -> None:
+        self._writes.discard(future)
+        if not future.cancelled() and future.exception() is not None:
+            log.error("instance %s: outbox update failed: %s", self.instance, future.exception())
+
+    def _flush_deletes(self) -> None:
+        """Remove delivered items in one transaction, without waiting for it."""
+        if not self._delivered_seqs:
+            return
+        seqs, self._delivered_seqs = self._delivered_seqs, []
+        self._track(self._state.delete_delivered_nowait(seqs))
+
+    # ------------------------------------------------------------------ HTTP
+    async def _post(self, item: OutboxItem) -> str | None:
+        """One attempt; None on a 2xx, else why it failed.
+
+        What Cloud Elements counts as a failure is UNVERIFIED; we take any non-2xx
+        (redirects are not followed, so 3xx fails too), a timeout, or no connection.
+        """
+        url = self.callback_url or item.callback_url
+        headers = item.notification().headers(self._signature_key)
+        if self._fast is not None:
+            try:
+                status = await self._fast.post(url, item.body, headers, self.timeout)
+            except PostFailed as exc:
+                return str(exc)
+        else:
+            assert self._client is not None
+            try:
+                response = await self._client.post(
+                    url, content=item.body, headers=headers, timeout=self.timeout
+                )
+            except httpx.TimeoutException:
+                return f"timeout after {self.timeout:g}s"
+            except (httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
+                return f"{type(exc).__name__}: {exc}".rstrip(": ")
+            status = response.status_code
+        if 200 <= status < 300:
+            return None
+        return f"HTTP {status}"
+
+
+def _earliest(a: float | None, b: float | None) -> float | None:
+    """The earlier of two optional instants (None: no instant)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return min(a, b)
+
+
+__all__ = [
+    "CE_RETRY_SCHEDULE",
+    "DEFAULT_MAX_IN_FLIGHT",
+    "DEFAULT_PARK_PROBE_INTERVAL",
+    "DEFAULT_TIMEOUT",
+    "Attempt",
+    "Sender",
+    "SenderStats",
+]

@@ -1,0 +1,928 @@
+"""Durable integrator state in one SQLite file: watermarks, the outbox, dedupe keys, small values.
+
+One dedicated thread owns the connection and runs every statement, so the event
+loop never blocks on SQLite. Callers get an awaitable per operation.
+
+Group commit: the thread takes every job queued while it was busy and runs them
+in ONE transaction (each in its own savepoint, so one failing job does not undo
+the others), commits once, then answers them all. Many relay requests enqueuing
+at once therefore share one fsync, which is what makes durable writes fast.
+
+Durability: WAL with ``synchronous=FULL``. NORMAL would survive a SIGKILL of this
+process (the WAL write reaches the OS before COMMIT returns) but not a power loss
+or kernel crash; FULL fsyncs the WAL at every commit and, with group commit, costs
+one fsync per batch rather than per notification. A relay that answered 2xx has
+its notification on disk.
+
+The watermark of a poll window and the notifications it produced are written in
+one transaction (:meth:`State.commit_window`): the watermark never moves unless
+its notifications are durable, and notifications are never stored twice for a
+window that is retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import json
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from pytest_woosim.outbox.notifications import Notification
+from simulator.clock import Clock, to_utc
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+PENDING = "pending"
+PARKED = "parked"
+
+#: Dedupe keys older than this (clock seconds) are forgotten.
+DEFAULT_SEEN_MAX_AGE = 7 * 24 * 3600.0
+#: How often (clock seconds) old dedupe keys are pruned as part of a write batch.
+SEEN_PRUNE_INTERVAL = 600.0
+#: Upper bound on jobs per transaction, so one huge burst still answers early callers.
+DEFAULT_MAX_BATCH = 1024
+
+# 2: outbox.seq never reused (AUTOINCREMENT), so readers can move forward by seq.
+_SCHEMA_VERSION = 2
+_OUTBOX_SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    instance TEXT NOT NULL,
+    callback_url TEXT NOT NULL,
+    notification_id TEXT NOT NULL UNIQUE,
+    body BLOB NOT NULL,
+    group_key TEXT,
+    created_at REAL NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    first_failure_at REAL,
+    next_attempt_at REAL,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'parked')),
+    last_error TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_by_instance ON outbox (instance, status, seq);
+CREATE INDEX IF NOT EXISTS outbox_by_group ON outbox (instance, group_key, status, seq);
+"""
+_SCHEMA = (
+    _OUTBOX_SCHEMA
+    + """
+CREATE TABLE IF NOT EXISTS watermarks (
+    instance TEXT NOT NULL,
+    resource TEXT NOT NULL,
+    timestamp TEXT NOT NULL,
+    cursor TEXT,
+    PRIMARY KEY (instance, resource)
+);
+CREATE TABLE IF NOT EXISTS seen (
+    instance TEXT NOT NULL,
+    key TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (instance, key)
+);
+CREATE INDEX IF NOT EXISTS seen_by_age ON seen (created_at);
+CREATE TABLE IF NOT EXISTS kv (
+    instance TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (instance, key)
+);
+"""
+)
+
+
+# Behind a parked group, new items of that group are queued as parked too.
+_INSERT_OUTBOX = (
+    "INSERT INTO outbox (instance, callback_url, notification_id, body, group_key, created_at, "
+    "status) SELECT ?, ?, ?, ?, ?, ?, CASE WHEN EXISTS (SELECT 1 FROM outbox WHERE instance = ? "
+    "AND group_key IS ? AND status = 'parked') THEN 'parked' ELSE 'pending' END RETURNING seq"
+)
+
+
+class AllGroups(enum.Enum):
+    """Marker for "every group of the instance" (see :meth:`State.unpark`)."""
+
+    ALL = "all"
+
+
+ALL_GROUPS = AllGroups.ALL
+
+#: The group key of each notification: one key for all, or one per notification.
+GroupKeys = str | None | Sequence[str | None]
+
+
+class StateClosedError(RuntimeError):
+    """The state was closed; no more operations are accepted."""
+
+
+@dataclass(frozen=True)
+class Watermark:
+    """Where a resource's polling stands: the last poll instant and an optional cursor."""
+
+    timestamp: datetime
+    cursor: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """One stored notification waiting for delivery, with its retry state."""
+
+    seq: int
+    instance: str
+    callback_url: str
+    notification_id: str
+    body: bytes
+    group_key: str | None
+    created_at: float
+    attempts: int
+    first_failure_at: float | None
+    next_attempt_at: float | None
+    status: str
+    last_error: str | None
+
+    def notification(self) -> Notification:
+        return Notification(self.notification_id, self.body)
+
+
+@dataclass(frozen=True)
+class OutboxCounts:
+    pending: int
+    parked: int
+
+
+@dataclass(frozen=True)
+class ParkedHeads:
+    """Heads of parked groups whose probe is due, and when the next probe falls due."""
+
+    heads: list[OutboxItem]
+    #: Earliest probe time among the parked heads not returned (None: no other parked group).
+    next_probe_at: float | None
+
+
+_OUTBOX_COLUMNS = (
+    "seq, instance, callback_url, notification_id, body, group_key, created_at, attempts, "
+    "first_failure_at, next_attempt_at, status, last_error"
+)
+
+
+def _item(row: tuple[Any, ...]) -> OutboxItem:
+    return OutboxItem(
+        seq=row[0],
+        instance=row[1],
+        callback_url=row[2],
+        notification_id=row[3],
+        body=bytes(row[4]),
+        group_key=row[5],
+        created_at=row[6],
+        attempts=row[7],
+        first_failure_at=row[8],
+        next_attempt_at=row[9],
+        status=row[10],
+        last_error=row[11],
+    )
+
+
+def _iso(value: datetime) -> str:
+    return to_utc(value).isoformat().replace("+00:00", "Z")
+
+
+def _from_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+class _Job:
+    __slots__ = ("fn", "future", "loop", "notify")
+
+    def __init__(
+        self,
+        fn: Callable[[sqlite3.Connection], Any],
+        loop: asyncio.AbstractEventLoop,
+        future: asyncio.Future[Any],
+        notify: str | None,
+    ) -> None:
+        self.fn = fn
+        self.loop = loop
+        self.future = future
+        self.notify = notify  # instance whose outbox grew (wakes its sender)
+
+
+def _resolve(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
+class State:
+    """Durable state; ``path=None`` keeps it in memory through the very same code."""
+
+    def __init__(
+        self,
+        path: str | Path | None,
+        *,
+        clock: Clock | None = None,
+        synchronous: Literal["FULL", "NORMAL"] = "FULL",
+        seen_max_age: float = DEFAULT_SEEN_MAX_AGE,
+        max_batch: int = DEFAULT_MAX_BATCH,
+    ) -> None:
+        if synchronous not in ("FULL", "NORMAL"):
+            raise ValueError(f"synchronous must be 'FULL' or 'NORMAL', got {synchronous!r}")
+        self.path = None if path is None else Path(path)
+        self._clock = clock if clock is not None else Clock()
+        self._synchronous = synchronous
+        self._seen_max_age = seen_max_age
+        self._max_batch = max(1, max_batch)
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        self._listeners: list[Callable[[str], None]] = []
+        self._last_prune = float("-inf")
+        self.batches = 0  # transactions committed (for measurements)
+
+    # ------------------------------------------------------------------ lifecycle
+    async def open(self) -> State:
+        """Create the file and schema now (otherwise done on first use); raises if it cannot."""
+        await self._submit(lambda conn: None)
+        return self
+
+    async def close(self) -> None:
+        """Finish every queued operation, then close the database."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            thread = self._thread
+        if thread is None:
+            return
+        self._jobs.put(None)
+        await asyncio.to_thread(thread.join)
+
+    async def __aenter__(self) -> State:
+        return await self.open()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def add_enqueue_listener(self, listener: Callable[[str], None]) -> Callable[[], None]:
+        """Call ``listener(instance)`` after notifications for ``instance`` are committed.
+
+        Runs on the database thread: it must be thread-safe and quick (e.g.
+        ``loop.call_soon_threadsafe``). Returns a function that removes it.
+        """
+        self._listeners.append(listener)
+
+        def remove() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return remove
+
+    # ------------------------------------------------------------------ outbox writes
+    async def enqueue(
+        self,
+        instance: str | int,
+        callback_url: str,
+        notifications: Sequence[Notification],
+        *,
+        group_key: GroupKeys = None,
+    ) -> list[int]:
+        """Store notifications for delivery, durably; returns their outbox sequence numbers.
+
+        ``group_key`` orders delivery: items of one group go out one at a time, in
+        order; different groups go out concurrently. Give one key for all the
+        notifications or a sequence with one key per notification.
+        """
+        inst = str(instance)
+        rows = self._outbox_rows(inst, callback_url, notifications, group_key)
+        return await self._submit(lambda conn: self._insert_outbox(conn, inst, rows), notify=inst)
+
+    async def commit_window(
+        self,
+        instance: str | int,
+        resource: str,
+        watermark: Watermark | None,
+        notifications: Sequence[Notification],
+        seen_keys: Iterable[str] = (),
+        *,
+        callback_url: str,
+        group_key: GroupKeys = None,
+    ) -> list[int]:
+        """Move a watermark, store its notifications and remember dedupe keys: all or nothing.
+
+        ``group_key`` as for :meth:`enqueue`.
+        """
+        inst = str(instance)
+        rows = self._outbox_rows(inst, callback_url, notifications, group_key)
+        keys = list(dict.fromkeys(seen_keys))
+        now = self._clock.timestamp()
+
+        def work(conn: sqlite3.Connection) -> list[int]:
+            seqs = self._insert_outbox(conn, inst, rows)
+            if watermark is not None:
+                self._write_watermark(conn, inst, resource, watermark)
+            self._insert_seen(conn, inst, keys, now)
+            return seqs
+
+        return await self._submit(work, notify=inst if rows else None)
+
+    async def delete_delivered(self, seqs: Sequence[int]) -> None:
+        await self.delete_delivered_nowait(seqs)
+
+    def delete_delivered_nowait(self, seqs: Sequence[int]) -> asyncio.Future[None]:
+        """Queue the delete of delivered items; await the result only if you need the commit.
+
+        A crash before the commit means a redelivery (at-least-once); the
+        ``Elements-Webhook-Id`` lets receivers drop it.
+        """
+        rows = [(seq,) for seq in seqs]
+
+        def work(conn: sqlite3.Connection) -> None:
+            conn.executemany("DELETE FROM outbox WHERE seq = ?", rows)
+
+        return self._submit(work)
+
+    def record_failure(
+        self,
+        seq: int,
+        *,
+        attempts: int,
+        first_failure_at: float | None,
+        next_attempt_at: float | None,
+        error: str,
+    ) -> asyncio.Future[None]:
+        """Store a failed attempt's retry state; queued at once (ordered before later calls)."""
+
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "UPDATE outbox SET attempts = ?, first_failure_at = ?, next_attempt_at = ?, "
+                "last_error = ? WHERE seq = ?",
+                (attempts, first_failure_at, next_attempt_at, error, seq),
+            )
+
+        return self._submit(work)
+
+    async def enqueue_unseen(
+        self,
+        instance: str | int,
+        callback_url: str,
+        candidates: Sequence[tuple[Sequence[str], Sequence[Notification], str | None]],
+    ) -> list[list[int] | None]:
+        """Store each candidate unless it was seen; one transaction for all of them.
+
+        A candidate is ``(dedupe keys, notifications, group key)``. In order: when
+        none of its keys is remembered (from before, or from an earlier candidate
+        of this call), its keys are remembered and its notifications stored;
+        otherwise it is a duplicate and nothing of it is written. Returns, per
+        candidate, the outbox sequence numbers, or None for a duplicate. Saves the
+        separate :meth:`unseen` round trip of a check-then-write.
+        """
+        inst = str(instance)
+        now = self._clock.timestamp()
+        prepared = [
+            (list(dict.fromkeys(keys)), self._outbox_rows(inst, callback_url, notes, group))
+            for keys, notes, group in candidates
+        ]
+
+        def work(conn: sqlite3.Connection) -> list[list[int] | None]:
+            seen = self._seen_among(conn, inst, [k for keys, _ in prepared for k in keys])
+            results: list[list[int] | None] = []
+            for keys, rows in prepared:
+                if any(key in seen for key in keys):
+                    results.append(None)
+                    continue
+                seen.update(keys)
+                self._insert_seen(conn, inst, keys, now)
+                results.append(self._insert_outbox(conn, inst, rows))
+            return results
+
+        grows = any(rows for _, rows in prepared)
+        return await self._submit(work, notify=inst if grows else None)
+
+    def park(
+        self,
+        instance: str | int,
+        head_seq: int,
+        *,
+        attempts: int,
+        first_failure_at: float | None,
+        next_probe_at: float,
+        error: str,
+    ) -> asyncio.Future[int]:
+        """Record the head's last failure and park every queued item of the head's group.
+
+        Other groups are not touched. The head is probed again at ``next_probe_at``.
+        Returns how many items were parked.
+        """
+        inst = str(instance)
+
+        def work(conn: sqlite3.Connection) -> int:
+            row = conn.execute("SELECT group_key FROM outbox WHERE seq = ?", (head_seq,)).fetchone()
+            if row is None:
+                return 0
+            conn.execute(
+                "UPDATE outbox SET attempts = ?, first_failure_at = ?, next_attempt_at = ?, "
+                "last_error = ? WHERE seq = ?",
+                (attempts, first_failure_at, next_probe_at, error, head_seq),
+            )
+            cur = conn.execute(
+                "UPDATE outbox SET status = 'parked' WHERE instance = ? AND group_key IS ? "
+                "AND status = 'pending'",
+                (inst, row[0]),
+            )
+            return cur.rowcount
+
+        return self._submit(work)
+
+    def unpark(
+        self, instance: str | int, *, group: str | AllGroups | None = ALL_GROUPS
+    ) -> asyncio.Future[int]:
+        """Make parked items pending again with a fresh retry schedule; returns how many.
+
+        Every group of the instance, or only ``group``. The write is queued at
+        once (before any later operation), so callers may rely on its order.
+        """
+        inst = str(instance)
+
+        def work(conn: sqlite3.Connection) -> int:
+            sql = (
+                "UPDATE outbox SET status = 'pending', attempts = 0, first_failure_at = NULL, "
+                "next_attempt_at = NULL WHERE instance = ? AND status = 'parked'"
+            )
+            if group is ALL_GROUPS:
+                cur = conn.execute(sql, (inst,))
+            else:
+                cur = conn.execute(sql + " AND group_key IS ?", (inst, group))
+            return cur.rowcount
+
+        return self._submit(work, notify=inst)
+
+    # ------------------------------------------------------------------ outbox reads
+    async def outbox_after(
+        self, instance: str | int, after_seq: int, limit: int
+    ) -> list[OutboxItem]:
+        """Pending items of ``instance`` with ``seq > after_seq``, oldest first (parked skipped)."""
+        inst = str(instance)
+
+        def work(conn: sqlite3.Connection) -> list[OutboxItem]:
+            cur = conn.execute(
+                f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE instance = ? AND status = 'pending' "
+                "AND seq > ? ORDER BY seq LIMIT ?",
+                (inst, after_seq, limit),
+            )
+            return [_item(row) for row in cur.fetchall()]
+
+        return await self._submit(work)
+
+    async def outbox_groups(
+        self,
+        instance: str | int,
+        groups: Sequence[tuple[str | None, int]],
+        *,
+        up_to: int,
+        limit: int,
+    ) -> list[list[OutboxItem]]:
+        """For each ``(group_key, after_seq)``: its next pending items, at most ``limit``.
+
+        Only items with ``after_seq < seq <= up_to``; one round trip for all the groups.
+        """
+        inst = str(instance)
+        sql = (
+            f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE instance = ? AND group_key IS ? "
+            "AND status = 'pending' AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?"
+        )
+
+        def work(conn: sqlite3.Connection) -> list[list[OutboxItem]]:
+            return [
+                [_item(row) for row in conn.execute(sql, (inst, key, after, up_to, limit))]
+                for key, after in groups
+            ]
+
+        return await self._submit(work)
+
+    async def parked_heads(
+        self, instance: str | int, *, due_by: float, limit: int, exclude: Sequence[int] = ()
+    ) -> ParkedHeads:
+        """Parked groups' heads with a probe due by ``due_by``, earliest first (at most ``limit``).
+
+        Only a group's head has a probe time (the rest were never tried), so these
+        are heads. ``exclude`` names heads already being probed.
+        """
+        inst = str(instance)
+        skip = ",".join("?" * len(exclude))
+        not_in = f" AND seq NOT IN ({skip})" if exclude else ""
+
+        def work(conn: sqlite3.Connection) -> ParkedHeads:
+            rows = conn.execute(
+                f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE instance = ? AND status = 'parked' "
+                f"AND next_attempt_at <= ?{not_in} ORDER BY next_attempt_at, seq LIMIT ?",
+                (inst, due_by, *exclude, limit),
+            ).fetchall()
+            heads = [_item(row) for row in rows]
+            taken = [*exclude, *(h.seq for h in heads)]
+            marks = ",".join("?" * len(taken))
+            rest = f" AND seq NOT IN ({marks})" if taken else ""
+            (next_probe,) = conn.execute(
+                "SELECT MIN(next_attempt_at) FROM outbox WHERE instance = ? "
+                f"AND status = 'parked'{rest}",
+                (inst, *taken),
+            ).fetchone()
+            return ParkedHeads(heads, next_probe)
+
+        return await self._submit(work)
+
+    async def outbox_batch(self, instance: str | int, limit: int = 100) -> list[OutboxItem]:
+        """The oldest ``limit`` items of ``instance``, in delivery order."""
+        inst = str(instance)
+
+        def work(conn: sqlite3.Connection) -> list[OutboxItem]:
+            cur = conn.execute(
+                f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE instance = ? ORDER BY seq LIMIT ?",
+                (inst, limit),
+            )
+            return [_item(row) for row in cur.fetchall()]
+
+        return await self._submit(work)
+
+    async def outbox_counts(self, instance: str | int) -> OutboxCounts:
+        inst = str(instance)
+
+        def work(conn: sqlite3.Connection) -> OutboxCounts:
+            counts = dict(
+                conn.execute(
+                    "SELECT status, COUNT(*) FROM outbox WHERE instance = ? GROUP BY status",
+                    (inst,),
+                ).fetchall()
+            )
+            return OutboxCounts(pending=counts.get(PENDING, 0), parked=counts.get(PARKED, 0))
+
+        return await self._submit(work)
+
+    async def outbox_instances(self) -> list[str]:
+        """Instances that have undelivered notifications (to restart their senders)."""
+
+        def work(conn: sqlite3.Connection) -> list[str]:
+            rows = conn.execute("SELECT DISTINCT instance FROM outbox ORDER BY instance")
+            return [row[0] for row in rows.fetchall()]
+
+        return await self._submit(work)
+
+    # ------------------------------------------------------------------ watermarks
+    async def get_watermark(self, instance: str | int, resource: str) -> Watermark | None:
+        inst = str(instance)
+
+        def work(conn: sqlite3.Connection) -> Watermark | None:
+            row = conn.execute(
+                "SELECT timestamp, cursor FROM watermarks WHERE instance = ? AND resource = ?",
+                (inst, resource),
+            ).fetchone()
+            if row is None:
+                return None
+            return Watermark(_from_iso(row[0]), None if row[1] is None else json.loads(row[1]))
+
+        return await self._submit(work)
+
+    async def set_watermark(self, instance: str | int, resource: str, watermark: Watermark) -> None:
+        inst = str(instance)
+        await self._submit(lambda conn: self._write_watermark(conn, inst, resource, watermark))
+
+    async def watermarks(self, instance: str | int) -> dict[str, Watermark]:
+        inst = str(instance)
+
+        def work(conn: sqlite3.Connection) -> dict[str, Watermark]:
+            rows = conn.execute(
+                "SELECT resource, timestamp, cursor FROM watermarks WHERE instance = ?", (inst,)
+            ).fetchall()
+            return {
+                r: Watermark(_from_iso(ts), None if c is None else json.loads(c))
+                for r, ts, c in rows
+            }
+
+        return await self._submit(work)
+
+    # ------------------------------------------------------------------ dedupe keys
+    async def unseen(self, instance: str | int, keys: Iterable[str]) -> list[str]:
+        """The keys (in the given order, without repeats) not remembered for ``instance``."""
+        inst = str(instance)
+        wanted = list(dict.fromkeys(keys))
+
+        def work(conn: sqlite3.Connection) -> list[str]:
+            seen = self._seen_among(conn, inst, wanted)
+            return [key for key in wanted if key not in seen]
+
+        return await self._submit(work)
+
+    async def mark_seen(self, instance: str | int, keys: Iterable[str]) -> None:
+        inst = str(instance)
+        wanted = list(dict.fromkeys(keys))
+        now = self._clock.timestamp()
+        await self._submit(lambda conn: self._insert_seen(conn, inst, wanted, now))
+
+    async def prune_seen(self, older_than: datetime | None = None) -> int:
+        """Forget dedupe keys created before ``older_than`` (default: now - seen_max_age)."""
+        cutoff = (
+            self._clock.timestamp() - self._seen_max_age
+            if older_than is None
+            else to_utc(older_than).timestamp()
+        )
+
+        def work(conn: sqlite3.Connection) -> int:
+            return conn.execute("DELETE FROM seen WHERE created_at < ?", (cutoff,)).rowcount
+
+        return await self._submit(work)
+
+    # ------------------------------------------------------------------ small values
+    async def kv_get(self, instance: str | int, key: str) -> Any:
+        """The JSON value stored under ``key``, or None."""
+        inst = str(instance)
+
+        def work(conn: sqlite3.Connection) -> Any:
+            row = conn.execute(
+                "SELECT value FROM kv WHERE instance = ? AND key = ?", (inst, key)
+            ).fetchone()
+            return None if row is None else json.loads(row[0])
+
+        return await self._submit(work)
+
+    async def kv_set(self, instance: str | int, key: str, value: Any) -> None:
+        inst = str(instance)
+        encoded = json.dumps(value, separators=(",", ":"))
+
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT INTO kv (instance, key, value) VALUES (?, ?, ?) "
+                "ON CONFLICT (instance, key) DO UPDATE SET value = excluded.value",
+                (inst, key, encoded),
+            )
+
+        await self._submit(work)
+
+    async def kv_delete(self, instance: str | int, key: str) -> bool:
+        inst = str(instance)
+
+        def work(conn: sqlite3.Connection) -> bool:
+            cur = conn.execute("DELETE FROM kv WHERE instance = ? AND key = ?", (inst, key))
+            return cur.rowcount > 0
+
+        return await self._submit(work)
+
+    async def kv_items(self, instance: str | int) -> dict[str, Any]:
+        inst = str(instance)
+
+        def work(conn: sqlite3.Connection) -> dict[str, Any]:
+            rows = conn.execute(
+                "SELECT key, value FROM kv WHERE instance = ? ORDER BY key", (inst,)
+            ).fetchall()
+            return {key: json.loads(value) for key, value in rows}
+
+        return await self._submit(work)
+
+    # ------------------------------------------------------------------ statements
+    def _outbox_rows(
+        self,
+        instance: str,
+        callback_url: str,
+        notifications: Sequence[Notification],
+        group_key: GroupKeys,
+    ) -> list[tuple[Any, ...]]:
+        now = self._clock.timestamp()
+        if group_key is None or isinstance(group_key, str):
+            keys: Sequence[str | None] = [group_key] * len(notifications)
+        else:
+            keys = group_key
+            if len(keys) != len(notifications):
+                raise ValueError(
+                    f"group_key: {len(keys)} keys for {len(notifications)} notifications"
+                )
+        return [
+            (instance, callback_url, n.id, n.body, key, now, instance, key)
+            for n, key in zip(notifications, keys, strict=True)
+        ]
+
+    @staticmethod
+    def _insert_outbox(
+        conn: sqlite3.Connection, instance: str, rows: list[tuple[Any, ...]]
+    ) -> list[int]:
+        # Behind a parked group, its new items are queued as parked too (that
+        # group is held until a redelivery or a probe succeeds).
+        seqs: list[int] = []
+        for row in rows:
+            cur = conn.execute(_INSERT_OUTBOX, row)
+            seqs.append(cur.fetchone()[0])
+        return seqs
+
+    @staticmethod
+    def _write_watermark(
+        conn: sqlite3.Connection, instance: str, resource: str, watermark: Watermark
+    ) -> None:
+        cursor = None if watermark.cursor is None else json.dumps(watermark.cursor)
+        conn.execute(
+            "INSERT INTO watermarks (instance, resource, timestamp, cursor) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (instance, resource) DO UPDATE SET timestamp = excluded.timestamp, "
+            "cursor = excluded.cursor",
+            (instance, resource, _iso(watermark.timestamp), cursor),
+        )
+
+    @staticmethod
+    def _seen_among(conn: sqlite3.Connection, instance: str, keys: Sequence[str]) -> set[str]:
+        """Which of ``keys`` are remembered for ``instance``."""
+        seen: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = conn.execute(
+                f"SELECT key FROM seen WHERE instance = ? AND key IN ({marks})", (instance, *chunk)
+            )
+            seen.update(row[0] for row in rows.fetchall())
+        return seen
+
+    @staticmethod
+    def _insert_seen(conn: sqlite3.Connection, instance: str, keys: list[str], now: float) -> None:
+        if keys:
+            conn.executemany(
+                "INSERT OR IGNORE INTO seen (instance, key, created_at) VALUES (?, ?, ?)",
+                [(instance, key, now) for key in keys],
+            )
+
+    # ------------------------------------------------------------------ the database thread
+    def _submit(
+        self, fn: Callable[[sqlite3.Connection], T], *, notify: str | None = None
+    ) -> asyncio.Future[T]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        with self._lock:
+            if self._closed:
+                raise StateClosedError("the state database is closed")
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="woosim-state", daemon=True)
+                self._thread.start()
+            self._jobs.put(_Job(fn, loop, future, notify))
+        return future
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        target = ":memory:" if self.path is None else str(self.path)
+        conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={self._synchronous}")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=5000")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > _SCHEMA_VERSION:
+            conn.close()
+            raise RuntimeError(
+                f"state file {self.path} was written by a newer version (schema {version})"
+            )
+        conn.executescript(_SCHEMA)
+        if version < 2:
+            self._migrate_outbox_seq(conn)
+        conn.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
+        return conn
+
+    @staticmethod
+    def _migrate_outbox_seq(conn: sqlite3.Connection) -> None:
+        """Rebuild a version-1 outbox with AUTOINCREMENT, keeping every row and seq.
+
+        Without it SQLite hands out the seq of deleted newest rows again, and a
+        sender reading forward from the last seq it saw would miss new items.
+        """
+        (sql,) = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'outbox'"
+        ).fetchone()
+        if "AUTOINCREMENT" in sql.upper():
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("ALTER TABLE outbox RENAME TO outbox_v1")
+            # Indexes follow a renamed table; free their names for the new one.
+            conn.execute("DROP INDEX IF EXISTS outbox_by_instance")
+            conn.execute("DROP INDEX IF EXISTS outbox_by_group")
+            for statement in _OUTBOX_SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute("INSERT INTO outbox SELECT * FROM outbox_v1")
+            conn.execute("DROP TABLE outbox_v1")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def _run(self) -> None:
+        try:
+            conn = self._connect()
+        except (sqlite3.Error, OSError, RuntimeError) as exc:
+            self._fail_all(exc)
+            return
+        try:
+            while True:
+                first = self._jobs.get()
+                batch = [first]
+                while len(batch) < self._max_batch:
+                    try:
+                        batch.append(self._jobs.get_nowait())
+                    except queue.Empty:
+                        break
+                jobs = [job for job in batch if job is not None]
+                if jobs:
+                    self._execute(conn, jobs)
+                if len(jobs) != len(batch):
+                    break
+        finally:
+            conn.close()
+
+    def _fail_all(self, exc: BaseException) -> None:
+        """Opening failed: answer every job (now and later) with the error."""
+        error = StateClosedError(f"cannot open state database {self.path}: {exc}")
+        with self._lock:
+            self._closed = True
+        while True:
+            try:
+                job = self._jobs.get_nowait()
+            except queue.Empty:
+                return
+            if job is not None:
+                self._answer(job, None, error)
+
+    def _execute(self, conn: sqlite3.Connection, jobs: list[_Job]) -> None:
+        outcomes: list[tuple[_Job, Any, BaseException | None]] = []
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            for job in jobs:
+                self._answer(job, None, exc)
+            return
+        for job in jobs:
+            conn.execute("SAVEPOINT job")
+            try:
+                result = job.fn(conn)
+            except Exception as exc:
+                conn.execute("ROLLBACK TO job")
+                conn.execute("RELEASE job")
+                outcomes.append((job, None, exc))
+            else:
+                conn.execute("RELEASE job")
+                outcomes.append((job, result, None))
+        self._maybe_prune(conn)
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            log.error("state commit failed: %s", exc)
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            outcomes = [(job, None, exc) for job, _, _ in outcomes]
+        self.batches += 1
+        grown = {job.notify for job, _, error in outcomes if error is None and job.notify}
+        for instance in grown:
+            for listener in list(self._listeners):
+                try:
+                    listener(instance)
+                except Exception:
+                    log.exception("enqueue listener failed")
+        for job, result, error in outcomes:
+            self._answer(job, result, error)
+
+    def _maybe_prune(self, conn: sqlite3.Connection) -> None:
+        now = self._clock.timestamp()
+        if now - self._last_prune < SEEN_PRUNE_INTERVAL:
+            return
+        self._last_prune = now
+        conn.execute("DELETE FROM seen WHERE created_at < ?", (now - self._seen_max_age,))
+
+    @staticmethod
+    def _answer(job: _Job, result: Any, error: BaseException | None) -> None:
+        try:
+            job.loop.call_soon_threadsafe(_resolve, job.future, result, error)
+        except RuntimeError:
+            pass  # the caller's loop is closed: nobody is waiting any more
+
+
+__all__ = [
+    "ALL_GROUPS",
+    "DEFAULT_SEEN_MAX_AGE",
+    "PARKED",
+    "PENDING",
+    "AllGroups",
+    "OutboxCounts",
+    "OutboxItem",
+    "ParkedHeads",
+    "State",
+    "StateClosedError",
+    "Watermark",
+]

@@ -1,0 +1,818 @@
+"""The reference poller: Cloud Elements polling for WooCommerce, done right, on the shared clock.
+
+One :class:`Poller` per instance. Every ``refresh_interval`` minutes it polls each
+configured resource in turn (runs never overlap), turns what changed into
+Cloud Elements events and puts their notifications in the durable outbox, from
+which the :class:`~pytest_woosim.outbox.sender.Sender` delivers them in order, with the
+Cloud Elements retry schedule, never dropping one.
+
+Window (Cloud Elements' semantics, spec "the poller"): per resource
+``(lastPollDate - pollDelay, pollStart]``; the watermark is the poll START time
+and moves only when the resource was read completely, in the same transaction
+that stores its notifications (:meth:`State.commit_window`). The first run
+starts at the instance's creation time (no backfill) unless told otherwise.
+
+Choices where Cloud Elements' behaviour is not documented (UNVERIFIED in the spec):
+
+* the watermark is kept per instance AND resource, and moves only when that
+  resource was read completely; a store error skips the resource for this run
+  (its watermark stays, the next run covers the gap) and the run goes on;
+* the first window starts at the instance's creation time (no backfill); that
+  time is stored with the state so a restart does not move it;
+* the window's lower bound is read at one-second resolution INCLUSIVE (Cloud
+  Elements compares strictly "after"), because WooCommerce dates have no
+  fraction; content dedupe makes the overlap harmless;
+* runs never overlap; a changed refresh interval applies from the next run;
+* polling by date cannot see deletions: DELETED events come only from the
+  optional id-diff of full scans (off by default).
+
+Where Cloud Elements leaves gaps, this poller closes them (see
+:mod:`pytest_woosim.poller.scan`): the watermark's own second is read again and
+content-based dedupe keeps every change exactly once; orders are read with
+keyset paging so changes during a scan are not skipped; customers (no date
+filter in WooCommerce) are read in full in id order and filtered here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+import httpx
+
+from pytest_woosim.instance.config import instance_slug
+from pytest_woosim.instance.javadate import DateCodec
+from pytest_woosim.outbox.notifications import (
+    ELEMENT_KEY,
+    POLLING_MAX_EVENTS,
+    Event,
+    EventType,
+    Notification,
+    build_notifications,
+)
+from pytest_woosim.outbox.sender import Sender
+from pytest_woosim.outbox.state import State, Watermark
+from pytest_woosim.poller.scan import (
+    Backoff,
+    Change,
+    DateUnreadable,
+    PageSource,
+    ResourceScan,
+    ScanSpec,
+    Strategy,
+    Window,
+    parse_wc_gmt,
+    read_path,
+)
+from pytest_woosim.poller.storeclient import StoreClient, StoreError
+from simulator.clock import Clock
+
+if TYPE_CHECKING:
+    from pytest_woosim.instance.config import Configuration, InstanceConfig, ResourcePolling
+
+log = logging.getLogger("woosim.poller")
+
+#: Events put in the outbox per transaction while a large window is still being
+#: read. The watermark does not move with these checkpoints; a crash before the
+#: final commit re-reads the window and the stored dedupe keys drop what was sent.
+CHECKPOINT_EVENTS = 1000
+
+#: Slack kept when forgetting dedupe keys, for clock differences between the
+#: store and the poller: a key is dropped only once the record it stands for is
+#: this much older than any window that could read it again.
+SEEN_PRUNE_MARGIN = timedelta(hours=6)
+
+#: State kv key holding the instance's creation time (the first window's start).
+CREATED_AT_KEY = "poller.created_at"
+
+
+# ---------------------------------------------------------------------- plans
+
+
+@dataclass(frozen=True)
+class DateField:
+    """One configured date field: its JSON path, how to parse it and the zone it assumes."""
+
+    path: str
+    parse: Callable[[Any], datetime]
+    timezone: str = "GMT"
+    pattern: str = "yyyy-MM-dd'T'HH:mm:ss"
+
+    def read(self, record: Mapping[str, Any]) -> datetime:
+        """The field's instant; :class:`DateUnreadable` when missing or not parsable."""
+        value = read_path(record, self.path)
+        if value is None or value == "":
+            raise DateUnreadable(self.path, value, "no value")
+        try:
+            return self.parse(value)
+        except Exception as exc:  # the codec's own error type, whatever it is
+            raise DateUnreadable(self.path, value, str(exc) or type(exc).__name__) from exc
+
+
+@dataclass(frozen=True)
+class ResourcePlan:
+    """Everything the poller needs to know about one configured resource."""
+
+    resource: str  # the Cloud Elements name: objectType of its events
+    endpoint: str  # the store endpoint, e.g. "orders"
+    id_field: str
+    updated: DateField
+    created: DateField
+    strategy: Strategy = Strategy.FULL_BY_ID
+    page_size: int = 100
+    poll_delay: float = 0.0
+    filter_by_updated_date: bool = True
+    filter_by_current_date: bool = False
+    created_check_tolerance: float = 10.0
+    detect_deletions: bool = False
+    extra_params: Mapping[str, str] = field(default_factory=dict)
+
+    def filter_date(self, record: Mapping[str, Any]) -> datetime:
+        """The date the window applies to.
+
+        ``filterByUpdatedDate`` (default) filters on the updated date. A record
+        whose updated date is empty but whose created date reads (a customer that
+        was never modified shows ``date_modified: null`` on some stores) is taken
+        at its creation: its last change IS its creation. With
+        ``filterByUpdatedDate: false`` Cloud Elements filters on the created date.
+        """
+        if not self.filter_by_updated_date:
+            return self.created.read(record)
+        try:
+            return self.updated.read(record)
+        except DateUnreadable as exc:
+            if exc.value is None:
+                try:
+                    return self.created.read(record)
+                except DateUnreadable:
+                    pass
+            raise
+
+    def event_type(self, record: Mapping[str, Any], updated: datetime) -> EventType:
+        """CREATED when created and updated are the same within the tolerance, else UPDATED.
+
+        Cloud Elements: "same updated and created times => CREATED; created earlier
+        than updated => UPDATED", widened by ``createdCheckTolerance`` seconds. A
+        created date that cannot be read gives UNKNOWN: we cannot tell, and say so.
+        """
+        try:
+            created = self.created.read(record)
+        except DateUnreadable:
+            return EventType.UNKNOWN
+        gap = (updated - created).total_seconds()
+        return EventType.CREATED if gap <= self.created_check_tolerance else EventType.UPDATED
+
+
+def strategy_for(endpoint: str, filter_field: str) -> Strategy:
+    """The paging strategy for a resource: push the window to the store when it can filter.
+
+    Orders filter server-side on ``date_modified``/``date_created`` (we always
+    ask in UTC against the ``_gmt`` columns, the safe recipe). Customers have no
+    date filters and products are read in full too (their date filters are not
+    part of what our stores promise), so both are scanned by id.
+    """
+    base = filter_field.removesuffix("_gmt")
+    if endpoint == "orders" and base == "date_modified":
+        return Strategy.MODIFIED_KEYSET
+    if endpoint == "orders" and base == "date_created":
+        return Strategy.CREATED_KEYSET
+    return Strategy.FULL_BY_ID
+
+
+def date_field(path: str, pattern: str, timezone: str) -> DateField:
+    """A configured date field, read with the ``SimpleDateFormat`` port (or ``milliseconds``)."""
+    codec = DateCodec(pattern, timezone)
+    return DateField(path=path, parse=codec.parse, timezone=timezone, pattern=pattern)
+
+
+def plan_for(
+    resource: str, polling: ResourcePolling, *, detect_deletions: bool = False
+) -> tuple[ResourcePlan | None, list[str]]:
+    """The plan of one configured resource, or None (with the reason) if it cannot be polled.
+
+    Deletion detection is on when asked for here or by the resource's own
+    ``"detectDeletions": true`` (an extension key; Cloud Elements has none).
+    """
+    notes: list[str] = []
+    target = polling.target
+    if not target.supported:
+        return None, [f"{resource}: not polled: {target.note}"]
+    dates = polling.dates
+    updated = date_field(dates.updated_field, dates.updated_format, dates.updated_timezone)
+    created = date_field(dates.created_field, dates.created_format, dates.created_timezone)
+    filter_field = updated.path if polling.filter_by_updated_date else created.path
+    extra_params: dict[str, str] = {}
+    for name, value in parse_qsl(target.query, keep_blank_values=True):
+        if name == "where" or "${" in value:
+            # A Cloud Elements where-clause means nothing to WooCommerce; the poller
+            # applies the window itself (and pushes it to the store where it can).
+            notes.append(
+                f"{resource}: url parameter {name!r} ignored; the poller applies the window"
+            )
+            continue
+        extra_params[name] = value
+    extension = (polling.model_extra or {}).get("detectDeletions")
+    wants_deletions = detect_deletions or extension in (True, "true", "True", 1)
+    strategy = strategy_for(target.endpoint, filter_field)
+    if wants_deletions and strategy is not Strategy.FULL_BY_ID:
+        notes.append(
+            f"{resource}: deletion detection needs a full scan; {target.endpoint} is read by date"
+        )
+    plan = ResourcePlan(
+        resource=resource,
+        endpoint=target.endpoint,
+        id_field=polling.id_field,
+        updated=updated,
+        created=created,
+        strategy=strategy,
+        page_size=polling.page_size,
+        poll_delay=float(polling.poll_delay),
+        filter_by_updated_date=bool(polling.filter_by_updated_date),
+        filter_by_current_date=bool(polling.filter_by_current_date),
+        created_check_tolerance=float(polling.created_check_tolerance),
+        detect_deletions=wants_deletions,
+        extra_params=extra_params,
+    )
+    return plan, notes
+
+
+def plans_from_config(
+    configuration: Configuration, *, detect_deletions: bool = False
+) -> tuple[list[ResourcePlan], list[str]]:
+    """Plans for the configured resources, in order, plus notes on what was left out."""
+    plans: list[ResourcePlan] = []
+    notes: list[str] = []
+    for resource, polling in configuration.resources.items():
+        plan, plan_notes = plan_for(resource, polling, detect_deletions=detect_deletions)
+        notes.extend(plan_notes)
+        if plan is not None:
+            plans.append(plan)
+    return plans, notes
+
+
+# ---------------------------------------------------------------------- reports
+
+
+@dataclass
+class ResourceReport:
+    resource: str
+    window_lower: datetime | None
+    window_upper: datetime
+    events: int = 0
+    deleted: int = 0
+    notifications: int = 0
+    requests: int = 0
+    records_read: int = 0
+    duplicates: int = 0
+    unreadable_dates: int = 0
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class PollReport:
+    started: datetime
+    resources: list[ResourceReport] = field(default_factory=list)
+
+    @property
+    def events(self) -> int:
+        return sum(r.events for r in self.resources)
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.resources)
+
+
+# ---------------------------------------------------------------------- the poller
+
+
+class Poller:
+    """Polls one instance's resources and fills its outbox.
+
+    ``created_at`` is the instance's creation time (default: the clock's now at
+    construction); the first window of a resource starts there. ``backfill=True``
+    starts from the beginning instead; ``start`` gives an explicit first instant.
+    ``sender`` (optional) is started and stopped with :meth:`run`/:meth:`stop`.
+    """
+
+    def __init__(
+        self,
+        *,
+        instance_id: int | str,
+        resources: Sequence[ResourcePlan],
+        source: PageSource,
+        state: State,
+        clock: Clock,
+        callback_url: str,
+        refresh_interval: float = 15,
+        created_at: datetime | None = None,
+        backfill: bool = False,
+        start: datetime | None = None,
+        sender: Sender | None = None,
+        element_key: str = ELEMENT_KEY,
+        filter_response_nulls: bool = False,
+        backoff: Backoff | None = None,
+    ) -> None:
+        if not resources:
+            raise ValueError("a polling instance needs at least one resource to poll")
+        self.instance_id = instance_id
+        self.instance = str(instance_id)
+        self.resources = list(resources)
+        self.source = source
+        self.state = state
+        self.clock = clock
+        self.callback_url = callback_url
+        self.created_at = created_at or clock.now()
+        self.backfill = backfill
+        self.start = start
+        self.sender = sender
+        self.element_key = element_key
+        self.filter_response_nulls = filter_response_nulls
+        self.backoff = backoff or Backoff()
+        self.warnings: list[str] = []
+        self.reports: list[PollReport] = []
+        self._refresh_minutes = _check_interval(refresh_interval)
+        self._run_lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+        self._stopped = asyncio.Event()
+        self._warned: set[tuple[str, str]] = set()
+        self._owned_store: StoreClient | None = None
+
+    @classmethod
+    def from_config(
+        cls,
+        config: InstanceConfig,
+        *,
+        state: State,
+        clock: Clock,
+        instance_id: int | str | None = None,
+        client: httpx.AsyncClient | None = None,
+        created_at: datetime | None = None,
+        backfill: bool = False,
+        start: datetime | None = None,
+        detect_deletions: bool = False,
+        with_sender: bool = True,
+        backoff: Backoff | None = None,
+    ) -> Poller:
+        """The poller of a polling instance configuration, with its store client and sender.
+
+        The instance is known by its name made key-safe (as the relay does), which
+        names its rows in the state file. ``client`` is shared by the store client
+        and the sender when given; otherwise each owns one and :meth:`stop` closes it.
+        """
+        conf = config.configuration
+        if not conf.callback_url:
+            raise ValueError(
+                'configuration."event.notification.callback.url" is required to poll: '
+                "the poller posts its events there"
+            )
+        plans, notes = plans_from_config(conf, detect_deletions=detect_deletions)
+        if not plans:
+            raise ValueError(
+                'configuration."event.poller.configuration" has no resource the store serves'
+                + (f" ({'; '.join(notes)})" if notes else "")
+            )
+        instance = instance_slug(config.name) if instance_id is None else instance_id
+        store = StoreClient(
+            conf.store_url, conf.api_key, conf.api_secret.get_secret_value(), client=client
+        )
+        sender = None
+        if with_sender:
+            sender = Sender(
+                state,
+                clock,
+                instance=instance,
+                callback_url=conf.callback_url,
+                signature_key=(
+                    None if conf.signature_key is None else conf.signature_key.get_secret_value()
+                ),
+                client=client,
+            )
+        poller = cls(
+            instance_id=instance,
+            resources=plans,
+            source=store,
+            state=state,
+            clock=clock,
+            callback_url=conf.callback_url,
+            refresh_interval=conf.refresh_interval,
+            created_at=created_at,
+            backfill=backfill,
+            start=start,
+            sender=sender,
+            filter_response_nulls=bool(conf.filter_response_nulls),
+            backoff=backoff,
+        )
+        poller.warnings.extend(notes)
+        for note in notes:
+            log.warning("instance %s: %s", poller.instance, note)
+        poller._owned_store = store
+        return poller
+
+    # ------------------------------------------------------------------ schedule
+    @property
+    def refresh_interval(self) -> float:
+        """Minutes between the starts of two runs."""
+        return self._refresh_minutes
+
+    def set_refresh_interval(self, minutes: float) -> None:
+        """Change the interval; it applies from the next run on (the current wait is kept)."""
+        self._refresh_minutes = _check_interval(minutes)
+
+    async def start_background(self) -> None:
+        """Start the sender (if any) and the schedule in a background task."""
+        if self._task is not None:
+            return
+        if self.sender is not None:
+            await self.sender.start()
+        self._stopped.clear()
+        self._task = asyncio.create_task(self._schedule(), name=f"woosim-poller-{self.instance}")
+
+    async def run(self) -> None:
+        """Poll now and then every ``refresh_interval`` minutes until :meth:`stop`."""
+        await self.start_background()
+        await self._stopped.wait()
+
+    async def stop(self) -> None:
+        """Stop polling and delivering. A run in progress is abandoned; its window is retried."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self.sender is not None:
+            await self.sender.stop()
+        if self._owned_store is not None:
+            await self._owned_store.aclose()
+        self._stopped.set()
+
+    async def _schedule(self) -> None:
+        next_at = self.clock.timestamp()
+        while True:
+            await self.clock.sleep_until(next_at)
+            started = self.clock.timestamp()
+            try:
+                await self.poll_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # A bug must not stop the schedule: log it; the windows are retried.
+                log.exception("instance %s: poll run failed", self.instance)
+            # Runs start every interval; one that overran is followed right away,
+            # never overlapped. The interval is read now, so a change applies here.
+            next_at = max(started + self._refresh_minutes * 60, self.clock.timestamp())
+
+    # ------------------------------------------------------------------ one run
+    async def poll_once(self) -> PollReport:
+        """Poll every resource once, in order. Never overlaps another run."""
+        async with self._run_lock:
+            report = PollReport(self.clock.now())
+            for plan in self.resources:
+                report.resources.append(await self._poll_resource(plan, report.started))
+            await self._prune_seen()
+            self.reports.append(report)
+            del self.reports[:-100]
+            return report
+
+    async def _lower_bound(self, plan: ResourcePlan) -> tuple[datetime | None, Watermark | None]:
+        watermark = await self.state.get_watermark(self.instance, plan.resource)
+        if watermark is not None:
+            base: datetime | None = watermark.timestamp
+        elif self.start is not None:
+            base = self.start
+        elif self.backfill:
+            base = None
+        else:
+            base = await self._creation_time()
+        if base is None:
+            return None, watermark
+        return base - timedelta(seconds=plan.poll_delay), watermark
+
+    async def _creation_time(self) -> datetime:
+        """The instance's creation time, kept in the state file at the first run.
+
+        A poller restarted before its first window completed still starts from
+        the first start, not from the restart, so nothing in between is missed.
+        """
+        stored = await self.state.kv_get(self.instance, CREATED_AT_KEY)
+        if isinstance(stored, str):
+            with contextlib.suppress(ValueError):
+                return datetime.fromisoformat(stored).astimezone(UTC)
+        await self.state.kv_set(self.instance, CREATED_AT_KEY, _iso(self.created_at))
+        return self.created_at
+
+    async def _poll_resource(self, plan: ResourcePlan, upper: datetime) -> ResourceReport:
+        lower, watermark = await self._lower_bound(plan)
+        report = ResourceReport(plan.resource, lower, upper)
+        window = Window(lower, upper, cap_upper=plan.filter_by_current_date)
+        scan = ResourceScan(
+            self.source,
+            ScanSpec(
+                plan.resource,
+                plan.endpoint,
+                plan.id_field,
+                plan.strategy,
+                plan.page_size,
+                plan.extra_params,
+            ),
+            window,
+            date_of=plan.filter_date,
+            already_seen=self._already_seen,
+            clock=self.clock,
+            backoff=self.backoff,
+            inspect=lambda record: self._check_dates(plan, record),
+        )
+        pending: list[Change] = []
+        try:
+            async for batch in scan.batches():
+                pending.extend(batch)
+                if len(pending) >= CHECKPOINT_EVENTS:
+                    report.notifications += await self._commit(plan, pending, None)
+                    report.events += len(pending)
+                    pending = []
+        except StoreError as exc:
+            report.error = str(exc)
+            log.warning(
+                "instance %s: %s not polled this run (%s); its watermark stays at %s",
+                self.instance,
+                plan.resource,
+                exc,
+                _iso(watermark.timestamp) if watermark else "the instance's start",
+            )
+            if pending:
+                # What was read is real: keep it (without moving the watermark).
+                report.notifications += await self._commit(plan, pending, None)
+                report.events += len(pending)
+            self._copy_stats(report, scan)
+            return report
+        deleted: list[str] = []
+        cursor: dict[str, Any] | None = watermark.cursor if watermark else None
+        if plan.detect_deletions and plan.strategy is Strategy.FULL_BY_ID and scan.stats.complete:
+            known = _expand_ids(cursor.get("ids") if cursor else None)
+            current = scan.stats.all_ids
+            if known is not None:
+                deleted = sorted(known - current, key=_id_sort_key)
+            cursor = {**(cursor or {}), "ids": _compress_ids(current)}
+        report.notifications += await self._commit(
+            plan, pending, Watermark(upper, cursor), deleted=deleted, deleted_at=upper
+        )
+        report.events += len(pending) + len(deleted)
+        report.deleted = len(deleted)
+        self._copy_stats(report, scan)
+        if report.events:
+            log.info(
+                "instance %s: %s: %d events in (%s, %s]",
+                self.instance,
+                plan.resource,
+                report.events,
+                _iso(lower) if lower else "-inf",
+                _iso(upper),
+            )
+        return report
+
+    @staticmethod
+    def _copy_stats(report: ResourceReport, scan: ResourceScan) -> None:
+        report.requests = scan.stats.requests
+        report.records_read = scan.stats.records_read
+        report.duplicates = scan.stats.duplicates
+        report.unreadable_dates = scan.stats.unreadable_dates
+
+    async def _already_seen(self, keys: Sequence[str]) -> set[str]:
+        unseen = set(await self.state.unseen(self.instance, keys))
+        return {key for key in keys if key not in unseen}
+
+    # ------------------------------------------------------------------ events
+    def _event(self, plan: ResourcePlan, change: Change) -> Event:
+        if plan.filter_by_updated_date:
+            updated = change.date  # already read from the updated field (or its fallback)
+        else:
+            try:
+                updated = plan.updated.read(change.record)
+            except DateUnreadable:
+                updated = change.date
+        return Event(
+            plan.resource, change.record_id, plan.event_type(change.record, updated), updated
+        )
+
+    def _raw_record(self, record: dict[str, Any]) -> Any:
+        return _without_nulls(record) if self.filter_response_nulls else record
+
+    def _notifications(
+        self, plan: ResourcePlan, items: Sequence[tuple[Event, Any]]
+    ) -> list[Notification]:
+        """One notification per 10 events, carrying only its own events' records.
+
+        Cloud Elements repeats the whole page of raw records in every part of a
+        split; with a window of 100,000 changes that is unbounded, so here each
+        notification's ``raw`` holds just the records its events stand for (the
+        documented raw shape ``{instance_id, objectType, <resource>: [...]}``).
+        """
+        out: list[Notification] = []
+        for start in range(0, len(items), POLLING_MAX_EVENTS):
+            chunk = items[start : start + POLLING_MAX_EVENTS]
+            raw = {
+                "instance_id": self.instance_id,
+                "objectType": plan.resource,
+                plan.resource: [record for _, record in chunk],
+            }
+            out.extend(
+                build_notifications(
+                    [event for event, _ in chunk],
+                    raw,
+                    instance_id=self.instance_id,
+                    element_key=self.element_key,
+                    max_events=POLLING_MAX_EVENTS,
+                )
+            )
+        return out
+
+    async def _commit(
+        self,
+        plan: ResourcePlan,
+        changes: Sequence[Change],
+        watermark: Watermark | None,
+        *,
+        deleted: Sequence[str] = (),
+        deleted_at: datetime | None = None,
+    ) -> int:
+        items: list[tuple[Event, Any]] = [
+            (self._event(plan, change), self._raw_record(change.record)) for change in changes
+        ]
+        for object_id in deleted:
+            # A deletion has no record left to show; its raw entry is the id,
+            # the shape WooCommerce's own *.deleted webhooks carry.
+            when = deleted_at or self.clock.now()
+            items.append(
+                (
+                    Event(plan.resource, object_id, EventType.DELETED, when),
+                    {"id": _id_value(object_id)},
+                )
+            )
+        notifications = self._notifications(plan, items)
+        keys = [change.key for change in changes]
+        if notifications or watermark is not None or keys:
+            await self.state.commit_window(
+                self.instance,
+                plan.resource,
+                watermark,
+                notifications,
+                keys,
+                callback_url=self.callback_url,
+                # One delivery group for the whole instance: strict FIFO, so events
+                # also keep their order across resources, as they were polled.
+                group_key=None,
+            )
+        return len(notifications)
+
+    # ------------------------------------------------------------------ warnings
+    def _check_dates(self, plan: ResourcePlan, record: Mapping[str, Any]) -> None:
+        """Warn once when the configured field and zone disagree with the data.
+
+        The trap of the published example: ``date_modified`` read as GMT is right
+        only for a store in UTC. WooCommerce sends the true UTC instant next to
+        it (``date_modified_gmt``), so compare the two.
+        """
+        for role, date_field in (("updated", plan.updated), ("created", plan.created)):
+            if (plan.resource, role) in self._warned:
+                continue
+            message = _zone_mismatch(plan.resource, role, date_field, record)
+            if message is not None:
+                self._warned.add((plan.resource, role))
+                self.warnings.append(message)
+                log.warning("instance %s: %s", self.instance, message)
+
+    # ------------------------------------------------------------------ dedupe keys
+    async def _prune_seen(self) -> None:
+        """Forget dedupe keys no window can read again (older than the overlap)."""
+        marks = await self.state.watermarks(self.instance)
+        lows = []
+        for plan in self.resources:
+            mark = marks.get(plan.resource)
+            if mark is None:
+                return  # a resource that never completed may still re-read anything
+            lows.append(mark.timestamp - timedelta(seconds=plan.poll_delay))
+        cutoff = min(lows) - SEEN_PRUNE_MARGIN - timedelta(minutes=self._refresh_minutes)
+        await self.state.prune_seen(older_than=cutoff)
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _check_interval(minutes: float) -> float:
+    value = float(minutes)
+    if not value > 0:
+        raise ValueError(
+            f"event.poller.refresh_interval must be a positive number of minutes, got {minutes!r}"
+        )
+    return value
+
+
+def _zone_mismatch(
+    resource: str, role: str, date_field: DateField, record: Mapping[str, Any]
+) -> str | None:
+    path = date_field.path
+    key = "updatedDate" if role == "updated" else "createdDate"
+    if path.endswith("_gmt"):
+        truth = parse_wc_gmt(read_path(record, path))
+        twin = None
+    else:
+        truth = parse_wc_gmt(read_path(record, path + "_gmt"))
+        twin = path + "_gmt"
+    if truth is None:
+        return None
+    try:
+        configured = date_field.read(record)
+    except DateUnreadable:
+        return None
+    offset = (configured - truth).total_seconds()
+    if abs(offset) < 1:
+        return None
+    hours = offset / 3600
+    if twin is not None:
+        return (
+            f"{resource}: datesConfiguration.{key}Field is {path!r} read in "
+            f"{date_field.timezone}, but {path} differs from {twin} by {hours:+g} h on record "
+            f"{read_path(record, 'id')} (the store is not on {date_field.timezone}): events are "
+            f"dated {abs(hours):g} h off and changes can be missed; use {twin}"
+        )
+    return (
+        f"{resource}: datesConfiguration.{key}Field is {path!r} (UTC) but "
+        f"{key}Timezone is {date_field.timezone}: dates are read {abs(hours):g} h off; "
+        f"set {key}Timezone to GMT"
+    )
+
+
+def _without_nulls(value: Any) -> Any:
+    """Cloud Elements' ``filter.response.nulls``: drop null fields, recursively."""
+    # Scalars are copied without a call: records are large and mostly scalars.
+    # (A tuple of types: isinstance with one is quicker than with a union.)
+    if isinstance(value, dict):
+        return {
+            k: _without_nulls(v) if isinstance(v, _CONTAINERS) else v
+            for k, v in value.items()
+            if v is not None
+        }
+    if isinstance(value, list):
+        return [_without_nulls(v) if isinstance(v, _CONTAINERS) else v for v in value]
+    return value
+
+
+_CONTAINERS = (dict, list)
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _id_value(object_id: str) -> int | str:
+    return int(object_id) if object_id.isdigit() else object_id
+
+
+def _id_sort_key(object_id: str) -> tuple[int, int | str]:
+    return (0, int(object_id)) if object_id.isdigit() else (1, object_id)
+
+
+def _compress_ids(ids: Iterable[str]) -> dict[str, Any]:
+    """A set of ids as ranges of numbers plus any non-numeric ids (kept in the cursor)."""
+    numbers = sorted(int(i) for i in ids if i.isdigit())
+    others = sorted(i for i in ids if not i.isdigit())
+    ranges: list[list[int]] = []
+    for n in numbers:
+        if ranges and n == ranges[-1][1] + 1:
+            ranges[-1][1] = n
+        else:
+            ranges.append([n, n])
+    return {"ranges": ranges, "other": others}
+
+
+def _expand_ids(stored: Any) -> set[str] | None:
+    if not isinstance(stored, dict):
+        return None
+    out: set[str] = set()
+    for first, last in stored.get("ranges", []):
+        out.update(str(n) for n in range(int(first), int(last) + 1))
+    out.update(str(i) for i in stored.get("other", []))
+    return out
+
+
+__all__ = [
+    "CHECKPOINT_EVENTS",
+    "DateField",
+    "PollReport",
+    "Poller",
+    "ResourcePlan",
+    "ResourceReport",
+    "date_field",
+    "plan_for",
+    "plans_from_config",
+    "strategy_for",
+]

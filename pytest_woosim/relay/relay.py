@@ -1,0 +1,757 @@
+"""The reference webhook relay: WooCommerce webhooks in, signed Cloud Elements notifications out.
+
+Pipeline of one inbound delivery (``POST /events/woocommercerest/<instance>``):
+
+1. size limit (413) — checked on ``Content-Length`` and while reading;
+2. the store's ping (form body ``webhook_id=N``, unsigned) → 200, nothing forwarded;
+3. ``X-WC-Webhook-Signature`` over the raw bytes, constant time → 401 when missing/wrong;
+4. JSON → 400 when malformed;
+5. topic → objectType/eventType; an unknown topic is answered 200 and logged;
+6. dedupe (webhook id + topic + body hash, kept in State) → 200, counted as duplicate;
+7. the notification is written to the durable outbox (group commit) and only then
+   the relay answers 200: a 2xx means "will be delivered", even after a SIGKILL.
+
+Delivery is the :class:`~pytest_woosim.outbox.sender.Sender`'s job: in order, signed, retried
+on the Cloud Elements schedule on the shared clock, parked (never dropped) after the
+last retry, redelivered on ``POST /redeliver`` or by the periodic probe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol, TextIO
+
+import httpx
+from aiohttp import web
+
+from pytest_woosim.instance.config import InstanceConfig, instance_slug
+from pytest_woosim.outbox.notifications import (
+    WEBHOOK_MAX_EVENTS,
+    Event,
+    Notification,
+    build_notifications,
+)
+from pytest_woosim.outbox.sender import (
+    CE_RETRY_SCHEDULE,
+    DEFAULT_PARK_PROBE_INTERVAL,
+    DEFAULT_TIMEOUT,
+    Sender,
+)
+from pytest_woosim.outbox.state import State
+from pytest_woosim.outbox.transport import sender_client
+from pytest_woosim.poller.scan import content_key
+from pytest_woosim.poller.storeclient import StoreClient
+from pytest_woosim.relay.inbound import (
+    InboundEvent,
+    InboundRejected,
+    WebhookHeaders,
+    normalise,
+    parse_body,
+    ping_webhook_id,
+    verify,
+)
+from pytest_woosim.relay.registration import (
+    DEFAULT_CHECK_INTERVAL,
+    Registrar,
+    RegistrationError,
+    RegistrationReport,
+    StoreWebhookApi,
+)
+from simulator.clock import Clock
+
+log = logging.getLogger("woosim.relay")
+
+ELEMENT_KEY = "woocommercerest"
+#: Largest accepted webhook body. A WooCommerce order with hundreds of line items is
+#: well under 1 MiB; 10 MiB leaves room without letting one request eat the memory.
+DEFAULT_MAX_BODY = 10 * 1024 * 1024
+#: Real seconds a connection may sit idle (or with incomplete headers) before it is closed,
+#: and a request may take to send its body: a client that stalls cannot hold a
+#: connection, and what it holds is released. The store sends a whole body at once.
+DEFAULT_IDLE_TIMEOUT = 15.0
+DEFAULT_BODY_TIMEOUT = 15.0
+#: Outbox "resource" under which the relay's notifications are committed.
+OUTBOX_RESOURCE = "webhooks"
+
+
+def delivery_path(instance: str) -> str:
+    return f"/events/{ELEMENT_KEY}/{instance}"
+
+
+@dataclass
+class RelayStats:
+    """Counters of inbound deliveries (``GET /stats``)."""
+
+    received: int = 0
+    pings: int = 0
+    verified: int = 0
+    rejected: int = 0  # 401 bad/missing signature, 413, 400 malformed JSON
+    ignored: int = 0  # signed and valid, but nothing to forward (unknown topic, no id)
+    duplicates: int = 0
+    accepted: int = 0  # durably queued for delivery
+    store_errors: int = 0  # the outbox write failed → 503, nothing promised
+
+
+@dataclass
+class _Pending:
+    """One verified event waiting for the next outbox write."""
+
+    event: InboundEvent
+    keys: list[str]
+    future: asyncio.Future[str | None]  # eventId when queued, None when a duplicate
+
+
+class _Batcher:
+    """Writes accepted events to the outbox, many per transaction, one batch at a time.
+
+    Requests arriving while a batch is being written wait for the next one, so a
+    burst costs one dedupe lookup and one durable commit per batch instead of per
+    request. Batches run strictly one after another, which also makes dedupe exact:
+    a duplicate arriving while its twin is being written is checked after the twin
+    is committed (or within the same batch).
+    """
+
+    def __init__(self, write: Callable[[list[_Pending]], Awaitable[None]]) -> None:
+        self._write = write
+        self._queue: list[_Pending] = []
+        self._task: asyncio.Task[None] | None = None
+
+    def submit(self, event: InboundEvent, keys: list[str]) -> asyncio.Future[str | None]:
+        future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+        self._queue.append(_Pending(event, keys, future))
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._drain())
+        return future
+
+    async def _drain(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue, []
+            try:
+                await self._write(batch)
+            except Exception as exc:
+                for item in batch:
+                    if not item.future.done():
+                        item.future.set_exception(exc)
+
+
+class RelayApp:
+    """The relay's HTTP side for one instance: inbound webhooks, health, stats, redelivery."""
+
+    def __init__(
+        self,
+        *,
+        state: State,
+        clock: Clock,
+        instance: str,
+        instance_id: int | str,
+        callback_url: str,
+        secret: str,
+        max_body: int = DEFAULT_MAX_BODY,
+        body_timeout: float = DEFAULT_BODY_TIMEOUT,
+        share_content_keys: bool = False,
+        batch_events: int = 1,
+        redeliver: Callable[[], Awaitable[int]] | None = None,
+        delivered: Callable[[], int] | None = None,
+        health: Callable[[], dict[str, Any]] | None = None,
+    ) -> None:
+        self.state = state
+        self.clock = clock
+        self.instance = instance
+        self.instance_id = instance_id
+        self.callback_url = callback_url
+        self._secret = secret
+        self.max_body = max_body
+        self.body_timeout = body_timeout
+        # With reconciliation on, a webhook also records the poller's content key (and
+        # checks it), so the same record content seen by webhook and by poll is one event.
+        self.share_content_keys = share_content_keys
+        self._redeliver = redeliver
+        self._delivered = delivered
+        self._health = health
+        self.stats = RelayStats()
+        self.batch_events = max(1, min(batch_events, WEBHOOK_MAX_EVENTS))
+        self._batcher = _Batcher(self._write_batch)
+
+    # ------------------------------------------------------------------ app
+    def app(self) -> web.Application:
+        # client_max_size makes request.read() raise 413 past the limit even
+        # without (or with a lying) Content-Length.
+        app = web.Application(client_max_size=self.max_body)
+        app.router.add_post(delivery_path("{instance}"), self.handle_webhook)
+        app.router.add_get("/healthz", self.handle_health)
+        app.router.add_get("/stats", self.handle_stats)
+        app.router.add_post("/redeliver", self.handle_redeliver)
+        return app
+
+    # ------------------------------------------------------------------ inbound
+    async def handle_webhook(self, request: web.Request) -> web.Response:
+        if request.match_info["instance"] != self.instance:
+            return _json({"status": "error", "reason": "unknown instance"}, 404)
+        self.stats.received += 1
+        if request.content_length is not None and request.content_length > self.max_body:
+            return self._reject(413, f"body larger than {self.max_body} bytes", request)
+        try:
+            async with asyncio.timeout(self.body_timeout):
+                body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return self._reject(413, f"body larger than {self.max_body} bytes", request)
+        except TimeoutError:
+            response = self._reject(
+                408, f"body not received within {self.body_timeout:g}s", request
+            )
+            response.force_close()  # no keep-alive: the connection ends after this answer
+            return response
+        headers = WebhookHeaders.from_mapping(request.headers)
+
+        ping_id = ping_webhook_id(headers, body)
+        if ping_id is not None:
+            self.stats.pings += 1
+            log.info("ping webhook_id=%s", ping_id)
+            return _json({"status": "pong", "webhook_id": ping_id}, 200)
+
+        verification = verify(self._secret, body, headers)
+        if not verification:
+            return self._reject(401, verification.reason, request, headers)
+        self.stats.verified += 1
+
+        try:
+            payload = parse_body(body)
+            event = normalise(headers, body, payload, self.clock.now())
+        except InboundRejected as exc:
+            if exc.status == 400:
+                return self._reject(400, exc.reason, request, headers)
+            # Signed by the store but nothing to forward: answer 200 so the store
+            # does not count a failure (and eventually disable the webhook).
+            self.stats.ignored += 1
+            log.info(
+                "ignored delivery topic=%s webhook_id=%s reason=%s",
+                headers.topic,
+                headers.webhook_id,
+                exc.reason,
+            )
+            return _json({"status": "ignored", "reason": exc.reason}, 200)
+        return await self._accept(event)
+
+    def _reject(
+        self,
+        status: int,
+        reason: str,
+        request: web.Request,
+        headers: WebhookHeaders | None = None,
+    ) -> web.Response:
+        self.stats.rejected += 1
+        log.warning(
+            "rejected delivery status=%s reason=%s topic=%s webhook_id=%s remote=%s",
+            status,
+            reason,
+            headers.topic if headers else None,
+            headers.webhook_id if headers else None,
+            request.remote,
+        )
+        return _json({"status": "rejected", "reason": reason}, status)
+
+    def _keys(self, event: InboundEvent) -> list[str]:
+        keys = [event.dedupe_key]
+        if (
+            self.share_content_keys
+            and event.event_type != "DELETED"
+            and isinstance(event.raw, dict)
+        ):
+            keys.append(content_key(event.object_type, event.raw))
+        return keys
+
+    async def _accept(self, event: InboundEvent) -> web.Response:
+        try:
+            event_id = await self._batcher.submit(event, self._keys(event))
+        except Exception as exc:
+            self.stats.store_errors += 1
+            log.error("outbox write failed topic=%s error=%s", event.topic, exc)
+            return _json({"status": "error", "reason": "could not store the event"}, 503)
+        if event_id is None:
+            return self._duplicate(event)
+        self.stats.accepted += 1
+        log.info(
+            "accepted topic=%s objectType=%s objectId=%s eventType=%s eventId=%s",
+            event.topic,
+            event.object_type,
+            event.object_id,
+            event.event_type,
+            event_id,
+        )
+        return _json({"status": "accepted", "eventId": event_id}, 200)
+
+    async def _write_batch(self, batch: list[_Pending]) -> None:
+        """Dedupe a batch, then queue its notifications durably in one transaction."""
+        unseen = set(await self.state.unseen(self.instance, [k for p in batch for k in p.keys]))
+        fresh: list[_Pending] = []
+        for item in batch:
+            # A duplicate when the delivery itself was seen (before, or earlier in this
+            # batch) or, when reconciling, when the poll already emitted this content.
+            if all(key in unseen for key in item.keys):
+                unseen.difference_update(item.keys)
+                fresh.append(item)
+            else:
+                item.future.set_result(None)
+        if not fresh:
+            return
+        groups = self._group(fresh)
+        notifications: list[Notification] = []
+        for group in groups:
+            notifications.extend(self._notify(group))
+        await self.state.commit_window(
+            self.instance,
+            OUTBOX_RESOURCE,
+            None,
+            notifications,
+            [k for item in fresh for k in item.keys],
+            callback_url=self.callback_url,
+            group_key=[self._group_key(group) for group in groups],
+        )
+        for group, notification in zip(groups, notifications, strict=True):
+            for item in group:
+                item.future.set_result(notification.id)
+
+    def _group_key(self, group: list[_Pending]) -> str | None:
+        """The sender's order group: one object, unless objects share a notification.
+
+        Per object (``orders:12``) the sender delivers objects concurrently while
+        each object's events stay in order. Notifications that merge several
+        objects order by object type. With reconciliation, the poll queues into
+        the instance's single group (strict FIFO), and so do the webhooks: the same
+        object never sits in two groups.
+        """
+        event = group[0].event
+        if self.share_content_keys:
+            return None
+        if self.batch_events == 1:
+            return f"{event.object_type}:{event.object_id}"
+        return event.object_type
+
+    def _group(self, items: list[_Pending]) -> list[list[_Pending]]:
+        """Consecutive events of one object type, at most ``batch_events`` per notification."""
+        groups: list[list[_Pending]] = []
+        for item in items:
+            last = groups[-1] if groups else None
+            if (
+                last is not None
+                and len(last) < self.batch_events
+                and last[0].event.object_type == item.event.object_type
+            ):
+                last.append(item)
+            else:
+                groups.append([item])
+        return groups
+
+    def _notify(self, group: list[_Pending]) -> list[Notification]:
+        events = [
+            Event(p.event.object_type, p.event.object_id, p.event.event_type, p.event.date)
+            for p in group
+        ]
+        first = group[0].event
+        if len(group) == 1 and isinstance(first.raw, dict):
+            # The Cloud Elements shape: raw is the vendor's body, exactly.
+            raw: dict[str, Any] = first.raw
+        else:
+            # Several webhooks in one notification (opt-in batching): raw mirrors the
+            # polling shape, {"instance_id", "objectType", "<objectType>": [bodies]}.
+            raw = {
+                "instance_id": self.instance_id,
+                "objectType": first.object_type,
+                first.object_type: [p.event.raw for p in group],
+            }
+        return build_notifications(
+            events,
+            raw,
+            instance_id=self.instance_id,
+            element_key=ELEMENT_KEY,
+            max_events=WEBHOOK_MAX_EVENTS,
+        )
+
+    def _duplicate(self, event: InboundEvent) -> web.Response:
+        self.stats.duplicates += 1
+        log.info(
+            "duplicate topic=%s objectType=%s objectId=%s",
+            event.topic,
+            event.object_type,
+            event.object_id,
+        )
+        return _json({"status": "duplicate"}, 200)
+
+    # ------------------------------------------------------------------ operations
+    async def stats_json(self) -> dict[str, Any]:
+        counts = await self.state.outbox_counts(self.instance)
+        data: dict[str, Any] = asdict(self.stats)
+        data["delivered"] = self._delivered() if self._delivered is not None else 0
+        data["queued"] = counts.pending
+        data["parked"] = counts.parked
+        return data
+
+    async def handle_stats(self, request: web.Request) -> web.Response:
+        return _json(await self.stats_json(), 200)
+
+    async def handle_health(self, request: web.Request) -> web.Response:
+        try:
+            counts = await self.state.outbox_counts(self.instance)
+        except Exception as exc:
+            return _json({"status": "error", "reason": f"state unavailable: {exc}"}, 503)
+        data: dict[str, Any] = {
+            "status": "ok",
+            "instance": self.instance,
+            "queued": counts.pending,
+            "parked": counts.parked,
+        }
+        if self._health is not None:
+            data.update(self._health())
+        return _json(data, 200)
+
+    async def handle_redeliver(self, request: web.Request) -> web.Response:
+        if self._redeliver is None:
+            return _json({"status": "error", "reason": "no sender"}, 503)
+        count = await self._redeliver()
+        log.info("redelivery requested parked=%s", count)
+        return _json({"status": "ok", "redelivering": count}, 200)
+
+
+@dataclass
+class RelayOptions:
+    """How the relay runs (everything not in the instance configuration)."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    #: Base URL at which the STORE reaches the relay, when not the bound address
+    #: (a container, a tunnel); the delivery path is appended to it.
+    public_url: str | None = None
+    #: Delete the relay's webhooks from the store on stop.
+    cleanup: bool = False
+    #: Clock seconds between checks for webhooks the store disabled.
+    check_interval: float = DEFAULT_CHECK_INTERVAL
+    max_body: int = DEFAULT_MAX_BODY
+    #: Real seconds before an idle (or half-sent) connection is closed, and a body must arrive.
+    idle_timeout: float = DEFAULT_IDLE_TIMEOUT
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
+    #: Retry delays (seconds after the first failure) of the notification sender.
+    retry_schedule: tuple[float, ...] = CE_RETRY_SCHEDULE
+    park_probe_interval: float = DEFAULT_PARK_PROBE_INTERVAL
+    sender_timeout: float = DEFAULT_TIMEOUT
+    #: Events per notification. 1 (default) is Cloud Elements' shape for WooCommerce:
+    #: one webhook, one notification, ``raw`` = the WooCommerce body. Up to 20 merges
+    #: webhooks that arrive together (same object type) into one notification.
+    batch_events: int = 1
+
+
+class WebhookRelay:
+    """One instance's relay: HTTP server, webhook registration, sender, periodic checks."""
+
+    def __init__(
+        self,
+        *,
+        store_url: str,
+        api_key: str,
+        api_secret: str,
+        callback_url: str,
+        signature_key: str | None,
+        instance: str,
+        instance_id: int | str,
+        state: State,
+        clock: Clock,
+        options: RelayOptions | None = None,
+        store_client: StoreClient | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        reconciler: Reconciler | None = None,
+    ) -> None:
+        self.options = options or RelayOptions()
+        self.state = state
+        self.clock = clock
+        self.instance = instance
+        self.instance_id = instance_id
+        self.callback_url = callback_url
+        self.store = store_client or StoreClient(store_url, api_key, api_secret)
+        self._owns_store = store_client is None
+        self.kv = StateKV(state, instance)
+        self._owns_http = http_client is None
+        self._http = http_client or sender_client(self.options.sender_timeout)
+        self.sender = Sender(
+            state,
+            clock,
+            instance=instance,
+            callback_url=callback_url,
+            signature_key=signature_key,
+            client=self._http,
+            schedule=self.options.retry_schedule,
+            timeout=self.options.sender_timeout,
+            park_probe_interval=self.options.park_probe_interval,
+        )
+        self.reconciler = reconciler
+        self.registrar: Registrar | None = None
+        self.app: RelayApp | None = None
+        self.registration: RegistrationReport | None = None
+        self._runner: web.AppRunner | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self.url = ""
+        self.delivery_url = ""
+
+    @classmethod
+    def from_config(
+        cls,
+        config: InstanceConfig,
+        *,
+        state: State,
+        clock: Clock,
+        options: RelayOptions | None = None,
+        reconciler: Reconciler | None = None,
+        instance_id: int | str | None = None,
+    ) -> WebhookRelay:
+        """A relay for a ``event.vendor.type=webhook`` instance configuration.
+
+        The instance is known by its name (made URL-safe): it names the delivery
+        path, the webhooks on the store and the rows in the state file.
+        """
+        conf = config.configuration
+        if not conf.callback_url:
+            raise ValueError(
+                'configuration."event.notification.callback.url" is required to relay events'
+            )
+        instance = instance_slug(config.name)
+        return cls(
+            store_url=conf.store_url,
+            api_key=conf.api_key,
+            api_secret=conf.api_secret.get_secret_value(),
+            callback_url=conf.callback_url,
+            signature_key=(
+                conf.signature_key.get_secret_value() if conf.signature_key is not None else None
+            ),
+            instance=instance,
+            instance_id=instance if instance_id is None else instance_id,
+            state=state,
+            clock=clock,
+            options=options,
+            reconciler=reconciler,
+        )
+
+    async def start(self) -> None:
+        """Serve, then register (the store pings the delivery URL on create), then deliver."""
+        # One registrar throughout: it knows whether the secret was generated just now
+        # (lost state), in which case reused webhooks must be given the new one.
+        self.registrar = Registrar(
+            StoreWebhookApi(self.store), self.kv, instance=self.instance, delivery_url=""
+        )
+        secret = await self.registrar.secret()
+        self.app = RelayApp(
+            state=self.state,
+            clock=self.clock,
+            instance=self.instance,
+            instance_id=self.instance_id,
+            callback_url=self.callback_url,
+            secret=secret,
+            max_body=self.options.max_body,
+            body_timeout=self.options.body_timeout,
+            share_content_keys=self.reconciler is not None,
+            batch_events=self.options.batch_events,
+            redeliver=self.sender.redeliver,
+            delivered=lambda: self.sender.delivered,
+            health=self._health,
+        )
+        self._runner = web.AppRunner(
+            self.app.app(),
+            access_log=None,
+            keepalive_timeout=self.options.idle_timeout,
+            # After an early answer (408, 413) the rest of a body is read and dropped for
+            # at most this long, then the connection closes (aiohttp's default is 10 s).
+            lingering_time=self.options.body_timeout,
+        )
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.options.host, self.options.port)
+        await site.start()
+        host, port = self._runner.addresses[0][:2]
+        self.url = f"http://{_url_host(str(host))}:{port}"
+        base = (self.options.public_url or self.url).rstrip("/")
+        self.delivery_url = base + delivery_path(self.instance)
+        self.registrar.delivery_url = self.delivery_url
+        await self.sender.start()
+        try:
+            self.registration = await self.registrar.ensure()
+        except RegistrationError:
+            await self.stop()
+            raise
+        log.info(
+            "webhooks ready created=%d reused=%d reactivated=%d delivery_url=%s",
+            len(self.registration.created),
+            len(self.registration.reused),
+            len(self.registration.reactivated),
+            self.delivery_url,
+        )
+        self._tasks.append(
+            asyncio.create_task(self.registrar.watch(self.clock, self.options.check_interval))
+        )
+        if self.reconciler is not None:
+            self._tasks.append(asyncio.create_task(self.reconciler.run()))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        if self.options.cleanup and self.registrar is not None:
+            try:
+                await self.registrar.cleanup()
+            except RegistrationError as exc:
+                log.warning("could not delete the webhooks: %s", exc)
+        await self.sender.stop()
+        if self._owns_http:
+            await self._http.aclose()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self._owns_store:
+            await self.store.aclose()
+
+    async def __aenter__(self) -> WebhookRelay:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    def _health(self) -> dict[str, Any]:
+        report = self.registration
+        return {
+            "sender": "running" if self.sender.running else "stopped",
+            "webhooks": len(report.ids) if report is not None else 0,
+            "delivery_url": self.delivery_url,
+            "reconcile": self.reconciler is not None,
+        }
+
+
+class Reconciler(Protocol):
+    """A background reconciliation poll (see ``relay_reconcile``)."""
+
+    async def run(self) -> None: ...
+
+
+class StateKV:
+    """``registration.KeyValue`` over the State's kv table for one instance."""
+
+    def __init__(self, state: State, instance: str) -> None:
+        self.state = state
+        self.instance = instance
+
+    async def get(self, key: str) -> str | None:
+        value = await self.state.kv_get(self.instance, key)
+        return value if isinstance(value, str) else None
+
+    async def set(self, key: str, value: str) -> None:
+        await self.state.kv_set(self.instance, key, value)
+
+
+async def serve_webhook_relay(
+    config: InstanceConfig,
+    *,
+    state_path: str | None,
+    options: RelayOptions,
+    stop: asyncio.Event,
+    reconcile: bool = False,
+    clock: Clock | None = None,
+    out: TextIO = sys.stdout,
+) -> int:
+    """Run a webhook relay until ``stop`` is set; print its URLs first. Exit status."""
+    public = options.public_url
+    if public is not None and not public.startswith(("http://", "https://")):
+        print(f"woosim relay: --public-url must be an http(s) URL, got {public!r}", file=sys.stderr)
+        return 2
+    clock = clock or Clock()
+    state = State(state_path, clock=clock)
+    try:
+        await state.open()
+    except Exception as exc:
+        print(f"woosim relay: cannot open the state file: {exc}", file=sys.stderr)
+        return 2
+    if state_path is None:
+        log.warning("no --state file: the outbox and the webhook secret live in memory only")
+    relay: WebhookRelay | None = None
+    try:
+        reconciler = None
+        if reconcile:
+            from pytest_woosim.relay.reconcile import reconciler_for
+
+            try:
+                reconciler = reconciler_for(config, state=state, clock=clock)
+            except ValueError as exc:
+                print(f"woosim relay: {exc}", file=sys.stderr)
+                return 2
+        try:
+            relay = WebhookRelay.from_config(
+                config, state=state, clock=clock, options=options, reconciler=reconciler
+            )
+        except ValueError as exc:
+            print(f"woosim relay: {exc}", file=sys.stderr)
+            return 2
+        try:
+            await relay.start()
+        except RegistrationError as exc:
+            print(f"woosim relay: could not register the webhooks: {exc}", file=sys.stderr)
+            return 1
+        print(relay.url, flush=True, file=out)
+        print(f"delivery URL: {relay.delivery_url}", flush=True, file=out)
+        await stop.wait()
+        return 0
+    finally:
+        if relay is not None:
+            await relay.stop()
+        await state.close()
+
+
+def run_webhook_relay(
+    config: InstanceConfig,
+    *,
+    state_path: str | None,
+    options: RelayOptions,
+    reconcile: bool = False,
+) -> int:
+    """``woosim relay`` for a webhook instance: serve until SIGINT/SIGTERM."""
+
+    async def main() -> int:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        return await serve_webhook_relay(
+            config, state_path=state_path, options=options, stop=stop, reconcile=reconcile
+        )
+
+    return asyncio.run(main())
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _json(data: dict[str, Any], status: int) -> web.Response:
+    return web.json_response(data, status=status)
+
+
+__all__ = [
+    "DEFAULT_BODY_TIMEOUT",
+    "DEFAULT_IDLE_TIMEOUT",
+    "DEFAULT_MAX_BODY",
+    "ELEMENT_KEY",
+    "OUTBOX_RESOURCE",
+    "Reconciler",
+    "RelayApp",
+    "RelayOptions",
+    "RelayStats",
+    "StateKV",
+    "WebhookRelay",
+    "delivery_path",
+    "instance_slug",
+    "run_webhook_relay",
+    "serve_webhook_relay",
+]
