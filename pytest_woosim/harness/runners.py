@@ -9,10 +9,8 @@ for async tests (those do not block the test's loop).
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from collections.abc import Coroutine
-from concurrent.futures import Future
 from typing import Any, TypeVar
 
 from pytest_woosim.harness.receiver import ReceivedNotification, Receiver
@@ -27,26 +25,6 @@ T = TypeVar("T")
 
 #: Real seconds a component gets to start or stop.
 START_TIMEOUT = 30.0
-
-
-class LoopThread:
-    """An event loop on a daemon thread, for components when no store loop is at hand."""
-
-    def __init__(self, name: str = "woosim-components") -> None:
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name=name, daemon=True)
-        self._thread.start()
-
-    def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
-        future: Future[T] = asyncio.run_coroutine_threadsafe(coro, self._loop)
-        return future.result(timeout)
-
-    def close(self) -> None:
-        if self._loop.is_closed():
-            return
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=START_TIMEOUT)
-        self._loop.close()
 
 
 async def _on_backend(backend: StoreBackend, coro: Coroutine[Any, Any, T]) -> T:
@@ -302,7 +280,6 @@ def start_relay(backend: StoreBackend, config: InstanceConfig) -> RelayHandle:
 
 
 __all__ = [
-    "LoopThread",
     "PollerHandle",
     "ReceiverHandle",
     "RelayHandle",
