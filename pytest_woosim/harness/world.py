@@ -132,6 +132,16 @@ class World:
         return State(None if self.state_dir is None else self.state_dir / name, clock=self.clock)
 
     # ------------------------------------------------------------------ components
+    def new_poller(
+        self, config: InstanceConfig, *, state_file: str = "state.sqlite3", **options: Any
+    ) -> Poller:
+        """A poller not yet started (the caller drives it), with its state (see :meth:`state`)."""
+        poller = Poller.from_config(
+            config, state=self.state(state_file), clock=self.clock, **options
+        )
+        self.pollers.append(poller)
+        return poller
+
     async def start_poller(self, config: InstanceConfig, **options: Any) -> Poller:
         """:func:`start_polling` in this world (stopped by :meth:`close`)."""
         poller = await start_polling(config, self.clock, **options)
