@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from conftest import LiveStore
-from test_webhook_helpers import START, FakeStore, Receiver, expected_signature
+from webhook_helpers import START, FakeStore, Receiver, expected_signature
 
 from simulator.clock import Clock
 from simulator.faults import Faults, FaultSpecError

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import START, LiveStore, StoreFactory
-from test_webhook_helpers import Receiver
+from webhook_helpers import Receiver
 
 from simulator.inspector import PANELS, decode_revision, encode_revision
 from simulator.webhooks import WebhookService

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import START, StoreFactory
-from test_webhook_helpers import Receiver
+from webhook_helpers import Receiver
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():

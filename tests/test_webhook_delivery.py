@@ -11,7 +11,7 @@ import threading
 from collections.abc import AsyncIterator
 
 import pytest
-from test_webhook_helpers import START, FakeStore, Receiver, expected_signature
+from webhook_helpers import START, FakeStore, Receiver, expected_signature
 
 from simulator.clock import Clock
 from simulator.settings import Settings

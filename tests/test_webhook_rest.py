@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import START, LiveStore
-from test_webhook_helpers import Receiver, expected_signature
+from webhook_helpers import Receiver, expected_signature
 
 from simulator.app import Simulator
 from simulator.clock import Clock

@@ -1,6 +1,6 @@
 """Shared pieces for the webhook tests: a real receiver on a loopback port and a tiny store.
 
-Imported by the other ``test_webhook*`` modules; it holds no tests itself.
+Imported by the webhook, fault and inspector tests.
 """
 
 from __future__ import annotations
