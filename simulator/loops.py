@@ -46,6 +46,19 @@ class LoopThread:
         self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
         self._thread.start()
 
+    @classmethod
+    def started(
+        cls, name: str, start: Coroutine[Any, Any, object], timeout: float | None = None
+    ) -> LoopThread:
+        """A loop thread that has run ``start`` (a server's start); closed again if it fails."""
+        thread = cls(name)
+        try:
+            thread.run(start, timeout)
+        except BaseException:
+            thread.close()
+            raise
+        return thread
+
     def _serve(self) -> None:
         asyncio.set_event_loop(self.loop)
         self.loop.run_forever()
@@ -53,6 +66,13 @@ class LoopThread:
     def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         """Run ``coro`` on the thread's loop and wait for its result (from another thread)."""
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def close_after(self, stop: Coroutine[Any, Any, object], timeout: float | None = None) -> None:
+        """Run ``stop`` (a server's stop) on the loop, then :meth:`close`, even if it fails."""
+        try:
+            self.run(stop, timeout)
+        finally:
+            self.close()
 
     def close(self) -> None:
         """Stop the loop, join the thread and close the loop; a second call does nothing."""

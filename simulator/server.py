@@ -67,13 +67,7 @@ class SimulatorServer:
     # ------------------------------------------------------------------ threaded
     def start_in_thread(self, host: str = "127.0.0.1", port: int = 0) -> None:
         """Serve from a daemon thread with its own loop; returns once bound."""
-        thread = LoopThread("woosim-server")
-        try:
-            thread.run(self.start(host, port), timeout=30)
-        except BaseException:
-            thread.close()
-            raise
-        self._thread = thread
+        self._thread = LoopThread.started("woosim-server", self.start(host, port), timeout=30)
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run ``coro`` on the server's loop and return its result (for sync callers)."""
@@ -91,12 +85,8 @@ class SimulatorServer:
 
     def stop_in_thread(self) -> None:
         thread, self._thread = self._thread, None
-        if thread is None:
-            return
-        try:
-            thread.run(self.stop(), timeout=30)
-        finally:
-            thread.close()
+        if thread is not None:
+            thread.close_after(self.stop(), timeout=30)
 
     # ------------------------------------------------------------------ facts
     @property

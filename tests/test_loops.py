@@ -55,3 +55,18 @@ def test_a_loop_thread_returns_results_and_errors_and_closes_once() -> None:
     thread.close()
     thread.close()
     assert thread.loop.is_closed()
+
+
+def test_a_loop_thread_that_fails_to_start_is_closed_and_close_after_always_closes() -> None:
+    async def fail() -> None:
+        raise OSError("address in use")
+
+    before = {thread.name for thread in threading.enumerate()}
+    with pytest.raises(OSError, match="address in use"):
+        LoopThread.started("test-failing-start", fail(), timeout=10)
+    assert "test-failing-start" not in {thread.name for thread in threading.enumerate()} - before
+
+    thread = LoopThread("test-loop")
+    with pytest.raises(OSError):
+        thread.close_after(fail(), timeout=10)
+    assert thread.loop.is_closed()

@@ -206,22 +206,12 @@ class Receiver:
         """Run on a private event loop in a daemon thread (for sync callers)."""
         if self._thread is not None:
             return
-        thread = LoopThread("woosim-receiver")
-        try:
-            thread.run(self.start(), timeout=30)
-        except BaseException:
-            thread.close()
-            raise
-        self._thread = thread
+        self._thread = LoopThread.started("woosim-receiver", self.start(), timeout=30)
 
     def stop_in_thread(self) -> None:
         thread, self._thread = self._thread, None
-        if thread is None:
-            return
-        try:
-            thread.run(self.stop(), timeout=30)
-        finally:
-            thread.close()
+        if thread is not None:
+            thread.close_after(self.stop(), timeout=30)
 
     def __enter__(self) -> Receiver:
         self.start_in_thread()

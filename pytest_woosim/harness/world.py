@@ -20,7 +20,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -34,6 +34,8 @@ from simulator.app import Simulator
 from simulator.clock import Clock
 from simulator.server import SimulatorServer
 from simulator.settings import Settings
+
+T = TypeVar("T")
 
 #: Real seconds a component gets to start.
 START_TIMEOUT = 30.0
@@ -97,6 +99,20 @@ async def stop_relaying(relay: WebhookRelay) -> None:
         await relay.stop()
     finally:
         await relay.state.close()
+
+
+async def drive(clock: Clock, job: Awaitable[T], timeout: float = 20.0) -> T:
+    """Run ``job`` while moving ``clock`` to each sleeper's deadline (retries, backoffs)."""
+    task = asyncio.ensure_future(job)
+    async with asyncio.timeout(timeout):
+        while not task.done():
+            deadline = clock.next_deadline()
+            if deadline is None:
+                await asyncio.sleep(0.002)
+                continue
+            await clock.advance_async(max(0.0, (deadline - clock.now()).total_seconds()))
+            await asyncio.sleep(0)
+    return task.result()
 
 
 # ---------------------------------------------------------------------- the world
@@ -203,20 +219,9 @@ class World:
     async def move_to(self, instant: datetime) -> None:
         await self.clock.advance_async((instant - self.clock.now()).total_seconds())
 
-    async def drive(self, job: Awaitable[Any], timeout: float = 20.0) -> Any:
-        """Run ``job`` while moving the clock to each sleeper's deadline (in-run backoffs)."""
-        task = asyncio.ensure_future(job)
-        async with asyncio.timeout(timeout):
-            while not task.done():
-                deadline = self.clock.next_deadline()
-                if deadline is None:
-                    await asyncio.sleep(0.002)
-                    continue
-                await self.clock.advance_async(
-                    max(0.0, (deadline - self.clock.now()).total_seconds())
-                )
-                await asyncio.sleep(0)
-        return task.result()
+    async def drive(self, job: Awaitable[T], timeout: float = 20.0) -> T:
+        """:func:`drive` on this world's clock."""
+        return await drive(self.clock, job, timeout)
 
 
 @asynccontextmanager
@@ -257,6 +262,7 @@ async def open_world(
 
 __all__ = [
     "World",
+    "drive",
     "open_world",
     "start_polling",
     "start_relaying",
