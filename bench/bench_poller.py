@@ -31,6 +31,8 @@ from typing import Any
 
 from aiohttp import web
 
+from pytest_woosim.harness.instances import RECOMMENDED_DATES
+
 STORE_START = "2024-06-01T00:00:00Z"
 SIGNATURE_KEY = "bench-signature-key"
 
@@ -119,14 +121,7 @@ def start_receiver() -> tuple[subprocess.Popen[str], str]:
 
 
 def instance(store: dict[str, str], callback: str, page_size: int) -> dict[str, Any]:
-    dates = {
-        "updatedDateField": "date_modified_gmt",
-        "updatedDateFormat": "yyyy-MM-dd'T'HH:mm:ss",
-        "updatedDateTimezone": "GMT",
-        "createdDateField": "date_created_gmt",
-        "createdDateFormat": "yyyy-MM-dd'T'HH:mm:ss",
-        "createdDateTimezone": "GMT",
-    }
+    dates = dict(RECOMMENDED_DATES)
     return {
         "element": {"key": "woocommercerest"},
         "name": "bench",

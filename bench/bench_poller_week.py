@@ -24,14 +24,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.common import ROOT, Figure, Target, text_table
-from pytest_woosim.harness.receiver import Receiver
+from pytest_woosim.harness.world import open_world
 from pytest_woosim.instance.load import load_instance
-from pytest_woosim.outbox.state import State
-from pytest_woosim.poller.poller import Poller, PollReport
+from pytest_woosim.poller.poller import PollReport
 from simulator.app import Simulator
 from simulator.clock import Clock
 from simulator.generate import generate
-from simulator.server import SimulatorServer
 
 START = datetime(2024, 6, 3, 0, 0, tzinfo=UTC)
 WEEK = 7 * 86_400
@@ -68,56 +66,44 @@ async def _activity(sim: Simulator, clock: Clock, days: float, stop: asyncio.Eve
 
 
 async def run_week(days: float = 7.0) -> WeekResult:
-    clock = Clock(START, frozen=True)
-    sim = Simulator(clock=clock, seed="week")
-    generate(sim.store, "week", customers=100, orders=1_000, products=20, emit=False)
-    server = SimulatorServer(sim)
-    await server.start()
-    receiver = Receiver(KEY, clock=clock, keep_records=False)
-    await receiver.start()
     with tempfile.TemporaryDirectory() as tmp:
-        config = load_instance(CONFIG).repointed(
-            store_url=server.site_url,
-            callback_url=receiver.url,
-            api_key=server.consumer_key,
-            api_secret=server.consumer_secret,
-            signature_key=KEY,
-            refresh_interval=INTERVAL_MINUTES,
-        )
-        state = State(Path(tmp) / "state.sqlite3", clock=clock)
-        poller = Poller.from_config(config, state=state, clock=clock)
-        # The poller keeps its last 100 reports only: count every run here.
-        runs: list[PollReport] = []
-        poll_once = poller.poll_once
+        async with open_world(
+            start=START, seed="week", key=KEY, state_dir=Path(tmp), keep_records=False
+        ) as world:
+            sim, clock = world.sim, world.clock
+            generate(sim.store, "week", customers=100, orders=1_000, products=20, emit=False)
+            config = world.aim(
+                load_instance(CONFIG), signature_key=KEY, refresh_interval=INTERVAL_MINUTES
+            )
+            poller = world.new_poller(config)
+            # The poller keeps its last 100 reports only: count every run here.
+            runs: list[PollReport] = []
+            poll_once = poller.poll_once
 
-        async def counted() -> PollReport:
-            report = await poll_once()
-            runs.append(report)
-            return report
+            async def counted() -> PollReport:
+                report = await poll_once()
+                runs.append(report)
+                return report
 
-        poller.poll_once = counted  # type: ignore[method-assign]
-        stop = asyncio.Event()
-        activity = asyncio.create_task(_activity(sim, clock, days, stop))
-        try:
-            began = time.perf_counter()
-            await poller.start_background()
-            # The first run starts at once, not woken by the clock, so a stepping
-            # advance would not wait for it: let it finish first.
-            async with asyncio.timeout(60):
-                while not runs:
-                    await asyncio.sleep(0.001)
-            await clock.advance_async(days * 86_400)
-            assert poller.sender is not None
-            await poller.sender.drain(timeout=120)
-            seconds = time.perf_counter() - began
-        finally:
-            stop.set()
-            activity.cancel()
-            await poller.stop()
-            await state.close()
-            await receiver.stop()
-            await server.stop()
-        changes = 0 if not activity.done() or activity.cancelled() else activity.result()
+            poller.poll_once = counted  # type: ignore[method-assign]
+            stop = asyncio.Event()
+            activity = asyncio.create_task(_activity(sim, clock, days, stop))
+            try:
+                began = time.perf_counter()
+                await poller.start_background()
+                # The first run starts at once, not woken by the clock, so a stepping
+                # advance would not wait for it: let it finish first.
+                async with asyncio.timeout(60):
+                    while not runs:
+                        await asyncio.sleep(0.001)
+                await clock.advance_async(days * 86_400)
+                assert poller.sender is not None
+                await poller.sender.drain(timeout=120)
+                seconds = time.perf_counter() - began
+            finally:
+                stop.set()
+                activity.cancel()
+    changes = 0 if not activity.done() or activity.cancelled() else activity.result()
     return WeekResult(
         seconds=seconds,
         polls=len(runs),

@@ -17,7 +17,16 @@ import json
 import sys
 import time
 
-from bench.common import Child, Figure, Target, basic_auth, rss_bytes, slope_per_minute, text_table
+from bench.common import (
+    Child,
+    Figure,
+    Target,
+    basic_auth,
+    rss_bytes,
+    slope_per_minute,
+    start_counting_receiver,
+    text_table,
+)
 
 QUICK_SECONDS = 30
 SOAK_SECONDS = 600
@@ -30,25 +39,10 @@ JOURNAL = 10_000
 
 
 async def _receiver() -> None:
-    from aiohttp import web
-
-    received = 0
-
-    async def hook(request: web.Request) -> web.Response:
-        nonlocal received
-        await request.read()
-        received += 1
-        return web.Response(text="ok")
-
-    app = web.Application()
-    app.router.add_post("/hook", hook)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
-    await site.start()
-    print(json.dumps({"url": f"http://127.0.0.1:{runner.addresses[0][1]}/hook"}), flush=True)
+    runner, port, received = await start_counting_receiver()
+    print(json.dumps({"url": f"http://127.0.0.1:{port}/hook"}), flush=True)
     await asyncio.to_thread(sys.stdin.read)
-    print(json.dumps({"received": received}), flush=True)
+    print(json.dumps({"received": received()}), flush=True)
     await runner.cleanup()
 
 

@@ -19,8 +19,7 @@ from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from typing import Any
 
-from aiohttp import web
-
+from bench.common import start_counting_receiver
 from simulator.clock import Clock
 from simulator.events import EventBus, StoreEvent
 from simulator.settings import Settings
@@ -31,24 +30,11 @@ def run_receiver(conn: Connection) -> None:
     """Child process: an aiohttp server on 127.0.0.1:0 that answers 200 and counts."""
 
     async def main() -> None:
-        received = 0
-
-        async def hook(request: web.Request) -> web.Response:
-            nonlocal received
-            await request.read()
-            received += 1
-            return web.Response(text="ok")
-
-        app = web.Application()
-        app.router.add_post("/hook", hook)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
-        await site.start()
-        conn.send(runner.addresses[0][1])
+        runner, port, received = await start_counting_receiver()
+        conn.send(port)
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, conn.recv)  # parent says stop
-        conn.send((received, time.process_time()))
+        conn.send((received(), time.process_time()))
         await runner.cleanup()
 
     asyncio.run(main())

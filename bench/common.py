@@ -228,6 +228,30 @@ def stop_stores() -> None:
     _STORES.clear()
 
 
+async def start_counting_receiver() -> tuple[Any, int, Callable[[], int]]:
+    """An aiohttp receiver on 127.0.0.1:0 whose ``POST /hook`` answers 200 and counts.
+
+    Returns its runner (to clean up), its port and a function giving the count so far.
+    """
+    from aiohttp import web
+
+    received = 0
+
+    async def hook(request: web.Request) -> web.Response:
+        nonlocal received
+        await request.read()
+        received += 1
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
+    await site.start()
+    return runner, int(runner.addresses[0][1]), lambda: received
+
+
 def basic_auth(key: str, secret: str) -> str:
     return "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
 

@@ -167,6 +167,7 @@ SECTIONS = (
     ("rest", "bench_rest"),
     ("generate", "bench_generate"),
     ("webhooks", "bench_webhooks"),
+    ("transport", "bench_transport"),
     ("poller-week", "bench_poller_week"),
     ("relay", "bench_relay"),
     ("outbox", "bench_outbox"),

@@ -30,7 +30,8 @@ import time as _time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+
+from simulator.loops import call_on
 
 # Captured at import so that freezegun (which the pytest plugin uses to move the
 # test process's own datetime.now()) cannot redirect the clock onto itself.
@@ -52,20 +53,6 @@ def to_utc(value: datetime) -> datetime:
 def _resolve_future(future: asyncio.Future[None]) -> None:
     if not future.done():
         future.set_result(None)
-
-
-def _call_on(loop: asyncio.AbstractEventLoop, fn: Callable[..., None], *args: Any) -> None:
-    """Call ``fn`` on ``loop``: now when we are on it, else thread-safely soon."""
-    if loop.is_closed():
-        return
-    try:
-        running = asyncio.get_running_loop()
-    except RuntimeError:
-        running = None
-    if running is loop:
-        fn(*args)
-    else:
-        loop.call_soon_threadsafe(fn, *args)
 
 
 def _seconds(delta: float | timedelta) -> float:
@@ -260,7 +247,7 @@ class Clock:
 
     @staticmethod
     def _resolve(sleeper: _Sleeper) -> None:
-        _call_on(sleeper.loop, _resolve_future, sleeper.future)
+        call_on(sleeper.loop, _resolve_future, sleeper.future)
 
     def _arm_timer(self, sleeper: _Sleeper) -> None:
         """In running mode, make real time wake the sleeper when its deadline passes."""
@@ -274,7 +261,7 @@ class Clock:
                     return
                 sleeper.timer = sleeper.loop.call_later(delay, self._timer_fired)
 
-        _call_on(sleeper.loop, _arm)
+        call_on(sleeper.loop, _arm)
 
     def _timer_fired(self) -> None:
         with self._lock:
@@ -348,7 +335,7 @@ class Clock:
         for loop, waiter, excluded in self._idle_waiters:
             if live - {excluded} or waiter.done() or loop.is_closed():
                 continue
-            _call_on(loop, _resolve_future, waiter)
+            call_on(loop, _resolve_future, waiter)
 
     def busy(self) -> bool:
         """True while coroutines woken by the clock are still working."""

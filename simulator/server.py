@@ -6,18 +6,16 @@ URL, so links and OAuth base strings match what clients were given.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import ssl
-import threading
 from collections.abc import Coroutine
-from concurrent.futures import Future
 from typing import Any, TypeVar
 
 from aiohttp import web
 
 from simulator.app import Simulator
 from simulator.control import is_loopback_host
+from simulator.loops import LoopThread
 
 T = TypeVar("T")
 
@@ -47,8 +45,7 @@ class SimulatorServer:
         self.ssl_context = ssl_context
         self.port: int | None = None
         self._runner: web.AppRunner | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+        self._thread: LoopThread | None = None
 
     # ------------------------------------------------------------------ async
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -70,31 +67,13 @@ class SimulatorServer:
     # ------------------------------------------------------------------ threaded
     def start_in_thread(self, host: str = "127.0.0.1", port: int = 0) -> None:
         """Serve from a daemon thread with its own loop; returns once bound."""
-        loop = asyncio.new_event_loop()
-        ready: Future[None] = Future()
-
-        def serve() -> None:
-            asyncio.set_event_loop(loop)
-            try:
-                loop.run_until_complete(self.start(host, port))
-            except BaseException as exc:
-                ready.set_exception(exc)
-                return
-            ready.set_result(None)
-            loop.run_forever()
-            loop.run_until_complete(self.stop())
-            loop.close()
-
-        self._loop = loop
-        self._thread = threading.Thread(target=serve, name="woosim-server", daemon=True)
-        self._thread.start()
-        ready.result(timeout=30)
+        self._thread = LoopThread.started("woosim-server", self.start(host, port), timeout=30)
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run ``coro`` on the server's loop and return its result (for sync callers)."""
-        if self._loop is None:
+        if self._thread is None:
             raise RuntimeError("the server is not running in a thread")
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
+        return self._thread.run(coro)
 
     def call(self, function: Any, *args: Any) -> Any:
         """Call a plain function on the server's loop (store changes from a test thread)."""
@@ -105,12 +84,9 @@ class SimulatorServer:
         return self.run(invoke())
 
     def stop_in_thread(self) -> None:
-        if self._loop is None or self._thread is None:
-            return
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=30)
-        self._loop = None
-        self._thread = None
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.close_after(self.stop(), timeout=30)
 
     # ------------------------------------------------------------------ facts
     @property

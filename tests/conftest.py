@@ -1,40 +1,16 @@
-"""Shared helpers: in-process fake stores on loopback port 0, with a frozen clock."""
+"""Shared fixtures: in-process fake stores on loopback port 0 with a frozen clock, a
+webhook receiver. What test modules import by name is in ``helpers.py``."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator
+from typing import Any
 
-import httpx
 import pytest
+from helpers import START, LiveStore, StoreFactory, start_store
+from webhook_helpers import Receiver
 
-from simulator.app import Simulator
 from simulator.clock import Clock
-from simulator.server import SimulatorServer
-from simulator.settings import Settings
-
-#: A fixed "now" for stores under test (a Sunday morning, UTC).
-START = datetime(2024, 3, 10, 6, 0, tzinfo=UTC)
-
-
-@dataclass
-class LiveStore:
-    sim: Simulator
-    server: SimulatorServer
-    client: httpx.AsyncClient  # Basic auth, base_url = API root + "/"
-    anon: httpx.AsyncClient  # no credentials
-
-    @property
-    def clock(self) -> Clock:
-        return self.sim.clock
-
-    @property
-    def api_url(self) -> str:
-        return self.server.api_url
-
-
-StoreFactory = Callable[..., Awaitable[LiveStore]]
 
 
 @pytest.fixture
@@ -45,41 +21,31 @@ async def make_store() -> AsyncIterator[StoreFactory]:
     """
     started: list[LiveStore] = []
 
-    async def factory(
-        *,
-        timezone: str = "UTC",
-        start: datetime = START,
-        frozen: bool = True,
-        https_auth: bool = True,
-        seed: str | int = 0,
-    ) -> LiveStore:
-        sim = Simulator(
-            Settings(timezone=timezone, https_auth=https_auth),
-            clock=Clock(start, frozen=frozen),
-            seed=seed,
-        )
-        server = SimulatorServer(sim)
-        await server.start("127.0.0.1", 0)
-        key = sim.keys.default
-        client = httpx.AsyncClient(
-            base_url=server.api_url + "/", auth=(key.consumer_key, key.consumer_secret), timeout=30
-        )
-        anon = httpx.AsyncClient(base_url=server.api_url + "/", timeout=30)
-        live = LiveStore(sim, server, client, anon)
+    async def factory(**options: Any) -> LiveStore:
+        live = await start_store(**options)
         started.append(live)
         return live
 
     yield factory
     for live in started:
-        await live.client.aclose()
-        await live.anon.aclose()
-        await live.server.stop()
-        assert live.sim.internal_errors == [], (
-            f"requests that produced a 500: {live.sim.internal_errors}"
-        )
+        await live.close()
 
 
 @pytest.fixture
 async def store(make_store: StoreFactory) -> LiveStore:
     """A UTC store, clock frozen at START."""
     return await make_store()
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    """A webhook receiver on a loopback port (modules with their own ``receiver`` override it)."""
+    rx = await Receiver().start()
+    yield rx
+    await rx.stop()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """A clock frozen at START."""
+    return Clock(START, frozen=True)

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from conftest import LiveStore
-from test_webhook_helpers import START, FakeStore, Receiver, expected_signature
+from helpers import START, LiveStore
+from webhook_helpers import FakeStore, Receiver, expected_signature
 
 from simulator.clock import Clock
 from simulator.faults import Faults, FaultSpecError
@@ -17,20 +17,8 @@ from simulator.webhooks import DeliveryOptions, WebhookService
 
 
 @pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    rx = await Receiver().start()
-    yield rx
-    await rx.stop()
-
-
-@pytest.fixture
 def fake() -> FakeStore:
     return FakeStore()
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(START, frozen=True)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import random
 from datetime import UTC, datetime
 
 import pytest
-from conftest import LiveStore
+from helpers import LiveStore
 
 import simulator.generate as generation
 from simulator.app import Simulator

@@ -229,6 +229,29 @@ async def test_connection_close_and_http_1_0_are_honoured(client: KeepAliveClien
         assert server.connections == 3
 
 
+@pytest.mark.parametrize(
+    ("version", "connection_lines", "reused"),
+    [
+        # Tokens are compared whole and case-insensitively, in a comma-separated list.
+        (b"HTTP/1.1", [b"Connection: Keep-Alive, Close"], False),
+        (b"HTTP/1.1", [b"Connection: upgrade,CLOSE"], False),
+        (b"HTTP/1.1", [b"Connection: x-not-closed"], True),
+        (b"HTTP/1.0", [b"Connection: x-keep-alive-hint"], False),
+        (b"HTTP/1.0", [b"Connection: TE, keep-alive"], True),
+        # Several Connection lines form one list: close wins wherever it stands.
+        (b"HTTP/1.1", [b"Connection: close", b"Connection: keep-alive"], False),
+    ],
+)
+async def test_connection_tokens_are_parsed_not_searched(
+    client: KeepAliveClient, version: bytes, connection_lines: list[bytes], reused: bool
+) -> None:
+    answer = b"\r\n".join([version + b" 200 OK", *connection_lines, b"Content-Length: 0", b"", b""])
+    async with Scripted([answer, OK]) as server:
+        for _ in range(2):
+            assert (await client.post(server.url, {}, b"", timeout=5))[0] == 200
+        assert server.connections == (1 if reused else 2)
+
+
 async def test_bytes_beyond_the_answer_spoil_the_connection(client: KeepAliveClient) -> None:
     answers: list[bytes | None] = [OK + b"HTTP/1.1 200 OK\r\n", OK]
     async with Scripted(answers) as server:

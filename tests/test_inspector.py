@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
-from conftest import START, LiveStore, StoreFactory
-from test_webhook_helpers import Receiver
+from helpers import START, LiveStore, StoreFactory
+from webhook_helpers import Receiver
 
 from simulator.inspector import PANELS, decode_revision, encode_revision
 from simulator.webhooks import WebhookService
 
 SECRET = "inspector-test-secret-&-<never>-shown"
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    rx = await Receiver().start()
-    yield rx
-    await rx.stop()
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import START, StoreFactory
-from test_webhook_helpers import Receiver
+from helpers import START, StoreFactory
+from webhook_helpers import Receiver
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
@@ -39,13 +39,6 @@ CHROMIUM_ARGS = [
 ]
 SECRET = "browser-test-webhook-secret"
 WAIT_MS = 15_000  # real time for the page to catch up; expect() polls until then
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    rx = await Receiver().start()
-    yield rx
-    await rx.stop()
 
 
 @pytest.fixture

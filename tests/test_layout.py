@@ -162,6 +162,43 @@ def test_no_import_cycle_between_subpackages() -> None:
     assert cycles(rooms) == []
 
 
+#: What each room may import (besides itself), as docs/how-it-works.md draws it.
+ALLOWED = {
+    "foundation": set(),
+    "simulator": {"foundation"},
+    "instance": set(),
+    "outbox": {"foundation"},
+    "poller": {"outbox", "instance", "foundation"},
+    "relay": {"poller", "outbox", "instance", "foundation"},
+    "harness": {"relay", "poller", "outbox", "instance", "simulator", "foundation"},
+    "cli": {"harness", "relay", "poller", "outbox", "instance", "simulator", "foundation"},
+    "plugin": {"harness", "relay", "poller", "outbox", "instance", "simulator", "foundation"},
+    # The documented import paths re-export their homes.
+    "public paths": {"instance", "foundation"},
+}
+
+
+def _room(module: str) -> str:
+    parts = module.split(".")
+    if parts[0] == "simulator":
+        return "foundation" if _in(module, FOUNDATION) else "simulator"
+    if len(parts) == 1:
+        return "public paths"
+    if parts[1] in ("config", "configload", "javadate", "placeholders", "signing"):
+        return "public paths"
+    return parts[1]
+
+
+def test_rooms_import_only_what_the_layout_allows() -> None:
+    wrong = sorted(
+        f"{module} -> {target}"
+        for module, targets in import_graph(typing_only=True).items()
+        for target in targets
+        if _room(target) != _room(module) and _room(target) not in ALLOWED[_room(module)]
+    )
+    assert wrong == []
+
+
 @pytest.mark.parametrize(
     ("graph", "expected"),
     [

@@ -7,23 +7,16 @@ import base64
 import hashlib
 import hmac
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from pytest_woosim.harness.receiver import Receiver
+from pytest_woosim.harness.world import World, open_world
 from pytest_woosim.instance.load import load_instance
-from pytest_woosim.outbox.state import State
-from pytest_woosim.relay.reconcile import reconciler_for
 from pytest_woosim.relay.registration import TOPICS
 from pytest_woosim.relay.relay import RelayOptions, WebhookRelay
-from simulator.app import Simulator
-from simulator.clock import Clock
-from simulator.server import SimulatorServer
 
 FIXTURE = (
     Path(__file__).resolve().parent.parent / "fixtures" / "instances" / "recommended-webhook.json"
@@ -32,97 +25,44 @@ START = datetime(2024, 6, 3, 9, 0, tzinfo=UTC)
 KEY = "e2e-signature-key"
 
 
-def ensure_webhooks(sim: Simulator) -> Any:
-    """The store's webhook service (wired here if the app does not wire it itself)."""
-    service = getattr(sim, "webhooks", None)
-    if service is None:
-        from simulator.webhooks import WebhookService
+async def new_relay(world: World, *, reconcile: bool = False, **options: Any) -> WebhookRelay:
+    """The recommended webhook instance's relay, started; its state in the test's folder."""
+    config = load_instance(FIXTURE).repointed(
+        store_url=world.server.site_url,
+        callback_url=world.receiver.url,
+        api_key=world.server.consumer_key,
+        api_secret=world.server.consumer_secret,
+        signature_key=KEY,
+    )
+    return await world.start_relay(
+        config,
+        state=world.state("relay.sqlite3"),
+        options=RelayOptions(**options),
+        reconcile=reconcile,
+    )
 
-        service = WebhookService(
-            clock=sim.clock, bus=sim.bus, settings=sim.settings, payload_for=sim.payload_for
-        )
-        sim.webhooks = service  # type: ignore[attr-defined]
-        sim.reset_hooks.append(service.reset)
-    return service
 
-
-@dataclass
-class World:
-    clock: Clock
-    sim: Simulator
-    server: SimulatorServer
-    receiver: Receiver
-    state_path: Path
-    api: httpx.AsyncClient
-    relays: list[WebhookRelay]
-    states: list[State]
-
-    async def relay(self, *, reconcile: bool = False, **options: Any) -> WebhookRelay:
-        config = load_instance(FIXTURE).repointed(
-            store_url=self.server.site_url,
-            callback_url=self.receiver.url,
-            api_key=self.server.consumer_key,
-            api_secret=self.server.consumer_secret,
-            signature_key=KEY,
-        )
-        state = State(self.state_path, clock=self.clock)
-        self.states.append(state)
-        reconciler = reconciler_for(config, state=state, clock=self.clock) if reconcile else None
-        relay = WebhookRelay.from_config(
-            config,
-            state=state,
-            clock=self.clock,
-            options=RelayOptions(**options),
-            reconciler=reconciler,
-        )
-        await relay.start()
-        self.relays.append(relay)
-        return relay
-
-    async def stop_relay(self, relay: WebhookRelay) -> None:
-        await relay.stop()
-        self.relays.remove(relay)
-        state = self.states.pop(0)
-        await state.close()
-
-    async def wait_for(
-        self, predicate: Callable[[list[dict[str, Any]]], bool], timeout: float = 10.0
-    ) -> list[dict[str, Any]]:
-        """Wait (real time, bounded) until the received events satisfy ``predicate``."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while not predicate(self.receiver.events):
-            remaining = deadline - asyncio.get_running_loop().time()
-            if remaining <= 0:
-                raise AssertionError(f"events so far: {self.receiver.events}")
-            try:
-                await self.receiver.wait_for_events(len(self.receiver.events) + 1, remaining)
-            except (TimeoutError, AssertionError):
-                continue
-        return self.receiver.events
+async def wait_for(
+    world: World, predicate: Callable[[list[dict[str, Any]]], bool], timeout: float = 10.0
+) -> list[dict[str, Any]]:
+    """Wait (real time, bounded) until the received events satisfy ``predicate``."""
+    receiver = world.receiver
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate(receiver.events):
+        remaining = deadline - asyncio.get_running_loop().time()
+        if remaining <= 0:
+            raise AssertionError(f"events so far: {receiver.events}")
+        try:
+            await receiver.wait_for_events(len(receiver.events) + 1, remaining)
+        except (TimeoutError, AssertionError):
+            continue
+    return receiver.events
 
 
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[World]:
-    clock = Clock(START, frozen=True)
-    sim = Simulator(clock=clock)
-    service = ensure_webhooks(sim)
-    server = SimulatorServer(sim)
-    await server.start()
-    await service.start()
-    receiver = Receiver(KEY, clock=clock)
-    await receiver.start()
-    async with httpx.AsyncClient(
-        base_url=server.api_url + "/", auth=(server.consumer_key, server.consumer_secret)
-    ) as api:
-        w = World(clock, sim, server, receiver, tmp_path / "relay.sqlite3", api, [], [])
+    async with open_world(start=START, key=KEY, state_dir=tmp_path) as w:
         yield w
-        for relay in list(w.relays):
-            await relay.stop()
-        for state in w.states:
-            await state.close()
-    await receiver.stop()
-    await service.close()
-    await server.stop()
 
 
 def has(
@@ -140,7 +80,7 @@ def has(
 
 
 async def test_changes_arrive_as_signed_notifications(world: World) -> None:
-    relay = await world.relay()
+    relay = await new_relay(world)
     assert sorted(relay.registration.created) == sorted(TOPICS)  # type: ignore[union-attr]
 
     customer = (
@@ -148,22 +88,22 @@ async def test_changes_arrive_as_signed_notifications(world: World) -> None:
             "customers", json={"email": "zoe@example.com", "first_name": "Zo\u00eb"}
         )
     ).json()
-    await world.wait_for(has("customers", customer["id"], "CREATED"))
+    await wait_for(world, has("customers", customer["id"], "CREATED"))
     world.clock.advance(60)
     await world.api.put(f"customers/{customer['id']}", json={"last_name": "Doe"})
-    await world.wait_for(has("customers", customer["id"], "UPDATED"))
+    await wait_for(world, has("customers", customer["id"], "UPDATED"))
 
     order = (
         await world.api.post("orders", json={"customer_id": customer["id"], "status": "processing"})
     ).json()
-    await world.wait_for(has("orders", order["id"], "CREATED"))
+    await wait_for(world, has("orders", order["id"], "CREATED"))
     world.clock.advance(60)
     await world.api.put(f"orders/{order['id']}", json={"status": "completed"})
-    await world.wait_for(has("orders", order["id"], "UPDATED"))
+    await wait_for(world, has("orders", order["id"], "UPDATED"))
     await world.api.delete(f"orders/{order['id']}")
-    await world.wait_for(has("orders", order["id"], "DELETED"))
+    await wait_for(world, has("orders", order["id"], "DELETED"))
     await world.api.delete(f"customers/{customer['id']}", params={"force": "true"})
-    await world.wait_for(has("customers", customer["id"], "DELETED"))
+    await wait_for(world, has("customers", customer["id"], "DELETED"))
 
     for notification in world.receiver.notifications:
         assert notification.verified is True
@@ -190,7 +130,7 @@ async def test_changes_arrive_as_signed_notifications(world: World) -> None:
 
 
 async def test_forged_and_unsigned_deliveries_are_rejected(world: World) -> None:
-    relay = await world.relay()
+    relay = await new_relay(world)
     body = b'{"id":1,"date_modified_gmt":"2024-06-03T09:00:00"}'
     headers = {
         "Content-Type": "application/json",
@@ -212,7 +152,7 @@ async def test_forged_and_unsigned_deliveries_are_rejected(world: World) -> None
 
 
 async def test_callback_down_is_retried_on_the_virtual_clock(world: World) -> None:
-    relay = await world.relay()
+    relay = await new_relay(world)
     world.receiver.fail_next(3, status=503)
     customer = (await world.api.post("customers", json={"email": "retry@example.com"})).json()
 
@@ -231,7 +171,7 @@ async def test_callback_down_is_retried_on_the_virtual_clock(world: World) -> No
     await world.clock.advance_async(12)  # +16 s: retry 2
     await attempts(3)
     await world.clock.advance_async(48)  # +64 s: retry 3 succeeds
-    await world.wait_for(has("customers", customer["id"], "CREATED"))
+    await wait_for(world, has("customers", customer["id"], "CREATED"))
     deadline = asyncio.get_running_loop().time() + 10
     while len(relay.sender.attempt_log) < 4:  # the log is written after the answer arrives
         assert asyncio.get_running_loop().time() < deadline
@@ -242,9 +182,9 @@ async def test_callback_down_is_retried_on_the_virtual_clock(world: World) -> No
 
 
 async def test_duplicates_are_removed(world: World) -> None:
-    relay = await world.relay()
+    relay = await new_relay(world)
     customer = (await world.api.post("customers", json={"email": "dup@example.com"})).json()
-    await world.wait_for(has("customers", customer["id"], "CREATED"))
+    await wait_for(world, has("customers", customer["id"], "CREATED"))
     # Replay the store's own delivery (as its "duplicate" fault or an admin resend would).
     journal = [
         r
@@ -262,11 +202,11 @@ async def test_duplicates_are_removed(world: World) -> None:
 
 
 async def test_restart_reuses_webhooks_and_reactivates_disabled(world: World) -> None:
-    relay = await world.relay(check_interval=300)
+    relay = await new_relay(world, check_interval=300)
     first_ids = relay.registration.ids  # type: ignore[union-attr]
     await world.stop_relay(relay)
 
-    relay = await world.relay(check_interval=300, cleanup=True)
+    relay = await new_relay(world, check_interval=300, cleanup=True)
     report = relay.registration
     assert report is not None and report.created == {} and report.ids == first_ids
     listed = (await world.api.get("webhooks", params={"per_page": 100})).json()
@@ -285,7 +225,7 @@ async def test_restart_reuses_webhooks_and_reactivates_disabled(world: World) ->
 
 
 async def test_health_and_ping(world: World) -> None:
-    relay = await world.relay()
+    relay = await new_relay(world)
     health = (await world.api.get(relay.url + "/healthz")).json()
     assert health["status"] == "ok" and health["webhooks"] == len(TOPICS)
     # Every webhook was pinged on create and got a 200.
@@ -294,15 +234,15 @@ async def test_health_and_ping(world: World) -> None:
 
 
 async def test_store_faults_duplicate_and_corrupt_signature(world: World) -> None:
-    relay = await world.relay()
+    relay = await new_relay(world)
     faults = world.sim.webhooks.faults  # type: ignore[attr-defined]
     faults.add(kind="duplicate", count=1, topic="customer.created")
     first = (await world.api.post("customers", json={"email": "twice@example.com"})).json()
-    await world.wait_for(has("customers", first["id"], "CREATED"))
+    await wait_for(world, has("customers", first["id"], "CREATED"))
     faults.add(kind="corrupt_signature", count=1, topic="customer.created")
     (await world.api.post("customers", json={"email": "forged@example.com"})).json()
     third = (await world.api.post("customers", json={"email": "fine@example.com"})).json()
-    await world.wait_for(has("customers", third["id"], "CREATED"))
+    await wait_for(world, has("customers", third["id"], "CREATED"))
     deadline = asyncio.get_running_loop().time() + 10
     while (await world.api.get(relay.url + "/stats")).json()["duplicates"] < 1:
         assert asyncio.get_running_loop().time() < deadline
@@ -315,10 +255,10 @@ async def test_store_faults_duplicate_and_corrupt_signature(world: World) -> Non
 
 
 async def test_reconciliation_emits_what_webhooks_dropped_without_duplicates(world: World) -> None:
-    relay = await world.relay(reconcile=True)
+    relay = await new_relay(world, reconcile=True)
     world.clock.advance(5)
     seen = (await world.api.post("customers", json={"email": "seen@example.com"})).json()
-    await world.wait_for(has("customers", seen["id"], "CREATED"))
+    await wait_for(world, has("customers", seen["id"], "CREATED"))
     faults = world.sim.webhooks.faults  # type: ignore[attr-defined]
     faults.add(kind="drop")  # the store's queue runner dies: every delivery is lost
     lost_customer = (await world.api.post("customers", json={"email": "lost@example.com"})).json()
@@ -327,8 +267,8 @@ async def test_reconciliation_emits_what_webhooks_dropped_without_duplicates(wor
     assert not has("customers", lost_customer["id"], "CREATED")(world.receiver.events)
 
     await world.clock.advance_async(15 * 60)  # the reconciliation poll's interval
-    await world.wait_for(has("customers", lost_customer["id"], "CREATED"))
-    await world.wait_for(has("orders", lost_order["id"], "CREATED"))
+    await wait_for(world, has("customers", lost_customer["id"], "CREATED"))
+    await wait_for(world, has("orders", lost_order["id"], "CREATED"))
     await relay.sender.drain(5)
     events = world.receiver.events[before:]
     # What the webhook delivered is not emitted again by the poll.
@@ -337,7 +277,7 @@ async def test_reconciliation_emits_what_webhooks_dropped_without_duplicates(wor
 
 
 async def test_parked_notifications_are_redelivered_on_request(world: World) -> None:
-    relay = await world.relay(retry_schedule=(4.0, 16.0))
+    relay = await new_relay(world, retry_schedule=(4.0, 16.0))
     world.receiver.fail_next(3, status=500)
     customer = (await world.api.post("customers", json={"email": "parked@example.com"})).json()
     deadline = asyncio.get_running_loop().time() + 10
@@ -352,24 +292,25 @@ async def test_parked_notifications_are_redelivered_on_request(world: World) -> 
 
     answer = await world.api.post(relay.url + "/redeliver")
     assert answer.json() == {"status": "ok", "redelivering": 1}
-    await world.wait_for(has("customers", customer["id"], "CREATED"))
+    await wait_for(world, has("customers", customer["id"], "CREATED"))
     await relay.sender.drain(5)
     stats = (await world.api.get(relay.url + "/stats")).json()
     assert (stats["parked"], stats["queued"], stats["delivered"]) == (0, 0, 1)
 
 
 async def test_restored_order_is_an_update(world: World) -> None:
-    await world.relay()
+    await new_relay(world)
     order = (await world.api.post("orders", json={"status": "processing"})).json()
-    await world.wait_for(has("orders", order["id"], "CREATED"))
+    await wait_for(world, has("orders", order["id"], "CREATED"))
     await world.api.delete(f"orders/{order['id']}")
-    await world.wait_for(has("orders", order["id"], "DELETED"))
+    await wait_for(world, has("orders", order["id"], "DELETED"))
     world.clock.advance(30)
     restored = await world.api.post(f"{world.server.site_url}/_woosim/orders/{order['id']}/restore")
     assert restored.status_code == 200
-    await world.wait_for(
+    await wait_for(
+        world,
         lambda events: (
             [e["eventType"] for e in events if e["objectId"] == str(order["id"])][-1:]
             == ["UPDATED"]
-        )
+        ),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import LiveStore
+from helpers import LiveStore
 
 from pytest_woosim.harness.store import WoosimHandle
 

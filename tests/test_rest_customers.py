@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import LiveStore
+from helpers import LiveStore
 
 EXISTS = (
     "An account is already registered with your email address. "

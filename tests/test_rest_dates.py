@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from conftest import StoreFactory
+from helpers import StoreFactory
 
 WINTER = datetime(2024, 1, 15, 12, 0, tzinfo=UTC)  # EST, UTC-5
 SUMMER = datetime(2024, 7, 15, 12, 0, tzinfo=UTC)  # EDT, UTC-4

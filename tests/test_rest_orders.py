@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
-from conftest import LiveStore
+from helpers import LiveStore
 
 
 async def make_product(store: LiveStore, price: str = "10.00", **extra: Any) -> dict[str, Any]:

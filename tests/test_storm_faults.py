@@ -9,7 +9,6 @@ and Retry-After waits included), so the storms cost no real waiting.
 
 from __future__ import annotations
 
-import asyncio
 import random
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ import pytest
 from reliability_helpers import Changes, long_run, tally, wait_until
 
 from pytest_woosim.harness.receiver import Receiver
+from pytest_woosim.harness.world import drive
 from pytest_woosim.instance.load import load_instance
 from pytest_woosim.outbox.sender import Sender
 from pytest_woosim.outbox.state import State
@@ -81,17 +81,7 @@ class World:
 
     async def drive(self, job: Awaitable[T], timeout: float = 60.0) -> T:
         """Run ``job``, moving the clock to each sleeper's deadline (retries, backoffs)."""
-        task = asyncio.ensure_future(job)
-        async with asyncio.timeout(timeout):
-            while not task.done():
-                deadline = self.clock.next_deadline()
-                if deadline is None:
-                    await asyncio.sleep(0.002)
-                    continue
-                step = max(0.0, (deadline - self.clock.now()).total_seconds())
-                await self.clock.advance_async(step)
-                await asyncio.sleep(0)
-        return task.result()
+        return await drive(self.clock, job, timeout)
 
 
 async def drain(world: World, sender: Sender) -> None:

@@ -11,7 +11,8 @@ import threading
 from collections.abc import AsyncIterator
 
 import pytest
-from test_webhook_helpers import START, FakeStore, Receiver, expected_signature
+from helpers import START
+from webhook_helpers import FakeStore, Receiver, expected_signature
 
 from simulator.clock import Clock
 from simulator.settings import Settings
@@ -23,20 +24,8 @@ SALT = "site-salt-for-tests"
 
 
 @pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    rx = await Receiver().start()
-    yield rx
-    await rx.stop()
-
-
-@pytest.fixture
 def store() -> FakeStore:
     return FakeStore()
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(START, frozen=True)
 
 
 async def make_service(store: FakeStore, clock: Clock, **options: object) -> WebhookService:

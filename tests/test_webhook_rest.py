@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from conftest import START, LiveStore
-from test_webhook_helpers import Receiver, expected_signature
+from helpers import START, LiveStore
+from webhook_helpers import Receiver, expected_signature
 
 from simulator.app import Simulator
 from simulator.clock import Clock
 from simulator.server import SimulatorServer
 from simulator.webhooks import WebhookService
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    rx = await Receiver().start()
-    yield rx
-    await rx.stop()
 
 
 def service(store: LiveStore) -> WebhookService:

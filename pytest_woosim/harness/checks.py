@@ -23,29 +23,22 @@ from __future__ import annotations
 import asyncio
 import warnings
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Coroutine, Iterable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from pytest_woosim.harness.instances import RECOMMENDED_DATES
 from pytest_woosim.harness.receiver import Receiver
+from pytest_woosim.harness.world import World, open_world
 from pytest_woosim.instance.config import ConfigError, InstanceConfig, ResourcePolling
 from pytest_woosim.instance.javadate import DateCodec
 from pytest_woosim.instance.load import load_instance, warnings_for
 from pytest_woosim.instance.resource_paths import read_field
-from pytest_woosim.outbox.state import State
-from pytest_woosim.poller.poller import Poller
-from pytest_woosim.relay.relay import RelayOptions, WebhookRelay
-from simulator.app import Simulator
-from simulator.clock import Clock
-from simulator.server import SimulatorServer
-from simulator.settings import Settings
 from simulator.wire.signing import CE_SIGNATURE_HEADER, verify_elements
 
 #: Instants at which the dates check changes records: a winter and a summer
@@ -161,74 +154,11 @@ def polled_resources(instance: InstanceConfig) -> dict[str, ResourcePolling]:
 # ---------------------------------------------------------------------- the world
 
 
-@dataclass
-class World:
-    """A fresh store and receiver on one frozen clock."""
-
-    clock: Clock
-    sim: Simulator
-    server: SimulatorServer
-    receiver: Receiver
-    api: httpx.AsyncClient
-
-    def aim(self, instance: InstanceConfig, **overrides: Any) -> InstanceConfig:
-        """The instance pointed at this store and receiver, events on."""
-        return instance.repointed(
-            store_url=self.server.site_url,
-            callback_url=self.receiver.url,
-            api_key=self.server.consumer_key,
-            api_secret=self.server.consumer_secret,
-            events_enabled=True,
-            **overrides,
-        )
-
-    async def call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        response = await self.api.request(method, path, **kwargs)
-        if not response.is_success:
-            raise RuntimeError(f"{method} {path}: HTTP {response.status_code}: {response.text}")
-        record: dict[str, Any] = response.json()
-        return record
-
-    async def create(self, endpoint: str, label: str) -> dict[str, Any]:
-        bodies = {
-            "customers": {"email": f"{label}@example.com", "first_name": label},
-            "orders": {"customer_note": label},
-            "products": {"name": label, "regular_price": "9.50"},
-        }
-        return await self.call("POST", endpoint, json=bodies[endpoint])
-
-    async def change(self, endpoint: str, record_id: int, label: str) -> dict[str, Any]:
-        bodies = {
-            "customers": {"first_name": label},
-            "orders": {"customer_note": label},
-            "products": {"name": label},
-        }
-        return await self.call("PUT", f"{endpoint}/{record_id}", json=bodies[endpoint])
-
-    async def move_to(self, instant: datetime) -> None:
-        await self.clock.advance_async((instant - self.clock.now()).total_seconds())
-
-
-@asynccontextmanager
-async def world(
+def world(
     timezone: str, seed: str, *, key: str | None, start: datetime = CHECK_START
-) -> AsyncIterator[World]:
-    clock = Clock(start, frozen=True)
-    sim = Simulator(Settings(timezone=timezone), clock=clock, seed=seed)
-    server = SimulatorServer(sim)
-    await server.start("127.0.0.1", 0)
-    receiver = Receiver(key, clock=clock)
-    try:
-        await receiver.start()
-        async with httpx.AsyncClient(
-            base_url=server.api_url + "/",
-            auth=(server.consumer_key, server.consumer_secret),
-            timeout=30,
-        ) as api:
-            yield World(clock, sim, server, receiver, api)
-    finally:
-        await receiver.stop()
-        await server.stop()
+) -> AbstractAsyncContextManager[World]:
+    """A fresh store in ``timezone`` and a receiver verifying ``key``, on a frozen clock."""
+    return open_world(start=start, timezone=timezone, seed=seed, key=key)
 
 
 def _iso(instant: datetime) -> str:
@@ -336,19 +266,6 @@ def _only(instance: InstanceConfig, resource: str) -> InstanceConfig:
     return instance.repointed(poller={resource: polling.model_dump(by_alias=True)})
 
 
-async def _start_poller(w: World, config: InstanceConfig) -> Poller:
-    state = State(None, clock=w.clock)
-    poller = Poller.from_config(config, state=state, clock=w.clock, created_at=w.clock.now())
-    await poller.start_background()
-    await _until(lambda: bool(poller.reports), "the poller's first run")
-    return poller
-
-
-async def _stop_poller(poller: Poller) -> None:
-    await poller.stop()
-    await poller.state.close()
-
-
 async def _until(predicate: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
@@ -368,7 +285,7 @@ async def check_polling(
     async with world(timezone, seed, key=key, start=CHECK_START - timedelta(hours=1)) as w:
         old = [int((await w.create(endpoint, f"old-{i}"))["id"]) for i in range(12)]
         await w.move_to(CHECK_START)
-        poller = await _start_poller(w, w.aim(_only(instance, resource)))
+        poller = await w.start_poller(w.aim(_only(instance, resource)))
         expected: list[tuple[str, str]] = []  # (objectId, date) of every change
         try:
             # Two intervals of changes; in each, one in the watermark's own second.
@@ -395,7 +312,7 @@ async def check_polling(
             starts = [report.started for report in poller.reports]
             warned = list(poller.warnings)
         finally:
-            await _stop_poller(poller)
+            await w.stop_poller(poller)
         events = [e for e in w.receiver.events if e.get("objectType") == resource]
     problems = _polling_problems(resource, interval, starts, expected, events, warned)
     if problems:
@@ -474,7 +391,7 @@ async def _deliver_some(
             # problem (reported by its own check) cannot hide the notifications.
             wire = polling.model_dump(by_alias=True)
             wire["datesConfiguration"] = dict(RECOMMENDED_DATES)
-            poller = await _start_poller(w, config.repointed(poller={resource: wire}))
+            poller = await w.start_poller(config.repointed(poller={resource: wire}))
             try:
                 for n in range(3):
                     await w.move_to(w.clock.now() + timedelta(seconds=5))
@@ -484,14 +401,14 @@ async def _deliver_some(
                 )
                 await _until(lambda: len(w.receiver.notifications) >= 1, "a notification")
             finally:
-                await _stop_poller(poller)
+                await w.stop_poller(poller)
         else:
-            relay = await _start_relay(w, config)
+            relay = await w.start_relay(config)
             try:
                 await w.create("customers", "signed")
                 await _until(lambda: len(w.receiver.notifications) >= 1, "a notification")
             finally:
-                await _stop_relay(relay)
+                await w.stop_relay(relay)
         return w.receiver
 
 
@@ -539,27 +456,11 @@ def _warn(instance: InstanceConfig, message: str) -> None:
 # ---------------------------------------------------------------------- relay
 
 
-async def _start_relay(w: World, config: InstanceConfig) -> WebhookRelay:
-    state = State(None, clock=w.clock)
-    relay = WebhookRelay.from_config(config, state=state, clock=w.clock, options=RelayOptions())
-    try:
-        await relay.start()
-    except BaseException:
-        await state.close()
-        raise
-    return relay
-
-
-async def _stop_relay(relay: WebhookRelay) -> None:
-    await relay.stop()
-    await relay.state.close()
-
-
 async def check_relay(instance: InstanceConfig, *, timezone: str, seed: str) -> None:
     key = _key(instance)
     expected: list[tuple[str, str, str]] = []
     async with world(timezone, seed, key=key) as w:
-        relay = await _start_relay(w, w.aim(instance))
+        relay = await w.start_relay(w.aim(instance))
         try:
 
             async def step(kind: str, object_id: int, event: str) -> None:
@@ -590,7 +491,7 @@ async def check_relay(instance: InstanceConfig, *, timezone: str, seed: str) -> 
         except CheckFailed as exc:
             raise CheckFailed(f"relay: {exc}; events so far: {w.receiver.events}") from None
         finally:
-            await _stop_relay(relay)
+            await w.stop_relay(relay)
         got = Counter((e["objectType"], e["objectId"], e["eventType"]) for e in w.receiver.events)
         unverified = [n for n in w.receiver.notifications if n.verified is False]
     problems = []

@@ -37,6 +37,7 @@ from typing import Any
 from aiohttp import web
 
 from simulator.clock import Clock
+from simulator.loops import LoopThread, call_on
 from simulator.wire.signing import CE_ID_HEADER, CE_SIGNATURE_HEADER, verify_elements
 
 DEFAULT_MAX_BODY_SIZE = 10 * 1024 * 1024
@@ -151,8 +152,7 @@ class Receiver:
         self._fail_rng = random.Random(0)
         self._seen_ids: OrderedDict[str, None] = OrderedDict()
         self._runner: web.AppRunner | None = None
-        self._thread: threading.Thread | None = None
-        self._thread_loop: asyncio.AbstractEventLoop | None = None
+        self._thread: LoopThread | None = None
 
     def __repr__(self) -> str:
         # Never show the key.
@@ -206,29 +206,12 @@ class Receiver:
         """Run on a private event loop in a daemon thread (for sync callers)."""
         if self._thread is not None:
             return
-        loop = asyncio.new_event_loop()
-        thread = threading.Thread(target=loop.run_forever, name="woosim-receiver", daemon=True)
-        thread.start()
-        try:
-            asyncio.run_coroutine_threadsafe(self.start(), loop).result(timeout=30)
-        except BaseException:
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join()
-            loop.close()
-            raise
-        self._thread, self._thread_loop = thread, loop
+        self._thread = LoopThread.started("woosim-receiver", self.start(), timeout=30)
 
     def stop_in_thread(self) -> None:
-        thread, loop = self._thread, self._thread_loop
-        if thread is None or loop is None:
-            return
-        try:
-            asyncio.run_coroutine_threadsafe(self.stop(), loop).result(timeout=30)
-        finally:
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join()
-            loop.close()
-            self._thread = self._thread_loop = None
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.close_after(self.stop(), timeout=30)
 
     def __enter__(self) -> Receiver:
         self.start_in_thread()
@@ -433,10 +416,7 @@ def _wake(waiter: _Waiter) -> None:
         if not waiter.future.done():
             waiter.future.set_result(None)
 
-    try:
-        waiter.loop.call_soon_threadsafe(_set)
-    except RuntimeError:
-        pass  # the waiting loop is gone
+    call_on(waiter.loop, _set)
 
 
 __all__ = ["DEFAULT_MAX_BODY_SIZE", "ReceivedNotification", "Receiver"]

@@ -21,9 +21,9 @@ from typing import Any, TypeVar
 
 import httpx
 
-from pytest_woosim.harness.runners import LoopThread
 from simulator.app import default_keys
 from simulator.clock import Clock, to_utc
+from simulator.loops import LoopThread
 
 T = TypeVar("T")
 

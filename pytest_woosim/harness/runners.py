@@ -9,44 +9,24 @@ for async tests (those do not block the test's loop).
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
 from collections.abc import Coroutine
-from concurrent.futures import Future
 from typing import Any, TypeVar
 
 from pytest_woosim.harness.receiver import ReceivedNotification, Receiver
 from pytest_woosim.harness.store import StoreBackend
+from pytest_woosim.harness.world import (
+    START_TIMEOUT,
+    start_polling,
+    start_relaying,
+    stop_polling,
+    stop_relaying,
+)
 from pytest_woosim.instance.config import InstanceConfig
-from pytest_woosim.outbox.state import State
 from pytest_woosim.poller.poller import Poller, PollReport
-from pytest_woosim.relay.relay import RelayOptions, WebhookRelay
+from pytest_woosim.relay.relay import WebhookRelay
 from simulator.clock import Clock
 
 T = TypeVar("T")
-
-#: Real seconds a component gets to start or stop.
-START_TIMEOUT = 30.0
-
-
-class LoopThread:
-    """An event loop on a daemon thread, for components when no store loop is at hand."""
-
-    def __init__(self, name: str = "woosim-components") -> None:
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name=name, daemon=True)
-        self._thread.start()
-
-    def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
-        future: Future[T] = asyncio.run_coroutine_threadsafe(coro, self._loop)
-        return future.result(timeout)
-
-    def close(self) -> None:
-        if self._loop.is_closed():
-            return
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=START_TIMEOUT)
-        self._loop.close()
 
 
 async def _on_backend(backend: StoreBackend, coro: Coroutine[Any, Any, T]) -> T:
@@ -179,28 +159,7 @@ class PollerHandle:
         }
 
     def stop(self) -> None:
-        self.backend.run(_stop_poller(self.poller), START_TIMEOUT)
-
-
-async def _stop_poller(poller: Poller) -> None:
-    try:
-        await poller.stop()
-    finally:
-        await poller.state.close()
-
-
-async def _start_poller(config: InstanceConfig, clock: Clock) -> Poller:
-    state = State(None, clock=clock)
-    poller = Poller.from_config(config, state=state, clock=clock, created_at=clock.now())
-    await poller.start_background()
-    # The first run starts at once; wait for it so the test starts from a known watermark.
-    deadline = time.monotonic() + START_TIMEOUT
-    while not poller.reports:
-        if time.monotonic() > deadline:
-            await _stop_poller(poller)
-            raise TimeoutError("the poller's first run did not finish")
-        await asyncio.sleep(0.002)
-    return poller
+        self.backend.run(stop_polling(self.poller), START_TIMEOUT)
 
 
 def start_poller(backend: StoreBackend, config: InstanceConfig) -> PollerHandle:
@@ -210,7 +169,7 @@ def start_poller(backend: StoreBackend, config: InstanceConfig) -> PollerHandle:
             'woosim_poller needs a polling instance ("event.vendor.type": "polling"); '
             "use woosim_relay for webhook instances"
         )
-    poller = backend.run(_start_poller(config, backend.clock), START_TIMEOUT + 5)
+    poller = backend.run(start_polling(config, backend.clock), START_TIMEOUT + 5)
     return PollerHandle(backend, poller)
 
 
@@ -269,25 +228,7 @@ class RelayHandle:
         await _on_backend(self.backend, self.relay.sender.drain(timeout))
 
     def stop(self) -> None:
-        self.backend.run(_stop_relay(self.relay), START_TIMEOUT)
-
-
-async def _stop_relay(relay: WebhookRelay) -> None:
-    try:
-        await relay.stop()
-    finally:
-        await relay.state.close()
-
-
-async def _start_relay(config: InstanceConfig, clock: Clock) -> WebhookRelay:
-    state = State(None, clock=clock)
-    relay = WebhookRelay.from_config(config, state=state, clock=clock, options=RelayOptions())
-    try:
-        await relay.start()
-    except BaseException:
-        await state.close()
-        raise
-    return relay
+        self.backend.run(stop_relaying(self.relay), START_TIMEOUT)
 
 
 def start_relay(backend: StoreBackend, config: InstanceConfig) -> RelayHandle:
@@ -297,12 +238,11 @@ def start_relay(backend: StoreBackend, config: InstanceConfig) -> RelayHandle:
             'woosim_relay needs a webhook instance ("event.vendor.type": "webhook"); '
             "use woosim_poller for polling instances"
         )
-    relay = backend.run(_start_relay(config, backend.clock), START_TIMEOUT + 5)
+    relay = backend.run(start_relaying(config, backend.clock), START_TIMEOUT + 5)
     return RelayHandle(backend, relay)
 
 
 __all__ = [
-    "LoopThread",
     "PollerHandle",
     "ReceiverHandle",
     "RelayHandle",

@@ -40,6 +40,7 @@ from simulator.clock import Clock
 from simulator.errors import RestError
 from simulator.events import StoreEvent
 from simulator.faults import Fault, Faults
+from simulator.loops import call_on
 from simulator.settings import Settings
 from simulator.webhooks.journal import RESPONSE_BODY_LIMIT, DeliveryJournal, DeliveryRecord
 from simulator.webhooks.model import Webhook, is_valid_topic
@@ -519,17 +520,8 @@ class DeliveryEngine:
         task.add_done_callback(self._tasks.discard)
 
     def _call_soon(self, action: Callable[[], None]) -> None:
-        loop = self._loop
-        if loop is None or loop.is_closed():
-            return
-        try:
-            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            action()
-        else:
-            loop.call_soon_threadsafe(action)
+        if self._loop is not None:
+            call_on(self._loop, action)
 
 
 async def _ping_post(

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from simulator.loops import call_on
+
 #: How much of a receiver's answer is kept per entry.
 RESPONSE_BODY_LIMIT = 2048
 DEFAULT_JOURNAL_SIZE = 10_000
@@ -174,7 +176,7 @@ class DeliveryJournal:
                 if not future.done():
                     future.set_result(result)
 
-            _call_on(loop, settle)
+            call_on(loop, settle)
 
         waiter = self._register(wanted, count, wake)
         if waiter is None:
@@ -229,20 +231,6 @@ class DeliveryJournal:
 
     def _count(self, wanted: JournalFilter) -> int:
         return sum(1 for r in self._records if wanted.matches(r))
-
-
-def _call_on(loop: asyncio.AbstractEventLoop, action: Callable[[], object]) -> None:
-    """Run ``action`` on ``loop``: now if we are on it, else thread-safely soon."""
-    if loop.is_closed():
-        return
-    try:
-        running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-    except RuntimeError:
-        running = None
-    if running is loop:
-        action()
-    else:
-        loop.call_soon_threadsafe(action)
 
 
 def _describe(wanted: JournalFilter) -> str:

@@ -18,9 +18,8 @@ only what those senders need:
 * header names and values with CR, LF or NUL are refused (they would let a value
   write headers of its own), as are URLs with whitespace or control characters.
 
-It lives in ``pytest_woosim`` beside :mod:`simulator.wire.signing`: a small building
-block of the library, like signing, that the simulator borrows; it knows nothing of
-the store or the relay.
+It lives in :mod:`simulator.wire` beside the signing module: a building block that
+both the store and the integrator's side post with; it knows nothing of either.
 
 Errors: :class:`InvalidRequest` (nothing was sent), :class:`ConnectFailed` (its
 ``cause`` is the ``OSError``, e.g. a refused connection or a certificate that fails
@@ -324,7 +323,7 @@ class _Connection(asyncio.Protocol):
         length: int | None = None
         transfer_encoding = False
         chunked = False
-        keep_alive = version == b"HTTP/1.1"
+        connection: set[bytes] = set()
         for line in lines[1:]:
             name, colon, value = line.partition(b":")
             if not colon:
@@ -341,11 +340,12 @@ class _Connection(asyncio.Protocol):
                 transfer_encoding = True
                 chunked = value.strip().lower().endswith(b"chunked")
             elif name == b"connection":
-                tokens = value.lower()
-                if b"close" in tokens:
-                    keep_alive = False
-                elif b"keep-alive" in tokens:
-                    keep_alive = True
+                # A comma-separated list of tokens (RFC 9110 §7.6.1); several lines add up.
+                connection.update(token.strip().lower() for token in value.split(b","))
+        if b"close" in connection:
+            keep_alive = False
+        else:
+            keep_alive = version == b"HTTP/1.1" or b"keep-alive" in connection
         self._status = status
         self._in_body = True
         if not keep_alive:

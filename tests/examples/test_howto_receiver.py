@@ -5,7 +5,7 @@ import json
 import httpx
 import pytest
 
-from simulator.wire.signing import CE_SIGNATURE_HEADER, sign_elements
+from pytest_woosim.signing import CE_SIGNATURE_HEADER, sign_elements
 
 
 def send(url: str, key: str, events: list[dict]) -> int:

@@ -1,6 +1,6 @@
 """Shared pieces for the webhook tests: a real receiver on a loopback port and a tiny store.
 
-Imported by the other ``test_webhook*`` modules; it holds no tests itself.
+Imported by the webhook, fault and inspector tests.
 """
 
 from __future__ import annotations
@@ -10,15 +10,12 @@ import base64
 import hashlib
 import hmac
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 
 from simulator.errors import RestError
 from simulator.events import EventBus, StoreEvent
-
-START = datetime(2024, 3, 10, 6, 0, tzinfo=UTC)
 
 
 def expected_signature(secret: str, body: bytes) -> str:

@@ -1,0 +1,86 @@
+"""Event-loop plumbing shared by the store and the integrator's side.
+
+* :func:`call_on` runs a callback on a given loop from any thread: the clock wakes
+  sleepers, the delivery queue and journal settle waiters this way.
+* :class:`LoopThread` is an event loop on a daemon thread, for sync callers (the
+  in-process store, the receiver, pollers and relays started by fixtures).
+
+Part of the lowest layer: it imports nothing else from either package.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+#: Real seconds to wait for a loop thread to stop.
+JOIN_TIMEOUT = 30.0
+
+
+def call_on(loop: asyncio.AbstractEventLoop, fn: Callable[..., object], *args: Any) -> None:
+    """Call ``fn(*args)`` on ``loop``: now when we are on it, else thread-safely soon.
+
+    A closed loop is skipped: whoever waited on it is gone.
+    """
+    if loop.is_closed():
+        return
+    try:
+        running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is loop:
+        fn(*args)
+    else:
+        loop.call_soon_threadsafe(fn, *args)
+
+
+class LoopThread:
+    """An event loop running forever on a daemon thread until :meth:`close`."""
+
+    def __init__(self, name: str) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
+        self._thread.start()
+
+    @classmethod
+    def started(
+        cls, name: str, start: Coroutine[Any, Any, object], timeout: float | None = None
+    ) -> LoopThread:
+        """A loop thread that has run ``start`` (a server's start); closed again if it fails."""
+        thread = cls(name)
+        try:
+            thread.run(start, timeout)
+        except BaseException:
+            thread.close()
+            raise
+        return thread
+
+    def _serve(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_forever()
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        """Run ``coro`` on the thread's loop and wait for its result (from another thread)."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def close_after(self, stop: Coroutine[Any, Any, object], timeout: float | None = None) -> None:
+        """Run ``stop`` (a server's stop) on the loop, then :meth:`close`, even if it fails."""
+        try:
+            self.run(stop, timeout)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the loop, join the thread and close the loop; a second call does nothing."""
+        if self.loop.is_closed():
+            return
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout=JOIN_TIMEOUT)
+        self.loop.close()
+
+
+__all__ = ["LoopThread", "call_on"]
