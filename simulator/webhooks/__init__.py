@@ -62,10 +62,21 @@ class WebhookService:
 
     @property
     def options(self) -> DeliveryOptions:
-        """Delivery behaviour, read at each send: ``options.delay = 30`` holds deliveries
-        for 30 store-clock seconds, ``options.restrict_delivery_urls = True`` applies
-        WordPress's safe-URL rule."""
+        """Delivery behaviour, read as it is used: ``options.queue_interval = 60`` runs the
+        queue on whole minutes of the store clock as WP-Cron runs a real store's (0, the
+        default, runs it as soon as a change settles); ``options.delay = 30`` makes each
+        change wait 30 store-clock seconds before its delivery is due;
+        ``options.restrict_delivery_urls = True`` applies WordPress's safe-URL rule."""
         return self.engine.options
+
+    def run_queue(self) -> None:
+        """Send the pending deliveries now, whatever ``queue_interval`` says."""
+        self.engine.run_queue()
+
+    @property
+    def pending(self) -> int:
+        """Deliveries not yet done: queued, built and waiting for the wire, or on it."""
+        return self.engine.in_flight
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
