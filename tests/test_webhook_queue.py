@@ -413,3 +413,33 @@ async def test_unknown_webhook_ids(store: LiveStore) -> None:
             }
         ],
     }
+
+
+async def test_the_queue_over_the_control_plane(store: LiveStore, receiver: Receiver) -> None:
+    queue = store.server.site_url + "/_woosim/webhooks/queue"
+    assert (await store.client.get(queue)).json() == {"interval": 0.0, "delay": 0.0, "pending": 0}
+    await subscribe(store, receiver, ["order.updated"], interval=0)
+    set_to = await store.client.post(queue, json={"interval": 60})
+    assert set_to.json() == {"interval": 60.0, "delay": 0.0, "pending": 0}
+    order_id = await new_order(store)
+    assert (await store.client.get(queue)).json()["pending"] == 1
+    ran = await store.client.post(queue, json={"run": True})
+    assert ran.status_code == 200
+    [entry] = await webhooks(store).wait_for(1, kind="delivery")
+    assert entry.resource_id == order_id and store.clock.now() == START
+
+    # Back to prompt runs while a run is being waited for: it goes out at once.
+    await store.client.put(f"orders/{order_id}", json={"status": "processing"})
+    await store.client.post(queue, json={"interval": 0})
+    await webhooks(store).wait_for(2, kind="delivery")
+
+    for body, field in (
+        ({"interval": -1}, "interval"),
+        ({"delay": "soon"}, "delay"),
+        ({"run": "yes"}, "run"),
+        ({"every": 5}, "every"),
+    ):
+        bad = await store.client.post(queue, json=body)
+        assert bad.status_code == 400, body
+        assert field in bad.json()["data"]["params"], body
+    assert webhooks(store).options.queue_interval == 0

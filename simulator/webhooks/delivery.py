@@ -268,20 +268,29 @@ class DeliveryEngine:
     def run_queue(self) -> None:
         """Run the queue now, whatever ``queue_interval`` says (what ``runqueue`` does in
         the real store: WP-Cron's every-minute event, on demand). Safe from any thread."""
+        self.reschedule(run_now=True)
+
+    def reschedule(self, *, run_now: bool = False) -> None:
+        """Recompute the next run (after ``queue_interval`` changed), or run now."""
         with self._lock:
-            self._run_now = True
-        self._call_soon(lambda: self._poke(self.clock.timestamp()))
+            self._run_now = self._run_now or run_now
+            first_due = self._queue.next_due()
+        if first_due is not None or run_now:
+            due = first_due if first_due is not None else self.clock.timestamp()
+            self._call_soon(lambda: self._poke(due, recompute=True))
 
     # ------------------------------------------------------------------ the queue runner
-    def _poke(self, due: float) -> None:
-        """On the loop: wake the runner, or bring its run forward when this one is earlier."""
+    def _poke(self, due: float, *, recompute: bool = False) -> None:
+        """On the loop: wake the runner, or bring its run forward when this one is earlier
+        (``recompute``: whenever it differs, as after a change of ``queue_interval``)."""
         if self._wake is not None:
             self._wake.set()
         sleeping_until = self._sleeping_until
         runner = self._runner
         if sleeping_until is None or runner is None:
             return
-        if self._run_now or next_run(due, self.options.queue_interval) < sleeping_until:
+        run_at = next_run(due, self.options.queue_interval)
+        if self._run_now or run_at < sleeping_until or (recompute and run_at != sleeping_until):
             self._rewake = True
             runner.cancel()
 
