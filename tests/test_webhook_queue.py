@@ -443,3 +443,6 @@ async def test_the_queue_over_the_control_plane(store: LiveStore, receiver: Rece
         assert bad.status_code == 400, body
         assert field in bad.json()["data"]["params"], body
     assert webhooks(store).options.queue_interval == 0
+    await store.client.post(queue, json={"interval": 60, "delay": 5})
+    await store.client.post(store.server.site_url + "/_woosim/reset")
+    assert (await store.client.get(queue)).json() == {"interval": 0.0, "delay": 0.0, "pending": 0}

@@ -57,6 +57,8 @@ class WebhookService:
             payload_for=payload_for,
             options=options,
         )
+        #: What a reset puts the queue back to (a test's cadence must not leak into the next).
+        self._queue_defaults = (self.engine.options.queue_interval, self.engine.options.delay)
         self._bus = bus
         bus.subscribe(self.engine.on_store_event)
 
@@ -87,7 +89,9 @@ class WebhookService:
         await self.engine.close()
 
     def reset(self) -> None:
-        """A store reset: no webhooks, no queued deliveries, an empty journal, no faults."""
+        """A store reset: no webhooks, no queued deliveries, an empty journal, no faults,
+        the queue's interval and delay back to what the store started with."""
+        self.engine.options.queue_interval, self.engine.options.delay = self._queue_defaults
         self.engine.reset()
         self.registry.clear()
         self.journal.clear()
