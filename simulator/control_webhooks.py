@@ -1,4 +1,5 @@
-"""Control plane for webhooks: ``/_woosim/deliveries`` (the journal) and ``/_woosim/faults``.
+"""Control plane for webhooks: ``/_woosim/deliveries`` (the journal), ``/_woosim/faults``
+and ``/_woosim/webhooks/queue`` (when the delivery queue runs).
 
 These routes speak plain JSON (they are ours, not WooCommerce's). Bad input is
 a 400 whose body names the parameter and the problem.
@@ -126,6 +127,50 @@ class WebhookControl:
         body = [f.to_json() for f in added]
         return web.json_response(body if isinstance(spec, list) else body[0], status=201)
 
+    def _queue_state(self) -> dict[str, Any]:
+        options = self.service.options
+        return {
+            "interval": options.queue_interval,
+            "delay": options.delay,
+            "pending": self.service.pending,
+        }
+
+    async def get_queue(self, request: web.Request) -> web.Response:
+        return web.json_response(self._queue_state())
+
+    async def set_queue(self, request: web.Request) -> web.Response:
+        """``{"interval": s, "delay": s, "run": true}``: any of them; ``run`` sends what is
+        pending now. Checked whole before anything changes."""
+        raw = await request.read()
+        try:
+            body = json.loads(raw) if raw.strip() else {}
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise invalid_json(str(exc)) from None
+        if not isinstance(body, dict):
+            raise _bad("interval", "send an object with interval, delay and/or run.")
+        unknown = sorted(set(body) - {"interval", "delay", "run"})
+        if unknown:
+            raise _bad(unknown[0], f"{unknown[0]} is not a queue setting (interval, delay, run).")
+        seconds: dict[str, float] = {}
+        for name in ("interval", "delay"):
+            if name in body:
+                value = body[name]
+                if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                    raise _bad(name, f"{name} must be a number of seconds, 0 or more.")
+                seconds[name] = float(value)
+        run = body.get("run", False)
+        if not isinstance(run, bool):
+            raise _bad("run", "run must be a boolean.")
+        options = self.service.options
+        if "interval" in seconds:
+            options.queue_interval = seconds["interval"]
+        if "delay" in seconds:
+            options.delay = seconds["delay"]
+        if run or "interval" in seconds:
+            # A new interval applies to the run being waited for, too.
+            self.service.engine.reschedule(run_now=run)
+        return web.json_response(self._queue_state())
+
     async def clear_faults(self, request: web.Request) -> web.Response:
         raw_id = request.query.get("id")
         if raw_id is None:
@@ -146,3 +191,5 @@ def setup(app: web.Application, sim: Simulator) -> None:
     router.add_get("/_woosim/faults", _errors_as_json(control.list_faults))
     router.add_post("/_woosim/faults", _errors_as_json(control.add_faults))
     router.add_delete("/_woosim/faults", _errors_as_json(control.clear_faults))
+    router.add_get("/_woosim/webhooks/queue", _errors_as_json(control.get_queue))
+    router.add_post("/_woosim/webhooks/queue", _errors_as_json(control.set_queue))

@@ -293,17 +293,19 @@ async def test_deliveries_control_plane_filters(store: LiveStore, receiver: Rece
         assert response.status_code == 201
     created = (await client.post("customers", json={"email": "d@example.com"})).json()
     await client.put(f"customers/{created['id']}", json={"first_name": "Dee"})
-    await store.sim.webhooks.wait_for(2, kind="delivery")  # type: ignore[attr-defined]
+    # Creating a customer fires customer.created and customer.updated; the PUT another.
+    await store.sim.webhooks.wait_for(3, kind="delivery")  # type: ignore[attr-defined]
     base = store.server.site_url + "/_woosim/deliveries"
     everything = (await client.get(base)).json()
-    assert everything["count"] == 4 and everything["capacity"] == 10_000
+    assert everything["count"] == 5 and everything["capacity"] == 10_000
     seqs = [d["seq"] for d in everything["deliveries"]]
     assert seqs == sorted(seqs)  # newest last
     updated = (
         await client.get(base, params={"topic": "customer.updated", "kind": "delivery"})
     ).json()
-    [entry] = updated["deliveries"]
+    _, entry = updated["deliveries"]
     assert entry["resource_id"] == created["id"]
+    assert '"first_name":"Dee"' in entry["request"]["body"]
     assert entry["response"]["status"] == 200 and entry["success"] is True
     assert entry["request"]["headers"]["X-WC-Webhook-Topic"] == "customer.updated"
     assert (await client.get(base, params={"webhook": 1, "kind": "ping"})).json()["count"] == 1

@@ -146,9 +146,10 @@ async def test_sigkill_between_accepting_and_forwarding_loses_nothing(
                 (await api.post("customers", json={"email": f"c{n}@example.com"})).json()["id"]
                 for n in range(3)
             ]
-            # Accepted (durably) by the relay, while the callback holds the first one.
+            # Accepted (durably) by the relay, while the callback holds the first one:
+            # each new customer is a customer.created and a customer.updated delivery.
             deadline = asyncio.get_running_loop().time() + 20
-            while (await api.get(relay_url + "/stats")).json()["accepted"] < 3:
+            while (await api.get(relay_url + "/stats")).json()["accepted"] < 6:
                 assert asyncio.get_running_loop().time() < deadline
                 await asyncio.sleep(0.02)
             await callback.wait(lambda: callback.held >= 1)
@@ -159,7 +160,7 @@ async def test_sigkill_between_accepting_and_forwarding_loses_nothing(
             callback.released.set()
 
             proc, relay_url = await start_relay(config_path, state_path)
-            await callback.wait(lambda: len(callback.events()) >= 3)
+            await callback.wait(lambda: len(callback.events()) >= 6)
             created = [e["objectId"] for e in callback.events() if e["eventType"] == "CREATED"]
             assert created == [str(i) for i in ids]
 

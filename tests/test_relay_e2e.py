@@ -65,6 +65,32 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         yield w
 
 
+def without_customer_updated(world: World) -> None:
+    """Unsubscribe the relay from customer.updated, so that creating a customer (which
+    fires customer.created and customer.updated, as a real store does) is ONE notification."""
+    service = world.sim.webhooks  # type: ignore[attr-defined]
+    for webhook in service.all():
+        if webhook.topic == "customer.updated":
+            service.delete(webhook.id)
+
+
+def count(
+    object_type: str, object_id: object, event_type: str, n: int
+) -> Callable[[list[dict[str, Any]]], bool]:
+    def check(events: list[dict[str, Any]]) -> bool:
+        return (
+            sum(
+                e["objectType"] == object_type
+                and e["objectId"] == str(object_id)
+                and e["eventType"] == event_type
+                for e in events
+            )
+            >= n
+        )
+
+    return check
+
+
 def has(
     object_type: str, object_id: object, event_type: str
 ) -> Callable[[list[dict[str, Any]]], bool]:
@@ -91,7 +117,8 @@ async def test_changes_arrive_as_signed_notifications(world: World) -> None:
     await wait_for(world, has("customers", customer["id"], "CREATED"))
     world.clock.advance(60)
     await world.api.put(f"customers/{customer['id']}", json={"last_name": "Doe"})
-    await wait_for(world, has("customers", customer["id"], "UPDATED"))
+    # The first UPDATED came with the creation (the store saves a new customer twice).
+    await wait_for(world, count("customers", customer["id"], "UPDATED", 2))
 
     order = (
         await world.api.post("orders", json={"customer_id": customer["id"], "status": "processing"})
@@ -99,7 +126,7 @@ async def test_changes_arrive_as_signed_notifications(world: World) -> None:
     await wait_for(world, has("orders", order["id"], "CREATED"))
     world.clock.advance(60)
     await world.api.put(f"orders/{order['id']}", json={"status": "completed"})
-    await wait_for(world, has("orders", order["id"], "UPDATED"))
+    await wait_for(world, count("orders", order["id"], "UPDATED", 2))
     await world.api.delete(f"orders/{order['id']}")
     await wait_for(world, has("orders", order["id"], "DELETED"))
     await world.api.delete(f"customers/{customer['id']}", params={"force": "true"})
@@ -115,7 +142,7 @@ async def test_changes_arrive_as_signed_notifications(world: World) -> None:
         message = notification.message
         assert message is not None and message["elementKey"] == "woocommercerest"
         assert len(message["events"]) == 1
-    updated = next(
+    *_, updated = (
         n.message
         for n in world.receiver.notifications
         if n.message
@@ -153,6 +180,7 @@ async def test_forged_and_unsigned_deliveries_are_rejected(world: World) -> None
 
 async def test_callback_down_is_retried_on_the_virtual_clock(world: World) -> None:
     relay = await new_relay(world)
+    without_customer_updated(world)
     world.receiver.fail_next(3, status=503)
     customer = (await world.api.post("customers", json={"email": "retry@example.com"})).json()
 
@@ -278,6 +306,7 @@ async def test_reconciliation_emits_what_webhooks_dropped_without_duplicates(wor
 
 async def test_parked_notifications_are_redelivered_on_request(world: World) -> None:
     relay = await new_relay(world, retry_schedule=(4.0, 16.0))
+    without_customer_updated(world)
     world.receiver.fail_next(3, status=500)
     customer = (await world.api.post("customers", json={"email": "parked@example.com"})).json()
     deadline = asyncio.get_running_loop().time() + 10

@@ -53,7 +53,6 @@ async def test_create_returns_201_without_the_secret_and_pings(
     assert hook["hooks"] == [
         "woocommerce_update_order",
         "woocommerce_order_refunded",
-        "woocommerce_delete_order_refund",
     ]
     assert (hook["resource"], hook["event"]) == ("order", "updated")
     assert hook["date_created"] == hook["date_created_gmt"] == "2024-03-10T06:00:00"
@@ -126,12 +125,21 @@ async def test_anonymous_callers_get_401(store: LiveStore) -> None:
 
 async def test_get_update_delete_and_their_errors(store: LiveStore, receiver: Receiver) -> None:
     hook = await make_hook(store, receiver)
+    # As a real WooCommerce 10.0.2 store answers: GET 404 "ID is invalid.", an update 400
+    # with the same words, DELETE 404 "Invalid ID.".
     unknown = await store.client.get("webhooks/999")
-    assert unknown.status_code == 400
+    assert unknown.status_code == 404
     assert unknown.json() == {
         "code": "woocommerce_rest_shop_webhook_invalid_id",
         "message": "ID is invalid.",
-        "data": {"status": 400},
+        "data": {"status": 404},
+    }
+    gone = await store.client.delete("webhooks/999", params={"force": "true"})
+    assert gone.status_code == 404
+    assert gone.json() == {
+        "code": "woocommerce_rest_shop_webhook_invalid_id",
+        "message": "Invalid ID.",
+        "data": {"status": 404},
     }
     zero = await store.client.get("webhooks/0")
     assert (zero.status_code, zero.json()["message"]) == (404, "Invalid ID.")

@@ -60,6 +60,10 @@ class Receiver:
         if self._runner is not None:
             await self._runner.cleanup()
 
+    def release(self) -> None:
+        """Answer the requests held on ``hanging`` paths (and every later one)."""
+        self._release.set()
+
     def url(self, path: str = "/hook") -> str:
         return self.base + path
 

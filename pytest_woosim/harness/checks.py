@@ -463,8 +463,8 @@ async def check_relay(instance: InstanceConfig, *, timezone: str, seed: str) -> 
         relay = await w.start_relay(w.aim(instance))
         try:
 
-            async def step(kind: str, object_id: int, event: str) -> None:
-                expected.append((kind, str(object_id), event))
+            async def step(kind: str, object_id: int, *events: str) -> None:
+                expected.extend((kind, str(object_id), event) for event in events)
                 await _until(
                     lambda: (
                         Counter(
@@ -473,16 +473,18 @@ async def check_relay(instance: InstanceConfig, *, timezone: str, seed: str) -> 
                         )
                         >= Counter(expected)
                     ),
-                    f"{kind} {object_id} {event}",
+                    f"{kind} {object_id} {' + '.join(events)}",
                 )
                 await w.move_to(w.clock.now() + timedelta(seconds=60))
 
+            # Creating a customer or an order fires *.created and then *.updated (the
+            # store saves it twice), as a real WooCommerce 10.0.2 store does.
             customer = await w.create("customers", "relayed")
-            await step("customers", customer["id"], "CREATED")
+            await step("customers", customer["id"], "CREATED", "UPDATED")
             await w.change("customers", customer["id"], "relayed-changed")
             await step("customers", customer["id"], "UPDATED")
             order = await w.create("orders", "relayed")
-            await step("orders", order["id"], "CREATED")
+            await step("orders", order["id"], "CREATED", "UPDATED")
             await w.change("orders", order["id"], "relayed-changed")
             await step("orders", order["id"], "UPDATED")
             await w.call("DELETE", f"orders/{order['id']}")  # to the trash: order.deleted
@@ -495,7 +497,7 @@ async def check_relay(instance: InstanceConfig, *, timezone: str, seed: str) -> 
         got = Counter((e["objectType"], e["objectId"], e["eventType"]) for e in w.receiver.events)
         unverified = [n for n in w.receiver.notifications if n.verified is False]
     problems = []
-    twice = sorted(item for item, count in got.items() if count > 1)
+    twice = sorted(item for item, count in (got - Counter(expected)).items() if count > 0)
     if twice:
         problems.append(f"changes forwarded more than once: {twice}")
     if unverified:

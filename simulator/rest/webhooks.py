@@ -117,7 +117,8 @@ class WebhookRoutes(ResourceRoutes):
             raise RestError("woocommerce_rest_shop_webhook_invalid_id", "Invalid ID.", 404)
         webhook = self.webhooks.get(webhook_id)
         if webhook is None:
-            raise RestError("woocommerce_rest_shop_webhook_invalid_id", "ID is invalid.", 400)
+            # A real WooCommerce 10.0.2 store: 404 here, 400 for an update of the same id.
+            raise RestError("woocommerce_rest_shop_webhook_invalid_id", "ID is invalid.", 404)
         return respond(request, self._render(webhook))
 
     def parse_fields(self, body: dict[str, Any], *, creating: bool) -> dict[str, Any]:

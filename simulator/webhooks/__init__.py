@@ -57,15 +57,28 @@ class WebhookService:
             payload_for=payload_for,
             options=options,
         )
+        #: What a reset puts the queue back to (a test's cadence must not leak into the next).
+        self._queue_defaults = (self.engine.options.queue_interval, self.engine.options.delay)
         self._bus = bus
         bus.subscribe(self.engine.on_store_event)
 
     @property
     def options(self) -> DeliveryOptions:
-        """Delivery behaviour, read at each send: ``options.delay = 30`` holds deliveries
-        for 30 store-clock seconds, ``options.restrict_delivery_urls = True`` applies
-        WordPress's safe-URL rule."""
+        """Delivery behaviour, read as it is used: ``options.queue_interval = 60`` runs the
+        queue on whole minutes of the store clock as WP-Cron runs a real store's (0, the
+        default, runs it as soon as a change settles); ``options.delay = 30`` makes each
+        change wait 30 store-clock seconds before its delivery is due;
+        ``options.restrict_delivery_urls = True`` applies WordPress's safe-URL rule."""
         return self.engine.options
+
+    def run_queue(self) -> None:
+        """Send the pending deliveries now, whatever ``queue_interval`` says."""
+        self.engine.run_queue()
+
+    @property
+    def pending(self) -> int:
+        """Deliveries not yet done: queued, built and waiting for the wire, or on it."""
+        return self.engine.in_flight
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -76,7 +89,9 @@ class WebhookService:
         await self.engine.close()
 
     def reset(self) -> None:
-        """A store reset: no webhooks, no queued deliveries, an empty journal, no faults."""
+        """A store reset: no webhooks, no queued deliveries, an empty journal, no faults,
+        the queue's interval and delay back to what the store started with."""
+        self.engine.options.queue_interval, self.engine.options.delay = self._queue_defaults
         self.engine.reset()
         self.registry.clear()
         self.journal.clear()

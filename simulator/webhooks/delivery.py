@@ -1,19 +1,23 @@
-"""Sending webhooks: the queue, coalescing, the signed POST, pings and failure counting.
+"""Sending webhooks: the queue and its runner, the signed POST, pings and failure counting.
 
-How the real store does it (WC_Webhook, wc-webhook-functions.php) and how we map it:
+How the real store does it (WC_Webhook, wc-webhook-functions.php, Action Scheduler) and
+how we map it:
 
 * a store change fires a hook; every ``active`` webhook listening to it queues an
   Action Scheduler action ``{webhook_id, arg}`` unless an identical one is already
-  pending within 600 s. Here: a pending map keyed by (webhook id, resource id), so
-  three saves while a delivery waits give ONE delivery;
-* the action runs later (here: after ``delay`` seconds on the store clock) and
-  builds the body then, from the resource's current state;
-* one blocking POST with a 60 s timeout, no redirects; 200..302 is success;
-  anything else bumps ``failure_count`` and eventually disables the webhook;
-  no retries.
+  pending. Here: :class:`~simulator.webhooks.queue.ActionQueue`, one pending delivery
+  per (webhook, resource), so three saves before the queue runs give ONE delivery;
+* a queue runner takes the due actions in the order they were scheduled and builds
+  each body then, from the resource's current state (an ``order.created`` delivery
+  can carry the status of a later update). The real runner runs once a minute from
+  WP-Cron; here it runs on the store clock every ``queue_interval`` seconds, or as
+  soon as a change settles when that is 0 (the default);
+* one POST with a 60 s timeout, no redirects; 200..302 is success; anything else
+  bumps ``failure_count`` and eventually disables the webhook; no retries.
 
-Each send is its own task, bounded by a semaphore, over one keep-alive client
-session, so a receiver that hangs never holds up deliveries to others.
+Deliveries to one URL go on the wire one after the other, in queue order, so a
+receiver never sees a stale body after a fresh one; different URLs are served side by
+side, so a receiver that hangs never holds up deliveries to others.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import socket
 import ssl
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,7 +48,8 @@ from simulator.faults import Fault, Faults
 from simulator.loops import call_on
 from simulator.settings import Settings
 from simulator.webhooks.journal import RESPONSE_BODY_LIMIT, DeliveryJournal, DeliveryRecord
-from simulator.webhooks.model import Webhook, is_valid_topic
+from simulator.webhooks.model import Webhook, is_valid_topic, topics_fired_by
+from simulator.webhooks.queue import COALESCE_WINDOW, Action, ActionQueue, next_run
 from simulator.webhooks.registry import WebhookRegistry
 from simulator.wire.httpclient import ConnectFailed, EmptyReply, KeepAliveClient, ProtocolError
 from simulator.wire.signing import WC_SIGNATURE_HEADER, sign_woocommerce
@@ -53,24 +59,29 @@ log = logging.getLogger("simulator.webhooks")
 #: ``payload_for(resource, resource_id)``: the REST GET body of a resource; raises RestError.
 PayloadFor = Callable[[str, int], Any]
 
-#: wc_webhook_execute_queue(): an identical action pending within this many seconds
-#: absorbs a new one.
-COALESCE_WINDOW = 600.0
 #: wp_http_validate_url(): the only ports wp_safe_remote_request() will talk to.
 SAFE_PORTS = (80, 443, 8080)
+#: The runner hands the wire what it has built every so many bodies, so sending
+#: overlaps building when a run takes thousands of actions.
+_BUILD_SLICE = 64
 
 
 @dataclass
 class DeliveryOptions:
-    """How the store's webhook sender behaves; every field has the real store's default."""
+    """How the store's webhook sender behaves; every field has the real store's default
+    except ``queue_interval``, which defaults to delivering promptly."""
 
     #: WC_Webhook::deliver(): 'timeout' => MINUTE_IN_SECONDS (real seconds on the wire).
     timeout: float = 60.0
     #: deliver_ping() uses wp_safe_remote_post()'s default timeout.
     ping_timeout: float = 5.0
-    #: Store-clock seconds between a change and its delivery (0 = as soon as possible).
+    #: Store-clock seconds between queue runs. 0: the queue runs as soon as a change
+    #: settles, so tests need not move the clock. 60: the real store's WP-Cron cadence
+    #: (runs on multiples of 60 s of the store clock; move the clock to deliver).
+    queue_interval: float = 0.0
+    #: Store-clock seconds a change waits before its delivery is due (0 = at once).
     delay: float = 0.0
-    #: Deliveries on the wire at once (each is its own task; the rest wait their turn).
+    #: Deliveries on the wire at once (each URL gets one at a time; the rest wait their turn).
     concurrency: int = 100
     #: 'woocommerce_max_webhook_delivery_failures'.
     max_failures: int = 5
@@ -84,6 +95,8 @@ class DeliveryOptions:
             raise ValueError("delivery timeouts must be greater than 0 seconds")
         if self.delay < 0:
             raise ValueError("delivery delay cannot be negative")
+        if self.queue_interval < 0:
+            raise ValueError("queue_interval cannot be negative")
         if self.concurrency < 1:
             raise ValueError("delivery concurrency must be at least 1")
 
@@ -100,6 +113,7 @@ class _Request:
     body: bytes
     delivery_id: str
     faults: list[str] = field(default_factory=list)
+    attempts: int = 1
 
 
 @dataclass
@@ -109,6 +123,14 @@ class _Held:
     webhook_id: int
     resource_id: int
     faults: list[Fault]
+
+
+@dataclass
+class _Lane:
+    """Built deliveries to one URL, sent one after the other."""
+
+    items: deque[tuple[Webhook, _Request]] = field(default_factory=deque)
+    busy: bool = False
 
 
 class DeliveryRefused(Exception):
@@ -137,15 +159,18 @@ class DeliveryEngine:
         self.payload_for = payload_for
         self.options = options or DeliveryOptions()
         self._lock = threading.Lock()
-        #: (webhook id, resource id) -> store-clock instant of the pending delivery.
-        self._pending: dict[tuple[int, int], float] = {}
-        self._backlog: list[tuple[tuple[int, int], float]] = []
-        #: Bumped by reset(): actions queued before it must not run after it.
+        self._queue = ActionQueue()
+        #: Bumped by reset(): a run under way when the store is reset stops.
         self._epoch = 0
         self._held: dict[int, list[_Held]] = {}
+        self._lanes: dict[str, _Lane] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        #: Tasks asleep on the clock until their delivery is due (a reset cancels them).
-        self._waiting: set[asyncio.Task[Any]] = set()
+        self._runner: asyncio.Task[None] | None = None
+        self._wake: asyncio.Event | None = None
+        #: The run instant the runner sleeps until (None when it is not asleep on the clock).
+        self._sleeping_until: float | None = None
+        self._rewake = False
+        self._run_now = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._session: aiohttp.ClientSession | None = None
         self._wire: KeepAliveClient | None = None
@@ -155,7 +180,7 @@ class DeliveryEngine:
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
-        """Bind to the running loop and open the client session; send what queued up."""
+        """Bind to the running loop, open the client session and start the queue runner."""
         if self._loop is not None:
             return
         self._loop = asyncio.get_running_loop()
@@ -171,10 +196,8 @@ class DeliveryEngine:
         self._session = aiohttp.ClientSession(
             cookie_jar=aiohttp.DummyCookieJar(), timeout=aiohttp.ClientTimeout(total=None)
         )
-        with self._lock:
-            backlog, self._backlog = self._backlog, []
-        for key, due in backlog:
-            self._spawn(self._deliver_later(key, due, self._epoch))
+        self._wake = asyncio.Event()
+        self._runner = self._spawn(self._run_queue())
 
     async def close(self) -> None:
         tasks = list(self._tasks)
@@ -182,6 +205,8 @@ class DeliveryEngine:
             task.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
+        self._runner = None
+        self._lanes.clear()
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -191,132 +216,231 @@ class DeliveryEngine:
         self._loop = None
 
     def reset(self) -> None:
-        """Forget queued and held deliveries (a store reset); in-flight sends finish."""
+        """Forget queued, built and held deliveries (a store reset); in-flight sends finish."""
         with self._lock:
             self._epoch += 1
-            self._pending.clear()
-            self._backlog.clear()
+            self._queue.clear()
             self._held.clear()
         if self._loop is not None:
-            self._call_soon(self._cancel_waiting)
+            self._call_soon(self._clear_lanes)
 
-    def _cancel_waiting(self) -> None:
-        for task in list(self._waiting):
-            task.cancel()
+    def _clear_lanes(self) -> None:
+        for lane in self._lanes.values():
+            lane.items.clear()
 
     @property
     def in_flight(self) -> int:
-        """Deliveries queued, waiting on the clock or on the wire."""
-        return sum(1 for task in self._tasks if not task.done())
+        """Deliveries queued, built and waiting for the wire, or on the wire."""
+        with self._lock:
+            queued = len(self._queue)
+        return queued + sum(len(lane.items) + lane.busy for lane in list(self._lanes.values()))
 
     # ------------------------------------------------------------------ events
     def on_store_event(self, event: StoreEvent) -> None:
         """EventBus listener: queue a delivery for every active webhook the event matches.
 
-        Safe to call from any thread; it only records and schedules.
+        Safe to call from any thread; it only records and wakes the queue runner.
         """
-        topic = f"{event.resource}.{event.event}"
-        for webhook in self.registry.all():
-            if not webhook.is_active() or not is_valid_topic(webhook.topic):
-                continue
-            if webhook.resource == "action":
-                if not event.hook or webhook.event != event.hook:
-                    continue
-            elif webhook.topic != topic:
-                continue
-            self.enqueue(webhook.id, event.resource_id)
+        webhooks = [w for w in self.registry.all() if w.is_active() and is_valid_topic(w.topic)]
+        if not webhooks:
+            return
+        webhooks.sort(key=lambda w: w.id)
+        if event.hook:
+            for webhook in webhooks:
+                if webhook.resource == "action" and webhook.event == event.hook:
+                    self.enqueue(webhook.id, event.resource_id)
+        # The hooks one change fires, in the order it fires them (creating an order also
+        # saves it again, which fires order.updated after order.created).
+        for topic in topics_fired_by(event.resource, event.event):
+            for webhook in webhooks:
+                if webhook.topic == topic:
+                    self.enqueue(webhook.id, event.resource_id)
 
     def enqueue(self, webhook_id: int, resource_id: int) -> bool:
         """Queue one delivery; False when an identical pending one absorbs it (coalescing)."""
-        key = (webhook_id, resource_id)
         now = self.clock.timestamp()
         due = now + self.options.delay
         with self._lock:
-            pending = self._pending.get(key)
-            if pending is not None and pending <= now + COALESCE_WINDOW:
+            if not self._queue.add(webhook_id, resource_id, due, now):
                 return False
-            self._pending[key] = due
-            epoch = self._epoch
-            if self._loop is None:
-                self._backlog.append((key, due))
-                return True
-        self._call_soon(lambda: self._spawn(self._deliver_later(key, due, epoch)))
+        self._call_soon(lambda: self._poke(due))
         return True
 
-    # ------------------------------------------------------------------ the queue runner
-    async def _deliver_later(self, key: tuple[int, int], due: float, epoch: int) -> None:
-        """One queued action; a failure in it is logged, never takes the sender down."""
-        try:
-            await self._run_action(key, due, epoch)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("webhook %s: the delivery for resource %s failed", *key)
+    def run_queue(self) -> None:
+        """Run the queue now, whatever ``queue_interval`` says (what ``runqueue`` does in
+        the real store: WP-Cron's every-minute event, on demand). Safe from any thread."""
+        self.reschedule(run_now=True)
 
-    async def _run_action(self, key: tuple[int, int], due: float, epoch: int) -> None:
-        if epoch != self._epoch:
-            return  # queued before a reset
-        woken = False
-        if due > self.clock.timestamp():
-            task = asyncio.current_task()
-            assert task is not None
-            self._waiting.add(task)
-            try:
-                await self.clock.sleep_until(due)
-            finally:
-                self._waiting.discard(task)
-            woken = True
-        if epoch != self._epoch:
-            return
+    def reschedule(self, *, run_now: bool = False) -> None:
+        """Recompute the next run (after ``queue_interval`` changed), or run now."""
         with self._lock:
-            # The action is running now: a new change queues a new delivery.
-            if self._pending.get(key) == due:
-                del self._pending[key]
-        webhook_id, resource_id = key
-        webhook = self.registry.get(webhook_id)
+            self._run_now = self._run_now or run_now
+            first_due = self._queue.next_due()
+        if first_due is not None or run_now:
+            due = first_due if first_due is not None else self.clock.timestamp()
+            self._call_soon(lambda: self._poke(due, recompute=True))
+
+    # ------------------------------------------------------------------ the queue runner
+    def _poke(self, due: float, *, recompute: bool = False) -> None:
+        """On the loop: wake the runner, or bring its run forward when this one is earlier
+        (``recompute``: whenever it differs, as after a change of ``queue_interval``)."""
+        if self._wake is not None:
+            self._wake.set()
+        sleeping_until = self._sleeping_until
+        runner = self._runner
+        if sleeping_until is None or runner is None:
+            return
+        run_at = next_run(due, self.options.queue_interval)
+        if self._run_now or run_at < sleeping_until or (recompute and run_at != sleeping_until):
+            self._rewake = True
+            runner.cancel()
+
+    async def _run_queue(self) -> None:
+        """The one queue runner: sleeps on the store clock until the next run, then takes
+        the due actions in order and builds their bodies."""
+        wake = self._wake
+        assert wake is not None
+        while True:
+            with self._lock:
+                first_due = self._queue.next_due()
+                run_now, self._run_now = self._run_now, False
+            now = self.clock.timestamp()
+            if first_due is None:
+                self.clock.mark_idle()
+                # A change wakes us only once it yields to the loop, i.e. once it is
+                # done: a request that changes many records queues them all first.
+                await wake.wait()
+                wake.clear()
+                continue
+            run_at = now if run_now else next_run(first_due, self.options.queue_interval)
+            if run_at > now and not await self._sleep_until(run_at):
+                continue  # an earlier run was asked for
+            try:
+                await self._run_once(forced=run_now)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("the webhook queue run failed")
+
+    async def _sleep_until(self, run_at: float) -> bool:
+        """Sleep on the clock until ``run_at``; False when an earlier run was asked for."""
+        self._sleeping_until = run_at
+        try:
+            await self.clock.sleep_until(run_at)
+            return True
+        except asyncio.CancelledError:
+            if not self._rewake:
+                raise
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()
+            return False
+        finally:
+            self._sleeping_until = None
+            self._rewake = False
+
+    async def _run_once(self, *, forced: bool) -> None:
+        """One queue run: every due action, oldest first; each body built as it is taken."""
+        now = self.clock.timestamp()
+        with self._lock:
+            epoch = self._epoch
+            # A forced run takes what is pending now, as the real runner does.
+            actions = self._queue.take_due(now)
+        for index, action in enumerate(actions):
+            if index and index % _BUILD_SLICE == 0:
+                await asyncio.sleep(0)  # let the wire start on what is built
+                if epoch != self._epoch:
+                    return
+            try:
+                self._take(action)
+            except Exception:  # one broken action never takes the run down
+                log.exception(
+                    "webhook %s: the delivery for resource %s failed",
+                    action.webhook_id,
+                    action.resource_id,
+                )
+
+    def _take(self, action: Action) -> None:
+        """wc_deliver_webhook_async() for one action, up to the moment it goes on the wire."""
+        webhook = self.registry.get(action.webhook_id)
         if webhook is None:
             return  # deleted meanwhile: wc_deliver_webhook_async() finds nothing to send
-        firing = self.faults.for_delivery(webhook_id, webhook.topic)
+        first_take = action.firing is None
+        firing = (
+            self.faults.for_delivery(action.webhook_id, webhook.topic)
+            if first_take
+            else action.firing or []
+        )
         if firing:
             if any(f.kind == "drop" for f in firing):
                 return
             delay = sum(f.seconds for f in firing if f.kind == "delay")
-            if delay > 0:
-                # Counted from when the delivery was due, not from when this task got to run.
-                await self.clock.sleep_until(due + delay)
-                woken = True
-        reorder = next((f for f in firing if f.kind == "reorder"), None)
-        if reorder is not None:
-            if woken:
-                self.clock.mark_idle()
-            self._hold(reorder, _Held(webhook_id, resource_id, firing))
-            return
-        await self._deliver(webhook_id, resource_id, firing, woken=woken)
+            if first_take and delay > 0:
+                # Counted from when the delivery was due; it stays pending meanwhile.
+                action.firing = firing
+                action.due += delay
+                with self._lock:
+                    self._queue.put_back(action)
+                self._call_soon(lambda: self._poke(action.due))
+                return
+            reorder = next((f for f in firing if f.kind == "reorder"), None)
+            if reorder is not None:
+                self._hold(reorder, _Held(action.webhook_id, action.resource_id, firing))
+                return
+        request = self._prepare(webhook, action.resource_id, firing)
+        self._dispatch(webhook, request)
 
-    async def _deliver(
-        self, webhook_id: int, resource_id: int, firing: list[Fault], *, woken: bool = False
-    ) -> None:
-        """WC_Webhook::deliver() for the webhook as it is now."""
+    def _prepare(self, webhook: Webhook, resource_id: int, firing: list[Fault]) -> _Request:
+        request = self._build(webhook, resource_id)
+        if any(f.kind == "corrupt_signature" for f in firing):
+            signature = request.headers[WC_SIGNATURE_HEADER]
+            request.headers[WC_SIGNATURE_HEADER] = _corrupt(signature)
+            request.faults.append("corrupt_signature")
+        if any(f.kind == "duplicate" for f in firing):
+            request.attempts = 2
+            request.faults.append("duplicate")
+        return request
+
+    def _dispatch(self, webhook: Webhook, request: _Request) -> None:
+        lane = self._lanes.get(request.url)
+        if lane is None:
+            lane = self._lanes[request.url] = _Lane()
+        lane.items.append((webhook, request))
+        if not lane.busy:
+            lane.busy = True
+            self._spawn(self._send_lane(request.url, lane))
+
+    async def _send_lane(self, url: str, lane: _Lane) -> None:
+        """Send one URL's deliveries in order, one at a time."""
+        try:
+            while lane.items:
+                webhook, request = lane.items.popleft()
+                try:
+                    await self._send(webhook, request)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception(
+                        "webhook %s: the delivery for resource %s failed",
+                        request.webhook_id,
+                        request.resource_id,
+                    )
+        finally:
+            lane.busy = False
+            if self._lanes.get(url) is lane and not lane.items:
+                del self._lanes[url]
+
+    async def _send(self, webhook: Webhook, request: _Request) -> None:
+        for _ in range(request.attempts):
+            record = await self._post(request)
+            await self._count(webhook, record.success)
+
+    async def _deliver(self, webhook_id: int, resource_id: int, firing: list[Fault]) -> None:
+        """WC_Webhook::deliver() for the webhook as it is now (a released reorder hold)."""
         webhook = self.registry.get(webhook_id)
         if webhook is None:
             return
-        request = self._build(webhook, resource_id)
-        if woken:
-            # The body is built at the instant the clock woke us; what follows is network
-            # time, so a stepping advance() need not wait for the receiver.
-            self.clock.mark_idle()
-        attempts = 1
-        if firing:
-            if any(f.kind == "corrupt_signature" for f in firing):
-                signature = request.headers[WC_SIGNATURE_HEADER]
-                request.headers[WC_SIGNATURE_HEADER] = _corrupt(signature)
-                request.faults.append("corrupt_signature")
-            if any(f.kind == "duplicate" for f in firing):
-                attempts = 2
-                request.faults.append("duplicate")
-        for _ in range(attempts):
-            record = await self._post(request)
-            await self._count(webhook, record.success)
+        await self._send(webhook, self._prepare(webhook, resource_id, firing))
 
     def _build(self, webhook: Webhook, resource_id: int) -> _Request:
         body = phpjson.dumps(self._payload(webhook, resource_id)).strip()
@@ -514,10 +638,11 @@ class DeliveryEngine:
                 )
 
     # ------------------------------------------------------------------ plumbing
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     def _call_soon(self, action: Callable[[], None]) -> None:
         if self._loop is not None:

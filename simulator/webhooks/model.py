@@ -29,7 +29,8 @@ BLOCKED_TOPICS = frozenset(
     }
 )
 
-#: WC_Webhook::get_default_topic_hooks() (current trunk).
+#: WC_Webhook::get_default_topic_hooks() as WooCommerce 10.0.2 lists them (a real store's
+#: ``hooks`` field).
 TOPIC_HOOKS: dict[str, tuple[str, ...]] = {
     "coupon.created": ("woocommerce_process_shop_coupon_meta", "woocommerce_new_coupon"),
     "coupon.updated": ("woocommerce_process_shop_coupon_meta", "woocommerce_update_coupon"),
@@ -46,7 +47,6 @@ TOPIC_HOOKS: dict[str, tuple[str, ...]] = {
     "order.updated": (
         "woocommerce_update_order",
         "woocommerce_order_refunded",
-        "woocommerce_delete_order_refund",
     ),
     "order.deleted": ("wp_trash_post", "woocommerce_trash_order"),
     "order.restored": ("untrashed_post", "woocommerce_untrash_order"),
@@ -85,6 +85,23 @@ def is_valid_topic(topic: str) -> bool:
         return False
     # Like PHP's explode(): 'order.updated.x' validates on its first two parts.
     return parts[0] in RESOURCES and parts[1] in EVENTS
+
+
+#: Changes that fire more than their own topic's hook. Creating an order (over REST, at
+#: checkout) saves it twice, so woocommerce_update_order follows woocommerce_new_order;
+#: creating a customer saves the new user again (profile_update). A real WooCommerce
+#: 10.0.2 store queues both deliveries, created first. Creating a product fires only
+#: its own hook.
+_ALSO_FIRES: dict[str, tuple[str, ...]] = {
+    "order.created": ("order.updated",),
+    "customer.created": ("customer.updated",),
+}
+
+
+def topics_fired_by(resource: str, event: str) -> tuple[str, ...]:
+    """The topics a store change fires, in the order the real store fires their hooks."""
+    topic = f"{resource}.{event}"
+    return (topic, *_ALSO_FIRES.get(topic, ()))
 
 
 def topic_resource(topic: str) -> str:
