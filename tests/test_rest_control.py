@@ -20,7 +20,7 @@ async def test_clock_generate_reset_settings(store: LiveStore) -> None:
     assert made.json() == {"customers": 5, "products": 4, "orders": 20}
     assert (await store.client.get("orders")).headers["X-WP-Total"] == "20"
     settings = (await store.client.get(f"{site}/_woosim/settings")).json()
-    assert settings["woocommerce_version"] == "9.8.1" and settings["timezone"] == "UTC"
+    assert settings["woocommerce_version"] == "10.0.2" and settings["timezone"] == "UTC"
     assert store.sim.keys.default.consumer_secret not in str(settings)
     reset = await store.client.post(f"{site}/_woosim/reset")
     assert reset.status_code == 200
@@ -98,8 +98,8 @@ async def test_index_and_system_status(store: LiveStore) -> None:
     assert "/wc/v3/orders/(?P<id>[\\d]+)" in index["routes"]
     assert (await store.anon.get("system_status")).status_code == 401
     status = (await store.client.get("system_status")).json()
-    assert status["environment"]["version"] == "9.8.1"
-    assert status["environment"]["wp_version"] == "6.8.1"
+    assert status["environment"]["version"] == "10.0.2"
+    assert status["environment"]["wp_version"] == "6.8.8"
 
 
 @pytest.mark.woosim

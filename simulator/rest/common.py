@@ -61,6 +61,10 @@ KEY_ATTR: web.RequestKey[Any] = web.RequestKey("woosim.key", object)
 _PAIRS_ATTR: web.RequestKey[list[tuple[str, str]]] = web.RequestKey("woosim.pairs", list)
 _QUERY_ATTR: web.RequestKey[dict[str, Any]] = web.RequestKey("woosim.query", dict)
 _FORM_ATTR: web.RequestKey[list[tuple[str, str]]] = web.RequestKey("woosim.form", list)
+#: Set once the request passed authentication and WooCommerce's key permission check.
+_AUTHORISED_ATTR: web.RequestKey[bool] = web.RequestKey("woosim.authorised", bool)
+#: Routes every caller may read (no permission callback): the REST index and namespace.
+OPEN_ROUTES = frozenset({"/wp-json", "/wp-json/", "/wp-json/wc/v3"})
 
 #: Where each application keeps its Simulator.
 SIM_KEY: web.AppKey[Simulator] = web.AppKey("woosim.sim")
@@ -167,6 +171,37 @@ def route_id(request: web.Request) -> int:
 
 
 # ---------------------------------------------------------------------- response side
+def route_methods(request: web.Request) -> list[str]:
+    """The methods of the matched route, in registration order; [] when none matched."""
+    match = request.match_info
+    if match.http_exception is not None:
+        return []
+    resource = match.route.resource
+    if resource is None:
+        return []
+    methods: list[str] = []
+    for route in resource:
+        if route.method not in methods and route.method != "HEAD":
+            methods.append(route.method)
+    return methods
+
+
+def allow_header(request: web.Request) -> str | None:
+    """rest_send_allow_header: the matched route's methods the caller may use.
+
+    WordPress adds it after dispatch, on success and error alike, listing the
+    methods whose permission check passes: none for an anonymous caller (so no
+    header), none when authentication itself failed (no dispatch), all of them for
+    an authorised key (the read-only restriction is not a permission check).
+    """
+    if not request.path.startswith("/wp-json"):
+        return None
+    if request.path not in OPEN_ROUTES and not request.get(_AUTHORISED_ATTR):
+        return None
+    methods = route_methods(request)
+    return ", ".join(methods) if methods else None
+
+
 def _headers(request: web.Request, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     headers = {"Content-Type": JSON_CONTENT_TYPE, **WP_HEADERS}
     if request.get(KEY_ATTR) is not None:
@@ -178,6 +213,9 @@ def _headers(request: web.Request, extra: Mapping[str, str] | None = None) -> di
         headers["Link"] = f'<{sim.settings.api_root}/>; rel="https://api.w.org/"'
         if extra:
             headers.update(extra)
+    allow = allow_header(request)
+    if allow is not None:
+        headers["Allow"] = allow
     return headers
 
 
@@ -203,6 +241,9 @@ def filter_fields(data: dict[str, Any], fields: Sequence[str]) -> dict[str, Any]
             else:
                 source = source[part]
                 target = target.setdefault(part, {})
+    # WordPress adds the links after filtering: ``_links`` stays, whole, whatever is asked.
+    if "_links" in data:
+        result["_links"] = data["_links"]
     # Keep the data's own key order.
     return {key: result[key] for key in data if key in result}
 
@@ -346,6 +387,7 @@ def make_auth_middleware(sim: Simulator) -> Any:
             request[KEY_ATTR] = key
             if key is not None:
                 sim.authenticator.check_permissions(key, request.method)
+                request[_AUTHORISED_ATTR] = True
         return await handler(request)
 
     return auth_middleware

@@ -239,11 +239,14 @@ class OrderRoutes(ResourceRoutes):
         force = force_flag(values)
         require_permission(request, "delete")
         store, render = self.sim.store, self.sim.renderer
+        # Either way the answer is the order as it was before (WooCommerce renders it
+        # first, then trashes or deletes it).
+        payload = render.order(store.get_order(item_id))
         if force:
-            payload = render.order(store.get_order(item_id))
             store.delete_order(item_id)
-            return payload
-        return render.order(store.trash_order(item_id))
+        else:
+            store.trash_order(item_id)
+        return payload
 
 
 def setup(app: web.Application, sim: Simulator) -> None:

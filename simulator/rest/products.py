@@ -14,6 +14,7 @@ from simulator.rest.common import (
     force_flag,
     query_params,
     require_permission,
+    respond,
     respond_collection,
     respond_item,
     route_id,
@@ -56,6 +57,7 @@ class ProductRoutes(ResourceRoutes):
             raw = query_params(request).get(name)
             if raw not in (None, "") and name not in args.problems:
                 setattr(query, name, money(raw))
+        context = args.enum("context", ("view", "edit"), "view")
         args.check()
         require_permission(request, "list")
         page, total = self.sim.store.query_products(query)
@@ -63,19 +65,24 @@ class ProductRoutes(ResourceRoutes):
         return respond_collection(
             request,
             page,
-            render.product,
+            lambda product: render.product(product, context),
             render.product_bytes,
             route=ROUTE,
             total=total,
             per_page=query.per_page,
             page=query.page,
+            use_cache=context == "view",
         )
 
     async def get(self, request: web.Request) -> web.Response:
-        context_args(request).check()
+        args = context_args(request)
+        context = args.enum("context", ("view", "edit"), "view")
+        args.check()
         require_permission(request, "view")
         product = self.sim.store.get_product(route_id(request))
         render = self.sim.renderer
+        if context == "edit":
+            return respond(request, render.product(product, "edit"))
         return respond_item(request, product, render.product, render.product_bytes)
 
     def parse_fields(self, body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
@@ -124,10 +131,11 @@ class ProductRoutes(ResourceRoutes):
         return fields
 
     async def store_create(self, fields: dict[str, Any]) -> dict[str, Any]:
-        return self.sim.renderer.product(self.sim.store.create_product(fields))
+        return self.sim.renderer.product(self.sim.store.create_product(fields), context="edit")
 
     async def store_update(self, item_id: int, fields: dict[str, Any]) -> dict[str, Any]:
-        return self.sim.renderer.product(self.sim.store.update_product(item_id, fields))
+        product = self.sim.store.update_product(item_id, fields)
+        return self.sim.renderer.product(product, context="edit")
 
     async def delete_item(
         self, request: web.Request, item_id: int, values: dict[str, Any]
@@ -135,11 +143,14 @@ class ProductRoutes(ResourceRoutes):
         force = force_flag(values)
         require_permission(request, "delete")
         store, render = self.sim.store, self.sim.renderer
+        # The product as it was before, in the edit context (WooCommerce renders it
+        # first, then trashes or deletes it).
+        payload = render.product(store.get_product(item_id), "edit")
         if force:
-            payload = render.product(store.get_product(item_id))
             store.delete_product(item_id)
-            return payload
-        return render.product(store.trash_product(item_id))
+        else:
+            store.trash_product(item_id)
+        return payload
 
 
 def setup(app: web.Application, sim: Simulator) -> None:
