@@ -223,7 +223,7 @@ class PostQuery:
     stock_status: str = ""
     min_price: int | None = None
     max_price: int | None = None
-    category: int | None = None
+    category: frozenset[int] | None = None
 
 
 @dataclass(slots=True)
@@ -1225,7 +1225,7 @@ class Store:
             checks.append(lambda p: p.price is not None and p.price <= high)
         if query.category is not None:
             wanted = query.category
-            checks.append(lambda p: any(c.id == wanted for c in p.categories))
+            checks.append(lambda p: any(c.id in wanted for c in p.categories))
         checks.extend(_date_checks(query.dates))
 
         def predicate(product: Product) -> bool:
@@ -1418,7 +1418,9 @@ def _sort_posts(matches: list[Any], query: PostQuery) -> None:
 
 
 #: What wp_untrash_post() deletes again.
-_TRASH_META_KEYS = frozenset({"_wp_trash_meta_status", "_wp_trash_meta_time", "_wp_desired_post_slug"})
+_TRASH_META_KEYS = frozenset(
+    {"_wp_trash_meta_status", "_wp_trash_meta_time", "_wp_desired_post_slug"}
+)
 
 
 def _without_trash_meta(items: tuple[MetaItem, ...]) -> tuple[MetaItem, ...]:

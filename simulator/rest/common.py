@@ -281,20 +281,36 @@ def respond(
 
 
 def collection_headers(
-    request: web.Request, route: str, total: int, per_page: int, page: int
+    request: web.Request,
+    route: str,
+    total: int,
+    per_page: int,
+    page: int,
+    link_query: Mapping[str, Any] | None = None,
 ) -> dict[str, str]:
     """X-WP-Total, X-WP-TotalPages and the one ``Link`` header of WC_REST_CRUD_Controller."""
     max_pages = math.ceil(total / per_page) if per_page else 0
-    return paging_headers(request, route, total, max_pages, page)
+    return paging_headers(request, route, total, max_pages, page, link_query)
 
 
 def paging_headers(
-    request: web.Request, route: str, total: int, max_pages: int, page: int
+    request: web.Request,
+    route: str,
+    total: int,
+    max_pages: int,
+    page: int,
+    link_query: Mapping[str, Any] | None = None,
 ) -> dict[str, str]:
-    """The paging headers for a page count the controller worked out its own way."""
+    """The paging headers for a page count the controller worked out its own way.
+
+    ``link_query`` is the query as the controller holds it after WordPress sanitised
+    its registered arguments (:meth:`Args.link_query`): the links carry that, not the
+    query string as sent (``include=1,2`` comes back as ``include[0]=1&include[1]=2``).
+    """
     sim: Simulator = request.app[SIM_KEY]
     headers = {"X-WP-Total": str(total), "X-WP-TotalPages": str(max_pages)}
-    base = add_query_arg(sim.settings.api_url + "/" + route, urlencode_deep(query_params(request)))
+    params = query_params(request) if link_query is None else link_query
+    base = add_query_arg(sim.settings.api_url + "/" + route, urlencode_deep(params))
     links: list[str] = []
     if page > 1:
         prev_page = min(page - 1, max_pages)
@@ -317,8 +333,9 @@ def respond_collection(
     per_page: int,
     page: int,
     use_cache: bool = True,
+    link_query: Mapping[str, Any] | None = None,
 ) -> web.Response:
-    headers = collection_headers(request, route, total, per_page, page)
+    headers = collection_headers(request, route, total, per_page, page, link_query)
     if use_cache and not needs_dicts(request):
         # One copy of the page: brackets joined in, not concatenated onto a 300 KB body.
         body = b"".join([b"[", b",".join([render_bytes(item) for item in items]), b"]"])

@@ -107,6 +107,7 @@ class CustomerRoutes(ResourceRoutes):
             total=total,
             per_page=query.per_page,
             page=query.page,
+            link_query=args.link_query(),
         )
 
     # ------------------------------------------------------------------ item

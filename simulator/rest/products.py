@@ -51,7 +51,10 @@ class ProductRoutes(ResourceRoutes):
         query.stock_status = (
             args.enum("stock_status", STOCK_STATUSES, "") if args.has("stock_status") else ""
         )
-        query.category = args.integer("category")
+        # Registered as a string, then read with wp_parse_id_list: a comma-separated
+        # list of ids, any of which matches.
+        categories = args.id_list("category")
+        query.category = frozenset(categories) if args.has("category") else None
         for name in ("min_price", "max_price"):
             args.amount(name)
             raw = query_params(request).get(name)
@@ -72,6 +75,7 @@ class ProductRoutes(ResourceRoutes):
             per_page=query.per_page,
             page=query.page,
             use_cache=context == "view",
+            link_query=args.link_query(),
         )
 
     async def get(self, request: web.Request) -> web.Response:
