@@ -97,9 +97,17 @@ def input_object(properties: dict[str, Schema], *, required: Sequence[str] = ())
 
 
 def links(*rels: str, optional: Sequence[str] = ()) -> Schema:
-    href = strict_object({"href": {"type": "string", "format": "uri"}})
+    """``_links``: each rel a list of links; ``self`` with WordPress 6.7's targetHints."""
+    uri: Schema = {"type": "string", "format": "uri"}
+    href = strict_object({"href": uri})
+    hints = strict_object({"allow": {"type": "array", "items": {"type": "string"}}})
+    shapes: dict[str, Schema] = {
+        "self": strict_object({"href": uri, "targetHints": hints}, optional=("targetHints",)),
+        "email_templates": strict_object({"embeddable": BOOLEAN, "href": uri}),
+    }
     return strict_object(
-        {rel: {"type": "array", "items": href, "minItems": 1} for rel in rels}, optional=optional
+        {rel: {"type": "array", "items": shapes.get(rel, href), "minItems": 1} for rel in rels},
+        optional=optional,
     )
 
 
@@ -382,8 +390,9 @@ def order_schema() -> Schema:
             "taxes": {"type": "array", "items": TAX},
             "meta_data": {"type": "array", "items": ITEM_META},
             "sku": {"type": ["string", "null"]},
+            # get_item_total(): an integer when exact (25), else a float.
             "price": {"type": "number"},
-            "image": strict_object({"id": INTEGER, "src": STRING}),
+            "image": strict_object({"id": STRING, "src": STRING}),
             "parent_name": {"type": ["string", "null"]},
         }
     )
@@ -409,6 +418,7 @@ def order_schema() -> Schema:
             "total": MONEY,
             "total_tax": MONEY,
             "taxes": {"type": "array", "items": TAX},
+            "tax_status": {"type": "string", "enum": ["taxable", "none"]},
             "meta_data": {"type": "array", "items": ref("MetaData")},
         }
     )
@@ -484,7 +494,14 @@ def order_schema() -> Schema:
             "date_paid_gmt": NULLABLE_DATE,
             "currency_symbol": STRING,
             # customer only for a customer's order, up only for a child order.
-            "_links": links("self", "collection", "customer", "up", optional=("customer", "up")),
+            "_links": links(
+                "self",
+                "collection",
+                "email_templates",
+                "customer",
+                "up",
+                optional=("customer", "up"),
+            ),
         }
     )
 
@@ -607,6 +624,7 @@ def product_schema() -> Schema:
             "parent_id": INTEGER,
             "purchase_note": STRING,
             "categories": {"type": "array", "items": term},
+            "brands": {"type": "array", "items": term},
             "tags": {"type": "array", "items": term},
             "images": EMPTY_LIST,
             "attributes": EMPTY_LIST,
@@ -621,8 +639,12 @@ def product_schema() -> Schema:
             "has_options": BOOLEAN,
             "post_password": STRING,
             "global_unique_id": STRING,
+            # The edit context only (creates, updates, deletes, context=edit).
+            "permalink_template": STRING,
+            "generated_slug": STRING,
             "_links": links("self", "collection"),
-        }
+        },
+        optional=("permalink_template", "generated_slug"),
     )
 
 

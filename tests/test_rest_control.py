@@ -81,7 +81,8 @@ async def test_products_crud_and_filters(store: LiveStore) -> None:
     assert [p["id"] for p in cheap.json()] == [mug["id"]]
     assert (await store.client.get("products", params={"sku": "M-1"})).json()[0]["id"] == mug["id"]
     trashed = await store.client.delete(f"products/{mug['id']}")
-    assert trashed.json()["status"] == "trash"
+    assert trashed.json()["status"] == "publish"  # the product as it was
+    assert (await store.client.get(f"products/{mug['id']}")).json()["status"] == "trash"
     restored = await store.client.post(
         f"{store.server.site_url}/_woosim/products/{mug['id']}/restore"
     )
