@@ -982,6 +982,20 @@ class Resource:
                 "requestBody": batch_body,
                 "responses": {"200": batch_ok, **error_responses(400, 401, 403, 413)},
             }
+        for name, operations in (("", collection), ("Batch", batch), ("Item", item)):
+            operations["options"] = {
+                "operationId": self.operation_id("options", name),
+                "tags": [self.tag],
+                "summary": "The route's methods, arguments and response schema (any caller).",
+                "parameters": [id_param] if name == "Item" else [],
+                "responses": {
+                    "200": {
+                        "description": "The route description.",
+                        "content": json_content({"type": "object"}),
+                    },
+                    **error_responses(400, 401, 404),
+                },
+            }
         prefix = f"{API_PREFIX}/{self.base}"
         return {prefix: collection, prefix + "/batch": batch, prefix + "/{id}": item}
 

@@ -344,3 +344,51 @@ async def test_underscore_meta_is_shown(make_store: StoreFactory) -> None:
     assert [(m["key"], m["value"]) for m in nagged["meta_data"]] == [("default_password_nag", "1")]
     chosen = await post(store, "customers", {"email": "c3@example.com", "password": "pw-12345"})
     assert chosen["meta_data"] == []
+
+
+async def test_options_answers_the_route_and_its_schema(make_store: StoreFactory) -> None:
+    store = await new_store(make_store)
+    response = await store.client.options("orders")
+    assert response.status_code == 200 and response.headers["Allow"] == "GET, POST"
+    body = response.json()
+    assert list(body) == ["namespace", "methods", "endpoints", "schema", "_links"]
+    assert body["methods"] == ["GET", "POST"]
+    assert [e["methods"] for e in body["endpoints"]] == [["GET"], ["POST"]]
+    listing = body["endpoints"][0]["args"]
+    for name in ("context", "page", "per_page", "status", "dp", "include_meta", "exclude_meta"):
+        assert listing[name]["required"] is False
+    assert listing["status"]["items"]["enum"][:3] == ["any", "trash", "auto-draft"]
+    assert listing["page"]["minimum"] == 1
+    assert body["schema"]["$schema"] == "http://json-schema.org/draft-04/schema#"
+    assert body["schema"]["title"] == "shop_order"
+    assert body["_links"] == {"self": [{"href": f"{store.api_url}/orders"}]}
+    item = (await store.client.options("orders/12")).json()
+    assert [e["methods"] for e in item["endpoints"]] == [
+        ["GET"],
+        ["POST", "PUT", "PATCH"],
+        ["DELETE"],
+    ]
+    assert list(item) == ["namespace", "methods", "endpoints", "schema"]
+    # Anyone may ask; an anonymous caller gets no Allow.
+    anonymous = await store.anon.options("products")
+    assert anonymous.status_code == 200 and "Allow" not in anonymous.headers
+    assert (await store.client.options("nothing")).status_code == 404
+
+
+async def test_namespace_index_lists_the_routes_with_args(make_store: StoreFactory) -> None:
+    store = await new_store(make_store)
+    index = (await store.client.get(store.api_url)).json()
+    assert list(index) == ["namespace", "routes", "_links"]
+    assert index["_links"] == {"up": [{"href": f"{store.server.site_url}/wp-json/"}]}
+    routes = index["routes"]
+    assert routes["/wc/v3"]["endpoints"][0]["args"] == {
+        "namespace": {"default": "wc/v3", "required": False},
+        "context": {"default": "view", "required": False},
+    }
+    orders = routes["/wc/v3/orders"]
+    assert orders["_links"] == {"self": [{"href": f"{store.api_url}/orders"}]}
+    assert "per_page" in orders["endpoints"][0]["args"]
+    assert "_links" not in routes["/wc/v3/orders/(?P<id>[\\d]+)"]
+    for resource in ("orders", "products", "customers", "webhooks"):
+        for suffix in ("", "/(?P<id>[\\d]+)", "/batch"):
+            assert f"/wc/v3/{resource}{suffix}" in routes

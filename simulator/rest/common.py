@@ -186,6 +186,11 @@ def route_methods(request: web.Request) -> list[str]:
     return methods
 
 
+def is_authorised(request: web.Request) -> bool:
+    """Did the request authenticate with a key that may use this method?"""
+    return bool(request.get(_AUTHORISED_ATTR))
+
+
 def allow_header(request: web.Request) -> str | None:
     """rest_send_allow_header: the matched route's methods the caller may use.
 
@@ -196,9 +201,9 @@ def allow_header(request: web.Request) -> str | None:
     """
     if not request.path.startswith("/wp-json"):
         return None
-    if request.path not in OPEN_ROUTES and not request.get(_AUTHORISED_ATTR):
+    if request.path not in OPEN_ROUTES and not is_authorised(request):
         return None
-    methods = route_methods(request)
+    methods = [m for m in route_methods(request) if m != "OPTIONS"]
     return ", ".join(methods) if methods else None
 
 
@@ -216,6 +221,8 @@ def _headers(request: web.Request, extra: Mapping[str, str] | None = None) -> di
     allow = allow_header(request)
     if allow is not None:
         headers["Allow"] = allow
+    if extra and "Allow" in extra:
+        headers["Allow"] = extra["Allow"]
     return headers
 
 
@@ -503,13 +510,31 @@ def item_routes(
     router = app.router
     router.add_route("GET", prefix, collection_get)
     router.add_route("POST", prefix, collection_post)
+    router.add_route("OPTIONS", prefix, options)
     for method in ("POST", "PUT", "PATCH"):
         router.add_route(method, prefix + "/batch", batch)
+    router.add_route("OPTIONS", prefix + "/batch", options)
     item = prefix + r"/{id:\d+}"
     router.add_route("GET", item, item_get)
     for method in ("POST", "PUT", "PATCH"):
         router.add_route(method, item, item_update)
     router.add_route("DELETE", item, item_delete)
+    router.add_route("OPTIONS", item, options)
+
+
+async def options(request: web.Request) -> web.Response:
+    """``OPTIONS``: 200 with the route's description and schema, for any caller."""
+    from simulator.rest.route_info import options_body, route_key  # imports the routes
+
+    sim: Simulator = request.app[SIM_KEY]
+    key = route_key(request.path)
+    if key is None:
+        raise no_route()
+    methods = [m for m in route_methods(request) if m != "OPTIONS"]
+    url = f"{sim.settings.site_url}{request.path}"
+    body = options_body(key, methods, sim.settings, url)
+    headers = {"Allow": ", ".join(methods)} if is_authorised(request) else None
+    return respond(request, body, headers=headers)
 
 
 def created(request: web.Request, payload: dict[str, Any], route: str) -> web.Response:
