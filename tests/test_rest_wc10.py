@@ -392,3 +392,30 @@ async def test_namespace_index_lists_the_routes_with_args(make_store: StoreFacto
     for resource in ("orders", "products", "customers", "webhooks"):
         for suffix in ("", "/(?P<id>[\\d]+)", "/batch"):
             assert f"/wc/v3/{resource}{suffix}" in routes
+
+
+async def test_fields_and_meta_filters(make_store: StoreFactory) -> None:
+    store = await new_store(make_store)
+    order = await post(
+        store,
+        "orders",
+        {"meta_data": [{"key": "_my_key", "value": "x"}, {"key": "visible", "value": "y"}]},
+    )
+    url = f"orders/{order['id']}"
+
+    async def keys(path: str, **params: Any) -> list[str]:
+        data = (await store.client.get(path, params={**params, "_fields": "id,meta_data"})).json()
+        item = data[0] if isinstance(data, list) else data
+        return [m["key"] for m in item["meta_data"]]
+
+    assert await keys(url, include_meta="visible", exclude_meta="visible") == ["visible"]
+    assert await keys(url, exclude_meta="visible") == ["_my_key"]
+    assert await keys(url, include_meta="_my_key,visible") == []  # one key named so
+    assert await keys(url, exclude_meta="_my_key,visible") == []  # split on commas
+    both = {"include_meta[]": ["_my_key", "visible"], "include[]": order["id"]}
+    assert await keys("orders", **both) == ["_my_key", "visible"]
+    # In a list the links are data: _fields filters them like any other field.
+    listed = (await store.client.get("orders", params={"_fields": "id,_links.self"})).json()
+    assert list(listed[0]["_links"]) == ["self"]
+    plain = (await store.client.get("orders", params={"_fields": "id"})).json()
+    assert plain == [{"id": order["id"]}]

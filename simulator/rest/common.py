@@ -233,8 +233,15 @@ def fields_filter(request: web.Request) -> list[str] | None:
     return [str(f) for f in parse_list(raw)]
 
 
-def filter_fields(data: dict[str, Any], fields: Sequence[str]) -> dict[str, Any]:
-    """rest_filter_response_fields: keep the named (possibly dotted) fields."""
+def filter_fields(
+    data: dict[str, Any], fields: Sequence[str], *, keep_links: bool = False
+) -> dict[str, Any]:
+    """rest_filter_response_fields: keep the named (possibly dotted) fields.
+
+    ``keep_links``: a single item's links are added after filtering, so they stay
+    whole whatever is asked; a list's items carry their links as data, which
+    ``_fields`` filters like any field (``_links.self`` keeps only ``self``).
+    """
     result: dict[str, Any] = {}
     for path in fields:
         parts = path.split(".")
@@ -248,8 +255,7 @@ def filter_fields(data: dict[str, Any], fields: Sequence[str]) -> dict[str, Any]
             else:
                 source = source[part]
                 target = target.setdefault(part, {})
-    # WordPress adds the links after filtering: ``_links`` stays, whole, whatever is asked.
-    if "_links" in data:
+    if keep_links and "_links" in data:
         result["_links"] = data["_links"]
     # Keep the data's own key order.
     return {key: result[key] for key in data if key in result}
@@ -271,7 +277,7 @@ def encode(request: web.Request, payload: Any) -> bytes:
         if isinstance(payload, list):
             payload = [filter_fields(item, fields) for item in payload]
         elif isinstance(payload, dict):
-            payload = filter_fields(payload, fields)
+            payload = filter_fields(payload, fields, keep_links=True)
     return dumps_pretty(payload) if is_pretty(request) else dumps(payload)
 
 

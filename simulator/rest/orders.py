@@ -67,7 +67,18 @@ def post_list_args(args: Args, sim: Simulator, orderby: tuple[str, ...]) -> Post
 
 
 def _meta_filter(params: dict[str, Any], name: str) -> list[str] | None:
-    return [str(v) for v in parse_list(params[name])] if name in params else None
+    """The keys of ``include_meta``/``exclude_meta`` as WooCommerce 10.0.2 reads them.
+
+    Recorded: ``exclude_meta=a,b`` excludes both keys, but ``include_meta=a,b`` is
+    one key named "a,b" (only the array form ``include_meta[]=a&include_meta[]=b``
+    names several).
+    """
+    if name not in params:
+        return None
+    raw = params[name]
+    if name == "include_meta" and isinstance(raw, str):
+        return [raw]
+    return [str(v) for v in parse_list(raw)]
 
 
 class OrderRoutes(ResourceRoutes):
@@ -91,8 +102,9 @@ class OrderRoutes(ResourceRoutes):
         include_meta = _meta_filter(params, "include_meta")
         exclude_meta = _meta_filter(params, "exclude_meta")
         if include_meta is not None:
+            # include_meta wins: exclude_meta is not looked at when both are given.
             data["meta_data"] = [m for m in data["meta_data"] if m["key"] in include_meta]
-        if exclude_meta is not None:
+        elif exclude_meta is not None:
             data["meta_data"] = [m for m in data["meta_data"] if m["key"] not in exclude_meta]
         return data
 
