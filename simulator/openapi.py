@@ -267,9 +267,32 @@ def products_collection_args(settings: Settings) -> dict[str, Schema]:
     args["featured"] = BOOLEAN
     args["on_sale"] = BOOLEAN
     args["stock_status"] = {"type": "string", "enum": list(STOCK_STATUSES)}
-    args["category"] = INTEGER
+    # A string of comma-separated term ids; anything else matches nothing.
+    args["category"] = STRING
     args["min_price"] = {"type": "string", "pattern": MONEY_PATTERN}
     args["max_price"] = {"type": "string", "pattern": MONEY_PATTERN}
+    for name in (
+        "slug",
+        "tag",
+        "shipping_class",
+        "attribute",
+        "attribute_term",
+        "brand",
+        "tax_class",
+        "search_sku",
+    ):
+        args[name] = STRING
+    statuses = list(products.STATUS_FILTERS)
+    args["include_status"] = {"type": "array", "items": {"type": "string", "enum": statuses}}
+    args["exclude_status"] = {
+        "type": "array",
+        "items": {"type": "string", "enum": list(products.EXCLUDE_STATUSES)},
+    }
+    types = {"type": "array", "items": {"type": "string", "enum": list(PRODUCT_TYPES)}}
+    args["include_types"] = types
+    args["exclude_types"] = types
+    args["downloadable"] = BOOLEAN
+    args["virtual"] = BOOLEAN
     return args
 
 

@@ -224,6 +224,18 @@ class PostQuery:
     min_price: int | None = None
     max_price: int | None = None
     category: frozenset[int] | None = None
+    slug: str | None = None
+    search_sku: str = ""
+    #: "" is the standard class; None = no filter.
+    tax_class: str | None = None
+    exclude_statuses: frozenset[str] = frozenset()
+    include_types: frozenset[str] | None = None
+    exclude_types: frozenset[str] = frozenset()
+    downloadable: bool | None = None
+    virtual: bool | None = None
+    #: A taxonomy filter (tag, shipping class, brand) naming terms the store does not
+    #: have: nothing matches.
+    unknown_term: bool = False
 
 
 @dataclass(slots=True)
@@ -1209,6 +1221,25 @@ class Store:
         if query.sku:
             skus = {s.strip() for s in query.sku.split(",")}
             checks.append(lambda p: p.sku in skus)
+        if query.slug is not None:
+            checks.append(lambda p: p.slug == query.slug)
+        if query.search_sku:
+            part = query.search_sku.lower()
+            checks.append(lambda p: part in p.sku.lower())
+        if query.tax_class is not None:
+            checks.append(lambda p: p.tax_class == query.tax_class)
+        if query.exclude_statuses:
+            checks.append(lambda p: p.status not in query.exclude_statuses)
+        if query.include_types is not None:
+            checks.append(lambda p: p.type in query.include_types)  # type: ignore[operator]
+        if query.exclude_types:
+            checks.append(lambda p: p.type not in query.exclude_types)
+        if query.downloadable is not None:
+            checks.append(lambda p: p.downloadable == query.downloadable)
+        if query.virtual is not None:
+            checks.append(lambda p: p.virtual == query.virtual)
+        if query.unknown_term:
+            checks.append(lambda p: False)
         if query.type:
             checks.append(lambda p: p.type == query.type)
         if query.featured is not None:
@@ -1412,6 +1443,10 @@ def _sort_posts(matches: list[Any], query: PostQuery) -> None:
         matches.sort(key=lambda r: (r.price or 0, r.id), reverse=reverse)
     elif orderby == "popularity":
         matches.sort(key=lambda r: (r.total_sales, r.id), reverse=reverse)
+    elif orderby == "menu_order":
+        # WooCommerce asks for "menu_order title", both in the requested direction
+        # (every product here has menu_order 0, so the title decides).
+        matches.sort(key=lambda r: (_order_title(r).casefold(), r.id), reverse=reverse)
     else:
         # "date" (and "rating", which this store has no reviews for): post_date, then ID.
         matches.sort(key=lambda r: (r.created_wall, r.id), reverse=reverse)

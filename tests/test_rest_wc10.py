@@ -419,3 +419,43 @@ async def test_fields_and_meta_filters(make_store: StoreFactory) -> None:
     assert list(listed[0]["_links"]) == ["self"]
     plain = (await store.client.get("orders", params={"_fields": "id"})).json()
     assert plain == [{"id": order["id"]}]
+
+
+async def test_product_list_parameters(make_store: StoreFactory) -> None:
+    store = await new_store(make_store)
+    widget = await post(
+        store, "products", {"name": "Parity Widget", "regular_price": "25", "sku": "PW-1"}
+    )
+    f2 = await post(store, "products", {"name": "F2", "virtual": True})
+    stocked = await post(store, "products", {"name": "Stocked", "regular_price": "3"})
+    gone = await post(store, "products", {"name": "Gone"})
+    await store.client.delete(f"products/{gone['id']}")
+    live = [stocked["id"], f2["id"], widget["id"]]
+
+    async def ids(query: str, status: int = 200) -> list[int]:
+        response = await store.client.get(f"products?{query}&_fields=id")
+        assert response.status_code == status, (query, response.text)
+        return [p["id"] for p in response.json()] if status == 200 else []
+
+    assert await ids("slug=parity-widget") == [widget["id"]]
+    assert await ids("slug=parity-widget,stocked") == []
+    assert await ids("search_sku=w-1") == [widget["id"]]
+    assert await ids("tax_class=standard") == live
+    assert await ids("tax_class=reduced-rate") == []
+    assert await ids("include_status=trash,publish") == [gone["id"], *live]
+    assert await ids("status=trash&include_status=publish") == live
+    assert await ids("exclude_status=trash") == live
+    assert await ids("include_types=simple") == live
+    assert await ids("exclude_types=simple") == []
+    await ids("include_types=bogus", 400)
+    assert await ids("virtual=true") == [f2["id"]]
+    assert await ids("downloadable=false") == live
+    for query in ("tag=5", "tag=abc", "shipping_class=3", "brand=3"):
+        assert await ids(query) == []
+    assert await ids("attribute=pa_color&attribute_term=4") == live
+    by_title = [stocked["id"], widget["id"], f2["id"]]
+    assert await ids("orderby=menu_order") == by_title  # then by title, descending
+    assert await ids("orderby=menu_order&order=asc") == list(reversed(by_title))
+    assert await ids("category=15") == live
+    assert await ids("category=abc") == []
+    assert await ids("category=uncategorized") == []

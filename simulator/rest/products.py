@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -27,8 +28,28 @@ if TYPE_CHECKING:
     from simulator.app import Simulator
 
 ROUTE = "products"
-ORDERBY = ("date", "id", "include", "title", "slug", "modified", "price", "popularity", "rating")
-STATUS_FILTERS = ("any", "trash", *PRODUCT_STATUSES)
+#: WooCommerce 10.0.2's orderby enum (the real one repeats some names; kept once).
+ORDERBY = (
+    "date",
+    "id",
+    "include",
+    "title",
+    "slug",
+    "modified",
+    "popularity",
+    "rating",
+    "post__in",
+    "price",
+    "sales",
+    "menu_order",
+    "random",
+)
+#: The status enums as WooCommerce 10.0.2 lists them (its error messages keep this order).
+STATUS_FILTERS = ("any", "future", "trash", "draft", "pending", "private", "publish")
+EXCLUDE_STATUSES = STATUS_FILTERS[1:]
+#: Taxonomy filters: this store has no tags, shipping classes or brands, so any
+#: value names a term that does not exist and nothing matches (as on a real store).
+TERM_FILTERS = ("tag", "shipping_class", "brand")
 
 
 class ProductRoutes(ResourceRoutes):
@@ -51,10 +72,35 @@ class ProductRoutes(ResourceRoutes):
         query.stock_status = (
             args.enum("stock_status", STOCK_STATUSES, "") if args.has("stock_status") else ""
         )
-        # Registered as a string, then read with wp_parse_id_list: a comma-separated
-        # list of ids, any of which matches.
-        categories = args.id_list("category")
-        query.category = frozenset(categories) if args.has("category") else None
+        query.category = self._categories(args)
+        if args.has("slug"):
+            query.slug = args.string("slug")  # one slug: a comma is part of it
+        query.search_sku = args.string("search_sku")
+        if args.has("tax_class"):
+            tax_class = args.string("tax_class")
+            query.tax_class = "" if tax_class == "standard" else tax_class
+        included = args.enum_list("include_status", STATUS_FILTERS)
+        if included is not None:
+            # include_status replaces status (and may name trash).
+            query.statuses = frozenset(included)
+        excluded = args.enum_list("exclude_status", EXCLUDE_STATUSES)
+        query.exclude_statuses = frozenset(excluded or ())
+        types = args.enum_list("include_types", PRODUCT_TYPES)
+        query.include_types = frozenset(types) if types is not None else None
+        query.exclude_types = frozenset(args.enum_list("exclude_types", PRODUCT_TYPES) or ())
+        query.downloadable = args.boolean("downloadable", None)
+        query.virtual = args.boolean("virtual", None)
+        for name in TERM_FILTERS:
+            if args.string(name):
+                query.unknown_term = True
+        # attribute / attribute_term name a taxonomy this store does not have: a real
+        # store then ignores them (recorded), so they are read and have no effect.
+        args.string("attribute")
+        args.string("attribute_term")
+        # Synonyms WooCommerce maps onto the same WP_Query order.
+        query.orderby = {"sales": "popularity", "post__in": "include"}.get(
+            query.orderby, query.orderby
+        )
         for name in ("min_price", "max_price"):
             args.amount(name)
             raw = query_params(request).get(name)
@@ -77,6 +123,20 @@ class ProductRoutes(ResourceRoutes):
             use_cache=context == "view",
             link_query=args.link_query(),
         )
+
+    @staticmethod
+    def _categories(args: Args) -> frozenset[int] | None:
+        """``category``: a string of comma-separated term ids, any of which matches.
+
+        Registered as a string: a value that is not an id (a slug, "abc") is no
+        error, it matches nothing. The links show it as a list of ids.
+        """
+        if not args.has("category"):
+            return None
+        raw = args.string("category")
+        ids = [int(part) for part in re.split(r"[\s,]+", raw) if part.strip().isdigit()]
+        args.sanitized["category"] = ids
+        return frozenset(ids)
 
     async def get(self, request: web.Request) -> web.Response:
         args = context_args(request)
