@@ -459,3 +459,37 @@ async def test_product_list_parameters(make_store: StoreFactory) -> None:
     assert await ids("category=15") == live
     assert await ids("category=abc") == []
     assert await ids("category=uncategorized") == []
+
+
+async def test_a_customer_account_key_gets_403(make_store: StoreFactory) -> None:
+    store = await new_store(make_store)
+    order = await post(store, "orders", {"status": "pending"})
+    customer = await post(store, "customers", {"email": "c1@example.com"})
+    key = next(k for k in store.sim.keys.all() if not k.manager)
+    auth = httpx.BasicAuth(key.consumer_key, key.consumer_secret)
+    cases = [
+        ("GET", "orders", "woocommerce_rest_cannot_view", "Sorry, you cannot list resources."),
+        ("GET", f"orders/{order['id']}", "woocommerce_rest_cannot_view", None),
+        ("GET", "orders/9999", "woocommerce_rest_cannot_view", None),
+        ("POST", "orders", "woocommerce_rest_cannot_create", None),
+        ("PUT", f"orders/{order['id']}", "woocommerce_rest_cannot_edit", None),
+        ("DELETE", f"orders/{order['id']}", "woocommerce_rest_cannot_delete", None),
+        ("POST", "orders/batch", "woocommerce_rest_cannot_batch", None),
+        ("GET", "products", "woocommerce_rest_cannot_view", None),
+        ("GET", f"customers/{customer['id']}", "woocommerce_rest_cannot_view", None),
+        ("GET", "webhooks", "woocommerce_rest_cannot_view", None),
+        ("GET", "system_status", "woocommerce_rest_cannot_view", None),
+    ]
+    for method, path, code, message in cases:
+        response = await store.client.request(method, path, json={}, auth=auth)
+        assert (response.status_code, response.json()["code"]) == (403, code), (method, path)
+        assert "Allow" not in response.headers
+        if message is not None:
+            assert response.json()["message"] == message
+    # Argument checks come first; a customer id that does not exist is a 404.
+    bad = await store.client.get("orders", params={"status": "bogus"}, auth=auth)
+    assert bad.status_code == 400
+    missing = await store.client.get("customers/9999", auth=auth)
+    assert missing.status_code == 404
+    options = await store.client.options("orders", auth=auth)
+    assert options.status_code == 200 and "Allow" not in options.headers

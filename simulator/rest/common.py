@@ -127,9 +127,13 @@ def current_key(request: web.Request) -> Any:
 
 
 def require_user(request: web.Request, code: str, message: str) -> None:
-    """The endpoint's capability check: anonymous callers get 401."""
-    if request.get(KEY_ATTR) is None:
+    """The endpoint's capability check: anonymous callers get 401, a key whose user
+    lacks the capability (a customer's account) 403 (rest_authorization_required_code)."""
+    key = request.get(KEY_ATTR)
+    if key is None:
         raise RestError(code, message, 401)
+    if not key.manager:
+        raise RestError(code, message, 403)
 
 
 Action = Literal["list", "view", "create", "edit", "delete", "batch"]
@@ -187,8 +191,9 @@ def route_methods(request: web.Request) -> list[str]:
 
 
 def is_authorised(request: web.Request) -> bool:
-    """Did the request authenticate with a key that may use this method?"""
-    return bool(request.get(_AUTHORISED_ATTR))
+    """Did the request authenticate with a key whose user passes the permission checks?"""
+    key = request.get(KEY_ATTR)
+    return bool(request.get(_AUTHORISED_ATTR)) and key is not None and key.manager
 
 
 def allow_header(request: web.Request) -> str | None:
