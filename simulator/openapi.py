@@ -74,6 +74,15 @@ AMOUNT_INPUT: Schema = {"anyOf": [{"type": "number"}, {"type": "string", "patter
 WEBHOOK_TOPICS = [f"{resource}.{event}" for resource in RESOURCES for event in EVENTS]
 
 
+#: The ``{id}`` of a route as its pattern (``[\d]+``) matches it, for OPTIONS.
+ANY_ID_PARAM: Schema = {
+    "name": "id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[0-9]+$"},
+}
+
+
 def ref(name: str) -> Schema:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -1010,7 +1019,8 @@ class Resource:
                 "operationId": self.operation_id("options", name),
                 "tags": [self.tag],
                 "summary": "The route's methods, arguments and response schema (any caller).",
-                "parameters": [id_param] if name == "Item" else [],
+                # Any id the route pattern matches: OPTIONS never looks the record up.
+                "parameters": [ANY_ID_PARAM] if name == "Item" else [],
                 "responses": {
                     "200": {
                         "description": "The route description.",
