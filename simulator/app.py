@@ -27,12 +27,19 @@ from simulator.store import Store
 RouteSetup = Callable[[web.Application, "Simulator"], None]
 
 
+#: The user a customer-account key belongs to: not a user the store lists (its
+#: records are the generated and created customers), never the administrator.
+CUSTOMER_KEY_USER_ID = 1_000_000
+
+
 def default_keys(seed: str | int) -> list[ApiKey]:
-    """The store's keys: read_write (printed), read-only and write-only."""
+    """The store's keys: read_write (printed), read-only, write-only, and a read_write
+    key of a customer's account (authenticates, then gets 403 everywhere)."""
     return [
         derive_key(seed, 0, "read_write"),
         derive_key(seed, 1, "read"),
         derive_key(seed, 2, "write"),
+        derive_key(seed, 3, "read_write", user_id=CUSTOMER_KEY_USER_ID, manager=False),
     ]
 
 

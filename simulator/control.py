@@ -239,6 +239,21 @@ class ControlRoutes:
         product = self.sim.store.restore_product(int(request.match_info["id"]))
         return reply(self.sim.renderer.product(product))
 
+    async def settings_post(self, request: web.Request) -> web.Response:
+        """Change a store setting a shop owner may change at any time: ``taxes``."""
+        body = await json_object(request)
+        unknown = set(body) - {"taxes"}
+        if unknown:
+            raise bad_request(sorted(unknown)[0], "unknown field (use taxes)")
+        if "taxes" in body:
+            taxes = body["taxes"]
+            if not isinstance(taxes, bool):
+                raise bad_request("taxes", "must be true or false")
+            async with self._changing:
+                # Like switching woocommerce_calc_taxes: saved orders keep their taxes.
+                self.sim.settings.taxes_enabled = taxes
+        return await self.settings(request)
+
     async def settings(self, request: web.Request) -> web.Response:
         return reply(
             {
@@ -259,3 +274,4 @@ def setup(app: web.Application, sim: Simulator) -> None:
     router.add_post(PREFIX + r"/orders/{id:\d+}/restore", routes.restore_order)
     router.add_post(PREFIX + r"/products/{id:\d+}/restore", routes.restore_product)
     router.add_get(PREFIX + "/settings", routes.settings)
+    router.add_post(PREFIX + "/settings", routes.settings_post)

@@ -35,6 +35,10 @@ class ApiKey:
     consumer_secret: str
     permissions: Permission
     description: str
+    #: Whether the key's user may manage WooCommerce (manage_woocommerce and the
+    #: post-type capabilities). A key of a customer's account authenticates, then every
+    #: endpoint's permission check refuses it with 403.
+    manager: bool = True
 
     def __post_init__(self) -> None:
         if self.permissions not in PERMISSIONS:
@@ -64,21 +68,31 @@ def _hex40(seed: str | int, label: str, index: int) -> str:
     return hmac.new(str(seed).encode(), message, hashlib.sha256).hexdigest()[:40]
 
 
-def derive_key(seed: str | int, index: int = 0, permissions: Permission = "read_write") -> ApiKey:
+def derive_key(
+    seed: str | int,
+    index: int = 0,
+    permissions: Permission = "read_write",
+    *,
+    user_id: int = 1,
+    manager: bool = True,
+) -> ApiKey:
     """The ``index``-th key of a store seeded with ``seed``: same inputs, same key.
 
     Format as WooCommerce generates them: ``ck_`` / ``cs_`` + 40 lower-case hex digits.
-    ``key_id`` is ``index + 1`` and the key belongs to user 1 (the shop administrator).
+    ``key_id`` is ``index + 1`` and the key belongs to ``user_id`` (by default user 1,
+    the shop administrator).
     """
     if index < 0:
         raise ValueError(f"index must be >= 0, not {index}")
     return ApiKey(
         key_id=index + 1,
-        user_id=1,
+        user_id=user_id,
         consumer_key="ck_" + _hex40(seed, "consumer_key", index),
         consumer_secret="cs_" + _hex40(seed, "consumer_secret", index),
         permissions=permissions,
-        description=f"woosim key {index + 1} ({permissions})",
+        description=f"woosim key {index + 1} ({permissions})"
+        + ("" if manager else ", a customer's account"),
+        manager=manager,
     )
 
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 ORDER_STATUSES = (
+    # WooCommerce 10.0.2 lists auto-draft first in the status enum (create and filter).
+    "auto-draft",
     "pending",
     "processing",
     "on-hold",

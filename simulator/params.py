@@ -122,6 +122,24 @@ class Args:
     def __init__(self, values: Mapping[str, Any]) -> None:
         self.values = values
         self.problems: dict[str, tuple[str, str]] = {}
+        #: Each parameter read so far as WordPress sanitises it into the request
+        #: (integers intval'd, booleans, id lists as lists): what a paging Link shows.
+        self.sanitized: dict[str, Any] = {}
+
+    def link_query(self, drop: Sequence[str] = ()) -> dict[str, Any]:
+        """The query as ``$request->get_query_params()`` holds it after sanitising.
+
+        Parameters in their original order, each read one replaced by its sanitised
+        value; ``add_query_arg`` then leaves out the ones that became ``false``.
+        """
+        query: dict[str, Any] = {}
+        for name, raw in self.values.items():
+            if name in drop:
+                continue
+            value = self.sanitized.get(name, raw)
+            if value is not False:
+                query[name] = value
+        return query
 
     def has(self, name: str) -> bool:
         return name in self.values
@@ -147,6 +165,7 @@ class Args:
         if value is None:
             self._type_error(name, "integer")
             return default
+        self.sanitized[name] = value
         if minimum is not None and maximum is not None and not minimum <= value <= maximum:
             self.problem(
                 name,
@@ -171,6 +190,7 @@ class Args:
         if value is None:
             self._type_error(name, "boolean")
             return default
+        self.sanitized[name] = value
         return value
 
     def string(self, name: str, default: str = "") -> str:
@@ -201,6 +221,7 @@ class Args:
                     f"{name}[{position}] is not one of {wp_list(choices)}.",
                 )
                 return None
+        self.sanitized[name] = values
         return values
 
     def id_list(self, name: str) -> list[int]:
@@ -215,6 +236,7 @@ class Args:
                 )
                 return []
             ids.append(abs(value))  # wp_parse_id_list: absint
+        self.sanitized[name] = ids
         return ids
 
     def date(self, name: str) -> datetime | None:

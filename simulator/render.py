@@ -32,6 +32,10 @@ from simulator.wcdates import format_wall
 #: -20 every storable amount rounds to 0, so the clamp changes no figure that
 #: means anything while keeping the work per field bounded.
 MAX_DP = 20
+#: The methods of an item route (``/{resource}/{id}``), as its ``Allow`` header lists them.
+#: wc_get_related_products()'s default limit, as the products controller calls it.
+RELATED_LIMIT = 5
+ITEM_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 def format_money(cents: int, dp: int) -> str:
@@ -66,10 +70,22 @@ def raw_amount(cents: int) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def item_price(total_cents: int, quantity: int) -> int | float:
+    """get_item_total() as json_encode writes it: an integer when the division is exact.
+
+    WooCommerce 10.0.2 returns the PHP division ``total / qty``, which is an int when
+    exact (``25``) and a float otherwise (``8.333333333333334``); 9.x returned a float.
+    """
+    quantity = max(1, quantity)
+    if total_cents % (100 * quantity) == 0:
+        return total_cents // (100 * quantity)
+    return float(total_cents) / 100 / quantity
+
+
 def _meta(items: Sequence[MetaItem]) -> list[dict[str, Any]]:
-    return [
-        {"id": m.id, "key": m.key, "value": m.value} for m in items if not m.key.startswith("_")
-    ]
+    # WooCommerce hides only the keys its data stores own (which the fake keeps as
+    # fields, not meta); any other key is shown, with or without a leading "_".
+    return [{"id": m.id, "key": m.key, "value": m.value} for m in items]
 
 
 def _billing(address: Address) -> dict[str, str]:
@@ -109,13 +125,21 @@ class Renderer:
     def _wall(self, timestamp: int | None) -> str | None:
         return None if timestamp is None else format_wall(self.store.wall(timestamp))
 
-    def _links(self, base: str, record_id: int, **extra: str) -> dict[str, list[dict[str, str]]]:
-        links = {
-            "self": [{"href": f"{self.api_url}/{base}/{record_id}"}],
+    def _links(
+        self, base: str, record_id: int, extra: dict[str, dict[str, Any]] | None = None
+    ) -> dict[str, list[dict[str, Any]]]:
+        # WordPress 6.7+ adds targetHints (the methods of the item route) to every self link.
+        links: dict[str, list[dict[str, Any]]] = {
+            "self": [
+                {
+                    "href": f"{self.api_url}/{base}/{record_id}",
+                    "targetHints": {"allow": list(ITEM_METHODS)},
+                }
+            ],
             "collection": [{"href": f"{self.api_url}/{base}"}],
         }
-        for rel, href in extra.items():
-            links[rel] = [{"href": href}]
+        for rel, link in (extra or {}).items():
+            links[rel] = [link]
         return links
 
     # ------------------------------------------------------------------ customers
@@ -181,12 +205,11 @@ class Renderer:
                     "display_value": m.value,
                 }
                 for m in item.meta_data
-                if not m.key.startswith("_")
             ],
             "sku": product.sku if product is not None else None,
-            # get_item_total(): a PHP float, which json_encode writes as 3.0 / 1.5.
-            "price": float(item.total) / 100 / max(1, item.quantity),
-            "image": {"id": 0, "src": ""},
+            "price": item_price(item.total, item.quantity),
+            # No image: WooCommerce 10.0.2 writes the empty thumbnail id as a string.
+            "image": {"id": "", "src": ""},
             "parent_name": None,
         }
 
@@ -227,6 +250,7 @@ class Renderer:
                 ]
                 if line.total_tax
                 else [],
+                "tax_status": "taxable",
                 "meta_data": _meta(line.meta_data),
             }
             for line in order.shipping_lines
@@ -237,7 +261,9 @@ class Renderer:
                 "name": fee.name,
                 "tax_class": fee.tax_class,
                 "tax_status": fee.tax_status,
-                "amount": raw_amount(fee.total),
+                # The REST "amount" is never set on a fee added over REST: WooCommerce
+                # 10.0.2 answers an empty string.
+                "amount": "",
                 "total": format_money(fee.total, dp),
                 "total_tax": format_money(fee.total_tax, dp),
                 "taxes": [
@@ -266,11 +292,16 @@ class Renderer:
             and not (p.virtual and p.downloadable)
             for i in order.line_items
         )
-        extra_links: dict[str, str] = {}
+        extra_links: dict[str, dict[str, Any]] = {
+            "email_templates": {
+                "embeddable": True,
+                "href": f"{self.api_url}/orders/{order.id}/actions/email_templates",
+            }
+        }
         if order.customer_id:
-            extra_links["customer"] = f"{self.api_url}/customers/{order.customer_id}"
+            extra_links["customer"] = {"href": f"{self.api_url}/customers/{order.customer_id}"}
         if order.parent_id:
-            extra_links["up"] = f"{self.api_url}/orders/{order.parent_id}"
+            extra_links["up"] = {"href": f"{self.api_url}/orders/{order.parent_id}"}
         return {
             "id": order.id,
             "parent_id": order.parent_id,
@@ -323,7 +354,7 @@ class Renderer:
             "currency_symbol": settings.currency_symbol
             if order.currency == settings.currency
             else order.currency,
-            "_links": self._links("orders", order.id, **extra_links),
+            "_links": self._links("orders", order.id, extra_links),
         }
 
     def order_bytes(self, order: Order) -> bytes:
@@ -349,13 +380,41 @@ class Renderer:
             )
         return amount(product.regular_price)
 
-    def product(self, product: Product) -> dict[str, Any]:
+    def related_ids(self, product: Product) -> list[int]:
+        """wc_get_related_products(): up to five published products sharing a category.
+
+        The real store shuffles them and caches the list for a day per product (the
+        cache is cleared when that product is saved); the fake takes the lowest ids,
+        so the answer is repeatable. Cached renderings of other products keep their
+        list until they change, much as the real cache does.
+        """
+        categories = {c.id for c in product.categories}
+        if not categories:
+            return []
+        related = [
+            other.id
+            for other in self.store.products.values()
+            if other.id != product.id
+            and other.status == "publish"
+            and other.catalog_visibility != "hidden"
+            and categories.intersection(c.id for c in other.categories)
+        ]
+        return sorted(related)[:RELATED_LIMIT]
+
+    def product(self, product: Product, context: str = "view") -> dict[str, Any]:
+        """A product in ``context`` (view, or edit as creates and updates answer).
+
+        WooCommerce 10.0.2: the view context formats the rating (``"0.00"``), the edit
+        context gives it raw (``"0"``) and adds ``permalink_template`` and
+        ``generated_slug``.
+        """
         dp = self.settings.price_decimals
+        edit = context == "edit"
 
         def price(cents: int | None) -> str:
             return "" if cents is None else format_money(cents, dp)
 
-        return {
+        data: dict[str, Any] = {
             "id": product.id,
             "name": product.name,
             "slug": product.slug,
@@ -404,7 +463,7 @@ class Renderer:
             "shipping_class": "",
             "shipping_class_id": 0,
             "reviews_allowed": True,
-            "average_rating": "0",
+            "average_rating": "0" if edit else "0.00",
             "rating_count": 0,
             "upsell_ids": [],
             "cross_sell_ids": [],
@@ -413,6 +472,7 @@ class Renderer:
             "categories": [
                 {"id": c.id, "name": c.name, "slug": c.slug} for c in product.categories
             ],
+            "brands": [],
             "tags": [],
             "images": [],
             "attributes": [],
@@ -421,14 +481,18 @@ class Renderer:
             "grouped_products": [],
             "menu_order": 0,
             "price_html": self._price_html(product),
-            "related_ids": [],
+            "related_ids": self.related_ids(product),
             "meta_data": _meta(product.meta_data),
             "stock_status": product.stock_status,
             "has_options": False,
             "post_password": "",
             "global_unique_id": "",
-            "_links": self._links("products", product.id),
         }
+        if edit:
+            data["permalink_template"] = f"{self.settings.site_url}/product/%pagename%/"
+            data["generated_slug"] = product.slug
+        data["_links"] = self._links("products", product.id)
+        return data
 
     def product_bytes(self, product: Product) -> bytes:
         if product.cached is None:

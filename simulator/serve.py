@@ -81,6 +81,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--timezone", type=_timezone, default="UTC", metavar="TZ", help="store time zone (IANA)"
     )
     parser.add_argument(
+        "--taxes",
+        action="store_true",
+        help="turn taxes on (one 7.25%% US rate); a new shop has them off",
+    )
+    parser.add_argument(
         "--start", type=_instant, metavar="ISO", help="start the clock at this instant"
     )
     parser.add_argument(
@@ -122,7 +127,9 @@ def _keys(args: argparse.Namespace) -> list[ApiKey]:
 
 
 async def _serve(args: argparse.Namespace) -> int:
-    settings = Settings(timezone=args.timezone, https_auth=args.http_auth == "https")
+    settings = Settings(
+        timezone=args.timezone, https_auth=args.http_auth == "https", taxes_enabled=args.taxes
+    )
     sim = Simulator(
         settings, clock=Clock(args.start, frozen=args.frozen), seed=args.seed, keys=_keys(args)
     )

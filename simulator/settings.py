@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-WC_VERSION = "9.8.1"
-WP_VERSION = "6.8.1"
+WC_VERSION = "10.0.2"
+WP_VERSION = "6.8.8"
 
 
 def load_timezone(name: str) -> ZoneInfo:
@@ -36,9 +36,15 @@ class Settings:
     currency_symbol: str = "$"
     #: ``woocommerce_price_num_decimals``: the default ``dp`` of money strings.
     price_decimals: int = 2
-    #: One standard tax rate applied to every taxable line and shipping.
+    #: ``woocommerce_calc_taxes``: off in a new shop (no tax lines, every tax "0.00").
+    #: May change at any time; orders keep the taxes computed when they were saved.
+    taxes_enabled: bool = False
+    #: With taxes on, one standard rate (country US, any state, shipping taxed) applies
+    #: to every taxable line, fee and shipping: the rate a real store gets from
+    #: ``POST /wc/v3/taxes {"country": "US", "rate": "7.25", "name": "State Tax",
+    #: "shipping": true}``; WC_Tax::get_rate_code() names it COUNTRY-STATE-NAME-PRIORITY.
     tax_rate_id: int = 1
-    tax_rate_code: str = "US-CA-STATE TAX"
+    tax_rate_code: str = "US-STATE TAX-1"
     tax_rate_label: str = "State Tax"
     tax_rate_percent: str = "7.2500"
     #: Behave as a store served over HTTPS (Basic and query keys accepted over http).
@@ -79,6 +85,7 @@ class Settings:
             "currency": self.currency,
             "currency_symbol": self.currency_symbol,
             "price_decimals": self.price_decimals,
+            "taxes": self.taxes_enabled,
             "tax_rate_percent": self.tax_rate_percent,
             "http_auth": "https" if self.https_auth else "strict",
         }

@@ -223,7 +223,19 @@ class PostQuery:
     stock_status: str = ""
     min_price: int | None = None
     max_price: int | None = None
-    category: int | None = None
+    category: frozenset[int] | None = None
+    slug: str | None = None
+    search_sku: str = ""
+    #: "" is the standard class; None = no filter.
+    tax_class: str | None = None
+    exclude_statuses: frozenset[str] = frozenset()
+    include_types: frozenset[str] | None = None
+    exclude_types: frozenset[str] = frozenset()
+    downloadable: bool | None = None
+    virtual: bool | None = None
+    #: A taxonomy filter (tag, shipping class, brand) naming terms the store does not
+    #: have: nothing matches.
+    unknown_term: bool = False
 
 
 @dataclass(slots=True)
@@ -494,6 +506,9 @@ class Store:
             modified=now,
             modified_wall=self.wall(now),
         )
+        if fields.get("generated_password"):
+            # wp_insert_user() with a generated password: the user meta WooCommerce shows.
+            customer.meta_data = (MetaItem(self.next_meta_id(), "default_password_nag", "1"),)
         self._apply_customer_fields(customer, fields)
         self._index_customer(customer)
         self._emit("customer", "created", customer.id, emit)
@@ -737,6 +752,16 @@ class Store:
             raise RestError(
                 "woocommerce_rest_already_trashed", "The product has already been deleted.", 410
             )
+        # wp_trash_post() records what untrashing needs as post meta (which the REST
+        # answer then shows) and frees the slug by renaming the post.
+        product.meta_data = (
+            *product.meta_data,
+            *self._trash_meta(product.status),
+            MetaItem(self.next_meta_id(), "_wp_desired_post_slug", product.slug),
+        )
+        self._slugs.discard(product.slug)
+        product.slug = f"{product.slug}__trashed"
+        self._slugs.add(product.slug)
         product.status_before_trash, product.status = product.status, "trash"
         self._touch_product(product)
         self._emit("product", "deleted", product_id, emit)
@@ -747,6 +772,14 @@ class Store:
         if product.status != "trash":
             raise RestError("woosim_not_trashed", "The product is not in the trash.", 400)
         product.status = product.status_before_trash or "draft"
+        desired = next(
+            (m.value for m in product.meta_data if m.key == "_wp_desired_post_slug"), None
+        )
+        if desired is not None:
+            self._slugs.discard(product.slug)
+            product.slug = self.unique_slug(str(desired))
+            self._slugs.add(product.slug)
+        product.meta_data = _without_trash_meta(product.meta_data)
         self._touch_product(product)
         self._emit("product", "restored", product_id, emit)
         return product
@@ -964,7 +997,7 @@ class Store:
 
     def line_tax(self, amount: int, taxable: bool) -> int:
         """Tax in cents at the store rate, rounded half away from zero (integer maths)."""
-        if not taxable:
+        if not taxable or not self.settings.taxes_enabled:
             return 0
         rate = self._tax_millionths  # "7.2500" % -> 72500 millionths
         product = abs(amount) * rate + 500_000
@@ -1012,6 +1045,9 @@ class Store:
                 money(spec["subtotal"]) if spec.get("subtotal") else unit * line.quantity
             )
             line.total = money(spec["total"]) if spec.get("total") else line.subtotal
+            if line.subtotal < line.total:
+                # WC_Order_Item_Product::set_total(): "Subtotal cannot be less than total."
+                line.subtotal = line.total
             taxable = current is None or current.tax_status == "taxable"
             line.subtotal_tax = self.line_tax(line.subtotal, taxable)
             line.total_tax = self.line_tax(line.total, taxable)
@@ -1082,12 +1118,20 @@ class Store:
         self._stamp_modified(order)
         self.order_dates.add(order)
 
+    def _trash_meta(self, status: str) -> tuple[MetaItem, MetaItem]:
+        """The meta wp_trash_post() writes: the status to restore and when it was trashed."""
+        return (
+            MetaItem(self.next_meta_id(), "_wp_trash_meta_status", status),
+            MetaItem(self.next_meta_id(), "_wp_trash_meta_time", str(self.now())),
+        )
+
     def trash_order(self, order_id: int, *, emit: bool = True) -> Order:
         order = self.get_order(order_id)
         if order.status == "trash":
             raise RestError(
-                "woocommerce_rest_already_trashed", "The order has already been deleted.", 410
+                "woocommerce_rest_already_trashed", "The shop_order has already been deleted.", 410
             )
+        order.meta_data = (*order.meta_data, *self._trash_meta(f"wc-{order.status}"))
         order.status_before_trash = order.status
         self._set_status(order, "trash")
         self._touch_order(order)
@@ -1100,6 +1144,7 @@ class Store:
             raise RestError("woosim_not_trashed", "The order is not in the trash.", 400)
         # WooCommerce's wp_untrash_post_status filter puts back the status it had.
         self._set_status(order, order.status_before_trash or "pending")
+        order.meta_data = _without_trash_meta(order.meta_data)
         self._touch_order(order)
         self._emit("order", "restored", order_id, emit)
         return order
@@ -1176,6 +1221,25 @@ class Store:
         if query.sku:
             skus = {s.strip() for s in query.sku.split(",")}
             checks.append(lambda p: p.sku in skus)
+        if query.slug is not None:
+            checks.append(lambda p: p.slug == query.slug)
+        if query.search_sku:
+            part = query.search_sku.lower()
+            checks.append(lambda p: part in p.sku.lower())
+        if query.tax_class is not None:
+            checks.append(lambda p: p.tax_class == query.tax_class)
+        if query.exclude_statuses:
+            checks.append(lambda p: p.status not in query.exclude_statuses)
+        if query.include_types is not None:
+            checks.append(lambda p: p.type in query.include_types)  # type: ignore[operator]
+        if query.exclude_types:
+            checks.append(lambda p: p.type not in query.exclude_types)
+        if query.downloadable is not None:
+            checks.append(lambda p: p.downloadable == query.downloadable)
+        if query.virtual is not None:
+            checks.append(lambda p: p.virtual == query.virtual)
+        if query.unknown_term:
+            checks.append(lambda p: False)
         if query.type:
             checks.append(lambda p: p.type == query.type)
         if query.featured is not None:
@@ -1192,7 +1256,7 @@ class Store:
             checks.append(lambda p: p.price is not None and p.price <= high)
         if query.category is not None:
             wanted = query.category
-            checks.append(lambda p: any(c.id == wanted for c in p.categories))
+            checks.append(lambda p: any(c.id in wanted for c in p.categories))
         checks.extend(_date_checks(query.dates))
 
         def predicate(product: Product) -> bool:
@@ -1379,6 +1443,20 @@ def _sort_posts(matches: list[Any], query: PostQuery) -> None:
         matches.sort(key=lambda r: (r.price or 0, r.id), reverse=reverse)
     elif orderby == "popularity":
         matches.sort(key=lambda r: (r.total_sales, r.id), reverse=reverse)
+    elif orderby == "menu_order":
+        # WooCommerce asks for "menu_order title", both in the requested direction
+        # (every product here has menu_order 0, so the title decides).
+        matches.sort(key=lambda r: (_order_title(r).casefold(), r.id), reverse=reverse)
     else:
         # "date" (and "rating", which this store has no reviews for): post_date, then ID.
         matches.sort(key=lambda r: (r.created_wall, r.id), reverse=reverse)
+
+
+#: What wp_untrash_post() deletes again.
+_TRASH_META_KEYS = frozenset(
+    {"_wp_trash_meta_status", "_wp_trash_meta_time", "_wp_desired_post_slug"}
+)
+
+
+def _without_trash_meta(items: tuple[MetaItem, ...]) -> tuple[MetaItem, ...]:
+    return tuple(m for m in items if m.key not in _TRASH_META_KEYS)

@@ -93,9 +93,9 @@ def test_every_route_is_described() -> None:
     doc = document()
     for base in COLLECTIONS:
         collection, item, batch = (f"{API}/{base}", f"{API}/{base}/{{id}}", f"{API}/{base}/batch")
-        assert set(doc["paths"][collection]) == {"get", "post"}
-        assert set(doc["paths"][item]) == {"get", "put", "patch", "post", "delete"}
-        assert set(doc["paths"][batch]) == {"post", "put", "patch"}
+        assert set(doc["paths"][collection]) == {"get", "post", "options"}
+        assert set(doc["paths"][item]) == {"get", "put", "patch", "post", "delete", "options"}
+        assert set(doc["paths"][batch]) == {"post", "put", "patch", "options"}
     assert {"/wp-json/", API, f"{API}/system_status"} <= set(doc["paths"])
     operation_ids = [op["operationId"] for ops in doc["paths"].values() for op in ops.values()]
     assert len(operation_ids) == len(set(operation_ids))

@@ -20,7 +20,7 @@ async def test_clock_generate_reset_settings(store: LiveStore) -> None:
     assert made.json() == {"customers": 5, "products": 4, "orders": 20}
     assert (await store.client.get("orders")).headers["X-WP-Total"] == "20"
     settings = (await store.client.get(f"{site}/_woosim/settings")).json()
-    assert settings["woocommerce_version"] == "9.8.1" and settings["timezone"] == "UTC"
+    assert settings["woocommerce_version"] == "10.0.2" and settings["timezone"] == "UTC"
     assert store.sim.keys.default.consumer_secret not in str(settings)
     reset = await store.client.post(f"{site}/_woosim/reset")
     assert reset.status_code == 200
@@ -81,7 +81,8 @@ async def test_products_crud_and_filters(store: LiveStore) -> None:
     assert [p["id"] for p in cheap.json()] == [mug["id"]]
     assert (await store.client.get("products", params={"sku": "M-1"})).json()[0]["id"] == mug["id"]
     trashed = await store.client.delete(f"products/{mug['id']}")
-    assert trashed.json()["status"] == "trash"
+    assert trashed.json()["status"] == "publish"  # the product as it was
+    assert (await store.client.get(f"products/{mug['id']}")).json()["status"] == "trash"
     restored = await store.client.post(
         f"{store.server.site_url}/_woosim/products/{mug['id']}/restore"
     )
@@ -98,8 +99,8 @@ async def test_index_and_system_status(store: LiveStore) -> None:
     assert "/wc/v3/orders/(?P<id>[\\d]+)" in index["routes"]
     assert (await store.anon.get("system_status")).status_code == 401
     status = (await store.client.get("system_status")).json()
-    assert status["environment"]["version"] == "9.8.1"
-    assert status["environment"]["wp_version"] == "6.8.1"
+    assert status["environment"]["version"] == "10.0.2"
+    assert status["environment"]["wp_version"] == "6.8.8"
 
 
 @pytest.mark.woosim

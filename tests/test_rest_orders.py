@@ -71,7 +71,9 @@ async def test_create_get_update_trash_restore_delete(store: LiveStore) -> None:
     assert patched.json()["customer_note"] == "ring twice"
 
     trashed = await store.client.delete(f"orders/{order['id']}")
-    assert trashed.status_code == 200 and trashed.json()["status"] == "trash"
+    # WooCommerce answers the order as it was before the trash.
+    assert trashed.status_code == 200 and trashed.json()["status"] == "completed"
+    assert (await store.client.get(f"orders/{order['id']}")).json()["status"] == "trash"
     again = await store.client.delete(f"orders/{order['id']}")
     assert again.status_code == 410
     assert again.json()["code"] == "woocommerce_rest_already_trashed"
@@ -119,7 +121,8 @@ async def test_paging_headers_and_single_link(store: LiveStore) -> None:
     )
     past = await store.client.get("orders", params={"page": 9})
     assert past.status_code == 200 and past.json() == []
-    assert past.headers["X-WP-Total"] == "25"
+    # Custom order tables count nothing for a page past the end.
+    assert past.headers["X-WP-Total"] == "0"
     first = await store.client.get("orders")
     assert 'rel="prev"' not in first.headers["Link"]
     offset = await store.client.get(
@@ -158,6 +161,7 @@ async def test_list_filters(store: LiveStore) -> None:
     dp = await store.client.get(f"orders/{one['id']}", params={"dp": 3})
     assert dp.json()["total"].count(".") == 1 and len(dp.json()["total"].split(".")[1]) == 3
     fields = await store.client.get("orders", params={"_fields": "id,billing.email"})
+    # In a list the links are data: _fields filters them out like any field.
     assert fields.json()[0] == {"id": three["id"], "billing": {"email": ""}}
     pretty = await store.client.get(f"orders/{one['id']}", params={"_pretty": "1"})
     assert pretty.text.startswith('{\n    "id"')

@@ -61,7 +61,7 @@ async def test_create_pings_with_a_form_body_and_no_webhook_headers(
     [ping] = await receiver.wait(1)
     assert ping.body == f"webhook_id={webhook.id}".encode()
     assert ping.headers["Content-Type"] == "application/x-www-form-urlencoded"
-    assert ping.headers["User-Agent"] == "WooCommerce/9.8.1 Hookshot (WordPress/6.8.1)"
+    assert ping.headers["User-Agent"] == "WooCommerce/10.0.2 Hookshot (WordPress/6.8.8)"
     assert not [h for h in ping.headers if h.lower().startswith("x-wc-webhook")]
     assert webhook.pending_delivery is False
     assert webhook.failure_count == 0
@@ -96,7 +96,7 @@ async def test_delivery_carries_every_header_and_a_verifiable_signature(
     expected_id = hmac.new(SALT.encode(), f"{webhook.id}{second}".encode(), hashlib.md5)
     assert headers["X-WC-Webhook-Delivery-ID"] == expected_id.hexdigest()
     assert len(headers["X-WC-Webhook-Delivery-ID"]) == 32
-    assert headers["User-Agent"] == "WooCommerce/9.8.1 Hookshot (WordPress/6.8.1)"
+    assert headers["User-Agent"] == "WooCommerce/10.0.2 Hookshot (WordPress/6.8.8)"
     assert headers["Content-Type"] == "application/json"
     assert json.loads(body)["note"] == "Zoë ✓ 𝄞"
 

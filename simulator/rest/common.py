@@ -61,6 +61,10 @@ KEY_ATTR: web.RequestKey[Any] = web.RequestKey("woosim.key", object)
 _PAIRS_ATTR: web.RequestKey[list[tuple[str, str]]] = web.RequestKey("woosim.pairs", list)
 _QUERY_ATTR: web.RequestKey[dict[str, Any]] = web.RequestKey("woosim.query", dict)
 _FORM_ATTR: web.RequestKey[list[tuple[str, str]]] = web.RequestKey("woosim.form", list)
+#: Set once the request passed authentication and WooCommerce's key permission check.
+_AUTHORISED_ATTR: web.RequestKey[bool] = web.RequestKey("woosim.authorised", bool)
+#: Routes every caller may read (no permission callback): the REST index and namespace.
+OPEN_ROUTES = frozenset({"/wp-json", "/wp-json/", "/wp-json/wc/v3"})
 
 #: Where each application keeps its Simulator.
 SIM_KEY: web.AppKey[Simulator] = web.AppKey("woosim.sim")
@@ -123,9 +127,13 @@ def current_key(request: web.Request) -> Any:
 
 
 def require_user(request: web.Request, code: str, message: str) -> None:
-    """The endpoint's capability check: anonymous callers get 401."""
-    if request.get(KEY_ATTR) is None:
+    """The endpoint's capability check: anonymous callers get 401, a key whose user
+    lacks the capability (a customer's account) 403 (rest_authorization_required_code)."""
+    key = request.get(KEY_ATTR)
+    if key is None:
         raise RestError(code, message, 401)
+    if not key.manager:
+        raise RestError(code, message, 403)
 
 
 Action = Literal["list", "view", "create", "edit", "delete", "batch"]
@@ -167,6 +175,43 @@ def route_id(request: web.Request) -> int:
 
 
 # ---------------------------------------------------------------------- response side
+def route_methods(request: web.Request) -> list[str]:
+    """The methods of the matched route, in registration order; [] when none matched."""
+    match = request.match_info
+    if match.http_exception is not None:
+        return []
+    resource = match.route.resource
+    if resource is None:
+        return []
+    methods: list[str] = []
+    for route in resource:
+        if route.method not in methods and route.method != "HEAD":
+            methods.append(route.method)
+    return methods
+
+
+def is_authorised(request: web.Request) -> bool:
+    """Did the request authenticate with a key whose user passes the permission checks?"""
+    key = request.get(KEY_ATTR)
+    return bool(request.get(_AUTHORISED_ATTR)) and key is not None and key.manager
+
+
+def allow_header(request: web.Request) -> str | None:
+    """rest_send_allow_header: the matched route's methods the caller may use.
+
+    WordPress adds it after dispatch, on success and error alike, listing the
+    methods whose permission check passes: none for an anonymous caller (so no
+    header), none when authentication itself failed (no dispatch), all of them for
+    an authorised key (the read-only restriction is not a permission check).
+    """
+    if not request.path.startswith("/wp-json"):
+        return None
+    if request.path not in OPEN_ROUTES and not is_authorised(request):
+        return None
+    methods = [m for m in route_methods(request) if m != "OPTIONS"]
+    return ", ".join(methods) if methods else None
+
+
 def _headers(request: web.Request, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     headers = {"Content-Type": JSON_CONTENT_TYPE, **WP_HEADERS}
     if request.get(KEY_ATTR) is not None:
@@ -178,6 +223,11 @@ def _headers(request: web.Request, extra: Mapping[str, str] | None = None) -> di
         headers["Link"] = f'<{sim.settings.api_root}/>; rel="https://api.w.org/"'
         if extra:
             headers.update(extra)
+    allow = allow_header(request)
+    if allow is not None:
+        headers["Allow"] = allow
+    if extra and "Allow" in extra:
+        headers["Allow"] = extra["Allow"]
     return headers
 
 
@@ -188,8 +238,15 @@ def fields_filter(request: web.Request) -> list[str] | None:
     return [str(f) for f in parse_list(raw)]
 
 
-def filter_fields(data: dict[str, Any], fields: Sequence[str]) -> dict[str, Any]:
-    """rest_filter_response_fields: keep the named (possibly dotted) fields."""
+def filter_fields(
+    data: dict[str, Any], fields: Sequence[str], *, keep_links: bool = False
+) -> dict[str, Any]:
+    """rest_filter_response_fields: keep the named (possibly dotted) fields.
+
+    ``keep_links``: a single item's links are added after filtering, so they stay
+    whole whatever is asked; a list's items carry their links as data, which
+    ``_fields`` filters like any field (``_links.self`` keeps only ``self``).
+    """
     result: dict[str, Any] = {}
     for path in fields:
         parts = path.split(".")
@@ -203,6 +260,8 @@ def filter_fields(data: dict[str, Any], fields: Sequence[str]) -> dict[str, Any]
             else:
                 source = source[part]
                 target = target.setdefault(part, {})
+    if keep_links and "_links" in data:
+        result["_links"] = data["_links"]
     # Keep the data's own key order.
     return {key: result[key] for key in data if key in result}
 
@@ -223,7 +282,7 @@ def encode(request: web.Request, payload: Any) -> bytes:
         if isinstance(payload, list):
             payload = [filter_fields(item, fields) for item in payload]
         elif isinstance(payload, dict):
-            payload = filter_fields(payload, fields)
+            payload = filter_fields(payload, fields, keep_links=True)
     return dumps_pretty(payload) if is_pretty(request) else dumps(payload)
 
 
@@ -240,20 +299,36 @@ def respond(
 
 
 def collection_headers(
-    request: web.Request, route: str, total: int, per_page: int, page: int
+    request: web.Request,
+    route: str,
+    total: int,
+    per_page: int,
+    page: int,
+    link_query: Mapping[str, Any] | None = None,
 ) -> dict[str, str]:
     """X-WP-Total, X-WP-TotalPages and the one ``Link`` header of WC_REST_CRUD_Controller."""
     max_pages = math.ceil(total / per_page) if per_page else 0
-    return paging_headers(request, route, total, max_pages, page)
+    return paging_headers(request, route, total, max_pages, page, link_query)
 
 
 def paging_headers(
-    request: web.Request, route: str, total: int, max_pages: int, page: int
+    request: web.Request,
+    route: str,
+    total: int,
+    max_pages: int,
+    page: int,
+    link_query: Mapping[str, Any] | None = None,
 ) -> dict[str, str]:
-    """The paging headers for a page count the controller worked out its own way."""
+    """The paging headers for a page count the controller worked out its own way.
+
+    ``link_query`` is the query as the controller holds it after WordPress sanitised
+    its registered arguments (:meth:`Args.link_query`): the links carry that, not the
+    query string as sent (``include=1,2`` comes back as ``include[0]=1&include[1]=2``).
+    """
     sim: Simulator = request.app[SIM_KEY]
     headers = {"X-WP-Total": str(total), "X-WP-TotalPages": str(max_pages)}
-    base = add_query_arg(sim.settings.api_url + "/" + route, urlencode_deep(query_params(request)))
+    params = query_params(request) if link_query is None else link_query
+    base = add_query_arg(sim.settings.api_url + "/" + route, urlencode_deep(params))
     links: list[str] = []
     if page > 1:
         prev_page = min(page - 1, max_pages)
@@ -276,8 +351,9 @@ def respond_collection(
     per_page: int,
     page: int,
     use_cache: bool = True,
+    link_query: Mapping[str, Any] | None = None,
 ) -> web.Response:
-    headers = collection_headers(request, route, total, per_page, page)
+    headers = collection_headers(request, route, total, per_page, page, link_query)
     if use_cache and not needs_dicts(request):
         # One copy of the page: brackets joined in, not concatenated onto a 300 KB body.
         body = b"".join([b"[", b",".join([render_bytes(item) for item in items]), b"]"])
@@ -346,6 +422,7 @@ def make_auth_middleware(sim: Simulator) -> Any:
             request[KEY_ATTR] = key
             if key is not None:
                 sim.authenticator.check_permissions(key, request.method)
+                request[_AUTHORISED_ATTR] = True
         return await handler(request)
 
     return auth_middleware
@@ -444,13 +521,31 @@ def item_routes(
     router = app.router
     router.add_route("GET", prefix, collection_get)
     router.add_route("POST", prefix, collection_post)
+    router.add_route("OPTIONS", prefix, options)
     for method in ("POST", "PUT", "PATCH"):
         router.add_route(method, prefix + "/batch", batch)
+    router.add_route("OPTIONS", prefix + "/batch", options)
     item = prefix + r"/{id:\d+}"
     router.add_route("GET", item, item_get)
     for method in ("POST", "PUT", "PATCH"):
         router.add_route(method, item, item_update)
     router.add_route("DELETE", item, item_delete)
+    router.add_route("OPTIONS", item, options)
+
+
+async def options(request: web.Request) -> web.Response:
+    """``OPTIONS``: 200 with the route's description and schema, for any caller."""
+    from simulator.rest.route_info import options_body, route_key  # imports the routes
+
+    sim: Simulator = request.app[SIM_KEY]
+    key = route_key(request.path)
+    if key is None:
+        raise no_route()
+    methods = [m for m in route_methods(request) if m != "OPTIONS"]
+    url = f"{sim.settings.site_url}{request.path}"
+    body = options_body(key, methods, sim.settings, url)
+    headers = {"Allow": ", ".join(methods)} if is_authorised(request) else None
+    return respond(request, body, headers=headers)
 
 
 def created(request: web.Request, payload: dict[str, Any], route: str) -> web.Response:

@@ -107,6 +107,7 @@ class CustomerRoutes(ResourceRoutes):
             total=total,
             per_page=query.per_page,
             page=query.page,
+            link_query=args.link_query(),
         )
 
     # ------------------------------------------------------------------ item
@@ -139,7 +140,12 @@ class CustomerRoutes(ResourceRoutes):
         if not creating and args.has("role"):
             fields["role"] = args.enum("role", CUSTOMER_ROLES, "customer")
         args.check()
-        fields.pop("password", None)  # write-only: accepted, never stored or echoed
+        # The password is write-only: accepted, never stored or echoed. Only whether
+        # one was given matters: without one WooCommerce generates it and WordPress
+        # flags the account with the "default_password_nag" user meta.
+        password = fields.pop("password", None)
+        if creating:
+            fields["generated_password"] = not password
         return fields
 
     async def store_create(self, fields: dict[str, Any]) -> dict[str, Any]:

@@ -74,6 +74,15 @@ AMOUNT_INPUT: Schema = {"anyOf": [{"type": "number"}, {"type": "string", "patter
 WEBHOOK_TOPICS = [f"{resource}.{event}" for resource in RESOURCES for event in EVENTS]
 
 
+#: The ``{id}`` of a route as its pattern (``[\d]+``) matches it, for OPTIONS.
+ANY_ID_PARAM: Schema = {
+    "name": "id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[0-9]+$"},
+}
+
+
 def ref(name: str) -> Schema:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -97,9 +106,17 @@ def input_object(properties: dict[str, Schema], *, required: Sequence[str] = ())
 
 
 def links(*rels: str, optional: Sequence[str] = ()) -> Schema:
-    href = strict_object({"href": {"type": "string", "format": "uri"}})
+    """``_links``: each rel a list of links; ``self`` with WordPress 6.7's targetHints."""
+    uri: Schema = {"type": "string", "format": "uri"}
+    href = strict_object({"href": uri})
+    hints = strict_object({"allow": {"type": "array", "items": {"type": "string"}}})
+    shapes: dict[str, Schema] = {
+        "self": strict_object({"href": uri, "targetHints": hints}, optional=("targetHints",)),
+        "email_templates": strict_object({"embeddable": BOOLEAN, "href": uri}),
+    }
     return strict_object(
-        {rel: {"type": "array", "items": href, "minItems": 1} for rel in rels}, optional=optional
+        {rel: {"type": "array", "items": shapes.get(rel, href), "minItems": 1} for rel in rels},
+        optional=optional,
     )
 
 
@@ -259,9 +276,32 @@ def products_collection_args(settings: Settings) -> dict[str, Schema]:
     args["featured"] = BOOLEAN
     args["on_sale"] = BOOLEAN
     args["stock_status"] = {"type": "string", "enum": list(STOCK_STATUSES)}
-    args["category"] = INTEGER
+    # A string of comma-separated term ids; anything else matches nothing.
+    args["category"] = STRING
     args["min_price"] = {"type": "string", "pattern": MONEY_PATTERN}
     args["max_price"] = {"type": "string", "pattern": MONEY_PATTERN}
+    for name in (
+        "slug",
+        "tag",
+        "shipping_class",
+        "attribute",
+        "attribute_term",
+        "brand",
+        "tax_class",
+        "search_sku",
+    ):
+        args[name] = STRING
+    statuses = list(products.STATUS_FILTERS)
+    args["include_status"] = {"type": "array", "items": {"type": "string", "enum": statuses}}
+    args["exclude_status"] = {
+        "type": "array",
+        "items": {"type": "string", "enum": list(products.EXCLUDE_STATUSES)},
+    }
+    types = {"type": "array", "items": {"type": "string", "enum": list(PRODUCT_TYPES)}}
+    args["include_types"] = types
+    args["exclude_types"] = types
+    args["downloadable"] = BOOLEAN
+    args["virtual"] = BOOLEAN
     return args
 
 
@@ -382,8 +422,9 @@ def order_schema() -> Schema:
             "taxes": {"type": "array", "items": TAX},
             "meta_data": {"type": "array", "items": ITEM_META},
             "sku": {"type": ["string", "null"]},
+            # get_item_total(): an integer when exact (25), else a float.
             "price": {"type": "number"},
-            "image": strict_object({"id": INTEGER, "src": STRING}),
+            "image": strict_object({"id": STRING, "src": STRING}),
             "parent_name": {"type": ["string", "null"]},
         }
     )
@@ -409,6 +450,7 @@ def order_schema() -> Schema:
             "total": MONEY,
             "total_tax": MONEY,
             "taxes": {"type": "array", "items": TAX},
+            "tax_status": {"type": "string", "enum": ["taxable", "none"]},
             "meta_data": {"type": "array", "items": ref("MetaData")},
         }
     )
@@ -484,7 +526,14 @@ def order_schema() -> Schema:
             "date_paid_gmt": NULLABLE_DATE,
             "currency_symbol": STRING,
             # customer only for a customer's order, up only for a child order.
-            "_links": links("self", "collection", "customer", "up", optional=("customer", "up")),
+            "_links": links(
+                "self",
+                "collection",
+                "email_templates",
+                "customer",
+                "up",
+                optional=("customer", "up"),
+            ),
         }
     )
 
@@ -607,6 +656,7 @@ def product_schema() -> Schema:
             "parent_id": INTEGER,
             "purchase_note": STRING,
             "categories": {"type": "array", "items": term},
+            "brands": {"type": "array", "items": term},
             "tags": {"type": "array", "items": term},
             "images": EMPTY_LIST,
             "attributes": EMPTY_LIST,
@@ -621,8 +671,12 @@ def product_schema() -> Schema:
             "has_options": BOOLEAN,
             "post_password": STRING,
             "global_unique_id": STRING,
+            # The edit context only (creates, updates, deletes, context=edit).
+            "permalink_template": STRING,
+            "generated_slug": STRING,
             "_links": links("self", "collection"),
-        }
+        },
+        optional=("permalink_template", "generated_slug"),
     )
 
 
@@ -959,6 +1013,21 @@ class Resource:
                 "summary": f"Create, update and delete {self.base} in one request.",
                 "requestBody": batch_body,
                 "responses": {"200": batch_ok, **error_responses(400, 401, 403, 413)},
+            }
+        for name, operations in (("", collection), ("Batch", batch), ("Item", item)):
+            operations["options"] = {
+                "operationId": self.operation_id("options", name),
+                "tags": [self.tag],
+                "summary": "The route's methods, arguments and response schema (any caller).",
+                # Any id the route pattern matches: OPTIONS never looks the record up.
+                "parameters": [ANY_ID_PARAM] if name == "Item" else [],
+                "responses": {
+                    "200": {
+                        "description": "The route description.",
+                        "content": json_content({"type": "object"}),
+                    },
+                    **error_responses(400, 401, 404),
+                },
             }
         prefix = f"{API_PREFIX}/{self.base}"
         return {prefix: collection, prefix + "/batch": batch, prefix + "/{id}": item}

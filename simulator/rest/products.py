@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -14,6 +15,7 @@ from simulator.rest.common import (
     force_flag,
     query_params,
     require_permission,
+    respond,
     respond_collection,
     respond_item,
     route_id,
@@ -26,8 +28,28 @@ if TYPE_CHECKING:
     from simulator.app import Simulator
 
 ROUTE = "products"
-ORDERBY = ("date", "id", "include", "title", "slug", "modified", "price", "popularity", "rating")
-STATUS_FILTERS = ("any", "trash", *PRODUCT_STATUSES)
+#: WooCommerce 10.0.2's orderby enum (the real one repeats some names; kept once).
+ORDERBY = (
+    "date",
+    "id",
+    "include",
+    "title",
+    "slug",
+    "modified",
+    "popularity",
+    "rating",
+    "post__in",
+    "price",
+    "sales",
+    "menu_order",
+    "random",
+)
+#: The status enums as WooCommerce 10.0.2 lists them (its error messages keep this order).
+STATUS_FILTERS = ("any", "future", "trash", "draft", "pending", "private", "publish")
+EXCLUDE_STATUSES = STATUS_FILTERS[1:]
+#: Taxonomy filters: this store has no tags, shipping classes or brands, so any
+#: value names a term that does not exist and nothing matches (as on a real store).
+TERM_FILTERS = ("tag", "shipping_class", "brand")
 
 
 class ProductRoutes(ResourceRoutes):
@@ -50,12 +72,41 @@ class ProductRoutes(ResourceRoutes):
         query.stock_status = (
             args.enum("stock_status", STOCK_STATUSES, "") if args.has("stock_status") else ""
         )
-        query.category = args.integer("category")
+        query.category = self._categories(args)
+        if args.has("slug"):
+            query.slug = args.string("slug")  # one slug: a comma is part of it
+        query.search_sku = args.string("search_sku")
+        if args.has("tax_class"):
+            tax_class = args.string("tax_class")
+            query.tax_class = "" if tax_class == "standard" else tax_class
+        included = args.enum_list("include_status", STATUS_FILTERS)
+        if included is not None:
+            # include_status replaces status (and may name trash).
+            query.statuses = frozenset(included)
+        excluded = args.enum_list("exclude_status", EXCLUDE_STATUSES)
+        query.exclude_statuses = frozenset(excluded or ())
+        types = args.enum_list("include_types", PRODUCT_TYPES)
+        query.include_types = frozenset(types) if types is not None else None
+        query.exclude_types = frozenset(args.enum_list("exclude_types", PRODUCT_TYPES) or ())
+        query.downloadable = args.boolean("downloadable", None)
+        query.virtual = args.boolean("virtual", None)
+        for name in TERM_FILTERS:
+            if args.string(name):
+                query.unknown_term = True
+        # attribute / attribute_term name a taxonomy this store does not have: a real
+        # store then ignores them (recorded), so they are read and have no effect.
+        args.string("attribute")
+        args.string("attribute_term")
+        # Synonyms WooCommerce maps onto the same WP_Query order.
+        query.orderby = {"sales": "popularity", "post__in": "include"}.get(
+            query.orderby, query.orderby
+        )
         for name in ("min_price", "max_price"):
             args.amount(name)
             raw = query_params(request).get(name)
             if raw not in (None, "") and name not in args.problems:
                 setattr(query, name, money(raw))
+        context = args.enum("context", ("view", "edit"), "view")
         args.check()
         require_permission(request, "list")
         page, total = self.sim.store.query_products(query)
@@ -63,19 +114,39 @@ class ProductRoutes(ResourceRoutes):
         return respond_collection(
             request,
             page,
-            render.product,
+            lambda product: render.product(product, context),
             render.product_bytes,
             route=ROUTE,
             total=total,
             per_page=query.per_page,
             page=query.page,
+            use_cache=context == "view",
+            link_query=args.link_query(),
         )
 
+    @staticmethod
+    def _categories(args: Args) -> frozenset[int] | None:
+        """``category``: a string of comma-separated term ids, any of which matches.
+
+        Registered as a string: a value that is not an id (a slug, "abc") is no
+        error, it matches nothing. The links show it as a list of ids.
+        """
+        if not args.has("category"):
+            return None
+        raw = args.string("category")
+        ids = [int(part) for part in re.split(r"[\s,]+", raw) if part.strip().isdigit()]
+        args.sanitized["category"] = ids
+        return frozenset(ids)
+
     async def get(self, request: web.Request) -> web.Response:
-        context_args(request).check()
+        args = context_args(request)
+        context = args.enum("context", ("view", "edit"), "view")
+        args.check()
         require_permission(request, "view")
         product = self.sim.store.get_product(route_id(request))
         render = self.sim.renderer
+        if context == "edit":
+            return respond(request, render.product(product, "edit"))
         return respond_item(request, product, render.product, render.product_bytes)
 
     def parse_fields(self, body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
@@ -124,10 +195,11 @@ class ProductRoutes(ResourceRoutes):
         return fields
 
     async def store_create(self, fields: dict[str, Any]) -> dict[str, Any]:
-        return self.sim.renderer.product(self.sim.store.create_product(fields))
+        return self.sim.renderer.product(self.sim.store.create_product(fields), context="edit")
 
     async def store_update(self, item_id: int, fields: dict[str, Any]) -> dict[str, Any]:
-        return self.sim.renderer.product(self.sim.store.update_product(item_id, fields))
+        product = self.sim.store.update_product(item_id, fields)
+        return self.sim.renderer.product(product, context="edit")
 
     async def delete_item(
         self, request: web.Request, item_id: int, values: dict[str, Any]
@@ -135,11 +207,14 @@ class ProductRoutes(ResourceRoutes):
         force = force_flag(values)
         require_permission(request, "delete")
         store, render = self.sim.store, self.sim.renderer
+        # The product as it was before, in the edit context (WooCommerce renders it
+        # first, then trashes or deletes it).
+        payload = render.product(store.get_product(item_id), "edit")
         if force:
-            payload = render.product(store.get_product(item_id))
             store.delete_product(item_id)
-            return payload
-        return render.product(store.trash_product(item_id))
+        else:
+            store.trash_product(item_id)
+        return payload
 
 
 def setup(app: web.Application, sim: Simulator) -> None:

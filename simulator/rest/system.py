@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from simulator.rest.common import require_user, respond
+from simulator.rest.route_info import describe
 
 if TYPE_CHECKING:
     from simulator.app import Simulator
@@ -31,15 +32,21 @@ class SystemRoutes:
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
 
-    def _routes(self, app: web.Application, namespace_only: bool) -> dict[str, Any]:
+    @staticmethod
+    def _methods(app: web.Application) -> dict[str, list[str]]:
+        """WordPress route key -> its methods, in registration order."""
         methods: dict[str, list[str]] = {}
         for route in app.router.routes():
             key = _wp_route(dict(route.resource.get_info())) if route.resource else None
-            if key is None:
+            if key is None or route.method == "OPTIONS":
                 continue
             methods.setdefault(key, [])
             if route.method not in methods[key]:
                 methods[key].append(route.method)
+        return methods
+
+    def _routes(self, app: web.Application, namespace_only: bool) -> dict[str, Any]:
+        methods = self._methods(app)
         routes: dict[str, Any] = {}
         if not namespace_only:
             routes["/"] = {
@@ -47,18 +54,11 @@ class SystemRoutes:
                 "methods": ["GET"],
                 "endpoints": [{"methods": ["GET"], "args": {}}],
             }
-        routes[f"/{NAMESPACE}"] = {
-            "namespace": NAMESPACE,
-            "methods": ["GET"],
-            "endpoints": [{"methods": ["GET"], "args": {}}],
-            "_links": {"self": [{"href": f"{self.sim.settings.api_url}"}]},
-        }
+        settings = self.sim.settings
+        routes[f"/{NAMESPACE}"] = describe(f"/{NAMESPACE}", ["GET"], settings)
+        routes[f"/{NAMESPACE}"]["_links"] = {"self": [{"href": f"{settings.api_url}"}]}
         for key in sorted(methods):
-            entry: dict[str, Any] = {
-                "namespace": NAMESPACE,
-                "methods": methods[key],
-                "endpoints": [{"methods": methods[key], "args": {}}],
-            }
+            entry = describe(key, methods[key], settings)
             if "(?P<" not in key:
                 entry["_links"] = {"self": [{"href": f"{self.sim.settings.api_root}{key}"}]}
             routes[key] = entry
@@ -82,7 +82,11 @@ class SystemRoutes:
         return respond(request, body)
 
     async def namespace(self, request: web.Request) -> web.Response:
-        body = {"namespace": NAMESPACE, "routes": self._routes(request.app, namespace_only=True)}
+        body = {
+            "namespace": NAMESPACE,
+            "routes": self._routes(request.app, namespace_only=True),
+            "_links": {"up": [{"href": f"{self.sim.settings.api_root}/"}]},
+        }
         return respond(request, body)
 
     async def system_status(self, request: web.Request) -> web.Response:

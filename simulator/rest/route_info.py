@@ -1,0 +1,146 @@
+"""How WordPress describes a route: the ``/wp-json/wc/v3`` index entries and ``OPTIONS``.
+
+A route is described as ``{namespace, methods, endpoints: [{methods, args}]}``; the
+endpoints group methods as the controllers register them (an item route has
+``GET``, then ``POST, PUT, PATCH``, then ``DELETE``). ``args`` are the arguments the
+fake's handlers read, taken from the same recordings as its OpenAPI document, in
+WordPress's shape (a JSON Schema per argument plus ``required``). ``OPTIONS`` adds
+the resource's response schema (draft-04, titled as WooCommerce titles it) and a
+``self`` link.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from simulator import openapi
+from simulator.settings import Settings
+
+NAMESPACE = "wc/v3"
+#: Route key (WordPress's regex form) of an item route.
+ITEM_SUFFIX = "/(?P<id>[\\d]+)"
+ID_ARG = {"description": "Unique identifier for the resource.", "type": "integer"}
+CONTEXT_ARG = {
+    "description": "Scope under which the request is made; determines fields present in response.",
+    "type": "string",
+    "enum": ["view", "edit"],
+    "default": "view",
+}
+FORCE_ARG = {
+    "default": False,
+    "type": "boolean",
+    "description": "Whether to bypass trash and force deletion.",
+}
+_PATH = re.compile(r"^/wp-json/wc/v3/(?P<resource>[a-z_]+)(?P<rest>/batch|/\d+)?/?$")
+
+Schemas = dict[str, Any]
+
+
+def _resources(settings: Settings) -> dict[str, tuple[Callable[[], Schemas], Any, Any, str]]:
+    """resource -> (collection args, input schema builder, response schema builder, title)."""
+    return {
+        "orders": (
+            lambda: openapi.orders_collection_args(settings),
+            lambda creating: openapi.order_input(),
+            openapi.order_schema,
+            "shop_order",
+        ),
+        "products": (
+            lambda: openapi.products_collection_args(settings),
+            lambda creating: openapi.product_input(),
+            openapi.product_schema,
+            "product",
+        ),
+        "customers": (
+            openapi.customers_collection_args,
+            lambda creating: openapi.customer_input(creating=creating),
+            openapi.customer_schema,
+            "customer",
+        ),
+        "webhooks": (
+            openapi.webhooks_collection_args,
+            lambda creating: openapi.webhook_input(creating=creating),
+            openapi.webhook_schema,
+            "webhook",
+        ),
+    }
+
+
+def _arg(schema: Schemas, *, required: bool = False) -> Schemas:
+    arg = {key: value for key, value in schema.items() if key not in ("writeOnly", "readOnly")}
+    arg["required"] = required
+    return arg
+
+
+def _args(schemas: Schemas, required: tuple[str, ...] | list[str] = ()) -> Schemas:
+    return {name: _arg(schema, required=name in required) for name, schema in schemas.items()}
+
+
+def _input_args(schema: Schemas) -> Schemas:
+    return _args(schema.get("properties", {}), schema.get("required", ()))
+
+
+def describe(key: str, methods: list[str], settings: Settings) -> Schemas:
+    """The index entry of the route ``key`` (``/wc/v3/orders``...) the fake serves."""
+    entry: Schemas = {"namespace": NAMESPACE, "methods": methods, "endpoints": []}
+    parts = key.removeprefix(f"/{NAMESPACE}/").split("/", 1)
+    resource = _resources(settings).get(parts[0]) if key != f"/{NAMESPACE}" else None
+    endpoints: list[Schemas] = entry["endpoints"]
+    if key == f"/{NAMESPACE}":
+        args = {
+            "namespace": {"default": NAMESPACE, "required": False},
+            "context": {"default": "view", "required": False},
+        }
+        endpoints.append({"methods": methods, "args": args})
+        return entry
+    if resource is None:
+        context = {**CONTEXT_ARG, "enum": ["view"]}
+        endpoints.append({"methods": methods, "args": {"context": _arg(context)}})
+        return entry
+    collection_args, input_schema, _, _ = resource
+    rest = parts[1] if len(parts) > 1 else ""
+    writes = [m for m in ("POST", "PUT", "PATCH") if m in methods]
+    if rest == "":
+        endpoints.append({"methods": ["GET"], "args": _args(collection_args())})
+        endpoints.append({"methods": ["POST"], "args": _input_args(input_schema(True))})
+    elif rest == "batch":
+        # WooCommerce registers the batch route with the item's writable arguments.
+        endpoints.append({"methods": writes, "args": _input_args(input_schema(False))})
+    else:
+        identity = {"id": _arg(ID_ARG)}
+        endpoints.append({"methods": ["GET"], "args": {**identity, "context": _arg(CONTEXT_ARG)}})
+        endpoints.append(
+            {"methods": writes, "args": {**identity, **_input_args(input_schema(False))}}
+        )
+        endpoints.append({"methods": ["DELETE"], "args": {**identity, "force": _arg(FORCE_ARG)}})
+    return entry
+
+
+def route_key(path: str) -> str | None:
+    """The WordPress route key of a request path under ``/wp-json/wc/v3``, if any."""
+    match = _PATH.match(path)
+    if match is None:
+        return None
+    rest = match["rest"] or ""
+    suffix = ITEM_SUFFIX if rest[1:].isdigit() else rest
+    return f"/{NAMESPACE}/{match['resource']}{suffix}"
+
+
+def options_body(key: str, methods: list[str], settings: Settings, self_url: str) -> Schemas:
+    """``OPTIONS``: the route's description, its resource's schema and a self link."""
+    body = describe(key, methods, settings)
+    resource = _resources(settings).get(key.removeprefix(f"/{NAMESPACE}/").split("/", 1)[0])
+    if resource is not None:
+        _, _, response_schema, title = resource
+        schema = response_schema()
+        body["schema"] = {
+            "$schema": "http://json-schema.org/draft-04/schema#",
+            "title": "batch" if key.endswith("/batch") else title,
+            "type": "object",
+            "properties": schema.get("properties", {}),
+        }
+    if ITEM_SUFFIX not in key:
+        body["_links"] = {"self": [{"href": self_url}]}
+    return body
