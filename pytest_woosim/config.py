@@ -36,6 +36,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from pytest_woosim import boundedjson
 from pytest_woosim.javadate import MILLISECONDS, DatePatternError, compile_pattern
 from pytest_woosim.placeholders import PlaceholderError, find_placeholders
 from pytest_woosim.resources import (
@@ -250,12 +251,12 @@ def _poller_object(value: Any) -> Any:
         if not value.strip():
             return None
         try:
-            value = json.loads(value)
-        except json.JSONDecodeError as exc:
+            value = boundedjson.loads(value)
+        except boundedjson.JsonProblem as exc:
             raise _custom(
                 "poller_json",
-                f"the JSON string is not valid JSON: {exc.msg} at line {exc.lineno}, "
-                f"col {exc.colno} of the string",
+                f"the JSON string is not valid JSON: {exc.detail} at line {exc.line}, "
+                f"col {exc.col} of the string",
             ) from None
     if not isinstance(value, Mapping):
         raise _custom(

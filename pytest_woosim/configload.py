@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
+from pytest_woosim import boundedjson
 from pytest_woosim.config import (
     DEFAULT_DATE_FIELDS,
     KNOWN_CONFIGURATION_KEYS,
@@ -192,9 +193,13 @@ def _syntax_problem(text: str, error: json.JSONDecodeError) -> Problem:
 def parse_json(text: str) -> Any:
     """Parse configuration JSON; raises :class:`ConfigError` with a line/column problem."""
     try:
-        return json.loads(text, object_pairs_hook=_object_hook)
-    except json.JSONDecodeError as exc:
-        raise ConfigError([_syntax_problem(text, exc)]) from None
+        return boundedjson.loads(text, object_pairs_hook=_object_hook)
+    except boundedjson.JsonProblem as problem:
+        if problem.syntax_error is not None:
+            raise ConfigError([_syntax_problem(text, problem.syntax_error)]) from None
+        raise ConfigError(
+            [Problem("", f"invalid JSON: {problem.detail}", problem.line, problem.col)]
+        ) from None
 
 
 def _duplicates(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[Problem]:

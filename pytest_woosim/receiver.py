@@ -25,7 +25,6 @@ Use it from async code (``await start()``/``await stop()``) or from sync code
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import threading
 from collections import OrderedDict
@@ -38,6 +37,7 @@ from aiohttp import web
 
 from simulator.clock import Clock
 
+from . import boundedjson
 from .signing import CE_ID_HEADER, CE_SIGNATURE_HEADER, verify_elements
 
 DEFAULT_MAX_BODY_SIZE = 10 * 1024 * 1024
@@ -102,9 +102,9 @@ class _Waiter:
 
 def _parse(body: bytes) -> tuple[dict[str, Any] | None, str]:
     try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return None, f"body is not valid JSON: {exc}"
+        document = boundedjson.loads(body)
+    except boundedjson.JsonProblem as problem:
+        return None, f"body is not valid JSON: {problem}"
     if not isinstance(document, dict) or not isinstance(document.get("message"), dict):
         return None, 'body is not a notification: expected {"message": {...}}'
     message: dict[str, Any] = document["message"]

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from simulator.errors import RestError
+from pytest_woosim import boundedjson
+from simulator.errors import RestError, invalid_json
 from simulator.generate import GenerationInterrupted, generate_async
 from simulator.params import as_boolean
 from simulator.phpjson import dumps
@@ -113,9 +114,9 @@ async def json_object(request: web.Request) -> dict[str, Any]:
     if not raw.strip():
         return {}
     try:
-        value = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise RestError("rest_invalid_json", f"Invalid JSON body passed: {exc}", 400) from None
+        value = boundedjson.loads(raw)
+    except boundedjson.JsonProblem as problem:
+        raise invalid_json(problem) from None
     if not isinstance(value, dict):
         raise bad_request("body", "must be a JSON object")
     return value

@@ -6,13 +6,13 @@ a 400 whose body names the parameter and the problem.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from pytest_woosim import boundedjson
 from simulator.errors import RestError, invalid_json, invalid_params
 from simulator.faults import FaultSpecError
 from simulator.wcdates import parse_rest_date
@@ -104,9 +104,9 @@ class WebhookControl:
     async def add_faults(self, request: web.Request) -> web.Response:
         raw = await request.read()
         try:
-            spec = json.loads(raw) if raw.strip() else None
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise invalid_json(str(exc)) from None
+            spec = boundedjson.loads(raw) if raw.strip() else None
+        except boundedjson.JsonProblem as problem:
+            raise invalid_json(problem) from None
         specs = spec if isinstance(spec, list) else [spec]
         if not specs or not all(isinstance(s, dict) for s in specs):
             raise _bad("kind", "send a fault object (or a list of them) with at least a kind.")

@@ -13,7 +13,6 @@ The pipeline of a request to ``/wp-json/...``:
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from abc import ABC, abstractmethod
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from aiohttp import web
 
+from pytest_woosim import boundedjson
 from simulator.auth import AuthRequest
 from simulator.errors import RestError, invalid_json, no_route
 from simulator.params import Args, parse_list
@@ -107,11 +107,11 @@ async def body_params(request: web.Request) -> dict[str, Any]:
     merged.update(parse_php_query(await form_pairs(request)))
     if request.can_read_body and request.content_type == "application/json":
         raw = await request.read()
-        if raw.strip():
+        if raw not in (b"", b"0"):  # PHP's empty(): only these skip json_decode
             try:
-                decoded = json.loads(raw)
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise invalid_json(str(exc)) from None
+                decoded = boundedjson.loads(raw)
+            except boundedjson.JsonProblem as problem:
+                raise invalid_json(problem) from None
             if isinstance(decoded, dict):
                 merged.update(decoded)
     return merged
