@@ -73,6 +73,9 @@ class Simulator:
         #: When set, ``/_woosim`` requests must present it (see ``control``); the server
         #: sets one when it binds beyond loopback.
         self.control_token: str | None = None
+        #: Host names (besides IP addresses and localhost) ``/_woosim`` answers to; the
+        #: server adds the name it binds to, ``woosim serve --allowed-host`` more.
+        self.allowed_hosts: set[str] = set()
 
     @property
     def site_url(self) -> str:
@@ -113,6 +116,7 @@ class Simulator:
         application = web.Application(
             middlewares=[
                 make_error_middleware(self),
+                control.make_cross_site_middleware(self),
                 control.make_control_token_middleware(self),
                 make_auth_middleware(self),
                 *self.middlewares,

@@ -53,6 +53,8 @@ class SimulatorServer:
     # ------------------------------------------------------------------ async
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
         guard_control_plane(self.sim, host)
+        if host:
+            self.sim.allowed_hosts.add(host.lower().strip("[]"))
         runner = web.AppRunner(self.sim.app(), access_log=None, handle_signals=False)
         await runner.setup()
         site = web.TCPSite(runner, host, port, ssl_context=self.ssl_context)
