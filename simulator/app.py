@@ -7,11 +7,13 @@ fault injection) and ``reset_hooks`` (called after the store is emptied).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiohttp import web
 
+from pytest_woosim.receiver import DEFAULT_READ_TIMEOUT
 from simulator import control, control_webhooks, inspector
 from simulator.auth import Authenticator
 from simulator.clock import Clock
@@ -34,6 +36,29 @@ def default_keys(seed: str | int) -> list[ApiKey]:
         derive_key(seed, 1, "read"),
         derive_key(seed, 2, "write"),
     ]
+
+
+def make_body_timeout_middleware(sim: Simulator) -> Any:
+    """Read the body first, within ``sim.body_timeout``: a client that stalls mid-body gets
+    408 and the connection closes, instead of holding a handler forever."""
+
+    @web.middleware
+    async def body_timeout_middleware(
+        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        if request.body_exists:
+            try:
+                async with asyncio.timeout(sim.body_timeout):
+                    await request.read()  # cached: handlers read it again for free
+            except TimeoutError:
+                response = web.Response(
+                    status=408, text=f"body not received within {sim.body_timeout:g}s"
+                )
+                response.force_close()
+                return response
+        return await handler(request)
+
+    return body_timeout_middleware
 
 
 class Simulator:
@@ -76,6 +101,8 @@ class Simulator:
         #: Host names (besides IP addresses and localhost) ``/_woosim`` answers to; the
         #: server adds the name it binds to, ``woosim serve --allowed-host`` more.
         self.allowed_hosts: set[str] = set()
+        #: Seconds a client has to send its whole body (``woosim listen``'s setting).
+        self.body_timeout = DEFAULT_READ_TIMEOUT
 
     @property
     def site_url(self) -> str:
@@ -115,6 +142,7 @@ class Simulator:
     def app(self) -> web.Application:
         application = web.Application(
             middlewares=[
+                make_body_timeout_middleware(self),
                 make_error_middleware(self),
                 control.make_cross_site_middleware(self),
                 control.make_control_token_middleware(self),

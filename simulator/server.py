@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from pytest_woosim.receiver import DEFAULT_IDLE_TIMEOUT
 from simulator.app import Simulator
 from simulator.control import is_loopback_host
 
@@ -42,9 +43,18 @@ def guard_control_plane(sim: Simulator, host: str) -> None:
 
 
 class SimulatorServer:
-    def __init__(self, sim: Simulator, *, ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        sim: Simulator,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+    ) -> None:
         self.sim = sim
         self.ssl_context = ssl_context
+        #: Idle keep-alive connections, and clients that never finish their headers, are
+        #: closed after this many seconds (the setting ``woosim listen`` uses).
+        self.idle_timeout = idle_timeout
         self.port: int | None = None
         self._runner: web.AppRunner | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -55,7 +65,15 @@ class SimulatorServer:
         guard_control_plane(self.sim, host)
         if host:
             self.sim.allowed_hosts.add(host.lower().strip("[]"))
-        runner = web.AppRunner(self.sim.app(), access_log=None, handle_signals=False)
+        runner = web.AppRunner(
+            self.sim.app(),
+            access_log=None,
+            handle_signals=False,
+            keepalive_timeout=self.idle_timeout,
+            # After an early answer (408, 413) the rest of a body is read and dropped for
+            # at most this long, then the connection closes.
+            lingering_time=self.sim.body_timeout,
+        )
         await runner.setup()
         site = web.TCPSite(runner, host, port, ssl_context=self.ssl_context)
         await site.start()
