@@ -94,7 +94,7 @@ async def form_pairs(request: web.Request) -> list[tuple[str, str]]:
     pairs = request.get(_FORM_ATTR)
     if pairs is None:
         pairs = []
-        if request.can_read_body and _is_form(request):
+        if request.body_exists and _is_form(request):
             text = (await request.read()).decode("utf-8", "surrogateescape")
             pairs = split_query_string(text)
         request[_FORM_ATTR] = pairs
@@ -105,7 +105,7 @@ async def body_params(request: web.Request) -> dict[str, Any]:
     """The request's parameters as WordPress merges them: JSON over form over query."""
     merged: dict[str, Any] = dict(query_params(request))
     merged.update(parse_php_query(await form_pairs(request)))
-    if request.can_read_body and request.content_type == "application/json":
+    if request.body_exists and request.content_type == "application/json":
         raw = await request.read()
         if raw not in (b"", b"0"):  # PHP's empty(): only these skip json_decode
             try:
