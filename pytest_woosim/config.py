@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Final, Literal
@@ -169,8 +170,22 @@ def _whole_number(
     return coerce
 
 
+def _control_character(value: str) -> str | None:
+    """The first control or invisible formatting character in ``value`` (CR, LF, NUL,
+    ESC, DEL, C1 controls, bidi overrides, zero-width marks), as ``U+XXXX at N``."""
+    for position, char in enumerate(value, 1):
+        if unicodedata.category(char) in ("Cc", "Cf"):
+            return f"U+{ord(char):04X} at character {position}"
+    return None
+
+
 def _check_http_url(value: str) -> str:
     value = value.strip()
+    control = _control_character(value)
+    if control is not None:
+        # A CR/LF would split the request line of every delivery; ESC and bidi
+        # controls rewrite the terminal of whoever reads the logs.
+        raise _custom("url", f"contains a control character ({control})")
     try:
         parts = urlsplit(value)
     except ValueError:
