@@ -1,11 +1,12 @@
 """Depth-limited JSON decoding: the one decoder for every JSON body and file we accept.
 
 Python's decoder recurses once per nesting level, so a body of 100k ``[`` ends
-in ``RecursionError`` (a traceback and a 500) instead of an answer. Here the
-nesting is measured first, by a scan that never recurses, and anything nested
-deeper than PHP's ``json_decode`` allows (depth 512: at most 511 arrays or
-objects inside one another, as a real WooCommerce 10.0.2 store answers) is
-refused before the decoder sees it.
+in ``RecursionError`` (a traceback and a 500) instead of an answer. Here that
+error, and any document nested deeper than PHP's ``json_decode`` allows (depth
+512: at most 511 arrays or objects inside one another, as a real WooCommerce
+10.0.2 store answers), becomes a :class:`JsonProblem`. The depth is measured
+without recursion, and only when the document has enough brackets to be that
+deep (a count in C), so ordinary bodies pay nothing for it.
 
 Errors carry PHP's ``json_last_error()`` code and message (what the store puts
 in ``json_error_code`` / ``json_error_message``) and a plain description with
@@ -31,11 +32,15 @@ PHP_ERROR_UTF8 = (5, "Malformed UTF-8 characters, possibly incorrectly encoded")
 PHP_ERROR_UTF16 = (10, "Single unpaired UTF-16 surrogate in unicode escape")
 
 # A JSON string literal (unrolled so the regex engine does not backtrack per character).
-_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _STEP = [0] * 256
-_STEP[ord("[")] = _STEP[ord("{")] = 1
-_STEP[ord("]")] = _STEP[ord("}")] = -1
+_STEP[ord("[")] = _STEP[ord("{")] = _STEP[ord("(")] = 1
+_STEP[ord("]")] = _STEP[ord("}")] = _STEP[ord(")")] = -1
+_ESCAPE = re.compile(rb"\\.", re.DOTALL)
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"')
+_BARE_STRING = re.compile(rb'"[^"]*"')
+_AS_PARENS = bytes.maketrans(b"[]{}", b"()()")
+#: Rounds of removing empty pairs before the linear count takes over.
+_PAIR_ROUNDS = 16
 # A ``\\uD8xx`` not followed by a low one, or a ``\\uDCxx`` not after a high one;
 # the leading group makes sure the backslash itself is not escaped.
 _UNPAIRED_SURROGATE = re.compile(
@@ -44,6 +49,9 @@ _UNPAIRED_SURROGATE = re.compile(
     rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2})"
 )
 _TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
+
+
+_TOO_DEEP = object()
 
 
 class JsonProblem(ValueError):
@@ -68,14 +76,28 @@ class JsonProblem(ValueError):
 
 
 def nesting_depth(raw: bytes) -> int:
-    """The deepest nesting of arrays/objects in ``raw``; brackets inside strings do not count.
+    """The deepest nesting of arrays/objects in the JSON document ``raw`` (strings ignored).
 
-    Linear, its loops run in C, and it never recurses, whatever the input.
+    Every step is a C-level pass over bytes, never a recursion, never a Python loop
+    per character: escapes are dropped (they never hold structure), then all but
+    brackets and quotes, then strings (almost all are ``""`` by then); empty pairs
+    ``[]``/``{}`` are removed a few rounds, and the running level of what is left
+    gives the depth.
     """
-    if raw.count(b"[") + raw.count(b"{") == 0:
-        return 0
-    skeleton = _STRING.sub(b"", raw).translate(None, _NOT_BRACKETS)
-    return max(accumulate(_STEP[byte] for byte in skeleton), default=0)
+    if b"\\" in raw:
+        raw = _ESCAPE.sub(b"", raw)
+    skeleton = raw.translate(None, _NOT_STRUCTURE).replace(b'""', b"")
+    if b'"' in skeleton:
+        skeleton = _BARE_STRING.sub(b"", skeleton)
+    skeleton = skeleton.translate(_AS_PARENS)
+    rounds = 0
+    while b"()" in skeleton and rounds < _PAIR_ROUNDS:
+        skeleton = skeleton.replace(b"()", b"")
+        rounds += 1
+    if not skeleton:
+        return rounds
+    # Each round took the innermost level away, so the remainder sits ``rounds`` deeper.
+    return rounds + max(accumulate(map(_STEP.__getitem__, skeleton)), default=0)
 
 
 def _position(text: str, offset: int) -> tuple[int, int]:
@@ -83,12 +105,9 @@ def _position(text: str, offset: int) -> tuple[int, int]:
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
-def _deep_offset(raw: bytes, max_depth: int) -> int | None:
-    """The byte offset of the first bracket that opens level ``max_depth``, or None."""
-    # Fewer openers than the limit cannot nest that deep: most bodies stop here.
-    if raw.count(b"[") + raw.count(b"{") < max_depth or nesting_depth(raw) < max_depth:
-        return None
-    level = 0  # the rare path (a refused body): find where, token by token
+def _deep_offset(raw: bytes, max_depth: int) -> int:
+    """The byte offset of the first bracket that opens level ``max_depth`` (0 if none)."""
+    level = 0
     for token in _TOKEN.finditer(raw):
         level += _STEP[raw[token.start()]]
         if level >= max_depth:
@@ -118,16 +137,6 @@ def loads(
     except UnicodeDecodeError as exc:
         line, col = _position(data[: exc.start].decode("utf-8", "replace"), exc.start)
         raise JsonProblem(PHP_ERROR_UTF8, "not UTF-8 text", line, col) from None
-    deep_at = _deep_offset(data, max_depth)
-    if deep_at is not None:
-        prefix = data[:deep_at].decode("utf-8", "replace")
-        line, col = _position(prefix, len(prefix))
-        raise JsonProblem(
-            PHP_ERROR_DEPTH,
-            f"arrays and objects nested more than {max_depth - 1} levels deep",
-            line,
-            col,
-        )
     try:
         value = json.loads(
             text, object_pairs_hook=object_pairs_hook, parse_constant=_refuse_constant
@@ -137,8 +146,21 @@ def loads(
             PHP_ERROR_CTRL_CHAR if exc.msg.startswith("Invalid control") else PHP_ERROR_SYNTAX
         )
         raise JsonProblem(php_error, exc.msg, exc.lineno, exc.colno, exc) from None
-    except RecursionError:  # cannot happen below MAX_DEPTH; kept so no traceback ever escapes
-        raise JsonProblem(PHP_ERROR_DEPTH, "nested too deeply", 1, 1) from None
+    except RecursionError:  # the decoder's own guard, far deeper than max_depth
+        value = _TOO_DEEP
+    # Fewer openers than the limit cannot nest that deep: most bodies stop at the count.
+    if value is _TOO_DEEP or (
+        data.count(b"[") + data.count(b"{") >= max_depth and nesting_depth(data) >= max_depth
+    ):
+        at = _deep_offset(data, max_depth)
+        prefix = data[:at].decode("utf-8", "replace")
+        line, col = _position(prefix, len(prefix))
+        raise JsonProblem(
+            PHP_ERROR_DEPTH,
+            f"arrays and objects nested more than {max_depth - 1} levels deep",
+            line,
+            col,
+        )
     if b"\\u" in data:
         unpaired = _UNPAIRED_SURROGATE.search(data)
         if unpaired is not None:

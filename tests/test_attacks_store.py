@@ -8,10 +8,12 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from conftest import LiveStore
 from reliability_helpers import open_stalled, raw_post, read_until_closed
 
 from simulator.app import Simulator
 from simulator.server import SimulatorServer
+from simulator.store import MAX_LINE_ITEMS
 
 TIMEOUT = 0.5
 
@@ -50,3 +52,58 @@ async def test_store_cuts_off_stalled_and_idle_connections(impatient: SimulatorS
         writer.close()
     async with httpx.AsyncClient() as client:
         assert (await client.get(impatient.site_url + "/_woosim/clock")).status_code == 200
+
+
+# ---------------------------------------------------------------------- absurd sizes
+async def _product(store: LiveStore) -> int:
+    response = await store.client.post("products", json={"name": "p", "regular_price": "1.00"})
+    assert response.status_code == 201
+    return int(response.json()["id"])
+
+
+@pytest.mark.parametrize("count", [MAX_LINE_ITEMS + 1, 150_000])
+async def test_an_order_with_too_many_line_items_is_refused_like_wordpress(
+    store: LiveStore, count: int
+) -> None:
+    product = await _product(store)
+    lines = [{"product_id": product, "quantity": 1}] * count
+    response = await store.client.post("orders", json={"line_items": lines})
+    assert response.status_code == 400
+    message = f"line_items must contain at most {MAX_LINE_ITEMS} items."
+    assert response.json() == {
+        "code": "rest_invalid_param",
+        "message": "Invalid parameter(s): line_items",
+        "data": {
+            "status": 400,
+            "params": {"line_items": message},
+            "details": {
+                "line_items": {"code": "rest_too_many_items", "message": message, "data": None}
+            },
+        },
+    }
+    assert (await store.client.get("orders")).json() == []
+
+
+async def test_line_items_added_past_the_cap_are_refused(store: LiveStore) -> None:
+    product = await _product(store)
+    lines = [{"product_id": product, "quantity": 1}] * MAX_LINE_ITEMS
+    created = await store.client.post("orders", json={"line_items": lines})
+    assert created.status_code == 201
+    order = created.json()
+    more = await store.client.put(
+        f"orders/{order['id']}", json={"line_items": [{"product_id": product}]}
+    )
+    assert more.status_code == 400 and more.json()["code"] == "rest_invalid_param"
+    again = await store.client.get(f"orders/{order['id']}")
+    assert len(again.json()["line_items"]) == MAX_LINE_ITEMS
+
+
+async def test_a_batch_carries_at_most_the_cap_in_line_items(store: LiveStore) -> None:
+    product = await _product(store)
+    lines = [{"product_id": product, "quantity": 1}] * 600
+    response = await store.client.post(
+        "orders/batch", json={"create": [{"line_items": lines}, {"line_items": lines}]}
+    )
+    assert response.status_code == 413
+    assert response.json()["code"] == "woocommerce_rest_request_entity_too_large"
+    assert (await store.client.get("orders")).json() == []

@@ -13,6 +13,7 @@ The pipeline of a request to ``/wp-json/...``:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 from abc import ABC, abstractmethod
@@ -361,8 +362,12 @@ async def run_batch(
     create: BatchItem,
     update: BatchItem,
     delete: BatchItem,
+    check: Callable[[Mapping[str, list[Any]]], None] | None = None,
 ) -> web.Response:
-    """``POST|PUT|PATCH /{resource}/batch``: each item on its own, errors per item."""
+    """``POST|PUT|PATCH /{resource}/batch``: each item on its own, errors per item.
+
+    ``check`` sees the item groups before any runs (a resource's own request limit).
+    """
     body = await body_params(request)
     groups: dict[str, list[Any]] = {}
     args = Args(body)
@@ -382,6 +387,8 @@ async def run_batch(
             f"Unable to accept more than {BATCH_LIMIT} items for this request.",
             413,
         )
+    if check is not None:
+        check(groups)
     require_permission(request, "batch")
     result: dict[str, list[Any]] = {}
     for name, handler in (("create", create), ("update", update), ("delete", delete)):
@@ -393,6 +400,7 @@ async def run_batch(
                 item = {"id": item.get("id") if isinstance(item, dict) else item}
             elif not isinstance(item, dict):
                 item = {}
+            await asyncio.sleep(0)  # one item at a time: other requests go between them
             try:
                 answers.append(await handler(request, item))
             except RestError as error:
@@ -553,7 +561,17 @@ class ResourceRoutes(ABC):
             # WooCommerce batches delete with force=true.
             return await self.delete_item(req, self.batch_id(item), {"force": True})
 
-        return await run_batch(request, create=self.batch_create, update=update, delete=delete)
+        return await run_batch(
+            request,
+            create=self.batch_create,
+            update=update,
+            delete=delete,
+            check=self.check_batch,
+        )
+
+    def check_batch(self, groups: Mapping[str, list[Any]]) -> None:
+        """A resource's own limit on a whole batch (none by default)."""
+        del groups
 
     def register(self, app: web.Application) -> None:
         item_routes(
