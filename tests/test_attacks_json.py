@@ -20,6 +20,8 @@ from conftest import LiveStore
 from reliability_helpers import woosim_executable
 
 from pytest_woosim import boundedjson
+from pytest_woosim.config import ConfigError
+from pytest_woosim.configload import load_instance_text
 from pytest_woosim.receiver import Receiver
 from pytest_woosim.relay_inbound import InboundRejected, parse_body
 
@@ -172,3 +174,19 @@ def test_check_config_deep_json_exits_2_with_a_clear_message(tmp_path: Path) -> 
     assert f"{path}:2:" in output
     assert "arrays and objects nested more than 511 levels deep" in output
     assert sys.executable  # the CLI ran in this interpreter's environment
+
+
+def test_a_deep_poller_configuration_string_is_a_problem_not_a_crash() -> None:
+    data = json.loads(
+        (
+            Path(__file__).resolve().parent.parent
+            / "fixtures"
+            / "instances"
+            / "recommended-polling.json"
+        ).read_text(encoding="utf-8")
+    )
+    data["configuration"]["event.poller.configuration"] = "[" * DEEP
+    with pytest.raises(ConfigError) as caught:
+        load_instance_text(json.dumps(data))
+    messages = [problem.message for problem in caught.value.problems]
+    assert any("nested more than 511 levels deep" in message for message in messages), messages
