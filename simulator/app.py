@@ -7,7 +7,8 @@ fault injection) and ``reset_hooks`` (called after the store is emptied).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -23,6 +24,7 @@ from simulator.rest import customers, openapi_route, orders, products, system, w
 from simulator.rest.common import SIM_KEY, make_auth_middleware, make_error_middleware
 from simulator.settings import Settings
 from simulator.store import Store
+from simulator.wire.timeouts import BODY_TIMEOUT
 
 RouteSetup = Callable[[web.Application, "Simulator"], None]
 
@@ -41,6 +43,29 @@ def default_keys(seed: str | int) -> list[ApiKey]:
         derive_key(seed, 2, "write"),
         derive_key(seed, 3, "read_write", user_id=CUSTOMER_KEY_USER_ID, manager=False),
     ]
+
+
+def make_body_timeout_middleware(sim: Simulator) -> Any:
+    """Read the body first, within ``sim.body_timeout``: a client that stalls mid-body gets
+    408 and the connection closes, instead of holding a handler forever."""
+
+    @web.middleware
+    async def body_timeout_middleware(
+        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        if request.body_exists:
+            try:
+                async with asyncio.timeout(sim.body_timeout):
+                    await request.read()  # cached: handlers read it again for free
+            except TimeoutError:
+                response = web.Response(
+                    status=408, text=f"body not received within {sim.body_timeout:g}s"
+                )
+                response.force_close()
+                return response
+        return await handler(request)
+
+    return body_timeout_middleware
 
 
 class Simulator:
@@ -80,6 +105,11 @@ class Simulator:
         #: When set, ``/_woosim`` requests must present it (see ``control``); the server
         #: sets one when it binds beyond loopback.
         self.control_token: str | None = None
+        #: Host names (besides IP addresses and localhost) ``/_woosim`` answers to; the
+        #: server adds the name it binds to, ``woosim serve --allowed-host`` more.
+        self.allowed_hosts: set[str] = set()
+        #: Seconds a client has to send its whole body (``woosim listen``'s setting).
+        self.body_timeout = BODY_TIMEOUT
 
     @property
     def site_url(self) -> str:
@@ -119,7 +149,9 @@ class Simulator:
     def app(self) -> web.Application:
         application = web.Application(
             middlewares=[
+                make_body_timeout_middleware(self),
                 make_error_middleware(self),
+                control.make_cross_site_middleware(self),
                 control.make_control_token_middleware(self),
                 make_auth_middleware(self),
                 *self.middlewares,

@@ -8,6 +8,21 @@ A store bound to a non-loopback address has a control token: every
 ``?token=<token>``, or the cookie a ``?token=`` request sets so the inspector's
 own fetches work). Loopback-bound stores need none. The rule is by bind
 address, not by peer: a store on 0.0.0.0 wants the token from 127.0.0.1 too.
+
+Web pages on other sites must not drive it through the visitor's browser, so
+every ``/_woosim`` request (control plane and inspector) is checked first:
+
+* the ``Host`` header names this store: an IP address, ``localhost`` (or a
+  ``*.localhost`` name), the bound host, or a name given with ``--allowed-host``;
+  any other name is a DNS-rebinding attempt and is answered 421;
+* a state change (any method but GET/HEAD/OPTIONS) comes from no browser or
+  from this store's own pages: a ``Sec-Fetch-Site`` other than ``same-origin``
+  or ``none``, an ``Origin`` other than the store's own, or a body type an HTML
+  form or a no-cors ``fetch`` can send (form, multipart, text/plain) is
+  answered 403 and changes nothing.
+
+``POST /_woosim/generate`` makes at most :data:`MAX_GENERATE_PER_REQUEST`
+records a request (each record costs memory for the life of the store).
 """
 
 from __future__ import annotations
@@ -16,18 +31,20 @@ import asyncio
 import hmac
 import ipaddress
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+from yarl import URL
 
-from simulator.errors import RestError
+from simulator.errors import RestError, invalid_json
 from simulator.generate import GenerationInterrupted, generate_async
 from simulator.params import as_boolean
 from simulator.phpjson import dumps
 from simulator.settings import load_timezone
 from simulator.wcdates import parse_iso_instant
+from simulator.wire import boundedjson
 
 if TYPE_CHECKING:
     from simulator.app import Simulator
@@ -36,6 +53,8 @@ PREFIX = "/_woosim"
 #: The sorted indexes pack dates into int64; keep the clock well inside that range.
 MIN_YEAR, MAX_YEAR = 1971, 2150
 MAX_GENERATE = 1_000_000
+#: Customers + orders + products one generate request may make (about 150 MB of store).
+MAX_GENERATE_PER_REQUEST = 100_000
 #: Set after a ``?token=`` request so the inspector page's relative fetches carry the token.
 TOKEN_COOKIE = "woosim_control_token"
 
@@ -48,6 +67,101 @@ def is_loopback_host(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False  # a host name or a wildcard: reachable from elsewhere
+
+
+#: Host names that always mean this machine (RFC 6761 reserves ``.localhost``).
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Body types a cross-site HTML form or no-cors fetch can send without a preflight.
+_SIMPLE_CONTENT_TYPES = frozenset(
+    {"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"}
+)
+
+
+def is_guarded(path: str) -> bool:
+    return path == PREFIX or path.startswith(PREFIX + "/")
+
+
+def host_allowed(name: str, allowed: Collection[str]) -> bool:
+    """May a request naming ``name`` in its Host header use ``/_woosim``?
+
+    An IP address cannot be rebound by DNS; a name can, so only the loopback
+    names and the ones this store was told about pass.
+    """
+    name = name.lower().rstrip(".")
+    if name in LOOPBACK_NAMES or name.endswith(".localhost") or name in allowed:
+        return True
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def _refusal(status: int, code: str, message: str) -> web.Response:
+    return web.Response(
+        body=dumps({"code": code, "message": message, "data": {"status": status}}),
+        status=status,
+        content_type="application/json",
+    )
+
+
+def _same_origin(origin: str, request: web.Request) -> bool:
+    """Is ``origin`` (an Origin header) the origin this request was sent to?"""
+    try:
+        sent_from = URL(origin)
+        sent_to = URL.build(scheme=request.scheme, authority=request.host)
+    except ValueError:
+        return False
+    return (sent_from.scheme, sent_from.host, sent_from.port) == (
+        sent_to.scheme,
+        sent_to.host,
+        sent_to.port,
+    )
+
+
+def _cross_site_problem(request: web.Request) -> str | None:
+    """Why a state-changing request looks like a browser sent it from another site."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None and fetch_site not in ("same-origin", "none"):
+        return f"a {fetch_site} request (Sec-Fetch-Site)"
+    origin = request.headers.get("Origin")
+    if origin is not None and not _same_origin(origin, request):
+        return f"sent from another origin ({origin})"
+    if request.content_type in _SIMPLE_CONTENT_TYPES:
+        return f"a {request.content_type} body (send JSON: Content-Type: application/json)"
+    return None
+
+
+def make_cross_site_middleware(sim: Simulator) -> Any:
+    """Refuse foreign Host names and cross-site state changes on ``/_woosim``."""
+
+    @web.middleware
+    async def cross_site_middleware(
+        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        if not is_guarded(request.path):
+            return await handler(request)
+        host = request.url.host
+        if host is None or not host_allowed(host, sim.allowed_hosts):
+            return _refusal(
+                421,
+                "woosim_host_not_allowed",
+                f"Host {request.host!r} is not a name of this store (DNS rebinding?); "
+                "use its address, localhost, or start it with --allowed-host NAME.",
+            )
+        if request.method not in _SAFE_METHODS:
+            problem = _cross_site_problem(request)
+            if problem is not None:
+                return _refusal(
+                    403,
+                    "woosim_cross_site_request",
+                    f"Refused: {problem}. The control plane changes state only for "
+                    "requests from this store's own pages or from non-browser clients.",
+                )
+        return await handler(request)
+
+    return cross_site_middleware
 
 
 def _presented_token(request: web.Request) -> tuple[str | None, bool]:
@@ -68,8 +182,7 @@ def make_control_token_middleware(sim: Simulator) -> Any:
         request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
         expected = sim.control_token
-        guarded = request.path == PREFIX or request.path.startswith(PREFIX + "/")
-        if expected is None or not guarded:
+        if expected is None or not is_guarded(request.path):
             return await handler(request)
         given, from_query = _presented_token(request)
         if given is None or not hmac.compare_digest(
@@ -113,9 +226,9 @@ async def json_object(request: web.Request) -> dict[str, Any]:
     if not raw.strip():
         return {}
     try:
-        value = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise RestError("rest_invalid_json", f"Invalid JSON body passed: {exc}", 400) from None
+        value = boundedjson.loads(raw)
+    except boundedjson.JsonProblem as problem:
+        raise invalid_json(problem) from None
     if not isinstance(value, dict):
         raise bad_request("body", "must be a JSON object")
     return value
@@ -201,6 +314,12 @@ class ControlRoutes:
         if unknown:
             raise bad_request(sorted(unknown)[0], "unknown field")
         counts = {name: _count(body, name) for name in ("customers", "orders", "products")}
+        if sum(counts.values()) > MAX_GENERATE_PER_REQUEST:
+            raise bad_request(
+                "orders",
+                f"customers + orders + products must be at most {MAX_GENERATE_PER_REQUEST} "
+                "a request (send several requests for a larger store)",
+            )
         days = body.get("days", 90)
         if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 3650:
             raise bad_request("days", "must be a whole number between 1 and 3650")
@@ -258,7 +377,7 @@ class ControlRoutes:
         return reply(
             {
                 **self.sim.settings.public(),
-                "seed": str(self.sim.seed),
+                # No seed: it derives every key (the unprinted read and write ones too).
                 "keys": [key.masked() for key in self.sim.keys.all()],
             }
         )

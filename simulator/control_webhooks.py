@@ -7,7 +7,6 @@ a 400 whose body names the parameter and the problem.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
@@ -19,6 +18,7 @@ from simulator.faults import FaultSpecError
 from simulator.wcdates import parse_rest_date
 from simulator.webhooks import WebhookService, service_for
 from simulator.webhooks.journal import JournalFilter
+from simulator.wire import boundedjson
 
 if TYPE_CHECKING:
     from simulator.app import Simulator
@@ -105,9 +105,9 @@ class WebhookControl:
     async def add_faults(self, request: web.Request) -> web.Response:
         raw = await request.read()
         try:
-            spec = json.loads(raw) if raw.strip() else None
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise invalid_json(str(exc)) from None
+            spec = boundedjson.loads(raw) if raw.strip() else None
+        except boundedjson.JsonProblem as problem:
+            raise invalid_json(problem) from None
         specs = spec if isinstance(spec, list) else [spec]
         if not specs or not all(isinstance(s, dict) for s in specs):
             raise _bad("kind", "send a fault object (or a list of them) with at least a kind.")
@@ -143,9 +143,9 @@ class WebhookControl:
         pending now. Checked whole before anything changes."""
         raw = await request.read()
         try:
-            body = json.loads(raw) if raw.strip() else {}
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise invalid_json(str(exc)) from None
+            body = boundedjson.loads(raw) if raw.strip() else {}
+        except boundedjson.JsonProblem as problem:
+            raise invalid_json(problem) from None
         if not isinstance(body, dict):
             raise _bad("interval", "send an object with interval, delay and/or run.")
         unknown = sorted(set(body) - {"interval", "delay", "run"})

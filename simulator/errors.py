@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from simulator.wire.boundedjson import JsonProblem
+
 
 class RestError(Exception):
     """A WordPress ``WP_Error`` as the REST server renders it."""
@@ -61,7 +63,12 @@ def missing_params(names: list[str]) -> RestError:
     )
 
 
-def invalid_json(detail: str) -> RestError:
+def invalid_json(problem: JsonProblem) -> RestError:
+    """WordPress' answer to a JSON body ``json_decode`` refuses, with PHP's error code and text."""
     return RestError(
-        "rest_invalid_json", "Invalid JSON body passed.", 400, json_error_message=detail
+        "rest_invalid_json",
+        "Invalid JSON body passed.",
+        400,
+        json_error_code=problem.php_code,
+        json_error_message=problem.php_message,
     )

@@ -4,18 +4,29 @@ Prints, one per line, ``site_url=``, ``api_url=``, ``consumer_key=`` and
 ``consumer_secret=`` (the user's own credentials for a local fake store), and
 ``control_token=`` when the store binds beyond loopback (``/_woosim/*`` then
 wants ``Authorization: Bearer <token>``), then serves.
+
+Bound beyond loopback without ``--consumer-key``/``--consumer-secret``, the
+store's API keys are random (the seed-derived ones are the same on every
+install); they are printed once, here. Every secret option can come from the
+environment instead of the command line, where ``ps`` shows it:
+``WOOSIM_SEED``, ``WOOSIM_CONSUMER_KEY``, ``WOOSIM_CONSUMER_SECRET``,
+``WOOSIM_CONTROL_TOKEN`` (an option given on the command line wins).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import secrets
 import signal
 import sys
+from collections.abc import Mapping
 from datetime import datetime
 
 from simulator.app import Simulator, default_keys
 from simulator.clock import Clock
+from simulator.control import is_loopback_host
 from simulator.generate import ProgressBar, generate
 from simulator.keys import ApiKey
 from simulator.server import SimulatorServer
@@ -23,6 +34,14 @@ from simulator.settings import Settings, load_timezone
 from simulator.wcdates import parse_iso_instant
 
 DEFAULT_PORT = 8000
+DEFAULT_SEED = "0"
+#: Environment variables read for the secret options (kept out of the process list).
+SECRET_ENV = {
+    "seed": "WOOSIM_SEED",
+    "consumer_key": "WOOSIM_CONSUMER_KEY",
+    "consumer_secret": "WOOSIM_CONSUMER_SECRET",
+    "control_token": "WOOSIM_CONTROL_TOKEN",
+}
 #: Generations at least this large show a progress bar on stderr.
 PROGRESS_FROM = 10_000
 
@@ -69,7 +88,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_PORT,
         help=f"port (default {DEFAULT_PORT}; 0 = any free port)",
     )
-    parser.add_argument("--seed", default="0", help="seed for API keys and generated data")
+    parser.add_argument(
+        "--seed",
+        help=f"seed for API keys and generated data (default ${SECRET_ENV['seed']}, "
+        f"else {DEFAULT_SEED!r})",
+    )
     parser.add_argument(
         "--customers", type=_count, default=0, metavar="N", help="generate N customers"
     )
@@ -100,18 +123,47 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="https",
         help="https: Basic, query keys and OAuth (default); strict: plain-HTTP rule, OAuth only",
     )
-    parser.add_argument("--consumer-key", metavar="CK", help="use this consumer key (ck_...)")
-    parser.add_argument("--consumer-secret", metavar="CS", help="use this consumer secret (cs_...)")
+    parser.add_argument(
+        "--consumer-key",
+        metavar="CK",
+        help=f"use this consumer key (ck_...; default ${SECRET_ENV['consumer_key']})",
+    )
+    parser.add_argument(
+        "--consumer-secret",
+        metavar="CS",
+        help=f"use this consumer secret (cs_...; default ${SECRET_ENV['consumer_secret']})",
+    )
     parser.add_argument(
         "--control-token",
         metavar="TOKEN",
-        help="token /_woosim/* requires (default: a random one when --host is not loopback; "
-        "given here, it is required on loopback too)",
+        help=f"token /_woosim/* requires (default ${SECRET_ENV['control_token']}, else a random "
+        "one when --host is not loopback; given, it is required on loopback too)",
+    )
+    parser.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a host name /_woosim/* answers to besides IP addresses, localhost and --host "
+        "(repeatable; e.g. the name of a container)",
     )
 
 
-def _keys(args: argparse.Namespace) -> list[ApiKey]:
-    keys = default_keys(args.seed)
+def apply_environment(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """Fill the secret options not given on the command line from the environment."""
+    for option, variable in SECRET_ENV.items():
+        if getattr(args, option) is None and environ.get(variable):
+            setattr(args, option, environ[variable])
+    if args.seed is None:
+        args.seed = DEFAULT_SEED
+
+
+def api_keys(args: argparse.Namespace) -> list[ApiKey]:
+    if is_loopback_host(args.host):
+        keys = default_keys(args.seed)
+    else:
+        # Reachable from elsewhere: keys nobody can derive from a well-known seed.
+        keys = default_keys(secrets.token_hex(32))
     if args.consumer_key or args.consumer_secret:
         if not (args.consumer_key and args.consumer_secret):
             raise SystemExit("woosim serve: --consumer-key and --consumer-secret go together")
@@ -127,11 +179,12 @@ def _keys(args: argparse.Namespace) -> list[ApiKey]:
 
 
 async def _serve(args: argparse.Namespace) -> int:
+    apply_environment(args, os.environ)
     settings = Settings(
         timezone=args.timezone, https_auth=args.http_auth == "https", taxes_enabled=args.taxes
     )
     sim = Simulator(
-        settings, clock=Clock(args.start, frozen=args.frozen), seed=args.seed, keys=_keys(args)
+        settings, clock=Clock(args.start, frozen=args.frozen), seed=args.seed, keys=api_keys(args)
     )
     if args.customers or args.orders or args.products:
         total = args.customers + args.orders + args.products
@@ -153,6 +206,7 @@ async def _serve(args: argparse.Namespace) -> int:
             print("woosim serve: --control-token must not be empty", file=sys.stderr)
             return 2
         sim.control_token = args.control_token
+    sim.allowed_hosts.update(name.lower() for name in args.allowed_host)
     # Handlers before the URL is printed: whoever reads it may signal at once.
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -16,6 +16,7 @@ from aiohttp import web
 from simulator.app import Simulator
 from simulator.control import is_loopback_host
 from simulator.loops import LoopThread
+from simulator.wire.timeouts import IDLE_TIMEOUT
 
 T = TypeVar("T")
 
@@ -40,9 +41,18 @@ def guard_control_plane(sim: Simulator, host: str) -> None:
 
 
 class SimulatorServer:
-    def __init__(self, sim: Simulator, *, ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        sim: Simulator,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        idle_timeout: float = IDLE_TIMEOUT,
+    ) -> None:
         self.sim = sim
         self.ssl_context = ssl_context
+        #: Idle keep-alive connections, and clients that never finish their headers, are
+        #: closed after this many seconds (the setting ``woosim listen`` uses).
+        self.idle_timeout = idle_timeout
         self.port: int | None = None
         self._runner: web.AppRunner | None = None
         self._thread: LoopThread | None = None
@@ -50,7 +60,17 @@ class SimulatorServer:
     # ------------------------------------------------------------------ async
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
         guard_control_plane(self.sim, host)
-        runner = web.AppRunner(self.sim.app(), access_log=None, handle_signals=False)
+        if host:
+            self.sim.allowed_hosts.add(host.lower().strip("[]"))
+        runner = web.AppRunner(
+            self.sim.app(),
+            access_log=None,
+            handle_signals=False,
+            keepalive_timeout=self.idle_timeout,
+            # After an early answer (408, 413) the rest of a body is read and dropped for
+            # at most this long, then the connection closes.
+            lingering_time=self.sim.body_timeout,
+        )
         await runner.setup()
         site = web.TCPSite(runner, host, port, ssl_context=self.ssl_context)
         await site.start()

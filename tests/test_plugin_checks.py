@@ -106,8 +106,8 @@ def test_explain_date_names_the_zone_fix_for_a_gmt_field_read_elsewhere() -> Non
 
 @pytest.fixture
 def running_store() -> Iterator[SimulatorServer]:
-    """A store in a thread, as ``woosim serve --seed remote --timezone Europe/Berlin`` runs it."""
-    sim = Simulator(Settings(timezone="Europe/Berlin"), clock=Clock(), seed="remote")
+    """A store in a thread, as ``woosim serve --timezone Europe/Berlin`` runs it."""
+    sim = Simulator(Settings(timezone="Europe/Berlin"), clock=Clock())
     server = SimulatorServer(sim)
     server.start_in_thread("127.0.0.1", 0)
     yield server

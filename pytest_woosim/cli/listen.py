@@ -11,6 +11,10 @@ hidden. A request that carries no events (not JSON, no ``message``) still gets
 one line, with null event fields and the reason. A notification whose
 ``Elements-Webhook-Id`` was already accepted (a retry or a replay) is answered
 200 and its lines carry ``"duplicate": true``. The key is never printed.
+
+Lines are terminal-safe: every control or invisible formatting character a
+sender put in a field (ESC, DEL, C1 controls, bidi overrides such as U+202E,
+zero-width marks, line separators) is printed as a JSON ``\\uXXXX`` escape.
 """
 
 from __future__ import annotations
@@ -21,9 +25,11 @@ import contextlib
 import json
 import os
 import queue
+import re
 import signal
 import sys
 import threading
+import unicodedata
 from collections.abc import Mapping
 from typing import Any, TextIO
 
@@ -58,6 +64,30 @@ def signature_key(args: argparse.Namespace, environ: Mapping[str, str]) -> str |
     """--signature-key, else $WOOSIM_SIGNATURE_KEY; an empty value means no verification."""
     key = args.signature_key if args.signature_key is not None else environ.get(SIGNATURE_KEY_ENV)
     return key or None
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if unicodedata.category(char) not in ("Cc", "Cf", "Zl", "Zp", "Cs"):
+        return char  # printable text in any script stays as it is
+    code = ord(char)
+    if code > 0xFFFF:  # as a JSON surrogate pair
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
+
+
+#: Candidates for escaping: everything past printable ASCII (json.dumps escapes C0).
+_BEYOND_ASCII = re.compile("[\x7f-\U0010ffff]")
+
+
+def terminal_safe_json(value: Any) -> str:
+    """One JSON line that shows every character as what it is on a terminal.
+
+    json.dumps escapes C0 controls already; the rest only ever occur inside JSON
+    strings, where a ``\\uXXXX`` escape means the same character.
+    """
+    return _BEYOND_ASCII.sub(_escape, json.dumps(value, separators=(",", ":"), ensure_ascii=False))
 
 
 def event_lines(record: ReceivedNotification) -> list[dict[str, Any]]:
@@ -107,7 +137,7 @@ class _LinePrinter:
 async def _serve(args: argparse.Namespace, key: str | None, printer: _LinePrinter) -> int:
     def show(record: ReceivedNotification) -> None:
         for line in event_lines(record):
-            printer.put(json.dumps(line, separators=(",", ":"), ensure_ascii=False))
+            printer.put(terminal_safe_json(line))
 
     receiver = Receiver(
         key,
@@ -157,4 +187,11 @@ def run(args: argparse.Namespace) -> int:
         printer.close()
 
 
-__all__ = ["SIGNATURE_KEY_ENV", "add_arguments", "event_lines", "run", "signature_key"]
+__all__ = [
+    "SIGNATURE_KEY_ENV",
+    "add_arguments",
+    "event_lines",
+    "run",
+    "signature_key",
+    "terminal_safe_json",
+]

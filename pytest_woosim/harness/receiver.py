@@ -25,7 +25,6 @@ Use it from async code (``await start()``/``await stop()``) or from sync code
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import threading
 from collections import OrderedDict
@@ -38,13 +37,14 @@ from aiohttp import web
 
 from simulator.clock import Clock
 from simulator.loops import LoopThread, call_on
+from simulator.wire import boundedjson
 from simulator.wire.signing import CE_ID_HEADER, CE_SIGNATURE_HEADER, verify_elements
+from simulator.wire.timeouts import BODY_TIMEOUT, IDLE_TIMEOUT
 
 DEFAULT_MAX_BODY_SIZE = 10 * 1024 * 1024
 DEFAULT_PATH = "/events"
-#: Real seconds a body may take to arrive, and an idle connection may stay open.
-DEFAULT_READ_TIMEOUT = 15.0
-DEFAULT_IDLE_TIMEOUT = 15.0
+DEFAULT_READ_TIMEOUT = BODY_TIMEOUT
+DEFAULT_IDLE_TIMEOUT = IDLE_TIMEOUT
 #: How many accepted Elements-Webhook-Ids are remembered to mark duplicates.
 SEEN_IDS = 100_000
 
@@ -102,9 +102,9 @@ class _Waiter:
 
 def _parse(body: bytes) -> tuple[dict[str, Any] | None, str]:
     try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return None, f"body is not valid JSON: {exc}"
+        document = boundedjson.loads(body)
+    except boundedjson.JsonProblem as problem:
+        return None, f"body is not valid JSON: {problem}"
     if not isinstance(document, dict) or not isinstance(document.get("message"), dict):
         return None, 'body is not a notification: expected {"message": {...}}'
     message: dict[str, Any] = document["message"]

@@ -26,6 +26,8 @@ from simulator.clock import Clock, to_utc
 from simulator.loops import LoopThread
 
 T = TypeVar("T")
+#: ``woosim serve``'s default seed: its keys are the ones a store without --seed has.
+DEFAULT_SEED = "0"
 
 
 class RemoteStoreError(RuntimeError):
@@ -41,13 +43,13 @@ def _instant(state: dict[str, Any]) -> datetime:
 
 
 def _credentials(settings: dict[str, Any], url: str) -> tuple[str, str]:
-    seed = str(settings.get("seed", ""))
-    derived = default_keys(seed)[0]
+    """The key of a store started with the default seed (the store never shows its seed)."""
+    derived = default_keys(DEFAULT_SEED)[0]
     listed = [k for k in settings.get("keys", []) if k.get("permissions") == "read_write"]
     if listed and listed[0].get("truncated_key") == derived.consumer_key[-7:]:
         return derived.consumer_key, derived.consumer_secret
     raise RemoteStoreError(
-        f"the store at {url} was started with its own API key: pass "
+        f"the store at {url} was started with its own API key or --seed: pass "
         "--woosim-consumer-key and --woosim-consumer-secret (as woosim serve printed them)"
     )
 

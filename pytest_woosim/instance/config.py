@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Final, Literal
@@ -45,6 +46,7 @@ from pytest_woosim.instance.resource_paths import (
     parse_field_path,
     woocommerce_endpoint,
 )
+from simulator.wire import boundedjson
 
 __all__ = [
     "DEFAULT_DATE_FIELDS",
@@ -179,8 +181,22 @@ def _whole_number(
     return coerce
 
 
+def _control_character(value: str) -> str | None:
+    """The first control or invisible formatting character in ``value`` (CR, LF, NUL,
+    ESC, DEL, C1 controls, bidi overrides, zero-width marks), as ``U+XXXX at N``."""
+    for position, char in enumerate(value, 1):
+        if unicodedata.category(char) in ("Cc", "Cf"):
+            return f"U+{ord(char):04X} at character {position}"
+    return None
+
+
 def _check_http_url(value: str) -> str:
     value = value.strip()
+    control = _control_character(value)
+    if control is not None:
+        # A CR/LF would split the request line of every delivery; ESC and bidi
+        # controls rewrite the terminal of whoever reads the logs.
+        raise _custom("url", f"contains a control character ({control})")
     try:
         parts = urlsplit(value)
     except ValueError:
@@ -261,12 +277,12 @@ def _poller_object(value: Any) -> Any:
         if not value.strip():
             return None
         try:
-            value = json.loads(value)
-        except json.JSONDecodeError as exc:
+            value = boundedjson.loads(value)
+        except boundedjson.JsonProblem as exc:
             raise _custom(
                 "poller_json",
-                f"the JSON string is not valid JSON: {exc.msg} at line {exc.lineno}, "
-                f"col {exc.colno} of the string",
+                f"the JSON string is not valid JSON: {exc.detail} at line {exc.line}, "
+                f"col {exc.col} of the string",
             ) from None
     if not isinstance(value, Mapping):
         raise _custom(

@@ -34,6 +34,7 @@ from pytest_woosim.instance.config import (
 from pytest_woosim.instance.javadate import MILLISECONDS, DateCodec, DateParseError
 from pytest_woosim.instance.placeholders import find_placeholders
 from pytest_woosim.instance.zones import JavaZone, java_timezone
+from simulator.wire import boundedjson
 
 __all__ = ["aload_instance", "load_instance", "load_instance_text", "parse_json", "warnings_for"]
 
@@ -192,9 +193,13 @@ def _syntax_problem(text: str, error: json.JSONDecodeError) -> Problem:
 def parse_json(text: str) -> Any:
     """Parse configuration JSON; raises :class:`ConfigError` with a line/column problem."""
     try:
-        return json.loads(text, object_pairs_hook=_object_hook)
-    except json.JSONDecodeError as exc:
-        raise ConfigError([_syntax_problem(text, exc)]) from None
+        return boundedjson.loads(text, object_pairs_hook=_object_hook)
+    except boundedjson.JsonProblem as problem:
+        if problem.syntax_error is not None:
+            raise ConfigError([_syntax_problem(text, problem.syntax_error)]) from None
+        raise ConfigError(
+            [Problem("", f"invalid JSON: {problem.detail}", problem.line, problem.col)]
+        ) from None
 
 
 def _duplicates(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[Problem]:

@@ -23,11 +23,14 @@ window that is retried.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import json
 import logging
+import os
 import queue
 import sqlite3
+import stat
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -221,6 +224,20 @@ def _resolve(future: asyncio.Future[Any], result: Any, error: BaseException | No
         future.set_exception(error)
     else:
         future.set_result(result)
+
+
+#: The state file holds the webhook secret, the outbox bodies (customer data) and the
+#: callback URLs: only its owner may read it. SQLite gives -wal and -shm the same mode.
+STATE_FILE_MODE = 0o600
+
+
+def _restrict_to_owner(path: Path) -> None:
+    """Create the database file owner-only, and tighten files an older version left open."""
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, STATE_FILE_MODE))
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        with contextlib.suppress(FileNotFoundError):
+            if stat.S_IMODE(name.stat().st_mode) != STATE_FILE_MODE:
+                name.chmod(STATE_FILE_MODE)
 
 
 class State:
@@ -776,6 +793,7 @@ class State:
     def _connect(self) -> sqlite3.Connection:
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            _restrict_to_owner(self.path)
         target = ":memory:" if self.path is None else str(self.path)
         conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")

@@ -10,13 +10,13 @@ Normalisation follows the Cloud Elements element: topic ``order.updated`` become
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from simulator.wire import boundedjson
 from simulator.wire.signing import WC_SIGNATURE_HEADER, Verification, verify_woocommerce
 
 TOPIC_HEADER = "X-WC-Webhook-Topic"
@@ -130,9 +130,9 @@ def map_topic(topic: str | None) -> tuple[str, str] | None:
 def parse_body(body: bytes) -> Any:
     """The JSON body; 400 when it is not JSON (nothing is forwarded)."""
     try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InboundRejected(400, f"body is not valid JSON: {exc}") from None
+        return boundedjson.loads(body)
+    except boundedjson.JsonProblem as problem:
+        raise InboundRejected(400, f"body is not valid JSON: {problem}") from None
 
 
 def object_id_of(payload: Any) -> str | None:

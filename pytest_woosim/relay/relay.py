@@ -64,6 +64,7 @@ from pytest_woosim.relay.registration import (
     StoreWebhookApi,
 )
 from simulator.clock import Clock
+from simulator.wire.timeouts import BODY_TIMEOUT, IDLE_TIMEOUT
 
 log = logging.getLogger("woosim.relay")
 
@@ -71,11 +72,8 @@ ELEMENT_KEY = "woocommercerest"
 #: Largest accepted webhook body. A WooCommerce order with hundreds of line items is
 #: well under 1 MiB; 10 MiB leaves room without letting one request eat the memory.
 DEFAULT_MAX_BODY = 10 * 1024 * 1024
-#: Real seconds a connection may sit idle (or with incomplete headers) before it is closed,
-#: and a request may take to send its body: a client that stalls cannot hold a
-#: connection, and what it holds is released. The store sends a whole body at once.
-DEFAULT_IDLE_TIMEOUT = 15.0
-DEFAULT_BODY_TIMEOUT = 15.0
+DEFAULT_IDLE_TIMEOUT = IDLE_TIMEOUT
+DEFAULT_BODY_TIMEOUT = BODY_TIMEOUT
 #: Outbox "resource" under which the relay's notifications are committed.
 OUTBOX_RESOURCE = "webhooks"
 

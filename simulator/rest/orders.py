@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from simulator.errors import RestError
 from simulator.models import ORDER_STATUS_FILTERS, ORDER_STATUSES, Order
 from simulator.params import Args, parse_list
 from simulator.rest.common import (
@@ -20,7 +22,7 @@ from simulator.rest.common import (
     route_id,
 )
 from simulator.rest.customers import address_fields, meta_fields
-from simulator.store import DateFilter, PostQuery
+from simulator.store import MAX_LINE_ITEMS, DateFilter, PostQuery, check_line_item_count
 from simulator.wcdates import filter_wall
 
 if TYPE_CHECKING:
@@ -199,7 +201,23 @@ class OrderRoutes(ResourceRoutes):
         args.check()
         return fields
 
+    def check_batch(self, groups: Mapping[str, list[Any]]) -> None:
+        """At most MAX_LINE_ITEMS line items in a whole batch, as in one order: 100
+        orders of 1000 lines would hold the loop for seconds (creating and rendering)."""
+        total = 0
+        for name in ("create", "update"):
+            for item in groups.get(name, ()):
+                lines = item.get("line_items") if isinstance(item, dict) else None
+                total += len(lines) if isinstance(lines, list | dict) else 0
+        if total > MAX_LINE_ITEMS:
+            raise RestError(
+                "woocommerce_rest_request_entity_too_large",
+                f"Unable to accept more than {MAX_LINE_ITEMS} line items for this request.",
+                413,
+            )
+
     def _line_items(self, args: Args) -> list[dict[str, Any]]:
+        check_line_item_count(args.values.get("line_items"))  # before reading 150k of them
         items = args.objects("line_items")
         result: list[dict[str, Any]] = []
         for position, item in enumerate(items):

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from simulator import openapi
+from simulator.rest import openapi
 from simulator.settings import Settings
 
 NAMESPACE = "wc/v3"
