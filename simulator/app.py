@@ -20,8 +20,8 @@ from simulator.errors import RestError
 from simulator.events import EventBus
 from simulator.keys import ApiKey, KeyRing, derive_key
 from simulator.render import Renderer
-from simulator.rest import customers, openapi_route, orders, products, system, webhooks
-from simulator.rest.common import SIM_KEY, make_auth_middleware, make_error_middleware
+from simulator.rest import customers, openapi_route, orders, products, route_info, system, webhooks
+from simulator.rest.common import OPTIONS_KEY, SIM_KEY, make_auth_middleware, make_error_middleware
 from simulator.settings import Settings
 from simulator.store import Store
 from simulator.wire.timeouts import BODY_TIMEOUT
@@ -159,6 +159,7 @@ class Simulator:
             client_max_size=16 * 1024 * 1024,
         )
         application[SIM_KEY] = self
+        application[OPTIONS_KEY] = route_info.options
         for setup in self.route_setups:
             setup(application, self)
         return application

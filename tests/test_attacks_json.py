@@ -17,12 +17,12 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import LiveStore
-from pytest_woosim.receiver import Receiver
-from pytest_woosim.relay_inbound import InboundRejected, parse_body
 from reliability_helpers import woosim_executable
 
 from pytest_woosim.config import ConfigError
 from pytest_woosim.configload import load_instance_text
+from pytest_woosim.harness.receiver import Receiver
+from pytest_woosim.relay.inbound import InboundRejected, parse_body
 from simulator.wire import boundedjson
 
 DEEP = 100_000

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from pytest_woosim.notifications import Event, Notification, build_notifications
-from pytest_woosim.state import State
 from reliability_helpers import start_woosim
 
 from pytest_woosim.cli import build_parser
+from pytest_woosim.outbox.notifications import Event, Notification, build_notifications
+from pytest_woosim.outbox.state import State
 from simulator.app import default_keys
 from simulator.serve import DEFAULT_SEED, api_keys, apply_environment
 
@@ -32,7 +32,7 @@ def test_beyond_loopback_the_keys_are_random(host: str) -> None:
     second = api_keys(serve_args("--host", host))
     assert {key.consumer_secret for key in first}.isdisjoint(well_known)
     assert [k.consumer_key for k in first] != [k.consumer_key for k in second]
-    assert [k.permissions for k in first] == ["read_write", "read", "write"]
+    assert [k.permissions for k in first] == ["read_write", "read", "write", "read_write"]
 
 
 def test_beyond_loopback_explicit_keys_are_kept() -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from pytest_woosim.listen import terminal_safe_json
 from reliability_helpers import start_woosim, wait_until
 
+from pytest_woosim.cli.listen import terminal_safe_json
 from pytest_woosim.config import ConfigError
 from pytest_woosim.configload import load_instance_text
 

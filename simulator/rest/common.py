@@ -541,19 +541,14 @@ def item_routes(
     router.add_route("OPTIONS", item, options)
 
 
-async def options(request: web.Request) -> web.Response:
-    """``OPTIONS``: 200 with the route's description and schema, for any caller."""
-    from simulator.rest.route_info import options_body, route_key  # imports the routes
+#: The ``OPTIONS`` answer. It describes every route, so it lives above the routes
+#: (``route_info``) and the app hands it in here, where the routes are registered.
+OPTIONS_KEY: web.AppKey[Handler] = web.AppKey("woosim.options")
 
-    sim: Simulator = request.app[SIM_KEY]
-    key = route_key(request.path)
-    if key is None:
-        raise no_route()
-    methods = [m for m in route_methods(request) if m != "OPTIONS"]
-    url = f"{sim.settings.site_url}{request.path}"
-    body = options_body(key, methods, sim.settings, url)
-    headers = {"Allow": ", ".join(methods)} if is_authorised(request) else None
-    return respond(request, body, headers=headers)
+
+async def options(request: web.Request) -> web.StreamResponse:
+    """``OPTIONS``: 200 with the route's description and schema, for any caller."""
+    return await request.app[OPTIONS_KEY](request)
 
 
 def created(request: web.Request, payload: dict[str, Any], route: str) -> web.Response:

@@ -13,10 +13,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from aiohttp import web
+
+from simulator.errors import no_route
 from simulator.rest import openapi
+from simulator.rest.common import SIM_KEY, is_authorised, respond, route_methods
 from simulator.settings import Settings
+
+if TYPE_CHECKING:
+    from simulator.app import Simulator
 
 NAMESPACE = "wc/v3"
 #: Route key (WordPress's regex form) of an item route.
@@ -144,3 +151,16 @@ def options_body(key: str, methods: list[str], settings: Settings, self_url: str
     if ITEM_SUFFIX not in key:
         body["_links"] = {"self": [{"href": self_url}]}
     return body
+
+
+async def options(request: web.Request) -> web.StreamResponse:
+    """``OPTIONS``: 200 with the route's description and schema, for any caller."""
+    sim: Simulator = request.app[SIM_KEY]
+    key = route_key(request.path)
+    if key is None:
+        raise no_route()
+    methods = [m for m in route_methods(request) if m != "OPTIONS"]
+    url = f"{sim.settings.site_url}{request.path}"
+    body = options_body(key, methods, sim.settings, url)
+    headers = {"Allow": ", ".join(methods)} if is_authorised(request) else None
+    return respond(request, body, headers=headers)
