@@ -83,3 +83,12 @@ async def make_store() -> AsyncIterator[StoreFactory]:
 async def store(make_store: StoreFactory) -> LiveStore:
     """A UTC store, clock frozen at START."""
     return await make_store()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the parity figures (``parity: N/M checks match``) the parity tests leave."""
+    for outcome in ("passed", "failed"):
+        for report in terminalreporter.stats.get(outcome, []):
+            for name, value in getattr(report, "user_properties", []):
+                if name == "parity" and report.when == "call":
+                    terminalreporter.write_line(str(value))
