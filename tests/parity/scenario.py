@@ -401,10 +401,11 @@ class Scenario:
                 "GET",
                 f"{API}/webhooks",
                 kind="webhooks",
+                # Two webhooks made in the same second tie on date: list one for "date".
                 params=[
                     ("search", "parity"),
                     ("orderby", value),
-                    ("include", f"{active},{paused}"),
+                    ("include", str(active) if value == "date" else f"{active},{paused}"),
                 ],
             )
         await self.call(

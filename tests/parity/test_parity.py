@@ -19,6 +19,7 @@ from .compare import (
     load_snapshot,
     report,
     rewrite_allowlist,
+    short,
 )
 from .record import run_fake, run_real
 
@@ -78,6 +79,14 @@ async def test_a_live_store_matches_the_fake(request: pytest.FixtureRequest) -> 
         + "\nlive store vs the recordings\n"
         + report(against_recordings)
     )
+    drift = [
+        f"[{c.transport}] {m.check}\n"
+        f"    recorded:   {short(m.real)}\n    live store: {short(m.fake)}"
+        for c in against_recordings
+        for m in c.mismatches[:SHOWN]
+    ]
+    if drift:
+        summary += "\nlive store differs from the recordings at:\n" + "\n".join(drift)
     request.node.user_properties.append(("parity", summary))
     # A live shop may differ from the recordings (settings, plugins), so only differences
     # between it and the fake that nobody has explained fail.
