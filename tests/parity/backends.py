@@ -204,8 +204,8 @@ class LocalReceiver:
 
 
 class LogReceiver:
-    """Deliveries written as JSON lines by a receiver the store can reach (realwoo's:
-    ``{"headers": [[name, value], ...], "body": "..."}`` per request)."""
+    """Deliveries written as JSON lines by a receiver the store can reach (one
+    object ``{"headers": [[name, value], ...], "body": "..."}`` per request)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path

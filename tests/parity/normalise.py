@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-#: The store's zone: realwoo and the fake both run in New York.
+#: The store's zone: the recorded store and the fake both run in New York.
 STORE_ZONE = ZoneInfo("America/New_York")
 
 # --------------------------------------------------------------------------- headers
