@@ -49,3 +49,12 @@ async def receiver() -> AsyncIterator[Receiver]:
 def clock() -> Clock:
     """A clock frozen at START."""
     return Clock(START, frozen=True)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the parity figures (``parity: N/M checks match``) the parity tests leave."""
+    for outcome in ("passed", "failed"):
+        for report in terminalreporter.stats.get(outcome, []):
+            for name, value in getattr(report, "user_properties", []):
+                if name == "parity" and report.when == "call":
+                    terminalreporter.write_line(str(value))
