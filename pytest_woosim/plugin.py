@@ -74,6 +74,17 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(str(exc)) from None
     if setting(config, "woosim-instance") and not config.getoption("woosim"):
         raise pytest.UsageError("--woosim-instance runs the woosim checks: add --woosim")
+    if config.getoption("woosim_instance") is not None:
+        from pytest_woosim.rootdircheck import check_rootdir
+
+        check_rootdir(config)
+
+
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """Run ``async def`` woosim tests on a loop of their own (no async plugin needed)."""
+    from pytest_woosim.asynctests import run_async_test
+
+    return True if run_async_test(pyfuncitem) else None
 
 
 @pytest.hookimpl(tryfirst=True)  # before -k/-m deselection, so it applies to the checks too
