@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from pytest_woosim.config import InstanceConfig
     from pytest_woosim.handle import SessionClients, StoreBackend, StoreOptions, WoosimHandle
     from pytest_woosim.instances import InstanceFactory
+    from pytest_woosim.wcreceiver import WebhookReceiver
     from simulator.server import SimulatorServer
 
 #: Option (without the leading dashes) -> help; each is also an ini key (dashes as underscores).
@@ -196,6 +197,22 @@ def woosim_receiver_handle(woosim_backend: StoreBackend) -> Iterator[ReceiverHan
         receiver.stop_in_thread()
 
 
+@pytest.fixture(scope="session")
+def woosim_webhook_server(woosim_backend: StoreBackend) -> Iterator[WebhookReceiver]:
+    """One WooCommerce webhook receiver per session; cleared before each test."""
+    from pytest_woosim.wcreceiver import WebhookReceiver, store_secrets
+
+    server = getattr(woosim_backend, "server", None)
+    # Secrets are write-only over REST: only an in-process store can tell them.
+    lookup = store_secrets(server.sim) if server is not None else None
+    receiver = WebhookReceiver(secret_for=lookup, clock=woosim_backend.clock)
+    receiver.start_in_thread()
+    try:
+        yield receiver
+    finally:
+        receiver.stop_in_thread()
+
+
 # ---------------------------------------------------------------------- per test
 
 
@@ -261,6 +278,15 @@ def woosim_receiver(woosim_receiver_handle: ReceiverHandle) -> ReceiverHandle:
     """A callback receiver that verifies signatures; cleared before the test."""
     woosim_receiver_handle.reset()
     return woosim_receiver_handle
+
+
+@pytest.fixture
+def woosim_webhook_receiver(
+    woosim_webhook_server: WebhookReceiver, woosim: WoosimHandle
+) -> WebhookReceiver:
+    """A stand-in for your WooCommerce webhook handler: verifies X-WC-Webhook-Signature."""
+    woosim_webhook_server.clear()
+    return woosim_webhook_server
 
 
 @pytest.fixture
