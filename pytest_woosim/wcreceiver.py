@@ -35,6 +35,7 @@ from .signing import WC_SIGNATURE_HEADER, verify_woocommerce
 
 if TYPE_CHECKING:
     from simulator.app import Simulator
+    from simulator.webhooks import WebhookService
 
 DEFAULT_PATH = "/woocommerce"
 MAX_BODY_SIZE = 10 * 1024 * 1024
@@ -299,11 +300,15 @@ class WebhookReceiver:
 
 
 def store_secrets(sim: Simulator) -> SecretLookup:
-    """The secret of a webhook of the in-process store ``sim`` (None once it is deleted)."""
-    from simulator.webhooks import service_for
+    """The secret of a webhook of the in-process store ``sim`` (None once it is deleted).
+
+    Called on the receiver's thread: it only reads the store's registry (the
+    service exists once the store serves; a store without it has no webhooks).
+    """
 
     def secret_for(webhook_id: int) -> str | None:
-        webhook = service_for(sim).get(webhook_id)
+        service: WebhookService | None = getattr(sim, "webhooks", None)
+        webhook = None if service is None else service.get(webhook_id)
         return None if webhook is None else webhook.secret
 
     return secret_for
