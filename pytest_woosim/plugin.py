@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from pytest_woosim.harness.instances import InstanceFactory
     from pytest_woosim.harness.runners import PollerHandle, ReceiverHandle, RelayHandle
     from pytest_woosim.harness.store import SessionClients, StoreBackend, StoreOptions, WoosimHandle
+    from pytest_woosim.harness.webhook_receiver import WebhookReceiver
     from pytest_woosim.instance.config import InstanceConfig
     from simulator.server import SimulatorServer
 
@@ -74,6 +75,17 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(str(exc)) from None
     if setting(config, "woosim-instance") and not config.getoption("woosim"):
         raise pytest.UsageError("--woosim-instance runs the woosim checks: add --woosim")
+    if config.getoption("woosim_instance") is not None:
+        from pytest_woosim.harness.rootdir import check_rootdir
+
+        check_rootdir(config)
+
+
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """Run ``async def`` woosim tests on a loop of their own (no async plugin needed)."""
+    from pytest_woosim.harness.async_tests import run_async_test
+
+    return True if run_async_test(pyfuncitem) else None
 
 
 @pytest.hookimpl(tryfirst=True)  # before -k/-m deselection, so it applies to the checks too
@@ -185,6 +197,22 @@ def woosim_receiver_handle(woosim_backend: StoreBackend) -> Iterator[ReceiverHan
         receiver.stop_in_thread()
 
 
+@pytest.fixture(scope="session")
+def woosim_webhook_server(woosim_backend: StoreBackend) -> Iterator[WebhookReceiver]:
+    """One WooCommerce webhook receiver per session; cleared before each test."""
+    from pytest_woosim.harness.webhook_receiver import WebhookReceiver, store_secrets
+
+    server = getattr(woosim_backend, "server", None)
+    # Secrets are write-only over REST: only an in-process store can tell them.
+    lookup = store_secrets(server.sim) if server is not None else None
+    receiver = WebhookReceiver(secret_for=lookup, clock=woosim_backend.clock)
+    receiver.start_in_thread()
+    try:
+        yield receiver
+    finally:
+        receiver.stop_in_thread()
+
+
 # ---------------------------------------------------------------------- per test
 
 
@@ -250,6 +278,15 @@ def woosim_receiver(woosim_receiver_handle: ReceiverHandle) -> ReceiverHandle:
     """A callback receiver that verifies signatures; cleared before the test."""
     woosim_receiver_handle.reset()
     return woosim_receiver_handle
+
+
+@pytest.fixture
+def woosim_webhook_receiver(
+    woosim_webhook_server: WebhookReceiver, woosim: WoosimHandle
+) -> WebhookReceiver:
+    """A stand-in for your WooCommerce webhook handler: verifies X-WC-Webhook-Signature."""
+    woosim_webhook_server.clear()
+    return woosim_webhook_server
 
 
 @pytest.fixture

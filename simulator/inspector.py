@@ -181,8 +181,8 @@ class InspectorData:
         }
 
     def customers(self, paging: Paging) -> dict[str, Any]:
-        """Every user (customers and the shop's staff), newest change first."""
-        records = self.sim.store.customers
+        """The customers ``GET /customers`` lists (role customer), newest change first."""
+        records = customers_only(self.sim.store.customers)
 
         def newest(customer: Customer) -> tuple[int, int]:
             # A user never updated has no modified date; its creation is its last change.
@@ -190,7 +190,7 @@ class InspectorData:
             return changed, customer.id
 
         # nlargest keeps a page-sized heap: no full sort of a big store every refresh.
-        top = heapq.nlargest(paging.start + paging.per_page, records.values(), key=newest)
+        top = heapq.nlargest(paging.start + paging.per_page, records, key=newest)
         rows = [self.customer_row(c) for c in top[paging.start :]]
         return self._page(paging, len(records), rows)
 
@@ -309,6 +309,11 @@ class InspectorData:
             "total_pages": _total_pages(total, paging.per_page),
             "items": rows,
         }
+
+
+def customers_only(users: Mapping[int, Customer]) -> list[Customer]:
+    """The users ``GET /customers`` counts by default: role customer (not the administrator)."""
+    return [user for user in users.values() if user.role == "customer"]
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
@@ -463,7 +468,7 @@ class PageRenderer:
     def clamp(self, pages: Pages) -> dict[str, int]:
         """Pages inside each panel's range: a reset must not strand the page on page 9."""
         totals = {
-            "customers": len(self.data.sim.store.customers),
+            "customers": len(customers_only(self.data.sim.store.customers)),
             "orders": len(self.data.sim.store.orders),  # trash included, as the panel lists it
             "deliveries": len(self.data.service.journal),
         }
@@ -795,7 +800,7 @@ class InspectorRoutes:
                 "store": self.data.store_facts(),
                 "clock": self.data.clock(),
                 "counts": {
-                    "customers": len(store.customers),
+                    "customers": len(customers_only(store.customers)),
                     "orders": len(store.orders),
                     "webhooks": len(self.service.all()),
                     "deliveries": len(self.service.journal),

@@ -160,3 +160,33 @@ def test_stdin_quiet_and_missing_files(
     assert result.returncode == 2
     assert result.stderr.strip() == f"{missing}: cannot read the file: No such file or directory"
     assert "Traceback" not in result.stderr
+
+
+def test_a_cut_off_file_gets_a_complete_message(tmp_path: Path) -> None:
+    text = (FIXTURES / "recommended-polling.json").read_text()
+    cut = text.index('"', text.index('"configuration"') + 20)  # inside a string, mid-file
+    path = tmp_path / "cut.json"
+    path.write_text(text[: cut + 4])
+    line = text.count("\n", 0, cut) + 1
+    col = cut - text.rfind("\n", 0, cut)
+    result = check_config(str(path))
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"{path}:{line}:{col}: invalid JSON: Unterminated string starting at line {line}, "
+        f"col {col} (the file ends inside it: is it cut off?)"
+    ]
+    path.write_text(text[: text.index("{", 1)])
+    result = check_config(str(path))
+    assert result.stderr.strip().endswith("(the file ends there: is it cut off?)")
+
+
+def test_an_unknown_time_zone_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    text = (FIXTURES / "recommended-polling.json").read_text()
+    assert '"updatedDateTimezone": "GMT"' in text
+    path = tmp_path / "zone.json"
+    path.write_text(text.replace('"updatedDateTimezone": "GMT"', '"updatedDateTimezone": "Mars/X"'))
+    result = check_config("--quiet", str(path))
+    assert result.returncode == 0
+    lines = result.stderr.splitlines()
+    assert lines and all(line.startswith(f"{path}: warning: ") for line in lines), lines
+    assert any("unknown time zone id 'Mars/X'" in line for line in lines)

@@ -27,8 +27,8 @@ def quiet_ini(pytester: pytest.Pytester) -> None:
 def run_checks(pytester: pytest.Pytester, fixture: str, *extra: str) -> pytest.RunResult:
     return pytester.runpytest(
         "--woosim",
-        "--woosim-instance",
-        str(INSTANCES / fixture),
+        # One argument: pytest reads a separate value as a test path (and its rootdir).
+        f"--woosim-instance={INSTANCES / fixture}",
         "--woosim-timezone",
         "America/New_York",
         "-v",

@@ -477,6 +477,23 @@ async def test_reset_forgets_webhooks_queue_and_journal(
         await service.close()
 
 
+async def test_a_send_on_the_wire_during_a_reset_stays_out_of_the_new_journal(
+    service: WebhookService, receiver: Receiver, store: FakeStore
+) -> None:
+    await service.create(topic="order.updated", delivery_url=receiver.url())
+    receiver.hanging.add("/hook")  # after the ping: the delivery waits for its answer
+    store.put("order", 1)
+    store.emit("order", "updated", 1)
+    await receiver.wait(2)  # the ping and the delivery, now on the wire
+    service.reset()
+    receiver.release()
+    deadline = asyncio.get_running_loop().time() + 5
+    while service.engine.in_flight and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.01)
+    assert service.engine.in_flight == 0
+    assert service.deliveries() == []
+
+
 async def test_a_broken_payload_is_logged_and_the_sender_goes_on(
     service: WebhookService, receiver: Receiver, store: FakeStore, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -61,7 +61,8 @@ class Receiver:
             await self._runner.cleanup()
 
     def release(self) -> None:
-        """Answer the requests held on ``hanging`` paths (and every later one)."""
+        """Answer the requests left hanging (on ``hanging`` paths), and every later one."""
+        self.hanging.clear()
         self._release.set()
 
     def url(self, path: str = "/hook") -> str:

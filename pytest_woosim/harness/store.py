@@ -452,25 +452,74 @@ class WoosimHandle:
         return self._call("DELETE", f"orders/{order_id}", params=params)
 
     # ------------------------------------------------------------------ webhooks
+    def create_webhook(self, topic: str, delivery_url: str, **fields: Any) -> dict[str, Any]:
+        """``POST webhooks``: an active webhook for ``topic`` (it pings ``delivery_url``)."""
+        return self._call(
+            "POST", "webhooks", json={"topic": topic, "delivery_url": delivery_url, **fields}
+        )
+
     @property
-    def deliveries(self) -> list[dict[str, Any]]:
-        """The store's webhook delivery journal (pings included), oldest first."""
+    def journal(self) -> list[dict[str, Any]]:
+        """Every request the store's webhooks sent, pings and deliveries, oldest first."""
         response = self.control.get("deliveries")
         entries: list[dict[str, Any]] = response.json()["deliveries"]
         return entries
 
-    def wait_for_deliveries(
-        self, n: int, timeout: float = 10.0, *, kind: str = "delivery"
-    ) -> list[dict[str, Any]]:
-        """Wait (real time, bounded) until ``n`` journal entries of ``kind`` exist; all of them."""
+    @property
+    def deliveries(self) -> list[dict[str, Any]]:
+        """The webhook deliveries (a topic fired: ``customer.created``, …), oldest first.
+
+        Pings (the request a webhook sends when it is created) are not deliveries:
+        they are in :attr:`pings`, and both in :attr:`journal`.
+        """
+        return [entry for entry in self.journal if entry["kind"] == "delivery"]
+
+    @property
+    def pings(self) -> list[dict[str, Any]]:
+        """The pings webhooks sent when they were created, oldest first."""
+        return [entry for entry in self.journal if entry["kind"] == "ping"]
+
+    def wait_for_deliveries(self, n: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+        """Wait (real time, bounded) until the store made ``n`` deliveries; all of them.
+
+        Pings do not count. The timeout's message lists what the journal holds.
+        """
+        return self._wait_for("delivery", n, timeout)
+
+    def wait_for_pings(self, n: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+        """Wait (real time, bounded) until webhooks sent ``n`` pings; all of them."""
+        return self._wait_for("ping", n, timeout)
+
+    def _wait_for(self, kind: str, n: int, timeout: float) -> list[dict[str, Any]]:
         deadline = time.monotonic() + timeout
         while True:
-            found = [d for d in self.deliveries if kind is None or d["kind"] == kind]
+            journal = self.journal
+            found = [entry for entry in journal if entry["kind"] == kind]
             if len(found) >= n:
                 return found
             if time.monotonic() > deadline:
-                raise TimeoutError(f"the store made {len(found)} of {n} deliveries in {timeout:g}s")
+                raise TimeoutError(shortfall(kind, n, timeout, journal))
             time.sleep(_POLL_INTERVAL)
+
+
+def shortfall(kind: str, n: int, timeout: float, journal: list[dict[str, Any]]) -> str:
+    """What a timed-out wait saw: the count asked for, and every journal entry (pings too)."""
+    made = sum(1 for entry in journal if entry["kind"] == kind)
+    noun = "deliveries" if kind == "delivery" else "pings"
+    other = "pings" if kind == "delivery" else "deliveries"
+    lines = [
+        f"the store made {made} of {n} {noun} within {timeout:g}s "
+        f"({other} are not counted); its journal holds {len(journal)} "
+        f"request{'' if len(journal) == 1 else 's'}" + (":" if journal else ".")
+    ]
+    for entry in journal:
+        answer = entry["response"]["status"] or entry.get("error") or "no answer"
+        resource = "" if entry.get("resource_id") is None else f" #{entry['resource_id']}"
+        lines.append(
+            f"  {entry['kind']} of webhook {entry['webhook_id']} ({entry['topic']}{resource})"
+            f" -> {answer}"
+        )
+    return "\n".join(lines)
 
 
 def real_now() -> datetime:

@@ -181,6 +181,14 @@ def _syntax_problem(text: str, error: json.JSONDecodeError) -> Problem:
             diagnosis.col,
         )
     message = f"invalid JSON: {error.msg}"
+    if error.msg.endswith(" at"):
+        # Python's messages ("Unterminated string starting at", "Invalid control
+        # character at") end with the position, which ``msg`` leaves out.
+        message += f" line {error.lineno}, col {error.colno}"
+    if error.msg.startswith("Unterminated string") and '"' not in text[error.pos + 1 :]:
+        message += " (the file ends inside it: is it cut off?)"
+    elif not text[error.pos :].strip():
+        message += " (the file ends there: is it cut off?)"
     before = text[: error.pos].rstrip()
     at = text[error.pos : error.pos + 1]
     if before.endswith(",") and at in ("}", "]"):

@@ -216,7 +216,8 @@ class DeliveryEngine:
         self._loop = None
 
     def reset(self) -> None:
-        """Forget queued, built and held deliveries (a store reset); in-flight sends finish."""
+        """Forget queued, built and held deliveries (a store reset); in-flight sends finish
+        unrecorded."""
         with self._lock:
             self._epoch += 1
             self._queue.clear()
@@ -534,6 +535,7 @@ class DeliveryEngine:
 
     # ------------------------------------------------------------------ the wire
     async def _post(self, request: _Request, *, kind: str = "delivery") -> DeliveryRecord:
+        epoch = self._epoch
         record = DeliveryRecord(
             kind=kind,
             webhook_id=request.webhook_id,
@@ -570,7 +572,10 @@ class DeliveryEngine:
             record.error = _describe_error(exc, request.url, timeout, time.perf_counter() - started)
         record.duration = time.perf_counter() - started
         record.success = record.status == 200 if ping else 200 <= record.status < 303
-        self.journal.append(record)
+        if epoch == self._epoch:
+            # A send that was on the wire when the store was reset belongs to the store
+            # that was: it must not show up in the emptied journal.
+            self.journal.append(record)
         return record
 
     async def _check_safe_url(self, url: str) -> None:
