@@ -37,7 +37,7 @@ from typing import Any, Literal, TypeVar
 
 from simulator.clock import Clock, to_utc
 
-from .notifications import Notification
+from ..notifications import Notification
 
 log = logging.getLogger(__name__)
 
