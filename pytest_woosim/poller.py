@@ -70,7 +70,7 @@ from .scan import (
     read_path,
 )
 from .sender import Sender
-from .state import State, Watermark
+from .state import StateStore, Watermark
 from .storeclient import StoreClient, StoreError
 
 if TYPE_CHECKING:
@@ -310,7 +310,7 @@ class Poller:
         instance_id: int | str,
         resources: Sequence[ResourcePlan],
         source: PageSource,
-        state: State,
+        state: StateStore,
         clock: Clock,
         callback_url: str,
         refresh_interval: float = 15,
@@ -352,7 +352,7 @@ class Poller:
         cls,
         config: InstanceConfig,
         *,
-        state: State,
+        state: StateStore,
         clock: Clock,
         instance_id: int | str | None = None,
         client: httpx.AsyncClient | None = None,

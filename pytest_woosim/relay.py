@@ -62,7 +62,7 @@ from pytest_woosim.sender import (
     DEFAULT_TIMEOUT,
     Sender,
 )
-from pytest_woosim.state import State
+from pytest_woosim.state import State, StateStore
 from pytest_woosim.storeclient import StoreClient
 from simulator.clock import Clock
 
@@ -155,7 +155,7 @@ class RelayApp:
     def __init__(
         self,
         *,
-        state: State,
+        state: StateStore,
         clock: Clock,
         instance: str,
         instance_id: int | str,
@@ -467,7 +467,7 @@ class WebhookRelay:
         signature_key: str | None,
         instance: str,
         instance_id: int | str,
-        state: State,
+        state: StateStore,
         clock: Clock,
         options: RelayOptions | None = None,
         store_client: StoreClient | None = None,
@@ -510,7 +510,7 @@ class WebhookRelay:
         cls,
         config: InstanceConfig,
         *,
-        state: State,
+        state: StateStore,
         clock: Clock,
         options: RelayOptions | None = None,
         reconciler: Reconciler | None = None,
@@ -648,7 +648,7 @@ class Reconciler(Protocol):
 class StateKV:
     """``registration.KeyValue`` over the State's kv table for one instance."""
 
-    def __init__(self, state: State, instance: str) -> None:
+    def __init__(self, state: StateStore, instance: str) -> None:
         self.state = state
         self.instance = instance
 

@@ -19,7 +19,7 @@ from datetime import datetime
 from pytest_woosim.config import InstanceConfig
 from pytest_woosim.javadate import DateCodec
 from pytest_woosim.poller import DateField, Poller, ResourcePlan, strategy_for
-from pytest_woosim.state import State
+from pytest_woosim.state import StateStore
 from pytest_woosim.storeclient import StoreClient
 from simulator.clock import Clock
 
@@ -67,7 +67,7 @@ class Reconciliation:
 def reconciler_for(
     config: InstanceConfig,
     *,
-    state: State,
+    state: StateStore,
     clock: Clock,
     instance_id: int | str | None = None,
     created_at: datetime | None = None,

@@ -48,7 +48,7 @@ import httpx
 from simulator.clock import Clock
 
 from .relay_transport import KeepAlivePoster, PostFailed, SenderClient, sender_client
-from .state import PARKED, PENDING, OutboxItem, State
+from .state import PARKED, PENDING, OutboxItem, StateStore
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,7 @@ class Sender:
 
     def __init__(
         self,
-        state: State,
+        state: StateStore,
         clock: Clock,
         *,
         instance: str | int,
