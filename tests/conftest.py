@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
+import psycopg
 import pytest
 
+from pytest_woosim.pgcluster import Cluster, ClusterUnavailable
 from simulator.app import Simulator
 from simulator.clock import Clock
 from simulator.server import SimulatorServer
@@ -83,3 +87,32 @@ async def make_store() -> AsyncIterator[StoreFactory]:
 async def store(make_store: StoreFactory) -> LiveStore:
     """A UTC store, clock frozen at START."""
     return await make_store()
+
+
+# ---------------------------------------------------------------------- PostgreSQL
+# Tests of the PostgreSQL engine start their own throwaway cluster (one per test
+# session and xdist worker). Without PostgreSQL binaries they skip, except where
+# WOOSIM_REQUIRE_POSTGRES=1 (set by .ci/run): there a missing PostgreSQL fails.
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    try:
+        cluster = Cluster().start()
+    except ClusterUnavailable as exc:
+        if os.environ.get("WOOSIM_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL is required here (WOOSIM_REQUIRE_POSTGRES=1): {exc}")
+        pytest.skip(f"no PostgreSQL to test against: {exc}")
+    try:
+        yield cluster
+    finally:
+        cluster.remove()
+
+
+@pytest.fixture
+def pg_url(pg_cluster: Cluster) -> str:
+    """A URL to a fresh, empty schema of the session's cluster."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_cluster.url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")  # type: ignore[arg-type]
+    return pg_cluster.url_for_schema(schema)

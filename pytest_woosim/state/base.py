@@ -107,12 +107,19 @@ class ParkedHeads:
 class StateStore(Protocol):
     """Durable state of one or more instances (see the module docstring)."""
 
+    #: Transactions committed (for measurements).
+    batches: int
+
     @property
     def closed(self) -> bool: ...
 
     async def open(self) -> Any: ...
 
     async def close(self) -> None: ...
+
+    async def __aenter__(self) -> Any: ...
+
+    async def __aexit__(self, *exc: object) -> None: ...
 
     def add_enqueue_listener(self, listener: Callable[[str], None]) -> Callable[[], None]: ...
 
