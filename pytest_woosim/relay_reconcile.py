@@ -71,6 +71,7 @@ def reconciler_for(
     clock: Clock,
     instance_id: int | str | None = None,
     created_at: datetime | None = None,
+    lease_ttl: float | None = None,
 ) -> Reconciliation:
     """The reconciliation poll of a webhook instance (same instance key as its relay)."""
     from pytest_woosim.relay import instance_slug
@@ -94,6 +95,8 @@ def reconciler_for(
         sender=None,
         filter_response_nulls=bool(conf.filter_response_nulls),
     )
+    if lease_ttl is not None:
+        poller.lease_ttl = lease_ttl
     return Reconciliation(poller, store)
 
 

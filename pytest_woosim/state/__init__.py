@@ -5,8 +5,11 @@ picks the engine from a ``--state`` value: a ``postgresql://`` URL selects
 :class:`~.postgres.PostgresState`, anything else is a SQLite file path.
 """
 
+from simulator.clock import Clock
+
 from .base import (
     ALL_GROUPS,
+    ANY_INSTANCE,
     DEFAULT_SEEN_MAX_AGE,
     PARKED,
     PENDING,
@@ -23,8 +26,24 @@ from .base import (
 )
 from .sqlite import State
 
+
+def open_state(spec: str | None, *, clock: Clock | None = None) -> StateStore:
+    """The state a ``--state`` value names: a PostgreSQL URL, a SQLite file, or memory (None)."""
+    if spec is not None and spec.startswith(("postgresql://", "postgres://")):
+        try:
+            from .postgres import PostgresState
+        except ImportError as exc:
+            raise ValueError(
+                f"--state {spec.split('://')[0]}://... needs the PostgreSQL driver: "
+                f"pip install 'pytest-woosim[postgres]' ({exc})"
+            ) from None
+        return PostgresState(spec, clock=clock)
+    return State(spec, clock=clock)
+
+
 __all__ = [
     "ALL_GROUPS",
+    "ANY_INSTANCE",
     "DEFAULT_SEEN_MAX_AGE",
     "PARKED",
     "PENDING",
@@ -39,4 +58,5 @@ __all__ = [
     "StateClosedError",
     "StateStore",
     "Watermark",
+    "open_state",
 ]

@@ -30,6 +30,8 @@ DEFAULT_SEEN_MAX_AGE = 7 * 24 * 3600.0
 SEEN_PRUNE_INTERVAL = 600.0
 #: Upper bound on jobs per transaction, so one huge burst still answers early callers.
 DEFAULT_MAX_BATCH = 1024
+#: Told to enqueue listeners when any instance may have new rows (after a reconnect).
+ANY_INSTANCE = "*"
 
 
 class AllGroups(enum.Enum):
@@ -260,9 +262,16 @@ class SharedState(StateStore, Protocol):
         """Give a claimed item back without changing its retry state."""
         ...
 
+    def delivered_probe(
+        self, instance: str | int, seq: int, group: str | None
+    ) -> asyncio.Future[int]:
+        """A probe of a parked head got through: delete it and release its group."""
+        ...
+
 
 __all__ = [
     "ALL_GROUPS",
+    "ANY_INSTANCE",
     "DEFAULT_MAX_BATCH",
     "DEFAULT_SEEN_MAX_AGE",
     "PARKED",

@@ -49,6 +49,7 @@ from simulator.clock import Clock, to_utc
 from ..notifications import Notification
 from .base import (
     ALL_GROUPS,
+    ANY_INSTANCE,
     DEFAULT_MAX_BATCH,
     DEFAULT_SEEN_MAX_AGE,
     PARKED,
@@ -73,8 +74,7 @@ Work = Callable[[Conn], Awaitable[Any]]
 
 #: NOTIFY channel carrying the instance whose outbox grew.
 CHANNEL = "woosim_outbox"
-#: Told to enqueue listeners when any instance may have new rows (after a reconnect).
-ANY_INSTANCE = "*"
+
 
 #: Ordered schema steps: version N is reached by running MIGRATIONS[N - 1].
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -974,7 +974,6 @@ def _resolve(future: asyncio.Future[Any], result: Any, error: BaseException | No
 
 
 __all__ = [
-    "ANY_INSTANCE",
     "CHANNEL",
     "MIGRATIONS",
     "SCHEMA_VERSION",
