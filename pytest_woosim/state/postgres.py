@@ -156,15 +156,19 @@ _INSERT_OUTBOX = (
 )
 
 # Heads (oldest row of their group) that are ready and not claimed, locked without
-# waiting on rows another worker is claiming, then marked as ours.
+# waiting on rows another worker is claiming, then marked as ours. Candidates are read
+# in seq order and each is checked for an older row of its group (an index probe), so
+# with many groups the scan stops after ``limit`` heads.
 _CLAIM = f"""
 WITH heads AS (
     SELECT o.seq FROM outbox o
-    JOIN (SELECT grp, min(seq) AS seq FROM outbox WHERE instance = %(inst)s GROUP BY grp) h
-      ON o.seq = h.seq
-    WHERE (o.claimed_until IS NULL OR o.claimed_until < %(now)s)
+    WHERE o.instance = %(inst)s
+      AND (o.claimed_until IS NULL OR o.claimed_until < %(now)s)
       AND ((o.status = 'pending' AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= %(now)s))
            OR (o.status = 'parked' AND o.next_attempt_at <= %(probe_by)s))
+      AND NOT EXISTS (
+          SELECT 1 FROM outbox e WHERE e.instance = o.instance AND e.grp = o.grp AND e.seq < o.seq
+      )
     ORDER BY o.seq
     LIMIT %(limit)s
     FOR UPDATE OF o SKIP LOCKED
