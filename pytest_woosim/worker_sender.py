@@ -118,6 +118,7 @@ class ClaimingSender:
         self._posts: set[asyncio.Task[None]] = set()
         self._writes: set[asyncio.Future[Any]] = set()
         self._remove_listener: Any = None
+        self._delivered_seqs: list[int] = []
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -145,6 +146,7 @@ class ClaimingSender:
                 await t
         abandoned, self._in_flight = list(self._in_flight), {}
         if not self._state.closed:
+            self._flush_deletes()
             for seq in abandoned:
                 with contextlib.suppress(Exception):
                     await self._state.release(seq)
@@ -185,6 +187,7 @@ class ClaimingSender:
         """Wait (real seconds) until the instance's outbox is empty, whoever delivers it."""
         async with asyncio.timeout(timeout):
             while True:
+                self._flush_deletes()
                 counts = await self._state.outbox_counts(self.instance)
                 if counts.pending == 0 and counts.parked == 0:
                     return
@@ -216,6 +219,7 @@ class ClaimingSender:
             # While posts are under way, claim only once a quarter of the slots is free:
             # one claim per completed post would make claiming the bottleneck.
             if free > 0 and (not self._in_flight or free >= max(1, self.max_in_flight // 4)):
+                self._flush_deletes()  # queued ahead of the claim: their groups move on
                 try:
                     claimed = await self._state.claim(
                         self.instance,
@@ -243,6 +247,7 @@ class ClaimingSender:
             if claimed and len(claimed) == free:
                 continue  # there may be more ready heads
             if not self._in_flight:
+                self._flush_deletes()
                 self._idle.set()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.idle_poll)
@@ -264,7 +269,9 @@ class ClaimingSender:
                 log.info("instance %s: callback reachable again, resuming", self.instance)
                 self._track(self._state.delivered_probe(self.instance, item.seq, item.group_key))
             else:
-                self._track(self._state.delete_delivered_nowait([item.seq]))
+                # Deleted in one statement with the others delivered meanwhile, before
+                # the next claim; until then the claim keeps the group's next row back.
+                self._delivered_seqs.append(item.seq)
         else:
             self.failed_attempts += 1
             self._failed(item, error, now)
@@ -313,6 +320,11 @@ class ClaimingSender:
                 error=error,
             )
         )
+
+    def _flush_deletes(self) -> None:
+        if self._delivered_seqs:
+            seqs, self._delivered_seqs = self._delivered_seqs, []
+            self._track(self._state.delete_delivered_nowait(seqs))
 
     def _track(self, future: asyncio.Future[Any]) -> None:
         self._writes.add(future)

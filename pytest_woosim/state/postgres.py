@@ -13,6 +13,11 @@ workers on one database need (:class:`~.base.SharedState`):
   ``claimed_until``. A group's next row is not a head while its head exists, so a
   group is never sent by two workers at once and never out of order. A claim that
   expires (its worker died) is taken by another worker: at-least-once.
+* **Delivery bookkeeping** (claims, deleting delivered rows, retry times) commits
+  without waiting for the WAL flush (``synchronous_commit = off`` for batches of
+  only those): a database crash may forget the last of it, which means a row is
+  sent again (at-least-once), never lost. Enqueues, windows and dedupe keys wait
+  for the flush: the relay answers 2xx only after it.
 * **Dedupe keys** are a primary key, so two workers cannot both store one change
   through :meth:`PostgresState.enqueue_unseen`.
 
@@ -214,12 +219,15 @@ def default_worker_id() -> str:
 
 
 class _Job:
-    __slots__ = ("fn", "future", "notify")
+    __slots__ = ("durable", "fn", "future", "notify")
 
-    def __init__(self, fn: Work, future: asyncio.Future[Any], notify: str | None) -> None:
+    def __init__(
+        self, fn: Work, future: asyncio.Future[Any], notify: str | None, durable: bool
+    ) -> None:
         self.fn = fn
         self.future = future
         self.notify = notify
+        self.durable = durable
 
 
 class PostgresState:
@@ -398,7 +406,7 @@ class PostgresState:
         async def work(conn: Conn) -> None:
             await conn.execute("DELETE FROM outbox WHERE seq = ANY(%s)", (wanted,))
 
-        return self._submit(work)
+        return self._submit(work, durable=False)
 
     def record_failure(
         self,
@@ -418,7 +426,7 @@ class PostgresState:
                 (attempts, first_failure_at, next_attempt_at, error, seq),
             )
 
-        return self._submit(work)
+        return self._submit(work, durable=False)
 
     def park(
         self,
@@ -489,7 +497,7 @@ class PostgresState:
             cur = await conn.execute(_CLAIM, params)
             return sorted((_item(row) for row in await cur.fetchall()), key=lambda i: i.seq)
 
-        return await self._submit(work)
+        return await self._submit(work, durable=False)
 
     async def release(self, seq: int) -> None:
         async def work(conn: Conn) -> None:
@@ -499,7 +507,7 @@ class PostgresState:
                 (seq, self.worker_id),
             )
 
-        await self._submit(work)
+        await self._submit(work, durable=False)
 
     def delivered_probe(
         self, instance: str | int, seq: int, group: str | None
@@ -822,12 +830,16 @@ class PostgresState:
 
     # ------------------------------------------------------------------ the connection
     def _submit(
-        self, fn: Callable[[Conn], Awaitable[T]], *, notify: str | None = None
+        self,
+        fn: Callable[[Conn], Awaitable[T]],
+        *,
+        notify: str | None = None,
+        durable: bool = True,
     ) -> asyncio.Future[T]:
         if self._closed:
             raise StateClosedError("the state database is closed")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._jobs.put_nowait(_Job(fn, future, notify))
+        self._jobs.put_nowait(_Job(fn, future, notify, durable))
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="woosim-state")
         return future
@@ -883,6 +895,9 @@ class PostgresState:
         single = len(jobs) == 1  # no savepoint needed: an error undoes only that job
         try:
             await conn.execute("BEGIN")
+            if not any(job.durable for job in jobs):
+                # Only delivery bookkeeping: see the module docstring.
+                await conn.execute("SET LOCAL synchronous_commit TO off")
             for job in jobs:
                 if not single:
                     await conn.execute("SAVEPOINT job")
