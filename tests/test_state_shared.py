@@ -4,11 +4,14 @@ the schema's versioning, and two senders delivering one outbox in order per grou
 from __future__ import annotations
 
 import asyncio
+import subprocess
 from collections import defaultdict
 from datetime import UTC, datetime
+from pathlib import Path
 
 import psycopg
 import pytest
+from reliability_helpers import woosim_executable
 
 from pytest_woosim.notifications import Event, Notification, build_notifications
 from pytest_woosim.receiver import Receiver
@@ -179,3 +182,34 @@ async def test_two_senders_deliver_one_outbox_once_and_in_order_per_group(pg_url
             got[group_of[note.event_id]].append(note.event_id)
         assert got == expected  # every notification once, each group in order
         assert sum(s.delivered for s in senders) == groups * per_group
+
+
+@pytest.mark.parametrize("fixture", ["recommended-polling.json", "recommended-webhook.json"])
+def test_an_unreachable_database_is_a_clear_cli_error(fixture: str, tmp_path: Path) -> None:
+    config = Path(__file__).resolve().parent.parent / "fixtures" / "instances" / fixture
+    url = f"postgresql://relay:s3cret@/relay?host={tmp_path}/no-such-socket-dir"
+    done = subprocess.run(
+        [woosim_executable(), "relay", "--config", str(config), "--state", url, "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 2
+    assert "woosim relay: cannot open the state:" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert "s3cret" not in done.stderr  # the URL's password is never echoed
+    assert done.stdout == ""
+
+
+def test_lease_seconds_must_be_positive(tmp_path: Path) -> None:
+    config = Path(__file__).resolve().parent.parent / "fixtures/instances/recommended-polling.json"
+    done = subprocess.run(
+        [woosim_executable(), "relay", "--config", str(config), "--lease-seconds", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 2
+    assert "--lease-seconds: must be positive, got '0'" in done.stderr
