@@ -172,6 +172,7 @@ SECTIONS = (
     ("relay", "bench_relay"),
     ("outbox", "bench_outbox"),
     ("poller", "bench_poller"),
+    ("workers", "bench_workers"),
     ("fixtures", "bench_fixtures"),
     ("memory", "bench_memory"),
     ("soak", "bench_soak"),

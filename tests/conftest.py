@@ -3,13 +3,17 @@ webhook receiver. What test modules import by name is in ``helpers.py``."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import psycopg
 import pytest
 from helpers import START, LiveStore, StoreFactory, start_store
 from webhook_helpers import Receiver
 
+from pytest_woosim.harness.pgcluster import Cluster, ClusterUnavailable
 from simulator.clock import Clock
 
 
@@ -58,3 +62,32 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             for name, value in getattr(report, "user_properties", []):
                 if name == "parity" and report.when == "call":
                     terminalreporter.write_line(str(value))
+
+
+# ---------------------------------------------------------------------- PostgreSQL
+# Tests of the PostgreSQL engine start their own throwaway cluster (one per test
+# session and xdist worker). Without PostgreSQL binaries they skip, except where
+# WOOSIM_REQUIRE_POSTGRES=1 (set by .ci/run): there a missing PostgreSQL fails.
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    try:
+        cluster = Cluster().start()
+    except ClusterUnavailable as exc:
+        if os.environ.get("WOOSIM_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL is required here (WOOSIM_REQUIRE_POSTGRES=1): {exc}")
+        pytest.skip(f"no PostgreSQL to test against: {exc}")
+    try:
+        yield cluster
+    finally:
+        cluster.remove()
+
+
+@pytest.fixture
+def pg_url(pg_cluster: Cluster) -> str:
+    """A URL to a fresh, empty schema of the session's cluster."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_cluster.url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")  # type: ignore[arg-type]
+    return pg_cluster.url_for_schema(schema)

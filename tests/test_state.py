@@ -5,17 +5,47 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import sys
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 
 from pytest_woosim.outbox.notifications import Event, Notification, build_notifications
-from pytest_woosim.outbox.state import State, StateClosedError, Watermark
+from pytest_woosim.outbox.state import State, StateClosedError, StateStore, Watermark
+from pytest_woosim.outbox.state.postgres import PostgresState
 from simulator.clock import Clock
 
 START = datetime(2024, 3, 10, 6, 0, tzinfo=UTC)
 URL = "http://127.0.0.1:9/events"
+
+
+@dataclass
+class Engine:
+    """Builds the state under test: SQLite (a file or memory), or a PostgreSQL schema."""
+
+    name: str
+    pg_url: str | None = None
+
+    def state(self, path: Path | None, **options: Any) -> StateStore:
+        if self.pg_url is None:
+            return State(path, **options)
+        # One schema per test: a second state "at the same path" is a restart.
+        options.pop("synchronous", None)
+        return PostgresState(self.pg_url, **options)
+
+    @property
+    def integrity_error(self) -> type[Exception]:
+        return sqlite3.IntegrityError if self.pg_url is None else psycopg.errors.UniqueViolation
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest) -> Engine:
+    if request.param == "sqlite":
+        return Engine("sqlite")
+    return Engine("postgresql", request.getfixturevalue("pg_url"))
 
 
 def _notes(n: int, *, object_type: str = "customers") -> list[Notification]:
@@ -23,8 +53,8 @@ def _notes(n: int, *, object_type: str = "customers") -> list[Notification]:
     return build_notifications(events, {"objectType": object_type}, instance_id=7, max_events=1)
 
 
-async def test_enqueue_keeps_order_and_exact_bytes(tmp_path: Path) -> None:
-    async with State(tmp_path / "s.db") as state:
+async def test_enqueue_keeps_order_and_exact_bytes(engine: Engine, tmp_path: Path) -> None:
+    async with engine.state(tmp_path / "s.db") as state:
         notes = _notes(5)
         seqs = await state.enqueue(7, URL, notes, group_key="customers")
         assert seqs == sorted(seqs)
@@ -37,8 +67,8 @@ async def test_enqueue_keeps_order_and_exact_bytes(tmp_path: Path) -> None:
         assert (await state.outbox_counts(8)).pending == 0
 
 
-async def test_concurrent_enqueues_share_transactions(tmp_path: Path) -> None:
-    async with State(tmp_path / "s.db") as state:
+async def test_concurrent_enqueues_share_transactions(engine: Engine, tmp_path: Path) -> None:
+    async with engine.state(tmp_path / "s.db") as state:
         before = state.batches
         await asyncio.gather(*(state.enqueue(7, URL, _notes(1)) for _ in range(300)))
         assert (await state.outbox_counts(7)).pending == 300
@@ -54,12 +84,12 @@ async def test_wal_and_full_sync_are_on(tmp_path: Path) -> None:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-async def test_window_commit_is_atomic(tmp_path: Path) -> None:
-    async with State(tmp_path / "s.db") as state:
+async def test_window_commit_is_atomic(engine: Engine, tmp_path: Path) -> None:
+    async with engine.state(tmp_path / "s.db") as state:
         mark = Watermark(START, {"page": 3})
         notes = _notes(2)
         # The same notification id twice violates the outbox's unique id: nothing may stick.
-        with pytest.raises(sqlite3.IntegrityError):
+        with pytest.raises(engine.integrity_error):
             await state.commit_window(
                 7, "customers", mark, [notes[0], notes[0]], ["k1"], callback_url=URL
             )
@@ -73,8 +103,8 @@ async def test_window_commit_is_atomic(tmp_path: Path) -> None:
         assert await state.unseen(7, ["k1", "k2", "k3"]) == ["k3"]
 
 
-async def test_failed_job_does_not_undo_its_batch_mates(tmp_path: Path) -> None:
-    async with State(tmp_path / "s.db") as state:
+async def test_failed_job_does_not_undo_its_batch_mates(engine: Engine, tmp_path: Path) -> None:
+    async with engine.state(tmp_path / "s.db") as state:
         dup = _notes(1)
         await state.enqueue(7, URL, dup)
         results = await asyncio.gather(
@@ -83,17 +113,17 @@ async def test_failed_job_does_not_undo_its_batch_mates(tmp_path: Path) -> None:
             state.enqueue(7, URL, _notes(1)),
             return_exceptions=True,
         )
-        assert isinstance(results[1], sqlite3.IntegrityError)
+        assert isinstance(results[1], engine.integrity_error)
         assert (await state.outbox_counts(7)).pending == 3
 
 
 async def test_restart_from_file_resumes_outbox_watermarks_and_retry_state(
-    tmp_path: Path,
+    engine: Engine, tmp_path: Path
 ) -> None:
     path = tmp_path / "s.db"
     clock = Clock(START, frozen=True)
     notes = _notes(3)
-    async with State(path, clock=clock) as state:
+    async with engine.state(path, clock=clock) as state:
         await state.commit_window(
             7, "orders", Watermark(START, None), notes, ["o1"], callback_url=URL
         )
@@ -107,7 +137,7 @@ async def test_restart_from_file_resumes_outbox_watermarks_and_retry_state(
         )
         await state.kv_set(7, "webhooks", {"customer.created": 12, "secret": "x"})
 
-    async with State(path, clock=clock) as again:
+    async with engine.state(path, clock=clock) as again:
         items = await again.outbox_batch(7)
         assert [i.notification_id for i in items] == [n.id for n in notes]
         assert items[0].attempts == 2
@@ -121,8 +151,8 @@ async def test_restart_from_file_resumes_outbox_watermarks_and_retry_state(
         assert await again.outbox_instances() == ["7"]
 
 
-async def test_watermark_keeps_microseconds_and_cursor(tmp_path: Path) -> None:
-    async with State(tmp_path / "s.db") as state:
+async def test_watermark_keeps_microseconds_and_cursor(engine: Engine, tmp_path: Path) -> None:
+    async with engine.state(tmp_path / "s.db") as state:
         mark = Watermark(START + timedelta(microseconds=123457), {"ids": [1, 2], "etag": "a"})
         await state.set_watermark("i", "products", mark)
         assert await state.get_watermark("i", "products") == mark
@@ -131,9 +161,9 @@ async def test_watermark_keeps_microseconds_and_cursor(tmp_path: Path) -> None:
         assert await state.get_watermark("i", "products") == later
 
 
-async def test_dedupe_keys_are_per_instance_and_bounded_by_age() -> None:
+async def test_dedupe_keys_are_per_instance_and_bounded_by_age(engine: Engine) -> None:
     clock = Clock(START, frozen=True)
-    async with State(None, clock=clock, seen_max_age=3600) as state:
+    async with engine.state(None, clock=clock, seen_max_age=3600) as state:
         await state.mark_seen(1, ["a", "b"])
         assert await state.unseen(2, ["a"]) == ["a"]
         assert await state.unseen(1, ["a", "c", "a"]) == ["c"]
@@ -144,16 +174,16 @@ async def test_dedupe_keys_are_per_instance_and_bounded_by_age() -> None:
         assert await state.unseen(1, ["a", "b", "c"]) == ["a", "b"]
 
 
-async def test_many_dedupe_keys_in_one_query() -> None:
-    async with State(None) as state:
+async def test_many_dedupe_keys_in_one_query(engine: Engine) -> None:
+    async with engine.state(None) as state:
         keys = [f"k{i}" for i in range(1200)]
         await state.mark_seen(1, keys[::2])
         assert await state.unseen(1, keys) == keys[1::2]
 
 
-async def test_park_and_unpark() -> None:
+async def test_park_and_unpark(engine: Engine) -> None:
     clock = Clock(START, frozen=True)
-    async with State(None, clock=clock) as state:
+    async with engine.state(None, clock=clock) as state:
         await state.enqueue(7, URL, _notes(2))
         head = (await state.outbox_batch(7))[0]
         parked = await state.park(
@@ -171,8 +201,8 @@ async def test_park_and_unpark() -> None:
         assert items[0].next_attempt_at is None and items[0].first_failure_at is None
 
 
-async def test_enqueue_listener_runs_after_commit() -> None:
-    async with State(None) as state:
+async def test_enqueue_listener_runs_after_commit(engine: Engine) -> None:
+    async with engine.state(None) as state:
         loop = asyncio.get_running_loop()
         woke = asyncio.Event()
         seen: list[str] = []
@@ -190,8 +220,8 @@ async def test_enqueue_listener_runs_after_commit() -> None:
         assert seen == ["5"]
 
 
-async def test_kv_roundtrip() -> None:
-    async with State(None) as state:
+async def test_kv_roundtrip(engine: Engine) -> None:
+    async with engine.state(None) as state:
         assert await state.kv_get(1, "missing") is None
         await state.kv_set(1, "a", [1, 2])
         await state.kv_set(1, "a", {"x": True})
@@ -202,8 +232,8 @@ async def test_kv_roundtrip() -> None:
         assert await state.kv_items(2) == {}
 
 
-async def test_closed_state_refuses_work() -> None:
-    state = State(None)
+async def test_closed_state_refuses_work(engine: Engine) -> None:
+    state = engine.state(None)
     await state.open()
     await state.close()
     with pytest.raises(StateClosedError):
@@ -308,9 +338,9 @@ async def test_a_version_1_outbox_is_migrated_keeping_rows(tmp_path: Path) -> No
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
 
 
-async def test_parking_is_per_group() -> None:
+async def test_parking_is_per_group(engine: Engine) -> None:
     clock = Clock(START, frozen=True)
-    async with State(None, clock=clock) as state:
+    async with engine.state(None, clock=clock) as state:
         a = await state.enqueue(7, URL, _notes(2), group_key="a")
         await state.enqueue(7, URL, _notes(1), group_key="b")
         await state.enqueue(7, URL, _notes(1))  # no group key: its own group
@@ -329,8 +359,8 @@ async def test_parking_is_per_group() -> None:
         assert (await state.outbox_counts(7)).parked == 0
 
 
-async def test_group_reads_and_forward_reads() -> None:
-    async with State(None) as state:
+async def test_group_reads_and_forward_reads(engine: Engine) -> None:
+    async with engine.state(None) as state:
         seqs = await state.enqueue(7, URL, _notes(6), group_key=["a", "b", "a", None, "a", "b"])
         forward = await state.outbox_after(7, seqs[1], 3)
         assert [i.seq for i in forward] == seqs[2:5]
@@ -344,8 +374,8 @@ async def test_group_reads_and_forward_reads() -> None:
             await state.enqueue(7, URL, _notes(2), group_key=["a"])
 
 
-async def test_parked_heads_due_and_the_next_probe() -> None:
-    async with State(None) as state:
+async def test_parked_heads_due_and_the_next_probe(engine: Engine) -> None:
+    async with engine.state(None) as state:
         a = await state.enqueue(7, URL, _notes(2), group_key="a")
         b = await state.enqueue(7, URL, _notes(1), group_key="b")
         await state.park(7, a[0], attempts=10, first_failure_at=0.0, next_probe_at=100.0, error="x")
@@ -358,8 +388,8 @@ async def test_parked_heads_due_and_the_next_probe() -> None:
         assert [h.seq for h in probing.heads] == [b[0]] and probing.next_probe_at is None
 
 
-async def test_enqueue_unseen_writes_only_what_was_not_seen(tmp_path: Path) -> None:
-    async with State(tmp_path / "s.db") as state:
+async def test_enqueue_unseen_writes_only_what_was_not_seen(engine: Engine, tmp_path: Path) -> None:
+    async with engine.state(tmp_path / "s.db") as state:
         await state.mark_seen(7, ["old"])
         before = state.batches
         results = await state.enqueue_unseen(

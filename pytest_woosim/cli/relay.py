@@ -32,7 +32,8 @@ from aiohttp import web
 
 from pytest_woosim.instance.config import ConfigError, InstanceConfig
 from pytest_woosim.instance.load import load_instance
-from pytest_woosim.outbox.state import State
+from pytest_woosim.outbox.state import open_state
+from pytest_woosim.outbox.worker_sender import DEFAULT_CLAIM_TTL
 from pytest_woosim.poller.poller import Poller
 from simulator.clock import Clock
 
@@ -49,8 +50,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--state",
-        metavar="FILE",
-        help="SQLite state file (watermarks, outbox); without it nothing survives a restart",
+        metavar="FILE|URL",
+        help="SQLite state file (watermarks, outbox), or a postgresql:// URL shared by several "
+        "relay workers; without it nothing survives a restart",
+    )
+    parser.add_argument(
+        "--lease-seconds",
+        type=_positive,
+        default=DEFAULT_CLAIM_TTL,
+        metavar="S",
+        help="workers on PostgreSQL: seconds before another worker takes over the polls and "
+        f"the notifications of a worker that stopped answering (default {DEFAULT_CLAIM_TTL:g})",
     )
     polling = parser.add_argument_group("polling instances")
     polling.add_argument(
@@ -114,7 +124,11 @@ def run_webhook(config: InstanceConfig, args: argparse.Namespace) -> int:
     from pytest_woosim.relay.relay import RelayOptions, run_webhook_relay
 
     options = RelayOptions(
-        host=args.host, port=args.port, public_url=args.public_url, cleanup=args.cleanup
+        host=args.host,
+        port=args.port,
+        public_url=args.public_url,
+        cleanup=args.cleanup,
+        lease_ttl=args.lease_seconds,
     )
     return run_webhook_relay(
         config, state_path=args.state, options=options, reconcile=args.reconcile
@@ -142,6 +156,7 @@ def run_polling(config: InstanceConfig, args: argparse.Namespace) -> int:
             backfill=args.backfill,
             since=args.since,
             detect_deletions=args.detect_deletions,
+            lease_ttl=args.lease_seconds,
         )
 
     return asyncio.run(main())
@@ -159,14 +174,15 @@ async def serve_polling(
     detect_deletions: bool = False,
     clock: Clock | None = None,
     out: TextIO = sys.stdout,
+    lease_ttl: float = DEFAULT_CLAIM_TTL,
 ) -> int:
     """Run the poller of a polling instance until ``stop`` is set; print the status URL first."""
     clock = clock or Clock()
-    state = State(state_path, clock=clock)
     try:
+        state = open_state(state_path, clock=clock)
         await state.open()
     except Exception as exc:
-        print(f"woosim relay: cannot open the state file: {exc}", file=sys.stderr)
+        print(f"woosim relay: cannot open the state: {exc}", file=sys.stderr)
         return 2
     poller: Poller | None = None
     runner: web.AppRunner | None = None
@@ -179,6 +195,7 @@ async def serve_polling(
                 backfill=backfill,
                 start=since,
                 detect_deletions=detect_deletions,
+                lease_ttl=lease_ttl,
             )
         except ValueError as exc:
             print(f"woosim relay: {exc}", file=sys.stderr)
@@ -364,6 +381,16 @@ def _port(text: str) -> int:
         raise argparse.ArgumentTypeError(f"--port must be a number, got {text!r}") from None
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"--port must be between 0 and 65535, got {value}")
+    return value
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text!r}")
     return value
 
 

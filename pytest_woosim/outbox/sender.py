@@ -45,7 +45,7 @@ from typing import Any
 
 import httpx
 
-from pytest_woosim.outbox.state import PARKED, PENDING, OutboxItem, State
+from pytest_woosim.outbox.state import PARKED, PENDING, OutboxItem, StateStore
 from pytest_woosim.outbox.transport import KeepAlivePoster, PostFailed, SenderClient, sender_client
 from simulator.clock import Clock
 
@@ -138,7 +138,7 @@ class Sender:
 
     def __init__(
         self,
-        state: State,
+        state: StateStore,
         clock: Clock,
         *,
         instance: str | int,
@@ -750,32 +750,43 @@ class Sender:
 
     # ------------------------------------------------------------------ HTTP
     async def _post(self, item: OutboxItem) -> str | None:
-        """One attempt; None on a 2xx, else why it failed.
+        return await post_item(
+            item, self.callback_url, self._signature_key, self._client, self._fast, self.timeout
+        )
 
-        What Cloud Elements counts as a failure is UNVERIFIED; we take any non-2xx
-        (redirects are not followed, so 3xx fails too), a timeout, or no connection.
-        """
-        url = self.callback_url or item.callback_url
-        headers = item.notification().headers(self._signature_key)
-        if self._fast is not None:
-            try:
-                status = await self._fast.post(url, item.body, headers, self.timeout)
-            except PostFailed as exc:
-                return str(exc)
-        else:
-            assert self._client is not None
-            try:
-                response = await self._client.post(
-                    url, content=item.body, headers=headers, timeout=self.timeout
-                )
-            except httpx.TimeoutException:
-                return f"timeout after {self.timeout:g}s"
-            except (httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
-                return f"{type(exc).__name__}: {exc}".rstrip(": ")
-            status = response.status_code
-        if 200 <= status < 300:
-            return None
-        return f"HTTP {status}"
+
+async def post_item(
+    item: OutboxItem,
+    callback_url: str | None,
+    signature_key: str | None,
+    client: httpx.AsyncClient | None,
+    fast: KeepAlivePoster | None,
+    timeout: float,
+) -> str | None:
+    """One attempt; None on a 2xx, else why it failed.
+
+    What Cloud Elements counts as a failure is UNVERIFIED; we take any non-2xx
+    (redirects are not followed, so 3xx fails too), a timeout, or no connection.
+    """
+    url = callback_url or item.callback_url
+    headers = item.notification().headers(signature_key)
+    if fast is not None:
+        try:
+            status = await fast.post(url, item.body, headers, timeout)
+        except PostFailed as exc:
+            return str(exc)
+    else:
+        assert client is not None
+        try:
+            response = await client.post(url, content=item.body, headers=headers, timeout=timeout)
+        except httpx.TimeoutException:
+            return f"timeout after {timeout:g}s"
+        except (httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
+            return f"{type(exc).__name__}: {exc}".rstrip(": ")
+        status = response.status_code
+    if 200 <= status < 300:
+        return None
+    return f"HTTP {status}"
 
 
 def _earliest(a: float | None, b: float | None) -> float | None:
@@ -795,4 +806,5 @@ __all__ = [
     "Attempt",
     "Sender",
     "SenderStats",
+    "post_item",
 ]

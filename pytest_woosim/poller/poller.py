@@ -56,8 +56,8 @@ from pytest_woosim.outbox.notifications import (
     Notification,
     build_notifications,
 )
-from pytest_woosim.outbox.sender import Sender
-from pytest_woosim.outbox.state import State, Watermark
+from pytest_woosim.outbox.state import Lease, LeaseLostError, SharedState, StateStore, Watermark
+from pytest_woosim.outbox.worker_sender import DEFAULT_CLAIM_TTL, AnySender, sender_for
 from pytest_woosim.poller.scan import (
     Backoff,
     Change,
@@ -272,6 +272,8 @@ class ResourceReport:
     duplicates: int = 0
     unreadable_dates: int = 0
     error: str | None = None
+    #: Another worker on the shared database holds this resource's poll lease.
+    held_elsewhere: bool = False
 
     @property
     def ok(self) -> bool:
@@ -310,17 +312,18 @@ class Poller:
         instance_id: int | str,
         resources: Sequence[ResourcePlan],
         source: PageSource,
-        state: State,
+        state: StateStore,
         clock: Clock,
         callback_url: str,
         refresh_interval: float = 15,
         created_at: datetime | None = None,
         backfill: bool = False,
         start: datetime | None = None,
-        sender: Sender | None = None,
+        sender: AnySender | None = None,
         element_key: str = ELEMENT_KEY,
         filter_response_nulls: bool = False,
         backoff: Backoff | None = None,
+        lease_ttl: float = DEFAULT_CLAIM_TTL,
     ) -> None:
         if not resources:
             raise ValueError("a polling instance needs at least one resource to poll")
@@ -338,6 +341,9 @@ class Poller:
         self.element_key = element_key
         self.filter_response_nulls = filter_response_nulls
         self.backoff = backoff or Backoff()
+        #: Clock seconds a poll lease lives (workers on a shared database): the holder
+        #: renews it every poll; another worker takes over when it is not renewed.
+        self.lease_ttl = lease_ttl
         self.warnings: list[str] = []
         self.reports: list[PollReport] = []
         self._refresh_minutes = _check_interval(refresh_interval)
@@ -352,7 +358,7 @@ class Poller:
         cls,
         config: InstanceConfig,
         *,
-        state: State,
+        state: StateStore,
         clock: Clock,
         instance_id: int | str | None = None,
         client: httpx.AsyncClient | None = None,
@@ -362,6 +368,7 @@ class Poller:
         detect_deletions: bool = False,
         with_sender: bool = True,
         backoff: Backoff | None = None,
+        lease_ttl: float = DEFAULT_CLAIM_TTL,
     ) -> Poller:
         """The poller of a polling instance configuration, with its store client and sender.
 
@@ -387,7 +394,7 @@ class Poller:
         )
         sender = None
         if with_sender:
-            sender = Sender(
+            sender = sender_for(
                 state,
                 clock,
                 instance=instance,
@@ -396,6 +403,7 @@ class Poller:
                     None if conf.signature_key is None else conf.signature_key.get_secret_value()
                 ),
                 client=client,
+                claim_ttl=lease_ttl,
             )
         poller = cls(
             instance_id=instance,
@@ -411,6 +419,7 @@ class Poller:
             sender=sender,
             filter_response_nulls=bool(conf.filter_response_nulls),
             backoff=backoff,
+            lease_ttl=lease_ttl,
         )
         poller.warnings.extend(notes)
         for note in notes:
@@ -477,7 +486,14 @@ class Poller:
         async with self._run_lock:
             report = PollReport(self.clock.now())
             for plan in self.resources:
-                report.resources.append(await self._poll_resource(plan, report.started))
+                try:
+                    report.resources.append(await self._poll_resource(plan, report.started))
+                except LeaseLostError as exc:
+                    # Stalled past the lease: another worker polls this resource now.
+                    log.warning("instance %s: %s", self.instance, exc)
+                    report.resources.append(
+                        ResourceReport(plan.resource, None, report.started, error=str(exc))
+                    )
             await self._prune_seen()
             self.reports.append(report)
             del self.reports[:-100]
@@ -511,6 +527,13 @@ class Poller:
         return self.created_at
 
     async def _poll_resource(self, plan: ResourcePlan, upper: datetime) -> ResourceReport:
+        lease: Lease | None = None
+        if isinstance(self.state, SharedState):
+            # One worker polls a resource at a time; its window commits are fenced by this.
+            name = f"poll:{self.instance}:{plan.resource}"
+            lease = await self.state.acquire_lease(name, ttl=self.lease_ttl)
+            if lease is None:
+                return ResourceReport(plan.resource, None, upper, held_elsewhere=True)
         lower, watermark = await self._lower_bound(plan)
         report = ResourceReport(plan.resource, lower, upper)
         window = Window(lower, upper, cap_upper=plan.filter_by_current_date)
@@ -536,7 +559,7 @@ class Poller:
             async for batch in scan.batches():
                 pending.extend(batch)
                 if len(pending) >= CHECKPOINT_EVENTS:
-                    report.notifications += await self._commit(plan, pending, None)
+                    report.notifications += await self._commit(plan, pending, None, lease=lease)
                     report.events += len(pending)
                     pending = []
         except StoreError as exc:
@@ -550,7 +573,7 @@ class Poller:
             )
             if pending:
                 # What was read is real: keep it (without moving the watermark).
-                report.notifications += await self._commit(plan, pending, None)
+                report.notifications += await self._commit(plan, pending, None, lease=lease)
                 report.events += len(pending)
             self._copy_stats(report, scan)
             return report
@@ -563,7 +586,7 @@ class Poller:
                 deleted = sorted(known - current, key=_id_sort_key)
             cursor = {**(cursor or {}), "ids": _compress_ids(current)}
         report.notifications += await self._commit(
-            plan, pending, Watermark(upper, cursor), deleted=deleted, deleted_at=upper
+            plan, pending, Watermark(upper, cursor), deleted=deleted, deleted_at=upper, lease=lease
         )
         report.events += len(pending) + len(deleted)
         report.deleted = len(deleted)
@@ -643,6 +666,7 @@ class Poller:
         *,
         deleted: Sequence[str] = (),
         deleted_at: datetime | None = None,
+        lease: Lease | None = None,
     ) -> int:
         items: list[tuple[Event, Any]] = [
             (self._event(plan, change), self._raw_record(change.record)) for change in changes
@@ -670,7 +694,11 @@ class Poller:
                 # One delivery group for the whole instance: strict FIFO, so events
                 # also keep their order across resources, as they were polled.
                 group_key=None,
+                lease=lease,
             )
+            if lease is not None and isinstance(self.state, SharedState):
+                # A long scan commits in checkpoints: each one renews the lease.
+                await self.state.acquire_lease(lease.name, ttl=self.lease_ttl)
         return len(notifications)
 
     # ------------------------------------------------------------------ warnings

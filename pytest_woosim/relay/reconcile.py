@@ -18,7 +18,7 @@ from datetime import datetime
 
 from pytest_woosim.instance.config import InstanceConfig, instance_slug
 from pytest_woosim.instance.javadate import DateCodec
-from pytest_woosim.outbox.state import State
+from pytest_woosim.outbox.state import StateStore
 from pytest_woosim.poller.poller import DateField, Poller, ResourcePlan, strategy_for
 from pytest_woosim.poller.storeclient import StoreClient
 from simulator.clock import Clock
@@ -67,10 +67,11 @@ class Reconciliation:
 def reconciler_for(
     config: InstanceConfig,
     *,
-    state: State,
+    state: StateStore,
     clock: Clock,
     instance_id: int | str | None = None,
     created_at: datetime | None = None,
+    lease_ttl: float | None = None,
 ) -> Reconciliation:
     """The reconciliation poll of a webhook instance (same instance key as its relay)."""
     conf = config.configuration
@@ -92,6 +93,8 @@ def reconciler_for(
         sender=None,
         filter_response_nulls=bool(conf.filter_response_nulls),
     )
+    if lease_ttl is not None:
+        poller.lease_ttl = lease_ttl
     return Reconciliation(poller, store)
 
 

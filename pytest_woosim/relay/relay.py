@@ -41,10 +41,10 @@ from pytest_woosim.outbox.sender import (
     CE_RETRY_SCHEDULE,
     DEFAULT_PARK_PROBE_INTERVAL,
     DEFAULT_TIMEOUT,
-    Sender,
 )
-from pytest_woosim.outbox.state import State
+from pytest_woosim.outbox.state import StateStore, open_state
 from pytest_woosim.outbox.transport import sender_client
+from pytest_woosim.outbox.worker_sender import DEFAULT_CLAIM_TTL, exclusive, sender_for
 from pytest_woosim.poller.scan import content_key
 from pytest_woosim.poller.storeclient import StoreClient
 from pytest_woosim.relay.inbound import (
@@ -144,7 +144,7 @@ class RelayApp:
     def __init__(
         self,
         *,
-        state: State,
+        state: StateStore,
         clock: Clock,
         instance: str,
         instance_id: int | str,
@@ -437,6 +437,9 @@ class RelayOptions:
     retry_schedule: tuple[float, ...] = CE_RETRY_SCHEDULE
     park_probe_interval: float = DEFAULT_PARK_PROBE_INTERVAL
     sender_timeout: float = DEFAULT_TIMEOUT
+    #: Workers sharing a PostgreSQL state: clock seconds a claim on a notification (and
+    #: the registration lease) lives before another worker may take it over.
+    lease_ttl: float = DEFAULT_CLAIM_TTL
     #: Events per notification. 1 (default) is Cloud Elements' shape for WooCommerce:
     #: one webhook, one notification, ``raw`` = the WooCommerce body. Up to 20 merges
     #: webhooks that arrive together (same object type) into one notification.
@@ -456,7 +459,7 @@ class WebhookRelay:
         signature_key: str | None,
         instance: str,
         instance_id: int | str,
-        state: State,
+        state: StateStore,
         clock: Clock,
         options: RelayOptions | None = None,
         store_client: StoreClient | None = None,
@@ -474,7 +477,7 @@ class WebhookRelay:
         self.kv = StateKV(state, instance)
         self._owns_http = http_client is None
         self._http = http_client or sender_client(self.options.sender_timeout)
-        self.sender = Sender(
+        self.sender = sender_for(
             state,
             clock,
             instance=instance,
@@ -484,6 +487,7 @@ class WebhookRelay:
             schedule=self.options.retry_schedule,
             timeout=self.options.sender_timeout,
             park_probe_interval=self.options.park_probe_interval,
+            claim_ttl=self.options.lease_ttl,
         )
         self.reconciler = reconciler
         self.registrar: Registrar | None = None
@@ -499,7 +503,7 @@ class WebhookRelay:
         cls,
         config: InstanceConfig,
         *,
-        state: State,
+        state: StateStore,
         clock: Clock,
         options: RelayOptions | None = None,
         reconciler: Reconciler | None = None,
@@ -533,7 +537,17 @@ class WebhookRelay:
         )
 
     async def start(self) -> None:
-        """Serve, then register (the store pings the delivery URL on create), then deliver."""
+        """Serve, then register (the store pings the delivery URL on create), then deliver.
+
+        Workers sharing a database register one at a time (a lease), so the webhooks
+        and the secret are created once and reused by the others.
+        """
+        async with exclusive(
+            self.state, f"register:{self.instance}", ttl=max(self.options.lease_ttl, 60.0)
+        ):
+            await self._start()
+
+    async def _start(self) -> None:
         # One registrar throughout: it knows whether the secret was generated just now
         # (lost state), in which case reused webhooks must be given the new one.
         self.registrar = Registrar(
@@ -637,7 +651,7 @@ class Reconciler(Protocol):
 class StateKV:
     """``registration.KeyValue`` over the State's kv table for one instance."""
 
-    def __init__(self, state: State, instance: str) -> None:
+    def __init__(self, state: StateStore, instance: str) -> None:
         self.state = state
         self.instance = instance
 
@@ -665,11 +679,11 @@ async def serve_webhook_relay(
         print(f"woosim relay: --public-url must be an http(s) URL, got {public!r}", file=sys.stderr)
         return 2
     clock = clock or Clock()
-    state = State(state_path, clock=clock)
     try:
+        state = open_state(state_path, clock=clock)
         await state.open()
     except Exception as exc:
-        print(f"woosim relay: cannot open the state file: {exc}", file=sys.stderr)
+        print(f"woosim relay: cannot open the state: {exc}", file=sys.stderr)
         return 2
     if state_path is None:
         log.warning("no --state file: the outbox and the webhook secret live in memory only")
@@ -680,7 +694,9 @@ async def serve_webhook_relay(
             from pytest_woosim.relay.reconcile import reconciler_for
 
             try:
-                reconciler = reconciler_for(config, state=state, clock=clock)
+                reconciler = reconciler_for(
+                    config, state=state, clock=clock, lease_ttl=options.lease_ttl
+                )
             except ValueError as exc:
                 print(f"woosim relay: {exc}", file=sys.stderr)
                 return 2

@@ -1,4 +1,6 @@
-"""Durable integrator state in one SQLite file: watermarks, the outbox, dedupe keys, small values.
+"""Durable integrator state in one SQLite file (the embedded engine).
+
+Watermarks, the outbox, dedupe keys and small values.
 
 One dedicated thread owns the connection and runs every statement, so the event
 loop never blocks on SQLite. Callers get an awaitable per operation.
@@ -24,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import enum
 import json
 import logging
 import os
@@ -33,27 +34,32 @@ import sqlite3
 import stat
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from pytest_woosim.outbox.notifications import Notification
+from pytest_woosim.outbox.state.base import (
+    ALL_GROUPS,
+    DEFAULT_MAX_BATCH,
+    DEFAULT_SEEN_MAX_AGE,
+    PARKED,
+    PENDING,
+    SEEN_PRUNE_INTERVAL,
+    AllGroups,
+    GroupKeys,
+    Lease,
+    OutboxCounts,
+    OutboxItem,
+    ParkedHeads,
+    StateClosedError,
+    Watermark,
+)
 from simulator.clock import Clock, to_utc
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-PENDING = "pending"
-PARKED = "parked"
-
-#: Dedupe keys older than this (clock seconds) are forgotten.
-DEFAULT_SEEN_MAX_AGE = 7 * 24 * 3600.0
-#: How often (clock seconds) old dedupe keys are pruned as part of a write batch.
-SEEN_PRUNE_INTERVAL = 600.0
-#: Upper bound on jobs per transaction, so one huge burst still answers early callers.
-DEFAULT_MAX_BATCH = 1024
 
 # 2: outbox.seq never reused (AUTOINCREMENT), so readers can move forward by seq.
 _SCHEMA_VERSION = 2
@@ -108,66 +114,6 @@ _INSERT_OUTBOX = (
     "status) SELECT ?, ?, ?, ?, ?, ?, CASE WHEN EXISTS (SELECT 1 FROM outbox WHERE instance = ? "
     "AND group_key IS ? AND status = 'parked') THEN 'parked' ELSE 'pending' END RETURNING seq"
 )
-
-
-class AllGroups(enum.Enum):
-    """Marker for "every group of the instance" (see :meth:`State.unpark`)."""
-
-    ALL = "all"
-
-
-ALL_GROUPS = AllGroups.ALL
-
-#: The group key of each notification: one key for all, or one per notification.
-GroupKeys = str | None | Sequence[str | None]
-
-
-class StateClosedError(RuntimeError):
-    """The state was closed; no more operations are accepted."""
-
-
-@dataclass(frozen=True)
-class Watermark:
-    """Where a resource's polling stands: the last poll instant and an optional cursor."""
-
-    timestamp: datetime
-    cursor: dict[str, Any] | None = None
-
-
-@dataclass(frozen=True)
-class OutboxItem:
-    """One stored notification waiting for delivery, with its retry state."""
-
-    seq: int
-    instance: str
-    callback_url: str
-    notification_id: str
-    body: bytes
-    group_key: str | None
-    created_at: float
-    attempts: int
-    first_failure_at: float | None
-    next_attempt_at: float | None
-    status: str
-    last_error: str | None
-
-    def notification(self) -> Notification:
-        return Notification(self.notification_id, self.body)
-
-
-@dataclass(frozen=True)
-class OutboxCounts:
-    pending: int
-    parked: int
-
-
-@dataclass(frozen=True)
-class ParkedHeads:
-    """Heads of parked groups whose probe is due, and when the next probe falls due."""
-
-    heads: list[OutboxItem]
-    #: Earliest probe time among the parked heads not returned (None: no other parked group).
-    next_probe_at: float | None
 
 
 _OUTBOX_COLUMNS = (
@@ -338,10 +284,12 @@ class State:
         *,
         callback_url: str,
         group_key: GroupKeys = None,
+        lease: Lease | None = None,
     ) -> list[int]:
         """Move a watermark, store its notifications and remember dedupe keys: all or nothing.
 
-        ``group_key`` as for :meth:`enqueue`.
+        ``group_key`` as for :meth:`enqueue`. ``lease`` is accepted for the interface
+        and ignored: one process owns a SQLite file, so nobody else can hold it.
         """
         inst = str(instance)
         rows = self._outbox_rows(inst, callback_url, notifications, group_key)

@@ -1,0 +1,291 @@
+"""What the poller, the relay and the sender need from durable state, whatever the engine.
+
+:class:`StateStore` is the interface every engine implements: the outbox (enqueue,
+read, delete what was delivered, record failures, park and unpark), watermarks,
+dedupe keys and small per-instance values. :class:`SharedState` adds what several
+worker processes on one database need: leases (one poller per resource at a time)
+and claims on outbox groups (one sender per group at a time).
+
+Engines: :mod:`.sqlite` (one process, the embedded default) and :mod:`.postgres`
+(many worker processes on one PostgreSQL database).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
+
+from pytest_woosim.outbox.notifications import Notification
+
+PENDING = "pending"
+PARKED = "parked"
+
+#: Dedupe keys older than this (clock seconds) are forgotten.
+DEFAULT_SEEN_MAX_AGE = 7 * 24 * 3600.0
+#: How often (clock seconds) old dedupe keys are pruned as part of a write batch.
+SEEN_PRUNE_INTERVAL = 600.0
+#: Upper bound on jobs per transaction, so one huge burst still answers early callers.
+DEFAULT_MAX_BATCH = 1024
+#: Told to enqueue listeners when any instance may have new rows (after a reconnect).
+ANY_INSTANCE = "*"
+
+
+class AllGroups(enum.Enum):
+    """Marker for "every group of the instance" (see :meth:`StateStore.unpark`)."""
+
+    ALL = "all"
+
+
+ALL_GROUPS = AllGroups.ALL
+
+#: The group key of each notification: one key for all, or one per notification.
+GroupKeys = str | None | Sequence[str | None]
+
+
+class StateClosedError(RuntimeError):
+    """The state was closed; no more operations are accepted."""
+
+
+class LeaseLostError(RuntimeError):
+    """A write fenced by a lease found the lease held by another worker (or expired)."""
+
+
+@dataclass(frozen=True)
+class Watermark:
+    """Where a resource's polling stands: the last poll instant and an optional cursor."""
+
+    timestamp: datetime
+    cursor: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Lease:
+    """A named lease held by ``holder`` (a worker id): fences the writes made under it."""
+
+    name: str
+    holder: str
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """One stored notification waiting for delivery, with its retry state."""
+
+    seq: int
+    instance: str
+    callback_url: str
+    notification_id: str
+    body: bytes
+    group_key: str | None
+    created_at: float
+    attempts: int
+    first_failure_at: float | None
+    next_attempt_at: float | None
+    status: str
+    last_error: str | None
+
+    def notification(self) -> Notification:
+        return Notification(self.notification_id, self.body)
+
+
+@dataclass(frozen=True)
+class OutboxCounts:
+    pending: int
+    parked: int
+
+
+@dataclass(frozen=True)
+class ParkedHeads:
+    """Heads of parked groups whose probe is due, and when the next probe falls due."""
+
+    heads: list[OutboxItem]
+    #: Earliest probe time among the parked heads not returned (None: no other parked group).
+    next_probe_at: float | None
+
+
+class StateStore(Protocol):
+    """Durable state of one or more instances (see the module docstring)."""
+
+    #: Transactions committed (for measurements).
+    batches: int
+
+    @property
+    def closed(self) -> bool: ...
+
+    async def open(self) -> Any: ...
+
+    async def close(self) -> None: ...
+
+    async def __aenter__(self) -> Any: ...
+
+    async def __aexit__(self, *exc: object) -> None: ...
+
+    def add_enqueue_listener(self, listener: Callable[[str], None]) -> Callable[[], None]: ...
+
+    # outbox writes
+    async def enqueue(
+        self,
+        instance: str | int,
+        callback_url: str,
+        notifications: Sequence[Notification],
+        *,
+        group_key: GroupKeys = None,
+    ) -> list[int]: ...
+
+    async def commit_window(
+        self,
+        instance: str | int,
+        resource: str,
+        watermark: Watermark | None,
+        notifications: Sequence[Notification],
+        seen_keys: Iterable[str] = (),
+        *,
+        callback_url: str,
+        group_key: GroupKeys = None,
+        lease: Lease | None = None,
+    ) -> list[int]: ...
+
+    async def enqueue_unseen(
+        self,
+        instance: str | int,
+        callback_url: str,
+        candidates: Sequence[tuple[Sequence[str], Sequence[Notification], str | None]],
+    ) -> list[list[int] | None]: ...
+
+    async def delete_delivered(self, seqs: Sequence[int]) -> None: ...
+
+    def delete_delivered_nowait(self, seqs: Sequence[int]) -> asyncio.Future[None]: ...
+
+    def record_failure(
+        self,
+        seq: int,
+        *,
+        attempts: int,
+        first_failure_at: float | None,
+        next_attempt_at: float | None,
+        error: str,
+    ) -> asyncio.Future[None]: ...
+
+    def park(
+        self,
+        instance: str | int,
+        head_seq: int,
+        *,
+        attempts: int,
+        first_failure_at: float | None,
+        next_probe_at: float,
+        error: str,
+    ) -> asyncio.Future[int]: ...
+
+    def unpark(
+        self, instance: str | int, *, group: str | AllGroups | None = ALL_GROUPS
+    ) -> asyncio.Future[int]: ...
+
+    # outbox reads
+    async def outbox_after(
+        self, instance: str | int, after_seq: int, limit: int
+    ) -> list[OutboxItem]: ...
+
+    async def outbox_groups(
+        self,
+        instance: str | int,
+        groups: Sequence[tuple[str | None, int]],
+        *,
+        up_to: int,
+        limit: int,
+    ) -> list[list[OutboxItem]]: ...
+
+    async def parked_heads(
+        self, instance: str | int, *, due_by: float, limit: int, exclude: Sequence[int] = ()
+    ) -> ParkedHeads: ...
+
+    async def outbox_batch(self, instance: str | int, limit: int = 100) -> list[OutboxItem]: ...
+
+    async def outbox_counts(self, instance: str | int) -> OutboxCounts: ...
+
+    async def outbox_instances(self) -> list[str]: ...
+
+    # watermarks
+    async def get_watermark(self, instance: str | int, resource: str) -> Watermark | None: ...
+
+    async def set_watermark(
+        self, instance: str | int, resource: str, watermark: Watermark
+    ) -> None: ...
+
+    async def watermarks(self, instance: str | int) -> dict[str, Watermark]: ...
+
+    # dedupe keys
+    async def unseen(self, instance: str | int, keys: Iterable[str]) -> list[str]: ...
+
+    async def mark_seen(self, instance: str | int, keys: Iterable[str]) -> None: ...
+
+    async def prune_seen(self, older_than: datetime | None = None) -> int: ...
+
+    # small values
+    async def kv_get(self, instance: str | int, key: str) -> Any: ...
+
+    async def kv_set(self, instance: str | int, key: str, value: Any) -> None: ...
+
+    async def kv_delete(self, instance: str | int, key: str) -> bool: ...
+
+    async def kv_items(self, instance: str | int) -> dict[str, Any]: ...
+
+
+@runtime_checkable
+class SharedState(StateStore, Protocol):
+    """State shared by several worker processes: leases and claims on outbox groups."""
+
+    #: This process's worker id (unique among the workers on the database).
+    worker_id: str
+
+    async def acquire_lease(self, name: str, *, ttl: float) -> Lease | None:
+        """Take or renew the lease ``name`` for ``ttl`` clock seconds; None if another holds it."""
+        ...
+
+    async def release_lease(self, lease: Lease) -> None: ...
+
+    async def claim(
+        self, instance: str | int, *, limit: int, ttl: float, parked_due_by: float | None
+    ) -> list[OutboxItem]:
+        """Claim up to ``limit`` group heads ready to go, for ``ttl`` clock seconds.
+
+        A head is the oldest item of its group; it is ready when pending and due, or
+        (with ``parked_due_by``) parked with a probe due by then. A group whose head
+        another worker claims is skipped, so a group is never sent by two workers.
+        """
+        ...
+
+    async def release(self, seq: int) -> None:
+        """Give a claimed item back without changing its retry state."""
+        ...
+
+    def delivered_probe(
+        self, instance: str | int, seq: int, group: str | None
+    ) -> asyncio.Future[int]:
+        """A probe of a parked head got through: delete it and release its group."""
+        ...
+
+
+__all__ = [
+    "ALL_GROUPS",
+    "ANY_INSTANCE",
+    "DEFAULT_MAX_BATCH",
+    "DEFAULT_SEEN_MAX_AGE",
+    "PARKED",
+    "PENDING",
+    "SEEN_PRUNE_INTERVAL",
+    "AllGroups",
+    "GroupKeys",
+    "Lease",
+    "LeaseLostError",
+    "OutboxCounts",
+    "OutboxItem",
+    "ParkedHeads",
+    "SharedState",
+    "StateClosedError",
+    "StateStore",
+    "Watermark",
+]
