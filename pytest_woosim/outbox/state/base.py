@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 
 from pytest_woosim.outbox.notifications import Notification
+from simulator.clock import to_utc
 
 PENDING = "pending"
 PARKED = "parked"
@@ -289,3 +291,35 @@ __all__ = [
     "StateStore",
     "Watermark",
 ]
+
+
+# ------------------------------------------------------------------ rows, both engines
+def outbox_item(row: Sequence[Any], group_key: str | None) -> OutboxItem:
+    """An outbox row (columns in :class:`OutboxItem` order) as an item; each engine
+    stores "no group" its own way, so it decodes ``group_key`` itself."""
+    return OutboxItem(
+        seq=row[0],
+        instance=row[1],
+        callback_url=row[2],
+        notification_id=row[3],
+        body=bytes(row[4]),
+        group_key=group_key,
+        created_at=row[6],
+        attempts=row[7],
+        first_failure_at=row[8],
+        next_attempt_at=row[9],
+        status=row[10],
+        last_error=row[11],
+    )
+
+
+def iso(value: datetime) -> str:
+    """A watermark instant as stored: UTC, ISO 8601 with ``Z``."""
+    return to_utc(value).isoformat().replace("+00:00", "Z")
+
+
+def watermark_from_row(timestamp: str, cursor: str | None) -> Watermark:
+    return Watermark(
+        datetime.fromisoformat(timestamp).astimezone(UTC),
+        None if cursor is None else json.loads(cursor),
+    )

@@ -44,7 +44,7 @@ import os
 import secrets
 import socket
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 import psycopg
@@ -67,6 +67,9 @@ from pytest_woosim.outbox.state.base import (
     ParkedHeads,
     StateClosedError,
     Watermark,
+    iso,
+    outbox_item,
+    watermark_from_row,
 )
 from simulator.clock import Clock, to_utc
 
@@ -184,28 +187,7 @@ RETURNING {_RETURNING}
 
 
 def _item(row: Sequence[Any]) -> OutboxItem:
-    return OutboxItem(
-        seq=row[0],
-        instance=row[1],
-        callback_url=row[2],
-        notification_id=row[3],
-        body=bytes(row[4]),
-        group_key=_key(row[5]),
-        created_at=row[6],
-        attempts=row[7],
-        first_failure_at=row[8],
-        next_attempt_at=row[9],
-        status=row[10],
-        last_error=row[11],
-    )
-
-
-def _iso(value: datetime) -> str:
-    return to_utc(value).isoformat().replace("+00:00", "Z")
-
-
-def _from_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(UTC)
+    return outbox_item(row, _key(row[5]))
 
 
 def is_postgres_url(spec: str | None) -> bool:
@@ -656,7 +638,7 @@ class PostgresState:
             row = await cur.fetchone()
             if row is None:
                 return None
-            return Watermark(_from_iso(row[0]), None if row[1] is None else json.loads(row[1]))
+            return watermark_from_row(row[0], row[1])
 
         return await self._submit(work)
 
@@ -675,10 +657,7 @@ class PostgresState:
             cur = await conn.execute(
                 "SELECT resource, timestamp, cursor FROM watermarks WHERE instance = %s", (inst,)
             )
-            return {
-                r: Watermark(_from_iso(ts), None if c is None else json.loads(c))
-                for r, ts, c in await cur.fetchall()
-            }
+            return {r: watermark_from_row(ts, c) for r, ts, c in await cur.fetchall()}
 
         return await self._submit(work)
 
@@ -807,7 +786,7 @@ class PostgresState:
             "INSERT INTO watermarks (instance, resource, timestamp, cursor) "
             "VALUES (%s, %s, %s, %s) ON CONFLICT (instance, resource) DO UPDATE SET "
             "timestamp = excluded.timestamp, cursor = excluded.cursor",
-            (instance, resource, _iso(watermark.timestamp), cursor),
+            (instance, resource, iso(watermark.timestamp), cursor),
         )
 
     @staticmethod

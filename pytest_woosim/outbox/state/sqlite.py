@@ -34,7 +34,7 @@ import sqlite3
 import stat
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -54,6 +54,9 @@ from pytest_woosim.outbox.state.base import (
     ParkedHeads,
     StateClosedError,
     Watermark,
+    iso,
+    outbox_item,
+    watermark_from_row,
 )
 from simulator.clock import Clock, to_utc
 
@@ -122,29 +125,8 @@ _OUTBOX_COLUMNS = (
 )
 
 
-def _item(row: tuple[Any, ...]) -> OutboxItem:
-    return OutboxItem(
-        seq=row[0],
-        instance=row[1],
-        callback_url=row[2],
-        notification_id=row[3],
-        body=bytes(row[4]),
-        group_key=row[5],
-        created_at=row[6],
-        attempts=row[7],
-        first_failure_at=row[8],
-        next_attempt_at=row[9],
-        status=row[10],
-        last_error=row[11],
-    )
-
-
-def _iso(value: datetime) -> str:
-    return to_utc(value).isoformat().replace("+00:00", "Z")
-
-
-def _from_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(UTC)
+def _item(row: Sequence[Any]) -> OutboxItem:
+    return outbox_item(row, row[5])
 
 
 class _Job:
@@ -557,7 +539,7 @@ class State:
             ).fetchone()
             if row is None:
                 return None
-            return Watermark(_from_iso(row[0]), None if row[1] is None else json.loads(row[1]))
+            return watermark_from_row(row[0], row[1])
 
         return await self._submit(work)
 
@@ -572,10 +554,7 @@ class State:
             rows = conn.execute(
                 "SELECT resource, timestamp, cursor FROM watermarks WHERE instance = ?", (inst,)
             ).fetchall()
-            return {
-                r: Watermark(_from_iso(ts), None if c is None else json.loads(c))
-                for r, ts, c in rows
-            }
+            return {r: watermark_from_row(ts, c) for r, ts, c in rows}
 
         return await self._submit(work)
 
@@ -699,7 +678,7 @@ class State:
             "INSERT INTO watermarks (instance, resource, timestamp, cursor) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (instance, resource) DO UPDATE SET timestamp = excluded.timestamp, "
             "cursor = excluded.cursor",
-            (instance, resource, _iso(watermark.timestamp), cursor),
+            (instance, resource, iso(watermark.timestamp), cursor),
         )
 
     @staticmethod
