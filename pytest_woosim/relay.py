@@ -54,6 +54,7 @@ from pytest_woosim.relay_inbound import (
     ping_webhook_id,
     verify,
 )
+from pytest_woosim.relay_token import token_for, token_middleware
 from pytest_woosim.relay_transport import sender_client
 from pytest_woosim.scan import content_key
 from pytest_woosim.sender import (
@@ -161,6 +162,7 @@ class RelayApp:
         instance_id: int | str,
         callback_url: str,
         secret: str,
+        instance_name: str | None = None,
         max_body: int = DEFAULT_MAX_BODY,
         body_timeout: float = DEFAULT_BODY_TIMEOUT,
         share_content_keys: bool = False,
@@ -168,11 +170,14 @@ class RelayApp:
         redeliver: Callable[[], Awaitable[int]] | None = None,
         delivered: Callable[[], int] | None = None,
         health: Callable[[], dict[str, Any]] | None = None,
+        control_token: str | None = None,
     ) -> None:
+        self.control_token = control_token
         self.state = state
         self.clock = clock
         self.instance = instance
         self.instance_id = instance_id
+        self.instance_name = instance_name
         self.callback_url = callback_url
         self._secret = secret
         self.max_body = max_body
@@ -191,7 +196,9 @@ class RelayApp:
     def app(self) -> web.Application:
         # client_max_size makes request.read() raise 413 past the limit even
         # without (or with a lying) Content-Length.
-        app = web.Application(client_max_size=self.max_body)
+        app = web.Application(
+            client_max_size=self.max_body, middlewares=[token_middleware(self.control_token)]
+        )
         app.router.add_post(delivery_path("{instance}"), self.handle_webhook)
         app.router.add_get("/healthz", self.handle_health)
         app.router.add_get("/stats", self.handle_stats)
@@ -380,6 +387,7 @@ class RelayApp:
             instance_id=self.instance_id,
             element_key=ELEMENT_KEY,
             max_events=WEBHOOK_MAX_EVENTS,
+            instance_name=self.instance_name,
         )
 
     def _duplicate(self, event: InboundEvent) -> web.Response:
@@ -448,6 +456,8 @@ class RelayOptions:
     retry_schedule: tuple[float, ...] = CE_RETRY_SCHEDULE
     park_probe_interval: float = DEFAULT_PARK_PROBE_INTERVAL
     sender_timeout: float = DEFAULT_TIMEOUT
+    #: Token the operational routes require (None: generated when bound beyond loopback).
+    control_token: str | None = None
     #: Events per notification. 1 (default) is Cloud Elements' shape for WooCommerce:
     #: one webhook, one notification, ``raw`` = the WooCommerce body. Up to 20 merges
     #: webhooks that arrive together (same object type) into one notification.
@@ -469,6 +479,7 @@ class WebhookRelay:
         instance_id: int | str,
         state: State,
         clock: Clock,
+        instance_name: str | None = None,
         options: RelayOptions | None = None,
         store_client: StoreClient | None = None,
         http_client: httpx.AsyncClient | None = None,
@@ -479,6 +490,7 @@ class WebhookRelay:
         self.clock = clock
         self.instance = instance
         self.instance_id = instance_id
+        self.instance_name = instance_name
         self.callback_url = callback_url
         self.store = store_client or StoreClient(store_url, api_key, api_secret)
         self._owns_store = store_client is None
@@ -504,6 +516,8 @@ class WebhookRelay:
         self._tasks: list[asyncio.Task[None]] = []
         self.url = ""
         self.delivery_url = ""
+        self.control_token: str | None = None
+        self.token_generated = False
 
     @classmethod
     def from_config(
@@ -537,6 +551,7 @@ class WebhookRelay:
             ),
             instance=instance,
             instance_id=instance if instance_id is None else instance_id,
+            instance_name=config.name,
             state=state,
             clock=clock,
             options=options,
@@ -551,11 +566,15 @@ class WebhookRelay:
             StoreWebhookApi(self.store), self.kv, instance=self.instance, delivery_url=""
         )
         secret = await self.registrar.secret()
+        self.control_token, self.token_generated = token_for(
+            self.options.host, self.options.control_token
+        )
         self.app = RelayApp(
             state=self.state,
             clock=self.clock,
             instance=self.instance,
             instance_id=self.instance_id,
+            instance_name=self.instance_name,
             callback_url=self.callback_url,
             secret=secret,
             max_body=self.options.max_body,
@@ -565,6 +584,7 @@ class WebhookRelay:
             redeliver=self.sender.redeliver,
             delivered=lambda: self.sender.delivered,
             health=self._health,
+            control_token=self.control_token,
         )
         self._runner = web.AppRunner(
             self.app.app(),
@@ -695,9 +715,15 @@ async def serve_webhook_relay(
             except ValueError as exc:
                 print(f"woosim relay: {exc}", file=sys.stderr)
                 return 2
+        number = await state.instance_number(instance_slug(config.name))
         try:
             relay = WebhookRelay.from_config(
-                config, state=state, clock=clock, options=options, reconciler=reconciler
+                config,
+                state=state,
+                clock=clock,
+                options=options,
+                reconciler=reconciler,
+                instance_id=number,
             )
         except ValueError as exc:
             print(f"woosim relay: {exc}", file=sys.stderr)
@@ -709,6 +735,8 @@ async def serve_webhook_relay(
             return 1
         print(relay.url, flush=True, file=out)
         print(f"delivery URL: {relay.delivery_url}", flush=True, file=out)
+        if relay.token_generated:
+            print(f"control_token={relay.control_token}", flush=True, file=out)
         await stop.wait()
         return 0
     finally:

@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -35,6 +36,7 @@ from simulator.clock import Clock
 from .config import ConfigError, InstanceConfig
 from .configload import load_instance
 from .poller import Poller
+from .relay_token import TOKEN_ENV, token_for, token_middleware
 from .state import State
 
 log = logging.getLogger("woosim.relay")
@@ -42,7 +44,13 @@ log = logging.getLogger("woosim.relay")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--config", required=True, metavar="FILE", help="instance configuration (JSON)"
+        "--config",
+        required=True,
+        action="append",
+        metavar="FILE|DIR",
+        help="instance configuration (JSON), or a directory of them (*.json); repeatable. "
+        'Instances without "event.notification.enabled": true are skipped, as Cloud '
+        "Elements sends nothing for them",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument(
@@ -85,6 +93,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="also poll the store to emit what webhooks missed (shares the dedupe keys)",
     )
     parser.add_argument(
+        "--control-token",
+        default=os.environ.get(TOKEN_ENV) or None,
+        metavar="TOKEN",
+        help="token the operational routes require (default: $"
+        + TOKEN_ENV
+        + ", or a random one, printed once, when --host is not loopback)",
+    )
+    parser.add_argument(
         "--log-format",
         choices=("json", "text"),
         default="json",
@@ -92,17 +108,80 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def configuration_files(given: Sequence[str]) -> list[Path]:
+    """The files named, directories expanded to their ``*.json`` files (sorted)."""
+    files: list[Path] = []
+    for name in given:
+        path = Path(name)
+        if path.is_dir():
+            found = sorted(p for p in path.glob("*.json") if p.is_file())
+            if not found:
+                raise OSError(f"{name}: the directory holds no *.json configuration")
+            files.extend(found)
+        else:
+            files.append(path)
+    return files
+
+
+def load_enabled(given: Sequence[str]) -> tuple[list[tuple[Path, InstanceConfig]], int]:
+    """The instances with events enabled, or an exit status (2) after saying what is wrong.
+
+    Cloud Elements sends nothing for an instance whose ``event.notification.enabled``
+    is false or missing: it is neither polled nor given webhooks, only reported.
+    """
+    try:
+        files = configuration_files(given)
+    except OSError as exc:
+        print(f"woosim relay: {exc}", file=sys.stderr)
+        return [], 2
+    loaded: list[tuple[Path, InstanceConfig]] = []
+    for path in files:
+        try:
+            loaded.append((path, load_instance(path)))
+        except ConfigError as exc:
+            for problem in exc.problems:
+                print(problem.render(str(path)), file=sys.stderr)
+            return [], 2
+        except OSError as exc:
+            print(f"woosim relay: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+            return [], 2
+    enabled = []
+    for path, config in loaded:
+        if config.configuration.events_enabled:
+            enabled.append((path, config))
+        else:
+            print(
+                f'woosim relay: {path}: "event.notification.enabled" is false or missing: '
+                "Cloud Elements sends nothing for this instance, so it is not polled and "
+                "no webhook is registered for it",
+                file=sys.stderr,
+            )
+    if not enabled:
+        print(
+            "woosim relay: no instance has events enabled; nothing to relay "
+            '(set "event.notification.enabled": true)',
+            file=sys.stderr,
+        )
+        return [], 2
+    return enabled, 0
+
+
 def run(args: argparse.Namespace) -> int:
     _configure_logging(args.log_format)
-    try:
-        config = load_instance(Path(args.config))
-    except ConfigError as exc:
-        for problem in exc.problems:
-            print(problem.render(args.config), file=sys.stderr)
+    enabled, status = load_enabled(args.config)
+    if status:
+        return status
+    if args.control_token is not None and not args.control_token.strip():
+        print("woosim relay: --control-token must not be empty", file=sys.stderr)
         return 2
-    except OSError as exc:
-        print(f"woosim relay: cannot read {args.config}: {exc.strerror or exc}", file=sys.stderr)
+    if len(enabled) > 1:
+        print(
+            "woosim relay: several instances have events enabled "
+            f"({', '.join(str(path) for path, _ in enabled)}); run one relay per instance",
+            file=sys.stderr,
+        )
         return 2
+    config = enabled[0][1]
     if config.configuration.vendor_type == "polling":
         return run_polling(config, args)
     return run_webhook(config, args)
@@ -115,7 +194,11 @@ def run_webhook(config: InstanceConfig, args: argparse.Namespace) -> int:
     from .relay import RelayOptions, run_webhook_relay
 
     options = RelayOptions(
-        host=args.host, port=args.port, public_url=args.public_url, cleanup=args.cleanup
+        host=args.host,
+        port=args.port,
+        public_url=args.public_url,
+        cleanup=args.cleanup,
+        control_token=args.control_token,
     )
     return run_webhook_relay(
         config, state_path=args.state, options=options, reconcile=args.reconcile
@@ -143,6 +226,7 @@ def run_polling(config: InstanceConfig, args: argparse.Namespace) -> int:
             backfill=args.backfill,
             since=args.since,
             detect_deletions=args.detect_deletions,
+            control_token=args.control_token,
         )
 
     return asyncio.run(main())
@@ -160,6 +244,7 @@ async def serve_polling(
     detect_deletions: bool = False,
     clock: Clock | None = None,
     out: TextIO = sys.stdout,
+    control_token: str | None = None,
 ) -> int:
     """Run the poller of a polling instance until ``stop`` is set; print the status URL first."""
     clock = clock or Clock()
@@ -172,11 +257,15 @@ async def serve_polling(
     poller: Poller | None = None
     runner: web.AppRunner | None = None
     try:
+        from .relay import instance_slug
+
+        number = await state.instance_number(instance_slug(config.name))
         try:
             poller = Poller.from_config(
                 config,
                 state=state,
                 clock=clock,
+                instance_number=number,
                 backfill=backfill,
                 start=since,
                 detect_deletions=detect_deletions,
@@ -188,8 +277,9 @@ async def serve_polling(
             log.warning("no --state file: watermarks and undelivered events live in memory only")
         from .relay import DEFAULT_IDLE_TIMEOUT
 
+        token, generated = token_for(host, control_token)
         runner = web.AppRunner(
-            _status_app(poller), access_log=None, keepalive_timeout=DEFAULT_IDLE_TIMEOUT
+            _status_app(poller, token), access_log=None, keepalive_timeout=DEFAULT_IDLE_TIMEOUT
         )
         await runner.setup()
         site = web.TCPSite(runner, host, port)
@@ -216,6 +306,8 @@ async def serve_polling(
             },
         )
         print(url, flush=True, file=out)
+        if generated:
+            print(f"control_token={token}", flush=True, file=out)
         await poller.start_background()
         await stop.wait()
         log.info("stopping", extra={"fields": {"instance": poller.instance}})
@@ -228,23 +320,34 @@ async def serve_polling(
         await state.close()
 
 
-def _status_app(poller: Poller) -> web.Application:
-    app = web.Application()
+def health_json(poller: Poller) -> dict[str, Any]:
+    """``ok``, or ``unhealthy`` with the reasons (a date-field mismatch loses events)."""
+    return {
+        "status": "ok" if poller.healthy else "unhealthy",
+        "reasons": list(poller.health_problems),
+    }
+
+
+def _status_app(poller: Poller, token: str | None = None) -> web.Application:
+    app = web.Application(middlewares=[token_middleware(token)])
 
     async def healthz(request: web.Request) -> web.Response:
         sender = poller.sender
+        health = health_json(poller)
         return web.json_response(
             {
-                "status": "ok",
+                **health,
                 "instance": poller.instance,
                 "mode": "polling",
                 "sender": "running" if sender is not None and sender.running else "stopped",
-            }
+            },
+            status=200 if poller.healthy else 503,
         )
 
     async def stats(request: web.Request) -> web.Response:
         body: dict[str, Any] = {
             "instance": poller.instance,
+            "health": health_json(poller),
             "refresh_interval_minutes": poller.refresh_interval,
             "runs": len(poller.reports),
             "warnings": list(poller.warnings),

@@ -1,0 +1,164 @@
+"""The relay as a service, end to end: real ``woosim serve`` and ``woosim relay`` processes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from relay_processes import (
+    StoreProcess,
+    instance_file,
+    relay_process,
+    run_relay,
+    store_process,
+)
+
+from pytest_woosim.receiver import Receiver
+
+KEY = "replace-with-a-long-random-signature-key"
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    async with Receiver(KEY) as rec:
+        yield rec
+
+
+@pytest.fixture
+async def store() -> AsyncIterator[StoreProcess]:
+    async with store_process() as running:
+        yield running
+
+
+def api(store: StoreProcess) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=store.api_url + "/", auth=store.auth, timeout=30)
+
+
+async def test_a_disabled_instance_alone_exits_2_and_sends_nothing(
+    store: StoreProcess, receiver: Receiver, tmp_path: Path
+) -> None:
+    for enabled in (None, False, "false"):
+        path = instance_file(
+            tmp_path / "disabled.json",
+            store,
+            receiver.url,
+            **{"event.notification.enabled": enabled},
+        )
+        result = await run_relay("--config", str(path), "--since", "2000-01-01T00:00:00Z")
+        assert result.returncode == 2, result.stderr
+        assert '"event.notification.enabled" is false or missing' in result.stderr
+        assert "no instance has events enabled" in result.stderr
+        assert result.stdout == ""
+    async with api(store) as client:
+        hooks = (await client.get("webhooks")).json()
+    assert hooks == [] and receiver.requests == []
+
+
+async def test_a_disabled_instance_beside_an_enabled_one_sends_nothing(
+    store: StoreProcess, receiver: Receiver, tmp_path: Path
+) -> None:
+    folder = tmp_path / "instances"
+    folder.mkdir()
+    instance_file(
+        folder / "a-disabled.json",
+        store,
+        receiver.url,
+        name="Disabled shop",
+        **{"event.notification.enabled": None},
+    )
+    instance_file(folder / "b-enabled.json", store, receiver.url, name="Enabled shop")
+    async with api(store) as client:
+        created = (await client.post("customers", json={"email": "one@example.com"})).json()
+        async with relay_process(
+            "--config", str(folder), "--since", "2000-01-01T00:00:00Z"
+        ) as relay:
+            events = await receiver.wait_for_events(1, timeout=30)
+            async with httpx.AsyncClient(base_url=relay.url) as status:
+                await status.post("/poll")
+            err = await relay.stop()
+    assert [int(e["objectId"]) for e in events] == [created["id"]]
+    names = {n.message.get("instanceName") for n in receiver.notifications if n.message}
+    assert names == {"Enabled shop"}
+    assert "a-disabled.json" in err and "is false or missing" in err
+
+
+async def test_a_local_date_field_on_a_new_york_store_makes_the_instance_unhealthy(
+    receiver: Receiver, tmp_path: Path
+) -> None:
+    async with store_process("--timezone", "America/New_York") as store:
+        path = instance_file(
+            tmp_path / "seed.json",
+            store,
+            receiver.url,
+            fixture="seed-polling-corrected.json",
+            **{"event.notification.enabled": "true"},
+        )
+        async with (
+            api(store) as client,
+            relay_process("--config", str(path), "--since", "2000-01-01T00:00:00Z") as relay,
+            httpx.AsyncClient(base_url=relay.url) as status,
+        ):
+            assert (await status.get("/healthz")).status_code in (200, 503)
+            await client.post("customers", json={"email": "ny@example.com"})
+            await status.post("/poll")
+            health = await status.get("/healthz")
+            assert health.status_code == 503
+            body = health.json()
+            assert body["status"] == "unhealthy"
+            assert any("date_modified_gmt" in reason for reason in body["reasons"])
+            stats = (await status.get("/stats")).json()
+            assert stats["health"]["status"] == "unhealthy"
+            assert stats["health"]["reasons"] == body["reasons"]
+
+
+async def test_operational_routes_want_the_control_token(
+    store: StoreProcess, receiver: Receiver, tmp_path: Path
+) -> None:
+    path = instance_file(tmp_path / "i.json", store, receiver.url)
+    async with relay_process("--config", str(path), "--control-token", "t0ken-for-ops") as relay:
+        async with httpx.AsyncClient(base_url=relay.url) as client:
+            for method, route in (
+                ("GET", "/healthz"),
+                ("GET", "/stats"),
+                ("POST", "/poll"),
+                ("POST", "/redeliver"),
+            ):
+                assert (await client.request(method, route)).status_code == 401
+                wrong = {"Authorization": "Bearer nope"}
+                assert (await client.request(method, route, headers=wrong)).status_code == 401
+                right = {"Authorization": "Bearer t0ken-for-ops"}
+                assert (await client.request(method, route, headers=right)).status_code == 200
+        err = await relay.stop()
+    assert "t0ken-for-ops" not in err
+
+
+async def test_a_trashed_order_arrives_as_deleted_with_a_stable_numeric_instance_id(
+    store: StoreProcess, receiver: Receiver, tmp_path: Path
+) -> None:
+    path = instance_file(tmp_path / "orders.json", store, receiver.url, name="Orders shop")
+    state = tmp_path / "state.sqlite3"
+    async with api(store) as client:
+        order = (await client.post("orders", json={"customer_note": "to be trashed"})).json()
+        args = ("--config", str(path), "--state", str(state), "--since", "2000-01-01T00:00:00Z")
+        async with relay_process(*args) as relay, httpx.AsyncClient(base_url=relay.url) as status:
+            await status.post("/poll")
+            await receiver.wait_for_events(1, timeout=30)
+            await relay.stop()
+        assert (await client.delete(f"orders/{order['id']}")).status_code == 200
+        async with relay_process(*args) as relay, httpx.AsyncClient(base_url=relay.url) as status:
+            await status.post("/poll")
+            await receiver.wait_for_events(2, timeout=30)
+            await relay.stop()
+    first, second = (n.message for n in receiver.notifications if n.message)
+    deleted = second["events"]
+    assert [(e["objectType"], e["objectId"], e["eventType"]) for e in deleted] == [
+        ("orders", str(order["id"]), "DELETED")
+    ]
+    assert second["raw"]["orders"][0]["status"] == "trash"
+    # One numeric id for the instance, kept in the state across the restart.
+    assert isinstance(first["instanceId"], int)
+    assert first["instanceId"] == first["instance_id"] == second["instanceId"]
+    assert second["raw"]["instance_id"] == second["instanceId"]
+    assert second["instanceName"] == "Orders shop"
