@@ -4,7 +4,10 @@ Pipeline of one inbound delivery (``POST /events/woocommercerest/<instance>``):
 
 1. size limit (413) — checked on ``Content-Length`` and while reading;
 2. the store's ping (form body ``webhook_id=N``, unsigned) → 200, nothing forwarded;
-3. ``X-WC-Webhook-Signature`` over the raw bytes, constant time → 401 when missing/wrong;
+3. ``X-WC-Webhook-Signature`` over the raw bytes, constant time, against each of the
+   relay's webhook secrets (one per topic) → 401 when missing/wrong. The secret that
+   matches names the webhook, hence the topic; an ``X-WC-Webhook-Topic`` or ``-ID``
+   header that says otherwise is a replayed delivery re-labelled → 401;
 4. JSON → 400 when malformed;
 5. topic → objectType/eventType; an unknown topic is answered 200 and logged;
 6. dedupe (webhook id + topic + body hash, kept in State) → 200, counted as duplicate;
@@ -24,8 +27,8 @@ import logging
 import re
 import signal
 import sys
-from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Protocol, TextIO
 
 import httpx
@@ -40,10 +43,12 @@ from pytest_woosim.notifications import (
 )
 from pytest_woosim.registration import (
     DEFAULT_CHECK_INTERVAL,
+    TOPICS,
     Registrar,
     RegistrationError,
     RegistrationReport,
     StoreWebhookApi,
+    webhook_secret,
 )
 from pytest_woosim.relay_inbound import (
     InboundEvent,
@@ -171,8 +176,12 @@ class RelayApp:
         delivered: Callable[[], int] | None = None,
         health: Callable[[], dict[str, Any]] | None = None,
         control_token: str | None = None,
+        registered: Callable[[], Mapping[str, int]] | None = None,
+        topics: Sequence[str] = TOPICS,
     ) -> None:
         self.control_token = control_token
+        self._registered = registered
+        self._topic_secrets = {topic: webhook_secret(secret, topic) for topic in topics}
         self.state = state
         self.clock = clock
         self.instance = instance
@@ -231,9 +240,10 @@ class RelayApp:
             log.info("ping webhook_id=%s", ping_id)
             return _json({"status": "pong", "webhook_id": ping_id}, 200)
 
-        verification = verify(self._secret, body, headers)
-        if not verification:
-            return self._reject(401, verification.reason, request, headers)
+        bound = self._bind(body, headers)
+        if isinstance(bound, str):
+            return self._reject(401, bound, request, headers)
+        headers = bound
         self.stats.verified += 1
 
         try:
@@ -253,6 +263,31 @@ class RelayApp:
             )
             return _json({"status": "ignored", "reason": exc.reason}, 200)
         return await self._accept(event)
+
+    def _bind(self, body: bytes, headers: WebhookHeaders) -> WebhookHeaders | str:
+        """The delivery bound to the webhook whose secret signed it, or why not.
+
+        Topic and webhook id come from the registration, never from the unsigned
+        headers: a genuine delivery replayed with another id or topic is refused.
+        """
+        if not headers.signature:
+            return verify(self._secret, body, headers).reason
+        topic = next(
+            (t for t, secret in self._topic_secrets.items() if verify(secret, body, headers)),
+            None,
+        )
+        if topic is None:
+            return "signature mismatch (wrong secret, body changed, or not the relay's webhook)"
+        if headers.topic is not None and headers.topic != topic:
+            return f"X-WC-Webhook-Topic {headers.topic!r} is not the signing webhook's topic"
+        registered = self._registered().get(topic) if self._registered is not None else None
+        if registered is not None and headers.webhook_id not in (None, registered):
+            return "X-WC-Webhook-ID is not the webhook registered for this topic"
+        return replace(
+            headers,
+            topic=topic,
+            webhook_id=registered if registered is not None else headers.webhook_id,
+        )
 
     def _reject(
         self,
@@ -585,6 +620,8 @@ class WebhookRelay:
             delivered=lambda: self.sender.delivered,
             health=self._health,
             control_token=self.control_token,
+            registered=lambda: self.registrar.known_ids if self.registrar is not None else {},
+            topics=self.registrar.topics,
         )
         self._runner = web.AppRunner(
             self.app.app(),
