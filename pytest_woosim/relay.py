@@ -491,6 +491,9 @@ class RelayOptions:
     retry_schedule: tuple[float, ...] = CE_RETRY_SCHEDULE
     park_probe_interval: float = DEFAULT_PARK_PROBE_INTERVAL
     sender_timeout: float = DEFAULT_TIMEOUT
+    #: False: no server of its own; a service routes deliveries to :attr:`WebhookRelay.app`
+    #: (``public_url`` is then the service's base URL).
+    serve: bool = True
     #: Token the operational routes require (None: generated when bound beyond loopback).
     control_token: str | None = None
     #: Events per notification. 1 (default) is Cloud Elements' shape for WooCommerce:
@@ -623,19 +626,10 @@ class WebhookRelay:
             registered=lambda: self.registrar.known_ids if self.registrar is not None else {},
             topics=self.registrar.topics,
         )
-        self._runner = web.AppRunner(
-            self.app.app(),
-            access_log=None,
-            keepalive_timeout=self.options.idle_timeout,
-            # After an early answer (408, 413) the rest of a body is read and dropped for
-            # at most this long, then the connection closes (aiohttp's default is 10 s).
-            lingering_time=self.options.body_timeout,
-        )
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.options.host, self.options.port)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.url = f"http://{_url_host(str(host))}:{port}"
+        if self.options.serve:
+            await self._serve()
+        else:
+            self.url = (self.options.public_url or "").rstrip("/")
         base = (self.options.public_url or self.url).rstrip("/")
         self.delivery_url = base + delivery_path(self.instance)
         self.registrar.delivery_url = self.delivery_url
@@ -657,6 +651,22 @@ class WebhookRelay:
         )
         if self.reconciler is not None:
             self._tasks.append(asyncio.create_task(self.reconciler.run()))
+
+    async def _serve(self) -> None:
+        assert self.app is not None
+        self._runner = web.AppRunner(
+            self.app.app(),
+            access_log=None,
+            keepalive_timeout=self.options.idle_timeout,
+            # After an early answer (408, 413) the rest of a body is read and dropped for
+            # at most this long, then the connection closes (aiohttp's default is 10 s).
+            lingering_time=self.options.body_timeout,
+        )
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.options.host, self.options.port)
+        await site.start()
+        host, port = self._runner.addresses[0][:2]
+        self.url = f"http://{_url_host(str(host))}:{port}"
 
     async def stop(self) -> None:
         for task in self._tasks:

@@ -1,13 +1,13 @@
-"""``woosim relay``: run the reference poller or webhook relay for an instance configuration.
+"""``woosim relay``: one service for one or many instances (files, a directory, the API).
 
-``event.vendor.type`` picks the branch:
-
-* ``polling``: the reference poller polls the store every
-  ``event.poller.refresh_interval`` minutes (real time) and delivers signed
-  notifications to the callback URL through the durable outbox. A small status
-  server on ``--host``/``--port`` answers ``GET /healthz``, ``GET /stats``,
-  ``POST /poll`` (run a poll now) and ``POST /redeliver`` (resume a parked queue).
-* ``webhook``: the webhook relay (:mod:`pytest_woosim.relay`).
+Each enabled instance runs by its ``event.vendor.type``: ``polling`` (the
+reference poller, every ``event.poller.refresh_interval`` minutes) or
+``webhook`` (the webhook relay: webhooks registered on the store, deliveries in
+at ``/events/woocommercerest/<instance>``). Instances whose
+``event.notification.enabled`` is false or missing are reported and do nothing;
+files given with none enabled exit 2. The service answers ``GET /healthz``,
+``GET /stats``, ``POST /poll``, ``POST /redeliver``, the instance API and the
+page (:mod:`pytest_woosim.relay_service`).
 
 The first stdout line is the server's URL. Logs go to stderr, one structured
 line each, never with a secret. SIGINT/SIGTERM stop it cleanly (exit 0).
@@ -36,7 +36,7 @@ from simulator.clock import Clock
 from .config import ConfigError, InstanceConfig
 from .configload import load_instance
 from .poller import Poller
-from .relay_token import TOKEN_ENV, token_for, token_middleware
+from .relay_token import TOKEN_ENV, token_for
 from .state import State
 
 log = logging.getLogger("woosim.relay")
@@ -45,8 +45,8 @@ log = logging.getLogger("woosim.relay")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config",
-        required=True,
         action="append",
+        default=[],
         metavar="FILE|DIR",
         help="instance configuration (JSON), or a directory of them (*.json); repeatable. "
         'Instances without "event.notification.enabled": true are skipped, as Cloud '
@@ -123,11 +123,11 @@ def configuration_files(given: Sequence[str]) -> list[Path]:
     return files
 
 
-def load_enabled(given: Sequence[str]) -> tuple[list[tuple[Path, InstanceConfig]], int]:
-    """The instances with events enabled, or an exit status (2) after saying what is wrong.
+def load_configs(given: Sequence[str]) -> tuple[list[tuple[Path, InstanceConfig]], int]:
+    """Every configuration named, or an exit status (2) after saying what is wrong.
 
     Cloud Elements sends nothing for an instance whose ``event.notification.enabled``
-    is false or missing: it is neither polled nor given webhooks, only reported.
+    is false or missing: it is listed, neither polled nor given webhooks, and said so.
     """
     try:
         files = configuration_files(given)
@@ -145,71 +145,29 @@ def load_enabled(given: Sequence[str]) -> tuple[list[tuple[Path, InstanceConfig]
         except OSError as exc:
             print(f"woosim relay: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
             return [], 2
-    enabled = []
     for path, config in loaded:
-        if config.configuration.events_enabled:
-            enabled.append((path, config))
-        else:
+        if not config.configuration.events_enabled:
             print(
                 f'woosim relay: {path}: "event.notification.enabled" is false or missing: '
                 "Cloud Elements sends nothing for this instance, so it is not polled and "
                 "no webhook is registered for it",
                 file=sys.stderr,
             )
-    if not enabled:
-        print(
-            "woosim relay: no instance has events enabled; nothing to relay "
-            '(set "event.notification.enabled": true)',
-            file=sys.stderr,
-        )
-        return [], 2
-    return enabled, 0
+    return loaded, 0
 
 
 def run(args: argparse.Namespace) -> int:
     _configure_logging(args.log_format)
-    enabled, status = load_enabled(args.config)
+    loaded, status = load_configs(args.config)
     if status:
         return status
     if args.control_token is not None and not args.control_token.strip():
         print("woosim relay: --control-token must not be empty", file=sys.stderr)
         return 2
-    if len(enabled) > 1:
-        print(
-            "woosim relay: several instances have events enabled "
-            f"({', '.join(str(path) for path, _ in enabled)}); run one relay per instance",
-            file=sys.stderr,
-        )
+    public = args.public_url
+    if public is not None and not public.startswith(("http://", "https://")):
+        print(f"woosim relay: --public-url must be an http(s) URL, got {public!r}", file=sys.stderr)
         return 2
-    config = enabled[0][1]
-    if config.configuration.vendor_type == "polling":
-        return run_polling(config, args)
-    return run_webhook(config, args)
-
-
-# ---------------------------------------------------------------------- webhook branch
-
-
-def run_webhook(config: InstanceConfig, args: argparse.Namespace) -> int:
-    from .relay import RelayOptions, run_webhook_relay
-
-    options = RelayOptions(
-        host=args.host,
-        port=args.port,
-        public_url=args.public_url,
-        cleanup=args.cleanup,
-        control_token=args.control_token,
-    )
-    return run_webhook_relay(
-        config, state_path=args.state, options=options, reconcile=args.reconcile
-    )
-
-
-# ---------------------------------------------------------------------- polling branch
-
-
-def run_polling(config: InstanceConfig, args: argparse.Namespace) -> int:
-    """Poll until SIGINT/SIGTERM; exit status."""
 
     async def main() -> int:
         stop = asyncio.Event()
@@ -217,107 +175,77 @@ def run_polling(config: InstanceConfig, args: argparse.Namespace) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
-        return await serve_polling(
-            config,
-            state_path=args.state,
-            host=args.host,
-            port=args.port,
-            stop=stop,
-            backfill=args.backfill,
-            since=args.since,
-            detect_deletions=args.detect_deletions,
-            control_token=args.control_token,
-        )
+        return await serve_instances(loaded, args, stop=stop)
 
     return asyncio.run(main())
 
 
-async def serve_polling(
-    config: InstanceConfig,
+async def serve_instances(
+    loaded: Sequence[tuple[Path, InstanceConfig]],
+    args: argparse.Namespace,
     *,
-    state_path: str | None,
-    host: str,
-    port: int,
     stop: asyncio.Event,
-    backfill: bool = False,
-    since: datetime | None = None,
-    detect_deletions: bool = False,
     clock: Clock | None = None,
     out: TextIO = sys.stdout,
-    control_token: str | None = None,
 ) -> int:
-    """Run the poller of a polling instance until ``stop`` is set; print the status URL first."""
+    """One service for every instance (files, then those kept from the instance API)."""
+    from .relay_instances import InstanceConflict, InstanceRegistry, RunOptions
+    from .relay_service import print_started, start_service
+
     clock = clock or Clock()
-    state = State(state_path, clock=clock)
+    state = State(args.state, clock=clock)
     try:
         await state.open()
     except Exception as exc:
         print(f"woosim relay: cannot open the state file: {exc}", file=sys.stderr)
         return 2
-    poller: Poller | None = None
+    if args.state is None:
+        log.warning("no --state file: watermarks, the outbox and instances live in memory only")
+    options = RunOptions(
+        backfill=args.backfill,
+        since=args.since,
+        detect_deletions=args.detect_deletions,
+        reconcile=args.reconcile,
+        cleanup=args.cleanup,
+    )
+    registry = InstanceRegistry(state, clock, options)
     runner: web.AppRunner | None = None
     try:
-        from .relay import instance_slug
-
-        number = await state.instance_number(instance_slug(config.name))
+        token, generated = token_for(args.host, args.control_token)
         try:
-            poller = Poller.from_config(
-                config,
-                state=state,
-                clock=clock,
-                instance_number=number,
-                backfill=backfill,
-                start=since,
-                detect_deletions=detect_deletions,
+            runner, url = await start_service(
+                registry, host=args.host, port=args.port, control_token=token
             )
-        except ValueError as exc:
-            print(f"woosim relay: {exc}", file=sys.stderr)
-            return 2
-        if state_path is None:
-            log.warning("no --state file: watermarks and undelivered events live in memory only")
-        from .relay import DEFAULT_IDLE_TIMEOUT
-
-        token, generated = token_for(host, control_token)
-        runner = web.AppRunner(
-            _status_app(poller, token), access_log=None, keepalive_timeout=DEFAULT_IDLE_TIMEOUT
-        )
-        await runner.setup()
-        site = web.TCPSite(runner, host, port)
-        try:
-            await site.start()
         except OSError as exc:
-            print(f"woosim relay: cannot listen on {host}:{port}: {exc}", file=sys.stderr)
+            print(f"woosim relay: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
             return 2
-        bound = _bound_port(runner) or port
-        url = f"http://{_url_host(host)}:{bound}"
-        conf = config.configuration
-        log.info(
-            "polling started",
-            extra={
-                "fields": {
-                    "instance": poller.instance,
-                    "store": _without_userinfo(conf.store_url),
-                    "callback": _without_userinfo(conf.callback_url or ""),
-                    "resources": [p.resource for p in poller.resources],
-                    "refresh_interval_minutes": poller.refresh_interval,
-                    "signed": conf.signature_key is not None,
-                    "status_url": url,
-                }
-            },
-        )
-        print(url, flush=True, file=out)
-        if generated:
-            print(f"control_token={token}", flush=True, file=out)
-        await poller.start_background()
+        options.public_url = (args.public_url or url).rstrip("/")
+        for path, config in loaded:
+            try:
+                await registry.add_file(config, str(path))
+            except InstanceConflict as exc:
+                print(f"woosim relay: {exc}", file=sys.stderr)
+                return 2
+        await registry.restore_saved()
+        if loaded and not any(m.enabled for m in registry.listed()):
+            print(
+                "woosim relay: no instance has events enabled; nothing to relay "
+                '(set "event.notification.enabled": true)',
+                file=sys.stderr,
+            )
+            return 2
+        print_started(url, registry, token, generated, out)
         await stop.wait()
-        log.info("stopping", extra={"fields": {"instance": poller.instance}})
+        log.info("stopping")
         return 0
     finally:
-        if poller is not None:
-            await poller.stop()
+        await registry.close()
         if runner is not None:
             await runner.cleanup()
         await state.close()
+
+
+# ---------------------------------------------------------------------- reports
 
 
 def health_json(poller: Poller) -> dict[str, Any]:
@@ -326,56 +254,6 @@ def health_json(poller: Poller) -> dict[str, Any]:
         "status": "ok" if poller.healthy else "unhealthy",
         "reasons": list(poller.health_problems),
     }
-
-
-def _status_app(poller: Poller, token: str | None = None) -> web.Application:
-    app = web.Application(middlewares=[token_middleware(token)])
-
-    async def healthz(request: web.Request) -> web.Response:
-        sender = poller.sender
-        health = health_json(poller)
-        return web.json_response(
-            {
-                **health,
-                "instance": poller.instance,
-                "mode": "polling",
-                "sender": "running" if sender is not None and sender.running else "stopped",
-            },
-            status=200 if poller.healthy else 503,
-        )
-
-    async def stats(request: web.Request) -> web.Response:
-        body: dict[str, Any] = {
-            "instance": poller.instance,
-            "health": health_json(poller),
-            "refresh_interval_minutes": poller.refresh_interval,
-            "runs": len(poller.reports),
-            "warnings": list(poller.warnings),
-            "last_run": _report_json(poller),
-        }
-        if poller.sender is not None:
-            counts = await poller.sender.stats()
-            body["delivery"] = {
-                "delivered": counts.delivered,
-                "failed_attempts": counts.failed_attempts,
-                "pending": counts.pending,
-                "parked": counts.parked,
-            }
-        return web.json_response(body)
-
-    async def poll_now(request: web.Request) -> web.Response:
-        await poller.poll_once()
-        return web.json_response(_report_json(poller))
-
-    async def redeliver(request: web.Request) -> web.Response:
-        count = await poller.sender.redeliver() if poller.sender is not None else 0
-        return web.json_response({"redelivering": count})
-
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/stats", stats)
-    app.router.add_post("/poll", poll_now)
-    app.router.add_post("/redeliver", redeliver)
-    return app
 
 
 def _report_json(poller: Poller) -> dict[str, Any] | None:
@@ -481,4 +359,4 @@ def _instant(text: str) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-__all__ = ["add_arguments", "run", "run_polling", "run_webhook", "serve_polling"]
+__all__ = ["add_arguments", "health_json", "run", "serve_instances"]
