@@ -126,17 +126,16 @@ async def run_relay(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def instance_file(
-    path: Path,
+def instance_body(
     store: StoreProcess,
     callback_url: str,
     *,
     fixture: str = "recommended-polling.json",
     name: str | None = None,
     **configuration: Any,
-) -> Path:
-    """A fixture aimed at ``store`` and ``callback_url``; ``configuration`` keys override."""
-    data = json.loads((FIXTURES / fixture).read_text(encoding="utf-8"))
+) -> dict[str, Any]:
+    """A fixture's body aimed at ``store`` and ``callback_url``; ``configuration`` keys override."""
+    data: dict[str, Any] = json.loads((FIXTURES / fixture).read_text(encoding="utf-8"))
     conf = data["configuration"]
     conf["store.url"] = store.site_url
     conf["oauth.api.key"], conf["oauth.api.secret"] = store.auth
@@ -148,5 +147,19 @@ def instance_file(
             conf[key] = value
     if name is not None:
         data["name"] = name
+    return data
+
+
+def instance_file(
+    path: Path,
+    store: StoreProcess,
+    callback_url: str,
+    *,
+    fixture: str = "recommended-polling.json",
+    name: str | None = None,
+    **configuration: Any,
+) -> Path:
+    """A fixture aimed at ``store`` and ``callback_url``, written to ``path``."""
+    data = instance_body(store, callback_url, fixture=fixture, name=name, **configuration)
     path.write_text(json.dumps(data), encoding="utf-8")
     return path

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from relay_processes import (
     StoreProcess,
+    instance_body,
     instance_file,
     relay_process,
     run_relay,
@@ -162,3 +163,94 @@ async def test_a_trashed_order_arrives_as_deleted_with_a_stable_numeric_instance
     assert first["instanceId"] == first["instance_id"] == second["instanceId"]
     assert second["raw"]["instance_id"] == second["instanceId"]
     assert second["instanceName"] == "Orders shop"
+
+
+def per_instance(receiver: Receiver) -> dict[str, list[str]]:
+    """instanceName → customer ids in arrival order (every event of every notification)."""
+    seen: dict[str, list[str]] = {}
+    for notification in receiver.notifications:
+        message = notification.message or {}
+        for event in notification.events:
+            if event["objectType"] == "customers":
+                seen.setdefault(str(message.get("instanceName")), []).append(event["objectId"])
+    return seen
+
+
+async def test_three_instances_added_changed_and_removed_over_the_api(
+    store: StoreProcess, receiver: Receiver, tmp_path: Path
+) -> None:
+    state = tmp_path / "state.sqlite3"
+    polling = {"fixture": "recommended-polling.json"}
+    async with api(store) as shop, relay_process("--state", str(state)) as relay:
+        async with httpx.AsyncClient(base_url=relay.url, timeout=60) as ops:
+
+            async def customer(n: int) -> str:
+                body = {"email": f"c{n}@example.com"}
+                return str((await shop.post("customers", json=body)).json()["id"])
+
+            async def poll(number: int) -> None:
+                assert (await ops.post("/poll", params={"instance": number})).status_code == 200
+
+            created = []
+            for name, extra in (
+                ("Shop A", polling),
+                ("Shop B", polling),
+                ("Shop C", {"fixture": "recommended-webhook.json"}),
+            ):
+                body = instance_body(store, receiver.url, name=name, **extra)
+                answer = await ops.post("/instances", json=body)
+                assert answer.status_code == 200, answer.text
+                created.append(answer.json())
+            a, b, c = (item["id"] for item in created)
+            assert len({a, b, c}) == 3 and all(isinstance(i, int) for i in (a, b, c))
+            assert created[0]["configuration"]["oauth.api.secret"] == "****"
+            hooks = (await shop.get("webhooks", params={"per_page": 100})).json()
+            assert len(hooks) == 12  # the webhook instance's, one per topic
+
+            ids = [await customer(n) for n in range(3)]
+            for number in (a, b):
+                await poll(number)
+            await receiver.wait_for_events(9, timeout=60)  # 3 polled x 2 + 3 webhooks
+
+            # B changed while running: its watermark and outbox carry over.
+            patch = {"configuration": {"event.poller.refresh_interval": 30}, "tags": ["changed"]}
+            changed = await ops.patch(f"/instances/{b}", json=patch)
+            assert changed.status_code == 200, changed.text
+            assert changed.json()["configuration"]["event.poller.refresh_interval"] == 30
+            ids += [await customer(n) for n in range(3, 5)]
+            for number in (a, b):
+                await poll(number)
+            await receiver.wait_for_events(15, timeout=60)
+
+            # C removed: its webhooks leave the store; nothing more is sent for it.
+            assert (await ops.delete(f"/instances/{c}")).status_code == 200
+            assert (await shop.get("webhooks")).json() == []
+            assert (await ops.get(f"/instances/{c}")).status_code == 404
+            ids.append(await customer(5))
+            for number in (a, b):
+                await poll(number)
+            await receiver.wait_for_events(17, timeout=60)
+
+            listed = (await ops.get("/instances")).json()
+            assert [(i["id"], i["name"]) for i in listed] == [(a, "Shop A"), (b, "Shop B")]
+            events = (await ops.get(f"/instances/{a}/events")).json()
+            assert events["queued"] == []
+            assert {x["status"] for x in events["attempts"]} == {"NOTIFIED"}
+            bad = await ops.post("/instances", json={"name": "broken", "configuration": {}})
+            assert bad.status_code == 400 and bad.json()["problems"]
+        await relay.stop()
+
+    got = per_instance(receiver)
+    assert got["Shop A"] == ids and got["Shop B"] == ids  # in order, none lost, none twice
+    assert sorted(got["Shop C"]) == sorted(ids[:5])
+    assert all(n.verified for n in receiver.notifications)
+
+    # The instances created over the API come back with the relay, under the same ids.
+    async with relay_process("--state", str(state)) as relay:
+        async with httpx.AsyncClient(base_url=relay.url) as ops:
+            listed = (await ops.get("/instances")).json()
+            assert [(i["id"], i["name"], i["tags"]) for i in listed] == [
+                (a, "Shop A", ["woosim"]),
+                (b, "Shop B", ["changed"]),
+            ]
+        await relay.stop()
