@@ -41,6 +41,8 @@ from .state import State
 
 log = logging.getLogger("woosim.relay")
 
+STORE_TOKEN_ENV = "WOOSIM_STORE_CONTROL_TOKEN"
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -91,6 +93,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--reconcile",
         action="store_true",
         help="also poll the store to emit what webhooks missed (shares the dedupe keys)",
+    )
+    parser.add_argument(
+        "--store-clock",
+        metavar="SITE_URL",
+        help="schedule polls and retries on this woosim store's clock, read from its control "
+        "plane (advancing the store's clock makes the relay poll, once per interval crossed)",
+    )
+    parser.add_argument(
+        "--store-control-token",
+        default=os.environ.get(STORE_TOKEN_ENV) or None,
+        metavar="TOKEN",
+        help=f"control token of the --store-clock store (default: ${STORE_TOKEN_ENV})",
     )
     parser.add_argument(
         "--control-token",
@@ -189,15 +203,32 @@ async def serve_instances(
     out: TextIO = sys.stdout,
 ) -> int:
     """One service for every instance (files, then those kept from the instance API)."""
+    from .relay_clock import StoreClockError, StoreClockFollower
     from .relay_instances import InstanceConflict, InstanceRegistry, RunOptions
     from .relay_service import print_started, start_service
 
+    follower: StoreClockFollower | None = None
+    follow_task: asyncio.Task[None] | None = None
+    if getattr(args, "store_clock", None):
+        follower = StoreClockFollower(args.store_clock, token=args.store_control_token)
+        try:
+            clock = await follower.start_clock()
+        except StoreClockError as exc:
+            await follower.aclose()
+            print(f"woosim relay: --store-clock: {exc}", file=sys.stderr)
+            return 2
+        follow_task = asyncio.create_task(follower.run(), name="woosim-store-clock")
     clock = clock or Clock()
     state = State(args.state, clock=clock)
     try:
         await state.open()
     except Exception as exc:
         print(f"woosim relay: cannot open the state file: {exc}", file=sys.stderr)
+        if follow_task is not None and follower is not None:
+            follow_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await follow_task
+            await follower.aclose()
         return 2
     if args.state is None:
         log.warning("no --state file: watermarks, the outbox and instances live in memory only")
@@ -239,6 +270,12 @@ async def serve_instances(
         log.info("stopping")
         return 0
     finally:
+        if follow_task is not None:
+            follow_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await follow_task
+        if follower is not None:
+            await follower.aclose()
         await registry.close()
         if runner is not None:
             await runner.cleanup()

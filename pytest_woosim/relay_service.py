@@ -136,6 +136,9 @@ class RelayService:
                     "health": health_json(poller),
                     "refresh_interval_minutes": poller.refresh_interval,
                     "runs": len(poller.reports),
+                    "runs_started": [
+                        r.started.isoformat().replace("+00:00", "Z") for r in poller.reports[-20:]
+                    ],
                     "warnings": list(poller.warnings),
                     "last_run": _report_json(poller),
                 }

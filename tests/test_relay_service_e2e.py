@@ -15,6 +15,7 @@ from relay_processes import (
     run_relay,
     store_process,
 )
+from reliability_helpers import wait_until
 
 from pytest_woosim.receiver import Receiver
 
@@ -254,3 +255,49 @@ async def test_three_instances_added_changed_and_removed_over_the_api(
                 (b, "Shop B", ["changed"]),
             ]
         await relay.stop()
+
+
+async def test_a_15_minute_poller_driven_by_the_store_clock(
+    receiver: Receiver, tmp_path: Path
+) -> None:
+    start = "2030-01-01T00:00:00Z"
+    async with store_process("--frozen", "--start", start) as store:
+        path = instance_file(tmp_path / "i.json", store, receiver.url)
+        args = ("--config", str(path), "--store-clock", store.site_url)
+        async with (
+            api(store) as shop,
+            httpx.AsyncClient(base_url=store.site_url) as control,
+            relay_process(*args) as relay,
+            httpx.AsyncClient(base_url=relay.url) as ops,
+        ):
+
+            async def runs(expected: int) -> list[str]:
+                found: list[str] = []
+
+                async def enough() -> bool:
+                    found[:] = (await ops.get("/stats")).json()["runs_started"]
+                    return len(found) >= expected
+
+                await wait_until(enough, what=f"{expected} poll runs")
+                return found
+
+            assert await runs(1) == ["2030-01-01T00:00:00Z"]
+            await control.post("/_woosim/clock", json={"advance": 60})
+            made = (await shop.post("customers", json={"email": "clock@example.com"})).json()
+            await control.post("/_woosim/clock", json={"advance": 840})
+            assert await runs(2) == ["2030-01-01T00:00:00Z", "2030-01-01T00:15:00Z"]
+            events = await receiver.wait_for_events(1, timeout=30)
+            assert [(e["objectId"], e["date"]) for e in events] == [
+                (str(made["id"]), "2030-01-01T00:01:00Z")
+            ]
+            # Three more intervals at once: three more runs, in order, each at its instant.
+            await control.post("/_woosim/clock", json={"advance": 2700})
+            assert await runs(5) == [
+                "2030-01-01T00:00:00Z",
+                "2030-01-01T00:15:00Z",
+                "2030-01-01T00:30:00Z",
+                "2030-01-01T00:45:00Z",
+                "2030-01-01T01:00:00Z",
+            ]
+            await relay.stop()
+    assert len(receiver.events) == 1
