@@ -23,6 +23,8 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -33,11 +35,14 @@ from .config import ConfigError, InstanceConfig
 from .poller import Poller
 from .relay import RelayOptions, WebhookRelay, instance_slug
 from .sender import Sender
-from .state import State
+from .signing import sign_elements
+from .state import OutboxItem, State
 
 log = logging.getLogger("woosim.relay.instances")
 
 Origin = Literal["file", "api"]
+#: Delivery attempts remembered per instance for the page.
+RECENT_SHOWN = 50
 
 
 class InstanceConflict(Exception):
@@ -72,6 +77,8 @@ class ManagedInstance:
     poller: Poller | None = None
     relay: WebhookRelay | None = None
     error: str | None = None  # why it could not start
+    #: The latest delivery attempts (newest last), for the page.
+    recent: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=RECENT_SHOWN))
 
     @property
     def enabled(self) -> bool:
@@ -203,6 +210,7 @@ class InstanceRegistry:
             # Webhooks no longer wanted are deleted from the store; kept ones are reused.
             await self._stop(current, cleanup=current.relay is not None and not still_webhooks)
             replacement = ManagedInstance(number, current.key, config, body, "api")
+            replacement.recent = current.recent
             return await self._start(replacement)
 
     async def remove(self, number: int) -> ManagedInstance:
@@ -273,6 +281,8 @@ class InstanceRegistry:
                 )
                 managed.relay = relay
                 await relay.start()
+            if managed.sender is not None:
+                managed.sender.observers.append(self._observer(managed))
         except Exception as exc:
             managed.error = f"could not start: {exc}"
             managed.poller = managed.relay = None
@@ -289,6 +299,35 @@ class InstanceRegistry:
                 },
             )
         return managed
+
+    def _observer(self, managed: ManagedInstance) -> Callable[[OutboxItem, str | None], None]:
+        key = managed.config.configuration.signature_key
+        secret = None if key is None else key.get_secret_value()
+
+        def observe(item: OutboxItem, error: str | None) -> None:
+            try:
+                events = json.loads(item.body)["message"]["events"]
+            except (ValueError, KeyError, TypeError):
+                events = []
+            signature = sign_elements(secret, item.body) if secret else None
+            managed.recent.append(
+                {
+                    "at": self.clock.now().isoformat().replace("+00:00", "Z"),
+                    "notificationId": item.notification_id,
+                    "events": [
+                        f"{e.get('eventType')} {e.get('objectType')} {e.get('objectId')}"
+                        for e in events
+                        if isinstance(e, dict)
+                    ],
+                    # The signature went over the wire; the key that made it never shows.
+                    "signature": signature,
+                    "status": "NOTIFIED" if error is None else "FAILED",
+                    "response": "2xx" if error is None else error,
+                    "attempt": item.attempts + 1,
+                }
+            )
+
+        return observe
 
     async def _stop(self, managed: ManagedInstance, *, cleanup: bool) -> None:
         if managed.poller is not None:

@@ -184,8 +184,11 @@ class RelayService:
         return web.json_response(body)
 
     async def redeliver(self, request: web.Request) -> web.Response:
+        wanted = request.query.get("instance")
         count = 0
         for managed in self.registry.listed():
+            if wanted is not None and str(managed.id) != wanted:
+                continue
             if managed.sender is not None:
                 count += await managed.sender.redeliver()
         log.info("redelivery requested parked=%s", count)
