@@ -59,16 +59,6 @@ MAX_GENERATE_PER_REQUEST = 100_000
 TOKEN_COOKIE = "woosim_control_token"
 
 
-def is_loopback_host(host: str) -> bool:
-    """Does binding to ``host`` keep the server on this machine? (``""`` means every address.)"""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False  # a host name or a wildcard: reachable from elsewhere
-
-
 #: Host names that always mean this machine (RFC 6761 reserves ``.localhost``).
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

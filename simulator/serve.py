@@ -26,12 +26,12 @@ from datetime import datetime
 
 from simulator.app import Simulator, default_keys
 from simulator.clock import Clock
-from simulator.control import is_loopback_host
 from simulator.generate import ProgressBar, generate
 from simulator.keys import ApiKey
 from simulator.server import SimulatorServer
 from simulator.settings import Settings, load_timezone
 from simulator.wcdates import parse_iso_instant
+from simulator.wire.hosts import is_loopback_host
 
 DEFAULT_PORT = 8000
 DEFAULT_SEED = "0"

@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from simulator.app import Simulator
-from simulator.control import is_loopback_host
 from simulator.loops import LoopThread
+from simulator.wire.hosts import is_loopback_host
 from simulator.wire.timeouts import IDLE_TIMEOUT
 
 T = TypeVar("T")

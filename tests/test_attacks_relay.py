@@ -172,6 +172,41 @@ async def test_forged_and_altered_deliveries_are_all_refused(site: Site) -> None
     print(f"\nrelay: {len(attempts)} forged deliveries tried, {stats['rejected']} rejected")
 
 
+async def test_a_genuine_delivery_relabelled_with_another_webhook_or_topic_is_refused(
+    site: Site,
+) -> None:
+    """The topic and webhook id come from the registration, not from unsigned headers."""
+    body, headers = await site.genuine("relabelled@example.com")
+    ids = site.relay.registration.ids if site.relay.registration else {}
+    own = int(headers["X-WC-Webhook-ID"])
+    assert ids["customer.created"] == own
+    relabels = {
+        "another webhook id": {"X-WC-Webhook-ID": str(ids["customer.deleted"])},
+        "an unknown webhook id": {"X-WC-Webhook-ID": "999999"},
+        "another topic": {"X-WC-Webhook-Topic": "customer.deleted"},
+        "another resource": {"X-WC-Webhook-Topic": "order.updated"},
+        "another webhook and its topic": {
+            "X-WC-Webhook-ID": str(ids["customer.deleted"]),
+            "X-WC-Webhook-Topic": "customer.deleted",
+        },
+    }
+    for name, changes in relabels.items():
+        status, answer = await raw_post(site.relay.delivery_url, body, {**headers, **changes})
+        assert status == 401, (name, status, answer)
+    # Signed with the instance's own secret (not the webhook's): not the relay's webhook.
+    instance_signed = {**headers, "X-WC-Webhook-Signature": b64_hmac(site.secret, body)}
+    status, _ = await raw_post(site.relay.delivery_url, body, instance_signed)
+    assert status == 401
+    await site.relay.sender.drain(5)
+    # Only what the store itself sent: a new customer is customer.created and
+    # customer.updated, as a real store fires them.
+    assert [(e["objectType"], e["eventType"]) for e in site.receiver.events] == [
+        ("customers", "CREATED"),
+        ("customers", "UPDATED"),
+    ]
+    assert (await site.stats())["rejected"] == len(relabels) + 1
+
+
 async def test_replayed_deliveries_are_deduplicated(site: Site) -> None:
     body, headers = await site.genuine("replayed@example.com")
     async with httpx.AsyncClient(timeout=30) as client:
@@ -238,7 +273,9 @@ async def test_many_connections_at_once_and_the_relay_keeps_serving(site: Site) 
     url = site.relay.delivery_url
     idle = [await open_stalled(url, b"") for _ in range(200)]
     forged = {**headers, "X-WC-Webhook-Signature": b64_hmac("guess", body)}
-    limits = httpx.Limits(max_connections=300, max_keepalive_connections=0)
+    # 100 forged requests in flight at once (300 in all) beside the 200 idle: a client
+    # on a loaded machine still sends each request within the relay's 0.5 s timeouts.
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=0)
     async with httpx.AsyncClient(timeout=30, limits=limits) as client:
         answers = await asyncio.gather(
             *(client.post(url, content=body, headers=forged) for _ in range(300))

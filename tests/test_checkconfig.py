@@ -190,3 +190,26 @@ def test_an_unknown_time_zone_is_one_line_naming_the_file(tmp_path: Path) -> Non
     lines = result.stderr.splitlines()
     assert lines and all(line.startswith(f"{path}: warning: ") for line in lines), lines
     assert any("unknown time zone id 'Mars/X'" in line for line in lines)
+
+
+@pytest.mark.parametrize("given", ["1e17", "1e308", "1" + "0" * 400, '"2000000000"'])
+def test_out_of_range_refresh_interval_is_a_configuration_error(given: str) -> None:
+    text = (FIXTURES / "recommended-polling.json").read_text(encoding="utf-8")
+    data = json.loads(text)
+    data["configuration"]["event.poller.refresh_interval"] = "@@"
+    broken = json.dumps(data).replace('"@@"', given)
+    result = check_config("-", stdin=broken)
+    assert result.returncode == 2, result.stderr
+    assert 'configuration."event.poller.refresh_interval": must be at most' in result.stderr
+    assert "Traceback" not in result.stderr and "OverflowError" not in result.stderr
+
+
+def test_disabled_events_are_reported(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    data = json.loads((FIXTURES / "recommended-polling.json").read_text(encoding="utf-8"))
+    del data["configuration"]["event.notification.enabled"]
+    path = tmp_path / "disabled.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    result = in_process(capsys, str(path), "-q")
+    assert result.returncode == 0
+    assert "events are not enabled (false or missing)" in result.stderr
+    assert "neither polls nor registers webhooks" in result.stderr

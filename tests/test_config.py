@@ -95,6 +95,12 @@ def test_refresh_interval_as_number_or_string(given: Any, expected: int) -> None
         (1.5, "expected a whole number of minutes"),
         (True, "expected a whole number of minutes"),
         ("", "expected a whole number of minutes"),
+        (1e17, "must be at most 999999999 minutes"),
+        (1e308, "must be at most 999999999 minutes"),
+        (10**400, "got a number of 401 digits"),
+        ("2000000000", "must be at most 999999999 minutes"),
+        ("1" + "0" * 30, "must be at most 999999999 minutes"),
+        (float("inf"), "expected a whole number of minutes"),
     ],
 )
 def test_bad_refresh_intervals(given: Any, message: str) -> None:

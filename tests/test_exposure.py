@@ -14,8 +14,9 @@ from reliability_helpers import listening_addresses, start_woosim
 
 from pytest_woosim.cli import build_parser
 from simulator.app import Simulator
-from simulator.control import TOKEN_COOKIE, is_loopback_host
+from simulator.control import TOKEN_COOKIE
 from simulator.server import SimulatorServer, guard_control_plane
+from simulator.wire.hosts import is_loopback_host
 
 LOOPBACK = {"127.0.0.1", "::1"}
 

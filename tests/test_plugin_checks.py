@@ -40,9 +40,10 @@ def test_recommended_polling_passes_every_check_on_a_new_york_store(
     pytester: pytest.Pytester,
 ) -> None:
     result = run_checks(pytester, "recommended-polling.json")
-    result.assert_outcomes(passed=5)
+    result.assert_outcomes(passed=6)
     result.stdout.fnmatch_lines_random(
         [
+            "*woosim::events_enabled PASSED*",
             "*woosim::dates?customers? PASSED*",
             "*woosim::dates?orders? PASSED*",
             "*woosim::polling?customers? PASSED*",
@@ -56,7 +57,7 @@ def test_seed_polling_fails_the_date_check_with_the_cause_and_the_fix(
     pytester: pytest.Pytester,
 ) -> None:
     result = run_checks(pytester, "seed-polling-corrected.json")
-    result.assert_outcomes(passed=1, failed=2)
+    result.assert_outcomes(passed=1, failed=3)
     result.stdout.fnmatch_lines(
         [
             "*_ woosim::dates?customers? _*",
@@ -73,11 +74,21 @@ def test_seed_polling_fails_the_date_check_with_the_cause_and_the_fix(
     result.stdout.fnmatch_lines(
         ["*polling?customers?*", "*see woosim::dates?customers? for the fix*"]
     )
+    result.stdout.fnmatch_lines(
+        ["*the poller marked the instance unhealthy (woosim relay's /healthz answers 503)*"]
+    )
+    # The published example never sets event.notification.enabled: Cloud Elements sends nothing.
+    result.stdout.fnmatch_lines(
+        [
+            "*_ woosim::events_enabled _*",
+            '*events_enabled: "event.notification.enabled" is false or missing*',
+        ]
+    )
 
 
 def test_webhook_instance_runs_the_relay_check(pytester: pytest.Pytester) -> None:
     result = run_checks(pytester, "recommended-webhook.json")
-    result.assert_outcomes(passed=2)
+    result.assert_outcomes(passed=3)
     result.stdout.fnmatch_lines_random(["*woosim::signatures PASSED*", "*woosim::relay PASSED*"])
 
 

@@ -12,10 +12,13 @@ from typing import Any
 
 from pytest_woosim.relay.registration import (
     KV_SECRET,
+    KV_SECRET_SCHEME,
+    SECRET_SCHEME,
     TOPICS,
     Registrar,
     name_prefix,
     webhook_name,
+    webhook_secret,
 )
 from simulator.clock import Clock
 
@@ -77,7 +80,7 @@ class MemoryWebhooks:
         return self.hooks.pop(webhook_id, None) is not None
 
 
-async def test_first_start_registers_every_topic_with_one_secret() -> None:
+async def test_first_start_registers_every_topic_with_its_own_derived_secret() -> None:
     api, kv = MemoryWebhooks(), MemoryKV()
     report = await Registrar(api, kv, instance="shop", delivery_url=URL).ensure()
     assert sorted(report.created) == sorted(TOPICS)
@@ -86,7 +89,11 @@ async def test_first_start_registers_every_topic_with_one_secret() -> None:
     assert {h["delivery_url"] for h in api.hooks.values()} == {URL}
     secret = kv.data[KV_SECRET]
     assert len(secret) >= 32
-    assert set(api.secrets.values()) == {secret}
+    # One secret per webhook, derived from the instance's: a signature names its topic.
+    assert {api.hooks[i]["topic"]: v for i, v in api.secrets.items()} == {
+        topic: webhook_secret(secret, topic) for topic in TOPICS
+    }
+    assert len(set(api.secrets.values())) == len(TOPICS)
     assert all(h["name"] == webhook_name("shop", h["topic"]) for h in api.hooks.values())
 
 
@@ -110,7 +117,22 @@ async def test_lost_state_reuses_by_name_and_resets_secret() -> None:
     assert report.created == {}
     assert len(api.hooks) == 12
     # The old secret is unknown (write-only on the store): the new one is pushed.
-    assert set(api.secrets.values()) == {fresh_kv.data[KV_SECRET]}
+    fresh = fresh_kv.data[KV_SECRET]
+    assert {api.hooks[i]["topic"]: v for i, v in api.secrets.items()} == {
+        topic: webhook_secret(fresh, topic) for topic in TOPICS
+    }
+
+
+async def test_webhooks_of_a_single_secret_state_get_their_derived_secrets() -> None:
+    api, kv = MemoryWebhooks(), MemoryKV()
+    await Registrar(api, kv, instance="shop", delivery_url=URL).ensure()
+    # A state file written before per-webhook secrets: one secret everywhere, no scheme.
+    for hook_id in api.secrets:
+        api.secrets[hook_id] = kv.data[KV_SECRET]
+    del kv.data[KV_SECRET_SCHEME]
+    await Registrar(api, kv, instance="shop", delivery_url=URL).ensure()
+    assert len(set(api.secrets.values())) == len(TOPICS)
+    assert kv.data[KV_SECRET_SCHEME] == SECRET_SCHEME
 
 
 async def test_disabled_webhook_is_reactivated_and_moved_url_repointed() -> None:

@@ -21,6 +21,7 @@ from aiohttp import web
 
 from pytest_woosim.outbox.state import State
 from pytest_woosim.poller.scan import content_key
+from pytest_woosim.relay.registration import webhook_secret
 from pytest_woosim.relay.relay import RelayApp, delivery_path
 from simulator.clock import Clock
 
@@ -53,8 +54,9 @@ def wc_headers(
         "X-WC-Webhook-Event": event,
         "X-WC-Webhook-ID": str(webhook_id),
         "X-WC-Webhook-Delivery-ID": hashlib.md5(topic.encode()).hexdigest(),
+        # Each of the relay's webhooks has its own secret, derived from the instance's.
         "X-WC-Webhook-Signature": base64.b64encode(
-            hmac.new(secret.encode(), body, hashlib.sha256).digest()
+            hmac.new(webhook_secret(secret, topic).encode(), body, hashlib.sha256).digest()
         ).decode(),
     }
 
@@ -174,18 +176,21 @@ async def test_ping_is_answered_200(harness: Harness) -> None:
     assert await harness.outbox() == []
 
 
-async def test_malformed_json_is_400_and_unknown_topic_is_200(harness: Harness) -> None:
+async def test_malformed_json_is_400_and_a_topic_not_registered_is_401(
+    harness: Harness,
+) -> None:
     bad = b'{"id": 1,'
     assert (await harness.post(bad, wc_headers("order.updated", bad))).status_code == 400
+    # The relay registers no action.* webhook: no secret of its own signs one.
     action = b'{"action":"woocommerce_new_order","arg":5}'
     response = await harness.post(action, wc_headers("action.woocommerce_new_order", action))
-    assert response.status_code == 200
-    assert response.json()["status"] == "ignored"
+    assert response.status_code == 401
     gone = php_json({"code": "woocommerce_rest_shop_order_invalid_id", "data": {"status": 404}})
-    assert (await harness.post(gone, wc_headers("order.updated", gone))).status_code == 200
+    response = await harness.post(gone, wc_headers("order.updated", gone))
+    assert response.status_code == 200 and response.json()["status"] == "ignored"
     assert await harness.outbox() == []
     stats = await harness.relay.stats_json()
-    assert stats["rejected"] == 1 and stats["ignored"] == 2 and stats["queued"] == 0
+    assert stats["rejected"] == 2 and stats["ignored"] == 1 and stats["queued"] == 0
 
 
 async def test_oversized_body_is_413(harness: Harness) -> None:

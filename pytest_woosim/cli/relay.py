@@ -1,13 +1,13 @@
-"""``woosim relay``: run the reference poller or webhook relay for an instance configuration.
+"""``woosim relay``: one service for one or many instances (files, a directory, the API).
 
-``event.vendor.type`` picks the branch:
-
-* ``polling``: the reference poller polls the store every
-  ``event.poller.refresh_interval`` minutes (real time) and delivers signed
-  notifications to the callback URL through the durable outbox. A small status
-  server on ``--host``/``--port`` answers ``GET /healthz``, ``GET /stats``,
-  ``POST /poll`` (run a poll now) and ``POST /redeliver`` (resume a parked queue).
-* ``webhook``: the webhook relay (:mod:`pytest_woosim.relay.relay`).
+Each enabled instance runs by its ``event.vendor.type``: ``polling`` (the
+reference poller, every ``event.poller.refresh_interval`` minutes) or
+``webhook`` (the webhook relay: webhooks registered on the store, deliveries in
+at ``/events/woocommercerest/<instance>``). Instances whose
+``event.notification.enabled`` is false or missing are reported and do nothing;
+files given with none enabled exit 2. The service answers ``GET /healthz``,
+``GET /stats``, ``POST /poll``, ``POST /redeliver``, the instance API and the
+page (:mod:`pytest_woosim.relay.service`).
 
 The first stdout line is the server's URL. Logs go to stderr, one structured
 line each, never with a secret. SIGINT/SIGTERM stop it cleanly (exit 0).
@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -34,15 +35,23 @@ from pytest_woosim.instance.config import ConfigError, InstanceConfig
 from pytest_woosim.instance.load import load_instance
 from pytest_woosim.outbox.state import open_state
 from pytest_woosim.outbox.worker_sender import DEFAULT_CLAIM_TTL
-from pytest_woosim.poller.poller import Poller
+from pytest_woosim.relay.token import TOKEN_ENV, token_for
 from simulator.clock import Clock
 
 log = logging.getLogger("woosim.relay")
 
+STORE_TOKEN_ENV = "WOOSIM_STORE_CONTROL_TOKEN"
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--config", required=True, metavar="FILE", help="instance configuration (JSON)"
+        "--config",
+        action="append",
+        default=[],
+        metavar="FILE|DIR",
+        help="instance configuration (JSON), or a directory of them (*.json); repeatable. "
+        'Instances without "event.notification.enabled": true are skipped, as Cloud '
+        "Elements sends nothing for them",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument(
@@ -51,8 +60,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--state",
         metavar="FILE|URL",
-        help="SQLite state file (watermarks, outbox), or a postgresql:// URL shared by several "
-        "relay workers; without it nothing survives a restart",
+        help="SQLite state file (watermarks, outbox, instances), or a postgresql:// URL shared "
+        "by several relay workers; without it nothing survives a restart",
     )
     parser.add_argument(
         "--lease-seconds",
@@ -94,6 +103,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="also poll the store to emit what webhooks missed (shares the dedupe keys)",
     )
     parser.add_argument(
+        "--store-clock",
+        metavar="SITE_URL",
+        help="schedule polls and retries on this woosim store's clock, read from its control "
+        "plane (advancing the store's clock makes the relay poll, once per interval crossed)",
+    )
+    parser.add_argument(
+        "--store-control-token",
+        default=os.environ.get(STORE_TOKEN_ENV) or None,
+        metavar="TOKEN",
+        help=f"control token of the --store-clock store (default: ${STORE_TOKEN_ENV})",
+    )
+    parser.add_argument(
+        "--control-token",
+        default=os.environ.get(TOKEN_ENV) or None,
+        metavar="TOKEN",
+        help="token the operational routes require (default: $"
+        + TOKEN_ENV
+        + ", or a random one, printed once, when --host is not loopback)",
+    )
+    parser.add_argument(
         "--log-format",
         choices=("json", "text"),
         default="json",
@@ -101,45 +130,66 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def configuration_files(given: Sequence[str]) -> list[Path]:
+    """The files named, directories expanded to their ``*.json`` files (sorted)."""
+    files: list[Path] = []
+    for name in given:
+        path = Path(name)
+        if path.is_dir():
+            found = sorted(p for p in path.glob("*.json") if p.is_file())
+            if not found:
+                raise OSError(f"{name}: the directory holds no *.json configuration")
+            files.extend(found)
+        else:
+            files.append(path)
+    return files
+
+
+def load_configs(given: Sequence[str]) -> tuple[list[tuple[Path, InstanceConfig]], int]:
+    """Every configuration named, or an exit status (2) after saying what is wrong.
+
+    Cloud Elements sends nothing for an instance whose ``event.notification.enabled``
+    is false or missing: it is listed, neither polled nor given webhooks, and said so.
+    """
+    try:
+        files = configuration_files(given)
+    except OSError as exc:
+        print(f"woosim relay: {exc}", file=sys.stderr)
+        return [], 2
+    loaded: list[tuple[Path, InstanceConfig]] = []
+    for path in files:
+        try:
+            loaded.append((path, load_instance(path)))
+        except ConfigError as exc:
+            for problem in exc.problems:
+                print(problem.render(str(path)), file=sys.stderr)
+            return [], 2
+        except OSError as exc:
+            print(f"woosim relay: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+            return [], 2
+    for path, config in loaded:
+        if not config.configuration.events_enabled:
+            print(
+                f'woosim relay: {path}: "event.notification.enabled" is false or missing: '
+                "Cloud Elements sends nothing for this instance, so it is not polled and "
+                "no webhook is registered for it",
+                file=sys.stderr,
+            )
+    return loaded, 0
+
+
 def run(args: argparse.Namespace) -> int:
     _configure_logging(args.log_format)
-    try:
-        config = load_instance(Path(args.config))
-    except ConfigError as exc:
-        for problem in exc.problems:
-            print(problem.render(args.config), file=sys.stderr)
+    loaded, status = load_configs(args.config)
+    if status:
+        return status
+    if args.control_token is not None and not args.control_token.strip():
+        print("woosim relay: --control-token must not be empty", file=sys.stderr)
         return 2
-    except OSError as exc:
-        print(f"woosim relay: cannot read {args.config}: {exc.strerror or exc}", file=sys.stderr)
+    public = args.public_url
+    if public is not None and not public.startswith(("http://", "https://")):
+        print(f"woosim relay: --public-url must be an http(s) URL, got {public!r}", file=sys.stderr)
         return 2
-    if config.configuration.vendor_type == "polling":
-        return run_polling(config, args)
-    return run_webhook(config, args)
-
-
-# ---------------------------------------------------------------------- webhook branch
-
-
-def run_webhook(config: InstanceConfig, args: argparse.Namespace) -> int:
-    from pytest_woosim.relay.relay import RelayOptions, run_webhook_relay
-
-    options = RelayOptions(
-        host=args.host,
-        port=args.port,
-        public_url=args.public_url,
-        cleanup=args.cleanup,
-        lease_ttl=args.lease_seconds,
-    )
-    return run_webhook_relay(
-        config, state_path=args.state, options=options, reconcile=args.reconcile
-    )
-
-
-# ---------------------------------------------------------------------- polling branch
-
-
-def run_polling(config: InstanceConfig, args: argparse.Namespace) -> int:
-    """Poll until SIGINT/SIGTERM; exit status."""
 
     async def main() -> int:
         stop = asyncio.Event()
@@ -147,171 +197,101 @@ def run_polling(config: InstanceConfig, args: argparse.Namespace) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
-        return await serve_polling(
-            config,
-            state_path=args.state,
-            host=args.host,
-            port=args.port,
-            stop=stop,
-            backfill=args.backfill,
-            since=args.since,
-            detect_deletions=args.detect_deletions,
-            lease_ttl=args.lease_seconds,
-        )
+        return await serve_instances(loaded, args, stop=stop)
 
     return asyncio.run(main())
 
 
-async def serve_polling(
-    config: InstanceConfig,
+async def serve_instances(
+    loaded: Sequence[tuple[Path, InstanceConfig]],
+    args: argparse.Namespace,
     *,
-    state_path: str | None,
-    host: str,
-    port: int,
     stop: asyncio.Event,
-    backfill: bool = False,
-    since: datetime | None = None,
-    detect_deletions: bool = False,
     clock: Clock | None = None,
     out: TextIO = sys.stdout,
-    lease_ttl: float = DEFAULT_CLAIM_TTL,
 ) -> int:
-    """Run the poller of a polling instance until ``stop`` is set; print the status URL first."""
+    """One service for every instance (files, then those kept from the instance API)."""
+    from pytest_woosim.relay.instances import InstanceConflict, InstanceRegistry, RunOptions
+    from pytest_woosim.relay.service import print_started, start_service
+    from pytest_woosim.relay.store_clock import StoreClockError, StoreClockFollower
+
+    follower: StoreClockFollower | None = None
+    follow_task: asyncio.Task[None] | None = None
+    if getattr(args, "store_clock", None):
+        follower = StoreClockFollower(args.store_clock, token=args.store_control_token)
+        try:
+            clock = await follower.start_clock()
+        except StoreClockError as exc:
+            await follower.aclose()
+            print(f"woosim relay: --store-clock: {exc}", file=sys.stderr)
+            return 2
+        follow_task = asyncio.create_task(follower.run(), name="woosim-store-clock")
     clock = clock or Clock()
     try:
-        state = open_state(state_path, clock=clock)
+        state = open_state(args.state, clock=clock)
         await state.open()
     except Exception as exc:
         print(f"woosim relay: cannot open the state: {exc}", file=sys.stderr)
+        if follow_task is not None and follower is not None:
+            follow_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await follow_task
+            await follower.aclose()
         return 2
-    poller: Poller | None = None
+    if args.state is None:
+        log.warning("no --state file: watermarks, the outbox and instances live in memory only")
+    options = RunOptions(
+        backfill=args.backfill,
+        since=args.since,
+        detect_deletions=args.detect_deletions,
+        reconcile=args.reconcile,
+        cleanup=args.cleanup,
+        lease_ttl=args.lease_seconds,
+    )
+    registry = InstanceRegistry(state, clock, options)
     runner: web.AppRunner | None = None
     try:
+        token, generated = token_for(args.host, args.control_token)
         try:
-            poller = Poller.from_config(
-                config,
-                state=state,
-                clock=clock,
-                backfill=backfill,
-                start=since,
-                detect_deletions=detect_deletions,
-                lease_ttl=lease_ttl,
+            runner, url = await start_service(
+                registry, host=args.host, port=args.port, control_token=token
             )
-        except ValueError as exc:
-            print(f"woosim relay: {exc}", file=sys.stderr)
-            return 2
-        if state_path is None:
-            log.warning("no --state file: watermarks and undelivered events live in memory only")
-        from pytest_woosim.relay.relay import DEFAULT_IDLE_TIMEOUT
-
-        runner = web.AppRunner(
-            _status_app(poller), access_log=None, keepalive_timeout=DEFAULT_IDLE_TIMEOUT
-        )
-        await runner.setup()
-        site = web.TCPSite(runner, host, port)
-        try:
-            await site.start()
         except OSError as exc:
-            print(f"woosim relay: cannot listen on {host}:{port}: {exc}", file=sys.stderr)
+            print(f"woosim relay: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
             return 2
-        bound = _bound_port(runner) or port
-        url = f"http://{_url_host(host)}:{bound}"
-        conf = config.configuration
-        log.info(
-            "polling started",
-            extra={
-                "fields": {
-                    "instance": poller.instance,
-                    "store": _without_userinfo(conf.store_url),
-                    "callback": _without_userinfo(conf.callback_url or ""),
-                    "resources": [p.resource for p in poller.resources],
-                    "refresh_interval_minutes": poller.refresh_interval,
-                    "signed": conf.signature_key is not None,
-                    "status_url": url,
-                }
-            },
-        )
-        print(url, flush=True, file=out)
-        await poller.start_background()
+        options.public_url = (args.public_url or url).rstrip("/")
+        for path, config in loaded:
+            try:
+                await registry.add_file(config, str(path))
+            except InstanceConflict as exc:
+                print(f"woosim relay: {exc}", file=sys.stderr)
+                return 2
+        await registry.restore_saved()
+        if loaded and not any(m.enabled for m in registry.listed()):
+            print(
+                "woosim relay: no instance has events enabled; nothing to relay "
+                '(set "event.notification.enabled": true)',
+                file=sys.stderr,
+            )
+            return 2
+        print_started(url, registry, token, generated, out)
         await stop.wait()
-        log.info("stopping", extra={"fields": {"instance": poller.instance}})
+        log.info("stopping")
         return 0
     finally:
-        if poller is not None:
-            await poller.stop()
+        if follow_task is not None:
+            follow_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await follow_task
+        if follower is not None:
+            await follower.aclose()
+        await registry.close()
         if runner is not None:
             await runner.cleanup()
         await state.close()
 
 
-def _status_app(poller: Poller) -> web.Application:
-    app = web.Application()
-
-    async def healthz(request: web.Request) -> web.Response:
-        sender = poller.sender
-        return web.json_response(
-            {
-                "status": "ok",
-                "instance": poller.instance,
-                "mode": "polling",
-                "sender": "running" if sender is not None and sender.running else "stopped",
-            }
-        )
-
-    async def stats(request: web.Request) -> web.Response:
-        body: dict[str, Any] = {
-            "instance": poller.instance,
-            "refresh_interval_minutes": poller.refresh_interval,
-            "runs": len(poller.reports),
-            "warnings": list(poller.warnings),
-            "last_run": _report_json(poller),
-        }
-        if poller.sender is not None:
-            counts = await poller.sender.stats()
-            body["delivery"] = {
-                "delivered": counts.delivered,
-                "failed_attempts": counts.failed_attempts,
-                "pending": counts.pending,
-                "parked": counts.parked,
-            }
-        return web.json_response(body)
-
-    async def poll_now(request: web.Request) -> web.Response:
-        await poller.poll_once()
-        return web.json_response(_report_json(poller))
-
-    async def redeliver(request: web.Request) -> web.Response:
-        count = await poller.sender.redeliver() if poller.sender is not None else 0
-        return web.json_response({"redelivering": count})
-
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/stats", stats)
-    app.router.add_post("/poll", poll_now)
-    app.router.add_post("/redeliver", redeliver)
-    return app
-
-
-def _report_json(poller: Poller) -> dict[str, Any] | None:
-    if not poller.reports:
-        return None
-    report = poller.reports[-1]
-    return {
-        "started": _iso(report.started),
-        "events": report.events,
-        "resources": [
-            {
-                "resource": r.resource,
-                "window": [_iso(r.window_lower) if r.window_lower else None, _iso(r.window_upper)],
-                "events": r.events,
-                "deleted": r.deleted,
-                "notifications": r.notifications,
-                "requests": r.requests,
-                "unreadable_dates": r.unreadable_dates,
-                "error": r.error,
-            }
-            for r in report.resources
-        ],
-    }
+# ---------------------------------------------------------------------- reports
 
 
 # ---------------------------------------------------------------------- helpers
@@ -404,4 +384,4 @@ def _instant(text: str) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-__all__ = ["add_arguments", "run", "run_polling", "run_webhook", "serve_polling"]
+__all__ = ["add_arguments", "run", "serve_instances"]

@@ -80,7 +80,9 @@ class WoosimChecks(pytest.Collector):
 
     def collect(self) -> list[pytest.Item]:
         conf = self.instance.configuration
-        checks: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = []
+        checks: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = [
+            ("events_enabled", self._bind(check_events_enabled))
+        ]
         if conf.vendor_type == "polling":
             resources = polled_resources(self.instance)
             for name, polling in resources.items():
@@ -258,6 +260,20 @@ async def check_dates(
         )
 
 
+# ---------------------------------------------------------------------- enabled
+
+
+async def check_events_enabled(instance: InstanceConfig, *, timezone: str, seed: str) -> None:
+    """Cloud Elements sends nothing for an instance without events enabled: say so."""
+    if not instance.configuration.events_enabled:
+        raise CheckFailed(
+            'events_enabled: "event.notification.enabled" is false or missing, so Cloud '
+            "Elements sends nothing for this instance (no polling, no webhooks, no "
+            "notifications) and woosim relay will not run it. The other checks run the "
+            'instance as if it were enabled. Fix: set "event.notification.enabled": true.'
+        )
+
+
 # ---------------------------------------------------------------------- polling
 
 
@@ -311,10 +327,16 @@ async def check_polling(
                 pass  # judged below from what arrived
             starts = [report.started for report in poller.reports]
             warned = list(poller.warnings)
+            unhealthy = list(poller.health_problems)
         finally:
             await w.stop_poller(poller)
         events = [e for e in w.receiver.events if e.get("objectType") == resource]
     problems = _polling_problems(resource, interval, starts, expected, events, warned)
+    if unhealthy:
+        problems.append(
+            "the poller marked the instance unhealthy (woosim relay's /healthz answers 503): "
+            + " | ".join(unhealthy)
+        )
     if problems:
         raise CheckFailed(
             f"polling[{resource}] every {interval / 60:g} min on a store in {timezone}:\n  - "

@@ -52,6 +52,9 @@ __all__ = [
     "DEFAULT_DATE_FIELDS",
     "ELEMENT_KEY",
     "KNOWN_CONFIGURATION_KEYS",
+    "MAX_REFRESH_MINUTES",
+    "MIN_REFRESH_MINUTES",
+    "UI_MAX_REFRESH_MINUTES",
     "ConfigError",
     "Configuration",
     "DatesConfiguration",
@@ -65,6 +68,14 @@ __all__ = [
 ]
 
 ELEMENT_KEY: Final = "woocommercerest"
+
+#: ``event.poller.refresh_interval`` bounds, in minutes. Cloud Elements documents
+#: none; its own tests set 1 and 999,999,999 through the API, so both are accepted
+#: and nothing larger (a larger one overflows date arithmetic). Its UI slider
+#: stops at 1,440 (a day): larger values are valid but ``check-config`` warns.
+MIN_REFRESH_MINUTES: Final = 1
+MAX_REFRESH_MINUTES: Final = 999_999_999
+UI_MAX_REFRESH_MINUTES: Final = 1440
 
 #: WooCommerce's own date format: ``2017-03-21T16:09:28``, no zone.
 WOOCOMMERCE_DATE_PATTERN: Final = "yyyy-MM-dd'T'HH:mm:ss"
@@ -164,7 +175,7 @@ def _whole_number(
         if isinstance(value, int) and not isinstance(value, bool):
             number = value
         elif (isinstance(value, float) and value.is_integer()) or (
-            isinstance(value, str) and re.fullmatch(r"\s*[+-]?[0-9]{1,18}\s*", value)
+            isinstance(value, str) and re.fullmatch(r"\s*[+-]?[0-9]{1,400}\s*", value)
         ):
             number = int(value)
         if number is None:
@@ -173,9 +184,11 @@ def _whole_number(
             )
         if number < minimum:
             units = unit.removesuffix("s") if minimum == 1 else unit
-            raise _custom("too_small", f"must be at least {minimum} {units} (got {number})")
+            raise _custom("too_small", f"must be at least {minimum} {units} (got {_shown(number)})")
         if maximum is not None and number > maximum:
-            raise _custom("too_large", f"must be at most {maximum} {unit}{why} (got {number})")
+            raise _custom(
+                "too_large", f"must be at most {maximum} {unit}{why} (got {_shown(number)})"
+            )
         return number
 
     return coerce
@@ -188,6 +201,12 @@ def _control_character(value: str) -> str | None:
         if unicodedata.category(char) in ("Cc", "Cf"):
             return f"U+{ord(char):04X} at character {position}"
     return None
+
+
+def _shown(number: int) -> str:
+    """A number for a message: huge ones (``1e308`` read as an int) by their size only."""
+    text = str(number)
+    return text if len(text) <= 20 else f"a number of {len(text)} digits"
 
 
 def _check_http_url(value: str) -> str:
@@ -422,9 +441,17 @@ class Configuration(_Wire):
     events_enabled: FlexBool = Field(False, alias="event.notification.enabled")
     # The example element's default; the lint says when it applied silently.
     vendor_type: VendorType = Field("polling", alias="event.vendor.type")
-    refresh_interval: Annotated[int, BeforeValidator(_whole_number("minutes", minimum=1))] = Field(
-        15, alias="event.poller.refresh_interval"
-    )
+    refresh_interval: Annotated[
+        int,
+        BeforeValidator(
+            _whole_number(
+                "minutes",
+                minimum=1,
+                maximum=MAX_REFRESH_MINUTES,
+                why=" (the largest interval Cloud Elements' own tests set)",
+            )
+        ),
+    ] = Field(15, alias="event.poller.refresh_interval")
     signature_key: Annotated[SecretStr | None, BeforeValidator(_optional_secret)] = Field(
         None, alias="event.notification.signature.key"
     )

@@ -24,6 +24,7 @@ from typing import Any, Final
 from pytest_woosim.instance.config import (
     DEFAULT_DATE_FIELDS,
     KNOWN_CONFIGURATION_KEYS,
+    UI_MAX_REFRESH_MINUTES,
     ConfigError,
     DatesConfiguration,
     InstanceConfig,
@@ -396,8 +397,17 @@ def warnings_for(config: InstanceConfig) -> list[Problem]:
         warnings.append(
             Problem(
                 format_path((*_CONFIG_PATH, "event.notification.enabled")),
-                "events are not enabled: Cloud Elements sends no events for this instance "
+                "events are not enabled (false or missing): Cloud Elements sends nothing for "
+                "this instance, and woosim relay neither polls nor registers webhooks for it "
                 '(set "event.notification.enabled": true)',
+            )
+        )
+    if conf.refresh_interval > UI_MAX_REFRESH_MINUTES:
+        warnings.append(
+            Problem(
+                format_path((*_CONFIG_PATH, "event.poller.refresh_interval")),
+                f"{conf.refresh_interval} minutes is beyond the Cloud Elements UI's slider "
+                f"({UI_MAX_REFRESH_MINUTES} minutes, a day); the API accepts it",
             )
         )
     if "vendor_type" not in conf.model_fields_set:

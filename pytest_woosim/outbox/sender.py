@@ -39,7 +39,7 @@ import heapq
 import itertools
 import logging
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -181,6 +181,9 @@ class Sender:
         self.delivered = 0
         self.failed_attempts = 0
         self.attempt_log: deque[Attempt] = deque(maxlen=ATTEMPT_LOG_SIZE)
+        #: Called after every attempt with the item and its error (None: delivered),
+        #: e.g. to show recent deliveries; must not block.
+        self.observers: list[Callable[[OutboxItem, str | None], None]] = []
 
         self._mem = _Memory()
         self._generation = 0  # bumped by a redelivery; reads of an older one are dropped
@@ -617,6 +620,8 @@ class Sender:
         self.attempt_log.append(
             Attempt(head.seq, head.notification_id, now, error is None, error or "")
         )
+        for observe in self.observers:
+            observe(head, error)
         if error is None:
             self._delivered(group, head, now, current)
         else:

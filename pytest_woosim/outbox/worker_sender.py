@@ -1,6 +1,6 @@
 """The delivery worker of a relay that shares its database with other workers.
 
-:class:`~pytest_woosim.sender.Sender` reads one process's outbox forward and keeps
+:class:`~pytest_woosim.outbox.sender.Sender` reads one process's outbox forward and keeps
 the groups in memory; that only works when it is the only sender. Here several
 processes deliver one instance's outbox, so the database decides who sends what:
 each round the worker *claims* up to ``max_in_flight`` group heads
@@ -18,7 +18,7 @@ Guarantees, across workers:
   again (at most ``max_in_flight`` duplicates per killed worker and instance). The
   POST timeout is kept below half the claim's life, so a live worker's claim never
   expires under a POST in progress;
-* retries and parking as :class:`~pytest_woosim.sender.Sender`: the retry state is
+* retries and parking as :class:`~pytest_woosim.outbox.sender.Sender`: the retry state is
   in the row, so any worker makes the next attempt.
 
 New rows wake the worker through the state's enqueue listener (NOTIFY from any
@@ -32,7 +32,7 @@ import contextlib
 import itertools
 import logging
 from collections import deque
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 import httpx
@@ -109,6 +109,8 @@ class ClaimingSender:
         self.delivered = 0
         self.failed_attempts = 0
         self.attempt_log: deque[Attempt] = deque(maxlen=ATTEMPT_LOG_SIZE)
+        #: As :attr:`Sender.observers`: called after every attempt, must not block.
+        self.observers: list[Callable[[OutboxItem, str | None], None]] = []
         self._in_flight: dict[int, OutboxItem] = {}
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -262,6 +264,8 @@ class ClaimingSender:
         self.attempt_log.append(
             Attempt(item.seq, item.notification_id, now, error is None, error or "")
         )
+        for observe in self.observers:
+            observe(item, error)
         if error is None:
             self.delivered += 1
             if item.status == PARKED:

@@ -131,6 +131,9 @@ class ResourcePlan:
     filter_by_current_date: bool = False
     created_check_tolerance: float = 10.0
     detect_deletions: bool = False
+    #: Also read the trash (``status=trash``) over the same window: trashed records
+    #: become DELETED events. One more request per run (more with many trashed).
+    trash_scan: bool = False
     extra_params: Mapping[str, str] = field(default_factory=dict)
 
     def filter_date(self, record: Mapping[str, Any]) -> datetime:
@@ -237,6 +240,9 @@ def plan_for(
         filter_by_current_date=bool(polling.filter_by_current_date),
         created_check_tolerance=float(polling.created_check_tolerance),
         detect_deletions=wants_deletions,
+        # Orders read by date: their trash is read the same way. (A URL that picks
+        # its own statuses says what it wants to see.)
+        trash_scan=strategy is not Strategy.FULL_BY_ID and "status" not in extra_params,
         extra_params=extra_params,
     )
     return plan, notes
@@ -323,12 +329,17 @@ class Poller:
         element_key: str = ELEMENT_KEY,
         filter_response_nulls: bool = False,
         backoff: Backoff | None = None,
+        instance_key: str | None = None,
+        instance_name: str | None = None,
         lease_ttl: float = DEFAULT_CLAIM_TTL,
     ) -> None:
         if not resources:
             raise ValueError("a polling instance needs at least one resource to poll")
+        #: What notifications carry as ``instanceId``/``instance_id`` (numeric for a
+        #: registered instance); the state rows are keyed by ``instance``.
         self.instance_id = instance_id
-        self.instance = str(instance_id)
+        self.instance = instance_key if instance_key is not None else str(instance_id)
+        self.instance_name = instance_name
         self.resources = list(resources)
         self.source = source
         self.state = state
@@ -345,6 +356,9 @@ class Poller:
         #: renews it every poll; another worker takes over when it is not renewed.
         self.lease_ttl = lease_ttl
         self.warnings: list[str] = []
+        #: Why the instance is unhealthy (a detected date-field mismatch loses events):
+        #: ``/healthz`` answers 503 while this is not empty.
+        self.health_problems: list[str] = []
         self.reports: list[PollReport] = []
         self._refresh_minutes = _check_interval(refresh_interval)
         self._run_lock = asyncio.Lock()
@@ -368,13 +382,16 @@ class Poller:
         detect_deletions: bool = False,
         with_sender: bool = True,
         backoff: Backoff | None = None,
+        instance_number: int | None = None,
         lease_ttl: float = DEFAULT_CLAIM_TTL,
     ) -> Poller:
         """The poller of a polling instance configuration, with its store client and sender.
 
         The instance is known by its name made key-safe (as the relay does), which
-        names its rows in the state file. ``client`` is shared by the store client
-        and the sender when given; otherwise each owns one and :meth:`stop` closes it.
+        names its rows in the state file; ``instance_number`` is the stable numeric
+        id notifications carry (:meth:`State.instance_number`), the name otherwise.
+        ``client`` is shared by the store client and the sender when given; otherwise
+        each owns one and :meth:`stop` closes it.
         """
         conf = config.configuration
         if not conf.callback_url:
@@ -406,7 +423,9 @@ class Poller:
                 claim_ttl=lease_ttl,
             )
         poller = cls(
-            instance_id=instance,
+            instance_id=instance if instance_number is None else instance_number,
+            instance_key=str(instance),
+            instance_name=config.name,
             resources=plans,
             source=store,
             state=state,
@@ -432,6 +451,11 @@ class Poller:
     def refresh_interval(self) -> float:
         """Minutes between the starts of two runs."""
         return self._refresh_minutes
+
+    @property
+    def healthy(self) -> bool:
+        """False once a date-field mismatch was seen (events are dated wrong or missed)."""
+        return not self.health_problems
 
     def set_refresh_interval(self, minutes: float) -> None:
         """Change the interval; it applies from the next run on (the current wait is kept)."""
@@ -537,31 +561,27 @@ class Poller:
         lower, watermark = await self._lower_bound(plan)
         report = ResourceReport(plan.resource, lower, upper)
         window = Window(lower, upper, cap_upper=plan.filter_by_current_date)
-        scan = ResourceScan(
-            self.source,
-            ScanSpec(
-                plan.resource,
-                plan.endpoint,
-                plan.id_field,
-                plan.strategy,
-                plan.page_size,
-                plan.extra_params,
-            ),
-            window,
-            date_of=plan.filter_date,
-            already_seen=self._already_seen,
-            clock=self.clock,
-            backoff=self.backoff,
-            inspect=lambda record: self._check_dates(plan, record),
-        )
-        pending: list[Change] = []
+        scan = self._scan(plan, window, plan.extra_params)
+        pending: list[list[Change]] = []  # one list per page read (Cloud Elements' raw body)
+
+        async def checkpoint() -> None:
+            nonlocal pending
+            report.notifications += await self._commit(plan, pending, None, lease=lease)
+            report.events += sum(len(page) for page in pending)
+            pending = []
+
+        trashed: list[list[Change]] = []
         try:
             async for batch in scan.batches():
-                pending.extend(batch)
-                if len(pending) >= CHECKPOINT_EVENTS:
-                    report.notifications += await self._commit(plan, pending, None, lease=lease)
-                    report.events += len(pending)
-                    pending = []
+                pending.append(batch)
+                if sum(len(page) for page in pending) >= CHECKPOINT_EVENTS:
+                    await checkpoint()
+            if plan.trash_scan:
+                trash = self._scan(plan, window, {**plan.extra_params, "status": "trash"})
+                async for batch in trash.batches():
+                    trashed.append(batch)
+                scan.stats.requests += trash.stats.requests
+                scan.stats.records_read += trash.stats.records_read
         except StoreError as exc:
             report.error = str(exc)
             log.warning(
@@ -573,8 +593,7 @@ class Poller:
             )
             if pending:
                 # What was read is real: keep it (without moving the watermark).
-                report.notifications += await self._commit(plan, pending, None, lease=lease)
-                report.events += len(pending)
+                await checkpoint()
             self._copy_stats(report, scan)
             return report
         deleted: list[str] = []
@@ -586,10 +605,17 @@ class Poller:
                 deleted = sorted(known - current, key=_id_sort_key)
             cursor = {**(cursor or {}), "ids": _compress_ids(current)}
         report.notifications += await self._commit(
-            plan, pending, Watermark(upper, cursor), deleted=deleted, deleted_at=upper, lease=lease
+            plan,
+            pending,
+            Watermark(upper, cursor),
+            trashed=trashed,
+            deleted=deleted,
+            deleted_at=upper,
+            lease=lease,
         )
-        report.events += len(pending) + len(deleted)
-        report.deleted = len(deleted)
+        trashed_count = sum(len(page) for page in trashed)
+        report.events += sum(len(page) for page in pending) + trashed_count + len(deleted)
+        report.deleted = len(deleted) + trashed_count
         self._copy_stats(report, scan)
         if report.events:
             log.info(
@@ -601,6 +627,25 @@ class Poller:
                 _iso(upper),
             )
         return report
+
+    def _scan(self, plan: ResourcePlan, window: Window, params: Mapping[str, str]) -> ResourceScan:
+        return ResourceScan(
+            self.source,
+            ScanSpec(
+                plan.resource,
+                plan.endpoint,
+                plan.id_field,
+                plan.strategy,
+                plan.page_size,
+                params,
+            ),
+            window,
+            date_of=plan.filter_date,
+            already_seen=self._already_seen,
+            clock=self.clock,
+            backoff=self.backoff,
+            inspect=lambda record: self._check_dates(plan, record),
+        )
 
     @staticmethod
     def _copy_stats(report: ResourceReport, scan: ResourceScan) -> None:
@@ -632,57 +677,70 @@ class Poller:
     def _notifications(
         self, plan: ResourcePlan, items: Sequence[tuple[Event, Any]]
     ) -> list[Notification]:
-        """One notification per 10 events, carrying only its own events' records.
+        """The notifications of one page read from the store, as Cloud Elements splits them.
 
-        Cloud Elements repeats the whole page of raw records in every part of a
-        split; with a window of 100,000 changes that is unbounded, so here each
-        notification's ``raw`` holds just the records its events stand for (the
-        documented raw shape ``{instance_id, objectType, <resource>: [...]}``).
+        The page is the vendor's raw body ``{instance_id, objectType, <resource>:
+        [records]}``; its events go out 10 per notification and every part repeats
+        that whole raw body (spec: "each one repeats the full raw vendor body").
+        A page holds at most ``pageSize`` (≤ 100) records, which bounds the repeat.
         """
-        out: list[Notification] = []
-        for start in range(0, len(items), POLLING_MAX_EVENTS):
-            chunk = items[start : start + POLLING_MAX_EVENTS]
-            raw = {
-                "instance_id": self.instance_id,
-                "objectType": plan.resource,
-                plan.resource: [record for _, record in chunk],
-            }
-            out.extend(
-                build_notifications(
-                    [event for event, _ in chunk],
-                    raw,
-                    instance_id=self.instance_id,
-                    element_key=self.element_key,
-                    max_events=POLLING_MAX_EVENTS,
-                )
-            )
-        return out
+        if not items:
+            return []
+        raw = {
+            "instance_id": self.instance_id,
+            "objectType": plan.resource,
+            plan.resource: [record for _, record in items],
+        }
+        return build_notifications(
+            [event for event, _ in items],
+            raw,
+            instance_id=self.instance_id,
+            element_key=self.element_key,
+            max_events=POLLING_MAX_EVENTS,
+            instance_name=self.instance_name,
+        )
 
     async def _commit(
         self,
         plan: ResourcePlan,
-        changes: Sequence[Change],
+        pages: Sequence[Sequence[Change]],
         watermark: Watermark | None,
         *,
+        trashed: Sequence[Sequence[Change]] = (),
         deleted: Sequence[str] = (),
         deleted_at: datetime | None = None,
         lease: Lease | None = None,
     ) -> int:
-        items: list[tuple[Event, Any]] = [
-            (self._event(plan, change), self._raw_record(change.record)) for change in changes
-        ]
-        for object_id in deleted:
-            # A deletion has no record left to show; its raw entry is the id,
-            # the shape WooCommerce's own *.deleted webhooks carry.
-            when = deleted_at or self.clock.now()
-            items.append(
+        notifications: list[Notification] = []
+        keys: list[str] = []
+        for page in pages:
+            items = [(self._event(plan, c), self._raw_record(c.record)) for c in page]
+            notifications.extend(self._notifications(plan, items))
+            keys.extend(c.key for c in page)
+        for page in trashed:
+            # A trashed record is gone for the integrator: Cloud Elements' DELETED,
+            # dated when it was trashed, with the record as the store shows it.
+            items = [
+                (
+                    Event(plan.resource, c.record_id, EventType.DELETED, c.date),
+                    self._raw_record(c.record),
+                )
+                for c in page
+            ]
+            notifications.extend(self._notifications(plan, items))
+            keys.extend(c.key for c in page)
+        when = deleted_at or self.clock.now()
+        for start in range(0, len(deleted), plan.page_size):
+            # A force-deleted record has no record left to show; its raw entry is the
+            # id, the shape WooCommerce's own *.deleted webhooks carry.
+            items = [
                 (
                     Event(plan.resource, object_id, EventType.DELETED, when),
                     {"id": _id_value(object_id)},
                 )
-            )
-        notifications = self._notifications(plan, items)
-        keys = [change.key for change in changes]
+                for object_id in deleted[start : start + plan.page_size]
+            ]
+            notifications.extend(self._notifications(plan, items))
         if notifications or watermark is not None or keys:
             await self.state.commit_window(
                 self.instance,
@@ -716,7 +774,8 @@ class Poller:
             if message is not None:
                 self._warned.add((plan.resource, role))
                 self.warnings.append(message)
-                log.warning("instance %s: %s", self.instance, message)
+                self.health_problems.append(message)
+                log.warning("instance %s: unhealthy: %s", self.instance, message)
 
     # ------------------------------------------------------------------ dedupe keys
     async def _prune_seen(self) -> None:
@@ -736,10 +795,13 @@ class Poller:
 
 
 def _check_interval(minutes: float) -> float:
+    from pytest_woosim.instance.config import MAX_REFRESH_MINUTES
+
     value = float(minutes)
-    if not value > 0:
+    if not 0 < value <= MAX_REFRESH_MINUTES:
         raise ValueError(
-            f"event.poller.refresh_interval must be a positive number of minutes, got {minutes!r}"
+            "event.poller.refresh_interval must be a positive number of minutes, at most "
+            f"{MAX_REFRESH_MINUTES}, got {minutes!r}"
         )
     return value
 

@@ -1,10 +1,13 @@
 """The relay's webhooks on the store: register, reuse, re-activate, clean up.
 
 The relay owns one webhook per topic (customer, order, product x created, updated,
-deleted, restored), all pointing at its delivery URL and signed with one
-per-instance secret. Which webhooks are ours is remembered twice: their ids in the
-durable key-value store, and a recognisable name on the store itself — so a restart
-(even with a lost state file) reuses them instead of adding duplicates.
+deleted, restored), all pointing at its delivery URL, each signed with its own
+secret derived from the per-instance one (:func:`webhook_secret`): a delivery's
+signature names the webhook, and so the topic, it was registered for; the
+unsigned ``X-WC-Webhook-Topic``/``-ID`` headers cannot re-label it. Which webhooks
+are ours is remembered twice: their ids in the durable key-value store, and a
+recognisable name on the store itself — so a restart (even with a lost state file)
+reuses them instead of adding duplicates.
 
 WooCommerce never retries and disables a webhook on the 7th consecutive failed
 delivery; ``ensure()`` (run at start and periodically on the clock) notices a
@@ -13,6 +16,9 @@ disabled webhook and sets it back to ``active`` with a warning.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import logging
 import secrets
@@ -35,6 +41,17 @@ TOPICS: tuple[str, ...] = tuple(f"{r}.{e}" for r in RESOURCES for e in EVENTS)
 
 KV_SECRET = "webhook.secret"
 KV_IDS = "webhook.ids"
+#: Set once every webhook carries its own derived secret (older state files used one
+#: secret for all; their webhooks are given the derived ones at the next ensure()).
+KV_SECRET_SCHEME = "webhook.secret_scheme"
+SECRET_SCHEME = "per-topic-1"
+
+
+def webhook_secret(instance_secret: str, topic: str) -> str:
+    """The secret of the instance's webhook for ``topic``: HMAC(instance secret, topic)."""
+    digest = hmac.new(instance_secret.encode(), topic.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
 
 #: How often (clock seconds) the relay checks its webhooks for auto-disable by the store.
 DEFAULT_CHECK_INTERVAL = 300.0
@@ -109,6 +126,9 @@ class Registrar:
         self.topics = tuple(topics)
         self._secret: str | None = None
         self._secret_is_new = False
+        #: topic → webhook id, updated as each webhook is created or found (before the
+        #: whole ensure() ends), so a delivery racing registration is bound too.
+        self.known_ids: dict[str, int] = {}
 
     async def secret(self) -> str:
         """The per-instance webhook secret, generated once and kept in the key-value store."""
@@ -135,8 +155,11 @@ class Registrar:
     async def ensure(self) -> RegistrationReport:
         """Create what is missing, reuse what exists, re-activate what the store disabled."""
         secret = await self.secret()
+        if await self.kv.get(KV_SECRET_SCHEME) != SECRET_SCHEME:
+            self._secret_is_new = True  # reused webhooks get their derived secrets
         report = RegistrationReport()
         stored = await self.stored_ids()
+        self.known_ids.update(stored)
         prefix = name_prefix(self.instance)
         ours = [
             h
@@ -165,16 +188,18 @@ class Registrar:
                         "name": name,
                         "topic": topic,
                         "delivery_url": self.delivery_url,
-                        "secret": secret,
+                        "secret": webhook_secret(secret, topic),
                         "status": "active",
                     }
                 )
                 ids[topic] = int(created["id"])
+                self.known_ids[topic] = ids[topic]
                 report.created[topic] = ids[topic]
                 log.info("registered webhook topic=%s id=%s", topic, ids[topic])
                 continue
             hook_id = int(hook["id"])
             ids[topic] = hook_id
+            self.known_ids[topic] = hook_id
             for extra in by_name.get(name, []):
                 if (
                     int(extra["id"]) != hook_id
@@ -186,6 +211,8 @@ class Registrar:
             await self._refresh(topic, hook, report)
         if ids != stored:
             await self.kv.set(KV_IDS, json.dumps(ids, sort_keys=True))
+        if self._secret_is_new:
+            await self.kv.set(KV_SECRET_SCHEME, SECRET_SCHEME)
         self._secret_is_new = False
         return report
 
@@ -216,7 +243,7 @@ class Registrar:
             report.repointed[topic] = hook_id
         if self._secret_is_new:
             # The state that held the old secret is gone; the store keeps it write-only.
-            changes["secret"] = await self.secret()
+            changes["secret"] = webhook_secret(await self.secret(), topic)
         status = hook.get("status")
         if status == "disabled":
             changes["status"] = "active"
@@ -328,6 +355,8 @@ __all__ = [
     "DEFAULT_CHECK_INTERVAL",
     "KV_IDS",
     "KV_SECRET",
+    "KV_SECRET_SCHEME",
+    "SECRET_SCHEME",
     "TOPICS",
     "KeyValue",
     "Registrar",
@@ -337,4 +366,5 @@ __all__ = [
     "WebhookApi",
     "name_prefix",
     "webhook_name",
+    "webhook_secret",
 ]

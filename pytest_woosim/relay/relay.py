@@ -4,7 +4,10 @@ Pipeline of one inbound delivery (``POST /events/woocommercerest/<instance>``):
 
 1. size limit (413) — checked on ``Content-Length`` and while reading;
 2. the store's ping (form body ``webhook_id=N``, unsigned) → 200, nothing forwarded;
-3. ``X-WC-Webhook-Signature`` over the raw bytes, constant time → 401 when missing/wrong;
+3. ``X-WC-Webhook-Signature`` over the raw bytes, constant time, against each of the
+   relay's webhook secrets (one per topic) → 401 when missing/wrong. The secret that
+   matches names the webhook, hence the topic; an ``X-WC-Webhook-Topic`` or ``-ID``
+   header that says otherwise is a replayed delivery re-labelled → 401;
 4. JSON → 400 when malformed;
 5. topic → objectType/eventType; an unknown topic is answered 200 and logged;
 6. dedupe (webhook id + topic + body hash, kept in State) → 200, counted as duplicate;
@@ -23,8 +26,8 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Protocol, TextIO
 
 import httpx
@@ -58,11 +61,14 @@ from pytest_woosim.relay.inbound import (
 )
 from pytest_woosim.relay.registration import (
     DEFAULT_CHECK_INTERVAL,
+    TOPICS,
     Registrar,
     RegistrationError,
     RegistrationReport,
     StoreWebhookApi,
+    webhook_secret,
 )
+from pytest_woosim.relay.token import token_for, token_middleware
 from simulator.clock import Clock
 from simulator.wire.timeouts import BODY_TIMEOUT, IDLE_TIMEOUT
 
@@ -150,6 +156,7 @@ class RelayApp:
         instance_id: int | str,
         callback_url: str,
         secret: str,
+        instance_name: str | None = None,
         max_body: int = DEFAULT_MAX_BODY,
         body_timeout: float = DEFAULT_BODY_TIMEOUT,
         share_content_keys: bool = False,
@@ -157,11 +164,18 @@ class RelayApp:
         redeliver: Callable[[], Awaitable[int]] | None = None,
         delivered: Callable[[], int] | None = None,
         health: Callable[[], dict[str, Any]] | None = None,
+        control_token: str | None = None,
+        registered: Callable[[], Mapping[str, int]] | None = None,
+        topics: Sequence[str] = TOPICS,
     ) -> None:
+        self.control_token = control_token
+        self._registered = registered
+        self._topic_secrets = {topic: webhook_secret(secret, topic) for topic in topics}
         self.state = state
         self.clock = clock
         self.instance = instance
         self.instance_id = instance_id
+        self.instance_name = instance_name
         self.callback_url = callback_url
         self._secret = secret
         self.max_body = max_body
@@ -180,7 +194,9 @@ class RelayApp:
     def app(self) -> web.Application:
         # client_max_size makes request.read() raise 413 past the limit even
         # without (or with a lying) Content-Length.
-        app = web.Application(client_max_size=self.max_body)
+        app = web.Application(
+            client_max_size=self.max_body, middlewares=[token_middleware(self.control_token)]
+        )
         app.router.add_post(delivery_path("{instance}"), self.handle_webhook)
         app.router.add_get("/healthz", self.handle_health)
         app.router.add_get("/stats", self.handle_stats)
@@ -213,9 +229,10 @@ class RelayApp:
             log.info("ping webhook_id=%s", ping_id)
             return _json({"status": "pong", "webhook_id": ping_id}, 200)
 
-        verification = verify(self._secret, body, headers)
-        if not verification:
-            return self._reject(401, verification.reason, request, headers)
+        bound = self._bind(body, headers)
+        if isinstance(bound, str):
+            return self._reject(401, bound, request, headers)
+        headers = bound
         self.stats.verified += 1
 
         try:
@@ -235,6 +252,31 @@ class RelayApp:
             )
             return _json({"status": "ignored", "reason": exc.reason}, 200)
         return await self._accept(event)
+
+    def _bind(self, body: bytes, headers: WebhookHeaders) -> WebhookHeaders | str:
+        """The delivery bound to the webhook whose secret signed it, or why not.
+
+        Topic and webhook id come from the registration, never from the unsigned
+        headers: a genuine delivery replayed with another id or topic is refused.
+        """
+        if not headers.signature:
+            return verify(self._secret, body, headers).reason
+        topic = next(
+            (t for t, secret in self._topic_secrets.items() if verify(secret, body, headers)),
+            None,
+        )
+        if topic is None:
+            return "signature mismatch (wrong secret, body changed, or not the relay's webhook)"
+        if headers.topic is not None and headers.topic != topic:
+            return f"X-WC-Webhook-Topic {headers.topic!r} is not the signing webhook's topic"
+        registered = self._registered().get(topic) if self._registered is not None else None
+        if registered is not None and headers.webhook_id not in (None, registered):
+            return "X-WC-Webhook-ID is not the webhook registered for this topic"
+        return replace(
+            headers,
+            topic=topic,
+            webhook_id=registered if registered is not None else headers.webhook_id,
+        )
 
     def _reject(
         self,
@@ -369,6 +411,7 @@ class RelayApp:
             instance_id=self.instance_id,
             element_key=ELEMENT_KEY,
             max_events=WEBHOOK_MAX_EVENTS,
+            instance_name=self.instance_name,
         )
 
     def _duplicate(self, event: InboundEvent) -> web.Response:
@@ -440,6 +483,11 @@ class RelayOptions:
     #: Workers sharing a PostgreSQL state: clock seconds a claim on a notification (and
     #: the registration lease) lives before another worker may take it over.
     lease_ttl: float = DEFAULT_CLAIM_TTL
+    #: False: no server of its own; a service routes deliveries to :attr:`WebhookRelay.app`
+    #: (``public_url`` is then the service's base URL).
+    serve: bool = True
+    #: Token the operational routes require (None: generated when bound beyond loopback).
+    control_token: str | None = None
     #: Events per notification. 1 (default) is Cloud Elements' shape for WooCommerce:
     #: one webhook, one notification, ``raw`` = the WooCommerce body. Up to 20 merges
     #: webhooks that arrive together (same object type) into one notification.
@@ -461,6 +509,7 @@ class WebhookRelay:
         instance_id: int | str,
         state: StateStore,
         clock: Clock,
+        instance_name: str | None = None,
         options: RelayOptions | None = None,
         store_client: StoreClient | None = None,
         http_client: httpx.AsyncClient | None = None,
@@ -471,6 +520,7 @@ class WebhookRelay:
         self.clock = clock
         self.instance = instance
         self.instance_id = instance_id
+        self.instance_name = instance_name
         self.callback_url = callback_url
         self.store = store_client or StoreClient(store_url, api_key, api_secret)
         self._owns_store = store_client is None
@@ -497,6 +547,8 @@ class WebhookRelay:
         self._tasks: list[asyncio.Task[None]] = []
         self.url = ""
         self.delivery_url = ""
+        self.control_token: str | None = None
+        self.token_generated = False
 
     @classmethod
     def from_config(
@@ -530,6 +582,7 @@ class WebhookRelay:
             ),
             instance=instance,
             instance_id=instance if instance_id is None else instance_id,
+            instance_name=config.name,
             state=state,
             clock=clock,
             options=options,
@@ -554,11 +607,15 @@ class WebhookRelay:
             StoreWebhookApi(self.store), self.kv, instance=self.instance, delivery_url=""
         )
         secret = await self.registrar.secret()
+        self.control_token, self.token_generated = token_for(
+            self.options.host, self.options.control_token
+        )
         self.app = RelayApp(
             state=self.state,
             clock=self.clock,
             instance=self.instance,
             instance_id=self.instance_id,
+            instance_name=self.instance_name,
             callback_url=self.callback_url,
             secret=secret,
             max_body=self.options.max_body,
@@ -568,20 +625,14 @@ class WebhookRelay:
             redeliver=self.sender.redeliver,
             delivered=lambda: self.sender.delivered,
             health=self._health,
+            control_token=self.control_token,
+            registered=lambda: self.registrar.known_ids if self.registrar is not None else {},
+            topics=self.registrar.topics,
         )
-        self._runner = web.AppRunner(
-            self.app.app(),
-            access_log=None,
-            keepalive_timeout=self.options.idle_timeout,
-            # After an early answer (408, 413) the rest of a body is read and dropped for
-            # at most this long, then the connection closes (aiohttp's default is 10 s).
-            lingering_time=self.options.body_timeout,
-        )
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.options.host, self.options.port)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.url = f"http://{_url_host(str(host))}:{port}"
+        if self.options.serve:
+            await self._serve()
+        else:
+            self.url = (self.options.public_url or "").rstrip("/")
         base = (self.options.public_url or self.url).rstrip("/")
         self.delivery_url = base + delivery_path(self.instance)
         self.registrar.delivery_url = self.delivery_url
@@ -603,6 +654,22 @@ class WebhookRelay:
         )
         if self.reconciler is not None:
             self._tasks.append(asyncio.create_task(self.reconciler.run()))
+
+    async def _serve(self) -> None:
+        assert self.app is not None
+        self._runner = web.AppRunner(
+            self.app.app(),
+            access_log=None,
+            keepalive_timeout=self.options.idle_timeout,
+            # After an early answer (408, 413) the rest of a body is read and dropped for
+            # at most this long, then the connection closes (aiohttp's default is 10 s).
+            lingering_time=self.options.body_timeout,
+        )
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.options.host, self.options.port)
+        await site.start()
+        host, port = self._runner.addresses[0][:2]
+        self.url = f"http://{_url_host(str(host))}:{port}"
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -700,9 +767,15 @@ async def serve_webhook_relay(
             except ValueError as exc:
                 print(f"woosim relay: {exc}", file=sys.stderr)
                 return 2
+        number = await state.instance_number(instance_slug(config.name))
         try:
             relay = WebhookRelay.from_config(
-                config, state=state, clock=clock, options=options, reconciler=reconciler
+                config,
+                state=state,
+                clock=clock,
+                options=options,
+                reconciler=reconciler,
+                instance_id=number,
             )
         except ValueError as exc:
             print(f"woosim relay: {exc}", file=sys.stderr)
@@ -714,6 +787,8 @@ async def serve_webhook_relay(
             return 1
         print(relay.url, flush=True, file=out)
         print(f"delivery URL: {relay.delivery_url}", flush=True, file=out)
+        if relay.token_generated:
+            print(f"control_token={relay.control_token}", flush=True, file=out)
         await stop.wait()
         return 0
     finally:

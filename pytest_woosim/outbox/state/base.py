@@ -235,6 +235,16 @@ class StateStore(Protocol):
 
     async def kv_items(self, instance: str | int) -> dict[str, Any]: ...
 
+    # The instance registry: stable numeric ids, and configurations kept for the
+    # relay's instance API.
+    async def instance_number(self, key: str) -> int: ...
+
+    async def save_instance(self, key: str, body: str | None) -> int: ...
+
+    async def saved_instances(self) -> list[tuple[int, str, str]]: ...
+
+    async def forget_instance_body(self, key: str) -> bool: ...
+
 
 @runtime_checkable
 class SharedState(StateStore, Protocol):

@@ -130,6 +130,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             expires_at DOUBLE PRECISION NOT NULL
         )""",
     ),
+    (
+        # The instance registry: a stable numeric id per instance key (never reused),
+        # and the configuration of instances created through the instance API.
+        """CREATE TABLE instances (
+            id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            body TEXT,
+            created_at DOUBLE PRECISION NOT NULL
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # Any fixed number: the advisory lock that serialises migrations between workers.
@@ -741,6 +751,52 @@ class PostgresState:
                 "SELECT key, value FROM kv WHERE instance = %s ORDER BY key", (inst,)
             )
             return {key: json.loads(value) for key, value in await cur.fetchall()}
+
+        return await self._submit(work)
+
+    # ------------------------------------------------------------------ instance registry
+    async def instance_number(self, key: str) -> int:
+        """The stable numeric id of the instance ``key``, assigned at first sight."""
+        return await self._upsert_instance(key, None, keep_body=True)
+
+    async def save_instance(self, key: str, body: str | None) -> int:
+        """Record (or replace) the configuration body kept for ``key``; its numeric id."""
+        return await self._upsert_instance(key, body, keep_body=False)
+
+    async def _upsert_instance(self, key: str, body: str | None, *, keep_body: bool) -> int:
+        update = "key = excluded.key" if keep_body else "body = excluded.body"
+
+        async def work(conn: Conn) -> int:
+            # DO UPDATE (not DO NOTHING) so RETURNING gives the row either way; workers
+            # racing on a new key agree on one id through the unique constraint.
+            cur = await conn.execute(
+                "INSERT INTO instances (key, body, created_at) VALUES (%s, %s, %s) "
+                f"ON CONFLICT (key) DO UPDATE SET {update} RETURNING id",  # type: ignore[arg-type]
+                (key, body, self._clock.timestamp()),
+            )
+            row = await cur.fetchone()
+            assert row is not None
+            return int(row[0])
+
+        return await self._submit(work)
+
+    async def saved_instances(self) -> list[tuple[int, str, str]]:
+        """``(id, key, body)`` of every instance with a kept configuration, by id."""
+
+        async def work(conn: Conn) -> list[tuple[int, str, str]]:
+            cur = await conn.execute(
+                "SELECT id, key, body FROM instances WHERE body IS NOT NULL ORDER BY id"
+            )
+            return [(int(i), str(k), str(b)) for i, k, b in await cur.fetchall()]
+
+        return await self._submit(work)
+
+    async def forget_instance_body(self, key: str) -> bool:
+        """Drop the kept configuration of ``key`` (its id stays reserved)."""
+
+        async def work(conn: Conn) -> bool:
+            cur = await conn.execute("UPDATE instances SET body = NULL WHERE key = %s", (key,))
+            return cur.rowcount > 0
 
         return await self._submit(work)
 

@@ -108,6 +108,16 @@ CREATE TABLE IF NOT EXISTS kv (
     PRIMARY KEY (instance, key)
 );
 """
+    + """
+-- The instance registry: a stable numeric id per instance key (never reused), and the
+-- configuration of instances created through the relay's instance API.
+CREATE TABLE IF NOT EXISTS instances (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL UNIQUE,
+    body TEXT,
+    created_at REAL NOT NULL
+);
+"""
 )
 
 
@@ -632,6 +642,57 @@ class State:
                 "SELECT key, value FROM kv WHERE instance = ? ORDER BY key", (inst,)
             ).fetchall()
             return {key: json.loads(value) for key, value in rows}
+
+        return await self._submit(work)
+
+    # ------------------------------------------------------------------ instance registry
+    # Kept apart from the outbox/watermark methods: one table, plain statements, so a
+    # second storage engine implements the same four calls.
+    async def instance_number(self, key: str) -> int:
+        """The stable numeric id of the instance ``key``, assigned at first sight."""
+
+        def work(conn: sqlite3.Connection) -> int:
+            conn.execute(
+                "INSERT INTO instances (key, created_at) VALUES (?, ?) "
+                "ON CONFLICT (key) DO NOTHING",
+                (key, self._clock.timestamp()),
+            )
+            row = conn.execute("SELECT id FROM instances WHERE key = ?", (key,)).fetchone()
+            return int(row[0])
+
+        return await self._submit(work)
+
+    async def save_instance(self, key: str, body: str | None) -> int:
+        """Record (or replace) the configuration body kept for ``key``; its numeric id."""
+
+        def work(conn: sqlite3.Connection) -> int:
+            conn.execute(
+                "INSERT INTO instances (key, body, created_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET body = excluded.body",
+                (key, body, self._clock.timestamp()),
+            )
+            row = conn.execute("SELECT id FROM instances WHERE key = ?", (key,)).fetchone()
+            return int(row[0])
+
+        return await self._submit(work)
+
+    async def saved_instances(self) -> list[tuple[int, str, str]]:
+        """``(id, key, body)`` of every instance with a kept configuration, by id."""
+
+        def work(conn: sqlite3.Connection) -> list[tuple[int, str, str]]:
+            rows = conn.execute(
+                "SELECT id, key, body FROM instances WHERE body IS NOT NULL ORDER BY id"
+            ).fetchall()
+            return [(int(i), str(k), str(b)) for i, k, b in rows]
+
+        return await self._submit(work)
+
+    async def forget_instance_body(self, key: str) -> bool:
+        """Drop the kept configuration of ``key`` (its id stays reserved)."""
+
+        def work(conn: sqlite3.Connection) -> bool:
+            cur = conn.execute("UPDATE instances SET body = NULL WHERE key = ?", (key,))
+            return cur.rowcount > 0
 
         return await self._submit(work)
 
