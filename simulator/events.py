@@ -3,8 +3,9 @@
 The store emits a :class:`StoreEvent` for every change, whichever path made it
 (REST, control plane, generator). Webhooks subscribe; the store knows nothing
 about webhooks. ``resource``/``event`` follow WooCommerce topics:
-``order.updated`` is ``StoreEvent("order", "updated", 727)``. ``hook`` names the
-WordPress/WooCommerce action that fired (for ``action.*`` topics).
+``order.updated`` is ``StoreEvent("order", "updated", 727)``. An action hook that
+takes a record id (for ``action.*`` topics) is ``StoreEvent("action", "", 727,
+"woocommerce_order_status_processing")``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ Listener = Callable[["StoreEvent"], None]
 
 @dataclass(frozen=True)
 class StoreEvent:
-    resource: str  # customer | order | product | coupon
+    resource: str  # customer | order | product | coupon | action
     event: str  # created | updated | deleted | restored
     resource_id: int
     hook: str = ""

@@ -238,6 +238,8 @@ class Order:
     meta_data: tuple[MetaItem, ...] = ()
     tax_line_id: int = 0  # the order item holding the tax rate's totals (0 = none yet)
     status_before_trash: str = ""
+    #: The order is counted in its products' total_sales (the `_recorded_sales` flag).
+    recorded_sales: bool = False
     cached: bytes | None = None
 
     @property

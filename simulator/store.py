@@ -47,6 +47,14 @@ from simulator.models import (
 )
 from simulator.params import MAX_AMOUNT, MAX_QUANTITY, amount_problem, as_amount, as_integer
 from simulator.settings import Settings
+from simulator.stock import (
+    REDUCED_STOCK_KEY,
+    REDUCING_STATUSES,
+    RESTORING_STATUSES,
+    UNCOUNTING_STATUSES,
+    status_hooks,
+    stock_status_for,
+)
 from simulator.wcdates import wall_seconds
 
 #: Line items one order may hold. A real store has no such cap but saves every line
@@ -415,6 +423,11 @@ class Store:
         if emit:
             self.bus.emit(StoreEvent(resource, event, record_id))
 
+    def _action(self, hook: str, record_id: int, emit: bool) -> None:
+        """An action hook whose argument is a record id (for ``action.*`` webhooks)."""
+        if emit:
+            self.bus.emit(StoreEvent("action", "", record_id, hook))
+
     def _create_admin(self) -> None:
         created = self.now()
         admin = Customer(
@@ -537,6 +550,8 @@ class Store:
         self._apply_customer_fields(customer, fields)
         self._index_customer(customer)
         self._emit("customer", "created", customer.id, emit)
+        self._action("woocommerce_created_customer", customer.id, emit)
+        self._action("woocommerce_new_customer", customer.id, emit)
         return customer
 
     def insert_customer(self, customer: Customer, *, emit: bool = True) -> Customer:
@@ -579,6 +594,7 @@ class Store:
         self._apply_customer_fields(customer, fields)
         self._touch_customer(customer)
         self._emit("customer", "updated", customer.id, emit)
+        self._action("woocommerce_update_customer", customer.id, emit)
         return customer
 
     def _touch_customer(self, customer: Customer) -> None:
@@ -595,6 +611,7 @@ class Store:
         self._customers_by_name = None
         # delete_user is bound to customer.deleted only for users with role customer.
         self._emit("customer", "deleted", customer_id, emit and customer.role == "customer")
+        self._action("woocommerce_delete_customer", customer_id, emit)
         return customer
 
     def _mark_paying(self, customer_id: int, emit: bool) -> None:
@@ -703,6 +720,9 @@ class Store:
         if product.sku:
             self._skus[product.sku] = product.id
         self._emit("product", "created", product.id, emit)
+        if product.manage_stock:
+            self._action("woocommerce_product_set_stock_status", product.id, emit)
+        self._action("woocommerce_new_product", product.id, emit)
         return product
 
     def _apply_product_fields(self, product: Product, fields: Mapping[str, Any]) -> None:
@@ -762,6 +782,7 @@ class Store:
         self._touch_product(product)
         self._invalidate_orders_with(product_id)
         self._emit("product", "updated", product_id, emit)
+        self._action("woocommerce_update_product", product_id, emit)
         return product
 
     def _touch_product(self, product: Product) -> None:
@@ -790,6 +811,7 @@ class Store:
         product.status_before_trash, product.status = product.status, "trash"
         self._touch_product(product)
         self._emit("product", "deleted", product_id, emit)
+        self._action("woocommerce_trash_product", product_id, emit)
         return product
 
     def restore_product(self, product_id: int, *, emit: bool = True) -> Product:
@@ -809,8 +831,8 @@ class Store:
         self._emit("product", "restored", product_id, emit)
         return product
 
-    def delete_product(self, product_id: int) -> Product:
-        """Permanent delete: fires no hook in the webhook topic map, so no event."""
+    def delete_product(self, product_id: int, *, emit: bool = True) -> Product:
+        """Permanent delete: fires no hook in the webhook topic map, only its action."""
         product = self.get_product(product_id)
         del self.products[product_id]
         self.product_dates.remove(product)
@@ -818,6 +840,7 @@ class Store:
         if product.sku and self._skus.get(product.sku) == product_id:
             del self._skus[product.sku]
         self._invalidate_orders_with(product_id)  # their line items lose the sku
+        self._action("woocommerce_delete_product", product_id, emit)
         return product
 
     def _invalidate_orders_with(self, product_id: int) -> None:
@@ -956,6 +979,10 @@ class Store:
         )
         paid_customer = self._apply_order_fields(order, fields)
         self.insert_order(order, emit=emit)
+        # The REST create saves twice: woocommerce_new_order, then woocommerce_update_order.
+        self._action("woocommerce_new_order", order.id, emit)
+        self._action("woocommerce_update_order", order.id, emit)
+        self._order_status_moved(order, "pending", bool(fields.get("set_paid")), emit)
         if paid_customer:
             self._mark_paying(order.customer_id, emit)
         return order
@@ -1125,7 +1152,7 @@ class Store:
     def update_order(self, order_id: int, fields: Mapping[str, Any], *, emit: bool = True) -> Order:
         order = self.get_order(order_id, missing_status=400)
         self._check_order_fields(fields, order)
-        old_customer = order.customer_id
+        old_customer, old_status = order.customer_id, order.status
         self.order_dates.remove(order)
         self._unlink_order(order)
         paid_customer = self._apply_order_fields(order, fields)
@@ -1133,6 +1160,8 @@ class Store:
         self.order_dates.add(order)
         self._link_order(order)
         self._emit("order", "updated", order_id, emit)
+        self._action("woocommerce_update_order", order_id, emit)
+        self._order_status_moved(order, old_status, bool(fields.get("set_paid")), emit)
         if paid_customer or (order.customer_id != old_customer and order.status in PAID_STATUSES):
             self._mark_paying(order.customer_id, emit)
         return order
@@ -1165,6 +1194,8 @@ class Store:
         self._set_status(order, "trash")
         self._touch_order(order)
         self._emit("order", "deleted", order_id, emit)
+        self._action("woocommerce_trash_order", order_id, emit)
+        self._uncount_sales(order)
         return order
 
     def restore_order(self, order_id: int, *, emit: bool = True) -> Order:
@@ -1178,14 +1209,92 @@ class Store:
         self._emit("order", "restored", order_id, emit)
         return order
 
-    def delete_order(self, order_id: int) -> Order:
-        """Permanent delete (force=true): no hook of the topic map fires, so no event."""
+    def delete_order(self, order_id: int, *, emit: bool = True) -> Order:
+        """Permanent delete (force=true): no hook of the topic map fires, only actions."""
         order = self.get_order(order_id)
+        self._action("woocommerce_before_delete_order", order_id, emit)
+        self._uncount_sales(order)
         del self.orders[order_id]
         self.order_dates.remove(order)
         self._order_status_counts[order.status] -= 1
         self._unlink_order(order)
+        self._action("woocommerce_delete_order", order_id, emit)
         return order
+
+    # ------------------------------------------------------------------ stock and sales
+    def _order_status_moved(self, order: Order, before: str, paid: bool, emit: bool) -> None:
+        """What a status transition does after the save, as the real store does it: stock,
+        total_sales, then the status actions (and woocommerce_payment_complete for set_paid).
+        """
+        after = order.status
+        if after == before:
+            return
+        if after in REDUCING_STATUSES:
+            self._reduce_stock(order, emit)
+            if not order.recorded_sales:
+                order.recorded_sales = True
+                self._count_sales(order, 1)
+        elif after in RESTORING_STATUSES:
+            self._restore_stock(order, emit)
+        if after in UNCOUNTING_STATUSES:
+            self._uncount_sales(order)
+        for hook in status_hooks(before, after):
+            self._action(hook, order.id, emit)
+        if paid:
+            self._action("woocommerce_payment_complete", order.id, emit)
+
+    def _reduce_stock(self, order: Order, emit: bool) -> None:
+        """wc_reduce_stock_levels(): each stock-managed line not yet reduced takes its
+        quantity and records it as ``_reduced_stock``."""
+        for item in order.line_items:
+            product = self.products.get(item.product_id)
+            if product is None or not product.manage_stock or product.stock_quantity is None:
+                continue
+            if any(m.key == REDUCED_STOCK_KEY for m in item.meta_data):
+                continue
+            taken = MetaItem(self.next_meta_id(), REDUCED_STOCK_KEY, str(item.quantity))
+            item.meta_data = (*item.meta_data, taken)
+            order.cached = None
+            self._move_stock(product, -item.quantity, emit)
+
+    def _restore_stock(self, order: Order, emit: bool) -> None:
+        """wc_increase_stock_levels(): what each line took goes back; its meta goes."""
+        for item in order.line_items:
+            taken = next((m for m in item.meta_data if m.key == REDUCED_STOCK_KEY), None)
+            if taken is None:
+                continue
+            item.meta_data = tuple(m for m in item.meta_data if m is not taken)
+            order.cached = None
+            product = self.products.get(item.product_id)
+            if product is not None and product.manage_stock and product.stock_quantity is not None:
+                self._move_stock(product, int(taken.value), emit)
+
+    def _move_stock(self, product: Product, delta: int, emit: bool) -> None:
+        """wc_update_product_stock(): the product is saved, so product.updated fires."""
+        assert product.stock_quantity is not None
+        product.stock_quantity += delta
+        was = product.stock_status
+        product.stock_status = stock_status_for(product.stock_quantity)
+        self._touch_product(product)
+        self._invalidate_orders_with(product.id)
+        self._action("woocommerce_updated_product_stock", product.id, emit)
+        if product.stock_status != was:
+            self._action("woocommerce_product_set_stock_status", product.id, emit)
+        self._emit("product", "updated", product.id, emit)
+        self._action("woocommerce_update_product", product.id, emit)
+
+    def _count_sales(self, order: Order, sign: int) -> None:
+        for item in order.line_items:
+            product = self.products.get(item.product_id)
+            if product is not None:
+                product.total_sales = max(0, product.total_sales + sign * item.quantity)
+                product.cached = None
+
+    def _uncount_sales(self, order: Order) -> None:
+        """The order no longer counts in total_sales (cancelled, trashed, deleted)."""
+        if order.recorded_sales:
+            order.recorded_sales = False
+            self._count_sales(order, -1)
 
     # ------------------------------------------------------------------ post queries
     def query_orders(self, query: PostQuery) -> tuple[list[Order], int]:

@@ -361,18 +361,130 @@ async def test_topic_hooks_as_the_real_store_lists_them(
         }
 
 
-async def test_action_topics_ping_but_store_changes_never_deliver_to_them(
+async def test_action_topics_deliver_the_action_and_the_record_id(
     store: LiveStore, receiver: Receiver
 ) -> None:
-    await subscribe(
-        store, receiver, ["action.woocommerce_payment_complete", "order.updated"], interval=0
-    )
-    [ping, _] = webhooks(store).deliveries(kind="ping")
-    assert ping.request_body == "webhook_id=1"
+    # A real store: pending -> on-hold -> processing before the queue runs delivers
+    # action.woocommerce_order_status_processing once, body {"action": ..., "arg": id};
+    # woocommerce_order_status_changed fired twice and coalesces into one delivery.
+    topics = [
+        "action.woocommerce_order_status_processing",
+        "action.woocommerce_order_status_changed",
+        "action.woocommerce_order_status_on-hold_to_processing",
+        "action.woocommerce_payment_complete",
+    ]
+    await subscribe(store, receiver, topics)
     order_id = await new_order(store)
-    await store.client.put(f"orders/{order_id}", json={"status": "completed"})
-    await webhooks(store).wait_for(2, kind="delivery")
-    assert {r.topic for r in webhooks(store).deliveries(kind="delivery")} == {"order.updated"}
+    for status in ("on-hold", "processing"):
+        await store.client.put(f"orders/{order_id}", json={"status": status})
+    sent = await run_queue(store, 3)
+    assert sorted(sent, key=lambda s: s[0]) == [
+        (f"action.{name}", {"action": name, "arg": order_id})
+        for name in (
+            "woocommerce_order_status_changed",
+            "woocommerce_order_status_on-hold_to_processing",
+            "woocommerce_order_status_processing",
+        )
+    ]
+    assert receiver.requests[-1].headers["X-WC-Webhook-Resource"] == "action"
+    # set_paid fires woocommerce_payment_complete after the status actions.
+    paid = (await store.client.post("orders", json={"set_paid": True})).json()["id"]
+    sent = await run_queue(store, 3)
+    payment = {"action": "woocommerce_payment_complete", "arg": paid}
+    assert ("action.woocommerce_payment_complete", payment) in sent
+
+
+async def test_action_topics_for_customers_and_products(
+    store: LiveStore, receiver: Receiver
+) -> None:
+    names = (
+        "woocommerce_created_customer",
+        "woocommerce_new_customer",
+        "woocommerce_update_customer",
+        "woocommerce_delete_customer",
+        "woocommerce_new_product",
+        "woocommerce_update_product",
+        "woocommerce_trash_product",
+        "woocommerce_delete_product",
+    )
+    await subscribe(store, receiver, [f"action.{n}" for n in names], interval=0)
+    customer = (await store.client.post("customers", json={"email": "act@example.com"})).json()
+    await store.client.put(f"customers/{customer['id']}", json={"first_name": "A"})
+    await store.client.delete(f"customers/{customer['id']}", params={"force": "true"})
+    product = (await store.client.post("products", json={"name": "Act"})).json()
+    await store.client.put(f"products/{product['id']}", json={"regular_price": "2.00"})
+    await store.client.delete(f"products/{product['id']}")
+    await store.client.delete(f"products/{product['id']}", params={"force": "true"})
+    records = await webhooks(store).wait_for(len(names), kind="delivery")
+    bodies = [json.loads(r.request_body) for r in records]
+    assert {b["action"]: b["arg"] for b in bodies} == {
+        **{n: customer["id"] for n in names[:4]},
+        **{n: product["id"] for n in names[4:]},
+    }
+
+
+async def test_paying_for_an_order_takes_stock_and_counts_sales(
+    store: LiveStore, receiver: Receiver
+) -> None:
+    """A real WooCommerce 10.0.2 store, one order of 2 of a product with 10 in stock."""
+    await subscribe(store, receiver, ["product.updated"])
+    product = await store.client.post(
+        "products", json={"name": "Stocked", "manage_stock": True, "stock_quantity": 10}
+    )
+    product_id = product.json()["id"]
+    order_id = await new_order(store, line_items=[{"product_id": product_id, "quantity": 2}])
+    steps = [
+        # status, stock after, total_sales after, the line's meta after, product.updated?
+        ("on-hold", 8, 2, [("_reduced_stock", "2")], True),
+        ("processing", 8, 2, [("_reduced_stock", "2")], False),
+        ("cancelled", 10, 0, [], True),
+        ("processing", 8, 2, [("_reduced_stock", "2")], True),
+        ("pending", 10, 2, [], True),
+        ("completed", 8, 2, [("_reduced_stock", "2")], True),
+        ("refunded", 8, 2, [("_reduced_stock", "2")], False),
+    ]
+    for status, stock, sales, meta, fires in steps:
+        answer = (await store.client.put(f"orders/{order_id}", json={"status": status})).json()
+        line = answer["line_items"][0]
+        assert [(m["key"], m["value"]) for m in line["meta_data"]] == meta, status
+        for m in line["meta_data"]:
+            assert (m["display_key"], m["display_value"]) == (m["key"], m["value"])
+        got = (await store.client.get(f"products/{product_id}")).json()
+        assert (got["stock_quantity"], got["total_sales"]) == (stock, sales), status
+        if fires:
+            [(topic, body)] = await run_queue(store, 1)
+            assert (topic, body["stock_quantity"]) == ("product.updated", stock), status
+        else:
+            assert webhooks(store).engine.in_flight == 0, status
+    assert (await store.client.delete(f"orders/{order_id}")).status_code == 200
+    got = (await store.client.get(f"products/{product_id}")).json()
+    assert (got["stock_quantity"], got["total_sales"]) == (8, 0)  # trash: sales only
+    await store.client.put(f"products/{product_id}", json={"stock_quantity": 1})
+    short = await new_order(store, line_items=[{"product_id": product_id, "quantity": 2}])
+    await store.client.put(f"orders/{short}", json={"status": "processing"})
+    got = (await store.client.get(f"products/{product_id}")).json()
+    assert (got["stock_quantity"], got["stock_status"]) == (-1, "outofstock")
+
+
+async def test_webhook_status_outside_the_enum_is_refused_and_self_links_have_hints(
+    store: LiveStore, receiver: Receiver
+) -> None:
+    body = {"topic": "order.created", "delivery_url": receiver.url(), "status": "sleeping"}
+    refused = await store.client.post("webhooks", json=body)
+    assert refused.status_code == 400
+    message = "status is not one of active, paused, and disabled."
+    assert refused.json()["code"] == "rest_invalid_param"
+    assert refused.json()["data"]["params"] == {"status": message}
+    assert (await store.client.get("webhooks")).json() == []
+    made = await store.client.post("webhooks", json={**body, "status": "paused"})
+    # create_item never applies the status: the webhook is active (a real store lists it
+    # under status=active).
+    assert made.json()["status"] == "active"
+    assert made.json()["_links"]["self"][0]["targetHints"] == {
+        "allow": ["GET", "POST", "PUT", "PATCH", "DELETE"]
+    }
+    listed = await store.client.get("webhooks", params={"status": "active"})
+    assert [w["id"] for w in listed.json()] == [made.json()["id"]]
 
 
 async def test_unknown_webhook_ids(store: LiveStore) -> None:

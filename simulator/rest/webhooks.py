@@ -15,6 +15,7 @@ from aiohttp import web
 from simulator.errors import RestError
 from simulator.faults import rest_fault_middleware
 from simulator.params import Args
+from simulator.render import ITEM_METHODS
 from simulator.rest.common import (
     SIM_KEY,
     ResourceRoutes,
@@ -28,7 +29,7 @@ from simulator.rest.common import (
 )
 from simulator.wcdates import format_wall, wall_seconds
 from simulator.webhooks import WebhookQuery, WebhookService, service_for
-from simulator.webhooks.model import Webhook
+from simulator.webhooks.model import STATUSES, Webhook
 
 if TYPE_CHECKING:
     from simulator.app import Simulator
@@ -59,7 +60,10 @@ def render_webhook(webhook: Webhook, settings: Settings) -> dict[str, Any]:
         "date_modified": None if modified is None else format_wall(wall_seconds(modified, zone)),
         "date_modified_gmt": format_wall(modified),
         "_links": {
-            "self": [{"href": f"{base}/{webhook.id}"}],
+            # WordPress 6.7+ adds targetHints (the methods of the item route) to self links.
+            "self": [
+                {"href": f"{base}/{webhook.id}", "targetHints": {"allow": list(ITEM_METHODS)}}
+            ],
             "collection": [{"href": base}],
         },
     }
@@ -129,7 +133,11 @@ class WebhookRoutes(ResourceRoutes):
         fields: dict[str, Any] = {}
         for name in _WRITABLE:
             if args.has(name) and body[name] is not None:
-                fields[name] = args.string(name)
+                # The schema's enum: an unknown status is a 400 before the controller runs
+                # (create would ignore it; a real WooCommerce 10.0.2 store refuses it).
+                fields[name] = (
+                    args.enum(name, STATUSES, "") if name == "status" else args.string(name)
+                )
         args.check()
         return fields
 

@@ -247,9 +247,12 @@ class DeliveryEngine:
             return
         webhooks.sort(key=lambda w: w.id)
         if event.hook:
+            # An action hook: action.<hook> webhooks deliver {"action": hook, "arg": id}.
             for webhook in webhooks:
                 if webhook.resource == "action" and webhook.event == event.hook:
                     self.enqueue(webhook.id, event.resource_id)
+        if event.resource == "action":
+            return
         # The hooks one change fires, in the order it fires them (creating an order also
         # saves it again, which fires order.updated after order.created).
         for topic in topics_fired_by(event.resource, event.event):
