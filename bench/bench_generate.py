@@ -30,8 +30,6 @@ from bench.common import Figure, Target, alternate, median, text_table
 from simulator.app import Simulator
 from simulator.clock import Clock
 from simulator.generate import (
-    _LINE_COUNTS,
-    _QUANTITIES,
     DAY,
     PAYMENT_METHODS,
     SHIPPING_METHODS,
@@ -41,6 +39,7 @@ from simulator.generate import (
     generate,
     pools,
 )
+from simulator.generate.records import _LINE_COUNTS, _QUANTITIES
 from simulator.models import (
     Address,
     CouponLine,

@@ -1,14 +1,24 @@
 """The simulator: one store, its clock, its keys, and the aiohttp application serving them.
 
-Other parts plug in through three seams: ``route_setups`` (each route module's
-``setup(app, sim)``), ``middlewares`` (appended after authentication, e.g. REST
-fault injection) and ``reset_hooks`` (called after the store is emptied).
+The site is three aiohttp applications: the REST API mounted at ``/wp-json``, the
+control plane at ``/_woosim``, and the root holding them, each with its own
+middlewares, so no middleware looks at the path to learn which part of the site a
+request is for. The root's middlewares (body timeout, errors as WooCommerce JSON)
+run for every request, the REST API's (authentication, then ``middlewares``, e.g.
+fault injection) only under ``/wp-json``, the control plane's (Host and cross-site
+checks, the control token) only under ``/_woosim``.
+
+Other parts plug in through three seams: ``rest_setups`` and ``control_setups``
+(each route module's ``setup(app, sim)``, given the sub-application it belongs
+to, registering paths relative to its mount), ``middlewares`` (appended after
+authentication in the REST API) and ``reset_hooks`` (called after the store is
+emptied).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -27,6 +37,11 @@ from simulator.store import Store
 from simulator.wire.timeouts import BODY_TIMEOUT
 
 RouteSetup = Callable[[web.Application, "Simulator"], None]
+
+#: Where the REST API and the control plane are mounted.
+REST_PREFIX = "/wp-json"
+CONTROL_PREFIX = control.PREFIX
+MAX_BODY = 16 * 1024 * 1024
 
 
 #: The user a customer-account key belongs to: not a user the store lists (its
@@ -89,15 +104,19 @@ class Simulator:
         )
         self.reset_hooks: list[Callable[[], None]] = []
         self.middlewares: list[Any] = []
-        self.route_setups: list[RouteSetup] = [
+        #: Route modules of the REST API, mounted at :data:`REST_PREFIX`.
+        self.rest_setups: list[RouteSetup] = [
             customers.setup,
             orders.setup,
             products.setup,
             system.setup,
+            webhooks.setup,
+        ]
+        #: Route modules of the control plane, mounted at :data:`CONTROL_PREFIX`.
+        self.control_setups: list[RouteSetup] = [
             control.setup,
             openapi_route.setup,
             inspector.setup,
-            webhooks.setup,
             control_webhooks.setup,
         ]
         #: "METHOD path" of every request that ended in an unexpected 500.
@@ -147,19 +166,35 @@ class Simulator:
         )
 
     def app(self) -> web.Application:
-        application = web.Application(
-            middlewares=[
-                make_body_timeout_middleware(self),
-                make_error_middleware(self),
-                control.make_cross_site_middleware(self),
-                control.make_control_token_middleware(self),
-                make_auth_middleware(self),
-                *self.middlewares,
-            ],
-            client_max_size=16 * 1024 * 1024,
+        rest = self._sub_app([make_auth_middleware(self), *self.middlewares], self.rest_setups)
+        rest[OPTIONS_KEY] = route_info.options
+        control_plane = self._sub_app(
+            [control.make_cross_site_middleware(self), control.make_control_token_middleware(self)],
+            self.control_setups,
         )
+        root = web.Application(
+            middlewares=[make_body_timeout_middleware(self), make_error_middleware(self)],
+            client_max_size=MAX_BODY,
+        )
+        root[SIM_KEY] = self
+        # Mounted after their routes are registered: mounting prefixes the paths.
+        root.add_subapp(REST_PREFIX, rest)
+        root.add_subapp(CONTROL_PREFIX, control_plane)
+        return root
+
+    def _sub_app(self, middlewares: list[Any], setups: Sequence[RouteSetup]) -> web.Application:
+        application = web.Application(middlewares=middlewares, client_max_size=MAX_BODY)
         application[SIM_KEY] = self
-        application[OPTIONS_KEY] = route_info.options
-        for setup in self.route_setups:
+        for setup in setups:
             setup(application, self)
         return application
+
+
+def all_routes(application: web.Application) -> Iterator[web.AbstractRoute]:
+    """Every route of ``application`` and of the sub-applications mounted in it."""
+    for resource in application.router.resources():
+        mounted = resource.get_info().get("app")
+        if isinstance(mounted, web.Application):
+            yield from all_routes(mounted)
+        else:
+            yield from resource

@@ -68,10 +68,6 @@ _SIMPLE_CONTENT_TYPES = frozenset(
 )
 
 
-def is_guarded(path: str) -> bool:
-    return path == PREFIX or path.startswith(PREFIX + "/")
-
-
 def host_allowed(name: str, allowed: Collection[str]) -> bool:
     """May a request naming ``name`` in its Host header use ``/_woosim``?
 
@@ -130,8 +126,6 @@ def make_cross_site_middleware(sim: Simulator) -> Any:
     async def cross_site_middleware(
         request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
-        if not is_guarded(request.path):
-            return await handler(request)
         host = request.url.host
         if host is None or not host_allowed(host, sim.allowed_hosts):
             return _refusal(
@@ -172,7 +166,7 @@ def make_control_token_middleware(sim: Simulator) -> Any:
         request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
         expected = sim.control_token
-        if expected is None or not is_guarded(request.path):
+        if expected is None:
             return await handler(request)
         given, from_query = _presented_token(request)
         if given is None or not hmac.compare_digest(
@@ -376,11 +370,11 @@ class ControlRoutes:
 def setup(app: web.Application, sim: Simulator) -> None:
     routes = ControlRoutes(sim)
     router = app.router
-    router.add_post(PREFIX + "/reset", routes.reset)
-    router.add_get(PREFIX + "/clock", routes.clock_get)
-    router.add_post(PREFIX + "/clock", routes.clock_post)
-    router.add_post(PREFIX + "/generate", routes.generate)
-    router.add_post(PREFIX + r"/orders/{id:\d+}/restore", routes.restore_order)
-    router.add_post(PREFIX + r"/products/{id:\d+}/restore", routes.restore_product)
-    router.add_get(PREFIX + "/settings", routes.settings)
-    router.add_post(PREFIX + "/settings", routes.settings_post)
+    router.add_post("/reset", routes.reset)
+    router.add_get("/clock", routes.clock_get)
+    router.add_post("/clock", routes.clock_post)
+    router.add_post("/generate", routes.generate)
+    router.add_post(r"/orders/{id:\d+}/restore", routes.restore_order)
+    router.add_post(r"/products/{id:\d+}/restore", routes.restore_product)
+    router.add_get("/settings", routes.settings)
+    router.add_post("/settings", routes.settings_post)

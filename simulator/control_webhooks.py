@@ -187,9 +187,9 @@ class WebhookControl:
 def setup(app: web.Application, sim: Simulator) -> None:
     control = WebhookControl(service_for(sim))
     router = app.router
-    router.add_get("/_woosim/deliveries", _errors_as_json(control.deliveries))
-    router.add_get("/_woosim/faults", _errors_as_json(control.list_faults))
-    router.add_post("/_woosim/faults", _errors_as_json(control.add_faults))
-    router.add_delete("/_woosim/faults", _errors_as_json(control.clear_faults))
-    router.add_get("/_woosim/webhooks/queue", _errors_as_json(control.get_queue))
-    router.add_post("/_woosim/webhooks/queue", _errors_as_json(control.set_queue))
+    router.add_get("/deliveries", _errors_as_json(control.deliveries))
+    router.add_get("/faults", _errors_as_json(control.list_faults))
+    router.add_post("/faults", _errors_as_json(control.add_faults))
+    router.add_delete("/faults", _errors_as_json(control.clear_faults))
+    router.add_get("/webhooks/queue", _errors_as_json(control.get_queue))
+    router.add_post("/webhooks/queue", _errors_as_json(control.set_queue))

@@ -386,10 +386,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 RenderError = Callable[[web.Request, RestError], web.StreamResponse]
 
 
-def rest_fault_middleware(
-    faults: Faults, render_error: RenderError | None = None, prefix: str = "/wp-json/"
-) -> Any:
-    """An aiohttp middleware applying REST faults to requests under ``prefix``.
+def rest_fault_middleware(faults: Faults, render_error: RenderError | None = None) -> Any:
+    """An aiohttp middleware applying REST faults, for the REST API's own application.
 
     ``render_error`` turns a :class:`RestError` raised by a handler into a
     response, so notices and truncation also reach error answers.
@@ -397,8 +395,6 @@ def rest_fault_middleware(
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if not request.path.startswith(prefix):
-            return await handler(request)
         firing = faults.for_rest(request.method, request.path)
         if not firing:
             return await handler(request)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from helpers import LiveStore
 
-import simulator.generate as generation
+import simulator.generate.generation as generation
 from simulator.app import Simulator
 from simulator.clock import Clock
 from simulator.generate import (

@@ -10,7 +10,8 @@ import pytest
 from helpers import START, LiveStore, StoreFactory
 from webhook_helpers import Receiver
 
-from simulator.inspector import PANELS, decode_revision, encode_revision
+from simulator.inspector.changes import decode_revision, encode_revision
+from simulator.inspector.paging import PANELS
 from simulator.webhooks import WebhookService
 
 SECRET = "inspector-test-secret-&-<never>-shown"

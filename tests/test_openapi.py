@@ -12,7 +12,7 @@ import httpx
 import pytest
 from openapi_spec_validator import validate
 
-from simulator.app import Simulator
+from simulator.app import Simulator, all_routes
 from simulator.clock import Clock
 from simulator.generate import generate
 from simulator.rest import orders
@@ -401,7 +401,7 @@ def test_undocumented_parameters_are_ignored(live: Live) -> None:
 def served_routes() -> set[tuple[str, str]]:
     """(method, path) of every REST route the application registers, ids as ``{id}``."""
     routes: set[tuple[str, str]] = set()
-    for route in Simulator().app().router.routes():
+    for route in all_routes(Simulator().app()):
         info = route.resource.get_info() if route.resource is not None else {}
         path = str(info.get("path") or info.get("formatter") or "")
         path = re.sub(r"\{(\w+):[^}]*\}", r"{\1}", path)

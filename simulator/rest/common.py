@@ -205,8 +205,6 @@ def allow_header(request: web.Request) -> str | None:
     header), none when authentication itself failed (no dispatch), all of them for
     an authorised key (the read-only restriction is not a permission check).
     """
-    if not request.path.startswith("/wp-json"):
-        return None
     if request.path not in OPEN_ROUTES and not is_authorised(request):
         return None
     methods = [m for m in route_methods(request) if m != "OPTIONS"]
@@ -410,6 +408,8 @@ def make_error_middleware(sim: Simulator) -> Any:
 def make_auth_middleware(sim: Simulator) -> Any:
     @web.middleware
     async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        # WooCommerce authenticates requests to its own namespace only
+        # (WC_REST_Authentication::is_request_to_rest_api); the index stays open.
         if request.path.startswith("/wp-json/wc/"):
             raw_path = request.raw_path.partition("?")[0]
             auth_request = AuthRequest(
@@ -524,8 +524,8 @@ def item_routes(
     item_delete: Handler,
     batch: Handler,
 ) -> None:
-    """Register WooCommerce's route set for one resource under ``/wp-json/wc/v3``."""
-    prefix = f"/wp-json/wc/v3/{base}"
+    """Register WooCommerce's route set for one resource under ``/wc/v3`` of the REST app."""
+    prefix = f"/wc/v3/{base}"
     router = app.router
     router.add_route("GET", prefix, collection_get)
     router.add_route("POST", prefix, collection_post)

@@ -44,4 +44,4 @@ def setup(app: web.Application, sim: Simulator) -> None:
     async def openapi_json(request: web.Request) -> web.Response:
         return web.Response(body=document.body(), content_type="application/json", charset="utf-8")
 
-    app.router.add_get(ROUTE, openapi_json)
+    app.router.add_get("/openapi.json", openapi_json)  # ROUTE, in the control plane's app

@@ -140,7 +140,7 @@ class SystemRoutes:
 
 def setup(app: web.Application, sim: Simulator) -> None:
     routes = SystemRoutes(sim)
-    app.router.add_route("GET", "/wp-json/", routes.index)
-    app.router.add_route("GET", "/wp-json", routes.index)
-    app.router.add_route("GET", "/wp-json/wc/v3", routes.namespace)
-    app.router.add_route("GET", "/wp-json/wc/v3/system_status", routes.system_status)
+    app.router.add_route("GET", "/", routes.index)
+    app.router.add_route("GET", "", routes.index)
+    app.router.add_route("GET", "/wc/v3", routes.namespace)
+    app.router.add_route("GET", "/wc/v3/system_status", routes.system_status)

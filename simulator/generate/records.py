@@ -1,32 +1,19 @@
-"""Deterministic demo data: customers, a product catalogue and orders over a past window.
+"""Records assembled from the pools with one seeded stream: customers, products, orders.
 
-Faker is sampled once per seed into pools (names, streets, cities...) and every
-record is then assembled from the pools with a seeded :class:`random.Random`,
-which is what makes large runs fast. Same seed, same options and the same
-clock give byte-identical records.
-
-Orders are spread over the window ending at the store's "now"; each keeps
-created <= paid <= completed <= modified <= now, some are guest orders, and the
-status mix leans on completed orders like a real shop's history.
+Same pools and the same stream give the same records, byte for byte.
 """
 
 from __future__ import annotations
 
-import asyncio
-import gc
 import itertools
 import random
 import unicodedata
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
-from functools import lru_cache
-from typing import NamedTuple, TextIO, TypeVar
+from collections.abc import Sequence
+from typing import NamedTuple, TypeVar
 
-from faker import Faker
-
+from simulator.generate.pools import address_parts, pools
 from simulator.models import (
     Address,
     Category,
@@ -139,51 +126,6 @@ _USER_AGENTS = (
 _EMAIL_DOMAINS = ("example.com", "example.net", "example.org")
 
 
-@dataclass(frozen=True)
-class Pools:
-    first_names: tuple[str, ...]
-    last_names: tuple[str, ...]
-    companies: tuple[str, ...]
-    streets: tuple[str, ...]
-    secondary: tuple[str, ...]
-    cities: tuple[str, ...]
-    states: tuple[str, ...]
-    postcodes: tuple[str, ...]
-    notes: tuple[str, ...]
-    phones: tuple[str, ...]
-    ip_addresses: tuple[str, ...]
-
-
-@lru_cache(maxsize=8)
-def pools(seed: str) -> Pools:
-    """Faker, called a few thousand times once per seed (pools are immutable)."""
-    fake = Faker("en_US")
-    fake.seed_instance(seed)
-    rng = random.Random(f"woosim-pools:{seed}")
-    return Pools(
-        first_names=tuple(fake.first_name() for _ in range(400)),
-        last_names=tuple(fake.last_name() for _ in range(400)),
-        companies=tuple(fake.company() for _ in range(80)),
-        streets=tuple(fake.street_address() for _ in range(600)),
-        secondary=tuple(fake.secondary_address() for _ in range(60)),
-        cities=tuple(fake.city() for _ in range(250)),
-        states=tuple(fake.state_abbr(include_territories=False) for _ in range(120)),
-        postcodes=tuple(fake.postcode() for _ in range(400)),
-        notes=tuple(fake.sentence(nb_words=8) for _ in range(40)),
-        # 555 numbers are reserved for fiction; public-looking client addresses.
-        phones=tuple(
-            f"({rng.randint(201, 989)}) 555-{rng.randint(100, 9999):04d}" for _ in range(1000)
-        ),
-        ip_addresses=tuple(
-            ".".join(
-                str(rng.randint(low, high))
-                for low, high in ((11, 223), (0, 255), (0, 255), (1, 254))
-            )
-            for _ in range(2000)
-        ),
-    )
-
-
 #: name, product id, variation id, quantity, subtotal, subtotal tax, total, total tax, sku
 _LineSpec = tuple[str, int, int, int, int, int, int, int, str]
 
@@ -205,65 +147,24 @@ class _Profile(NamedTuple):
     sales: tuple[tuple[Product, int], ...]
 
 
-#: Size of each pool of address parts (see :func:`address_parts`).
-ADDRESS_PARTS = 4096
+_PAID_OR_AFTER = frozenset({"processing", "completed", "refunded"})
+_SETTLED = frozenset({"completed", "refunded"})
+#: A draw r < 0.3 scaled to a delay of 0..2 days (r / 0.3 * (2 days + 1 s)).
+_MODIFIED_SCALE = (2 * DAY + 1) / 0.3
+#: Order profiles drawn per generation at most (see :meth:`RecordBuilder.order_profiles`):
+#: one for every eight orders, at least 64 (small runs), at most this many.
+PROFILES = 2048
 
-
-@lru_cache(maxsize=8)
-def address_parts(
-    seed: str,
-) -> tuple[tuple[tuple[str, str, str], ...], tuple[tuple[str, str, str, str], ...]]:
-    """Whole address parts drawn once per seed: streets and localities.
-
-    A street is (company, address 1, address 2), a locality (city, state,
-    postcode, country); an address is one of each (4096 x 4096 pairs), so
-    building one costs two draws instead of eight.
-    """
-    p = pools(seed)
-    random_ = random.Random(f"woosim-addresses:{seed}").random
-
-    def pick(values: Sequence[str]) -> str:
-        return values[int(random_() * len(values))]
-
-    streets = tuple(
-        (
-            pick(p.companies) if random_() < 0.12 else "",
-            pick(p.streets),
-            pick(p.secondary) if random_() < 0.15 else "",
-        )
-        for _ in range(ADDRESS_PARTS)
-    )
-    places = tuple(
-        (pick(p.cities), pick(p.states), pick(p.postcodes), "US") for _ in range(ADDRESS_PARTS)
-    )
-    return streets, places
-
-
-@dataclass(frozen=True)
-class Generated:
-    customers: list[int]
-    products: list[int]
-    orders: list[int]
-
-    def summary(self) -> dict[str, int]:
-        return {
-            "customers": len(self.customers),
-            "products": len(self.products),
-            "orders": len(self.orders),
-        }
-
-
-#: Records built between two yields of a :class:`Generation` (a few tens of ms).
-CHUNK = 2_000
-#: Progress callback: (records done, records in all).
-Progress = Callable[[int, int], None]
+_STATUS_TOTAL = _STATUS_CUMULATIVE[-1]
+_LINE_COUNTS = (1, 1, 1, 2, 2, 3, 4)
+_QUANTITIES = (1, 1, 1, 2, 2, 3)
 
 
 def _ascii(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
 
 
-class _Draw:
+class Draw:
     """Fast seeded draws: ``random()`` is one C call, ``Random.choice`` a dozen Python ones."""
 
     __slots__ = ("bits", "random")
@@ -283,13 +184,13 @@ class _Draw:
         return self.random() < probability
 
 
-class _Builder:
+class RecordBuilder:
     """Assembles records from the pools; every random value comes from one seeded stream."""
 
     def __init__(self, store: Store, seed: str, rng: random.Random, now: int) -> None:
         self.store = store
         self.pools = pools(seed)
-        self.draw = _Draw(rng)
+        self.draw = Draw(rng)
         self.now = now
         self.currency = store.settings.currency
         self.version = store.settings.wc_version
@@ -658,242 +559,3 @@ class _Builder:
             text = _ascii(name).replace(" ", "").replace("'", "")
             self._ascii_names[name] = text
         return text
-
-
-_PAID_OR_AFTER = frozenset({"processing", "completed", "refunded"})
-_SETTLED = frozenset({"completed", "refunded"})
-#: A draw r < 0.3 scaled to a delay of 0..2 days (r / 0.3 * (2 days + 1 s)).
-_MODIFIED_SCALE = (2 * DAY + 1) / 0.3
-#: Order profiles drawn per generation at most (see :meth:`_Builder.order_profiles`):
-#: one for every eight orders, at least 64 (small runs), at most this many.
-PROFILES = 2048
-
-_STATUS_TOTAL = _STATUS_CUMULATIVE[-1]
-_LINE_COUNTS = (1, 1, 1, 2, 2, 3, 4)
-_QUANTITIES = (1, 1, 1, 2, 2, 3)
-
-
-class Generation:
-    """One deterministic generation, run in steps of about :data:`CHUNK` records.
-
-    ``steps()`` yields ``(done, total)`` after each step; between two steps the
-    store is consistent (every record inserted is complete and indexed), so a
-    server can answer other requests in between. Same seed, same counts, same
-    store and clock: the same records, however the steps are driven.
-    """
-
-    def __init__(
-        self,
-        store: Store,
-        rng_seed: str | int,
-        *,
-        customers: int = 0,
-        orders: int = 0,
-        products: int = 0,
-        days: int = 90,
-        emit: bool = True,
-        chunk: int | None = None,
-    ) -> None:
-        for name, value in (
-            ("customers", customers),
-            ("orders", orders),
-            ("products", products),
-            ("days", days),
-        ):
-            if value < 0:
-                raise ValueError(f"{name} must be >= 0, not {value}")
-        catalogue_size = products or (12 if orders and not store.products else 0)
-        if orders and not catalogue_size and not _catalogue(store):
-            raise ValueError("orders need published products with a price; generate products first")
-        self.store = store
-        self.seed = str(rng_seed)
-        self.counts = (customers, orders, catalogue_size)
-        self.requested_products = products
-        self.days = days
-        self.emit = emit
-        self.chunk = max(1, CHUNK if chunk is None else chunk)
-        self.total = customers + orders + catalogue_size
-        self.result = Generated([], [], [])
-
-    def run(self, progress: Progress | None = None) -> Generated:
-        """Every step at once, with the cyclic GC paused throughout.
-
-        The records hold no reference cycles; re-enabling the collector between
-        steps would only make it rescan the growing store after every step.
-        """
-        with _gc_paused():
-            for done, total in self.steps():
-                if progress is not None:
-                    progress(done, total)
-        return self.result
-
-    def steps(self) -> Iterator[tuple[int, int]]:
-        customers, orders, catalogue_size = self.counts
-        store, emit, chunk = self.store, self.emit, self.chunk
-        seed = self.seed
-        rng = random.Random(
-            f"woosim:{seed}:{customers}:{orders}:{self.requested_products}:{self.days}"
-        )
-        now = store.now()
-        builder = _Builder(store, seed, rng, now)
-        draw = builder.draw
-        start = now - self.days * DAY
-        epoch = store.epoch
-        done = 0
-
-        with _gc_paused():
-            product_times = sorted(
-                draw.between(start - 30 * DAY, start) for _ in range(catalogue_size)
-            )
-            # Orders need something to buy: with no catalogue yet, the first product
-            # is always on sale, whatever its 5 % draft draw says.
-            need_catalogue = orders > 0 and not _catalogue(store)
-            for index, moment in enumerate(product_times):
-                # one by one: each slug must see the previous ones
-                publish = need_catalogue and index == 0
-                product = store.insert_product(builder.product(moment, publish=publish), emit=emit)
-                self.result.products.append(product.id)
-            done += catalogue_size
-            customer_times = _instants(draw, start, now, customers)
-        yield done, self.total
-
-        for first in range(0, customers, chunk):
-            self._check(epoch)
-            with _gc_paused():
-                for moment in customer_times[first : first + chunk]:
-                    # one by one: each e-mail must see the previous ones
-                    customer = store.insert_customer(builder.customer(moment), emit=emit)
-                    self.result.customers.append(customer.id)
-            done += min(chunk, customers - first)
-            yield done, self.total
-        if not orders:
-            return
-
-        self._check(epoch)
-        with _gc_paused():
-            pool_customers = sorted(
-                (c for c in store.customers.values() if c.role == "customer"),
-                key=lambda c: (c.created, c.id),
-            )
-            pool_times = [c.created for c in pool_customers]
-            catalogue = _catalogue(store)
-            order_times = _instants(draw, start, now, orders)
-            if not catalogue:
-                raise ValueError(
-                    "orders need published products with a price; generate products first"
-                )
-            pool_size = min(PROFILES, max(64, orders // 8))
-            profiles = builder.order_profiles(catalogue, pool_size)
-            guests = builder.guests(pool_size)
-        for first in range(0, orders, chunk):
-            self._check(epoch)
-            with _gc_paused():
-                made = builder.orders(
-                    order_times[first : first + chunk], pool_customers, pool_times, profiles, guests
-                )
-                store.insert_orders(made, emit=emit)
-                self.result.orders.extend(order.id for order in made)
-            done += len(made)
-            yield done, self.total
-
-    def _check(self, epoch: int) -> None:
-        if self.store.epoch != epoch:
-            raise GenerationInterrupted("the store was reset while generating")
-
-
-class GenerationInterrupted(RuntimeError):
-    """The store was reset between two steps of a generation."""
-
-
-def _instants(draw: _Draw, start: int, end: int, count: int) -> list[int]:
-    """``count`` sorted instants in [start, end] (``draw.between`` inlined: same values)."""
-    random_, span = draw.random, end - start + 1
-    instants = [start + int(random_() * span) for _ in range(count)]
-    instants.sort()
-    return instants
-
-
-def _catalogue(store: Store) -> list[Product]:
-    return [p for p in store.products.values() if p.status == "publish" and p.price is not None]
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    # Building many small objects makes the cyclic GC rescan the growing heap
-    # over and over; these records hold no cycles. Paused for one step only, so
-    # a server driving the steps collects normally in between.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def generate(
-    store: Store,
-    rng_seed: str | int,
-    *,
-    customers: int = 0,
-    orders: int = 0,
-    products: int = 0,
-    days: int = 90,
-    emit: bool = True,
-    progress: Progress | None = None,
-) -> Generated:
-    """Fill ``store`` with deterministic records spread over the last ``days`` days.
-
-    Orders need a catalogue: when the store has no products and none are asked
-    for, twelve are made. Events are emitted for every record unless ``emit`` is
-    false (webhooks fire as for any other change). ``progress`` is called after
-    each step with (records done, records in all).
-    """
-    job = Generation(
-        store, rng_seed, customers=customers, orders=orders, products=products, days=days, emit=emit
-    )
-    return job.run(progress)
-
-
-async def generate_async(
-    store: Store,
-    rng_seed: str | int,
-    *,
-    customers: int = 0,
-    orders: int = 0,
-    products: int = 0,
-    days: int = 90,
-    emit: bool = True,
-) -> Generated:
-    """:func:`generate` on an event loop: yields to the loop after every step.
-
-    Same records as :func:`generate` (the steps draw from the same stream), and
-    the loop is never blocked for more than one step (:data:`CHUNK` records).
-    """
-    job = Generation(
-        store, rng_seed, customers=customers, orders=orders, products=products, days=days, emit=emit
-    )
-    for _ in job.steps():
-        await asyncio.sleep(0)
-    return job.result
-
-
-class ProgressBar:
-    """A one-line text progress bar for a terminal stream (redrawn with ``\\r``)."""
-
-    def __init__(self, stream: TextIO, label: str, width: int = 30) -> None:
-        self.stream = stream
-        self.label = label
-        self.width = width
-        self._last = -1
-
-    def __call__(self, done: int, total: int) -> None:
-        percent = 100 if total == 0 else done * 100 // total
-        if percent == self._last and done != total:
-            return  # redraw only when the figure moves
-        self._last = percent
-        filled = self.width * percent // 100
-        bar = "#" * filled + "-" * (self.width - filled)
-        end = "\n" if done >= total else ""
-        self.stream.write(f"\r{self.label} [{bar}] {percent:3d}% {done:,}/{total:,}{end}")
-        self.stream.flush()

@@ -1,0 +1,47 @@
+"""Deterministic demo data: customers, a product catalogue and orders over a past window.
+
+Faker is sampled once per seed into pools (names, streets, cities...) and every
+record is then assembled from the pools with a seeded :class:`random.Random`,
+which is what makes large runs fast. Same seed, same options and the same
+clock give byte-identical records.
+
+Orders are spread over the window ending at the store's "now"; each keeps
+created <= paid <= completed <= modified <= now, some are guest orders, and the
+status mix leans on completed orders like a real shop's history.
+
+The package: ``pools`` (Faker sampled once per seed), ``records`` (customers,
+products and orders assembled from the pools), ``generation`` (counts, window
+and steps) and ``progress`` (the terminal bar).
+"""
+
+from simulator.generate.generation import (
+    CHUNK,
+    Generated,
+    Generation,
+    GenerationInterrupted,
+    Progress,
+    generate,
+    generate_async,
+)
+from simulator.generate.pools import ADDRESS_PARTS, Pools, address_parts, pools
+from simulator.generate.progress import ProgressBar
+from simulator.generate.records import DAY, PAYMENT_METHODS, SHIPPING_METHODS, STATUS_WEIGHTS
+
+__all__ = [
+    "ADDRESS_PARTS",
+    "CHUNK",
+    "DAY",
+    "PAYMENT_METHODS",
+    "SHIPPING_METHODS",
+    "STATUS_WEIGHTS",
+    "Generated",
+    "Generation",
+    "GenerationInterrupted",
+    "Pools",
+    "Progress",
+    "ProgressBar",
+    "address_parts",
+    "generate",
+    "generate_async",
+    "pools",
+]
