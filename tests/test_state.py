@@ -409,3 +409,27 @@ async def test_enqueue_unseen_writes_only_what_was_not_seen(engine: Engine, tmp_
         items = await state.outbox_batch(7)
         assert [i.group_key for i in items] == ["g2", None, None]
         assert await state.unseen(7, ["old", "new", "x", "other", "y"]) == ["y"]
+
+
+async def test_instance_registry_keeps_ids_and_bodies_across_a_restart(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Stable numeric ids (never reused) and the kept configurations, on both engines."""
+    path = tmp_path / "s.db"
+    async with engine.state(path) as state:
+        shop_a = await state.instance_number("shop-a")
+        assert await state.instance_number("shop-a") == shop_a  # assigned once
+        shop_b = await state.save_instance("shop-b", '{"name": "Shop B"}')
+        assert shop_b != shop_a
+        assert await state.save_instance("shop-b", '{"name": "Shop B2"}') == shop_b
+        assert await state.saved_instances() == [(shop_b, "shop-b", '{"name": "Shop B2"}')]
+
+    async with engine.state(path) as again:
+        assert await again.instance_number("shop-b") == shop_b
+        assert await again.saved_instances() == [(shop_b, "shop-b", '{"name": "Shop B2"}')]
+        assert await again.forget_instance_body("shop-b") is True
+        assert await again.saved_instances() == []
+        # A forgotten instance keeps its id; a new one never takes it.
+        assert await again.instance_number("shop-b") == shop_b
+        assert await again.instance_number("shop-c") not in (shop_a, shop_b)
+        assert await again.forget_instance_body("nobody") is False
