@@ -8,6 +8,11 @@ once at start). Every operational request (``/healthz``, ``/stats``, ``/poll``,
 cookie for the page's own fetches). Loopback-bound relays need none. The rule
 is by bind address, not by peer, as for ``woosim serve``. The store's inbound
 deliveries (``/events/...``) are authenticated by their signatures instead.
+
+A token alone does not stop web pages: a loopback relay has none, so the
+service puts the cross-site guard (:mod:`simulator.wire.crosssite`) in front of
+this middleware wherever it is bound: foreign Host names (DNS rebinding) get
+421, cross-site state changes and form / text bodies 403.
 """
 
 from __future__ import annotations
