@@ -30,8 +30,7 @@ from pytest_woosim.outbox.state import OutboxItem
 from pytest_woosim.poller.status import health_json, report_json
 from pytest_woosim.relay.instances import InstanceConflict, InstanceRegistry, ManagedInstance
 from pytest_woosim.relay.relay import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY, ELEMENT_KEY
-from pytest_woosim.relay.token import UNGUARDED_PREFIX, token_middleware
-from simulator.wire.crosssite import cross_site_middleware
+from pytest_woosim.relay.token import route_guards
 
 log = logging.getLogger("woosim.relay")
 
@@ -45,10 +44,6 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 def _error(status: int, reason: str, **extra: Any) -> web.Response:
     return web.json_response({"status": "error", "reason": reason, **extra}, status=status)
-
-
-def _refusal(status: int, code: str, message: str) -> web.Response:
-    return _error(status, message, code=code)
 
 
 class RelayService:
@@ -67,16 +62,9 @@ class RelayService:
         self.allowed_hosts = {name.lower().strip("[]") for name in allowed_hosts}
 
     def app(self) -> web.Application:
-        # The guard first: a cross-site page must be refused whether or not a token is needed.
-        guard = cross_site_middleware(
-            self.allowed_hosts,
-            server="this relay",
-            refuse=_refusal,
-            unguarded_prefixes=(UNGUARDED_PREFIX,),
-        )
         app = web.Application(
             client_max_size=DEFAULT_MAX_BODY,
-            middlewares=[guard, token_middleware(self.control_token)],
+            middlewares=route_guards(self.control_token, self.allowed_hosts),
         )
         app.router.add_post(f"/events/{ELEMENT_KEY}/{{instance}}", self.deliver)
         app.router.add_get("/healthz", self.healthz)
