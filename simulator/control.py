@@ -10,16 +10,10 @@ own fetches work). Loopback-bound stores need none. The rule is by bind
 address, not by peer: a store on 0.0.0.0 wants the token from 127.0.0.1 too.
 
 Web pages on other sites must not drive it through the visitor's browser, so
-every ``/_woosim`` request (control plane and inspector) is checked first:
-
-* the ``Host`` header names this store: an IP address, ``localhost`` (or a
-  ``*.localhost`` name), the bound host, or a name given with ``--allowed-host``;
-  any other name is a DNS-rebinding attempt and is answered 421;
-* a state change (any method but GET/HEAD/OPTIONS) comes from no browser or
-  from this store's own pages: a ``Sec-Fetch-Site`` other than ``same-origin``
-  or ``none``, an ``Origin`` other than the store's own, or a body type an HTML
-  form or a no-cors ``fetch`` can send (form, multipart, text/plain) is
-  answered 403 and changes nothing.
+every ``/_woosim`` request (control plane and inspector) passes the cross-site
+guard first (:mod:`simulator.wire.crosssite`, shared with the relay): a foreign
+``Host`` name is answered 421 (DNS rebinding), a cross-site state change or a
+form / text body 403; the names allowed are the bound host and ``--allowed-host``.
 
 ``POST /_woosim/generate`` makes at most :data:`MAX_GENERATE_PER_REQUEST`
 records a request (each record costs memory for the life of the store).
@@ -29,14 +23,12 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import ipaddress
 import json
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from yarl import URL
 
 from simulator.errors import RestError, invalid_json
 from simulator.generate import GenerationInterrupted, generate_async
@@ -45,6 +37,7 @@ from simulator.phpjson import dumps
 from simulator.settings import load_timezone
 from simulator.wcdates import parse_iso_instant
 from simulator.wire import boundedjson
+from simulator.wire.crosssite import cross_site_middleware
 
 if TYPE_CHECKING:
     from simulator.app import Simulator
@@ -59,31 +52,6 @@ MAX_GENERATE_PER_REQUEST = 100_000
 TOKEN_COOKIE = "woosim_control_token"
 
 
-#: Host names that always mean this machine (RFC 6761 reserves ``.localhost``).
-LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
-_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-#: Body types a cross-site HTML form or no-cors fetch can send without a preflight.
-_SIMPLE_CONTENT_TYPES = frozenset(
-    {"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"}
-)
-
-
-def host_allowed(name: str, allowed: Collection[str]) -> bool:
-    """May a request naming ``name`` in its Host header use ``/_woosim``?
-
-    An IP address cannot be rebound by DNS; a name can, so only the loopback
-    names and the ones this store was told about pass.
-    """
-    name = name.lower().rstrip(".")
-    if name in LOOPBACK_NAMES or name.endswith(".localhost") or name in allowed:
-        return True
-    try:
-        ipaddress.ip_address(name.strip("[]"))
-    except ValueError:
-        return False
-    return True
-
-
 def _refusal(status: int, code: str, message: str) -> web.Response:
     return web.Response(
         body=dumps({"code": code, "message": message, "data": {"status": status}}),
@@ -92,60 +60,9 @@ def _refusal(status: int, code: str, message: str) -> web.Response:
     )
 
 
-def _same_origin(origin: str, request: web.Request) -> bool:
-    """Is ``origin`` (an Origin header) the origin this request was sent to?"""
-    try:
-        sent_from = URL(origin)
-        sent_to = URL.build(scheme=request.scheme, authority=request.host)
-    except ValueError:
-        return False
-    return (sent_from.scheme, sent_from.host, sent_from.port) == (
-        sent_to.scheme,
-        sent_to.host,
-        sent_to.port,
-    )
-
-
-def _cross_site_problem(request: web.Request) -> str | None:
-    """Why a state-changing request looks like a browser sent it from another site."""
-    fetch_site = request.headers.get("Sec-Fetch-Site")
-    if fetch_site is not None and fetch_site not in ("same-origin", "none"):
-        return f"a {fetch_site} request (Sec-Fetch-Site)"
-    origin = request.headers.get("Origin")
-    if origin is not None and not _same_origin(origin, request):
-        return f"sent from another origin ({origin})"
-    if request.content_type in _SIMPLE_CONTENT_TYPES:
-        return f"a {request.content_type} body (send JSON: Content-Type: application/json)"
-    return None
-
-
 def make_cross_site_middleware(sim: Simulator) -> Any:
     """Refuse foreign Host names and cross-site state changes on ``/_woosim``."""
-
-    @web.middleware
-    async def cross_site_middleware(
-        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-    ) -> web.StreamResponse:
-        host = request.url.host
-        if host is None or not host_allowed(host, sim.allowed_hosts):
-            return _refusal(
-                421,
-                "woosim_host_not_allowed",
-                f"Host {request.host!r} is not a name of this store (DNS rebinding?); "
-                "use its address, localhost, or start it with --allowed-host NAME.",
-            )
-        if request.method not in _SAFE_METHODS:
-            problem = _cross_site_problem(request)
-            if problem is not None:
-                return _refusal(
-                    403,
-                    "woosim_cross_site_request",
-                    f"Refused: {problem}. The control plane changes state only for "
-                    "requests from this store's own pages or from non-browser clients.",
-                )
-        return await handler(request)
-
-    return cross_site_middleware
+    return cross_site_middleware(sim.allowed_hosts, server="this store", refuse=_refusal)
 
 
 def _presented_token(request: web.Request) -> tuple[str | None, bool]:

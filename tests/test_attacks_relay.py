@@ -302,3 +302,18 @@ async def test_relay_defaults_bound_bodies_and_stalls() -> None:
 async def test_wait_until_helper_reports_what_it_waited_for() -> None:
     with pytest.raises(AssertionError, match="the impossible"):
         await wait_until(lambda: False, timeout=0.05, what="the impossible")
+
+
+async def test_the_single_instance_relay_server_refuses_cross_site_requests(site: Site) -> None:
+    """The harness's own relay server shares the service's cross-site guard."""
+    async with httpx.AsyncClient(base_url=site.relay.url, timeout=30) as client:
+        form = await client.post(
+            "/redeliver", data={"instance": "1"}, headers={"Origin": "http://evil.example"}
+        )
+        assert form.status_code == 403
+        assert form.json()["code"] == "woosim_cross_site_request"
+        rebound = await client.get("/stats", headers={"Host": "attacker.example"})
+        assert rebound.status_code == 421
+        assert "received" not in rebound.text
+        assert (await client.post("/redeliver", json={})).status_code == 200
+    await site.genuine("still-delivered@example.com")  # the store's deliveries still pass

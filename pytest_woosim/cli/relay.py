@@ -115,6 +115,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"control token of the --store-clock store (default: ${STORE_TOKEN_ENV})",
     )
     parser.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a host name the relay answers to besides IP addresses, localhost and --host "
+        "(repeatable; e.g. the name of a container)",
+    )
+    parser.add_argument(
         "--control-token",
         default=os.environ.get(TOKEN_ENV) or None,
         metavar="TOKEN",
@@ -254,7 +262,11 @@ async def serve_instances(
         token, generated = token_for(args.host, args.control_token)
         try:
             runner, url = await start_service(
-                registry, host=args.host, port=args.port, control_token=token
+                registry,
+                host=args.host,
+                port=args.port,
+                control_token=token,
+                allowed_hosts=args.allowed_host,
             )
         except OSError as exc:
             print(f"woosim relay: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)

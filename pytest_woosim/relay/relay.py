@@ -26,7 +26,7 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Protocol, TextIO
 
@@ -68,7 +68,7 @@ from pytest_woosim.relay.registration import (
     StoreWebhookApi,
     webhook_secret,
 )
-from pytest_woosim.relay.token import token_for, token_middleware
+from pytest_woosim.relay.token import route_guards, token_for
 from simulator.clock import Clock
 from simulator.wire.timeouts import BODY_TIMEOUT, IDLE_TIMEOUT
 
@@ -191,11 +191,13 @@ class RelayApp:
         self._batcher = _Batcher(self._write_batch)
 
     # ------------------------------------------------------------------ app
-    def app(self) -> web.Application:
+    def app(self, allowed_hosts: Collection[str] = ()) -> web.Application:
+        """The single-instance relay's own server; ``allowed_hosts``: its bound host."""
         # client_max_size makes request.read() raise 413 past the limit even
         # without (or with a lying) Content-Length.
         app = web.Application(
-            client_max_size=self.max_body, middlewares=[token_middleware(self.control_token)]
+            client_max_size=self.max_body,
+            middlewares=route_guards(self.control_token, allowed_hosts),
         )
         app.router.add_post(delivery_path("{instance}"), self.handle_webhook)
         app.router.add_get("/healthz", self.handle_health)
@@ -658,7 +660,7 @@ class WebhookRelay:
     async def _serve(self) -> None:
         assert self.app is not None
         self._runner = web.AppRunner(
-            self.app.app(),
+            self.app.app(allowed_hosts=[self.options.host.lower().strip("[]")]),
             access_log=None,
             keepalive_timeout=self.options.idle_timeout,
             # After an early answer (408, 413) the rest of a body is read and dropped for

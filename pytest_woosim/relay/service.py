@@ -1,7 +1,8 @@
 """``woosim relay`` as one service for many instances: one server, the instance API, the page.
 
 Routes (all but the store's signed deliveries behind the control token when the
-relay is bound beyond loopback, see :mod:`pytest_woosim.relay.token`):
+relay is bound beyond loopback, see :mod:`pytest_woosim.relay.token`, and behind
+the cross-site guard of :mod:`simulator.wire.crosssite` wherever it is bound):
 
 * ``POST /events/woocommercerest/{key}``: the store's webhook deliveries, per instance;
 * ``GET /healthz`` (503 when an enabled instance is unhealthy, with the reasons),
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any, TextIO
 
 from aiohttp import web
@@ -29,7 +30,7 @@ from pytest_woosim.outbox.state import OutboxItem
 from pytest_woosim.poller.status import health_json, report_json
 from pytest_woosim.relay.instances import InstanceConflict, InstanceRegistry, ManagedInstance
 from pytest_woosim.relay.relay import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY, ELEMENT_KEY
-from pytest_woosim.relay.token import token_middleware
+from pytest_woosim.relay.token import route_guards
 
 log = logging.getLogger("woosim.relay")
 
@@ -48,13 +49,22 @@ def _error(status: int, reason: str, **extra: Any) -> web.Response:
 class RelayService:
     """The HTTP side of a service over an :class:`InstanceRegistry`."""
 
-    def __init__(self, registry: InstanceRegistry, *, control_token: str | None = None) -> None:
+    def __init__(
+        self,
+        registry: InstanceRegistry,
+        *,
+        control_token: str | None = None,
+        allowed_hosts: Collection[str] = (),
+    ) -> None:
         self.registry = registry
         self.control_token = control_token
+        #: Host names answered besides IP addresses and localhost (read per request).
+        self.allowed_hosts = {name.lower().strip("[]") for name in allowed_hosts}
 
     def app(self) -> web.Application:
         app = web.Application(
-            client_max_size=DEFAULT_MAX_BODY, middlewares=[token_middleware(self.control_token)]
+            client_max_size=DEFAULT_MAX_BODY,
+            middlewares=route_guards(self.control_token, self.allowed_hosts),
         )
         app.router.add_post(f"/events/{ELEMENT_KEY}/{{instance}}", self.deliver)
         app.router.add_get("/healthz", self.healthz)
@@ -336,9 +346,14 @@ async def start_service(
     host: str,
     port: int,
     control_token: str | None,
+    allowed_hosts: Collection[str] = (),
 ) -> tuple[web.AppRunner, str]:
-    """Serve the service; its runner and URL."""
-    service = RelayService(registry, control_token=control_token)
+    """Serve the service; its runner and URL.
+
+    The Host names answered are IP addresses, localhost, ``host`` and ``allowed_hosts``.
+    """
+    names = [*allowed_hosts, host] if host else list(allowed_hosts)
+    service = RelayService(registry, control_token=control_token, allowed_hosts=names)
     runner = web.AppRunner(service.app(), access_log=None, keepalive_timeout=DEFAULT_IDLE_TIMEOUT)
     await runner.setup()
     site = web.TCPSite(runner, host, port)

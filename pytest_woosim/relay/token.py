@@ -8,17 +8,23 @@ once at start). Every operational request (``/healthz``, ``/stats``, ``/poll``,
 cookie for the page's own fetches). Loopback-bound relays need none. The rule
 is by bind address, not by peer, as for ``woosim serve``. The store's inbound
 deliveries (``/events/...``) are authenticated by their signatures instead.
+
+A token alone does not stop web pages: a loopback relay has none, so the
+service puts the cross-site guard (:mod:`simulator.wire.crosssite`) in front of
+this middleware wherever it is bound: foreign Host names (DNS rebinding) get
+421, cross-site state changes and form / text bodies 403.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any, Final
 
 from aiohttp import web
 
+from simulator.wire.crosssite import cross_site_middleware
 from simulator.wire.hosts import is_loopback_host
 
 TOKEN_COOKIE: Final = "woosim_relay_token"
@@ -77,4 +83,21 @@ def token_middleware(token: str | None) -> Any:
     return relay_token_middleware
 
 
-__all__ = ["TOKEN_COOKIE", "TOKEN_ENV", "token_for", "token_middleware"]
+def _refusal(status: int, code: str, message: str) -> web.Response:
+    return web.json_response({"status": "error", "reason": message, "code": code}, status=status)
+
+
+def route_guards(token: str | None, allowed_hosts: Collection[str]) -> list[Any]:
+    """The middlewares in front of the relay's routes: the cross-site guard, then the token.
+
+    The guard comes first so that a page on another site is refused whether or not
+    a token is needed; ``allowed_hosts`` are the names answered besides IP addresses
+    and localhost (read per request).
+    """
+    guard = cross_site_middleware(
+        allowed_hosts, server="this relay", refuse=_refusal, unguarded_prefixes=(UNGUARDED_PREFIX,)
+    )
+    return [guard, token_middleware(token)]
+
+
+__all__ = ["TOKEN_COOKIE", "TOKEN_ENV", "route_guards", "token_for", "token_middleware"]

@@ -40,6 +40,7 @@
     button.disabled = true;
     const instance = encodeURIComponent(button.dataset.instance);
     try {
+      // A same-origin JSON POST: the relay's cross-site guard refuses form and text bodies.
       await fetch(`/redeliver?instance=${instance}`, {
         method: "POST",
         credentials: "same-origin",
