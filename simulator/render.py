@@ -111,6 +111,28 @@ def _shipping(address: Address) -> dict[str, str]:
     return fields
 
 
+#: The customers controller lists an address in the order of the customer's props
+#: (postcode and country before state), unlike the orders controller: WooCommerce
+#: 10.0.2 answers ``..., city, postcode, country, state, ...`` for a customer.
+CUSTOMER_ADDRESS_ORDER = (
+    "first_name",
+    "last_name",
+    "company",
+    "address_1",
+    "address_2",
+    "city",
+    "postcode",
+    "country",
+    "state",
+    "email",
+    "phone",
+)
+
+
+def _customer_address(fields: dict[str, str]) -> dict[str, str]:
+    return {key: fields[key] for key in CUSTOMER_ADDRESS_ORDER if key in fields}
+
+
 class Renderer:
     """Builds response objects for one store; reads settings for links and time zone."""
 
@@ -156,8 +178,8 @@ class Renderer:
             "last_name": customer.last_name,
             "role": customer.role,
             "username": customer.username,
-            "billing": _billing(customer.billing),
-            "shipping": _shipping(customer.shipping),
+            "billing": _customer_address(_billing(customer.billing)),
+            "shipping": _customer_address(_shipping(customer.shipping)),
             "is_paying_customer": customer.is_paying_customer,
             # WordPress 6.8 hashes Gravatar e-mails with SHA-256.
             "avatar_url": f"https://secure.gravatar.com/avatar/{digest}?s=96&d=mm&r=g",
@@ -208,8 +230,9 @@ class Renderer:
             ],
             "sku": product.sku if product is not None else None,
             "price": item_price(item.total, item.quantity),
-            # No image: WooCommerce 10.0.2 writes the empty thumbnail id as a string.
-            "image": {"id": "", "src": ""},
+            # No image: WooCommerce 10.0.2 writes a product's empty thumbnail id as a
+            # string, and 0 when the line has no product (unknown or deleted).
+            "image": {"id": "" if product is not None else 0, "src": ""},
             "parent_name": None,
         }
 

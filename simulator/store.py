@@ -921,11 +921,8 @@ class Store:
                     "Product ID or SKU is required.",
                     400,
                 )
-            if product_id and int(product_id) not in self.products:
-                raise RestError("woocommerce_rest_invalid_product_id", "Invalid product ID.", 400)
-            sku = item.get("sku")
-            if sku and not product_id and str(sku) not in self._skus:
-                raise RestError("woocommerce_rest_invalid_product_id", "Invalid product ID.", 400)
+            # An unknown product_id or SKU is no error: WooCommerce 10.0.2 adds a
+            # line item without a product (product_id 0, no name, no price).
         for coupon in fields.get("coupon_lines") or ():
             # The store has no coupons resource, so no code exists (WC checks the code).
             raise RestError(
@@ -1043,22 +1040,21 @@ class Store:
                 continue
             product_id = int(spec.get("product_id") or 0)
             if not product_id and spec.get("sku"):
-                product_id = self._skus[str(spec["sku"])]
+                product_id = self._skus.get(str(spec["sku"]), 0)
             line = by_id.get(item_id)
             product = self.products.get(product_id) if product_id else None
             if line is None:
-                assert product is not None
                 line = LineItem(
                     id=self.next_item_id(),
-                    name=str(spec.get("name") or product.name),
-                    product_id=product.id,
+                    name=str(spec.get("name") or (product.name if product else "")),
+                    product_id=product.id if product else 0,
                     variation_id=int(spec.get("variation_id") or 0),
                     quantity=1,
                     subtotal=0,
                     subtotal_tax=0,
                     total=0,
                     total_tax=0,
-                    sku=product.sku,
+                    sku=product.sku if product else "",
                 )
                 lines.append(line)
             elif product is not None:

@@ -194,8 +194,8 @@ async def test_batch_create_update_delete_and_limit(store: LiveStore) -> None:
 async def test_bad_input_is_400_and_changes_nothing(store: LiveStore) -> None:
     product = await make_product(store)
     before = (await store.client.get("orders")).headers["X-WP-Total"]
-    bad = await store.client.post("orders", json={"line_items": [{"product_id": 424242}]})
-    assert bad.status_code == 400 and bad.json()["code"] == "woocommerce_rest_invalid_product_id"
+    # An unknown product_id is no error (a line item without a product, as WooCommerce
+    # 10.0.2 answers): see test_rest_recorded_edges.
     bad = await store.client.post(
         "orders", json={"line_items": [{"product_id": product["id"], "total": "lots"}]}
     )
@@ -214,7 +214,6 @@ async def test_bad_input_is_400_and_changes_nothing(store: LiveStore) -> None:
         ({"orderby": "price"}, "orderby"),
         ({"status": "shipped"}, "status"),
         ({"after": "2024-01-01"}, "after"),
-        ({"include": "1,x"}, "include"),
         ({"customer": "me"}, "customer"),
         ({"dates_are_gmt": "maybe"}, "dates_are_gmt"),
     ):

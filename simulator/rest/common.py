@@ -469,7 +469,7 @@ async def run_batch(
     require_permission(request, "batch")
     result: dict[str, list[Any]] = {}
     for name, handler in (("create", create), ("update", update), ("delete", delete)):
-        if name not in groups:
+        if not groups.get(name):
             continue
         answers: list[Any] = []
         for item in groups[name]:
@@ -492,7 +492,9 @@ async def run_batch(
                     }
                 )
         result[name] = answers
-    return respond(request, result)
+    # Nothing to do (no group, empty groups, a body that is not an object): PHP's
+    # empty array, which json_encode writes as [] (recorded from WooCommerce 10.0.2).
+    return respond(request, result or [])
 
 
 def _item_id(item: Mapping[str, Any]) -> int:

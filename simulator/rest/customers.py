@@ -112,7 +112,7 @@ class CustomerRoutes(ResourceRoutes):
 
     # ------------------------------------------------------------------ item
     async def get(self, request: web.Request) -> web.Response:
-        context_args(request)
+        context_args(request).check()
         customer = self.sim.store.get_customer(route_id(request))  # 404 even when anonymous
         require_permission(request, "view")
         render = self.sim.renderer

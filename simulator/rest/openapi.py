@@ -65,11 +65,13 @@ STRING: Schema = {"type": "string"}
 INTEGER: Schema = {"type": "integer"}
 BOOLEAN: Schema = {"type": "boolean"}
 INTEGER_LIST: Schema = {"type": "array", "items": INTEGER}
-#: wp_parse_id_list: integers, read as their absolute value.
-ID_LIST: Schema = {"type": "array", "items": INTEGER}
+#: wp_parse_id_list with no validator: any value, read through absint ("abc" is id 0,
+#: which matches nothing), so the documented items are strings.
+ID_LIST: Schema = {"type": "array", "items": STRING}
 EMPTY_LIST: Schema = {"type": "array", "maxItems": 0}
-#: A money amount in a request: a JSON number or a numeric string.
-AMOUNT_INPUT: Schema = {"anyOf": [{"type": "number"}, {"type": "string", "pattern": MONEY_PATTERN}]}
+#: A money amount in a request: a numeric string (the schema type is string, so a
+#: JSON number is refused as "not of type string").
+AMOUNT_INPUT: Schema = {"type": "string", "pattern": MONEY_PATTERN}
 #: Every topic wc_is_webhook_valid_topic() accepts.
 WEBHOOK_TOPICS = [f"{resource}.{event}" for resource in RESOURCES for event in EVENTS]
 
@@ -261,7 +263,8 @@ def orders_collection_args(settings: Settings) -> dict[str, Schema]:
     }
     args["customer"] = INTEGER
     args["product"] = INTEGER
-    args["dp"] = {"type": "integer", "default": settings.price_decimals}
+    # absint with no validator: any value is read as an integer ("abc" is 0, "2.7" is 2).
+    args["dp"] = {"type": "string", "default": str(settings.price_decimals)}
     args["order_item_display_meta"] = {"type": "boolean", "default": False}
     args["include_meta"] = {"type": "array", "items": STRING}
     args["exclude_meta"] = {"type": "array", "items": STRING}

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from simulator.errors import RestError
 from simulator.models import ORDER_STATUS_FILTERS, ORDER_STATUSES, Order
-from simulator.params import Args, parse_list
+from simulator.params import Args, absint, parse_list
 from simulator.rest.common import (
     ResourceRoutes,
     context_args,
@@ -50,13 +50,18 @@ def date_filter(args: Args, sim: Simulator) -> DateFilter:
     return DateFilter(gmt=gmt, **bounds)
 
 
+def _absint_or_none(value: int | None) -> int | None:
+    return None if value is None else abs(value)
+
+
 def post_list_args(args: Args, sim: Simulator, orderby: tuple[str, ...]) -> PostQuery:
     """Parameters shared by the orders and products collections."""
     args.enum("context", ("view", "edit"), "view")
     return PostQuery(
         page=args.integer("page", 1, minimum=1) or 1,
         per_page=args.integer("per_page", 10, minimum=1, maximum=100) or 10,
-        offset=args.integer("offset"),
+        # The queries take absint(offset): -1 skips one record, like 1.
+        offset=_absint_or_none(args.integer("offset")),
         order=args.enum("order", ("asc", "desc"), "desc"),
         orderby=args.enum("orderby", orderby, "date"),
         include=args.id_list("include"),
@@ -92,10 +97,12 @@ class OrderRoutes(ResourceRoutes):
         self.sim = sim
 
     def _dp(self, args: Args) -> int:
-        # The orders controller registers dp with sanitize_callback absint.
-        dp = abs(args.integer("dp", self.sim.settings.price_decimals) or 0)
-        if args.has("dp") and "dp" in args.sanitized:
-            args.sanitized["dp"] = dp
+        # The orders controller registers dp with sanitize_callback absint and no
+        # validator: "abc" is 0 and "2.7" is 2, never an error.
+        if not args.has("dp"):
+            return self.sim.settings.price_decimals
+        dp = absint(args.values["dp"])
+        args.sanitized["dp"] = dp
         return dp
 
     def _render(self, request: web.Request, order: Order, dp: int) -> dict[str, Any]:

@@ -1,0 +1,145 @@
+"""Edge answers recorded from a real WooCommerce 10.0.2 store (WordPress 6.8.8, custom
+order tables, New York), held against the fake: parameters WordPress sanitises
+instead of validating, bodies that ask for nothing, line items without a product,
+and the shapes of errors and addresses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conftest import LiveStore, StoreFactory
+
+
+async def new_store(make_store: StoreFactory) -> LiveStore:
+    return await make_store(timezone="America/New_York")
+
+
+async def post(store: LiveStore, route: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = await store.client.post(route, json=body)
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def an_order(store: LiveStore) -> dict[str, Any]:
+    product = await post(store, "products", {"name": "Widget", "regular_price": "26.50"})
+    return await post(
+        store,
+        "orders",
+        {
+            "line_items": [{"product_id": product["id"], "quantity": 2}],
+            "shipping_lines": [{"method_id": "flat_rate", "total": "5.00"}],
+            "fee_lines": [{"name": "Fee", "total": "1.50"}],
+        },
+    )
+
+
+async def test_dp_goes_through_absint_and_is_never_an_error(make_store: StoreFactory) -> None:
+    store = await new_store(make_store)
+    order = await an_order(store)
+    expected = {"abc": "60", "2.7": "59.50", "-1": "59.5", "3": "59.500", "0": "60"}
+    for dp, total in expected.items():
+        response = await store.client.get(f"orders/{order['id']}", params={"dp": dp})
+        assert response.status_code == 200, (dp, response.text)
+        assert response.json()["total"] == total, dp
+    listed = await store.client.get("orders", params={"dp": "abc"})
+    assert listed.status_code == 200 and listed.json()[0]["total"] == "60"
+
+
+async def test_include_that_is_not_an_id_matches_nothing(make_store: StoreFactory) -> None:
+    store = await new_store(make_store)
+    await an_order(store)
+    response = await store.client.get("orders", params={"include": "abc"})
+    assert response.status_code == 200, response.text
+    assert response.json() == []
+    assert response.headers["X-WP-Total"] == "0"
+    # exclude=abc excludes id 0: nothing.
+    response = await store.client.get("orders", params={"exclude": "abc"})
+    assert response.status_code == 200 and len(response.json()) == 1
+
+
+async def test_negative_offset_skips_like_its_absolute_value(make_store: StoreFactory) -> None:
+    store = await new_store(make_store)
+    first, second = await an_order(store), await an_order(store)
+    response = await store.client.get("orders", params={"offset": "-1", "orderby": "id"})
+    assert response.status_code == 200, response.text
+    assert [o["id"] for o in response.json()] == [first["id"]]
+    assert second["id"] > first["id"]
+
+
+async def test_a_batch_asking_for_nothing_answers_an_empty_list(make_store: StoreFactory) -> None:
+    store = await new_store(make_store)
+    for body in ({}, [1, 2], {"create": [], "update": []}):
+        response = await store.client.post("orders/batch", json=body)
+        assert response.status_code == 200, response.text
+        assert response.content == b"[]"
+    response = await store.client.post("orders/batch", json={"create": [], "delete": [999999]})
+    assert list(response.json()) == ["delete"]
+
+
+async def test_customer_context_other_than_view_or_edit_is_refused(
+    make_store: StoreFactory,
+) -> None:
+    store = await new_store(make_store)
+    customer = await post(store, "customers", {"email": "jane@example.com"})
+    for context in ("embed", "bogus"):
+        response = await store.client.get(f"customers/{customer['id']}", params={"context": context})
+        assert response.status_code == 400, response.text
+        body = response.json()
+        assert body["code"] == "rest_invalid_param"
+        assert body["data"]["params"] == {"context": "context is not one of view and edit."}
+        assert body["data"]["details"]["context"]["code"] == "rest_not_in_enum"
+        assert body["data"]["details"]["context"]["data"] is None
+
+
+async def test_a_type_error_names_its_parameter(make_store: StoreFactory) -> None:
+    store = await new_store(make_store)
+    response = await store.client.post("products", json={"name": "P", "regular_price": 12})
+    assert response.status_code == 400, response.text
+    detail = response.json()["data"]["details"]["regular_price"]
+    assert detail == {
+        "code": "rest_invalid_type",
+        "message": "regular_price is not of type string.",
+        "data": {"param": "regular_price"},
+    }
+    response = await store.client.post(
+        "orders", json={"line_items": [{"name": "x", "quantity": 1, "total": 12}]}
+    )
+    assert response.status_code == 400, response.text
+    detail = response.json()["data"]["details"]["line_items"]
+    assert detail["message"] == "line_items[0][total] is not of type string."
+    assert detail["data"] == {"param": "line_items[0][total]"}
+    response = await store.client.get("customers", params={"per_page": "abc"})
+    assert response.json()["data"]["details"]["per_page"]["data"] == {"param": "per_page"}
+
+
+async def test_an_unknown_product_gives_a_line_item_without_one(make_store: StoreFactory) -> None:
+    store = await new_store(make_store)
+    for line in ({"product_id": 999999, "quantity": 1}, {"sku": "no-such-sku", "quantity": 1}):
+        order = await post(store, "orders", {"line_items": [line]})
+        (item,) = order["line_items"]
+        assert item["product_id"] == 0 and item["name"] == "" and item["sku"] is None
+        assert item["price"] == 0 and item["total"] == "0.00"
+        assert item["image"] == {"id": 0, "src": ""}
+    named = await post(
+        store,
+        "orders",
+        {"line_items": [{"product_id": 999999, "quantity": 2, "name": "Named", "total": "7.00"}]},
+    )
+    (item,) = named["line_items"]
+    assert (item["name"], item["subtotal"], item["total"], item["price"]) == (
+        "Named",
+        "7.00",
+        "7.00",
+        3.5,
+    )
+    assert named["total"] == "7.00"
+
+
+async def test_customer_addresses_list_postcode_and_country_before_state(
+    make_store: StoreFactory,
+) -> None:
+    store = await new_store(make_store)
+    customer = await post(store, "customers", {"email": "jane@example.com"})
+    order = ["first_name", "last_name", "company", "address_1", "address_2", "city"]
+    assert list(customer["billing"]) == [*order, "postcode", "country", "state", "email", "phone"]
+    assert list(customer["shipping"]) == [*order, "postcode", "country", "state", "phone"]
