@@ -502,11 +502,17 @@ class Store:
 
     def create_customer(self, fields: Mapping[str, Any], *, emit: bool = True) -> Customer:
         email = str(fields["email"])
+        if not email:
+            # wc_create_new_customer(): WC_Customer::set_email() lets "" through.
+            raise RestError(
+                "registration-error-invalid-email", "Please provide a valid email address.", 400
+            )
         if email.lower() in self._emails:
+            # WooCommerce 10.0.2 names the address as given (recorded).
             raise RestError(
                 "registration-error-email-exists",
-                "An account is already registered with your email address. "
-                '<a href="#" class="showlogin">Please log in.</a>',
+                f"An account is already registered with {email}. "
+                "Please log in or use a different email address.",
                 400,
             )
         username = str(fields.get("username") or "") or self._unique_username(email)
@@ -559,7 +565,7 @@ class Store:
     def update_customer(
         self, customer_id: int, fields: Mapping[str, Any], *, emit: bool = True
     ) -> Customer:
-        customer = self.get_customer(customer_id, missing_status=400)
+        customer = self.get_customer(customer_id)
         if "email" in fields:
             owner = self._emails.get(str(fields["email"]).lower())
             if owner is not None and owner != customer_id:

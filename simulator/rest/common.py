@@ -197,6 +197,22 @@ def is_authorised(request: web.Request) -> bool:
     return bool(request.get(_AUTHORISED_ATTR)) and key is not None and key.manager
 
 
+#: Item routes whose permission callbacks look the record up: the customers controller
+#: asks wc_rest_check_user_permissions() about that user, which fails for one that does
+#: not exist (unknown, or deleted by this very request), so no method is allowed.
+_USER_ITEM_PREFIX = "/wp-json/wc/v3/customers/"
+
+
+def _permission_target_exists(request: web.Request) -> bool:
+    if not request.path.startswith(_USER_ITEM_PREFIX) or "id" not in request.match_info:
+        return True
+    sim: Simulator = request.app[SIM_KEY]
+    try:
+        return int(request.match_info["id"]) in sim.store.customers
+    except ValueError:
+        return True
+
+
 def allow_header(request: web.Request) -> str | None:
     """rest_send_allow_header: the matched route's methods the caller may use.
 
@@ -208,6 +224,8 @@ def allow_header(request: web.Request) -> str | None:
     if not request.path.startswith("/wp-json"):
         return None
     if request.path not in OPEN_ROUTES and not is_authorised(request):
+        return None
+    if not _permission_target_exists(request):
         return None
     methods = [m for m in route_methods(request) if m != "OPTIONS"]
     return ", ".join(methods) if methods else None
