@@ -320,6 +320,10 @@ def _check_quantity(
         )
 
 
+#: Statuses wp_insert_post() leaves without a generated slug.
+UNSLUGGED_STATUSES = frozenset({"draft", "pending", "auto-draft"})
+
+
 def sanitize_title(text: str) -> str:
     """A slug as WordPress ``sanitize_title`` makes it (accents removed, dashes)."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -663,7 +667,18 @@ class Store:
     def _check_sku(self, sku: str, product_id: int) -> None:
         owner = self._skus.get(sku)
         if sku and owner is not None and owner != product_id:
-            raise RestError("product_invalid_sku", "Invalid or duplicated SKU.", 400)
+            # WooCommerce 10.0.2 names the owner and a free SKU to use instead
+            # (wc_product_generate_unique_sku: "-1", "-2", ... appended).
+            suffix = 1
+            while f"{sku}-{suffix}" in self._skus:
+                suffix += 1
+            raise RestError(
+                "product_invalid_sku",
+                "Invalid or duplicated SKU.",
+                400,
+                resource_id=owner,
+                unique_sku=f"{sku}-{suffix}",
+            )
 
     @staticmethod
     def _check_product_fields(fields: Mapping[str, Any]) -> None:
@@ -679,12 +694,18 @@ class Store:
         self._check_sku(sku, 0)
         now = self.now()
         name = str(fields.get("name") or "Product")
+        status = str(fields.get("status") or "publish")
+        given_slug = str(fields.get("slug") or "")
         product = Product(
             id=self.next_post_id(),
             name=name,
-            slug=self.unique_slug(str(fields.get("slug") or name)),
+            # wp_insert_post(): a draft or pending post without a slug gets none until
+            # it is published (recorded: "slug": "" for a new draft).
+            slug=""
+            if not given_slug and status in UNSLUGGED_STATUSES
+            else self.unique_slug(given_slug or name),
             type=str(fields.get("type") or "simple"),
-            status=str(fields.get("status") or "publish"),
+            status=status,
             sku=sku,
             regular_price=None,
             sale_price=None,
@@ -735,7 +756,12 @@ class Store:
         for name in ("regular_price", "sale_price"):
             if name in fields:
                 raw = fields[name]
-                setattr(product, name, money(raw) if raw not in (None, "") else None)
+                given = raw not in (None, "")
+                setattr(product, name, money(raw) if given else None)
+                setattr(product, f"{name}_text", str(raw) if given else None)
+        if not product.slug and product.status not in UNSLUGGED_STATUSES | {"trash"}:
+            product.slug = self.unique_slug(product.name)
+            self._slugs.add(product.slug)
         if "sku" in fields:
             self._skus.pop(product.sku, None)
             product.sku = str(fields["sku"] or "")

@@ -143,3 +143,90 @@ async def test_customer_addresses_list_postcode_and_country_before_state(
     order = ["first_name", "last_name", "company", "address_1", "address_2", "city"]
     assert list(customer["billing"]) == [*order, "postcode", "country", "state", "email", "phone"]
     assert list(customer["shipping"]) == [*order, "postcode", "country", "state", "phone"]
+
+
+async def test_prices_are_answered_as_written(make_store: StoreFactory) -> None:
+    store = await new_store(make_store)
+    product = await post(
+        store, "products", {"name": "Sale", "regular_price": "10.5", "sale_price": "7"}
+    )
+    assert (product["regular_price"], product["sale_price"], product["price"]) == ("10.5", "7", "7")
+    assert product["price_html"] == (
+        '<del aria-hidden="true"><span class="woocommerce-Price-amount amount"><bdi>'
+        '<span class="woocommerce-Price-currencySymbol">&#36;</span>10.50</bdi></span></del> '
+        '<span class="screen-reader-text">Original price was: &#036;10.50.</span>'
+        '<ins aria-hidden="true"><span class="woocommerce-Price-amount amount"><bdi>'
+        '<span class="woocommerce-Price-currencySymbol">&#36;</span>7.00</bdi></span></ins>'
+        '<span class="screen-reader-text">Current price is: &#036;7.00.</span>'
+    )
+    private = await post(
+        store, "products", {"name": "Private", "status": "private", "regular_price": "04.50"}
+    )
+    assert private["price"] == "04.50" and private["purchasable"] is True
+
+
+async def test_a_draft_has_no_slug_and_a_plain_permalink(make_store: StoreFactory) -> None:
+    store = await new_store(make_store)
+    site = store.server.site_url
+    draft = await post(
+        store, "products", {"name": "Parity Draft", "status": "draft", "regular_price": "3"}
+    )
+    assert draft["slug"] == "" and draft["generated_slug"] == "parity-draft"
+    assert draft["permalink"] == f"{site}/?post_type=product&p={draft['id']}"
+    assert draft["purchasable"] is True and draft["price"] == "3"
+    pending = await post(store, "products", {"name": "Pend", "status": "pending", "slug": "mine"})
+    assert pending["slug"] == "mine" and pending["generated_slug"] == "pend"
+    assert pending["permalink"].endswith(f"/?post_type=product&p={pending['id']}")
+    assert pending["purchasable"] is False
+    trashed = (await store.client.delete(f"products/{draft['id']}")).json()
+    assert trashed["slug"] == ""  # the answer shows the product as it was
+    got = (await store.client.get(f"products/{draft['id']}", params={"context": "edit"})).json()
+    assert got["slug"] == "__trashed" and got["generated_slug"] == "parity-draft"
+    assert got["permalink"] == f"{site}/?post_type=product&p={draft['id']}"
+    desired = [m["value"] for m in got["meta_data"] if m["key"] == "_wp_desired_post_slug"]
+    assert desired == [""]
+    published = await store.client.put(f"products/{pending['id']}", json={"status": "publish"})
+    assert published.json()["permalink"] == f"{site}/product/mine/"
+    late = await post(store, "products", {"name": "Late Bloomer", "status": "draft"})
+    late = (await store.client.put(f"products/{late['id']}", json={"status": "publish"})).json()
+    assert late["slug"] == "late-bloomer"
+    assert late["permalink"] == f"{site}/product/late-bloomer/"
+
+
+async def test_view_context_wraps_descriptions_in_paragraphs(make_store: StoreFactory) -> None:
+    store = await new_store(make_store)
+    product = await post(
+        store,
+        "products",
+        {"name": "W", "description": "A widget.", "short_description": "One\ntwo\n\nthree"},
+    )
+    assert product["description"] == "A widget."  # a write answers in the edit context
+    viewed = (await store.client.get(f"products/{product['id']}")).json()
+    assert viewed["description"] == "<p>A widget.</p>\n"
+    assert viewed["short_description"] == "<p>One<br />\ntwo</p>\n<p>three</p>\n"
+    edit = await store.client.get(f"products/{product['id']}", params={"context": "edit"})
+    assert edit.json()["description"] == "A widget."
+
+
+async def test_a_virtual_product_is_not_shipping_taxable(make_store: StoreFactory) -> None:
+    store = await new_store(make_store)
+    virtual = await post(store, "products", {"name": "V", "virtual": True})
+    physical = await post(store, "products", {"name": "P"})
+    assert virtual["shipping_taxable"] is False and physical["shipping_taxable"] is True
+
+
+async def test_a_duplicate_sku_names_its_owner_and_a_free_one(make_store: StoreFactory) -> None:
+    store = await new_store(make_store)
+    owner = await post(store, "products", {"name": "A", "sku": "w1"})
+    await post(store, "products", {"name": "B", "sku": "w1-1"})
+    response = await store.client.post("products", json={"name": "C", "sku": "w1"})
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "product_invalid_sku",
+        "message": "Invalid or duplicated SKU.",
+        "data": {"status": 400, "resource_id": owner["id"], "unique_sku": "w1-2"},
+    }
+    bad = await store.client.post("products", json={"name": "D", "status": "exploded"})
+    assert bad.json()["data"]["params"]["status"] == (
+        "status is not one of draft, pending, private, publish, future, auto-draft, and trash."
+    )

@@ -24,7 +24,7 @@ from simulator.models import (
     CUSTOMER_ROLES,
     ORDER_STATUS_FILTERS,
     ORDER_STATUSES,
-    PRODUCT_STATUSES,
+    PRODUCT_WRITE_STATUSES,
     PRODUCT_TYPES,
     STOCK_STATUSES,
 )
@@ -610,7 +610,7 @@ def product_schema() -> Schema:
             "date_modified": DATE,
             "date_modified_gmt": DATE,
             "type": {"type": "string", "enum": list(PRODUCT_TYPES)},
-            "status": {"type": "string", "enum": [*PRODUCT_STATUSES, "trash"]},
+            "status": {"type": "string", "enum": list(PRODUCT_WRITE_STATUSES)},
             "featured": BOOLEAN,
             "catalog_visibility": {
                 "type": "string",
@@ -694,7 +694,7 @@ def product_input() -> Schema:
             "weight": STRING,
             "tax_class": STRING,
             "type": {"type": "string", "enum": list(PRODUCT_TYPES)},
-            "status": {"type": "string", "enum": list(PRODUCT_STATUSES)},
+            "status": {"type": "string", "enum": list(PRODUCT_WRITE_STATUSES)},
             "stock_status": {"type": "string", "enum": list(STOCK_STATUSES)},
             "catalog_visibility": {
                 "type": "string",
@@ -816,10 +816,12 @@ def batch_input(item: str) -> Schema:
 def batch_result(item: str) -> Schema:
     failed = strict_object({"id": INTEGER, "error": ref("Error")})
     entries: Schema = {"type": "array", "items": {"anyOf": [ref(item), failed]}}
-    return strict_object(
+    groups = strict_object(
         {"create": entries, "update": entries, "delete": entries},
         optional=("create", "update", "delete"),
     )
+    # A batch with nothing to do answers PHP's empty array, which JSON writes as [].
+    return {"anyOf": [groups, EMPTY_LIST]}
 
 
 def system_status_schema() -> Schema:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from simulator.models import PRODUCT_STATUSES, PRODUCT_TYPES, STOCK_STATUSES
+from simulator.models import PRODUCT_TYPES, PRODUCT_WRITE_STATUSES, STOCK_STATUSES
 from simulator.params import Args
 from simulator.rest.common import (
     ResourceRoutes,
@@ -165,7 +165,7 @@ class ProductRoutes(ResourceRoutes):
                 fields[name] = args.string(name)
         choices = {
             "type": PRODUCT_TYPES,
-            "status": PRODUCT_STATUSES,
+            "status": PRODUCT_WRITE_STATUSES,
             "stock_status": STOCK_STATUSES,
             "catalog_visibility": ("visible", "catalog", "search", "hidden"),
             "tax_status": ("taxable", "shipping", "none"),
