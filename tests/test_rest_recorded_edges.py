@@ -230,3 +230,38 @@ async def test_a_duplicate_sku_names_its_owner_and_a_free_one(make_store: StoreF
     assert bad.json()["data"]["params"]["status"] == (
         "status is not one of draft, pending, private, publish, future, auto-draft, and trash."
     )
+
+
+async def test_order_paging_links_carry_status_dp_and_context(make_store: StoreFactory) -> None:
+    store = await new_store(make_store)
+    for _ in range(3):
+        await an_order(store)
+    api = store.server.api_url
+    first = await store.client.get("orders", params={"per_page": "1", "orderby": "id"})
+    assert first.headers["Link"] == (
+        f"<{api}/orders?per_page=1&orderby=id&status%5B0%5D=any&dp=2&context=view&page=2>;"
+        ' rel="next"'
+    )
+    given = await store.client.get(
+        "orders", params={"per_page": "1", "page": "2", "dp": "3", "status": "pending"}
+    )
+    assert given.headers["Link"].startswith(
+        f"<{api}/orders?per_page=1&page=1&dp=3&status%5B0%5D=pending&context=view>;"
+    )
+    # A page past the end renders no order: dp and context stay out (and, as the
+    # empty page counts 0 pages, the previous page is 0: recorded).
+    past = await store.client.get("orders", params={"per_page": "1", "page": "9"})
+    assert past.headers["Link"] == (
+        f"<{api}/orders?per_page=1&page=0&status%5B0%5D=any>; rel=\"prev\""
+    )
+
+
+async def test_customer_offset_counts_its_own_page(make_store: StoreFactory) -> None:
+    store = await new_store(make_store)
+    for n in range(3):
+        await post(store, "customers", {"email": f"c{n}@example.com"})
+    response = await store.client.get("customers", params={"offset": "1"})
+    assert len(response.json()) == 2
+    assert response.headers["Link"] == (
+        f"<{store.server.api_url}/customers?offset=1&page=1>; rel=\"prev\""
+    )

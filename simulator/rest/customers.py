@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -106,9 +107,17 @@ class CustomerRoutes(ResourceRoutes):
             route=ROUTE,
             total=total,
             per_page=query.per_page,
-            page=query.page,
+            page=self._link_page(query),
             link_query=args.link_query(),
         )
+
+    @staticmethod
+    def _link_page(query: CustomerQuery) -> int:
+        """The page the paging links count from: with an offset, the users controller
+        works it out as ceil(offset / per_page + 1), so offset=1 has a previous page."""
+        if not query.offset:
+            return query.page
+        return math.ceil(query.offset / query.per_page + 1)
 
     # ------------------------------------------------------------------ item
     async def get(self, request: web.Request) -> web.Response:

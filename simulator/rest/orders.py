@@ -153,9 +153,24 @@ class OrderRoutes(ResourceRoutes):
             per_page=query.per_page,
             page=query.page,
             use_cache=self._default_shape(request, dp),
-            # WooCommerce 10.0.2's orders controller leaves status out of its links.
-            link_query=args.link_query(drop=("status",)),
+            link_query=self._link_query(args, dp, rendered=bool(page)),
         )
+
+    @staticmethod
+    def _link_query(args: Args, dp: int, *, rendered: bool) -> dict[str, Any]:
+        """The query the paging links carry, as the orders controller leaves it.
+
+        prepare_objects_query() puts the statuses back into the request ("for the
+        next/prev links"), so ``status[0]=any`` joins them when not given; rendering
+        an order sets ``dp`` and ``context`` on the request, so they join too, but only
+        when the page has orders (recorded from WooCommerce 10.0.2, in that order).
+        """
+        query = args.link_query()
+        query.setdefault("status", ["any"])
+        if rendered:
+            query.setdefault("dp", dp)
+            query.setdefault("context", "view")
+        return query
 
     # ------------------------------------------------------------------ item
     async def get(self, request: web.Request) -> web.Response:
