@@ -117,9 +117,7 @@ async def test_paging_headers_and_single_link(store: LiveStore) -> None:
     base = f"{store.api_url}/orders?per_page=10"
     # The orders controller adds the statuses, dp and context it set on the request.
     tail = "note=a+b&consumer_key=x&status%5B0%5D=any&dp=2&context=view"
-    assert links[0] == (
-        f'<{base}&page=1&{tail}>; rel="prev", <{base}&page=3&{tail}>; rel="next"'
-    )
+    assert links[0] == (f'<{base}&page=1&{tail}>; rel="prev", <{base}&page=3&{tail}>; rel="next"')
     past = await store.client.get("orders", params={"page": 9})
     assert past.status_code == 200 and past.json() == []
     # Custom order tables count nothing for a page past the end.

@@ -82,7 +82,9 @@ async def test_customer_context_other_than_view_or_edit_is_refused(
     store = await new_store(make_store)
     customer = await post(store, "customers", {"email": "jane@example.com"})
     for context in ("embed", "bogus"):
-        response = await store.client.get(f"customers/{customer['id']}", params={"context": context})
+        response = await store.client.get(
+            f"customers/{customer['id']}", params={"context": context}
+        )
         assert response.status_code == 400, response.text
         body = response.json()
         assert body["code"] == "rest_invalid_param"
@@ -252,7 +254,7 @@ async def test_order_paging_links_carry_status_dp_and_context(make_store: StoreF
     # empty page counts 0 pages, the previous page is 0: recorded).
     past = await store.client.get("orders", params={"per_page": "1", "page": "9"})
     assert past.headers["Link"] == (
-        f"<{api}/orders?per_page=1&page=0&status%5B0%5D=any>; rel=\"prev\""
+        f'<{api}/orders?per_page=1&page=0&status%5B0%5D=any>; rel="prev"'
     )
 
 
@@ -263,5 +265,5 @@ async def test_customer_offset_counts_its_own_page(make_store: StoreFactory) -> 
     response = await store.client.get("customers", params={"offset": "1"})
     assert len(response.json()) == 2
     assert response.headers["Link"] == (
-        f"<{store.server.api_url}/customers?offset=1&page=1>; rel=\"prev\""
+        f'<{store.server.api_url}/customers?offset=1&page=1>; rel="prev"'
     )

@@ -24,8 +24,8 @@ from simulator.models import (
     CUSTOMER_ROLES,
     ORDER_STATUS_FILTERS,
     ORDER_STATUSES,
-    PRODUCT_WRITE_STATUSES,
     PRODUCT_TYPES,
+    PRODUCT_WRITE_STATUSES,
     STOCK_STATUSES,
 )
 from simulator.params import Args
