@@ -199,7 +199,9 @@ class Renderer:
             "is_paying_customer": customer.is_paying_customer,
             # WordPress 6.8 hashes Gravatar e-mails with SHA-256.
             "avatar_url": f"https://secure.gravatar.com/avatar/{digest}?s=96&d=mm&r=g",
-            "meta_data": _meta(customer.meta_data),
+            # Unlike orders and products, a customer never shows meta whose key starts
+            # with "_" (recorded from WooCommerce 10.0.2: "_x" hidden, "x_y" shown).
+            "meta_data": _meta([m for m in customer.meta_data if not m.key.startswith("_")]),
             "_links": self._links("customers", customer.id),
         }
 

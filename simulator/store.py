@@ -472,7 +472,9 @@ class Store:
                     meta.remove(extra)
             else:
                 meta.append(MetaItem(self.next_meta_id(), key, value))
-        return tuple(meta)
+        # WC_Data::save_meta_data() deletes a row whose value became null (and never
+        # stores a new one): {"id": 5, "value": null} is how a REST client deletes meta.
+        return tuple(item for item in meta if item.value is not None)
 
     # ------------------------------------------------------------------ customers
     def _index_customer(self, customer: Customer) -> None:

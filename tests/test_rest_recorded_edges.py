@@ -267,3 +267,40 @@ async def test_customer_offset_counts_its_own_page(make_store: StoreFactory) -> 
     assert response.headers["Link"] == (
         f'<{store.server.api_url}/customers?offset=1&page=1>; rel="prev"'
     )
+
+
+async def test_meta_rows_set_to_null_are_deleted(make_store: StoreFactory) -> None:
+    store = await new_store(make_store)
+    order = await post(
+        store, "orders", {"meta_data": [{"key": "a", "value": "1"}, {"key": "b", "value": "2"}]}
+    )
+    row = next(m for m in order["meta_data"] if m["key"] == "a")
+    updated = await store.client.put(
+        f"orders/{order['id']}",
+        json={"meta_data": [{"id": row["id"], "value": None}, {"key": "c", "value": None}]},
+    )
+    assert [m["key"] for m in updated.json()["meta_data"]] == ["b"]
+
+
+async def test_customers_hide_meta_with_a_leading_underscore(make_store: StoreFactory) -> None:
+    store = await new_store(make_store)
+    meta = [{"key": "_foo", "value": "1"}, {"key": "pri_vate", "value": "3"}]
+    customer = await post(store, "customers", {"email": "m@example.com", "meta_data": meta})
+    assert [m["key"] for m in customer["meta_data"]] == ["default_password_nag", "pri_vate"]
+    order = await post(store, "orders", {"meta_data": meta})
+    assert [m["key"] for m in order["meta_data"]] == ["_foo", "pri_vate"]
+
+
+async def test_products_filter_meta_like_orders(make_store: StoreFactory) -> None:
+    store = await new_store(make_store)
+    meta = [{"key": "pub", "value": "one"}, {"key": "_priv", "value": "two"}]
+    product = await post(store, "products", {"name": "M", "meta_data": meta})
+    for params, keys in (
+        ({"include_meta": "pub"}, ["pub"]),
+        ({"exclude_meta": "pub"}, ["_priv"]),
+        ({"include_meta": "pub", "exclude_meta": "pub"}, ["pub"]),
+    ):
+        listed = await store.client.get("products", params={"include": product["id"], **params})
+        assert [m["key"] for m in listed.json()[0]["meta_data"]] == keys, params
+        one = await store.client.get(f"products/{product['id']}", params=params)
+        assert [m["key"] for m in one.json()["meta_data"]] == keys, params

@@ -281,6 +281,8 @@ def products_collection_args(settings: Settings) -> dict[str, Schema]:
     args["stock_status"] = {"type": "string", "enum": list(STOCK_STATUSES)}
     # A string of comma-separated term ids; anything else matches nothing.
     args["category"] = STRING
+    args["include_meta"] = {"type": "array", "items": STRING}
+    args["exclude_meta"] = {"type": "array", "items": STRING}
     args["min_price"] = {"type": "string", "pattern": MONEY_PATTERN}
     args["max_price"] = {"type": "string", "pattern": MONEY_PATTERN}
     for name in (
@@ -1069,7 +1071,11 @@ def resources(settings: Settings) -> list[Resource]:
             "Product",
             "Products",
             products_collection_args(settings),
-            item_args={"context": CONTEXT},
+            item_args={
+                "context": CONTEXT,
+                "include_meta": {"type": "array", "items": STRING},
+                "exclude_meta": {"type": "array", "items": STRING},
+            },
             delete_args=force,
             trashes=True,
         ),

@@ -88,6 +88,22 @@ def _meta_filter(params: dict[str, Any], name: str) -> list[str] | None:
     return [str(v) for v in parse_list(raw)]
 
 
+def filter_meta(data: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """``include_meta`` / ``exclude_meta`` applied to one rendered record (orders, products)."""
+    include_meta = _meta_filter(params, "include_meta")
+    exclude_meta = _meta_filter(params, "exclude_meta")
+    if include_meta is not None:
+        # include_meta wins: exclude_meta is not looked at when both are given.
+        data["meta_data"] = [m for m in data["meta_data"] if m["key"] in include_meta]
+    elif exclude_meta is not None:
+        data["meta_data"] = [m for m in data["meta_data"] if m["key"] not in exclude_meta]
+    return data
+
+
+def filters_meta(params: dict[str, Any]) -> bool:
+    return "include_meta" in params or "exclude_meta" in params
+
+
 class OrderRoutes(ResourceRoutes):
     route = ROUTE
     exists_error = ("woocommerce_rest_shop_order_exists", "Cannot create existing shop_order.")
@@ -106,16 +122,7 @@ class OrderRoutes(ResourceRoutes):
         return dp
 
     def _render(self, request: web.Request, order: Order, dp: int) -> dict[str, Any]:
-        data = self.sim.renderer.order(order, dp)
-        params = query_params(request)
-        include_meta = _meta_filter(params, "include_meta")
-        exclude_meta = _meta_filter(params, "exclude_meta")
-        if include_meta is not None:
-            # include_meta wins: exclude_meta is not looked at when both are given.
-            data["meta_data"] = [m for m in data["meta_data"] if m["key"] in include_meta]
-        elif exclude_meta is not None:
-            data["meta_data"] = [m for m in data["meta_data"] if m["key"] not in exclude_meta]
-        return data
+        return filter_meta(self.sim.renderer.order(order, dp), query_params(request))
 
     def _default_shape(self, request: web.Request, dp: int) -> bool:
         params = query_params(request)

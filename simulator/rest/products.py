@@ -21,7 +21,7 @@ from simulator.rest.common import (
     route_id,
 )
 from simulator.rest.customers import meta_fields
-from simulator.rest.orders import post_list_args
+from simulator.rest.orders import filter_meta, filters_meta, post_list_args
 from simulator.store import money
 
 if TYPE_CHECKING:
@@ -111,16 +111,17 @@ class ProductRoutes(ResourceRoutes):
         require_permission(request, "list")
         page, total = self.sim.store.query_products(query)
         render = self.sim.renderer
+        params = query_params(request)
         return respond_collection(
             request,
             page,
-            lambda product: render.product(product, context),
+            lambda product: filter_meta(render.product(product, context), params),
             render.product_bytes,
             route=ROUTE,
             total=total,
             per_page=query.per_page,
             page=query.page,
-            use_cache=context == "view",
+            use_cache=context == "view" and not filters_meta(params),
             link_query=args.link_query(),
         )
 
@@ -145,8 +146,9 @@ class ProductRoutes(ResourceRoutes):
         require_permission(request, "view")
         product = self.sim.store.get_product(route_id(request))
         render = self.sim.renderer
-        if context == "edit":
-            return respond(request, render.product(product, "edit"))
+        params = query_params(request)
+        if context == "edit" or filters_meta(params):
+            return respond(request, filter_meta(render.product(product, context), params))
         return respond_item(request, product, render.product, render.product_bytes)
 
     def parse_fields(self, body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
