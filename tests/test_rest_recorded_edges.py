@@ -304,3 +304,37 @@ async def test_products_filter_meta_like_orders(make_store: StoreFactory) -> Non
         assert [m["key"] for m in listed.json()[0]["meta_data"]] == keys, params
         one = await store.client.get(f"products/{product['id']}", params=params)
         assert [m["key"] for m in one.json()["meta_data"]] == keys, params
+
+
+async def test_options_describe_the_item_schema_and_the_batch_lists(
+    make_store: StoreFactory,
+) -> None:
+    store = await new_store(make_store)
+    orders = (await store.client.options("orders")).json()["schema"]["properties"]
+    assert "_links" not in orders and "currency_symbol" not in orders
+    assert {"set_paid", "manual_update", "created_via"} <= set(orders)
+    customers = (await store.client.options("customers")).json()["schema"]["properties"]
+    assert "password" in customers and "_links" not in customers
+    webhooks = (await store.client.options("webhooks")).json()["schema"]["properties"]
+    assert "secret" in webhooks
+    batch = (await store.client.options("orders/batch")).json()["schema"]
+    assert batch["title"] == "batch" and sorted(batch["properties"]) == [
+        "create",
+        "delete",
+        "update",
+    ]
+
+
+async def test_created_via_is_written_and_manual_update_checked(make_store: StoreFactory) -> None:
+    store = await new_store(make_store)
+    order = await post(store, "orders", {"created_via": "parity-x", "manual_update": True})
+    assert order["created_via"] == "parity-x"
+    plain = await post(store, "orders", {})
+    assert plain["created_via"] == "rest-api"
+    for body, name, kind in (
+        ({"created_via": 5}, "created_via", "string"),
+        ({"manual_update": "maybe"}, "manual_update", "boolean"),
+    ):
+        response = await store.client.post("orders", json=body)
+        assert response.status_code == 400
+        assert response.json()["data"]["params"] == {name: f"{name} is not of type {kind}."}

@@ -586,6 +586,8 @@ def order_input() -> Schema:
             "payment_method_title": STRING,
             "transaction_id": STRING,
             "set_paid": BOOLEAN,
+            "created_via": STRING,
+            "manual_update": BOOLEAN,
             "billing": address_input(billing=True),
             "shipping": address_input(billing=False),
             "meta_data": {"type": "array", "items": META_INPUT},

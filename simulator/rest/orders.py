@@ -210,6 +210,11 @@ class OrderRoutes(ResourceRoutes):
                 fields[name] = args.integer(name, minimum=0)
         if args.has("set_paid"):
             fields["set_paid"] = args.boolean("set_paid", False)
+        if args.has("created_via"):
+            fields["created_via"] = args.string("created_via")
+        # manual_update only decides whether a status note says "manually": the fake
+        # keeps no order notes, so it is checked and has no effect.
+        args.boolean("manual_update", False)
         for name in ("billing", "shipping"):
             address = address_fields(args, name, billing=name == "billing")
             if address is not None:
@@ -297,7 +302,9 @@ class OrderRoutes(ResourceRoutes):
         return result
 
     async def store_create(self, fields: dict[str, Any]) -> dict[str, Any]:
-        return self.sim.renderer.order(self.sim.store.create_order(fields))
+        created_via = fields.pop("created_via", None) or "rest-api"
+        order = self.sim.store.create_order(fields, created_via=created_via)
+        return self.sim.renderer.order(order)
 
     async def store_update(self, item_id: int, fields: dict[str, Any]) -> dict[str, Any]:
         return self.sim.renderer.order(self.sim.store.update_order(item_id, fields))
