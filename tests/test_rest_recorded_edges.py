@@ -338,3 +338,23 @@ async def test_created_via_is_written_and_manual_update_checked(make_store: Stor
         response = await store.client.post("orders", json=body)
         assert response.status_code == 400
         assert response.json()["data"]["params"] == {name: f"{name} is not of type {kind}."}
+
+
+async def test_fields_through_a_list_keep_nothing(make_store: StoreFactory) -> None:
+    store = await new_store(make_store)
+    order = await post(store, "orders", {"meta_data": [{"key": "a", "value": "1"}]})
+    response = await store.client.get(
+        f"orders/{order['id']}", params={"_fields": "id,meta_data.key,billing.email"}
+    )
+    assert list(response.json()) == ["id", "billing", "_links"]
+    assert response.json()["billing"] == {"email": ""}
+
+
+async def test_product_orderby_error_lists_the_registered_enum(make_store: StoreFactory) -> None:
+    store = await new_store(make_store)
+    response = await store.client.get("products", params={"orderby": "bogus"})
+    assert response.json()["data"]["params"]["orderby"] == (
+        "orderby is not one of date, id, include, title, slug, modified, popularity, rating,"
+        " post__in, price, sales, menu_order, random, popularity, rating, menu_order, price,"
+        " popularity, and rating."
+    )

@@ -270,15 +270,17 @@ def filter_fields(
     for path in fields:
         parts = path.split(".")
         source: Any = data
-        target = result
-        for depth, part in enumerate(parts):
+        for part in parts:
             if not isinstance(source, dict) or part not in source:
                 break
-            if depth == len(parts) - 1:
-                target[part] = source[part]
-            else:
-                source = source[part]
+            source = source[part]
+        else:
+            # Only a path that reaches a value keeps its parents: "meta_data.key" names
+            # no key of a list, so meta_data is left out (recorded).
+            target = result
+            for part in parts[:-1]:
                 target = target.setdefault(part, {})
+            target[parts[-1]] = source
     if keep_links and "_links" in data:
         result["_links"] = data["_links"]
     # Keep the data's own key order.

@@ -161,7 +161,8 @@ class RecordingArgs(Args):
         return super().string(name, default)
 
     def enum(self, name: str, choices: Sequence[str], default: str) -> str:
-        schema: Schema = {"type": "string", "enum": list(choices)}
+        # dict.fromkeys: an enum WooCommerce registers with repeats is documented once each.
+        schema: Schema = {"type": "string", "enum": list(dict.fromkeys(choices))}
         if default:
             schema["default"] = default
         self.recorded[name] = schema  # replaces the plain string string() wrote down

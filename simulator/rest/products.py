@@ -44,6 +44,17 @@ ORDERBY = (
     "menu_order",
     "random",
 )
+#: The orderby enum as WooCommerce 10.0.2 registers it, repeats and all: its error
+#: message lists every entry (recorded).
+ORDERBY_REGISTERED = (
+    *ORDERBY,
+    "popularity",
+    "rating",
+    "menu_order",
+    "price",
+    "popularity",
+    "rating",
+)
 #: The status enums as WooCommerce 10.0.2 lists them (its error messages keep this order).
 STATUS_FILTERS = ("any", "future", "trash", "draft", "pending", "private", "publish")
 EXCLUDE_STATUSES = STATUS_FILTERS[1:]
@@ -62,7 +73,7 @@ class ProductRoutes(ResourceRoutes):
 
     async def list_items(self, request: web.Request) -> web.Response:
         args = Args(query_params(request))
-        query = post_list_args(args, self.sim, ORDERBY)
+        query = post_list_args(args, self.sim, ORDERBY_REGISTERED)
         status = args.enum("status", STATUS_FILTERS, "any")
         query.statuses = None if status == "any" else frozenset({status})
         query.sku = args.string("sku")
