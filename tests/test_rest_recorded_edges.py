@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 from conftest import LiveStore, StoreFactory
 
 
@@ -357,4 +358,22 @@ async def test_product_orderby_error_lists_the_registered_enum(make_store: Store
         "orderby is not one of date, id, include, title, slug, modified, popularity, rating,"
         " post__in, price, sales, menu_order, random, popularity, rating, menu_order, price,"
         " popularity, and rating."
+    )
+
+
+async def test_the_index_lists_a_new_sites_reading_settings(make_store: StoreFactory) -> None:
+    store = await new_store(make_store)
+    async with httpx.AsyncClient(base_url=store.server.site_url, timeout=30) as client:
+        index = (await client.get("/wp-json/")).json()
+    keys = list(index)
+    assert keys[keys.index("timezone_string") + 1 : keys.index("namespaces")] == [
+        "page_for_posts",
+        "page_on_front",
+        "show_on_front",
+    ]
+    assert keys[-4:] == ["site_logo", "site_icon", "site_icon_url", "_links"]
+    assert (index["page_on_front"], index["show_on_front"], index["site_icon_url"]) == (
+        0,
+        "posts",
+        "",
     )

@@ -74,9 +74,17 @@ class SystemRoutes:
             "home": settings.site_url,
             "gmt_offset": (offset.total_seconds() / 3600) if offset else 0,
             "timezone_string": settings.timezone,
+            # A new site's reading settings: latest posts on the front page.
+            "page_for_posts": 0,
+            "page_on_front": 0,
+            "show_on_front": "posts",
             "namespaces": [NAMESPACE],
             "authentication": [],
             "routes": self._routes(request.app, namespace_only=False),
+            # No logo or icon is set on a new site (WordPress 6.8 lists them anyway).
+            "site_logo": 0,
+            "site_icon": 0,
+            "site_icon_url": "",
             "_links": {"help": [{"href": "https://developer.wordpress.org/rest-api/"}]},
         }
         return respond(request, body)
