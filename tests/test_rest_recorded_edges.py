@@ -377,3 +377,32 @@ async def test_the_index_lists_a_new_sites_reading_settings(make_store: StoreFac
         "posts",
         "",
     )
+
+
+async def test_system_status_has_every_section_of_the_real_one(make_store: StoreFactory) -> None:
+    store = await new_store(make_store)
+    status = (await store.client.get("system_status")).json()
+    assert list(status) == [
+        "environment",
+        "database",
+        "active_plugins",
+        "inactive_plugins",
+        "dropins_mu_plugins",
+        "theme",
+        "settings",
+        "security",
+        "pages",
+        "post_type_counts",
+        "logging",
+    ]
+    environment = list(status["environment"])
+    assert environment[:7] == [
+        "home_url",
+        "site_url",
+        "store_id",
+        "version",
+        "log_directory",
+        "log_directory_writable",
+        "wp_version",
+    ]
+    assert environment[-1] == "remote_get_response" and len(environment) == 34
