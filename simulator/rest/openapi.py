@@ -55,6 +55,8 @@ QUERY_DATE_PATTERN = (
 #: wc_rest_prepare_date_response: no fraction, no zone.
 RESPONSE_DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$"
 MONEY_PATTERN = r"^-?\d+(\.\d+)?$"
+#: PHP's is_numeric, as simulator.params reads amounts (no anchors: embedded above).
+NUMERIC_PATTERN = r"[ \t\n\r\v\f]*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?[ \t\n\r\v\f]*"
 
 DATE: Schema = {"type": "string", "pattern": RESPONSE_DATE_PATTERN}
 NULLABLE_DATE: Schema = {"type": ["string", "null"], "pattern": RESPONSE_DATE_PATTERN}
@@ -69,9 +71,10 @@ INTEGER_LIST: Schema = {"type": "array", "items": INTEGER}
 #: which matches nothing), so the documented items are strings.
 ID_LIST: Schema = {"type": "array", "items": STRING}
 EMPTY_LIST: Schema = {"type": "array", "maxItems": 0}
-#: A money amount in a request: a numeric string (the schema type is string, so a
-#: JSON number is refused as "not of type string").
-AMOUNT_INPUT: Schema = {"type": "string", "pattern": MONEY_PATTERN}
+#: A money amount in a request: a string PHP's is_numeric takes ("5", " 5", "1e2",
+#: ".5"), or "" / null to clear it. WooCommerce registers amounts as type string, so a
+#: JSON number is refused as "not of type string".
+AMOUNT_INPUT: Schema = {"type": ["string", "null"], "pattern": f"^(|{NUMERIC_PATTERN})$"}
 #: Every topic wc_is_webhook_valid_topic() accepts.
 WEBHOOK_TOPICS = [f"{resource}.{event}" for resource in RESOURCES for event in EVENTS]
 
