@@ -48,10 +48,19 @@ def invalid_params(problems: dict[str, tuple[str, str]]) -> RestError:
         400,
         params={name: message for name, (_, message) in problems.items()},
         details={
-            name: {"code": code, "message": message, "data": None}
+            name: {"code": code, "message": message, "data": _detail_data(code, message)}
             for name, (code, message) in problems.items()
         },
     )
+
+
+def _detail_data(code: str, message: str) -> dict[str, str] | None:
+    """rest_validate_value_from_schema names the offending parameter on a type error
+    only (``{"param": "line_items[0][quantity]"}``); other details carry no data."""
+    if code != "rest_invalid_type":
+        return None
+    param, _, _ = message.partition(" is not of type ")
+    return {"param": param}
 
 
 def missing_params(names: list[str]) -> RestError:

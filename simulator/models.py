@@ -35,6 +35,8 @@ ORDER_STATUS_FILTERS = ("any", "trash", *ORDER_STATUSES)
 PAID_STATUSES = frozenset({"processing", "completed"})
 
 PRODUCT_STATUSES = ("draft", "pending", "private", "publish", "future")
+#: The status enum of a product write, in WooCommerce 10.0.2's order (its error names them so).
+PRODUCT_WRITE_STATUSES = (*PRODUCT_STATUSES, "auto-draft", "trash")
 PRODUCT_TYPES = ("simple", "grouped", "external", "variable")
 STOCK_STATUSES = ("instock", "outofstock", "onbackorder")
 CUSTOMER_ROLES = ("customer", "subscriber", "shop_manager", "administrator", "editor", "author")
@@ -152,6 +154,11 @@ class Product:
     categories: tuple[Category, ...] = ()
     meta_data: tuple[MetaItem, ...] = ()
     status_before_trash: str = ""
+    #: The prices as they were written over REST: WooCommerce stores and answers the
+    #: string as given ("3", "10.5", "04.50"). None: render the amount with the
+    #: store's decimals (generated products).
+    regular_price_text: str | None = None
+    sale_price_text: str | None = None
     cached: bytes | None = None
 
     @property

@@ -68,6 +68,37 @@ def as_integer(value: Any) -> int | None:
     return None
 
 
+#: The numeric prefix PHP's ``(int)`` cast reads from a string ("2.7" -> 2, "3abc" -> 3).
+_INT_PREFIX = re.compile(r"^[ \t\n\r\v\f]*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def php_intval(value: Any) -> int:
+    """PHP's ``intval``: never fails; what is not a number is 0 ("abc" -> 0, "2.7" -> 2)."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) else 0
+    if isinstance(value, list | dict):
+        return 1 if value else 0
+    if value is None:
+        return 0
+    match = _INT_PREFIX.match(str(value))
+    if match is None:
+        return 0
+    number = match.group(0).strip()
+    if match.group(2) is None and match.group(3) is None:
+        return int(number)
+    as_float = float(number)
+    return int(as_float) if math.isfinite(as_float) else 0
+
+
+def absint(value: Any) -> int:
+    """WordPress's ``absint``: ``abs(intval(value))``."""
+    return abs(php_intval(value))
+
+
 def as_boolean(value: Any) -> bool | None:
     """rest_is_boolean + rest_sanitize_boolean."""
     if isinstance(value, bool):
@@ -225,17 +256,19 @@ class Args:
         return values
 
     def id_list(self, name: str) -> list[int]:
+        """wp_parse_id_list: each value through absint, duplicates dropped, never an error.
+
+        WooCommerce registers ``include``/``exclude``/``parent`` with that sanitiser and
+        no validator, so ``include=abc`` is ``[0]``: a filter nothing matches
+        (recorded from WooCommerce 10.0.2: 200 with an empty list).
+        """
         if name not in self.values:
             return []
         ids: list[int] = []
-        for position, raw in enumerate(parse_list(self.values[name])):
-            value = as_integer(raw)
-            if value is None:
-                self.problem(
-                    name, "rest_invalid_type", f"{name}[{position}] is not of type integer."
-                )
-                return []
-            ids.append(abs(value))  # wp_parse_id_list: absint
+        for raw in parse_list(self.values[name]):
+            value = absint(raw)
+            if value not in ids:
+                ids.append(value)
         self.sanitized[name] = ids
         return ids
 
@@ -263,6 +296,10 @@ class Args:
         if raw is _MISSING or raw is None or raw == "":
             return
         where = label or name
+        if not isinstance(raw, str):
+            # WooCommerce registers amounts as type string: a JSON number is refused.
+            self._type_error(where, "string")
+            return
         problem = amount_problem(raw, where)
         if problem is not None:
             self.problem(where, *problem)

@@ -10,6 +10,7 @@ ready fragments.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,7 +24,7 @@ from simulator.models import (
 )
 from simulator.phpjson import dumps
 from simulator.settings import Settings
-from simulator.store import Store
+from simulator.store import Store, sanitize_title
 from simulator.wcdates import format_wall
 
 #: ``dp`` is clamped to this range for rendering. WooCommerce takes any integer
@@ -82,6 +83,21 @@ def item_price(total_cents: int, quantity: int) -> int | float:
     return float(total_cents) / 100 / quantity
 
 
+def wpautop(text: str) -> str:
+    """WordPress's wpautop for plain text: paragraphs in ``<p>``, line breaks as ``<br />``.
+
+    Text that already holds block HTML is beyond this fake's wpautop: it is wrapped
+    the same way, where WordPress would leave the blocks unwrapped.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+    if not text.strip():
+        return ""
+    paragraphs = [p.strip("\n") for p in re.split(r"\n\s*\n", text) if p.strip()]
+    return "".join(
+        "<p>" + paragraph.replace("\n", "<br />\n") + "</p>\n" for paragraph in paragraphs
+    )
+
+
 def _meta(items: Sequence[MetaItem]) -> list[dict[str, Any]]:
     # WooCommerce hides only the keys its data stores own (which the fake keeps as
     # fields, not meta); any other key is shown, with or without a leading "_".
@@ -109,6 +125,28 @@ def _shipping(address: Address) -> dict[str, str]:
     fields = _billing(address)
     del fields["email"]
     return fields
+
+
+#: The customers controller lists an address in the order of the customer's props
+#: (postcode and country before state), unlike the orders controller: WooCommerce
+#: 10.0.2 answers ``..., city, postcode, country, state, ...`` for a customer.
+CUSTOMER_ADDRESS_ORDER = (
+    "first_name",
+    "last_name",
+    "company",
+    "address_1",
+    "address_2",
+    "city",
+    "postcode",
+    "country",
+    "state",
+    "email",
+    "phone",
+)
+
+
+def _customer_address(fields: dict[str, str]) -> dict[str, str]:
+    return {key: fields[key] for key in CUSTOMER_ADDRESS_ORDER if key in fields}
 
 
 class Renderer:
@@ -156,12 +194,14 @@ class Renderer:
             "last_name": customer.last_name,
             "role": customer.role,
             "username": customer.username,
-            "billing": _billing(customer.billing),
-            "shipping": _shipping(customer.shipping),
+            "billing": _customer_address(_billing(customer.billing)),
+            "shipping": _customer_address(_shipping(customer.shipping)),
             "is_paying_customer": customer.is_paying_customer,
             # WordPress 6.8 hashes Gravatar e-mails with SHA-256.
             "avatar_url": f"https://secure.gravatar.com/avatar/{digest}?s=96&d=mm&r=g",
-            "meta_data": _meta(customer.meta_data),
+            # Unlike orders and products, a customer never shows meta whose key starts
+            # with "_" (recorded from WooCommerce 10.0.2: "_x" hidden, "x_y" shown).
+            "meta_data": _meta([m for m in customer.meta_data if not m.key.startswith("_")]),
             "_links": self._links("customers", customer.id),
         }
 
@@ -208,8 +248,9 @@ class Renderer:
             ],
             "sku": product.sku if product is not None else None,
             "price": item_price(item.total, item.quantity),
-            # No image: WooCommerce 10.0.2 writes the empty thumbnail id as a string.
-            "image": {"id": "", "src": ""},
+            # No image: WooCommerce 10.0.2 writes a product's empty thumbnail id as a
+            # string, and 0 when the line has no product (unknown or deleted).
+            "image": {"id": "" if product is not None else 0, "src": ""},
             "parent_name": None,
         }
 
@@ -374,9 +415,17 @@ class Renderer:
         if product.regular_price is None:
             return ""
         if product.sale_price is not None:
+            # wc_format_sale_price() of WooCommerce 10.0.2, with its screen-reader texts.
+            def spoken(cents: int) -> str:
+                return f"&#036;{format_money(cents, self.settings.price_decimals)}"
+
             return (
                 f'<del aria-hidden="true">{amount(product.regular_price)}</del> '
+                '<span class="screen-reader-text">Original price was: '
+                f"{spoken(product.regular_price)}.</span>"
                 f'<ins aria-hidden="true">{amount(product.sale_price)}</ins>'
+                '<span class="screen-reader-text">Current price is: '
+                f"{spoken(product.sale_price)}.</span>"
             )
         return amount(product.regular_price)
 
@@ -411,14 +460,25 @@ class Renderer:
         dp = self.settings.price_decimals
         edit = context == "edit"
 
-        def price(cents: int | None) -> str:
-            return "" if cents is None else format_money(cents, dp)
+        def price(cents: int | None, text: str | None) -> str:
+            if cents is None:
+                return ""
+            return text if text is not None else format_money(cents, dp)
+
+        on_sale = product.sale_price is not None
+        # Only public and private products have pretty links (wp_force_plain_post_permalink):
+        # drafts, pending, future and trashed ones get the plain ?post_type=product&p= form.
+        permalink = (
+            f"{self.settings.site_url}/product/{product.slug}/"
+            if product.status in ("publish", "private")
+            else f"{self.settings.site_url}/?post_type=product&p={product.id}"
+        )
 
         data: dict[str, Any] = {
             "id": product.id,
             "name": product.name,
             "slug": product.slug,
-            "permalink": f"{self.settings.site_url}/product/{product.slug}/",
+            "permalink": permalink,
             "date_created": format_wall(product.created_wall),
             "date_created_gmt": format_wall(product.created),
             "date_modified": format_wall(product.modified_wall),
@@ -427,18 +487,26 @@ class Renderer:
             "status": product.status,
             "featured": product.featured,
             "catalog_visibility": product.catalog_visibility,
-            "description": product.description,
-            "short_description": product.short_description,
+            # The view context runs the texts through wpautop (and do_shortcode).
+            "description": product.description if edit else wpautop(product.description),
+            "short_description": product.short_description
+            if edit
+            else wpautop(product.short_description),
             "sku": product.sku,
-            "price": price(product.price),
-            "regular_price": price(product.regular_price),
-            "sale_price": price(product.sale_price),
+            "price": price(
+                product.price,
+                product.sale_price_text if on_sale else product.regular_price_text,
+            ),
+            "regular_price": price(product.regular_price, product.regular_price_text),
+            "sale_price": price(product.sale_price, product.sale_price_text),
             "date_on_sale_from": None,
             "date_on_sale_from_gmt": None,
             "date_on_sale_to": None,
             "date_on_sale_to_gmt": None,
             "on_sale": product.sale_price is not None,
-            "purchasable": product.price is not None and product.status == "publish",
+            # is_purchasable(): a price, and published or editable by the caller (a
+            # REST key's user can edit every product, so drafts count too: recorded).
+            "purchasable": product.price is not None,
             "total_sales": product.total_sales,
             "virtual": product.virtual,
             "downloadable": product.downloadable,
@@ -459,7 +527,9 @@ class Renderer:
             "weight": product.weight,
             "dimensions": {"length": "", "width": "", "height": ""},
             "shipping_required": not product.virtual,
-            "shipping_taxable": product.tax_status in ("taxable", "shipping"),
+            # is_shipping_taxable(): needs shipping (not virtual) and taxable.
+            "shipping_taxable": not product.virtual
+            and product.tax_status in ("taxable", "shipping"),
             "shipping_class": "",
             "shipping_class_id": 0,
             "reviews_allowed": True,
@@ -490,7 +560,13 @@ class Renderer:
         }
         if edit:
             data["permalink_template"] = f"{self.settings.site_url}/product/%pagename%/"
-            data["generated_slug"] = product.slug
+            # get_sample_permalink(): the slug a published product has; any other
+            # status gets the one its name would give (recorded for draft, pending, trash).
+            data["generated_slug"] = (
+                product.slug
+                if product.status in ("publish", "private") and product.slug
+                else sanitize_title(product.name)
+            )
         data["_links"] = self._links("products", product.id)
         return data
 

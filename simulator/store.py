@@ -328,6 +328,10 @@ def _check_quantity(
         )
 
 
+#: Statuses wp_insert_post() leaves without a generated slug.
+UNSLUGGED_STATUSES = frozenset({"draft", "pending", "auto-draft"})
+
+
 def sanitize_title(text: str) -> str:
     """A slug as WordPress ``sanitize_title`` makes it (accents removed, dashes)."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -481,7 +485,9 @@ class Store:
                     meta.remove(extra)
             else:
                 meta.append(MetaItem(self.next_meta_id(), key, value))
-        return tuple(meta)
+        # WC_Data::save_meta_data() deletes a row whose value became null (and never
+        # stores a new one): {"id": 5, "value": null} is how a REST client deletes meta.
+        return tuple(item for item in meta if item.value is not None)
 
     # ------------------------------------------------------------------ customers
     def _index_customer(self, customer: Customer) -> None:
@@ -515,11 +521,17 @@ class Store:
 
     def create_customer(self, fields: Mapping[str, Any], *, emit: bool = True) -> Customer:
         email = str(fields["email"])
+        if not email:
+            # wc_create_new_customer(): WC_Customer::set_email() lets "" through.
+            raise RestError(
+                "registration-error-invalid-email", "Please provide a valid email address.", 400
+            )
         if email.lower() in self._emails:
+            # WooCommerce 10.0.2 names the address as given (recorded).
             raise RestError(
                 "registration-error-email-exists",
-                "An account is already registered with your email address. "
-                '<a href="#" class="showlogin">Please log in.</a>',
+                f"An account is already registered with {email}. "
+                "Please log in or use a different email address.",
                 400,
             )
         username = str(fields.get("username") or "") or self._unique_username(email)
@@ -574,7 +586,7 @@ class Store:
     def update_customer(
         self, customer_id: int, fields: Mapping[str, Any], *, emit: bool = True
     ) -> Customer:
-        customer = self.get_customer(customer_id, missing_status=400)
+        customer = self.get_customer(customer_id)
         if "email" in fields:
             owner = self._emails.get(str(fields["email"]).lower())
             if owner is not None and owner != customer_id:
@@ -674,7 +686,18 @@ class Store:
     def _check_sku(self, sku: str, product_id: int) -> None:
         owner = self._skus.get(sku)
         if sku and owner is not None and owner != product_id:
-            raise RestError("product_invalid_sku", "Invalid or duplicated SKU.", 400)
+            # WooCommerce 10.0.2 names the owner and a free SKU to use instead
+            # (wc_product_generate_unique_sku: "-1", "-2", ... appended).
+            suffix = 1
+            while f"{sku}-{suffix}" in self._skus:
+                suffix += 1
+            raise RestError(
+                "product_invalid_sku",
+                "Invalid or duplicated SKU.",
+                400,
+                resource_id=owner,
+                unique_sku=f"{sku}-{suffix}",
+            )
 
     @staticmethod
     def _check_product_fields(fields: Mapping[str, Any]) -> None:
@@ -690,12 +713,18 @@ class Store:
         self._check_sku(sku, 0)
         now = self.now()
         name = str(fields.get("name") or "Product")
+        status = str(fields.get("status") or "publish")
+        given_slug = str(fields.get("slug") or "")
         product = Product(
             id=self.next_post_id(),
             name=name,
-            slug=self.unique_slug(str(fields.get("slug") or name)),
+            # wp_insert_post(): a draft or pending post without a slug gets none until
+            # it is published (recorded: "slug": "" for a new draft).
+            slug=""
+            if not given_slug and status in UNSLUGGED_STATUSES
+            else self.unique_slug(given_slug or name),
             type=str(fields.get("type") or "simple"),
-            status=str(fields.get("status") or "publish"),
+            status=status,
             sku=sku,
             regular_price=None,
             sale_price=None,
@@ -749,7 +778,12 @@ class Store:
         for name in ("regular_price", "sale_price"):
             if name in fields:
                 raw = fields[name]
-                setattr(product, name, money(raw) if raw not in (None, "") else None)
+                given = raw not in (None, "")
+                setattr(product, name, money(raw) if given else None)
+                setattr(product, f"{name}_text", str(raw) if given else None)
+        if not product.slug and product.status not in UNSLUGGED_STATUSES | {"trash"}:
+            product.slug = self.unique_slug(product.name)
+            self._slugs.add(product.slug)
         if "sku" in fields:
             self._skus.pop(product.sku, None)
             product.sku = str(fields["sku"] or "")
@@ -944,11 +978,8 @@ class Store:
                     "Product ID or SKU is required.",
                     400,
                 )
-            if product_id and int(product_id) not in self.products:
-                raise RestError("woocommerce_rest_invalid_product_id", "Invalid product ID.", 400)
-            sku = item.get("sku")
-            if sku and not product_id and str(sku) not in self._skus:
-                raise RestError("woocommerce_rest_invalid_product_id", "Invalid product ID.", 400)
+            # An unknown product_id or SKU is no error: WooCommerce 10.0.2 adds a
+            # line item without a product (product_id 0, no name, no price).
         for coupon in fields.get("coupon_lines") or ():
             # The store has no coupons resource, so no code exists (WC checks the code).
             raise RestError(
@@ -1070,22 +1101,21 @@ class Store:
                 continue
             product_id = int(spec.get("product_id") or 0)
             if not product_id and spec.get("sku"):
-                product_id = self._skus[str(spec["sku"])]
+                product_id = self._skus.get(str(spec["sku"]), 0)
             line = by_id.get(item_id)
             product = self.products.get(product_id) if product_id else None
             if line is None:
-                assert product is not None
                 line = LineItem(
                     id=self.next_item_id(),
-                    name=str(spec.get("name") or product.name),
-                    product_id=product.id,
+                    name=str(spec.get("name") or (product.name if product else "")),
+                    product_id=product.id if product else 0,
                     variation_id=int(spec.get("variation_id") or 0),
                     quantity=1,
                     subtotal=0,
                     subtotal_tax=0,
                     total=0,
                     total_tax=0,
-                    sku=product.sku,
+                    sku=product.sku if product else "",
                 )
                 lines.append(line)
             elif product is not None:

@@ -179,7 +179,8 @@ def test_orders_page_headers() -> None:
     assert headers["X-WP-Total"] == "5"
     assert headers["X-WP-TotalPages"] == "3"
     link = headers["Link"]  # one header (split_http refuses repeats)
-    assert 'page=1>; rel="prev"' in link and 'page=3>; rel="next"' in link
+    assert 'page=1&status%5B0%5D=any&dp=2&context=view>; rel="prev"' in link
+    assert 'page=3&status%5B0%5D=any&dp=2&context=view>; rel="next"' in link
 
 
 @pytest.mark.parametrize(

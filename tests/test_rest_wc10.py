@@ -229,28 +229,38 @@ async def test_paging_link_carries_the_sanitised_query(make_store: StoreFactory)
         ids.append((await post(store, "orders", {"status": "processing"}))["id"])
         await post(store, "products", {"name": "P", "regular_price": "2"})
     first, second = ids[:2]
+    # The orders controller puts the statuses back on the request, and rendering an
+    # order sets dp and context on it: all three join the links (re-checked against
+    # the real store: status=any and status[]=... both come back as status[N]=...).
+    tail = "status%5B0%5D=any&dp=2&context=view"
     orders = [
-        ("per_page=1&status=any", "per_page=1&page=2"),
-        ("per_page=1&status[]=pending&status[]=processing", "per_page=1&page=2"),
-        ("per_page=1&dp=-1", "per_page=1&dp=1&page=2"),
-        ("per_page=1&offset=0&exclude=99", "per_page=1&offset=0&exclude%5B0%5D=99&page=2"),
+        ("per_page=1&status=any", f"per_page=1&{tail}&page=2"),
+        (
+            "per_page=1&status[]=pending&status[]=processing",
+            "per_page=1&status%5B0%5D=pending&status%5B1%5D=processing&dp=2&context=view&page=2",
+        ),
+        ("per_page=1&dp=-1", "per_page=1&dp=1&status%5B0%5D=any&context=view&page=2"),
+        (
+            "per_page=1&offset=0&exclude=99",
+            f"per_page=1&offset=0&exclude%5B0%5D=99&{tail}&page=2",
+        ),
         (
             f"per_page=1&include={first},{second}",
-            f"per_page=1&include%5B0%5D={first}&include%5B1%5D={second}&page=2",
+            f"per_page=1&include%5B0%5D={first}&include%5B1%5D={second}&{tail}&page=2",
         ),
-        ("per_page=1&dates_are_gmt=0", "per_page=1&page=2"),
-        ("per_page=1&parent_exclude=3", "per_page=1&parent_exclude%5B0%5D=3&page=2"),
+        ("per_page=1&dates_are_gmt=0", f"per_page=1&{tail}&page=2"),
+        ("per_page=1&parent_exclude=3", f"per_page=1&parent_exclude%5B0%5D=3&{tail}&page=2"),
         (
             "per_page=2&customer=0&search=&after=2020-01-01T00:00:00",
-            "per_page=2&customer=0&search&after=2020-01-01T00%3A00%3A00&page=2",
+            f"per_page=2&customer=0&search&after=2020-01-01T00%3A00%3A00&{tail}&page=2",
         ),
     ]
     for query, expected in orders:
         assert await link(store, "orders", query) == f'<API/orders?{expected}>; rel="next"'
     middle = await link(store, "orders", "per_page=1&page=2&context=edit")
     assert middle == (
-        '<API/orders?per_page=1&page=1&context=edit>; rel="prev", '
-        '<API/orders?per_page=1&page=3&context=edit>; rel="next"'
+        '<API/orders?per_page=1&page=1&context=edit&status%5B0%5D=any&dp=2>; rel="prev", '
+        '<API/orders?per_page=1&page=3&context=edit&status%5B0%5D=any&dp=2>; rel="next"'
     )
     products = [
         ("per_page=1&category=15,16", "per_page=1&category%5B0%5D=15&category%5B1%5D=16&page=2"),
@@ -270,7 +280,10 @@ async def test_orders_past_the_last_page_count_nothing(make_store: StoreFactory)
     response = await store.client.get("orders", params={"per_page": 3, "page": 3})
     assert response.json() == []
     assert response.headers["X-WP-Total"] == "0" and response.headers["X-WP-TotalPages"] == "0"
-    assert response.headers["Link"] == f'<{store.api_url}/orders?per_page=3&page=0>; rel="prev"'
+    # No order rendered, so only the statuses join the link (not dp and context).
+    assert response.headers["Link"] == (
+        f'<{store.api_url}/orders?per_page=3&page=0&status%5B0%5D=any>; rel="prev"'
+    )
     # Products keep their total.
     await post(store, "products", {"name": "P"})
     response = await store.client.get("products", params={"page": 9})

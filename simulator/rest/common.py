@@ -197,6 +197,22 @@ def is_authorised(request: web.Request) -> bool:
     return bool(request.get(_AUTHORISED_ATTR)) and key is not None and key.manager
 
 
+#: Item routes whose permission callbacks look the record up: the customers controller
+#: asks wc_rest_check_user_permissions() about that user, which fails for one that does
+#: not exist (unknown, or deleted by this very request), so no method is allowed.
+_USER_ITEM_PREFIX = "/wp-json/wc/v3/customers/"
+
+
+def _permission_target_exists(request: web.Request) -> bool:
+    if not request.path.startswith(_USER_ITEM_PREFIX) or "id" not in request.match_info:
+        return True
+    sim: Simulator = request.app[SIM_KEY]
+    try:
+        return int(request.match_info["id"]) in sim.store.customers
+    except ValueError:
+        return True
+
+
 def allow_header(request: web.Request) -> str | None:
     """rest_send_allow_header: the matched route's methods the caller may use.
 
@@ -206,6 +222,8 @@ def allow_header(request: web.Request) -> str | None:
     an authorised key (the read-only restriction is not a permission check).
     """
     if request.path not in OPEN_ROUTES and not is_authorised(request):
+        return None
+    if not _permission_target_exists(request):
         return None
     methods = [m for m in route_methods(request) if m != "OPTIONS"]
     return ", ".join(methods) if methods else None
@@ -250,15 +268,17 @@ def filter_fields(
     for path in fields:
         parts = path.split(".")
         source: Any = data
-        target = result
-        for depth, part in enumerate(parts):
+        for part in parts:
             if not isinstance(source, dict) or part not in source:
                 break
-            if depth == len(parts) - 1:
-                target[part] = source[part]
-            else:
-                source = source[part]
+            source = source[part]
+        else:
+            # Only a path that reaches a value keeps its parents: "meta_data.key" names
+            # no key of a list, so meta_data is left out (recorded).
+            target = result
+            for part in parts[:-1]:
                 target = target.setdefault(part, {})
+            target[parts[-1]] = source
     if keep_links and "_links" in data:
         result["_links"] = data["_links"]
     # Keep the data's own key order.
@@ -469,7 +489,7 @@ async def run_batch(
     require_permission(request, "batch")
     result: dict[str, list[Any]] = {}
     for name, handler in (("create", create), ("update", update), ("delete", delete)):
-        if name not in groups:
+        if not groups.get(name):
             continue
         answers: list[Any] = []
         for item in groups[name]:
@@ -492,7 +512,9 @@ async def run_batch(
                     }
                 )
         result[name] = answers
-    return respond(request, result)
+    # Nothing to do (no group, empty groups, a body that is not an object): PHP's
+    # empty array, which json_encode writes as [] (recorded from WooCommerce 10.0.2).
+    return respond(request, result or [])
 
 
 def _item_id(item: Mapping[str, Any]) -> int:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from simulator.errors import RestError
 from simulator.models import ADDRESS_FIELDS, CUSTOMER_ROLES
-from simulator.params import Args
+from simulator.params import Args, is_email
 from simulator.rest.common import (
     ResourceRoutes,
     context_args,
@@ -106,13 +107,21 @@ class CustomerRoutes(ResourceRoutes):
             route=ROUTE,
             total=total,
             per_page=query.per_page,
-            page=query.page,
+            page=self._link_page(query),
             link_query=args.link_query(),
         )
 
+    @staticmethod
+    def _link_page(query: CustomerQuery) -> int:
+        """The page the paging links count from: with an offset, the users controller
+        works it out as ceil(offset / per_page + 1), so offset=1 has a previous page."""
+        if not query.offset:
+            return query.page
+        return math.ceil(query.offset / query.per_page + 1)
+
     # ------------------------------------------------------------------ item
     async def get(self, request: web.Request) -> web.Response:
-        context_args(request)
+        context_args(request).check()
         customer = self.sim.store.get_customer(route_id(request))  # 404 even when anonymous
         require_permission(request, "view")
         render = self.sim.renderer
@@ -123,7 +132,11 @@ class CustomerRoutes(ResourceRoutes):
         if creating:
             args.require("email")
         fields: dict[str, Any] = {}
-        if args.has("email"):
+        if args.has("email") and creating:
+            # The create route registers email as a plain required string (no format):
+            # the address itself is checked by WC_Customer::set_email(), below.
+            fields["email"] = args.string("email")
+        elif args.has("email"):
             fields["email"] = args.email("email")
             if not fields["email"] and "email" not in args.problems:
                 args.problem("email", "rest_invalid_email", "Invalid email address.")
@@ -149,6 +162,10 @@ class CustomerRoutes(ResourceRoutes):
         return fields
 
     async def store_create(self, fields: dict[str, Any]) -> dict[str, Any]:
+        email = fields.get("email", "")
+        if email and not is_email(email):
+            # WC_Customer::set_email(), after the permission check (recorded wording).
+            raise RestError("customer_invalid_email", "Invalid email address", 400)
         return self.sim.renderer.customer(self.sim.store.create_customer(fields))
 
     async def store_update(self, item_id: int, fields: dict[str, Any]) -> dict[str, Any]:
@@ -170,6 +187,10 @@ class CustomerRoutes(ResourceRoutes):
             )
         payload = self.sim.renderer.customer(customer)
         store.delete_customer(item_id)
+        # WordPress works out a self link's targetHints when it sends the answer, by
+        # the route's permission checks; for a user that is gone none passes.
+        for link in payload["_links"]["self"]:
+            link.pop("targetHints", None)
         return payload
 
 

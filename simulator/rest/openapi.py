@@ -24,8 +24,8 @@ from simulator.models import (
     CUSTOMER_ROLES,
     ORDER_STATUS_FILTERS,
     ORDER_STATUSES,
-    PRODUCT_STATUSES,
     PRODUCT_TYPES,
+    PRODUCT_WRITE_STATUSES,
     STOCK_STATUSES,
 )
 from simulator.params import Args
@@ -55,6 +55,8 @@ QUERY_DATE_PATTERN = (
 #: wc_rest_prepare_date_response: no fraction, no zone.
 RESPONSE_DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$"
 MONEY_PATTERN = r"^-?\d+(\.\d+)?$"
+#: PHP's is_numeric, as simulator.params reads amounts (no anchors: embedded above).
+NUMERIC_PATTERN = r"[ \t\n\r\v\f]*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?[ \t\n\r\v\f]*"
 
 DATE: Schema = {"type": "string", "pattern": RESPONSE_DATE_PATTERN}
 NULLABLE_DATE: Schema = {"type": ["string", "null"], "pattern": RESPONSE_DATE_PATTERN}
@@ -65,11 +67,14 @@ STRING: Schema = {"type": "string"}
 INTEGER: Schema = {"type": "integer"}
 BOOLEAN: Schema = {"type": "boolean"}
 INTEGER_LIST: Schema = {"type": "array", "items": INTEGER}
-#: wp_parse_id_list: integers, read as their absolute value.
-ID_LIST: Schema = {"type": "array", "items": INTEGER}
+#: wp_parse_id_list with no validator: any value, read through absint ("abc" is id 0,
+#: which matches nothing), so the documented items are strings.
+ID_LIST: Schema = {"type": "array", "items": STRING}
 EMPTY_LIST: Schema = {"type": "array", "maxItems": 0}
-#: A money amount in a request: a JSON number or a numeric string.
-AMOUNT_INPUT: Schema = {"anyOf": [{"type": "number"}, {"type": "string", "pattern": MONEY_PATTERN}]}
+#: A money amount in a request: a string PHP's is_numeric takes ("5", " 5", "1e2",
+#: ".5"), or "" / null to clear it. WooCommerce registers amounts as type string, so a
+#: JSON number is refused as "not of type string".
+AMOUNT_INPUT: Schema = {"type": ["string", "null"], "pattern": f"^(|{NUMERIC_PATTERN})$"}
 #: Every topic wc_is_webhook_valid_topic() accepts.
 WEBHOOK_TOPICS = [f"{resource}.{event}" for resource in RESOURCES for event in EVENTS]
 
@@ -159,7 +164,8 @@ class RecordingArgs(Args):
         return super().string(name, default)
 
     def enum(self, name: str, choices: Sequence[str], default: str) -> str:
-        schema: Schema = {"type": "string", "enum": list(choices)}
+        # dict.fromkeys: an enum WooCommerce registers with repeats is documented once each.
+        schema: Schema = {"type": "string", "enum": list(dict.fromkeys(choices))}
         if default:
             schema["default"] = default
         self.recorded[name] = schema  # replaces the plain string string() wrote down
@@ -261,7 +267,8 @@ def orders_collection_args(settings: Settings) -> dict[str, Schema]:
     }
     args["customer"] = INTEGER
     args["product"] = INTEGER
-    args["dp"] = {"type": "integer", "default": settings.price_decimals}
+    # absint with no validator: any value is read as an integer ("abc" is 0, "2.7" is 2).
+    args["dp"] = {"type": "string", "default": str(settings.price_decimals)}
     args["order_item_display_meta"] = {"type": "boolean", "default": False}
     args["include_meta"] = {"type": "array", "items": STRING}
     args["exclude_meta"] = {"type": "array", "items": STRING}
@@ -278,6 +285,8 @@ def products_collection_args(settings: Settings) -> dict[str, Schema]:
     args["stock_status"] = {"type": "string", "enum": list(STOCK_STATUSES)}
     # A string of comma-separated term ids; anything else matches nothing.
     args["category"] = STRING
+    args["include_meta"] = {"type": "array", "items": STRING}
+    args["exclude_meta"] = {"type": "array", "items": STRING}
     args["min_price"] = {"type": "string", "pattern": MONEY_PATTERN}
     args["max_price"] = {"type": "string", "pattern": MONEY_PATTERN}
     for name in (
@@ -581,6 +590,8 @@ def order_input() -> Schema:
             "payment_method_title": STRING,
             "transaction_id": STRING,
             "set_paid": BOOLEAN,
+            "created_via": STRING,
+            "manual_update": BOOLEAN,
             "billing": address_input(billing=True),
             "shipping": address_input(billing=False),
             "meta_data": {"type": "array", "items": META_INPUT},
@@ -607,7 +618,7 @@ def product_schema() -> Schema:
             "date_modified": DATE,
             "date_modified_gmt": DATE,
             "type": {"type": "string", "enum": list(PRODUCT_TYPES)},
-            "status": {"type": "string", "enum": [*PRODUCT_STATUSES, "trash"]},
+            "status": {"type": "string", "enum": list(PRODUCT_WRITE_STATUSES)},
             "featured": BOOLEAN,
             "catalog_visibility": {
                 "type": "string",
@@ -691,7 +702,7 @@ def product_input() -> Schema:
             "weight": STRING,
             "tax_class": STRING,
             "type": {"type": "string", "enum": list(PRODUCT_TYPES)},
-            "status": {"type": "string", "enum": list(PRODUCT_STATUSES)},
+            "status": {"type": "string", "enum": list(PRODUCT_WRITE_STATUSES)},
             "stock_status": {"type": "string", "enum": list(STOCK_STATUSES)},
             "catalog_visibility": {
                 "type": "string",
@@ -813,10 +824,12 @@ def batch_input(item: str) -> Schema:
 def batch_result(item: str) -> Schema:
     failed = strict_object({"id": INTEGER, "error": ref("Error")})
     entries: Schema = {"type": "array", "items": {"anyOf": [ref(item), failed]}}
-    return strict_object(
+    groups = strict_object(
         {"create": entries, "update": entries, "delete": entries},
         optional=("create", "update", "delete"),
     )
+    # A batch with nothing to do answers PHP's empty array, which JSON writes as [].
+    return {"anyOf": [groups, EMPTY_LIST]}
 
 
 def system_status_schema() -> Schema:
@@ -853,9 +866,15 @@ def index_schema() -> Schema:
             "home": STRING,
             "gmt_offset": {"type": "number"},
             "timezone_string": STRING,
+            "page_for_posts": INTEGER,
+            "page_on_front": INTEGER,
+            "show_on_front": STRING,
             "namespaces": {"type": "array", "items": STRING, "contains": {"const": "wc/v3"}},
             "authentication": {"type": ["array", "object"]},
             "routes": {"type": "object"},
+            "site_logo": INTEGER,
+            "site_icon": INTEGER,
+            "site_icon_url": STRING,
             "_links": {"type": "object"},
         },
         "required": ["name", "url", "home", "namespaces", "routes"],
@@ -1064,7 +1083,11 @@ def resources(settings: Settings) -> list[Resource]:
             "Product",
             "Products",
             products_collection_args(settings),
-            item_args={"context": CONTEXT},
+            item_args={
+                "context": CONTEXT,
+                "include_meta": {"type": "array", "items": STRING},
+                "exclude_meta": {"type": "array", "items": STRING},
+            },
             delete_args=force,
             trashes=True,
         ),

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from simulator.errors import RestError
 from simulator.models import ORDER_STATUS_FILTERS, ORDER_STATUSES, Order
-from simulator.params import Args, parse_list
+from simulator.params import Args, absint, parse_list
 from simulator.rest.common import (
     ResourceRoutes,
     context_args,
@@ -50,13 +50,18 @@ def date_filter(args: Args, sim: Simulator) -> DateFilter:
     return DateFilter(gmt=gmt, **bounds)
 
 
+def _absint_or_none(value: int | None) -> int | None:
+    return None if value is None else abs(value)
+
+
 def post_list_args(args: Args, sim: Simulator, orderby: tuple[str, ...]) -> PostQuery:
     """Parameters shared by the orders and products collections."""
     args.enum("context", ("view", "edit"), "view")
     return PostQuery(
         page=args.integer("page", 1, minimum=1) or 1,
         per_page=args.integer("per_page", 10, minimum=1, maximum=100) or 10,
-        offset=args.integer("offset"),
+        # The queries take absint(offset): -1 skips one record, like 1.
+        offset=_absint_or_none(args.integer("offset")),
         order=args.enum("order", ("asc", "desc"), "desc"),
         orderby=args.enum("orderby", orderby, "date"),
         include=args.id_list("include"),
@@ -83,6 +88,22 @@ def _meta_filter(params: dict[str, Any], name: str) -> list[str] | None:
     return [str(v) for v in parse_list(raw)]
 
 
+def filter_meta(data: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """``include_meta`` / ``exclude_meta`` applied to one rendered record (orders, products)."""
+    include_meta = _meta_filter(params, "include_meta")
+    exclude_meta = _meta_filter(params, "exclude_meta")
+    if include_meta is not None:
+        # include_meta wins: exclude_meta is not looked at when both are given.
+        data["meta_data"] = [m for m in data["meta_data"] if m["key"] in include_meta]
+    elif exclude_meta is not None:
+        data["meta_data"] = [m for m in data["meta_data"] if m["key"] not in exclude_meta]
+    return data
+
+
+def filters_meta(params: dict[str, Any]) -> bool:
+    return "include_meta" in params or "exclude_meta" in params
+
+
 class OrderRoutes(ResourceRoutes):
     route = ROUTE
     exists_error = ("woocommerce_rest_shop_order_exists", "Cannot create existing shop_order.")
@@ -92,23 +113,16 @@ class OrderRoutes(ResourceRoutes):
         self.sim = sim
 
     def _dp(self, args: Args) -> int:
-        # The orders controller registers dp with sanitize_callback absint.
-        dp = abs(args.integer("dp", self.sim.settings.price_decimals) or 0)
-        if args.has("dp") and "dp" in args.sanitized:
-            args.sanitized["dp"] = dp
+        # The orders controller registers dp with sanitize_callback absint and no
+        # validator: "abc" is 0 and "2.7" is 2, never an error.
+        if not args.has("dp"):
+            return self.sim.settings.price_decimals
+        dp = absint(args.values["dp"])
+        args.sanitized["dp"] = dp
         return dp
 
     def _render(self, request: web.Request, order: Order, dp: int) -> dict[str, Any]:
-        data = self.sim.renderer.order(order, dp)
-        params = query_params(request)
-        include_meta = _meta_filter(params, "include_meta")
-        exclude_meta = _meta_filter(params, "exclude_meta")
-        if include_meta is not None:
-            # include_meta wins: exclude_meta is not looked at when both are given.
-            data["meta_data"] = [m for m in data["meta_data"] if m["key"] in include_meta]
-        elif exclude_meta is not None:
-            data["meta_data"] = [m for m in data["meta_data"] if m["key"] not in exclude_meta]
-        return data
+        return filter_meta(self.sim.renderer.order(order, dp), query_params(request))
 
     def _default_shape(self, request: web.Request, dp: int) -> bool:
         params = query_params(request)
@@ -146,9 +160,24 @@ class OrderRoutes(ResourceRoutes):
             per_page=query.per_page,
             page=query.page,
             use_cache=self._default_shape(request, dp),
-            # WooCommerce 10.0.2's orders controller leaves status out of its links.
-            link_query=args.link_query(drop=("status",)),
+            link_query=self._link_query(args, dp, rendered=bool(page)),
         )
+
+    @staticmethod
+    def _link_query(args: Args, dp: int, *, rendered: bool) -> dict[str, Any]:
+        """The query the paging links carry, as the orders controller leaves it.
+
+        prepare_objects_query() puts the statuses back into the request ("for the
+        next/prev links"), so ``status[0]=any`` joins them when not given; rendering
+        an order sets ``dp`` and ``context`` on the request, so they join too, but only
+        when the page has orders (recorded from WooCommerce 10.0.2, in that order).
+        """
+        query = args.link_query()
+        query.setdefault("status", ["any"])
+        if rendered:
+            query.setdefault("dp", dp)
+            query.setdefault("context", "view")
+        return query
 
     # ------------------------------------------------------------------ item
     async def get(self, request: web.Request) -> web.Response:
@@ -181,6 +210,11 @@ class OrderRoutes(ResourceRoutes):
                 fields[name] = args.integer(name, minimum=0)
         if args.has("set_paid"):
             fields["set_paid"] = args.boolean("set_paid", False)
+        if args.has("created_via"):
+            fields["created_via"] = args.string("created_via")
+        # manual_update only decides whether a status note says "manually": the fake
+        # keeps no order notes, so it is checked and has no effect.
+        args.boolean("manual_update", False)
         for name in ("billing", "shipping"):
             address = address_fields(args, name, billing=name == "billing")
             if address is not None:
@@ -268,7 +302,9 @@ class OrderRoutes(ResourceRoutes):
         return result
 
     async def store_create(self, fields: dict[str, Any]) -> dict[str, Any]:
-        return self.sim.renderer.order(self.sim.store.create_order(fields))
+        created_via = fields.pop("created_via", None) or "rest-api"
+        order = self.sim.store.create_order(fields, created_via=created_via)
+        return self.sim.renderer.order(order)
 
     async def store_update(self, item_id: int, fields: dict[str, Any]) -> dict[str, Any]:
         return self.sim.renderer.order(self.sim.store.update_order(item_id, fields))

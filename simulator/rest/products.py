@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from simulator.models import PRODUCT_STATUSES, PRODUCT_TYPES, STOCK_STATUSES
+from simulator.models import PRODUCT_TYPES, PRODUCT_WRITE_STATUSES, STOCK_STATUSES
 from simulator.params import Args
 from simulator.rest.common import (
     ResourceRoutes,
@@ -21,7 +21,7 @@ from simulator.rest.common import (
     route_id,
 )
 from simulator.rest.customers import meta_fields
-from simulator.rest.orders import post_list_args
+from simulator.rest.orders import filter_meta, filters_meta, post_list_args
 from simulator.store import money
 
 if TYPE_CHECKING:
@@ -44,6 +44,17 @@ ORDERBY = (
     "menu_order",
     "random",
 )
+#: The orderby enum as WooCommerce 10.0.2 registers it, repeats and all: its error
+#: message lists every entry (recorded).
+ORDERBY_REGISTERED = (
+    *ORDERBY,
+    "popularity",
+    "rating",
+    "menu_order",
+    "price",
+    "popularity",
+    "rating",
+)
 #: The status enums as WooCommerce 10.0.2 lists them (its error messages keep this order).
 STATUS_FILTERS = ("any", "future", "trash", "draft", "pending", "private", "publish")
 EXCLUDE_STATUSES = STATUS_FILTERS[1:]
@@ -62,7 +73,7 @@ class ProductRoutes(ResourceRoutes):
 
     async def list_items(self, request: web.Request) -> web.Response:
         args = Args(query_params(request))
-        query = post_list_args(args, self.sim, ORDERBY)
+        query = post_list_args(args, self.sim, ORDERBY_REGISTERED)
         status = args.enum("status", STATUS_FILTERS, "any")
         query.statuses = None if status == "any" else frozenset({status})
         query.sku = args.string("sku")
@@ -111,16 +122,17 @@ class ProductRoutes(ResourceRoutes):
         require_permission(request, "list")
         page, total = self.sim.store.query_products(query)
         render = self.sim.renderer
+        params = query_params(request)
         return respond_collection(
             request,
             page,
-            lambda product: render.product(product, context),
+            lambda product: filter_meta(render.product(product, context), params),
             render.product_bytes,
             route=ROUTE,
             total=total,
             per_page=query.per_page,
             page=query.page,
-            use_cache=context == "view",
+            use_cache=context == "view" and not filters_meta(params),
             link_query=args.link_query(),
         )
 
@@ -145,8 +157,9 @@ class ProductRoutes(ResourceRoutes):
         require_permission(request, "view")
         product = self.sim.store.get_product(route_id(request))
         render = self.sim.renderer
-        if context == "edit":
-            return respond(request, render.product(product, "edit"))
+        params = query_params(request)
+        if context == "edit" or filters_meta(params):
+            return respond(request, filter_meta(render.product(product, context), params))
         return respond_item(request, product, render.product, render.product_bytes)
 
     def parse_fields(self, body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
@@ -165,7 +178,7 @@ class ProductRoutes(ResourceRoutes):
                 fields[name] = args.string(name)
         choices = {
             "type": PRODUCT_TYPES,
-            "status": PRODUCT_STATUSES,
+            "status": PRODUCT_WRITE_STATUSES,
             "stock_status": STOCK_STATUSES,
             "catalog_visibility": ("visible", "catalog", "search", "hidden"),
             "tax_status": ("taxable", "shipping", "none"),

@@ -125,6 +125,34 @@ def describe(key: str, methods: list[str], settings: Settings) -> Schemas:
     return entry
 
 
+#: get_public_batch_schema(): the batch route describes its three lists, not the item.
+BATCH_PROPERTIES: Schemas = {
+    name: {
+        "description": f"List of {name} items.",
+        "type": "array",
+        "context": ["view", "edit"],
+        "items": {"type": "object"},
+    }
+    for name in ("create", "update", "delete")
+}
+#: Answer fields a WooCommerce 10.0.2 item schema does not declare (recorded): links are
+#: no field, and the orders controller adds currency_symbol outside its schema.
+_UNDECLARED = ("_links", "currency_symbol")
+
+
+def _item_properties(response: Schemas, create: Schemas) -> Schemas:
+    """The item schema WooCommerce describes: the answer's fields plus the write-only
+    ones a create takes (a customer's password, an order's set_paid, a webhook's secret)."""
+    properties = {
+        name: schema
+        for name, schema in response.get("properties", {}).items()
+        if name not in _UNDECLARED
+    }
+    for name, schema in create.get("properties", {}).items():
+        properties.setdefault(name, schema)
+    return properties
+
+
 def route_key(path: str) -> str | None:
     """The WordPress route key of a request path under ``/wp-json/wc/v3``, if any."""
     match = _PATH.match(path)
@@ -140,13 +168,15 @@ def options_body(key: str, methods: list[str], settings: Settings, self_url: str
     body = describe(key, methods, settings)
     resource = _resources(settings).get(key.removeprefix(f"/{NAMESPACE}/").split("/", 1)[0])
     if resource is not None:
-        _, _, response_schema, title = resource
-        schema = response_schema()
+        _, input_schema, response_schema, title = resource
+        batch = key.endswith("/batch")
         body["schema"] = {
             "$schema": "http://json-schema.org/draft-04/schema#",
-            "title": "batch" if key.endswith("/batch") else title,
+            "title": "batch" if batch else title,
             "type": "object",
-            "properties": schema.get("properties", {}),
+            "properties": BATCH_PROPERTIES
+            if batch
+            else _item_properties(response_schema(), input_schema(True)),
         }
     if ITEM_SUFFIX not in key:
         body["_links"] = {"self": [{"href": self_url}]}

@@ -74,9 +74,17 @@ class SystemRoutes:
             "home": settings.site_url,
             "gmt_offset": (offset.total_seconds() / 3600) if offset else 0,
             "timezone_string": settings.timezone,
+            # A new site's reading settings: latest posts on the front page.
+            "page_for_posts": 0,
+            "page_on_front": 0,
+            "show_on_front": "posts",
             "namespaces": [NAMESPACE],
             "authentication": [],
             "routes": self._routes(request.app, namespace_only=False),
+            # No logo or icon is set on a new site (WordPress 6.8 lists them anyway).
+            "site_logo": 0,
+            "site_icon": 0,
+            "site_icon_url": "",
             "_links": {"help": [{"href": "https://developer.wordpress.org/rest-api/"}]},
         }
         return respond(request, body)
@@ -93,18 +101,43 @@ class SystemRoutes:
         require_user(request, "woocommerce_rest_cannot_view", "Sorry, you cannot list resources.")
         settings = self.sim.settings
         body = {
+            # Every key WooCommerce 10.0.2 reports, in its order. The fake runs no PHP,
+            # MySQL or cron of its own: those fields are empty (""/0/false).
             "environment": {
                 "home_url": settings.site_url,
                 "site_url": settings.site_url,
                 "store_id": "",
                 "version": settings.wc_version,
+                "log_directory": "",
+                "log_directory_writable": False,
                 "wp_version": settings.wp_version,
                 "wp_multisite": False,
+                "wp_memory_limit": 0,
                 "wp_debug_mode": False,
+                "wp_cron": False,
                 "language": "en_US",
                 "external_object_cache": None,
                 "server_info": "woosim",
+                "server_architecture": "",
+                "php_version": "",
+                "php_post_max_size": 0,
+                "php_max_execution_time": 0,
+                "php_max_input_vars": 0,
+                "curl_version": "",
+                "suhosin_installed": False,
+                "max_upload_size": 0,
+                "mysql_version": "",
+                "mysql_version_string": "",
                 "default_timezone": "UTC",
+                "fsockopen_or_curl_enabled": False,
+                "soapclient_enabled": False,
+                "domdocument_enabled": False,
+                "gzip_enabled": False,
+                "mbstring_enabled": False,
+                "remote_post_successful": False,
+                "remote_post_response": False,
+                "remote_get_successful": False,
+                "remote_get_response": False,
             },
             "database": {"wc_database_version": settings.wc_version},
             "active_plugins": [
@@ -115,6 +148,9 @@ class SystemRoutes:
                     "author_name": "Automattic",
                 }
             ],
+            "inactive_plugins": [],
+            "dropins_mu_plugins": {"dropins": [], "mu_plugins": []},
+            "theme": {"name": "", "version": "", "is_child_theme": False},
             "settings": {
                 "api_enabled": True,
                 "force_ssl": False,
@@ -130,10 +166,12 @@ class SystemRoutes:
                 "secure_connection": settings.site_url.startswith("https"),
                 "hide_errors": True,
             },
+            "pages": [],
             "post_type_counts": [
                 {"type": "shop_order", "count": str(len(self.sim.store.orders))},
                 {"type": "product", "count": str(len(self.sim.store.products))},
             ],
+            "logging": {"logging_enabled": False},
         }
         return respond(request, body)
 

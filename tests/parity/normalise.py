@@ -67,6 +67,9 @@ _UNIX_TIME = re.compile(r"^1\d{9}$")
 _OAUTH_ARG = re.compile(r"(oauth_(?:timestamp|nonce|signature)=)[^&>]+")
 _ITEM_ID = re.compile(r"([?&](?:include|exclude|parent|customer|product)(?:%5B\d*%5D)?=)(\d+)")
 
+#: Query parameters whose ids are of one kind.
+_QUERY_ID_KINDS = {"customer": "customers", "product": "products"}
+
 #: Fields holding ids of a given resource kind (``id`` itself depends on where it sits).
 ID_FIELDS = {
     "customer_id": "customers",
@@ -127,6 +130,11 @@ class Symbols:
 
         def in_query(match: re.Match[str]) -> str:
             ident = int(match.group(2))
+            # customer= and product= name their kind: users and posts count ids
+            # separately, so the same number can be a customer and an order.
+            hint = _QUERY_ID_KINDS.get(match.group(1).lstrip("?&").split("%5B")[0].rstrip("="))
+            if hint is not None and ident in self.by_kind.get(hint, {}):
+                return match.group(1) + self.by_kind[hint][ident]
             names = [n[ident] for n in self.by_kind.values() if ident in n]
             return match.group(1) + (names[0] if len(names) == 1 else "<id>")
 
