@@ -35,21 +35,30 @@ class EventBus:
 
     def __init__(self) -> None:
         self._listeners: list[tuple[Listener, HookFilter | None]] = []
+        #: The listeners' filters; None when one of them takes every action event.
+        self._hook_filters: tuple[HookFilter, ...] | None = ()
 
     def subscribe(self, listener: Listener, *, hooks: HookFilter | None = None) -> None:
         """Call ``listener`` for every event; ``hooks`` limits the action events it needs
         (it still gets them when another listener wants them)."""
         self._listeners.append((listener, hooks))
+        self._refresh_filters()
 
     def unsubscribe(self, listener: Listener) -> None:
         for index, (subscribed, _) in enumerate(self._listeners):
             if subscribed == listener:
                 del self._listeners[index]
+                self._refresh_filters()
                 return
 
     def wants_hook(self, hook: str) -> bool:
         """Whether any listener takes the action event for ``hook``."""
-        return any(hooks is None or hooks(hook) for _, hooks in self._listeners)
+        filters = self._hook_filters  # asked for every action hook a change fires
+        return filters is None or any(wants(hook) for wants in filters)
+
+    def _refresh_filters(self) -> None:
+        filters = [hooks for _, hooks in self._listeners]
+        self._hook_filters = None if None in filters else tuple(f for f in filters if f)
 
     def emit(self, event: StoreEvent) -> None:
         for listener, _ in list(self._listeners):

@@ -76,7 +76,7 @@ class WebhookRegistry:
         #: Moves on every insert and removal; with the webhooks' own change count it says
         #: when the subscription index is stale.
         self._version = 0
-        self._subscriptions: tuple[tuple[int, int], Subscriptions] | None = None
+        self._subscriptions: tuple[int, int, Subscriptions] | None = None
 
     def now(self) -> int:
         return int(self._clock.timestamp())
@@ -207,9 +207,9 @@ class WebhookRegistry:
         cached = self._subscriptions
         # Read before building: a change made meanwhile moves the key, so the next
         # call rebuilds rather than keeping an index that misses it.
-        key = (self._version, subscription_changes())
-        if cached is not None and cached[0] == key:
-            return cached[1]
+        version, changes = self._version, subscription_changes()
+        if cached is not None and cached[0] == version and cached[1] == changes:
+            return cached[2]
         by_topic: dict[str, list[int]] = {}
         by_hook: dict[str, list[int]] = {}
         for webhook in sorted(self.all(), key=lambda w: w.id):
@@ -222,7 +222,7 @@ class WebhookRegistry:
             {topic: tuple(ids) for topic, ids in by_topic.items()},
             {hook: tuple(ids) for hook, ids in by_hook.items()},
         )
-        self._subscriptions = (key, built)
+        self._subscriptions = (version, changes, built)
         return built
 
     def search(self, query: WebhookQuery) -> SearchResult:
