@@ -6,6 +6,10 @@ engine: payload built at send time, PHP-style JSON, HMAC-SHA256 signature,
 delivery id, journal entry, failure accounting.
 
     python bench/bench_webhooks.py --deliveries 20000
+
+A second phase changes orders through the store itself (status changes: stock,
+sales and the action hooks they fire) with an ``order.updated`` webhook, and
+reports the store's CPU per change, with and without delivering it.
 """
 
 from __future__ import annotations
@@ -20,10 +24,12 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from bench.common import start_counting_receiver
+from simulator.app import Simulator
 from simulator.clock import Clock
 from simulator.events import EventBus, StoreEvent
+from simulator.generate import generate
 from simulator.settings import Settings
-from simulator.webhooks import DeliveryOptions, WebhookService
+from simulator.webhooks import DeliveryOptions, WebhookService, service_for
 
 
 def run_receiver(conn: Connection) -> None:
@@ -117,10 +123,38 @@ async def bench(deliveries: int, concurrency: int, port: int) -> tuple[float, fl
         await service.close()
 
 
+async def bench_changes(changes: int, port: int) -> tuple[float, float]:
+    """CPU seconds per order status change made through the store: the change alone
+    (events and queueing), and the change with its delivery."""
+    sim = Simulator()
+    generate(sim.store, 1, orders=changes, emit=False)
+    service = service_for(sim)
+    await service.start()
+    try:
+        await service.create(
+            topic="order.updated", delivery_url=f"http://127.0.0.1:{port}/hook", secret="s3cret"
+        )
+        await service.wait_for(1, kind="ping")
+        moves = [
+            (order.id, "cancelled" if order.status in ("processing", "on-hold") else "processing")
+            for order in list(sim.store.orders.values())[:changes]
+        ]
+        cpu_started = time.process_time()
+        for order_id, status in moves:
+            sim.store.update_order(order_id, {"status": status})
+        changed = time.process_time()
+        await service.wait_for(len(moves), kind="delivery", timeout=300)
+        delivered = time.process_time()
+        return (changed - cpu_started) / len(moves), (delivered - cpu_started) / len(moves)
+    finally:
+        await service.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deliveries", type=int, default=20_000)
     parser.add_argument("--concurrency", type=int, default=100)
+    parser.add_argument("--changes", type=int, default=2_000, help="store changes (0: skip)")
     args = parser.parse_args(argv)
 
     ctx = multiprocessing.get_context("spawn")
@@ -130,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         port = parent.recv()
         elapsed, cpu, failures = asyncio.run(bench(args.deliveries, args.concurrency, port))
+        per_change = asyncio.run(bench_changes(args.changes, port)) if args.changes else None
         parent.send("stop")
         received, receiver_cpu = parent.recv()
     finally:
@@ -137,11 +172,19 @@ def main(argv: list[str] | None = None) -> int:
         if receiver.is_alive():
             receiver.terminate()
     rate = args.deliveries / elapsed
+    # The store phase's ping and deliveries reach the same receiver.
+    received -= args.changes + 1 if args.changes else 0
     print(
         f"{args.deliveries} signed deliveries in {elapsed:.2f}s = {rate:,.0f} deliveries/s "
         f"(concurrency {args.concurrency}, receiver got {received - 1} + 1 ping, "
         f"{failures} failures)"
     )
+    if per_change is not None:
+        print(
+            f"store changes: {args.changes} order status changes through the store: "
+            f"{per_change[0] * 1e6:.0f} us CPU/change, "
+            f"{per_change[1] * 1e6:.0f} us with its delivery"
+        )
     # CPU per delivery tells what the machine could do when it is not shared.
     print(
         f"store CPU {cpu / args.deliveries * 1e6:.0f} us/delivery "

@@ -428,8 +428,9 @@ class Store:
             self.bus.emit(StoreEvent(resource, event, record_id))
 
     def _action(self, hook: str, record_id: int, emit: bool) -> None:
-        """An action hook whose argument is a record id (for ``action.*`` webhooks)."""
-        if emit:
+        """An action hook whose argument is a record id (for ``action.*`` webhooks); not
+        built when no listener takes it (a change fires several)."""
+        if emit and self.bus.wants_hook(hook):
             self.bus.emit(StoreEvent("action", "", record_id, hook))
 
     def _create_admin(self) -> None:

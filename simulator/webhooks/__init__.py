@@ -60,7 +60,7 @@ class WebhookService:
         #: What a reset puts the queue back to (a test's cadence must not leak into the next).
         self._queue_defaults = (self.engine.options.queue_interval, self.engine.options.delay)
         self._bus = bus
-        bus.subscribe(self.engine.on_store_event)
+        bus.subscribe(self.engine.on_store_event, hooks=self.engine.wants_hook)
 
     @property
     def options(self) -> DeliveryOptions:

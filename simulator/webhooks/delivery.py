@@ -48,7 +48,7 @@ from simulator.faults import Fault, Faults
 from simulator.loops import call_on
 from simulator.settings import Settings
 from simulator.webhooks.journal import RESPONSE_BODY_LIMIT, DeliveryJournal, DeliveryRecord
-from simulator.webhooks.model import Webhook, is_valid_topic, topics_fired_by
+from simulator.webhooks.model import Webhook, topics_fired_by
 from simulator.webhooks.queue import COALESCE_WINDOW, Action, ActionQueue, next_run
 from simulator.webhooks.registry import WebhookRegistry
 from simulator.wire.httpclient import ConnectFailed, EmptyReply, KeepAliveClient, ProtocolError
@@ -242,23 +242,23 @@ class DeliveryEngine:
 
         Safe to call from any thread; it only records and wakes the queue runner.
         """
-        webhooks = [w for w in self.registry.all() if w.is_active() and is_valid_topic(w.topic)]
-        if not webhooks:
-            return
-        webhooks.sort(key=lambda w: w.id)
+        subscriptions = self.registry.subscriptions()
         if event.hook:
             # An action hook: action.<hook> webhooks deliver {"action": hook, "arg": id}.
-            for webhook in webhooks:
-                if webhook.resource == "action" and webhook.event == event.hook:
-                    self.enqueue(webhook.id, event.resource_id)
-        if event.resource == "action":
+            for webhook_id in subscriptions.by_hook.get(event.hook, ()):
+                self.enqueue(webhook_id, event.resource_id)
+        if event.resource == "action" or not subscriptions.by_topic:
             return
         # The hooks one change fires, in the order it fires them (creating an order also
         # saves it again, which fires order.updated after order.created).
         for topic in topics_fired_by(event.resource, event.event):
-            for webhook in webhooks:
-                if webhook.topic == topic:
-                    self.enqueue(webhook.id, event.resource_id)
+            for webhook_id in subscriptions.by_topic.get(topic, ()):
+                self.enqueue(webhook_id, event.resource_id)
+
+    def wants_hook(self, hook: str) -> bool:
+        """Whether an active ``action.<hook>`` webhook exists (the bus asks before the store
+        builds an action event nobody takes)."""
+        return hook in self.registry.subscriptions().by_hook
 
     def enqueue(self, webhook_id: int, resource_id: int) -> bool:
         """Queue one delivery; False when an identical pending one absorbs it (coalescing)."""
@@ -350,13 +350,18 @@ class DeliveryEngine:
             epoch = self._epoch
             # A forced run takes what is pending now, as the real runner does.
             actions = self._queue.take_due(now)
+        # Bodies built in this slice, by resource: webhooks that take the same resource
+        # (order.created and order.updated, two URLs) share one rendering. Only within a
+        # slice: nothing changes the store until the runner yields.
+        bodies: dict[tuple[str, int], bytes] = {}
         for index, action in enumerate(actions):
             if index and index % _BUILD_SLICE == 0:
                 await asyncio.sleep(0)  # let the wire start on what is built
                 if epoch != self._epoch:
                     return
+                bodies.clear()
             try:
-                self._take(action)
+                self._take(action, bodies)
             except Exception:  # one broken action never takes the run down
                 log.exception(
                     "webhook %s: the delivery for resource %s failed",
@@ -364,7 +369,7 @@ class DeliveryEngine:
                     action.resource_id,
                 )
 
-    def _take(self, action: Action) -> None:
+    def _take(self, action: Action, bodies: dict[tuple[str, int], bytes]) -> None:
         """wc_deliver_webhook_async() for one action, up to the moment it goes on the wire."""
         webhook = self.registry.get(action.webhook_id)
         if webhook is None:
@@ -391,11 +396,17 @@ class DeliveryEngine:
             if reorder is not None:
                 self._hold(reorder, _Held(action.webhook_id, action.resource_id, firing))
                 return
-        request = self._prepare(webhook, action.resource_id, firing)
+        request = self._prepare(webhook, action.resource_id, firing, bodies)
         self._dispatch(webhook, request)
 
-    def _prepare(self, webhook: Webhook, resource_id: int, firing: list[Fault]) -> _Request:
-        request = self._build(webhook, resource_id)
+    def _prepare(
+        self,
+        webhook: Webhook,
+        resource_id: int,
+        firing: list[Fault],
+        bodies: dict[tuple[str, int], bytes] | None = None,
+    ) -> _Request:
+        request = self._build(webhook, resource_id, bodies)
         if any(f.kind == "corrupt_signature" for f in firing):
             signature = request.headers[WC_SIGNATURE_HEADER]
             request.headers[WC_SIGNATURE_HEADER] = _corrupt(signature)
@@ -446,8 +457,13 @@ class DeliveryEngine:
             return
         await self._send(webhook, self._prepare(webhook, resource_id, firing))
 
-    def _build(self, webhook: Webhook, resource_id: int) -> _Request:
-        body = phpjson.dumps(self._payload(webhook, resource_id)).strip()
+    def _build(
+        self,
+        webhook: Webhook,
+        resource_id: int,
+        bodies: dict[tuple[str, int], bytes] | None = None,
+    ) -> _Request:
+        body = self._body(webhook, resource_id, bodies)
         delivery_id = self._delivery_id(webhook.id)
         settings = self.settings
         headers = {
@@ -464,6 +480,20 @@ class DeliveryEngine:
         return _Request(
             webhook.id, webhook.topic, resource_id, webhook.delivery_url, headers, body, delivery_id
         )
+
+    def _body(
+        self, webhook: Webhook, resource_id: int, bodies: dict[tuple[str, int], bytes] | None
+    ) -> bytes:
+        resource, event = webhook.resource, webhook.event
+        # A resource's REST body is the same whichever webhook takes it; the small
+        # deleted and action bodies depend on the webhook and are not worth keeping.
+        if bodies is None or event == "deleted" or resource == "action":
+            return phpjson.dumps(self._payload(webhook, resource_id)).strip()
+        key = (resource, resource_id)
+        body = bodies.get(key)
+        if body is None:
+            body = bodies[key] = phpjson.dumps(self._payload(webhook, resource_id)).strip()
+        return body
 
     def _payload(self, webhook: Webhook, resource_id: int) -> Any:
         """WC_Webhook::build_payload(), at send time."""

@@ -7,6 +7,7 @@ what a delivery URL must look like. No I/O, no HTTP.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import secrets
@@ -98,6 +99,7 @@ _ALSO_FIRES: dict[str, tuple[str, ...]] = {
 }
 
 
+@functools.cache
 def topics_fired_by(resource: str, event: str) -> tuple[str, ...]:
     """The topics a store change fires, in the order the real store fires their hooks."""
     topic = f"{resource}.{event}"
@@ -160,6 +162,17 @@ def generate_secret() -> str:
     return "".join(secrets.choice(_PASSWORD_CHARS) for _ in range(50))
 
 
+#: The fields that decide which events a webhook takes: setting one moves
+#: :func:`subscription_changes`, so indexes built from them know to rebuild.
+_SUBSCRIPTION_FIELDS = frozenset({"topic", "status"})
+_subscription_changes = 0
+
+
+def subscription_changes() -> int:
+    """A number that moves whenever any webhook's topic or status is set."""
+    return _subscription_changes
+
+
 @dataclass(slots=True)
 class Webhook:
     """One row of ``wc_webhooks``. Instants are whole UTC seconds."""
@@ -198,6 +211,14 @@ class Webhook:
     def is_active(self) -> bool:
         return self.status == "active"
 
+    def __setattr__(self, name: str, value: object) -> None:
+        # Every path that changes a topic or status (REST, control plane, the failure
+        # count, a test setting it directly) reaches the subscription indexes this way.
+        object.__setattr__(self, name, value)
+        if name in _SUBSCRIPTION_FIELDS:
+            global _subscription_changes
+            _subscription_changes += 1
+
 
 __all__ = [
     "BLOCKED_TOPICS",
@@ -211,6 +232,7 @@ __all__ = [
     "is_valid_delivery_url",
     "is_valid_status",
     "is_valid_topic",
+    "subscription_changes",
     "topic_event",
     "topic_hooks",
     "topic_resource",

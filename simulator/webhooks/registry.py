@@ -17,6 +17,7 @@ from simulator.webhooks.model import (
     is_valid_delivery_url,
     is_valid_status,
     is_valid_topic,
+    subscription_changes,
 )
 
 _POST_TYPE = "shop_webhook"
@@ -46,6 +47,17 @@ class WebhookQuery:
     offset: int = 0
 
 
+@dataclass(frozen=True)
+class Subscriptions:
+    """Which active webhooks take which events, ids in ascending order (the order the
+    store queues their deliveries in)."""
+
+    #: Topic (``order.updated``) -> webhooks with exactly that topic.
+    by_topic: dict[str, tuple[int, ...]]
+    #: Action hook (``woocommerce_update_order``) -> the ``action.<hook>`` webhooks.
+    by_hook: dict[str, tuple[int, ...]]
+
+
 @dataclass
 class SearchResult:
     webhooks: list[Webhook]
@@ -61,6 +73,10 @@ class WebhookRegistry:
         self._lock = threading.RLock()
         self._by_id: dict[int, Webhook] = {}
         self._next_id = 1
+        #: Moves on every insert and removal; with the webhooks' own change count it says
+        #: when the subscription index is stale.
+        self._version = 0
+        self._subscriptions: tuple[int, int, Subscriptions] | None = None
 
     def now(self) -> int:
         return int(self._clock.timestamp())
@@ -156,6 +172,7 @@ class WebhookRegistry:
             self._next_id += 1
             webhook.date_created = self.now()
             self._by_id[webhook.id] = webhook
+            self._version += 1
         return webhook
 
     def get(self, webhook_id: int) -> Webhook | None:
@@ -171,16 +188,42 @@ class WebhookRegistry:
 
     def remove(self, webhook_id: int) -> Webhook | None:
         with self._lock:
+            self._version += 1
             return self._by_id.pop(webhook_id, None)
 
     def clear(self) -> None:
         with self._lock:
             self._by_id.clear()
+            self._version += 1
             # An emptied table (TRUNCATE) starts its ids again, which keeps tests repeatable.
             self._next_id = 1
 
     def __len__(self) -> int:
         return len(self._by_id)
+
+    def subscriptions(self) -> Subscriptions:
+        """The active webhooks by the events they take; rebuilt only after a webhook was
+        added, removed, or had its topic or status set (every store change asks)."""
+        cached = self._subscriptions
+        # Read before building: a change made meanwhile moves the key, so the next
+        # call rebuilds rather than keeping an index that misses it.
+        version, changes = self._version, subscription_changes()
+        if cached is not None and cached[0] == version and cached[1] == changes:
+            return cached[2]
+        by_topic: dict[str, list[int]] = {}
+        by_hook: dict[str, list[int]] = {}
+        for webhook in sorted(self.all(), key=lambda w: w.id):
+            if not webhook.is_active() or not is_valid_topic(webhook.topic):
+                continue
+            by_topic.setdefault(webhook.topic, []).append(webhook.id)
+            if webhook.resource == "action":
+                by_hook.setdefault(webhook.event, []).append(webhook.id)
+        built = Subscriptions(
+            {topic: tuple(ids) for topic, ids in by_topic.items()},
+            {hook: tuple(ids) for hook, ids in by_hook.items()},
+        )
+        self._subscriptions = (version, changes, built)
+        return built
 
     def search(self, query: WebhookQuery) -> SearchResult:
         with self._lock:
@@ -240,4 +283,4 @@ def _naive_seconds(value: datetime) -> float:
     return value.replace(tzinfo=UTC).timestamp()
 
 
-__all__ = ["SearchResult", "WebhookQuery", "WebhookRegistry", "invalid"]
+__all__ = ["SearchResult", "Subscriptions", "WebhookQuery", "WebhookRegistry", "invalid"]
