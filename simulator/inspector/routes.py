@@ -150,11 +150,17 @@ class InspectorRoutes:
         )
 
 
+def _no_hooks(hook: str) -> bool:
+    return False
+
+
 def setup(app: web.Application, sim: Simulator) -> None:
     routes = InspectorRoutes(sim)
 
     async def track(_: web.Application) -> None:
-        sim.bus.subscribe(routes.tracker.on_event)
+        # The page counts record changes only: it asks for no action events, so a store
+        # with no action.* webhook skips building them.
+        sim.bus.subscribe(routes.tracker.on_event, hooks=_no_hooks)
         sim.reset_hooks.append(routes.tracker.on_reset)
 
     async def untrack(_: web.Application) -> None:
