@@ -19,7 +19,8 @@ from datetime import datetime
 from pytest_woosim.instance.config import InstanceConfig, instance_slug
 from pytest_woosim.instance.javadate import DateCodec
 from pytest_woosim.outbox.state import StateStore
-from pytest_woosim.poller.poller import DateField, Poller, ResourcePlan, strategy_for
+from pytest_woosim.poller.plan import DateField, ResourcePlan, strategy_for
+from pytest_woosim.poller.poller import Poller
 from pytest_woosim.poller.storeclient import StoreClient
 from simulator.clock import Clock
 
