@@ -15,11 +15,11 @@ import logging
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any, NamedTuple, Self
 
 import httpx
 
-from pytest_woosim.outbox.state import OutboxItem, StateStore
+from pytest_woosim.outbox.state import PARKED, OutboxItem, StateStore
 from pytest_woosim.outbox.transport import KeepAlivePoster, PostFailed, SenderClient, sender_client
 from simulator.clock import Clock
 
@@ -52,6 +52,16 @@ class SenderStats:
     failed_attempts: int
     pending: int
     parked: int
+
+
+class Failure(NamedTuple):
+    """A failed attempt as booked: the head's attempts so far and when it is tried next."""
+
+    attempts: int
+    first_failure_at: float
+    #: Clock time of the next attempt (a parked head's next probe); None: retries are
+    #: exhausted and the group is to be parked.
+    next_at: float | None
 
 
 class DeliveryWorker:
@@ -191,6 +201,57 @@ class DeliveryWorker:
         )
         for observe in self.observers:
             observe(item, error)
+
+    # ------------------------------------------------------------------ failures
+    def _book_failure(self, head: OutboxItem, error: str, now: float) -> Failure:
+        """Count a failed attempt and record when the head is tried again.
+
+        Retry *x* comes ``schedule[x-1]`` after the head's FIRST failure; a parked
+        head is probed again ``park_probe_interval`` later. When the retries are
+        exhausted nothing is recorded and ``next_at`` is None: the caller parks.
+        """
+        self.failed_attempts += 1
+        attempts = head.attempts + 1
+        first = head.first_failure_at if head.first_failure_at is not None else now
+        if head.status == PARKED:
+            next_at = now + self.park_probe_interval
+        elif attempts <= len(self.schedule):
+            next_at = first + self.schedule[attempts - 1]
+            log.warning(
+                "instance %s: delivery of %s failed (%s); retry %d at +%gs",
+                self.instance,
+                head.notification_id,
+                error,
+                attempts,
+                self.schedule[attempts - 1],
+            )
+        else:
+            return Failure(attempts, first, None)
+        self._track(
+            self._state.record_failure(
+                head.seq,
+                attempts=attempts,
+                first_failure_at=first,
+                next_attempt_at=next_at,
+                error=error,
+            )
+        )
+        return Failure(attempts, first, next_at)
+
+    def _park(
+        self, head: OutboxItem, error: str, failure: Failure, next_probe: float
+    ) -> asyncio.Future[int]:
+        """Park the head's group (retries exhausted) until a probe at ``next_probe``."""
+        parked = self._state.park(
+            self.instance,
+            head.seq,
+            attempts=failure.attempts,
+            first_failure_at=failure.first_failure_at,
+            next_probe_at=next_probe,
+            error=error,
+        )
+        self._track(parked)
+        return parked
 
     # ------------------------------------------------------------------ writes
     def _track(self, future: asyncio.Future[Any]) -> None:

@@ -552,63 +552,25 @@ class Sender(DeliveryWorker):
     def _failed(
         self, group: _Group, head: OutboxItem, error: str, now: float, current: bool
     ) -> None:
-        self.failed_attempts += 1
-        attempts = head.attempts + 1
-        first = head.first_failure_at if head.first_failure_at is not None else now
-        if head.status == PARKED:
-            next_at = now + self.park_probe_interval
-            self._track(
-                self._state.record_failure(
-                    head.seq,
-                    attempts=attempts,
-                    first_failure_at=first,
-                    next_attempt_at=next_at,
-                    error=error,
-                )
-            )
-            self._parked(group, next_at, current)
-        elif attempts <= len(self.schedule):
-            next_at = first + self.schedule[attempts - 1]
-            log.warning(
-                "instance %s: delivery of %s failed (%s); retry %d at +%gs",
-                self.instance,
-                head.notification_id,
-                error,
-                attempts,
-                self.schedule[attempts - 1],
-            )
-            self._track(
-                self._state.record_failure(
-                    head.seq,
-                    attempts=attempts,
-                    first_failure_at=first,
-                    next_attempt_at=next_at,
-                    error=error,
-                )
-            )
+        failure = self._book_failure(head, error, now)
+        if failure.next_at is not None and head.status == PARKED:
+            self._parked(group, failure.next_at, current)
+        elif failure.next_at is not None:
             group.items[0] = replace(
                 head,
-                attempts=attempts,
-                first_failure_at=first,
-                next_attempt_at=next_at,
+                attempts=failure.attempts,
+                first_failure_at=failure.first_failure_at,
+                next_attempt_at=failure.next_at,
                 last_error=error,
             )
             if current:
-                self._schedule(group, next_at, now)
+                self._schedule(group, failure.next_at, now)
         else:
-            next_at = now + self.park_probe_interval
+            next_probe = now + self.park_probe_interval
             self._flush_deletes()
-            parked = self._state.park(
-                self.instance,
-                head.seq,
-                attempts=attempts,
-                first_failure_at=first,
-                next_probe_at=next_at,
-                error=error,
-            )
-            self._track(parked)
+            parked = self._park(head, error, failure, next_probe)
             parked.add_done_callback(lambda f: self._log_parked(f, head, error))
-            self._parked(group, next_at, current)
+            self._parked(group, next_probe, current)
 
     def _parked(self, group: _Group, next_probe: float, current: bool) -> None:
         """The group now lives in the database only, until its probe at ``next_probe``."""

@@ -210,35 +210,12 @@ class ClaimingSender(DeliveryWorker):
                 # the next claim; until then the claim keeps the group's next row back.
                 self._delivered_seqs.append(item.seq)
         else:
-            self.failed_attempts += 1
             self._failed(item, error, now)
         self._poke()
 
     def _failed(self, head: OutboxItem, error: str, now: float) -> None:
-        attempts = head.attempts + 1
-        first = head.first_failure_at if head.first_failure_at is not None else now
-        if head.status == PARKED or attempts <= len(self.schedule):
-            if head.status == PARKED:
-                next_at = now + self.park_probe_interval
-            else:
-                next_at = first + self.schedule[attempts - 1]
-                log.warning(
-                    "instance %s: delivery of %s failed (%s); retry %d at +%gs",
-                    self.instance,
-                    head.notification_id,
-                    error,
-                    attempts,
-                    self.schedule[attempts - 1],
-                )
-            self._track(
-                self._state.record_failure(
-                    head.seq,
-                    attempts=attempts,
-                    first_failure_at=first,
-                    next_attempt_at=next_at,
-                    error=error,
-                )
-            )
+        failure = self._book_failure(head, error, now)
+        if failure.next_at is not None:
             return
         log.error(
             "instance %s: %s failed after %d retries (%s); its group is parked",
@@ -247,16 +224,7 @@ class ClaimingSender(DeliveryWorker):
             len(self.schedule),
             error,
         )
-        self._track(
-            self._state.park(
-                self.instance,
-                head.seq,
-                attempts=attempts,
-                first_failure_at=first,
-                next_probe_at=now + self.park_probe_interval,
-                error=error,
-            )
-        )
+        self._park(head, error, failure, now + self.park_probe_interval)
 
 
 AnySender = Sender | ClaimingSender
