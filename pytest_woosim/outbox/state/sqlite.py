@@ -47,6 +47,7 @@ from pytest_woosim.outbox.state.base import (
     PENDING,
     SEEN_PRUNE_INTERVAL,
     AllGroups,
+    EnqueueListeners,
     GroupKeys,
     Lease,
     OutboxCounts,
@@ -54,8 +55,10 @@ from pytest_woosim.outbox.state.base import (
     ParkedHeads,
     StateClosedError,
     Watermark,
+    group_keys,
     iso,
     outbox_item,
+    resolve,
     watermark_from_row,
 )
 from simulator.clock import Clock, to_utc
@@ -155,15 +158,6 @@ class _Job:
         self.notify = notify  # instance whose outbox grew (wakes its sender)
 
 
-def _resolve(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
-    if future.done():
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(result)
-
-
 #: The state file holds the webhook secret, the outbox bodies (customer data) and the
 #: callback URLs: only its owner may read it. SQLite gives -wal and -shm the same mode.
 STATE_FILE_MODE = 0o600
@@ -201,7 +195,7 @@ class State:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._closed = False
-        self._listeners: list[Callable[[str], None]] = []
+        self._listeners = EnqueueListeners()
         self._last_prune = float("-inf")
         self.batches = 0  # transactions committed (for measurements)
 
@@ -239,13 +233,7 @@ class State:
         Runs on the database thread: it must be thread-safe and quick (e.g.
         ``loop.call_soon_threadsafe``). Returns a function that removes it.
         """
-        self._listeners.append(listener)
-
-        def remove() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return remove
+        return self._listeners.add(listener)
 
     # ------------------------------------------------------------------ outbox writes
     async def enqueue(
@@ -705,14 +693,7 @@ class State:
         group_key: GroupKeys,
     ) -> list[tuple[Any, ...]]:
         now = self._clock.timestamp()
-        if group_key is None or isinstance(group_key, str):
-            keys: Sequence[str | None] = [group_key] * len(notifications)
-        else:
-            keys = group_key
-            if len(keys) != len(notifications):
-                raise ValueError(
-                    f"group_key: {len(keys)} keys for {len(notifications)} notifications"
-                )
+        keys = group_keys(notifications, group_key)
         return [
             (instance, callback_url, n.id, n.body, key, now, instance, key)
             for n, key in zip(notifications, keys, strict=True)
@@ -896,11 +877,7 @@ class State:
         self.batches += 1
         grown = {job.notify for job, _, error in outcomes if error is None and job.notify}
         for instance in grown:
-            for listener in list(self._listeners):
-                try:
-                    listener(instance)
-                except Exception:
-                    log.exception("enqueue listener failed")
+            self._listeners.tell(instance)
         for job, result, error in outcomes:
             self._answer(job, result, error)
 
@@ -914,7 +891,7 @@ class State:
     @staticmethod
     def _answer(job: _Job, result: Any, error: BaseException | None) -> None:
         try:
-            job.loop.call_soon_threadsafe(_resolve, job.future, result, error)
+            job.loop.call_soon_threadsafe(resolve, job.future, result, error)
         except RuntimeError:
             pass  # the caller's loop is closed: nobody is waiting any more
 
