@@ -114,8 +114,10 @@ class ParkedHeads:
 class StateStore(Protocol):
     """Durable state of one or more instances (see the module docstring)."""
 
-    #: Transactions committed (for measurements).
-    batches: int
+    @property
+    def batches(self) -> int:
+        """Transactions committed (for measurements)."""
+        ...
 
     @property
     def closed(self) -> bool: ...
