@@ -94,22 +94,33 @@ class RelayProcess:
     lines: list[str]
 
     async def stop(self) -> str:
-        code, err = await _stop(self.proc)
-        assert code == 0, err
-        return err
+        return await stop_relay(self.proc)
+
+
+async def start_relay(*args: str) -> tuple[subprocess.Popen[str], str]:
+    """``woosim relay --port 0 ARGS`` once it printed its URL; the caller stops it."""
+    proc = _spawn("relay", "--port", "0", *args)
+    line = await _readline(proc)
+    if not line.startswith("http://127.0.0.1:"):
+        proc.kill()
+        _, err = await asyncio.to_thread(proc.communicate, timeout=10)
+        raise AssertionError(f"relay did not start: {line!r} {err}")
+    return proc, line.strip()
+
+
+async def stop_relay(proc: subprocess.Popen[str]) -> str:
+    """SIGTERM a relay and expect a clean exit; its stderr."""
+    code, err = await _stop(proc)
+    assert code == 0, err
+    return err
 
 
 @asynccontextmanager
 async def relay_process(*args: str) -> AsyncIterator[RelayProcess]:
     """``woosim relay --port 0 ARGS`` once it printed its URL (and the lines after it)."""
-    proc = _spawn("relay", "--port", "0", *args)
+    proc, url = await start_relay(*args)
     try:
-        line = await _readline(proc)
-        if not line.startswith("http://127.0.0.1:"):
-            proc.kill()
-            _, err = await asyncio.to_thread(proc.communicate, timeout=10)
-            raise AssertionError(f"relay did not start: {line!r} {err}")
-        yield RelayProcess(proc, line.strip(), [])
+        yield RelayProcess(proc, url, [])
     finally:
         if proc.poll() is None:
             await _stop(proc)

@@ -11,51 +11,19 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
-from conftest import LiveStore, StoreFactory
-
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(
-        f"no Chromium at {CHROMIUM} (apt-get install chromium) for the browser test",
-        allow_module_level=True,
-    )
-pytest.importorskip(
-    "playwright.async_api",
-    reason="the playwright package is not installed (pip install playwright)",
-)
-
-from playwright.async_api import BrowserContext, async_playwright  # noqa: E402
+from browser_helpers import BrowserContext, chromium
+from helpers import LiveStore, StoreFactory
 
 #: A name the browser resolves to loopback: another site, or a DNS-rebound one.
 EVIL = "attacker.test"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    f"--host-resolver-rules=MAP {EVIL} 127.0.0.1",
-]
 WAIT_MS = 15_000
 
 
 @pytest.fixture
 async def browser(tmp_path: Path) -> AsyncIterator[BrowserContext]:
-    async with async_playwright() as playwright:
-        context = await playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=str(CHROMIUM),
-            args=CHROMIUM_ARGS,
-            headless=True,
-        )
-        context.set_default_timeout(WAIT_MS)
-        try:
-            yield context
-        finally:
-            await context.close()
+    rules = f"--host-resolver-rules=MAP {EVIL} 127.0.0.1"
+    async with chromium(tmp_path / "profile", wait_ms=WAIT_MS, extra_args=[rules]) as context:
+        yield context
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import LiveStore, StoreFactory
+from helpers import LiveStore, StoreFactory
 
 from simulator.app import default_keys
 from simulator.control import MAX_GENERATE_PER_REQUEST

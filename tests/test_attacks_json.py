@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import LiveStore
+from helpers import LiveStore
 from reliability_helpers import woosim_executable
 
 from pytest_woosim.config import ConfigError

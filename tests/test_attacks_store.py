@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from conftest import LiveStore
+from helpers import LiveStore
 from reliability_helpers import open_stalled, raw_post, read_until_closed
 
 from simulator.app import Simulator

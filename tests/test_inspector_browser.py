@@ -11,52 +11,19 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from browser_helpers import BrowserContext, chromium, expect
 from helpers import START, StoreFactory
 from webhook_helpers import Receiver
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(
-        f"no Chromium at {CHROMIUM} (apt-get install chromium) for the browser test",
-        allow_module_level=True,
-    )
-pytest.importorskip(
-    "playwright.async_api",
-    reason="the playwright package is not installed (pip install playwright)",
-)
-
-from playwright.async_api import BrowserContext, async_playwright, expect  # noqa: E402
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SECRET = "browser-test-webhook-secret"
 WAIT_MS = 15_000  # real time for the page to catch up; expect() polls until then
 
 
 @pytest.fixture
 async def browser(tmp_path: Path) -> AsyncIterator[BrowserContext]:
-    async with async_playwright() as playwright:
-        context = await playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),  # a fresh user-data dir for every test
-            executable_path=str(CHROMIUM),
-            args=CHROMIUM_ARGS,
-            headless=True,
-            viewport={"width": 1440, "height": 1000},
-        )
-        context.set_default_timeout(WAIT_MS)
-        expect.set_options(timeout=WAIT_MS)
-        try:
-            yield context
-        finally:
-            await context.close()
+    viewport = {"width": 1440, "height": 1000}
+    async with chromium(tmp_path / "profile", wait_ms=WAIT_MS, viewport=viewport) as context:
+        yield context
 
 
 async def test_inspector_follows_the_clock_orders_and_deliveries(

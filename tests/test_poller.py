@@ -13,7 +13,8 @@ import pytest
 from test_scan import FakeStore
 
 from pytest_woosim.outbox.state import State
-from pytest_woosim.poller.poller import DateField, Poller, ResourcePlan, strategy_for
+from pytest_woosim.poller.plan import DateField, ResourcePlan, strategy_for
+from pytest_woosim.poller.poller import Poller
 from pytest_woosim.poller.scan import Strategy, format_wc_gmt
 from pytest_woosim.poller.storeclient import StoreUnavailable
 from simulator.clock import Clock

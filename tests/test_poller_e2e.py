@@ -20,7 +20,8 @@ import pytest
 from pytest_woosim.harness.world import World, open_world
 from pytest_woosim.instance.load import load_instance
 from pytest_woosim.outbox.sender import CE_RETRY_SCHEDULE
-from pytest_woosim.poller.poller import Poller, ResourcePlan
+from pytest_woosim.poller.plan import ResourcePlan
+from pytest_woosim.poller.poller import Poller
 from pytest_woosim.poller.scan import Backoff
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "instances"

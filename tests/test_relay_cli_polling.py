@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import shutil
-import signal
 import subprocess
-import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
+from relay_processes import start_relay, stop_relay, woosim
 
 from pytest_woosim.harness.receiver import Receiver
 from pytest_woosim.instance.load import load_instance
@@ -25,13 +22,6 @@ FIXTURE = (
     Path(__file__).resolve().parent.parent / "fixtures" / "instances" / "recommended-polling.json"
 )
 KEY = "cli-polling-signature-key"
-
-
-def woosim() -> str:
-    beside = Path(sys.executable).with_name("woosim")
-    found = str(beside) if beside.exists() else shutil.which("woosim")
-    assert found, "the woosim console script is not installed"
-    return found
 
 
 @pytest.fixture
@@ -58,30 +48,6 @@ def write_config(path: Path, store: SimulatorServer, receiver: Receiver) -> Path
     )
     path.write_text(json.dumps(config.to_cloud_elements_json()), encoding="utf-8")
     return path
-
-
-async def start_relay(*args: str) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [woosim(), "relay", *args, "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    assert proc.stdout is not None
-    line = await asyncio.wait_for(asyncio.to_thread(proc.stdout.readline), 30)
-    if not line.startswith("http://127.0.0.1:"):
-        proc.kill()
-        _, err = proc.communicate(timeout=10)
-        raise AssertionError(f"relay did not start: {line!r} {err}")
-    return proc, line.strip()
-
-
-async def stop_relay(proc: subprocess.Popen[str]) -> str:
-    proc.send_signal(signal.SIGTERM)
-    _, err = await asyncio.to_thread(proc.communicate, timeout=30)
-    assert proc.returncode == 0, err
-    return err
 
 
 async def test_polls_delivers_restarts_and_stops_cleanly(

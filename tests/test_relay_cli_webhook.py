@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import shutil
 import signal
 import sqlite3
 import subprocess
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from aiohttp import web
+from relay_processes import start_relay
 
 from pytest_woosim.instance.load import load_instance
 from pytest_woosim.relay.registration import TOPICS
@@ -29,13 +27,6 @@ FIXTURE = (
     Path(__file__).resolve().parent.parent / "fixtures" / "instances" / "recommended-webhook.json"
 )
 KEY = "cli-signature-key"
-
-
-def woosim() -> str:
-    beside = Path(sys.executable).with_name("woosim")
-    found = str(beside) if beside.exists() else shutil.which("woosim")
-    assert found, "the woosim console script is not installed"
-    return found
 
 
 class HoldingCallback:
@@ -105,23 +96,6 @@ async def store() -> AsyncIterator[SimulatorServer]:
     await server.stop()
 
 
-async def start_relay(config: Path, state: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [woosim(), "relay", "--config", str(config), "--state", str(state), "--port", "0", *extra],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    assert proc.stdout is not None
-    line = await asyncio.wait_for(asyncio.to_thread(proc.stdout.readline), 30)
-    if not line.startswith("http"):
-        proc.kill()
-        _, err = proc.communicate(timeout=10)
-        raise AssertionError(f"relay did not start: {line!r} {err}")
-    return proc, line.strip()
-
-
 async def test_sigkill_between_accepting_and_forwarding_loses_nothing(
     store: SimulatorServer, tmp_path: Path
 ) -> None:
@@ -140,7 +114,9 @@ async def test_sigkill_between_accepting_and_forwarding_loses_nothing(
     auth = (store.consumer_key, store.consumer_secret)
     proc: subprocess.Popen[str] | None = None
     try:
-        proc, relay_url = await start_relay(config_path, state_path)
+        proc, relay_url = await start_relay(
+            "--config", str(config_path), "--state", str(state_path)
+        )
         async with httpx.AsyncClient(base_url=store.api_url + "/", auth=auth) as api:
             ids = [
                 (await api.post("customers", json={"email": f"c{n}@example.com"})).json()["id"]
@@ -159,7 +135,9 @@ async def test_sigkill_between_accepting_and_forwarding_loses_nothing(
             proc.wait(timeout=10)
             callback.released.set()
 
-            proc, relay_url = await start_relay(config_path, state_path)
+            proc, relay_url = await start_relay(
+                "--config", str(config_path), "--state", str(state_path)
+            )
             await callback.wait(lambda: len(callback.events()) >= 6)
             created = [e["objectId"] for e in callback.events() if e["eventType"] == "CREATED"]
             assert created == [str(i) for i in ids]
@@ -190,7 +168,9 @@ async def test_cleanup_deletes_the_webhooks_on_sigterm(
     )
     config_path = tmp_path / "instance.json"
     config_path.write_text(json.dumps(config.to_cloud_elements_json()))
-    proc, _ = await start_relay(config_path, tmp_path / "relay.sqlite3", "--cleanup")
+    proc, _ = await start_relay(
+        "--config", str(config_path), "--state", str(tmp_path / "relay.sqlite3"), "--cleanup"
+    )
     auth = (store.consumer_key, store.consumer_secret)
     async with httpx.AsyncClient(base_url=store.api_url + "/", auth=auth) as api:
         assert len((await api.get("webhooks", params={"per_page": 100})).json()) == len(TOPICS)

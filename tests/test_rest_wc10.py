@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from conftest import LiveStore, StoreFactory
+from helpers import LiveStore, StoreFactory
 
 ORDER_BODY: dict[str, Any] = {
     "status": "pending",

@@ -35,8 +35,9 @@ from typing import Any
 
 from aiohttp import web
 
+from pytest_woosim.harness.listener import PostListener
 from simulator.clock import Clock
-from simulator.loops import LoopThread, call_on
+from simulator.loops import call_on
 from simulator.wire import boundedjson
 from simulator.wire.signing import CE_ID_HEADER, CE_SIGNATURE_HEADER, verify_elements
 from simulator.wire.timeouts import BODY_TIMEOUT, IDLE_TIMEOUT
@@ -111,8 +112,10 @@ def _parse(body: bytes) -> tuple[dict[str, Any] | None, str]:
     return message, ""
 
 
-class Receiver:
+class Receiver(PostListener):
     """Records event notifications; ``.url`` is the callback URL to configure."""
+
+    kind = "receiver"
 
     def __init__(
         self,
@@ -129,12 +132,9 @@ class Receiver:
         read_timeout: float = DEFAULT_READ_TIMEOUT,
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
     ) -> None:
+        super().__init__(host=host, port=port, path=path, max_body_size=max_body_size)
         self.signature_key = signature_key or None
         self.reject_unverified = reject_unverified
-        self.host = host
-        self.port = port
-        self.path = path if path.startswith("/") else "/" + path
-        self.max_body_size = max_body_size
         self.read_timeout = read_timeout
         self.idle_timeout = idle_timeout
         self._clock = clock if clock is not None else Clock()
@@ -151,74 +151,19 @@ class Receiver:
         self._fail_rate = 0.0
         self._fail_rng = random.Random(0)
         self._seen_ids: OrderedDict[str, None] = OrderedDict()
-        self._runner: web.AppRunner | None = None
-        self._thread: LoopThread | None = None
 
     def __repr__(self) -> str:
         # Never show the key.
         url = self.url if self._runner is not None else None
         return f"Receiver(url={url!r}, signed={self.signature_key is not None})"
 
-    # ------------------------------------------------------------------ lifecycle
-    @property
-    def url(self) -> str:
-        if self._runner is None:
-            raise RuntimeError("the receiver is not started")
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}{self.path}"
-
-    async def start(self) -> None:
-        if self._runner is not None:
-            return
-        app = web.Application(client_max_size=self.max_body_size)
-        app.router.add_route("POST", "/{tail:.*}", self._handle)
-        runner = web.AppRunner(
-            app,
-            access_log=None,
-            keepalive_timeout=self.idle_timeout,
+    def _runner_options(self) -> dict[str, Any]:
+        return {
+            "keepalive_timeout": self.idle_timeout,
             # After an early answer (408, 413) the rest of a body is read and dropped for
             # at most this long, then the connection closes (aiohttp's default is 10 s).
-            lingering_time=self.read_timeout,
-        )
-        await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port)
-        try:
-            await site.start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self.port = int(runner.addresses[0][1])
-        self._runner = runner
-
-    async def stop(self) -> None:
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            await runner.cleanup()
-
-    async def __aenter__(self) -> Receiver:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
-
-    def start_in_thread(self) -> None:
-        """Run on a private event loop in a daemon thread (for sync callers)."""
-        if self._thread is not None:
-            return
-        self._thread = LoopThread.started("woosim-receiver", self.start(), timeout=30)
-
-    def stop_in_thread(self) -> None:
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.close_after(self.stop(), timeout=30)
-
-    def __enter__(self) -> Receiver:
-        self.start_in_thread()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop_in_thread()
+            "lingering_time": self.read_timeout,
+        }
 
     # ------------------------------------------------------------------ controls
     def fail_next(self, n: int, status: int = 500) -> None:

@@ -29,6 +29,7 @@ from urllib.parse import parse_qs
 
 from aiohttp import web
 
+from pytest_woosim.harness.listener import PostListener
 from simulator.clock import Clock
 from simulator.wire.signing import WC_SIGNATURE_HEADER, verify_woocommerce
 
@@ -114,8 +115,10 @@ def is_ping(body: bytes, headers: dict[str, str]) -> bool:
     return _webhook_id(body, headers, "ping") is not None
 
 
-class WebhookReceiver:
+class WebhookReceiver(PostListener):
     """Receives WooCommerce webhook requests; ``.url`` is the delivery URL to configure."""
+
+    kind = "webhook receiver"
 
     def __init__(
         self,
@@ -127,11 +130,9 @@ class WebhookReceiver:
         path: str = DEFAULT_PATH,
         clock: Clock | None = None,
     ) -> None:
+        super().__init__(host=host, port=port, path=path, max_body_size=MAX_BODY_SIZE)
         self.secret = secret
         self.secret_for = secret_for
-        self.host = host
-        self.port = port
-        self.path = path
         self._clock = clock if clock is not None else Clock()
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
@@ -139,59 +140,10 @@ class WebhookReceiver:
         self._status = 200
         self._fail_remaining = 0
         self._fail_status = 500
-        self._runner: web.AppRunner | None = None
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
 
     def __repr__(self) -> str:
         url = self.url if self._runner is not None else None
         return f"WebhookReceiver(url={url!r})"  # never the secret
-
-    @property
-    def url(self) -> str:
-        if self._runner is None:
-            raise RuntimeError("the webhook receiver is not started")
-        return f"http://{self.host}:{self.port}{self.path}"
-
-    # ------------------------------------------------------------------ lifecycle
-    async def start(self) -> None:
-        app = web.Application(client_max_size=MAX_BODY_SIZE)
-        app.router.add_route("POST", "/{tail:.*}", self._handle)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port)
-        try:
-            await site.start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self.port = int(runner.addresses[0][1])
-        self._runner = runner
-
-    async def stop(self) -> None:
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            await runner.cleanup()
-
-    def start_in_thread(self) -> None:
-        """Serve from a private event loop on a daemon thread (for sync tests)."""
-        loop = asyncio.new_event_loop()
-        thread = threading.Thread(target=loop.run_forever, name="woosim-webhooks", daemon=True)
-        thread.start()
-        asyncio.run_coroutine_threadsafe(self.start(), loop).result(timeout=30)
-        self._thread, self._loop = thread, loop
-
-    def stop_in_thread(self) -> None:
-        thread, loop = self._thread, self._loop
-        if thread is None or loop is None:
-            return
-        try:
-            asyncio.run_coroutine_threadsafe(self.stop(), loop).result(timeout=30)
-        finally:
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join()
-            loop.close()
-            self._thread = self._loop = None
 
     # ------------------------------------------------------------------ controls
     def respond_with(self, status: int) -> None:

@@ -39,24 +39,25 @@ import heapq
 import itertools
 import logging
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
 
+from pytest_woosim.outbox.delivery import (
+    CE_RETRY_SCHEDULE,
+    DEFAULT_MAX_IN_FLIGHT,
+    DEFAULT_PARK_PROBE_INTERVAL,
+    DEFAULT_TIMEOUT,
+    DeliveryWorker,
+    SenderStats,
+)
 from pytest_woosim.outbox.state import PARKED, PENDING, OutboxItem, StateStore
-from pytest_woosim.outbox.transport import KeepAlivePoster, PostFailed, SenderClient, sender_client
 from simulator.clock import Clock
 
 log = logging.getLogger(__name__)
 
-#: Seconds after the first failure at which retry 1..9 is made: 4**x.
-CE_RETRY_SCHEDULE: tuple[float, ...] = tuple(float(4**x) for x in range(1, 10))
-DEFAULT_TIMEOUT = 30.0
-DEFAULT_PARK_PROBE_INTERVAL = 3600.0
-#: POSTs at once (each to a different group).
-DEFAULT_MAX_IN_FLIGHT = 32
 #: Outbox rows read per query.
 DEFAULT_PREFETCH = 256
 #: Ready items held in memory at most (the rest waits in the database).
@@ -67,27 +68,6 @@ DEFAULT_MAX_WAITING = 10_000
 GROUP_PREFETCH = 64
 #: Delivered items removed from the outbox per transaction (fewer thread hand-offs).
 DELETE_BATCH = 64
-#: Attempts kept in :attr:`Sender.attempt_log`.
-ATTEMPT_LOG_SIZE = 1000
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """One delivery attempt, at clock time ``at`` (Unix seconds)."""
-
-    seq: int
-    notification_id: str
-    at: float
-    ok: bool
-    error: str
-
-
-@dataclass(frozen=True)
-class SenderStats:
-    delivered: int
-    failed_attempts: int
-    pending: int
-    parked: int
 
 
 @dataclass(eq=False)
@@ -133,8 +113,10 @@ class _Memory:
     parked_keys: set[str | None] = field(default_factory=set)
 
 
-class Sender:
+class Sender(DeliveryWorker):
     """Delivers one instance's outbox. Start it with ``await sender.start()``."""
+
+    task_name = "woosim-sender"
 
     def __init__(
         self,
@@ -153,101 +135,37 @@ class Sender:
         max_loaded: int = DEFAULT_MAX_LOADED,
         max_waiting: int = DEFAULT_MAX_WAITING,
     ) -> None:
-        if any(b <= a for a, b in itertools.pairwise(schedule)) or any(
-            delay < 0 for delay in schedule
-        ):
-            raise ValueError("schedule must be increasing non-negative delays in seconds")
-        if park_probe_interval <= 0:
-            raise ValueError("park_probe_interval must be positive")
-        if max_in_flight < 1:
-            raise ValueError("max_in_flight must be at least 1")
-        self._state = state
-        self._clock = clock
-        self.instance = str(instance)
-        # None: deliver each item to the URL stored with it. Otherwise the current
-        # configured URL wins, so a changed callback URL also gets the backlog.
-        self.callback_url = callback_url
-        self._signature_key = signature_key or None
-        self._client = client
-        self._own_client = client is None
-        self.schedule = tuple(float(delay) for delay in schedule)
-        self.timeout = timeout
-        self.park_probe_interval = float(park_probe_interval)
-        self.max_in_flight = max_in_flight
+        super().__init__(
+            state,
+            clock,
+            instance=instance,
+            callback_url=callback_url,
+            signature_key=signature_key,
+            client=client,
+            schedule=schedule,
+            timeout=timeout,
+            park_probe_interval=park_probe_interval,
+            max_in_flight=max_in_flight,
+        )
         self._prefetch = max(1, prefetch)
         self._max_loaded = max(self._prefetch, max_loaded)
         self._max_waiting = max(1, max_waiting)
-
-        self.delivered = 0
-        self.failed_attempts = 0
-        self.attempt_log: deque[Attempt] = deque(maxlen=ATTEMPT_LOG_SIZE)
-        #: Called after every attempt with the item and its error (None: delivered),
-        #: e.g. to show recent deliveries; must not block.
-        self.observers: list[Callable[[OutboxItem, str | None], None]] = []
 
         self._mem = _Memory()
         self._generation = 0  # bumped by a redelivery; reads of an older one are dropped
         self._order = itertools.count()
         self._in_flight = 0
-        self._fast: KeepAlivePoster | None = None
-
-        self._task: asyncio.Task[None] | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._wake = asyncio.Event()
         self._empty = asyncio.Event()
-        self._idle = asyncio.Event()
-        self._posts: set[asyncio.Task[None]] = set()
         self._timer: asyncio.Task[None] | None = None
         self._timer_at: float | None = None
         self._timers: set[asyncio.Task[None]] = set()
-        self._writes: set[asyncio.Future[Any]] = set()
-        self._delivered_seqs: list[int] = []
-        self._remove_listener: Any = None
 
-    # ------------------------------------------------------------------ lifecycle
-    async def start(self) -> None:
-        if self._task is not None:
-            return
-        self._loop = asyncio.get_running_loop()
-        if self._client is None:
-            self._client = sender_client(self.timeout, limit=max(self.max_in_flight, 1))
-        if isinstance(self._client, SenderClient):
-            self._fast = self._client.poster
-        self._remove_listener = self._state.add_enqueue_listener(self._on_enqueue)
-        self._task = asyncio.create_task(self._run(), name=f"woosim-sender-{self.instance}")
+    def _tasks_to_cancel(self) -> list[asyncio.Task[None]]:
+        return [*self._timers, *self._posts]
 
-    async def stop(self) -> None:
-        """Stop delivering. Posts in flight are abandoned: their items stay queued."""
-        task, self._task = self._task, None
-        if self._remove_listener is not None:
-            self._remove_listener()
-            self._remove_listener = None
-        tasks = [t for t in (task, *self._timers, *self._posts) if t is not None]
-        for t in tasks:
-            t.cancel()
-        for t in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await t
+    async def _after_cancel(self) -> None:
         self._timer = None
-        if not self._state.closed:
-            self._flush_deletes()
-        if self._writes:
-            await asyncio.gather(*self._writes, return_exceptions=True)
-        if self._own_client and self._client is not None:
-            await self._client.aclose()
-            self._client = None
-            self._fast = None
-
-    async def __aenter__(self) -> Sender:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
-
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
+        await super()._after_cancel()
 
     @property
     def in_flight(self) -> int:
@@ -287,15 +205,6 @@ class Sender:
                 self._empty.clear()
                 self._mem.caught_up = False
                 self._poke()
-
-    async def wait_idle(self, timeout: float = 10.0) -> None:
-        """Wait (real seconds) until the worker waits: on the clock, or for new work.
-
-        Nothing is in flight then. Tests call it before moving a frozen clock, so the
-        move finds the worker asleep at its next deadline rather than still busy.
-        """
-        async with asyncio.timeout(timeout):
-            await self._idle.wait()
 
     # ------------------------------------------------------------------ waking
     def _on_enqueue(self, instance: str) -> None:
@@ -617,11 +526,7 @@ class Sender:
         self._in_flight -= 1
         head = group.items[0]  # a redelivery may have refreshed it meanwhile
         current = self._mem.groups.get(group.key) is group
-        self.attempt_log.append(
-            Attempt(head.seq, head.notification_id, now, error is None, error or "")
-        )
-        for observe in self.observers:
-            observe(head, error)
+        self._record_attempt(head, error, now)
         if error is None:
             self._delivered(group, head, now, current)
         else:
@@ -647,63 +552,25 @@ class Sender:
     def _failed(
         self, group: _Group, head: OutboxItem, error: str, now: float, current: bool
     ) -> None:
-        self.failed_attempts += 1
-        attempts = head.attempts + 1
-        first = head.first_failure_at if head.first_failure_at is not None else now
-        if head.status == PARKED:
-            next_at = now + self.park_probe_interval
-            self._track(
-                self._state.record_failure(
-                    head.seq,
-                    attempts=attempts,
-                    first_failure_at=first,
-                    next_attempt_at=next_at,
-                    error=error,
-                )
-            )
-            self._parked(group, next_at, current)
-        elif attempts <= len(self.schedule):
-            next_at = first + self.schedule[attempts - 1]
-            log.warning(
-                "instance %s: delivery of %s failed (%s); retry %d at +%gs",
-                self.instance,
-                head.notification_id,
-                error,
-                attempts,
-                self.schedule[attempts - 1],
-            )
-            self._track(
-                self._state.record_failure(
-                    head.seq,
-                    attempts=attempts,
-                    first_failure_at=first,
-                    next_attempt_at=next_at,
-                    error=error,
-                )
-            )
+        failure = self._book_failure(head, error, now)
+        if failure.next_at is not None and head.status == PARKED:
+            self._parked(group, failure.next_at, current)
+        elif failure.next_at is not None:
             group.items[0] = replace(
                 head,
-                attempts=attempts,
-                first_failure_at=first,
-                next_attempt_at=next_at,
+                attempts=failure.attempts,
+                first_failure_at=failure.first_failure_at,
+                next_attempt_at=failure.next_at,
                 last_error=error,
             )
             if current:
-                self._schedule(group, next_at, now)
+                self._schedule(group, failure.next_at, now)
         else:
-            next_at = now + self.park_probe_interval
+            next_probe = now + self.park_probe_interval
             self._flush_deletes()
-            parked = self._state.park(
-                self.instance,
-                head.seq,
-                attempts=attempts,
-                first_failure_at=first,
-                next_probe_at=next_at,
-                error=error,
-            )
-            self._track(parked)
+            parked = self._park(head, error, failure, next_probe)
             parked.add_done_callback(lambda f: self._log_parked(f, head, error))
-            self._parked(group, next_at, current)
+            self._parked(group, next_probe, current)
 
     def _parked(self, group: _Group, next_probe: float, current: bool) -> None:
         """The group now lives in the database only, until its probe at ``next_probe``."""
@@ -736,63 +603,6 @@ class Sender:
             future.result(),
         )
 
-    # ------------------------------------------------------------------ writes
-    def _track(self, future: asyncio.Future[Any]) -> None:
-        self._writes.add(future)
-        future.add_done_callback(self._write_done)
-
-    def _write_done(self, future: asyncio.Future[Any]) -> None:
-        self._writes.discard(future)
-        if not future.cancelled() and future.exception() is not None:
-            log.error("instance %s: outbox update failed: %s", self.instance, future.exception())
-
-    def _flush_deletes(self) -> None:
-        """Remove delivered items in one transaction, without waiting for it."""
-        if not self._delivered_seqs:
-            return
-        seqs, self._delivered_seqs = self._delivered_seqs, []
-        self._track(self._state.delete_delivered_nowait(seqs))
-
-    # ------------------------------------------------------------------ HTTP
-    async def _post(self, item: OutboxItem) -> str | None:
-        return await post_item(
-            item, self.callback_url, self._signature_key, self._client, self._fast, self.timeout
-        )
-
-
-async def post_item(
-    item: OutboxItem,
-    callback_url: str | None,
-    signature_key: str | None,
-    client: httpx.AsyncClient | None,
-    fast: KeepAlivePoster | None,
-    timeout: float,
-) -> str | None:
-    """One attempt; None on a 2xx, else why it failed.
-
-    What Cloud Elements counts as a failure is UNVERIFIED; we take any non-2xx
-    (redirects are not followed, so 3xx fails too), a timeout, or no connection.
-    """
-    url = callback_url or item.callback_url
-    headers = item.notification().headers(signature_key)
-    if fast is not None:
-        try:
-            status = await fast.post(url, item.body, headers, timeout)
-        except PostFailed as exc:
-            return str(exc)
-    else:
-        assert client is not None
-        try:
-            response = await client.post(url, content=item.body, headers=headers, timeout=timeout)
-        except httpx.TimeoutException:
-            return f"timeout after {timeout:g}s"
-        except (httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
-            return f"{type(exc).__name__}: {exc}".rstrip(": ")
-        status = response.status_code
-    if 200 <= status < 300:
-        return None
-    return f"HTTP {status}"
-
 
 def _earliest(a: float | None, b: float | None) -> float | None:
     """The earlier of two optional instants (None: no instant)."""
@@ -808,8 +618,6 @@ __all__ = [
     "DEFAULT_MAX_IN_FLIGHT",
     "DEFAULT_PARK_PROBE_INTERVAL",
     "DEFAULT_TIMEOUT",
-    "Attempt",
     "Sender",
     "SenderStats",
-    "post_item",
 ]

@@ -29,25 +29,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
-from collections import deque
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import httpx
 
-from pytest_woosim.outbox.sender import (
-    ATTEMPT_LOG_SIZE,
+from pytest_woosim.outbox.delivery import (
     CE_RETRY_SCHEDULE,
     DEFAULT_MAX_IN_FLIGHT,
     DEFAULT_PARK_PROBE_INTERVAL,
     DEFAULT_TIMEOUT,
-    Attempt,
-    Sender,
+    DeliveryWorker,
     SenderStats,
-    post_item,
 )
+from pytest_woosim.outbox.sender import Sender
 from pytest_woosim.outbox.state import (
     ANY_INSTANCE,
     PARKED,
@@ -56,7 +52,6 @@ from pytest_woosim.outbox.state import (
     StateClosedError,
     StateStore,
 )
-from pytest_woosim.outbox.transport import KeepAlivePoster, SenderClient, sender_client
 from simulator.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -67,8 +62,10 @@ DEFAULT_CLAIM_TTL = 60.0
 DEFAULT_IDLE_POLL = 0.5
 
 
-class ClaimingSender:
+class ClaimingSender(DeliveryWorker):
     """Delivers one instance's outbox together with other workers. ``await start()``."""
+
+    task_name = "woosim-worker"
 
     def __init__(
         self,
@@ -86,88 +83,35 @@ class ClaimingSender:
         claim_ttl: float = DEFAULT_CLAIM_TTL,
         idle_poll: float = DEFAULT_IDLE_POLL,
     ) -> None:
-        if any(b <= a for a, b in itertools.pairwise(schedule)) or any(d < 0 for d in schedule):
-            raise ValueError("schedule must be increasing non-negative delays in seconds")
-        if park_probe_interval <= 0 or claim_ttl <= 0 or max_in_flight < 1:
-            raise ValueError("park_probe_interval, claim_ttl and max_in_flight must be positive")
-        self._state = state
-        self._clock = clock
-        self.instance = str(instance)
-        self.callback_url = callback_url
-        self._signature_key = signature_key or None
-        self._client = client
-        self._own_client = client is None
-        self._fast: KeepAlivePoster | None = None
-        self.schedule = tuple(float(d) for d in schedule)
-        self.claim_ttl = float(claim_ttl)
+        if claim_ttl <= 0:
+            raise ValueError("claim_ttl must be positive")
         # A claim must outlive the POST it covers, or a slow POST could be overtaken.
-        self.timeout = min(timeout, self.claim_ttl / 2)
-        self.park_probe_interval = float(park_probe_interval)
-        self.max_in_flight = max_in_flight
+        timeout = min(timeout, claim_ttl / 2)
+        super().__init__(
+            state,
+            clock,
+            instance=instance,
+            callback_url=callback_url,
+            signature_key=signature_key,
+            client=client,
+            schedule=schedule,
+            timeout=timeout,
+            park_probe_interval=park_probe_interval,
+            max_in_flight=max_in_flight,
+        )
+        self._state: SharedState = state
+        self.claim_ttl = float(claim_ttl)
         self.idle_poll = idle_poll
-
-        self.delivered = 0
-        self.failed_attempts = 0
-        self.attempt_log: deque[Attempt] = deque(maxlen=ATTEMPT_LOG_SIZE)
-        #: As :attr:`Sender.observers`: called after every attempt, must not block.
-        self.observers: list[Callable[[OutboxItem, str | None], None]] = []
         self._in_flight: dict[int, OutboxItem] = {}
-        self._task: asyncio.Task[None] | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._wake = asyncio.Event()
-        self._idle = asyncio.Event()
-        self._posts: set[asyncio.Task[None]] = set()
-        self._writes: set[asyncio.Future[Any]] = set()
-        self._remove_listener: Any = None
-        self._delivered_seqs: list[int] = []
 
-    # ------------------------------------------------------------------ lifecycle
-    async def start(self) -> None:
-        if self._task is not None:
-            return
-        self._loop = asyncio.get_running_loop()
-        if self._client is None:
-            self._client = sender_client(self.timeout, limit=self.max_in_flight)
-        if isinstance(self._client, SenderClient):
-            self._fast = self._client.poster
-        self._remove_listener = self._state.add_enqueue_listener(self._on_enqueue)
-        self._task = asyncio.create_task(self._run(), name=f"woosim-worker-{self.instance}")
-
-    async def stop(self) -> None:
-        """Stop; posts in flight are abandoned and their claims given back."""
-        task, self._task = self._task, None
-        if self._remove_listener is not None:
-            self._remove_listener()
-            self._remove_listener = None
-        tasks = [t for t in (task, *self._posts) if t is not None]
-        for t in tasks:
-            t.cancel()
-        for t in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await t
+    async def _after_cancel(self) -> None:
+        """Posts in flight are abandoned and their claims given back."""
         abandoned, self._in_flight = list(self._in_flight), {}
+        await super()._after_cancel()
         if not self._state.closed:
-            self._flush_deletes()
             for seq in abandoned:
                 with contextlib.suppress(Exception):
                     await self._state.release(seq)
-        if self._writes:
-            await asyncio.gather(*self._writes, return_exceptions=True)
-        if self._own_client and self._client is not None:
-            await self._client.aclose()
-            self._client = None
-            self._fast = None
-
-    async def __aenter__(self) -> ClaimingSender:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
-
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
 
     @property
     def in_flight(self) -> int:
@@ -194,10 +138,6 @@ class ClaimingSender:
                     return
                 self._poke()
                 await asyncio.sleep(self.idle_poll / 5)
-
-    async def wait_idle(self, timeout: float = 10.0) -> None:
-        async with asyncio.timeout(timeout):
-            await self._idle.wait()
 
     # ------------------------------------------------------------------ the worker
     def _on_enqueue(self, instance: str) -> None:
@@ -255,17 +195,11 @@ class ClaimingSender:
 
     async def _attempt(self, item: OutboxItem) -> None:
         try:
-            error = await post_item(
-                item, self.callback_url, self._signature_key, self._client, self._fast, self.timeout
-            )
+            error = await self._post(item)
         finally:
             self._in_flight.pop(item.seq, None)
         now = self._clock.timestamp()
-        self.attempt_log.append(
-            Attempt(item.seq, item.notification_id, now, error is None, error or "")
-        )
-        for observe in self.observers:
-            observe(item, error)
+        self._record_attempt(item, error, now)
         if error is None:
             self.delivered += 1
             if item.status == PARKED:
@@ -276,35 +210,12 @@ class ClaimingSender:
                 # the next claim; until then the claim keeps the group's next row back.
                 self._delivered_seqs.append(item.seq)
         else:
-            self.failed_attempts += 1
             self._failed(item, error, now)
         self._poke()
 
     def _failed(self, head: OutboxItem, error: str, now: float) -> None:
-        attempts = head.attempts + 1
-        first = head.first_failure_at if head.first_failure_at is not None else now
-        if head.status == PARKED or attempts <= len(self.schedule):
-            if head.status == PARKED:
-                next_at = now + self.park_probe_interval
-            else:
-                next_at = first + self.schedule[attempts - 1]
-                log.warning(
-                    "instance %s: delivery of %s failed (%s); retry %d at +%gs",
-                    self.instance,
-                    head.notification_id,
-                    error,
-                    attempts,
-                    self.schedule[attempts - 1],
-                )
-            self._track(
-                self._state.record_failure(
-                    head.seq,
-                    attempts=attempts,
-                    first_failure_at=first,
-                    next_attempt_at=next_at,
-                    error=error,
-                )
-            )
+        failure = self._book_failure(head, error, now)
+        if failure.next_at is not None:
             return
         log.error(
             "instance %s: %s failed after %d retries (%s); its group is parked",
@@ -313,31 +224,7 @@ class ClaimingSender:
             len(self.schedule),
             error,
         )
-        self._track(
-            self._state.park(
-                self.instance,
-                head.seq,
-                attempts=attempts,
-                first_failure_at=first,
-                next_probe_at=now + self.park_probe_interval,
-                error=error,
-            )
-        )
-
-    def _flush_deletes(self) -> None:
-        if self._delivered_seqs:
-            seqs, self._delivered_seqs = self._delivered_seqs, []
-            self._track(self._state.delete_delivered_nowait(seqs))
-
-    def _track(self, future: asyncio.Future[Any]) -> None:
-        self._writes.add(future)
-        future.add_done_callback(self._write_done)
-
-    def _write_done(self, future: asyncio.Future[Any]) -> None:
-        self._writes.discard(future)
-        if not future.cancelled() and future.exception() is not None:
-            # The claim expires and the head is tried again: at-least-once.
-            log.error("instance %s: outbox update failed: %s", self.instance, future.exception())
+        self._park(head, error, failure, now + self.park_probe_interval)
 
 
 AnySender = Sender | ClaimingSender

@@ -17,20 +17,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from pytest_woosim.instance.config import InstanceConfig, instance_slug
-from pytest_woosim.instance.javadate import DateCodec
 from pytest_woosim.outbox.state import StateStore
-from pytest_woosim.poller.poller import DateField, Poller, ResourcePlan, strategy_for
+from pytest_woosim.poller.plan import ResourcePlan, date_field, strategy_for
+from pytest_woosim.poller.poller import Poller
 from pytest_woosim.poller.storeclient import StoreClient
 from simulator.clock import Clock
 
 #: Cloud Elements resource → WooCommerce endpoint of what the relay reconciles.
 RECONCILED = {"customers": "customers", "orders": "orders", "products": "products"}
 WC_PATTERN = "yyyy-MM-dd'T'HH:mm:ss"
-
-
-def _gmt_field(path: str) -> DateField:
-    codec = DateCodec(WC_PATTERN, "GMT")
-    return DateField(path=path, parse=codec.parse, timezone="GMT", pattern=WC_PATTERN)
 
 
 def reconcile_plans(page_size: int = 100) -> list[ResourcePlan]:
@@ -40,8 +35,8 @@ def reconcile_plans(page_size: int = 100) -> list[ResourcePlan]:
             resource=resource,
             endpoint=endpoint,
             id_field="id",
-            updated=_gmt_field("date_modified_gmt"),
-            created=_gmt_field("date_created_gmt"),
+            updated=date_field("date_modified_gmt", WC_PATTERN, "GMT"),
+            created=date_field("date_created_gmt", WC_PATTERN, "GMT"),
             strategy=strategy_for(endpoint, "date_modified_gmt"),
             page_size=page_size,
         )

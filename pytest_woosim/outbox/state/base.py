@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import json
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,6 +23,8 @@ from typing import Any, Protocol, runtime_checkable
 
 from pytest_woosim.outbox.notifications import Notification
 from simulator.clock import to_utc
+
+log = logging.getLogger(__name__)
 
 PENDING = "pending"
 PARKED = "parked"
@@ -111,8 +114,10 @@ class ParkedHeads:
 class StateStore(Protocol):
     """Durable state of one or more instances (see the module docstring)."""
 
-    #: Transactions committed (for measurements).
-    batches: int
+    @property
+    def batches(self) -> int:
+        """Transactions committed (for measurements)."""
+        ...
 
     @property
     def closed(self) -> bool: ...
@@ -304,6 +309,49 @@ __all__ = [
 
 
 # ------------------------------------------------------------------ rows, both engines
+def group_keys(notifications: Sequence[Notification], group_key: GroupKeys) -> Sequence[str | None]:
+    """One group key per notification: ``group_key`` for all, or one each (as many)."""
+    if group_key is None or isinstance(group_key, str):
+        return [group_key] * len(notifications)
+    if len(group_key) != len(notifications):
+        raise ValueError(f"group_key: {len(group_key)} keys for {len(notifications)} notifications")
+    return group_key
+
+
+class EnqueueListeners:
+    """Who is told (``listener(instance)``) when an instance's outbox grew."""
+
+    def __init__(self) -> None:
+        self._listeners: list[Callable[[str], None]] = []
+
+    def add(self, listener: Callable[[str], None]) -> Callable[[], None]:
+        """Add ``listener``; returns a function that removes it."""
+        self._listeners.append(listener)
+
+        def remove() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return remove
+
+    def tell(self, instance: str) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(instance)
+            except Exception:
+                log.exception("enqueue listener failed")
+
+
+def resolve(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    """Answer a job's future once (it may have been cancelled meanwhile)."""
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
 def outbox_item(row: Sequence[Any], group_key: str | None) -> OutboxItem:
     """An outbox row (columns in :class:`OutboxItem` order) as an item; each engine
     stores "no group" its own way, so it decodes ``group_key`` itself."""

@@ -59,6 +59,7 @@ from pytest_woosim.outbox.state.base import (
     PENDING,
     SEEN_PRUNE_INTERVAL,
     AllGroups,
+    EnqueueListeners,
     GroupKeys,
     Lease,
     LeaseLostError,
@@ -67,8 +68,10 @@ from pytest_woosim.outbox.state.base import (
     ParkedHeads,
     StateClosedError,
     Watermark,
+    group_keys,
     iso,
     outbox_item,
+    resolve,
     watermark_from_row,
 )
 from simulator.clock import Clock, to_utc
@@ -245,7 +248,7 @@ class PostgresState:
         self._listen_task: asyncio.Task[None] | None = None
         self._conn: Conn | None = None
         self._closed = False
-        self._listeners: list[Callable[[str], None]] = []
+        self._listeners = EnqueueListeners()
         self._last_prune = float("-inf")
         self.batches = 0  # transactions committed (for measurements)
 
@@ -287,13 +290,7 @@ class PostgresState:
 
         Called on the event loop (from this process's commits and from NOTIFYs).
         """
-        self._listeners.append(listener)
-
-        def remove() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return remove
+        return self._listeners.add(listener)
 
     # ------------------------------------------------------------------ outbox writes
     async def enqueue(
@@ -809,14 +806,7 @@ class PostgresState:
         group_key: GroupKeys,
     ) -> list[tuple[Any, ...]]:
         now = self._clock.timestamp()
-        if group_key is None or isinstance(group_key, str):
-            keys: Sequence[str | None] = [group_key] * len(notifications)
-        else:
-            keys = group_key
-            if len(keys) != len(notifications):
-                raise ValueError(
-                    f"group_key: {len(keys)} keys for {len(notifications)} notifications"
-                )
+        keys = group_keys(notifications, group_key)
         return [
             (instance, callback_url, n.id, n.body, _grp(key), now, instance, _grp(key))
             for n, key in zip(notifications, keys, strict=True)
@@ -921,7 +911,7 @@ class PostgresState:
             self._conn = None
             failure = StateClosedError(f"cannot open the state database: {exc}")
             for job in jobs:
-                _resolve(job.future, None, failure)
+                resolve(job.future, None, failure)
             await asyncio.sleep(self._reconnect_delay)  # the database is restarting, say
             return
         conn = self._conn
@@ -961,14 +951,14 @@ class PostgresState:
                 await conn.close()
             self._conn = None
             for job in jobs:
-                _resolve(job.future, None, exc)
+                resolve(job.future, None, exc)
             return
         self.batches += 1
         grown = {job.notify for job, _, error in outcomes if error is None and job.notify}
         for instance in grown:
-            self._tell(instance)
+            self._listeners.tell(instance)
         for job, result, error in outcomes:
-            _resolve(job.future, result, error)
+            resolve(job.future, result, error)
 
     async def _maybe_prune(self, conn: Conn) -> None:
         now = self._clock.timestamp()
@@ -976,13 +966,6 @@ class PostgresState:
             return
         self._last_prune = now
         await conn.execute("DELETE FROM seen WHERE created_at < %s", (now - self._seen_max_age,))
-
-    def _tell(self, instance: str) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(instance)
-            except Exception:
-                log.exception("enqueue listener failed")
 
     async def _listen(self) -> None:
         """Relay other workers' NOTIFYs to the listeners; reconnects after a restart."""
@@ -998,13 +981,13 @@ class PostgresState:
                     await conn.execute(f"LISTEN {CHANNEL}")
                     if reconnected:
                         # Rows may have arrived while nobody listened: make everyone look.
-                        self._tell(ANY_INSTANCE)
+                        self._listeners.tell(ANY_INSTANCE)
                     reconnected = True
                     async for note in conn.notifies():
                         own = self._conn
                         if own is not None and not own.closed and note.pid == own.info.backend_pid:
                             continue  # our own commit: its listeners were told already
-                        self._tell(note.payload)
+                        self._listeners.tell(note.payload)
             except (psycopg.Error, OSError):
                 await asyncio.sleep(self._reconnect_delay)
 
@@ -1015,15 +998,6 @@ def _connection_lost(conn: Conn, exc: BaseException) -> bool:
 
 async def _noop(conn: Conn) -> None:
     return None
-
-
-def _resolve(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
-    if future.done():
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(result)
 
 
 __all__ = [

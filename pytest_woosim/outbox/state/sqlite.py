@@ -2,13 +2,10 @@
 
 Watermarks, the outbox, dedupe keys and small values.
 
-One dedicated thread owns the connection and runs every statement, so the event
-loop never blocks on SQLite. Callers get an awaitable per operation.
-
-Group commit: the thread takes every job queued while it was busy and runs them
-in ONE transaction (each in its own savepoint, so one failing job does not undo
-the others), commits once, then answers them all. Many relay requests enqueuing
-at once therefore share one fsync, which is what makes durable writes fast.
+Here are the tables and the statements on them; every statement runs on the
+database thread of :mod:`pytest_woosim.outbox.state.sqlite_commits`, which batches
+the jobs queued meanwhile into one transaction (group commit): many relay requests
+enqueuing at once share one fsync, which is what makes durable writes fast.
 
 Durability: WAL with ``synchronous=FULL``. NORMAL would survive a SIGKILL of this
 process (the WAL write reaches the OS before COMMIT returns) but not a power loss
@@ -29,10 +26,8 @@ import contextlib
 import json
 import logging
 import os
-import queue
 import sqlite3
 import stat
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -47,6 +42,7 @@ from pytest_woosim.outbox.state.base import (
     PENDING,
     SEEN_PRUNE_INTERVAL,
     AllGroups,
+    EnqueueListeners,
     GroupKeys,
     Lease,
     OutboxCounts,
@@ -54,10 +50,12 @@ from pytest_woosim.outbox.state.base import (
     ParkedHeads,
     StateClosedError,
     Watermark,
+    group_keys,
     iso,
     outbox_item,
     watermark_from_row,
 )
+from pytest_woosim.outbox.state.sqlite_commits import GroupCommitter
 from simulator.clock import Clock, to_utc
 
 log = logging.getLogger(__name__)
@@ -139,31 +137,6 @@ def _item(row: Sequence[Any]) -> OutboxItem:
     return outbox_item(row, row[5])
 
 
-class _Job:
-    __slots__ = ("fn", "future", "loop", "notify")
-
-    def __init__(
-        self,
-        fn: Callable[[sqlite3.Connection], Any],
-        loop: asyncio.AbstractEventLoop,
-        future: asyncio.Future[Any],
-        notify: str | None,
-    ) -> None:
-        self.fn = fn
-        self.loop = loop
-        self.future = future
-        self.notify = notify  # instance whose outbox grew (wakes its sender)
-
-
-def _resolve(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
-    if future.done():
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(result)
-
-
 #: The state file holds the webhook secret, the outbox bodies (customer data) and the
 #: callback URLs: only its owner may read it. SQLite gives -wal and -shm the same mode.
 STATE_FILE_MODE = 0o600
@@ -196,14 +169,16 @@ class State:
         self._clock = clock if clock is not None else Clock()
         self._synchronous = synchronous
         self._seen_max_age = seen_max_age
-        self._max_batch = max(1, max_batch)
-        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._closed = False
-        self._listeners: list[Callable[[str], None]] = []
+        self._listeners = EnqueueListeners()
+        self._commits = GroupCommitter(
+            self._connect,
+            max_batch=max_batch,
+            before_commit=self._maybe_prune,
+            grown=self._listeners.tell,
+            name="woosim-state",
+            what=f"state database {self.path}",
+        )
         self._last_prune = float("-inf")
-        self.batches = 0  # transactions committed (for measurements)
 
     # ------------------------------------------------------------------ lifecycle
     async def open(self) -> State:
@@ -213,15 +188,7 @@ class State:
 
     async def close(self) -> None:
         """Finish every queued operation, then close the database."""
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            thread = self._thread
-        if thread is None:
-            return
-        self._jobs.put(None)
-        await asyncio.to_thread(thread.join)
+        await self._commits.close()
 
     async def __aenter__(self) -> State:
         return await self.open()
@@ -231,7 +198,12 @@ class State:
 
     @property
     def closed(self) -> bool:
-        return self._closed
+        return self._commits.closed
+
+    @property
+    def batches(self) -> int:
+        """Transactions committed (for measurements)."""
+        return self._commits.batches
 
     def add_enqueue_listener(self, listener: Callable[[str], None]) -> Callable[[], None]:
         """Call ``listener(instance)`` after notifications for ``instance`` are committed.
@@ -239,13 +211,7 @@ class State:
         Runs on the database thread: it must be thread-safe and quick (e.g.
         ``loop.call_soon_threadsafe``). Returns a function that removes it.
         """
-        self._listeners.append(listener)
-
-        def remove() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return remove
+        return self._listeners.add(listener)
 
     # ------------------------------------------------------------------ outbox writes
     async def enqueue(
@@ -705,14 +671,7 @@ class State:
         group_key: GroupKeys,
     ) -> list[tuple[Any, ...]]:
         now = self._clock.timestamp()
-        if group_key is None or isinstance(group_key, str):
-            keys: Sequence[str | None] = [group_key] * len(notifications)
-        else:
-            keys = group_key
-            if len(keys) != len(notifications):
-                raise ValueError(
-                    f"group_key: {len(keys)} keys for {len(notifications)} notifications"
-                )
+        keys = group_keys(notifications, group_key)
         return [
             (instance, callback_url, n.id, n.body, key, now, instance, key)
             for n, key in zip(notifications, keys, strict=True)
@@ -763,20 +722,11 @@ class State:
                 [(instance, key, now) for key in keys],
             )
 
-    # ------------------------------------------------------------------ the database thread
+    # ------------------------------------------------------------------ the connection
     def _submit(
         self, fn: Callable[[sqlite3.Connection], T], *, notify: str | None = None
     ) -> asyncio.Future[T]:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
-        with self._lock:
-            if self._closed:
-                raise StateClosedError("the state database is closed")
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="woosim-state", daemon=True)
-                self._thread.start()
-            self._jobs.put(_Job(fn, loop, future, notify))
-        return future
+        return self._commits.submit(fn, notify=notify)
 
     def _connect(self) -> sqlite3.Connection:
         if self.path is not None:
@@ -828,95 +778,12 @@ class State:
             conn.execute("ROLLBACK")
             raise
 
-    def _run(self) -> None:
-        try:
-            conn = self._connect()
-        except (sqlite3.Error, OSError, RuntimeError) as exc:
-            self._fail_all(exc)
-            return
-        try:
-            while True:
-                first = self._jobs.get()
-                batch = [first]
-                while len(batch) < self._max_batch:
-                    try:
-                        batch.append(self._jobs.get_nowait())
-                    except queue.Empty:
-                        break
-                jobs = [job for job in batch if job is not None]
-                if jobs:
-                    self._execute(conn, jobs)
-                if len(jobs) != len(batch):
-                    break
-        finally:
-            conn.close()
-
-    def _fail_all(self, exc: BaseException) -> None:
-        """Opening failed: answer every job (now and later) with the error."""
-        error = StateClosedError(f"cannot open state database {self.path}: {exc}")
-        with self._lock:
-            self._closed = True
-        while True:
-            try:
-                job = self._jobs.get_nowait()
-            except queue.Empty:
-                return
-            if job is not None:
-                self._answer(job, None, error)
-
-    def _execute(self, conn: sqlite3.Connection, jobs: list[_Job]) -> None:
-        outcomes: list[tuple[_Job, Any, BaseException | None]] = []
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            for job in jobs:
-                self._answer(job, None, exc)
-            return
-        for job in jobs:
-            conn.execute("SAVEPOINT job")
-            try:
-                result = job.fn(conn)
-            except Exception as exc:
-                conn.execute("ROLLBACK TO job")
-                conn.execute("RELEASE job")
-                outcomes.append((job, None, exc))
-            else:
-                conn.execute("RELEASE job")
-                outcomes.append((job, result, None))
-        self._maybe_prune(conn)
-        try:
-            conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            log.error("state commit failed: %s", exc)
-            try:
-                conn.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass
-            outcomes = [(job, None, exc) for job, _, _ in outcomes]
-        self.batches += 1
-        grown = {job.notify for job, _, error in outcomes if error is None and job.notify}
-        for instance in grown:
-            for listener in list(self._listeners):
-                try:
-                    listener(instance)
-                except Exception:
-                    log.exception("enqueue listener failed")
-        for job, result, error in outcomes:
-            self._answer(job, result, error)
-
     def _maybe_prune(self, conn: sqlite3.Connection) -> None:
         now = self._clock.timestamp()
         if now - self._last_prune < SEEN_PRUNE_INTERVAL:
             return
         self._last_prune = now
         conn.execute("DELETE FROM seen WHERE created_at < ?", (now - self._seen_max_age,))
-
-    @staticmethod
-    def _answer(job: _Job, result: Any, error: BaseException | None) -> None:
-        try:
-            job.loop.call_soon_threadsafe(_resolve, job.future, result, error)
-        except RuntimeError:
-            pass  # the caller's loop is closed: nobody is waiting any more
 
 
 __all__ = [
