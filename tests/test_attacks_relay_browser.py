@@ -16,41 +16,18 @@ from typing import Any
 import httpx
 import pytest
 from aiohttp import web
+from browser_helpers import BrowserContext, chromium
 
 from pytest_woosim.outbox.state import open_state
 from pytest_woosim.relay.instances import InstanceRegistry, RunOptions
 from pytest_woosim.relay.service import start_service
 from simulator.clock import Clock
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(
-        f"no Chromium at {CHROMIUM} (apt-get install chromium) for the browser test",
-        allow_module_level=True,
-    )
-pytest.importorskip(
-    "playwright.async_api",
-    reason="the playwright package is not installed (pip install playwright)",
-)
-
-from playwright.async_api import BrowserContext, async_playwright  # noqa: E402
-
 FIXTURE = (
     Path(__file__).resolve().parent.parent / "fixtures" / "instances" / "recommended-polling.json"
 )
 #: A name the browser resolves to loopback: another site, or a DNS-rebound one.
 EVIL = "attacker.test"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    f"--host-resolver-rules=MAP {EVIL} 127.0.0.1",
-]
 WAIT_MS = 15_000
 
 
@@ -86,18 +63,9 @@ async def relay() -> AsyncIterator[Relay]:
 
 @pytest.fixture
 async def browser(tmp_path: Path) -> AsyncIterator[BrowserContext]:
-    async with async_playwright() as playwright:
-        context = await playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=str(CHROMIUM),
-            args=CHROMIUM_ARGS,
-            headless=True,
-        )
-        context.set_default_timeout(WAIT_MS)
-        try:
-            yield context
-        finally:
-            await context.close()
+    rules = f"--host-resolver-rules=MAP {EVIL} 127.0.0.1"  # the evil name is loopback
+    async with chromium(tmp_path / "profile", wait_ms=WAIT_MS, extra_args=[rules]) as context:
+        yield context
 
 
 @pytest.fixture
