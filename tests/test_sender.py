@@ -772,3 +772,25 @@ async def test_a_group_parked_during_a_probe_read_keeps_its_probe(race: _RaceRig
     await race.sender.drain(10)
     assert _object_ids(race.receiver) == ["1", "2"]
     assert _arrivals(race.receiver) == [0.0, 4.0, 3600.0, 3604.0, 3604.0, 7204.0]
+
+
+async def test_a_row_enqueued_while_a_read_is_under_way_is_sent(rig: Rig) -> None:
+    """An enqueue that commits after a read's snapshot, before it returns, is not lost."""
+    real_read = rig.state.outbox_after
+    raced = False
+
+    async def racing_read(instance: str | int, after_seq: int, limit: int) -> list[OutboxItem]:
+        nonlocal raced
+        rows = await real_read(instance, after_seq, limit)
+        if not raced:
+            raced = True
+            await rig.state.enqueue(INSTANCE, rig.receiver.url, _notes(2))
+        return rows
+
+    rig.state.outbox_after = racing_read  # type: ignore[method-assign]
+    await rig.state.enqueue(INSTANCE, rig.receiver.url, _notes(1))
+    deadline = asyncio.get_running_loop().time() + 5
+    while len(rig.receiver.events) < 2:
+        assert asyncio.get_running_loop().time() < deadline, _object_ids(rig.receiver)
+        await asyncio.sleep(0.01)
+    assert raced and _object_ids(rig.receiver) == ["1", "2"]

@@ -411,6 +411,32 @@ async def test_enqueue_unseen_writes_only_what_was_not_seen(engine: Engine, tmp_
         assert await state.unseen(7, ["old", "new", "x", "other", "y"]) == ["y"]
 
 
+async def test_commit_window_decides_duplicates_inside_the_write(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """A key another writer remembered after a check but before the write is a duplicate.
+
+    The reconciliation poll checks its keys, then a webhook for the same record
+    version is queued, then the poll writes: only the write's own check sees it.
+    """
+    async with engine.state(tmp_path / "s.db") as state:
+        assert await state.unseen(7, ["a", "b"]) == ["a", "b"]  # the scan's check
+        await state.commit_window(7, "relay", None, _notes(1), ["a"], callback_url=URL)
+        given: list[set[str]] = []
+
+        def build(seen: set[str]) -> tuple[list[Notification], str]:
+            given.append(set(seen))
+            return _notes(2 - len(seen)), "g"
+
+        seqs = await state.commit_window(
+            7, "customers", None, (), ["a", "b"], callback_url=URL, build=build
+        )
+        assert given == [{"a"}] and len(seqs) == 1
+        items = await state.outbox_batch(7)
+        assert [i.group_key for i in items] == [None, "g"]
+        assert await state.unseen(7, ["a", "b", "c"]) == ["c"]
+
+
 async def test_instance_registry_keeps_ids_and_bodies_across_a_restart(
     engine: Engine, tmp_path: Path
 ) -> None:

@@ -153,6 +153,7 @@ class Sender(DeliveryWorker):
 
         self._mem = _Memory()
         self._generation = 0  # bumped by a redelivery; reads of an older one are dropped
+        self._grown = 0  # enqueues seen; a read that raced one is not the end of the outbox
         self._order = itertools.count()
         self._in_flight = 0
         self._empty = asyncio.Event()
@@ -216,6 +217,7 @@ class Sender(DeliveryWorker):
             loop.call_soon_threadsafe(self._grew)
 
     def _grew(self) -> None:
+        self._grown += 1
         self._mem.caught_up = False
         self._poke()
 
@@ -417,6 +419,7 @@ class Sender(DeliveryWorker):
 
     async def _read_forward(self, mem: _Memory, generation: int, now: float) -> None:
         mem.parked_keys.clear()
+        grown = self._grown
         rows = await self._read(self._state.outbox_after, mem.cursor, self._prefetch)
         if generation != self._generation:
             return
@@ -428,7 +431,9 @@ class Sender(DeliveryWorker):
                 self._add(item, now)
         if rows:
             mem.cursor = rows[-1].seq
-        if len(rows) < self._prefetch:
+        # An enqueue committed while this read was under way may be past what it
+        # saw: caught up only when none came, or that row is never read.
+        if len(rows) < self._prefetch and grown == self._grown:
             mem.caught_up = True
 
     async def _reload(self, mem: _Memory, generation: int) -> None:

@@ -540,53 +540,65 @@ class Poller:
         deleted_at: datetime | None = None,
         lease: Lease | None = None,
     ) -> int:
-        notifications: list[Notification] = []
-        keys: list[str] = []
-        for page in pages:
-            items = [(self._event(plan, c), self._raw_record(c.record)) for c in page]
-            notifications.extend(self._notifications(plan, items))
-            keys.extend(c.key for c in page)
-        for page in trashed:
-            # A trashed record is gone for the integrator: Cloud Elements' DELETED,
-            # dated when it was trashed, with the record as the store shows it.
-            items = [
-                (
-                    Event(plan.resource, c.record_id, EventType.DELETED, c.date),
-                    self._raw_record(c.record),
-                )
-                for c in page
-            ]
-            notifications.extend(self._notifications(plan, items))
-            keys.extend(c.key for c in page)
+        keys = [c.key for page in (*pages, *trashed) for c in page]
         when = deleted_at or self.clock.now()
-        for start in range(0, len(deleted), plan.page_size):
-            # A force-deleted record has no record left to show; its raw entry is the
-            # id, the shape WooCommerce's own *.deleted webhooks carry.
-            items = [
-                (
-                    Event(plan.resource, object_id, EventType.DELETED, when),
-                    {"id": _id_value(object_id)},
-                )
-                for object_id in deleted[start : start + plan.page_size]
-            ]
-            notifications.extend(self._notifications(plan, items))
-        if notifications or watermark is not None or keys:
+        count = 0
+
+        def build(seen: set[str]) -> tuple[list[Notification], None]:
+            # Decided inside the write: a webhook relay sharing these dedupe keys may
+            # have queued one of these record versions since the scan checked.
+            nonlocal count
+            notifications: list[Notification] = []
+            for page in pages:
+                items = [
+                    (self._event(plan, c), self._raw_record(c.record))
+                    for c in page
+                    if c.key not in seen
+                ]
+                notifications.extend(self._notifications(plan, items))
+            for page in trashed:
+                # A trashed record is gone for the integrator: Cloud Elements' DELETED,
+                # dated when it was trashed, with the record as the store shows it.
+                items = [
+                    (
+                        Event(plan.resource, c.record_id, EventType.DELETED, c.date),
+                        self._raw_record(c.record),
+                    )
+                    for c in page
+                    if c.key not in seen
+                ]
+                notifications.extend(self._notifications(plan, items))
+            for start in range(0, len(deleted), plan.page_size):
+                # A force-deleted record has no record left to show; its raw entry is
+                # the id, the shape WooCommerce's own *.deleted webhooks carry.
+                items = [
+                    (
+                        Event(plan.resource, object_id, EventType.DELETED, when),
+                        {"id": _id_value(object_id)},
+                    )
+                    for object_id in deleted[start : start + plan.page_size]
+                ]
+                notifications.extend(self._notifications(plan, items))
+            count = len(notifications)
+            # One delivery group for the whole instance: strict FIFO, so events
+            # also keep their order across resources, as they were polled.
+            return notifications, None
+
+        if keys or deleted or watermark is not None:
             await self.state.commit_window(
                 self.instance,
                 plan.resource,
                 watermark,
-                notifications,
+                (),
                 keys,
                 callback_url=self.callback_url,
-                # One delivery group for the whole instance: strict FIFO, so events
-                # also keep their order across resources, as they were polled.
-                group_key=None,
                 lease=lease,
+                build=build,
             )
             if lease is not None and isinstance(self.state, SharedState):
                 # A long scan commits in checkpoints: each one renews the lease.
                 await self.state.acquire_lease(lease.name, ttl=self.lease_ttl)
-        return len(notifications)
+        return count
 
     # ------------------------------------------------------------------ warnings
     def _check_dates(self, plan: ResourcePlan, record: Mapping[str, Any]) -> None:

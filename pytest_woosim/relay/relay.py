@@ -329,35 +329,42 @@ class RelayApp:
         return _json({"status": "accepted", "eventId": event_id}, 200)
 
     async def _write_batch(self, batch: list[_Pending]) -> None:
-        """Dedupe a batch, then queue its notifications durably in one transaction."""
-        unseen = set(await self.state.unseen(self.instance, [k for p in batch for k in p.keys]))
-        fresh: list[_Pending] = []
-        for item in batch:
-            # A duplicate when the delivery itself was seen (before, or earlier in this
-            # batch) or, when reconciling, when the poll already emitted this content.
-            if all(key in unseen for key in item.keys):
-                unseen.difference_update(item.keys)
-                fresh.append(item)
-            else:
-                item.future.set_result(None)
-        if not fresh:
-            return
-        groups = self._group(fresh)
-        notifications: list[Notification] = []
-        for group in groups:
-            notifications.extend(self._notify(group))
+        """Dedupe a batch and queue its notifications durably, in one transaction.
+
+        The dedupe check runs inside the write (``build``): the reconciliation poll
+        writes the same keys concurrently, and a check made before the write would
+        let both queue one record version.
+        """
+        queued: list[tuple[list[_Pending], Notification]] = []
+
+        def build(seen: set[str]) -> tuple[list[Notification], list[str | None]]:
+            queued.clear()
+            fresh: list[_Pending] = []
+            for item in batch:
+                # A duplicate when the delivery itself was seen (before, or earlier in
+                # this batch) or, when reconciling, when the poll already emitted it.
+                if seen.isdisjoint(item.keys):
+                    seen.update(item.keys)
+                    fresh.append(item)
+            for group in self._group(fresh):
+                queued.extend((group, n) for n in self._notify(group))
+            return [n for _, n in queued], [self._group_key(group) for group, _ in queued]
+
         await self.state.commit_window(
             self.instance,
             OUTBOX_RESOURCE,
             None,
-            notifications,
-            [k for item in fresh for k in item.keys],
+            (),
+            [k for item in batch for k in item.keys],
             callback_url=self.callback_url,
-            group_key=[self._group_key(group) for group in groups],
+            build=build,
         )
-        for group, notification in zip(groups, notifications, strict=True):
+        ids: dict[int, str] = {}
+        for group, notification in queued:
             for item in group:
-                item.future.set_result(notification.id)
+                ids.setdefault(id(item), notification.id)
+        for item in batch:
+            item.future.set_result(ids.get(id(item)))
 
     def _group_key(self, group: list[_Pending]) -> str | None:
         """The sender's order group: one object, unless objects share a notification.

@@ -49,6 +49,11 @@ ALL_GROUPS = AllGroups.ALL
 
 #: The group key of each notification: one key for all, or one per notification.
 GroupKeys = str | None | Sequence[str | None]
+#: Given the dedupe keys already remembered when a write began, the notifications
+#: to store and their group keys. Two writers (a relay's webhooks and its
+#: reconciliation poll) share dedupe keys; only a check inside the write's own
+#: transaction keeps one record version from being queued by both.
+BuildUnseen = Callable[[set[str]], tuple[Sequence[Notification], GroupKeys]]
 
 
 class StateClosedError(RuntimeError):
@@ -153,6 +158,7 @@ class StateStore(Protocol):
         callback_url: str,
         group_key: GroupKeys = None,
         lease: Lease | None = None,
+        build: BuildUnseen | None = None,
     ) -> list[int]: ...
 
     async def enqueue_unseen(
@@ -295,6 +301,7 @@ __all__ = [
     "PENDING",
     "SEEN_PRUNE_INTERVAL",
     "AllGroups",
+    "BuildUnseen",
     "GroupKeys",
     "Lease",
     "LeaseLostError",

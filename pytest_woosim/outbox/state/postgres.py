@@ -59,6 +59,7 @@ from pytest_woosim.outbox.state.base import (
     PENDING,
     SEEN_PRUNE_INTERVAL,
     AllGroups,
+    BuildUnseen,
     EnqueueListeners,
     GroupKeys,
     Lease,
@@ -320,12 +321,16 @@ class PostgresState:
         callback_url: str,
         group_key: GroupKeys = None,
         lease: Lease | None = None,
+        build: BuildUnseen | None = None,
     ) -> list[int]:
         """Move a watermark, store notifications and remember dedupe keys: all or nothing.
 
         With ``lease``, nothing is written unless the lease is still held by its
         holder (:class:`LeaseLostError`): a worker that stalled past its lease cannot
-        move a watermark another worker has moved since.
+        move a watermark another worker has moved since. With ``build``,
+        ``notifications`` is ignored: the keys are inserted first, and ``build`` is
+        given those another writer already held (so two workers cannot both find a
+        key new) and returns the notifications to store and their ``group_key``.
         """
         inst = str(instance)
         rows = self._outbox_rows(inst, callback_url, notifications, group_key)
@@ -335,13 +340,19 @@ class PostgresState:
         async def work(conn: Conn) -> list[int]:
             if lease is not None:
                 await self._check_lease(conn, lease, now)
-            seqs = await self._insert_outbox(conn, rows)
+            if build is None:
+                seqs = await self._insert_outbox(conn, rows)
+                await self._insert_seen(conn, inst, keys, now)
+            else:
+                seen = set(keys) - await self._insert_new_seen(conn, inst, keys, now)
+                built = self._outbox_rows(inst, callback_url, *build(seen))
+                seqs = await self._insert_outbox(conn, built)
             if watermark is not None:
                 await self._write_watermark(conn, inst, resource, watermark)
-            await self._insert_seen(conn, inst, keys, now)
             return seqs
 
-        return await self._submit(work, notify=inst if rows else None)
+        grows = bool(rows) or build is not None
+        return await self._submit(work, notify=inst if grows else None)
 
     async def enqueue_unseen(
         self,
@@ -844,6 +855,21 @@ class PostgresState:
                     "ON CONFLICT DO NOTHING",
                     [(instance, key, now) for key in keys],
                 )
+
+    @staticmethod
+    async def _insert_new_seen(conn: Conn, instance: str, keys: list[str], now: float) -> set[str]:
+        """Remember ``keys``; return those that were not remembered before."""
+        new: set[str] = set()
+        async with conn.cursor() as cur:
+            for key in keys:
+                await cur.execute(
+                    "INSERT INTO seen (instance, key, created_at) VALUES (%s, %s, %s) "
+                    "ON CONFLICT DO NOTHING",
+                    (instance, key, now),
+                )
+                if cur.rowcount:
+                    new.add(key)
+        return new
 
     async def _select_items(self, query: str, params: Sequence[Any]) -> list[OutboxItem]:
         async def work(conn: Conn) -> list[OutboxItem]:

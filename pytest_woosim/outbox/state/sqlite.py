@@ -42,6 +42,7 @@ from pytest_woosim.outbox.state.base import (
     PENDING,
     SEEN_PRUNE_INTERVAL,
     AllGroups,
+    BuildUnseen,
     EnqueueListeners,
     GroupKeys,
     Lease,
@@ -243,11 +244,15 @@ class State:
         callback_url: str,
         group_key: GroupKeys = None,
         lease: Lease | None = None,
+        build: BuildUnseen | None = None,
     ) -> list[int]:
         """Move a watermark, store its notifications and remember dedupe keys: all or nothing.
 
         ``group_key`` as for :meth:`enqueue`. ``lease`` is accepted for the interface
         and ignored: one process owns a SQLite file, so nobody else can hold it.
+        With ``build``, ``notifications`` is ignored: ``build`` is given the
+        ``seen_keys`` already remembered, read in this transaction, and returns
+        the notifications to store and their ``group_key``.
         """
         inst = str(instance)
         rows = self._outbox_rows(inst, callback_url, notifications, group_key)
@@ -255,13 +260,18 @@ class State:
         now = self._clock.timestamp()
 
         def work(conn: sqlite3.Connection) -> list[int]:
+            nonlocal rows
+            if build is not None:
+                seen = self._seen_among(conn, inst, keys)
+                rows = self._outbox_rows(inst, callback_url, *build(seen))
             seqs = self._insert_outbox(conn, inst, rows)
             if watermark is not None:
                 self._write_watermark(conn, inst, resource, watermark)
             self._insert_seen(conn, inst, keys, now)
             return seqs
 
-        return await self._submit(work, notify=inst if rows else None)
+        grows = bool(rows) or build is not None
+        return await self._submit(work, notify=inst if grows else None)
 
     async def delete_delivered(self, seqs: Sequence[int]) -> None:
         await self.delete_delivered_nowait(seqs)
