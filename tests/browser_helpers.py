@@ -61,3 +61,35 @@ async def chromium(
 
 
 __all__ = ["BrowserContext", "chromium", "expect"]
+
+
+#: A name the attack tests' browser resolves to loopback: another site, or a
+#: DNS-rebound name for ours.
+EVIL = "attacker.test"
+
+
+@asynccontextmanager
+async def attacker_browser(profile: Path, *, wait_ms: int) -> AsyncIterator[BrowserContext]:
+    """A browser in which ``EVIL`` resolves to 127.0.0.1."""
+    rules = f"--host-resolver-rules=MAP {EVIL} 127.0.0.1"
+    async with chromium(profile, wait_ms=wait_ms, extra_args=[rules]) as context:
+        yield context
+
+
+@asynccontextmanager
+async def evil_site_server() -> AsyncIterator[str]:
+    """The attacker's site: serves an empty page at ``http://attacker.test:PORT/``."""
+    from aiohttp import web
+
+    async def page(request: web.Request) -> web.Response:
+        return web.Response(text="<!doctype html><title>evil</title>", content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/", page)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield f"http://{EVIL}:{runner.addresses[0][1]}/"
+    finally:
+        await runner.cleanup()

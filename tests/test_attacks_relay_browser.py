@@ -15,8 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from aiohttp import web
-from browser_helpers import BrowserContext, chromium
+from browser_helpers import EVIL, BrowserContext, attacker_browser, evil_site_server
 
 from pytest_woosim.outbox.state import open_state
 from pytest_woosim.relay.instances import InstanceRegistry, RunOptions
@@ -26,8 +25,6 @@ from simulator.clock import Clock
 FIXTURE = (
     Path(__file__).resolve().parent.parent / "fixtures" / "instances" / "recommended-polling.json"
 )
-#: A name the browser resolves to loopback: another site, or a DNS-rebound one.
-EVIL = "attacker.test"
 WAIT_MS = 15_000
 
 
@@ -63,26 +60,14 @@ async def relay() -> AsyncIterator[Relay]:
 
 @pytest.fixture
 async def browser(tmp_path: Path) -> AsyncIterator[BrowserContext]:
-    rules = f"--host-resolver-rules=MAP {EVIL} 127.0.0.1"  # the evil name is loopback
-    async with chromium(tmp_path / "profile", wait_ms=WAIT_MS, extra_args=[rules]) as context:
+    async with attacker_browser(tmp_path / "profile", wait_ms=WAIT_MS) as context:
         yield context
 
 
 @pytest.fixture
 async def evil_site() -> AsyncIterator[str]:
-    """The attacker's site: serves an empty page at http://attacker.test:PORT/."""
-
-    async def page(request: web.Request) -> web.Response:
-        return web.Response(text="<!doctype html><title>evil</title>", content_type="text/html")
-
-    app = web.Application()
-    app.router.add_get("/", page)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    yield f"http://{EVIL}:{runner.addresses[0][1]}/"
-    await runner.cleanup()
+    async with evil_site_server() as url:
+        yield url
 
 
 def stolen_instance(callback: str) -> str:
