@@ -20,7 +20,6 @@ in ``array('q')`` (8 bytes a record), answered with ``bisect``: the cost of a
 from __future__ import annotations
 
 import re
-import unicodedata
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter
@@ -47,6 +46,7 @@ from simulator.models import (
 )
 from simulator.params import MAX_AMOUNT, MAX_QUANTITY, amount_problem, as_amount, as_integer
 from simulator.settings import Settings
+from simulator.slugs import sanitize_title
 from simulator.stock import (
     REDUCED_STOCK_KEY,
     REDUCING_STATUSES,
@@ -55,6 +55,8 @@ from simulator.stock import (
     status_hooks,
     stock_status_for,
 )
+from simulator.terms import Terms, product_categories, product_tags
+from simulator.variations import Variations, default_attributes, parent_attributes
 from simulator.wcdates import wall_seconds
 
 #: Line items one order may hold. A real store has no such cap but saves every line
@@ -86,8 +88,6 @@ def check_line_item_count(items: object) -> None:
 #: (sample post/page, privacy page, shop/cart/checkout/my-account pages...).
 FIRST_POST_ID = 10
 ADMIN_USER_ID = 1
-#: The ``product_cat`` term every product without a category gets.
-UNCATEGORIZED = Category(15, "Uncategorized", "uncategorized")
 
 _KEY_BASE = 1_577_836_800  # 2020-01-01: keeps packed keys in int64 for 1884..2156
 _ID_SPACE = 1 << 31
@@ -257,6 +257,7 @@ class PostQuery:
     min_price: int | None = None
     max_price: int | None = None
     category: frozenset[int] | None = None
+    tag: frozenset[int] | None = None
     slug: str | None = None
     search_sku: str = ""
     #: "" is the standard class; None = no filter.
@@ -332,13 +333,6 @@ def _check_quantity(
 UNSLUGGED_STATUSES = frozenset({"draft", "pending", "auto-draft"})
 
 
-def sanitize_title(text: str) -> str:
-    """A slug as WordPress ``sanitize_title`` makes it (accents removed, dashes)."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug
-
-
 class Store:
     """All the records of one fake store, and every way of changing them."""
 
@@ -349,7 +343,8 @@ class Store:
         self.customers: dict[int, Customer] = {}
         self.orders: dict[int, Order] = {}
         self.products: dict[int, Product] = {}
-        self.categories: dict[int, Category] = {UNCATEGORIZED.id: UNCATEGORIZED}
+        self.terms = Terms(lambda: self.products.values(), self._terms_changed)
+        self.variations = Variations(self)
         self.order_dates = DateIndexes()
         self.product_dates = DateIndexes()
         self._order_status_counts: Counter[str] = Counter()
@@ -459,6 +454,17 @@ class Store:
         self.epoch = epoch
         admin.cached = None
         self.customers[ADMIN_USER_ID] = admin
+
+    # ------------------------------------------------------------------ terms
+    @property
+    def categories(self) -> dict[int, Category]:
+        return self.terms.categories
+
+    def _terms_changed(self, products: Iterable[Product]) -> None:
+        """A category or tag changed: the products showing it render anew (no webhook:
+        a real store fires none for a term change)."""
+        for product in products:
+            product.cached = None
 
     # ------------------------------------------------------------------ meta
     def apply_meta(
@@ -671,7 +677,8 @@ class Store:
 
     # ------------------------------------------------------------------ products
     def get_product(self, product_id: int, *, missing_status: int = 404) -> Product:
-        product = self.products.get(product_id)
+        """A product, or a variation (``/products/{id}`` reads both)."""
+        product = self.products.get(product_id) or self.variations.records.get(product_id)
         if product is None:
             raise RestError("woocommerce_rest_product_invalid_id", "Invalid ID.", missing_status)
         return product
@@ -738,15 +745,20 @@ class Store:
         )
         self._apply_product_fields(product, fields)
         if not product.categories:
-            product.categories = (UNCATEGORIZED,)
+            product.categories = (self.terms.default_category,)
         return self.insert_product(product, emit=emit)
 
     def insert_product(self, product: Product, *, emit: bool = True) -> Product:
         self.products[product.id] = product
         self.product_dates.add(product)
         self._slugs.add(product.slug)
+        # Terms a generated product brings along join the store's.
         for category in product.categories:
-            self.categories.setdefault(category.id, category)
+            if category.id not in self.terms.categories:
+                self.terms.adopt(category)
+        for tag in product.tags:
+            if tag.id not in self.terms.tags:
+                self.terms.adopt(tag)
         if product.sku:
             self._skus[product.sku] = product.id
         self._emit("product", "created", product.id, emit)
@@ -776,27 +788,22 @@ class Store:
         for name in simple:
             if name in fields and fields[name] is not None:
                 setattr(product, name, fields[name])
-        for name in ("regular_price", "sale_price"):
-            if name in fields:
-                raw = fields[name]
-                given = raw not in (None, "")
-                setattr(product, name, money(raw) if given else None)
-                setattr(product, f"{name}_text", str(raw) if given else None)
+        self.apply_prices(product, fields)
         if not product.slug and product.status not in UNSLUGGED_STATUSES | {"trash"}:
             product.slug = self.unique_slug(product.name)
             self._slugs.add(product.slug)
         if "sku" in fields:
-            self._skus.pop(product.sku, None)
-            product.sku = str(fields["sku"] or "")
-            if product.sku:
-                self._skus[product.sku] = product.id
+            self.set_sku(product, str(fields["sku"] or ""))
+        if "attributes" in fields:
+            product.attributes = parent_attributes(fields["attributes"])
+        if "default_attributes" in fields:
+            product.default_attributes = default_attributes(
+                product.attributes, fields["default_attributes"]
+            )
         if "categories" in fields:
-            chosen = [
-                self.categories[int(c["id"])]
-                for c in fields["categories"]
-                if int(c.get("id", 0)) in self.categories
-            ]
-            product.categories = tuple(chosen) or (UNCATEGORIZED,)
+            product.categories = product_categories(self.terms, fields["categories"])
+        if "tags" in fields:
+            product.tags = product_tags(self.terms, fields["tags"])
         if "meta_data" in fields:
             product.meta_data = self.apply_meta(product.meta_data, fields["meta_data"])
         if (
@@ -806,9 +813,47 @@ class Store:
         ):
             product.stock_status = "instock" if product.stock_quantity > 0 else "outofstock"
 
+    # Shared with variations (simulator.variations), which are products too.
+    def check_product_fields(self, fields: Mapping[str, Any]) -> None:
+        self._check_product_fields(fields)
+
+    def check_sku(self, sku: str, product_id: int) -> None:
+        self._check_sku(sku, product_id)
+
+    def set_sku(self, product: Product, sku: str) -> None:
+        self.forget_sku(product)
+        product.sku = sku
+        if sku:
+            self._skus[sku] = product.id
+
+    def forget_sku(self, product: Product) -> None:
+        if product.sku and self._skus.get(product.sku) == product.id:
+            del self._skus[product.sku]
+
+    @staticmethod
+    def apply_prices(product: Product, fields: Mapping[str, Any]) -> None:
+        for name in ("regular_price", "sale_price"):
+            if name in fields:
+                raw = fields[name]
+                given = raw not in (None, "")
+                setattr(product, name, money(raw) if given else None)
+                setattr(product, f"{name}_text", str(raw) if given else None)
+
+    def emit_product(self, event: str, product_id: int, emit: bool) -> None:
+        self._emit("product", event, product_id, emit)
+
+    def emit_trashed_post(self, resource: str, post_id: int, emit: bool) -> None:
+        """wp_trash_post: ``{resource}.deleted``, and ``coupon.deleted`` too, whose topic
+        listens to the same hook for any post (recorded for products and variations)."""
+        self._emit(resource, "deleted", post_id, emit)
+        self._emit("coupon", "deleted", post_id, emit)
+
     def update_product(
         self, product_id: int, fields: Mapping[str, Any], *, emit: bool = True
     ) -> Product:
+        variation = self.variations.records.get(product_id)
+        if variation is not None:
+            return self.variations.update(variation.parent_id, product_id, fields, emit=emit)
         product = self.get_product(product_id, missing_status=400)
         self._check_product_fields(fields)
         if "sku" in fields:
@@ -821,6 +866,9 @@ class Store:
         return product
 
     def _touch_product(self, product: Product) -> None:
+        if product.id in self.variations.records:
+            self.variations.touch(product)  # not in the products' date indexes
+            return
         self.product_dates.remove(product)
         now = self.now()
         product.modified, product.modified_wall = now, self.wall(now)
@@ -828,6 +876,9 @@ class Store:
         self.product_dates.add(product)
 
     def trash_product(self, product_id: int, *, emit: bool = True) -> Product:
+        variation = self.variations.records.get(product_id)
+        if variation is not None:
+            return self.variations.trash(variation.parent_id, product_id, emit=emit)
         product = self.get_product(product_id)
         if product.status == "trash":
             raise RestError(
@@ -843,9 +894,10 @@ class Store:
         self._slugs.discard(product.slug)
         product.slug = f"{product.slug}__trashed"
         self._slugs.add(product.slug)
+        self.variations.trash_children(product_id, emit=emit)
         product.status_before_trash, product.status = product.status, "trash"
         self._touch_product(product)
-        self._emit("product", "deleted", product_id, emit)
+        self.emit_trashed_post("product", product_id, emit)
         self._action("woocommerce_trash_product", product_id, emit)
         return product
 
@@ -868,7 +920,11 @@ class Store:
 
     def delete_product(self, product_id: int, *, emit: bool = True) -> Product:
         """Permanent delete: fires no hook in the webhook topic map, only its action."""
+        variation = self.variations.records.get(product_id)
+        if variation is not None:
+            return self.variations.delete(variation.parent_id, product_id)
         product = self.get_product(product_id)
+        self.variations.delete_children(product_id)
         del self.products[product_id]
         self.product_dates.remove(product)
         self._slugs.discard(product.slug)
@@ -972,7 +1028,7 @@ class Store:
                 )
             if item_id and "product_id" in item and item["product_id"] is None:
                 continue  # removal
-            product_id = item.get("product_id")
+            product_id = item.get("product_id") or item.get("variation_id")
             if not item_id and not product_id and not item.get("sku"):
                 raise RestError(
                     "woocommerce_rest_required_product_reference",
@@ -1100,17 +1156,26 @@ class Store:
             if item_id and "product_id" in spec and spec["product_id"] is None:
                 lines.remove(by_id.pop(item_id))
                 continue
-            product_id = int(spec.get("product_id") or 0)
+            # get_product_id(): variation_id first, then product_id, then sku.
+            product_id = int(spec.get("variation_id") or 0) or int(spec.get("product_id") or 0)
             if not product_id and spec.get("sku"):
                 product_id = self._skus.get(str(spec["sku"]), 0)
             line = by_id.get(item_id)
-            product = self.products.get(product_id) if product_id else None
+            product = self.get_product_or_none(product_id) if product_id else None
+            variation = product if product is not None and product.parent_id else None
+            if variation is not None:
+                # set_product() of a variation: the parent is the line's product.
+                product = self.products.get(variation.parent_id)
             if line is None:
                 line = LineItem(
                     id=self.next_item_id(),
-                    name=str(spec.get("name") or (product.name if product else "")),
+                    name=str(
+                        spec.get("name")
+                        or (self.variations.title(variation) if variation else "")
+                        or (product.name if product else "")
+                    ),
                     product_id=product.id if product else 0,
-                    variation_id=int(spec.get("variation_id") or 0),
+                    variation_id=variation.id if variation else int(spec.get("variation_id") or 0),
                     quantity=1,
                     subtotal=0,
                     subtotal_tax=0,
@@ -1118,6 +1183,8 @@ class Store:
                     total_tax=0,
                     sku=product.sku if product else "",
                 )
+                if variation is not None:
+                    line.meta_data = self._variation_meta(variation)
                 lines.append(line)
             elif product is not None:
                 line.product_id, line.sku = product.id, product.sku
@@ -1126,7 +1193,7 @@ class Store:
                 line.quantity = int(spec["quantity"])
             if "meta_data" in spec:
                 line.meta_data = self.apply_meta(line.meta_data, spec["meta_data"])
-            current = self.products.get(line.product_id)
+            current = self.line_product(line)
             unit = current.price if current is not None and current.price is not None else 0
             line.subtotal = (
                 money(spec["subtotal"]) if spec.get("subtotal") else unit * line.quantity
@@ -1140,6 +1207,25 @@ class Store:
             line.total_tax = self.line_tax(line.total, taxable)
         order.line_items = tuple(lines)
         self._link_order(order)
+
+    def get_product_or_none(self, product_id: int) -> Product | None:
+        return self.products.get(product_id) or self.variations.records.get(product_id)
+
+    def line_product(self, item: LineItem) -> Product | None:
+        """What a line sells: its variation, else its product."""
+        if item.variation_id:
+            variation = self.variations.records.get(item.variation_id)
+            if variation is not None:
+                return variation
+        return self.products.get(item.product_id)
+
+    def _variation_meta(self, variation: Product) -> tuple[MetaItem, ...]:
+        """The variation's options as line meta, every variation attribute of the parent
+        ("" for one it takes any of)."""
+        return tuple(
+            MetaItem(self.next_meta_id(), sanitize_title(attribute.name), option)
+            for attribute, option in self.variations.variation_attributes(variation)
+        )
 
     def _apply_shipping_lines(self, order: Order, lines: Sequence[Mapping[str, Any]]) -> None:
         kept = list(order.shipping_lines)
@@ -1206,6 +1292,9 @@ class Store:
         self.order_dates.remove(order)
         self._stamp_modified(order)
         self.order_dates.add(order)
+
+    def trash_meta(self, status: str) -> tuple[MetaItem, MetaItem]:
+        return self._trash_meta(status)
 
     def _trash_meta(self, status: str) -> tuple[MetaItem, MetaItem]:
         """The meta wp_trash_post() writes: the status to restore and when it was trashed."""
@@ -1278,7 +1367,7 @@ class Store:
         """wc_reduce_stock_levels(): each stock-managed line not yet reduced takes its
         quantity and records it as ``_reduced_stock``."""
         for item in order.line_items:
-            product = self.products.get(item.product_id)
+            product = self.line_product(item)
             if product is None or not product.manage_stock or product.stock_quantity is None:
                 continue
             if any(m.key == REDUCED_STOCK_KEY for m in item.meta_data):
@@ -1296,7 +1385,7 @@ class Store:
                 continue
             item.meta_data = tuple(m for m in item.meta_data if m is not taken)
             order.cached = None
-            product = self.products.get(item.product_id)
+            product = self.line_product(item)
             if product is not None and product.manage_stock and product.stock_quantity is not None:
                 self._move_stock(product, int(taken.value), emit)
 
@@ -1409,6 +1498,9 @@ class Store:
             checks.append(lambda p: p.virtual == query.virtual)
         if query.unknown_term:
             checks.append(lambda p: False)
+        if query.tag is not None:
+            tags = query.tag
+            checks.append(lambda p: any(t.id in tags for t in p.tags))
         if query.type:
             checks.append(lambda p: p.type == query.type)
         if query.featured is not None:
@@ -1424,7 +1516,8 @@ class Store:
             high = query.max_price
             checks.append(lambda p: p.price is not None and p.price <= high)
         if query.category is not None:
-            wanted = query.category
+            # A category matches its descendants' products too (recorded).
+            wanted = self.terms.with_descendants(query.category)
             checks.append(lambda p: any(c.id in wanted for c in p.categories))
         checks.extend(_date_checks(query.dates))
 

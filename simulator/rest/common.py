@@ -203,7 +203,16 @@ def is_authorised(request: web.Request) -> bool:
 _USER_ITEM_PREFIX = "/wp-json/wc/v3/customers/"
 
 
+#: Other item routes whose permission callbacks read the record (terms, variations),
+#: by name: whether the request's record exists, or None when the route is not theirs.
+TARGET_CHECKS: dict[str, Callable[[web.Request], bool | None]] = {}
+
+
 def _permission_target_exists(request: web.Request) -> bool:
+    for exists in TARGET_CHECKS.values():
+        found = exists(request)
+        if found is not None:
+            return found
     if not request.path.startswith(_USER_ITEM_PREFIX) or "id" not in request.match_info:
         return True
     sim: Simulator = request.app[SIM_KEY]
@@ -460,10 +469,13 @@ async def run_batch(
     update: BatchItem,
     delete: BatchItem,
     check: Callable[[Mapping[str, list[Any]]], None] | None = None,
+    typed_groups: bool = True,
 ) -> web.Response:
     """``POST|PUT|PATCH /{resource}/batch``: each item on its own, errors per item.
 
     ``check`` sees the item groups before any runs (a resource's own request limit).
+    ``typed_groups``: a group that is not an array is a 400; when False it is left
+    out (the terms and variations controllers' batch schema types no group).
     """
     body = await body_params(request)
     groups: dict[str, list[Any]] = {}
@@ -474,7 +486,8 @@ async def run_batch(
             if isinstance(value, dict):
                 value = list(value.values())
             if not isinstance(value, list):
-                args.problem(name, "rest_invalid_type", f"{name} is not of type array.")
+                if typed_groups:
+                    args.problem(name, "rest_invalid_type", f"{name} is not of type array.")
                 continue
             groups[name] = value
     args.check()
@@ -601,6 +614,8 @@ class ResourceRoutes(ABC):
     exists_error: ClassVar[tuple[str, str]]
     #: (code, message) of the 400 for a batch update or delete without a positive id.
     invalid_id_error: ClassVar[tuple[str, str]]
+    #: Whether a batch group that is not an array is a 400 (see :func:`run_batch`).
+    typed_batch_groups: ClassVar[bool] = True
 
     # ------------------------------------------------------------------ per resource
     @abstractmethod
@@ -679,6 +694,7 @@ class ResourceRoutes(ABC):
             update=update,
             delete=delete,
             check=self.check_batch,
+            typed_groups=self.typed_batch_groups,
         )
 
     def check_batch(self, groups: Mapping[str, list[Any]]) -> None:

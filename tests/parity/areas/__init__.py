@@ -24,3 +24,11 @@ AreaScript = Callable[["Scenario"], Awaitable[None]]
 
 #: Area name -> its script, in the order a full recording runs them.
 AREAS: dict[str, AreaScript] = {}
+
+from . import taxonomies  # noqa: E402  (the registry above comes first)
+
+AREAS["taxonomies"] = taxonomies.run
+
+from . import variations  # noqa: E402
+
+AREAS["variations"] = variations.run
