@@ -10,6 +10,8 @@ from aiohttp import web
 from simulator.errors import RestError
 from simulator.models import ADDRESS_FIELDS, CUSTOMER_ROLES
 from simulator.params import Args, is_email
+from simulator.resources.customers import CUSTOMER
+from simulator.resources.declare import required, writable
 from simulator.rest.common import (
     ResourceRoutes,
     context_args,
@@ -130,28 +132,25 @@ class CustomerRoutes(ResourceRoutes):
     def parse_fields(self, body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         args = Args(body)
         if creating:
-            args.require("email")
+            args.require(*required(CUSTOMER))
         fields: dict[str, Any] = {}
-        if args.has("email") and creating:
-            # The create route registers email as a plain required string (no format):
-            # the address itself is checked by WC_Customer::set_email(), below.
-            fields["email"] = args.string("email")
-        elif args.has("email"):
-            fields["email"] = args.email("email")
-            if not fields["email"] and "email" not in args.problems:
-                args.problem("email", "rest_invalid_email", "Invalid email address.")
-        for name in ("first_name", "last_name", "username", "password"):
-            if args.has(name):
+        for name in writable(CUSTOMER, creating=creating):
+            if not args.has(name):
+                continue
+            if name == "email":
+                fields[name] = self._email(args, creating=creating)
+            elif name in ("billing", "shipping"):
+                address = address_fields(args, name, billing=name == "billing")
+                if address is not None:
+                    fields[name] = address
+            elif name == "meta_data":
+                meta = meta_fields(args)
+                if meta is not None:
+                    fields[name] = meta
+            elif name == "role":
+                fields[name] = args.enum(name, CUSTOMER_ROLES, "customer")
+            else:
                 fields[name] = args.string(name)
-        for name in ("billing", "shipping"):
-            address = address_fields(args, name, billing=name == "billing")
-            if address is not None:
-                fields[name] = address
-        meta = meta_fields(args)
-        if meta is not None:
-            fields["meta_data"] = meta
-        if not creating and args.has("role"):
-            fields["role"] = args.enum("role", CUSTOMER_ROLES, "customer")
         args.check()
         # The password is write-only: accepted, never stored or echoed. Only whether
         # one was given matters: without one WooCommerce generates it and WordPress
@@ -160,6 +159,18 @@ class CustomerRoutes(ResourceRoutes):
         if creating:
             fields["generated_password"] = not password
         return fields
+
+    @staticmethod
+    def _email(args: Args, *, creating: bool) -> str:
+        if creating:
+            # The create route registers email as a plain required string (no format):
+            # the address itself is checked by WC_Customer::set_email(), after the
+            # permission check (store_create).
+            return args.string("email")
+        email = args.email("email")
+        if not email and "email" not in args.problems:
+            args.problem("email", "rest_invalid_email", "Invalid email address.")
+        return email
 
     async def store_create(self, fields: dict[str, Any]) -> dict[str, Any]:
         email = fields.get("email", "")

@@ -18,6 +18,9 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from simulator.errors import no_route
+from simulator.resources import declare
+from simulator.resources.customers import CUSTOMER
+from simulator.resources.webhooks import WEBHOOK
 from simulator.rest import openapi
 from simulator.rest.common import SIM_KEY, is_authorised, respond, route_methods
 from simulator.settings import Settings
@@ -62,14 +65,14 @@ def _resources(settings: Settings) -> dict[str, tuple[Callable[[], Schemas], Any
         ),
         "customers": (
             openapi.customers_collection_args,
-            lambda creating: openapi.customer_input(creating=creating),
-            openapi.customer_schema,
+            lambda creating: declare.input_schema(CUSTOMER, creating=creating),
+            lambda: declare.response_schema(CUSTOMER),
             "customer",
         ),
         "webhooks": (
             openapi.webhooks_collection_args,
-            lambda creating: openapi.webhook_input(creating=creating),
-            openapi.webhook_schema,
+            lambda creating: declare.input_schema(WEBHOOK, creating=creating),
+            lambda: declare.response_schema(WEBHOOK),
             "webhook",
         ),
     }
