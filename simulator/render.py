@@ -26,6 +26,7 @@ from simulator.phpjson import dumps
 from simulator.resources.addresses import CUSTOMER_BILLING, CUSTOMER_SHIPPING
 from simulator.resources.customers import CUSTOMER
 from simulator.resources.declare import Declaration, keys, ordered
+from simulator.resources.products import PRODUCT
 from simulator.settings import Settings
 from simulator.store import Store, sanitize_title
 from simulator.wcdates import format_wall
@@ -556,7 +557,7 @@ class Renderer:
                 else sanitize_title(product.name)
             )
         data["_links"] = self._links("products", product.id)
-        return data
+        return ordered(PRODUCT, data, context)
 
     def product_bytes(self, product: Product) -> bytes:
         if product.cached is None:

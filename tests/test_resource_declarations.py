@@ -25,10 +25,12 @@ from simulator.resources.declare import (
     response_schema,
     writable,
 )
+from simulator.resources.products import PRODUCT
 from simulator.resources.schema import INTEGER, STRING
 from simulator.resources.webhooks import WEBHOOK
 from simulator.rest.customers import CustomerRoutes
 from simulator.rest.openapi import build_document
+from simulator.rest.products import ProductRoutes
 from simulator.rest.webhooks import WebhookRoutes, render_webhook
 from simulator.settings import Settings
 from simulator.webhooks import service_for
@@ -133,6 +135,23 @@ def test_webhook_renderings_match_the_declaration(sim: Simulator) -> None:
     assert "secret" not in rendered
 
 
+def test_product_renderings_match_the_declaration_in_each_context(sim: Simulator) -> None:
+    product = sim.store.create_product(
+        {
+            "name": "Mug",
+            "regular_price": "5",
+            "categories": [{"id": 1}],
+            "meta_data": [{"key": "colour", "value": "red"}],
+        }
+    )
+    for context in CONTEXTS:
+        rendered = sim.renderer.product(product, context)
+        assert rendered["categories"] and rendered["meta_data"], "nested objects to check"
+        assert mismatches(PRODUCT, rendered, context) == []
+    assert "generated_slug" in sim.renderer.product(product, "edit")
+    assert "generated_slug" not in sim.renderer.product(product, "view")
+
+
 # ---------------------------------------------------------------------- accepted fields
 def _invalid_params(parse: Any, body: dict[str, Any], *, creating: bool) -> list[str]:
     with pytest.raises(RestError) as caught:
@@ -160,10 +179,20 @@ def test_webhook_bodies_accept_the_declared_writable_fields(sim: Simulator, crea
     assert params == list(names)
 
 
+@pytest.mark.parametrize("creating", [True, False])
+def test_product_bodies_accept_the_declared_writable_fields(sim: Simulator, creating: bool) -> None:
+    names = writable(PRODUCT, creating=creating)
+    # A list where a scalar goes; an id that is no integer in each listed object.
+    body = {name: [[1]] for name in names} | {"price": [[1]], "permalink": [[1]]}
+    body |= {"categories": [{"id": "x"}], "meta_data": [{"id": "x"}]}
+    params = _invalid_params(ProductRoutes(sim).parse_fields, body, creating=creating)
+    assert params == list(names)
+
+
 # ---------------------------------------------------------------------- the document
 def test_the_document_holds_the_declared_schemas() -> None:
     schemas = build_document(Settings())["components"]["schemas"]
-    for decl in (CUSTOMER, WEBHOOK):
+    for decl in (CUSTOMER, PRODUCT, WEBHOOK):
         assert schemas[decl.title] == response_schema(decl)
         assert schemas[f"{decl.title}Input"] == input_schema(decl, creating=True)
         assert schemas[f"{decl.title}Update"] == input_schema(decl, creating=False)

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from simulator.errors import RestError
-from simulator.models import ADDRESS_FIELDS, CUSTOMER_ROLES
 from simulator.params import Args, is_email
 from simulator.resources.customers import CUSTOMER
 from simulator.resources.declare import required, writable
+from simulator.rest.body import address_fields, meta_fields, read_plain
 from simulator.rest.common import (
     ResourceRoutes,
     context_args,
@@ -37,40 +37,6 @@ ROLE_FILTERS = (
     "shop_manager",
 )
 ORDERBY = ("id", "include", "name", "registered_date")
-
-
-def address_fields(args: Args, name: str, *, billing: bool) -> dict[str, str] | None:
-    """A billing/shipping object: string fields; billing e-mail must look like one."""
-    sub = args.object(name)
-    if sub is None:
-        return None
-    values: dict[str, str] = {}
-    for field in ADDRESS_FIELDS:
-        if field == "email" and not billing:
-            continue
-        if sub.has(field):
-            values[field] = sub.email(field) if field == "email" else sub.string(field)
-    args.nested(name, sub)
-    return values
-
-
-def meta_fields(args: Args, name: str = "meta_data") -> list[dict[str, Any]] | None:
-    if not args.has(name):
-        return None
-    items = args.objects(name)
-    result: list[dict[str, Any]] = []
-    for position, item in enumerate(items):
-        if not item.has("key") and not item.has("id"):
-            args.problem(
-                name, "rest_property_required", f"key is a required property of {name}[{position}]."
-            )
-            continue
-        item.string("key")
-        if item.has("id"):
-            item.integer("id")
-        args.nested(name, item, position)
-        result.append(dict(item.values))
-    return result
 
 
 class CustomerRoutes(ResourceRoutes):
@@ -147,10 +113,8 @@ class CustomerRoutes(ResourceRoutes):
                 meta = meta_fields(args)
                 if meta is not None:
                     fields[name] = meta
-            elif name == "role":
-                fields[name] = args.enum(name, CUSTOMER_ROLES, "customer")
             else:
-                fields[name] = args.string(name)
+                fields[name] = read_plain(args, CUSTOMER.get(name))
         args.check()
         # The password is write-only: accepted, never stored or echoed. Only whether
         # one was given matters: without one WooCommerce generates it and WordPress

@@ -23,7 +23,6 @@ from simulator.models import (
     ORDER_STATUS_FILTERS,
     ORDER_STATUSES,
     PRODUCT_TYPES,
-    PRODUCT_WRITE_STATUSES,
     STOCK_STATUSES,
 )
 from simulator.params import Args
@@ -37,6 +36,7 @@ from simulator.resources.declare import (
 )
 from simulator.resources.meta import ITEM_META as ITEM_META_DECL
 from simulator.resources.meta import META
+from simulator.resources.products import PRODUCT
 from simulator.resources.schema import (
     AMOUNT_INPUT,
     BOOLEAN,
@@ -44,7 +44,6 @@ from simulator.resources.schema import (
     EMPTY_LIST,
     ID_LIST,
     INTEGER,
-    INTEGER_LIST,
     MONEY,
     MONEY_PATTERN,
     NULLABLE_DATE,
@@ -78,7 +77,7 @@ ANY_ID_PARAM: Schema = {
 }
 
 #: The resources whose schemas come from their declarations.
-DECLARED = (CUSTOMER, WEBHOOK)
+DECLARED = (CUSTOMER, PRODUCT, WEBHOOK)
 
 
 # ---------------------------------------------------------------------- route parameters
@@ -500,127 +499,6 @@ def order_input() -> Schema:
             "fee_lines": {"type": "array", "items": fee_line},
             # The store has no coupons, so any code is refused (400), as for an unknown code.
             "coupon_lines": {"type": "array", "items": coupon_line},
-        }
-    )
-
-
-def product_schema() -> Schema:
-    price_string: Schema = {"type": "string", "pattern": r"^(-?\d+(\.\d+)?)?$"}
-    term = strict_object({"id": INTEGER, "name": STRING, "slug": STRING})
-    return strict_object(
-        {
-            "id": INTEGER,
-            "name": STRING,
-            "slug": STRING,
-            "permalink": {"type": "string", "format": "uri"},
-            "date_created": DATE,
-            "date_created_gmt": DATE,
-            "date_modified": DATE,
-            "date_modified_gmt": DATE,
-            "type": {"type": "string", "enum": list(PRODUCT_TYPES)},
-            "status": {"type": "string", "enum": list(PRODUCT_WRITE_STATUSES)},
-            "featured": BOOLEAN,
-            "catalog_visibility": {
-                "type": "string",
-                "enum": ["visible", "catalog", "search", "hidden"],
-            },
-            "description": STRING,
-            "short_description": STRING,
-            "sku": STRING,
-            "price": price_string,
-            "regular_price": price_string,
-            "sale_price": price_string,
-            "date_on_sale_from": NULLABLE_DATE,
-            "date_on_sale_from_gmt": NULLABLE_DATE,
-            "date_on_sale_to": NULLABLE_DATE,
-            "date_on_sale_to_gmt": NULLABLE_DATE,
-            "on_sale": BOOLEAN,
-            "purchasable": BOOLEAN,
-            "total_sales": INTEGER,
-            "virtual": BOOLEAN,
-            "downloadable": BOOLEAN,
-            "downloads": EMPTY_LIST,
-            "download_limit": INTEGER,
-            "download_expiry": INTEGER,
-            "external_url": STRING,
-            "button_text": STRING,
-            "tax_status": {"type": "string", "enum": ["taxable", "shipping", "none"]},
-            "tax_class": STRING,
-            "manage_stock": BOOLEAN,
-            "stock_quantity": {"type": ["integer", "null"]},
-            "backorders": {"type": "string", "enum": ["no", "notify", "yes"]},
-            "backorders_allowed": BOOLEAN,
-            "backordered": BOOLEAN,
-            "low_stock_amount": {"type": ["integer", "null"]},
-            "sold_individually": BOOLEAN,
-            "weight": STRING,
-            "dimensions": strict_object({"length": STRING, "width": STRING, "height": STRING}),
-            "shipping_required": BOOLEAN,
-            "shipping_taxable": BOOLEAN,
-            "shipping_class": STRING,
-            "shipping_class_id": INTEGER,
-            "reviews_allowed": BOOLEAN,
-            "average_rating": STRING,
-            "rating_count": INTEGER,
-            "upsell_ids": INTEGER_LIST,
-            "cross_sell_ids": INTEGER_LIST,
-            "parent_id": INTEGER,
-            "purchase_note": STRING,
-            "categories": {"type": "array", "items": term},
-            "brands": {"type": "array", "items": term},
-            "tags": {"type": "array", "items": term},
-            "images": EMPTY_LIST,
-            "attributes": EMPTY_LIST,
-            "default_attributes": EMPTY_LIST,
-            "variations": INTEGER_LIST,
-            "grouped_products": INTEGER_LIST,
-            "menu_order": INTEGER,
-            "price_html": STRING,
-            "related_ids": INTEGER_LIST,
-            "meta_data": {"type": "array", "items": ref("MetaData")},
-            "stock_status": {"type": "string", "enum": list(STOCK_STATUSES)},
-            "has_options": BOOLEAN,
-            "post_password": STRING,
-            "global_unique_id": STRING,
-            # The edit context only (creates, updates, deletes, context=edit).
-            "permalink_template": STRING,
-            "generated_slug": STRING,
-            "_links": links("self", "collection"),
-        },
-        optional=("permalink_template", "generated_slug"),
-    )
-
-
-def product_input() -> Schema:
-    return input_object(
-        {
-            "name": STRING,
-            "slug": STRING,
-            "sku": STRING,
-            "description": STRING,
-            "short_description": STRING,
-            "weight": STRING,
-            "tax_class": STRING,
-            "type": {"type": "string", "enum": list(PRODUCT_TYPES)},
-            "status": {"type": "string", "enum": list(PRODUCT_WRITE_STATUSES)},
-            "stock_status": {"type": "string", "enum": list(STOCK_STATUSES)},
-            "catalog_visibility": {
-                "type": "string",
-                "enum": ["visible", "catalog", "search", "hidden"],
-            },
-            "tax_status": {"type": "string", "enum": ["taxable", "shipping", "none"]},
-            "featured": BOOLEAN,
-            "virtual": BOOLEAN,
-            "downloadable": BOOLEAN,
-            "manage_stock": BOOLEAN,
-            "stock_quantity": INTEGER,
-            "regular_price": AMOUNT_INPUT,
-            "sale_price": AMOUNT_INPUT,
-            "categories": {
-                "type": "array",
-                "items": input_object({"id": INTEGER}),
-            },
-            "meta_data": {"type": "array", "items": META_INPUT},
         }
     )
 
@@ -1062,9 +940,6 @@ def build_document(settings: Settings) -> dict[str, Any]:
         "Order": order_schema(),
         "OrderInput": order_input(),
         "OrderUpdate": order_input(),
-        "Product": product_schema(),
-        "ProductInput": product_input(),
-        "ProductUpdate": product_input(),
         "SystemStatus": system_status_schema(),
         "Index": index_schema(),
         "Namespace": namespace_schema(),

@@ -20,6 +20,7 @@ from aiohttp import web
 from simulator.errors import no_route
 from simulator.resources import declare
 from simulator.resources.customers import CUSTOMER
+from simulator.resources.products import PRODUCT
 from simulator.resources.webhooks import WEBHOOK
 from simulator.rest import openapi
 from simulator.rest.common import SIM_KEY, is_authorised, respond, route_methods
@@ -59,8 +60,8 @@ def _resources(settings: Settings) -> dict[str, tuple[Callable[[], Schemas], Any
         ),
         "products": (
             lambda: openapi.products_collection_args(settings),
-            lambda creating: openapi.product_input(),
-            openapi.product_schema,
+            lambda creating: declare.input_schema(PRODUCT, creating=creating),
+            lambda: declare.response_schema(PRODUCT),
             "product",
         ),
         "customers": (
