@@ -7,7 +7,7 @@ from typing import Any
 from simulator.models import Category, Tag
 from simulator.render_text import ITEM_METHODS
 from simulator.settings import Settings
-from simulator.terms import CATEGORIES
+from simulator.store.terms import CATEGORIES
 
 #: The route of each taxonomy under ``/wc/v3``.
 ROUTES = {CATEGORIES: "products/categories", "product_tag": "products/tags"}

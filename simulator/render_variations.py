@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from simulator.models import Product
 from simulator.render_text import ITEM_METHODS, format_money, meta_rows, sale_price_html, wpautop
-from simulator.slugs import sanitize_title
+from simulator.store.slugs import sanitize_title
 from simulator.wcdates import format_wall
 
 if TYPE_CHECKING:

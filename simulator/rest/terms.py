@@ -30,7 +30,7 @@ from simulator.rest.common import (
     respond,
     route_id,
 )
-from simulator.terms import CATEGORIES, DISPLAY_TYPES, TAGS, TermQuery
+from simulator.store.terms import CATEGORIES, DISPLAY_TYPES, TAGS, TermQuery
 
 if TYPE_CHECKING:
     from simulator.app import Simulator

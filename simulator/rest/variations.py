@@ -17,6 +17,7 @@ from aiohttp import web
 from simulator.errors import RestError
 from simulator.models import STOCK_STATUSES
 from simulator.params import Args
+from simulator.rest.body import meta_fields
 from simulator.rest.common import (
     SIM_KEY,
     TARGET_CHECKS,
@@ -31,10 +32,9 @@ from simulator.rest.common import (
     route_id,
     run_batch,
 )
-from simulator.rest.customers import meta_fields
 from simulator.rest.orders import filter_meta
 from simulator.store import money
-from simulator.variations import ORDERBY, STATUSES, VariationQuery, invalid_variation
+from simulator.store.variations import ORDERBY, STATUSES, VariationQuery, invalid_variation
 
 if TYPE_CHECKING:
     from simulator.app import Simulator

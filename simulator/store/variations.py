@@ -25,10 +25,11 @@ from typing import TYPE_CHECKING, Any
 
 from simulator.errors import RestError
 from simulator.models import MetaItem, Product, ProductAttribute
-from simulator.slugs import sanitize_title
+from simulator.store.products import ProductTable, emit_trashed_post
+from simulator.store.slugs import sanitize_title
 
 if TYPE_CHECKING:
-    from simulator.store import Store
+    from simulator.store.core import StoreCore
 
 #: Post statuses a variation can have (get_post_status_object() knows them); any
 #: other write becomes draft, as the variations controller does.
@@ -61,11 +62,12 @@ class VariationQuery:
     max_price: int | None = None
 
 
-class Variations:
+class VariationTable:
     """Every variation of one store, by id, and each parent's children."""
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, core: StoreCore, products: ProductTable) -> None:
+        self.core = core
+        self.products = products
         self.records: dict[int, Product] = {}
         self._children: dict[int, list[int]] = {}
 
@@ -93,7 +95,7 @@ class Variations:
     def variation_attributes(self, variation: Product) -> list[tuple[ProductAttribute, str]]:
         """The parent's variation attributes in order, each with this variation's option
         ("" when it takes any)."""
-        parent = self.store.products.get(variation.parent_id)
+        parent = self.products.records.get(variation.parent_id)
         chosen = dict(variation.options)
         attributes = parent.attributes if parent is not None else ()
         return [
@@ -104,7 +106,7 @@ class Variations:
 
     def title(self, variation: Product) -> str:
         """generate_product_title(): "Parent - S, Red", or the parent's name alone."""
-        parent = self.store.products.get(variation.parent_id)
+        parent = self.products.records.get(variation.parent_id)
         base = parent.name if parent is not None else ""
         options = [option for _, option in self.variation_attributes(variation) if option]
         return f"{base} - {', '.join(options)}" if options else base
@@ -164,18 +166,18 @@ class Variations:
 
     # ------------------------------------------------------------------ writes
     def create(self, parent_id: int, fields: Mapping[str, Any], *, emit: bool = True) -> Product:
-        store = self.store
-        parent = store.products.get(parent_id)
+        core, products = self.core, self.products
+        parent = products.records.get(parent_id)
         if parent is None:
             # A real store makes an orphan variation and then dies with a PHP fatal error
             # (500); the fake answers as for any unknown product.
             raise RestError("woocommerce_rest_product_invalid_id", "Invalid ID.", 404)
-        store.check_product_fields(fields)
+        products.check_fields(fields)
         sku = str(fields.get("sku") or "")
-        store.check_sku(sku, 0)
-        now = store.now()
+        products.check_sku(sku, 0)
+        now = core.now()
         variation = Product(
-            id=store.next_post_id(),
+            id=core.next_post_id(),
             name="",
             slug="",
             type="variation",
@@ -186,9 +188,9 @@ class Variations:
             description="",
             short_description="",
             created=now,
-            created_wall=store.wall(now),
+            created_wall=core.wall(now),
             modified=now,
-            modified_wall=store.wall(now),
+            modified_wall=core.wall(now),
             tax_class="parent",
             parent_id=parent_id,
         )
@@ -197,25 +199,25 @@ class Variations:
         self.records[variation.id] = variation
         self._children.setdefault(parent_id, []).append(variation.id)
         self._parent_changed(parent_id)
-        store.emit_product("created", variation.id, emit)
+        core.emit_change("product", "created", variation.id, emit)
         return variation
 
     def update(
         self, parent_id: int, variation_id: int, fields: Mapping[str, Any], *, emit: bool = True
     ) -> Product:
         variation = self.get(parent_id, variation_id)
-        self.store.check_product_fields(fields)
+        self.products.check_fields(fields)
         if "sku" in fields:
-            self.store.check_sku(str(fields["sku"] or ""), variation_id)
+            self.products.check_sku(str(fields["sku"] or ""), variation_id)
         self._apply(variation, fields)
         self._slug(variation)
         self.touch(variation)
-        self.store.emit_product("updated", variation_id, emit)
+        self.core.emit_change("product", "updated", variation_id, emit)
         return variation
 
     def touch(self, variation: Product) -> None:
-        now = self.store.now()
-        variation.modified, variation.modified_wall = now, self.store.wall(now)
+        now = self.core.now()
+        variation.modified, variation.modified_wall = now, self.core.wall(now)
         variation.cached = None
         self._parent_changed(variation.parent_id)
 
@@ -235,15 +237,15 @@ class Variations:
         variation.meta_data = (
             *variation.meta_data,
             MetaItem(
-                self.store.next_meta_id(),
+                self.core.next_meta_id(),
                 "_wp_desired_post_slug",
                 sanitize_title(self.title(variation)),
             ),
-            *self.store.trash_meta(variation.status),
+            *self.core.trash_meta(variation.status),
         )
         variation.status_before_trash, variation.status = variation.status, "trash"
         self.touch(variation)
-        self.store.emit_trashed_post("product", variation.id, emit)
+        emit_trashed_post(self.core, "product", variation.id, emit)
 
     def delete(self, parent_id: int, variation_id: int) -> Product:
         """Permanent delete: no webhook (no hook of the topic map fires)."""
@@ -255,7 +257,7 @@ class Variations:
     def _forget(self, variation: Product) -> None:
         del self.records[variation.id]
         self._children[variation.parent_id].remove(variation.id)
-        self.store.forget_sku(variation)
+        self.products.forget_sku(variation)
 
     def trash_children(self, parent_id: int, *, emit: bool = True) -> None:
         """wp_trash_post() of a product trashes its variations first."""
@@ -280,13 +282,12 @@ class Variations:
         variation.slug = slug
 
     def _parent_changed(self, parent_id: int) -> None:
-        parent = self.store.products.get(parent_id)
+        parent = self.products.records.get(parent_id)
         if parent is not None:
             # Its price, price range and list of variations come from its children.
             parent.cached = None
 
     def _apply(self, variation: Product, fields: Mapping[str, Any]) -> None:
-        store = self.store
         for name in (
             "description",
             "manage_stock",
@@ -304,9 +305,9 @@ class Variations:
         if "status" in fields and fields["status"] is not None:
             status = str(fields["status"])
             variation.status = status if status in STATUSES else "draft"
-        store.apply_prices(variation, fields)
+        self.products.apply_prices(variation, fields)
         if "sku" in fields:
-            store.set_sku(variation, str(fields["sku"] or ""))
+            self.products.set_sku(variation, str(fields["sku"] or ""))
         dimensions = fields.get("dimensions")
         if isinstance(dimensions, Mapping):
             length, width, height = variation.dimensions
@@ -318,7 +319,7 @@ class Variations:
         if "attributes" in fields:
             variation.options = self._options(variation.parent_id, fields["attributes"])
         if "meta_data" in fields:
-            variation.meta_data = store.apply_meta(variation.meta_data, fields["meta_data"])
+            variation.meta_data = self.core.apply_meta(variation.meta_data, fields["meta_data"])
         if (
             variation.manage_stock
             and variation.stock_quantity is not None
@@ -331,7 +332,7 @@ class Variations:
     ) -> tuple[tuple[str, str], ...]:
         """``attributes: [{"name": "Size", "option": "S"}]`` as ``attribute_size`` values;
         only the parent's variation attributes are kept (read_attributes())."""
-        parent = self.store.products.get(parent_id)
+        parent = self.products.records.get(parent_id)
         offered = {
             sanitize_title(a.name) for a in (parent.attributes if parent else ()) if a.variation
         }
@@ -341,51 +342,3 @@ class Variations:
             if slug in offered and entry.get("option") is not None:
                 options[slug] = str(entry["option"])
         return tuple(options.items())
-
-
-def parent_attributes(given: Sequence[Mapping[str, Any]]) -> tuple[ProductAttribute, ...]:
-    """A product's ``attributes`` as written: custom attributes by name."""
-    found: list[ProductAttribute] = []
-    for entry in given:
-        name = str(entry.get("name") or "").strip()
-        if not name:
-            continue
-        raw = entry.get("options") or []
-        options = tuple(str(o) for o in (raw.split("|") if isinstance(raw, str) else raw))
-        found.append(
-            ProductAttribute(
-                name=name,
-                options=tuple(o.strip() for o in options if o.strip()),
-                position=_int(entry.get("position")),
-                visible=bool(entry.get("visible", False)),
-                variation=bool(entry.get("variation", False)),
-            )
-        )
-    return tuple(found)
-
-
-def default_attributes(
-    attributes: Sequence[ProductAttribute], given: Sequence[Mapping[str, Any]]
-) -> tuple[tuple[str, str], ...]:
-    """``default_attributes``: options of the product's own attributes, by name."""
-    known = {sanitize_title(a.name): a for a in attributes}
-    chosen: list[tuple[str, str]] = []
-    for entry in given:
-        slug = sanitize_title(str(entry.get("name") or ""))
-        if slug in known and entry.get("option") not in (None, ""):
-            chosen.append((slug, str(entry["option"])))
-    return tuple(chosen)
-
-
-def attribute_label(attributes: Sequence[ProductAttribute], slug: str) -> str:
-    for attribute in attributes:
-        if sanitize_title(attribute.name) == slug:
-            return attribute.name
-    return slug
-
-
-def _int(raw: Any) -> int:
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        return 0

@@ -25,7 +25,7 @@ from typing import Any
 
 from simulator.errors import RestError
 from simulator.models import Category, Product, Tag
-from simulator.slugs import sanitize_title
+from simulator.store.slugs import sanitize_title
 
 CATEGORIES = "product_cat"
 TAGS = "product_tag"
@@ -64,7 +64,7 @@ class TermQuery:
     offset: int | None = None
 
 
-class Terms:
+class TermTable:
     """Every category and tag of one store.
 
     ``products`` reads the store's products (counts, product filters); ``changed``
@@ -381,7 +381,9 @@ def _terms_of(product: Product, taxonomy: str) -> tuple[Term, ...]:
     return product.categories if taxonomy == CATEGORIES else product.tags
 
 
-def product_categories(terms: Terms, given: Iterable[Mapping[str, Any]]) -> tuple[Category, ...]:
+def product_categories(
+    terms: TermTable, given: Iterable[Mapping[str, Any]]
+) -> tuple[Category, ...]:
     """A product's ``categories`` written by id: unknown ids are dropped, and none at all
     means the default category (WC_Product_Data_Store_CPT::update_terms)."""
     chosen: list[Category] = []
@@ -392,7 +394,7 @@ def product_categories(terms: Terms, given: Iterable[Mapping[str, Any]]) -> tupl
     return tuple(chosen) or (terms.default_category,)
 
 
-def product_tags(terms: Terms, given: Iterable[Mapping[str, Any]]) -> tuple[Tag, ...]:
+def product_tags(terms: TermTable, given: Iterable[Mapping[str, Any]]) -> tuple[Tag, ...]:
     """A product's ``tags``: by id, or by ``name`` (the tag of that name, made if missing)."""
     chosen: list[Tag] = []
     for entry in given:
