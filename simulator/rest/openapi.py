@@ -56,8 +56,12 @@ from simulator.resources.schema import (
     ref,
     strict_object,
 )
+from simulator.resources.terms import CATEGORY, TAG
+from simulator.resources.variations import VARIATION
 from simulator.resources.webhooks import WEBHOOK
 from simulator.rest import customers, orders, products
+from simulator.rest import terms as term_routes
+from simulator.rest import variations as variation_routes
 from simulator.rest import webhooks as webhook_routes
 from simulator.rest.common import BATCH_LIMIT
 from simulator.settings import Settings
@@ -77,7 +81,7 @@ ANY_ID_PARAM: Schema = {
 }
 
 #: The resources whose schemas come from their declarations.
-DECLARED = (CUSTOMER, PRODUCT, WEBHOOK)
+DECLARED = (CUSTOMER, PRODUCT, WEBHOOK, CATEGORY, TAG, VARIATION)
 
 
 # ---------------------------------------------------------------------- route parameters
@@ -238,7 +242,8 @@ def products_collection_args(settings: Settings) -> dict[str, Schema]:
     args["featured"] = BOOLEAN
     args["on_sale"] = BOOLEAN
     args["stock_status"] = {"type": "string", "enum": list(STOCK_STATUSES)}
-    # A string of comma-separated term ids; anything else matches nothing.
+    # A string of comma-separated term ids; anything else matches nothing. A category
+    # matches its descendants' products too (so does ``tag``, listed below, its own).
     args["category"] = STRING
     args["include_meta"] = {"type": "array", "items": STRING}
     args["exclude_meta"] = {"type": "array", "items": STRING}
@@ -305,6 +310,57 @@ def webhooks_collection_args() -> dict[str, Schema]:
             "enum": list(webhook_routes.STATUS_FILTERS),
             "default": "all",
         },
+    }
+
+
+def terms_collection_args() -> dict[str, Schema]:
+    """The categories' and tags' list (WooCommerce registers ``parent`` for both)."""
+    return {
+        "context": CONTEXT,
+        "page": PAGE,
+        "per_page": PER_PAGE,
+        "search": STRING,
+        "exclude": {**ID_LIST, "default": []},
+        "include": {**ID_LIST, "default": []},
+        "offset": INTEGER,
+        "order": {"type": "string", "enum": ["asc", "desc"], "default": "asc"},
+        "orderby": {"type": "string", "enum": list(term_routes.ORDERBY), "default": "name"},
+        "hide_empty": {"type": "boolean", "default": False},
+        "parent": INTEGER,
+        "product": INTEGER,
+        "slug": STRING,
+    }
+
+
+def variations_collection_args() -> dict[str, Schema]:
+    """The arguments the variations list reads (WooCommerce registers more, which the
+    fake does not filter on: dates, attributes, downloadable...)."""
+    return {
+        "context": CONTEXT,
+        "page": PAGE,
+        "per_page": PER_PAGE,
+        "search": STRING,
+        "exclude": {**ID_LIST, "default": []},
+        "include": {**ID_LIST, "default": []},
+        "offset": INTEGER,
+        "order": {"type": "string", "enum": ["asc", "desc"], "default": "desc"},
+        "orderby": {
+            "type": "string",
+            "enum": list(variation_routes.ORDERBY),
+            "default": "date",
+        },
+        "sku": STRING,
+        "status": {
+            "type": "string",
+            "enum": list(variation_routes.STATUS_FILTERS),
+            "default": "any",
+        },
+        "on_sale": BOOLEAN,
+        "stock_status": {"type": "string", "enum": list(STOCK_STATUSES)},
+        "min_price": {"type": "string", "pattern": MONEY_PATTERN},
+        "max_price": {"type": "string", "pattern": MONEY_PATTERN},
+        "include_meta": {"type": "array", "items": STRING},
+        "exclude_meta": {"type": "array", "items": STRING},
     }
 
 
@@ -672,6 +728,7 @@ class Resource:
         item_args: dict[str, Schema],
         delete_args: dict[str, Schema],
         trashes: bool,
+        path_params: Sequence[Schema] = (),
     ) -> None:
         self.base = base
         self.item = item
@@ -681,6 +738,8 @@ class Resource:
         self.delete_args = delete_args
         #: DELETE without force moves to the trash (410 when already there), else it is a 501.
         self.trashes = trashes
+        #: Parameters of the path before the resource (a variation's product_id).
+        self.path_params = list(path_params)
 
     def operation_id(self, verb: str, suffix: str = "") -> str:
         return f"{verb}{self.item}{suffix}"
@@ -780,6 +839,9 @@ class Resource:
                     **error_responses(400, 401, 404),
                 },
             }
+        for operations in (collection, batch, item):
+            for operation in operations.values():
+                operation["parameters"] = [*self.path_params, *operation.get("parameters", [])]
         prefix = f"{API_PREFIX}/{self.base}"
         return {prefix: collection, prefix + "/batch": batch, prefix + "/{id}": item}
 
@@ -831,6 +893,38 @@ def resources(settings: Settings) -> list[Resource]:
             item_args={"context": CONTEXT},
             delete_args=force,
             trashes=False,
+        ),
+        Resource(
+            term_routes.CategoryRoutes.route,
+            CATEGORY.title,
+            "Product categories",
+            terms_collection_args(),
+            item_args={"context": CONTEXT},
+            delete_args=force,
+            trashes=False,
+        ),
+        Resource(
+            term_routes.TagRoutes.route,
+            TAG.title,
+            "Product tags",
+            terms_collection_args(),
+            item_args={"context": CONTEXT},
+            delete_args=force,
+            trashes=False,
+        ),
+        Resource(
+            "products/{product_id}/variations",
+            VARIATION.title,
+            "Product variations",
+            variations_collection_args(),
+            item_args={
+                "context": CONTEXT,
+                "include_meta": {"type": "array", "items": STRING},
+                "exclude_meta": {"type": "array", "items": STRING},
+            },
+            delete_args=force,
+            trashes=True,
+            path_params=[{"$ref": "#/components/parameters/product_id"}],
         ),
     ]
 
@@ -971,6 +1065,9 @@ def build_document(settings: Settings) -> dict[str, Any]:
                 "Orders",
                 "Products",
                 "Webhooks",
+                "Product categories",
+                "Product tags",
+                "Product variations",
                 "System status",
                 "Discovery",
             )
@@ -985,7 +1082,14 @@ def build_document(settings: Settings) -> dict[str, Any]:
                     "required": True,
                     "description": "Unique identifier for the resource.",
                     "schema": {"type": "integer", "minimum": 0},
-                }
+                },
+                "product_id": {
+                    "name": "product_id",
+                    "in": "path",
+                    "required": True,
+                    "description": "The variable product (any product takes variations).",
+                    "schema": {"type": "integer", "minimum": 0},
+                },
             },
             "headers": {
                 "X-WP-Total": {

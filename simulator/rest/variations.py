@@ -34,7 +34,8 @@ from simulator.rest.common import (
 )
 from simulator.rest.orders import filter_meta
 from simulator.store import money
-from simulator.store.variations import ORDERBY, STATUSES, VariationQuery, invalid_variation
+from simulator.store.variations import ORDERBY as VARIATION_ORDERBY
+from simulator.store.variations import STATUSES, VariationQuery, invalid_variation
 
 if TYPE_CHECKING:
     from simulator.app import Simulator
@@ -43,6 +44,8 @@ ROUTE = r"products/{product_id:\d+}/variations"
 #: The route as WordPress registered it: a create's Location header carries it as is.
 LOCATION_ROUTE = "products/(?P<product_id>[\\d]+)/variations"
 STATUS_FILTERS = ("any", "future", "trash", "draft", "pending", "private", "publish")
+#: The list's orderby enum (WooCommerce 10.0.2 refuses ``price`` here, recorded).
+ORDERBY = VARIATION_ORDERBY
 
 
 def parent_id(request: web.Request) -> int:

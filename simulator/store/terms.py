@@ -32,8 +32,6 @@ TAGS = "product_tag"
 #: The default ``product_cat`` of a new shop (``default_product_cat``).
 UNCATEGORIZED_ID = 15
 FIRST_TERM_ID = UNCATEGORIZED_ID + 1
-#: ``display`` of a category (its ``display_type`` term meta; "" reads as default).
-DISPLAY_TYPES = ("default", "products", "subcategories", "both")
 
 Term = Category | Tag
 
