@@ -219,8 +219,8 @@ class VariationRenderer:
             )
 
     def _price_html(self, shown: list[Product], low: int, high: int) -> str:
+        dp = self.settings.price_decimals
         if low != high:
-            dp = self.settings.price_decimals
             return (
                 f"{_amount(low, dp, hidden=True)} "
                 '<span aria-hidden="true">&ndash;</span> '
