@@ -190,6 +190,14 @@ class TermTable:
         self._changed(stale)
         return term
 
+    def ensure(self, taxonomy: str, name: str, *, parent: int = 0) -> Term:
+        """The term of that name (under ``parent``), made if missing (the generator)."""
+        wanted = name.casefold()
+        for term in self.table(taxonomy).values():
+            if term.name.casefold() == wanted and getattr(term, "parent", 0) == parent:
+                return term
+        return self.create(taxonomy, {"name": name, "parent": parent or None})
+
     def tag_by_name(self, name: str) -> Tag:
         """A product's ``tags: [{"name": ...}]``: the tag of that name, made if missing."""
         wanted = name.strip().casefold()
