@@ -32,7 +32,8 @@ CATEGORY = Declaration(
         Field("slug", STRING, writable=True),
         Field("parent", INTEGER, writable=True),
         Field("description", STRING, writable=True),
-        Field("display", enum(CATEGORY_DISPLAY_TYPES), writable=True),
+        # Written as an enum; a batch item skips that check and any string is kept.
+        Field("display", STRING, writable=True, input=enum(CATEGORY_DISPLAY_TYPES)),
         Field(
             "image",
             {"type": "null"},

@@ -566,8 +566,10 @@ def error_schema() -> Schema:
         "properties": {
             "code": STRING,
             "message": STRING,
+            # null when WordPress passes on an error whose data is not an array (a
+            # category update naming a parent that does not exist, recorded).
             "data": {
-                "type": "object",
+                "type": ["object", "null"],
                 "properties": {
                     "status": {"type": "integer", "minimum": 400, "maximum": 599},
                     "params": {"type": ["object", "array"]},
@@ -609,8 +611,15 @@ def batch_input(item: str) -> Schema:
     }
 
 
+#: A failed variation delete names its whole request as the id (recorded).
+VARIATION_DELETE_ID: Schema = strict_object(
+    {"id": {"type": ["integer", "string", "null"]}, "product_id": INTEGER, "force": BOOLEAN}
+)
+
+
 def batch_result(item: str) -> Schema:
-    failed = strict_object({"id": INTEGER, "error": ref("Error")})
+    identity = {"anyOf": [INTEGER, VARIATION_DELETE_ID]} if item == VARIATION.title else INTEGER
+    failed = strict_object({"id": identity, "error": ref("Error")})
     entries: Schema = {"type": "array", "items": {"anyOf": [ref(item), failed]}}
     groups = strict_object(
         {"create": entries, "update": entries, "delete": entries},
@@ -691,6 +700,9 @@ ERROR_MEANINGS: dict[int, str] = {
     413: f"More than {BATCH_LIMIT} batch items (woocommerce_rest_request_entity_too_large).",
     501: "The resource does not support trashing: delete with force=true "
     "(woocommerce_rest_trash_not_supported).",
+    500: "WooCommerce's own server-side refusals: the default product category cannot be "
+    "deleted (woocommerce_rest_cannot_delete); a category update naming a parent that does "
+    "not exist (missing_parent, with data null).",
 }
 
 
@@ -729,6 +741,7 @@ class Resource:
         delete_args: dict[str, Schema],
         trashes: bool,
         path_params: Sequence[Schema] = (),
+        server_errors: bool = False,
     ) -> None:
         self.base = base
         self.item = item
@@ -738,8 +751,11 @@ class Resource:
         self.delete_args = delete_args
         #: DELETE without force moves to the trash (410 when already there), else it is a 501.
         self.trashes = trashes
-        #: Parameters of the path before the resource (a variation's product_id).
+        #: Parameters of the path before the resource (a variation's product_id): a
+        #: create under an unknown parent is a 404.
         self.path_params = list(path_params)
+        #: Update and delete may answer WooCommerce's own 500s (see ERROR_MEANINGS).
+        self.server_errors = server_errors
 
     def operation_id(self, verb: str, suffix: str = "") -> str:
         return f"{verb}{self.item}{suffix}"
@@ -842,6 +858,14 @@ class Resource:
         for operations in (collection, batch, item):
             for operation in operations.values():
                 operation["parameters"] = [*self.path_params, *operation.get("parameters", [])]
+        if self.path_params:
+            # An unknown parent (create), or a path the route pattern refuses (any method).
+            for operations in (collection, batch, item):
+                for operation in operations.values():
+                    operation["responses"].update(error_responses(404))
+        if self.server_errors:
+            for method in ("put", "patch", "post", "delete"):
+                item[method]["responses"].update(error_responses(500))
         prefix = f"{API_PREFIX}/{self.base}"
         return {prefix: collection, prefix + "/batch": batch, prefix + "/{id}": item}
 
@@ -902,6 +926,7 @@ def resources(settings: Settings) -> list[Resource]:
             item_args={"context": CONTEXT},
             delete_args=force,
             trashes=False,
+            server_errors=True,
         ),
         Resource(
             term_routes.TagRoutes.route,

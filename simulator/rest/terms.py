@@ -121,6 +121,10 @@ class TermRoutes(ResourceRoutes):
                 fields["menu_order"] = args.integer("menu_order")
             image = args.object("image")
             if image is not None:
+                image.integer("id")
+                for key in ("src", "name", "alt"):
+                    image.string(key)
+                args.nested("image", image)
                 fields["image"] = dict(image.values)
         args.check()
         return fields
@@ -136,7 +140,7 @@ class TermRoutes(ResourceRoutes):
             if name in body:
                 try:
                     fields[name] = int(body[name])
-                except (TypeError, ValueError):
+                except (TypeError, ValueError, OverflowError):
                     fields[name] = 0
         if isinstance(body.get("image"), dict):
             fields["image"] = body["image"]

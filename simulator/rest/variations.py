@@ -151,6 +151,10 @@ class VariationRoutes(ResourceRoutes):
             }
             args.nested("dimensions", dimensions)
         attributes = args.objects("attributes")
+        for position, attribute in enumerate(attributes):
+            attribute.string("name")
+            attribute.string("option")
+            args.nested("attributes", attribute, position)
         if args.has("attributes"):
             fields["attributes"] = [dict(a.values) for a in attributes]
         meta = meta_fields(args)
@@ -166,6 +170,8 @@ class VariationRoutes(ResourceRoutes):
         for name in ("sku", "description", "weight", "tax_class", "status", "stock_status"):
             if isinstance(body.get(name), str):
                 fields[name] = body[name]
+        if fields.get("stock_status") not in (None, *STOCK_STATUSES):
+            fields["stock_status"] = "instock"  # WC_Product::set_stock_status()
         for name in ("regular_price", "sale_price"):
             if isinstance(body.get(name), str | int | float) and not isinstance(body[name], bool):
                 fields[name] = str(body[name])
@@ -175,7 +181,7 @@ class VariationRoutes(ResourceRoutes):
         for name in ("stock_quantity", "menu_order"):
             try:
                 fields[name] = int(body[name])
-            except (KeyError, TypeError, ValueError):
+            except (KeyError, TypeError, ValueError, OverflowError):
                 pass
         for name in ("dimensions",):
             if isinstance(body.get(name), dict):
