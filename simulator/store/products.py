@@ -10,7 +10,7 @@ from simulator.models import Category, LineItem, MetaItem, Product
 from simulator.stock import stock_status_for
 from simulator.store.core import StoreCore, without_trash_meta
 from simulator.store.indexes import DateIndexes
-from simulator.store.money import check_amounts, money
+from simulator.store.money import check_amounts, php_greater_or_equal, stored_decimal
 from simulator.store.queries import PostQuery, product_predicate, query_posts
 from simulator.store.slugs import UNSLUGGED_STATUSES, sanitize_title
 
@@ -149,9 +149,19 @@ class ProductTable:
         for name in ("regular_price", "sale_price"):
             if name in fields:
                 raw = fields[name]
-                given = raw not in (None, "")
-                setattr(product, name, money(raw) if given else None)
-                setattr(product, f"{name}_text", str(raw) if given else None)
+                text, cents = stored_decimal(raw) if raw not in (None, "") else ("", 0)
+                setattr(product, name, cents if text else None)
+                setattr(product, f"{name}_text", text or None)
+        if ("regular_price" in fields or "sale_price" in fields) and product.type not in (
+            "variable",
+            "grouped",
+        ):
+            # The data store drops a sale price that is not below the regular price
+            # (PHP's >=: numeric when both strings are numbers; an empty regular price
+            # compares as a string, so a sale price alone is dropped too).
+            sale, regular = product.sale_price_text, product.regular_price_text or ""
+            if sale is not None and php_greater_or_equal(sale, regular):
+                product.sale_price = product.sale_price_text = None
         if not product.slug and product.status not in UNSLUGGED_STATUSES | {"trash"}:
             product.slug = self.unique_slug(product.name)
             self._slugs.add(product.slug)
