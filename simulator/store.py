@@ -30,6 +30,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from simulator.clock import Clock
+from simulator.coupon_store import CouponStore
 from simulator.errors import RestError, invalid_params
 from simulator.events import EventBus, StoreEvent
 from simulator.models import (
@@ -350,6 +351,7 @@ class Store:
         self.orders: dict[int, Order] = {}
         self.products: dict[int, Product] = {}
         self.categories: dict[int, Category] = {UNCATEGORIZED.id: UNCATEGORIZED}
+        self.coupons = CouponStore(self)
         self.order_dates = DateIndexes()
         self.product_dates = DateIndexes()
         self._order_status_counts: Counter[str] = Counter()
