@@ -172,7 +172,7 @@ class Simulator:
         if resource == "product":
             return render.product(store.get_product(resource_id))
         if resource == "coupon":
-            return coupon_render.coupon(render, store.coupons.get(resource_id))
+            return coupon_render.coupon(render, store.get_coupon(resource_id))
         raise RestError(
             "rest_no_route", "No route was found matching the URL and request method.", 404
         )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
-from simulator.coupon_store import Coupon, decimal_value
 from simulator.phpjson import dumps
+from simulator.store.coupons import Coupon, decimal_value
 from simulator.wcdates import format_wall
 
 if TYPE_CHECKING:

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from simulator import coupon_render
-from simulator.coupon_store import DISCOUNT_TYPES, KNOWN_STATUSES, CouponQuery
 from simulator.errors import RestError
 from simulator.params import Args, parse_list
+from simulator.rest.body import meta_fields
 from simulator.rest.common import (
     ResourceRoutes,
     context_args,
@@ -22,8 +22,8 @@ from simulator.rest.common import (
     respond_item,
     route_id,
 )
-from simulator.rest.customers import meta_fields
 from simulator.rest.orders import date_filter
+from simulator.store.coupons import DISCOUNT_TYPES, KNOWN_STATUSES, CouponQuery
 
 if TYPE_CHECKING:
     from simulator.app import Simulator
@@ -216,7 +216,7 @@ class CouponRoutes(ResourceRoutes):
         # lists the one published coupon with that code, in any case (none: no rows).
         code = args.string("code").strip()
         if code:
-            query.code_id = self.sim.store.coupons.id_by_code(code)
+            query.code_id = self.sim.store.coupon_id_by_code(code)
         # ``status`` is no registered argument, yet the v3 controller hands it to WP_Query,
         # which ignores statuses it does not know (recorded: ``status=bogus`` lists all).
         raw_status = params.get("status")
@@ -228,7 +228,7 @@ class CouponRoutes(ResourceRoutes):
                 query.statuses = frozenset(named & KNOWN_STATUSES)
         args.check()
         require_permission(request, "list")
-        page, total = self.sim.store.coupons.query(query)
+        page, total = self.sim.store.query_coupons(query)
         render = self.sim.renderer
         return respond_collection(
             request,
@@ -247,7 +247,7 @@ class CouponRoutes(ResourceRoutes):
         args = context_args(request)
         args.check()
         require_permission(request, "view")
-        record = self.sim.store.coupons.get(route_id(request))
+        record = self.sim.store.get_coupon(route_id(request))
         render = self.sim.renderer
         return respond_item(
             request,
@@ -306,11 +306,11 @@ class CouponRoutes(ResourceRoutes):
             raise RestError(
                 "woocommerce_rest_empty_coupon_code", "The coupon code cannot be empty.", 400
             )
-        record = self.sim.store.coupons.create(fields)
+        record = self.sim.store.create_coupon(fields)
         return coupon_render.coupon(self.sim.renderer, record)
 
     async def store_update(self, item_id: int, fields: dict[str, Any]) -> dict[str, Any]:
-        record = self.sim.store.coupons.update(item_id, fields)
+        record = self.sim.store.update_coupon(item_id, fields)
         return coupon_render.coupon(self.sim.renderer, record)
 
     async def delete_item(
@@ -318,14 +318,13 @@ class CouponRoutes(ResourceRoutes):
     ) -> dict[str, Any]:
         force = force_flag(values)
         require_permission(request, "delete")
-        coupons = self.sim.store.coupons
+        store = self.sim.store
+        # Either way the answer is the coupon as it was read before ("publish" on a trash).
+        payload = coupon_render.coupon(self.sim.renderer, store.get_coupon(item_id))
         if force:
-            payload = coupon_render.coupon(self.sim.renderer, coupons.get(item_id))
-            coupons.delete(item_id)
-            return payload
-        # Trashing answers the coupon as it was read before the move ("publish").
-        payload = coupon_render.coupon(self.sim.renderer, coupons.get(item_id))
-        coupons.trash(item_id)
+            store.delete_coupon(item_id)
+        else:
+            store.trash_coupon(item_id)
         return payload
 
 

@@ -1,4 +1,4 @@
-"""The store's coupons: their state and every change to it, as WooCommerce 10.0.2 does it.
+"""The coupons table: their records and every change to them, as WooCommerce 10.0.2 does it.
 
 A coupon is a ``shop_coupon`` post: it takes its id from the posts sequence, has a
 post status (``publish``, ``draft``, ``pending``, ``private``, ``future``, ``trash``),
@@ -21,7 +21,8 @@ from simulator.errors import RestError
 from simulator.models import MetaItem
 
 if TYPE_CHECKING:
-    from simulator.store import DateFilter, Store
+    from simulator.store.core import StoreCore
+    from simulator.store.queries import DateFilter
 
 #: wc_get_coupon_types().
 DISCOUNT_TYPES = ("percent", "fixed_cart", "fixed_product")
@@ -127,11 +128,11 @@ def data_error(code: str, message: str) -> RestError:
     return RestError(code, message, 400)
 
 
-class CouponStore:
-    """The coupons of one :class:`~simulator.store.Store` (ids, clock and events are its)."""
+class CouponTable:
+    """The store's coupons (ids, clock and events are the core's)."""
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, core: StoreCore) -> None:
+        self.core = core
         self.records: dict[int, Coupon] = {}
 
     # ------------------------------------------------------------------ reading
@@ -157,26 +158,26 @@ class CouponStore:
 
     # ------------------------------------------------------------------ writing
     def create(self, fields: Mapping[str, Any], *, emit: bool = True) -> Coupon:
-        store = self.store
-        now = store.now()
+        core = self.core
+        now = core.now()
         coupon = Coupon(
             id=0,
             code="",
             created=now,
-            created_wall=store.wall(now),
+            created_wall=core.wall(now),
             modified=now,
-            modified_wall=store.wall(now),
+            modified_wall=core.wall(now),
         )
         self._apply(coupon, fields)
-        coupon.id = store.next_post_id()
+        coupon.id = core.next_post_id()
         self.records[coupon.id] = coupon
-        store._emit("coupon", "created", coupon.id, emit)
+        core.emit_change("coupon", "created", coupon.id, emit)
         return coupon
 
     def insert(self, coupon: Coupon, *, emit: bool = True) -> Coupon:
         """Add a ready record (the generator's); its id must be free."""
         self.records[coupon.id] = coupon
-        self.store._emit("coupon", "created", coupon.id, emit)
+        self.core.emit_change("coupon", "created", coupon.id, emit)
         return coupon
 
     def update(self, coupon_id: int, fields: Mapping[str, Any], *, emit: bool = True) -> Coupon:
@@ -187,7 +188,7 @@ class CouponStore:
             # The data store updates the post (and its modified date) only when the
             # code or the description changed; other fields are post meta.
             self._touch(coupon)
-        self.store._emit("coupon", "updated", coupon.id, emit)
+        self.core.emit_change("coupon", "updated", coupon.id, emit)
         return coupon
 
     def trash(self, coupon_id: int, *, emit: bool = True) -> Coupon:
@@ -196,11 +197,19 @@ class CouponStore:
             raise RestError(
                 "woocommerce_rest_already_trashed", "The shop_coupon has already been deleted.", 410
             )
+        # wp_trash_post() records what untrashing needs as post meta (the REST answer
+        # shows it): the status, the time and the slug (the code).
+        core = self.core
+        coupon.meta_data = (
+            *coupon.meta_data,
+            *core.trash_meta(coupon.status),
+            MetaItem(core.next_meta_id(), "_wp_desired_post_slug", slug_of(coupon.code)),
+        )
         coupon.status_before_trash = coupon.status
         coupon.status = "trash"
         self._touch(coupon)
         # wp_trash_post: every post topic listening to it fires (see webhooks.model).
-        self.store._emit("coupon", "deleted", coupon.id, emit)
+        self.core.emit_change("coupon", "deleted", coupon.id, emit)
         return coupon
 
     def delete(self, coupon_id: int) -> Coupon:
@@ -208,8 +217,8 @@ class CouponStore:
         return self.records.pop(self.get(coupon_id).id)
 
     def _touch(self, coupon: Coupon) -> None:
-        now = self.store.now()
-        coupon.modified, coupon.modified_wall = now, self.store.wall(now)
+        now = self.core.now()
+        coupon.modified, coupon.modified_wall = now, self.core.wall(now)
         coupon.cached = None
 
     def _apply(self, coupon: Coupon, fields: Mapping[str, Any]) -> None:
@@ -267,7 +276,7 @@ class CouponStore:
                         ids.append(abs(int(v)))
                 setattr(coupon, name, tuple(ids))
             elif name == "meta_data":
-                coupon.meta_data = self.store.apply_meta(coupon.meta_data, value)
+                coupon.meta_data = self.core.apply_meta(coupon.meta_data, value)
             elif name == "expires":
                 coupon.expires = value if value != "" else None
             else:
