@@ -215,6 +215,8 @@ class CouponRoutes(ResourceRoutes):
         # sanitize_text_field() trims the code; a blank one filters nothing, any other
         # lists the one published coupon with that code, in any case (none: no rows).
         code = args.string("code").strip()
+        if args.has("code"):
+            args.sanitized["code"] = code
         if code:
             query.code_id = self.sim.store.coupon_id_by_code(code)
         # ``status`` is no registered argument, yet the v3 controller hands it to WP_Query,

@@ -123,6 +123,25 @@ def is_numeric(text: str) -> bool:
     return bool(re.fullmatch(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*", text))
 
 
+_EMAIL_LOCAL = re.compile(r"^[a-zA-Z0-9!#$%&'*+/=?^_`{|}~.-]+$")
+_EMAIL_LABEL = re.compile(r"^[a-z0-9-]+$", re.IGNORECASE)
+
+
+def sanitize_email(value: str) -> str:
+    """WordPress' sanitize_email(): the address, or "" when it cannot be one."""
+    text = value.strip()
+    if len(text) < 6 or text.count("@") != 1 or text.index("@") == 0:
+        return ""
+    local, domain = text.split("@")
+    if not _EMAIL_LOCAL.match(local):
+        return ""
+    labels = [label.strip("-") for label in domain.strip(".").split(".")]
+    labels = [label for label in labels if label and _EMAIL_LABEL.match(label)]
+    if len(labels) < 2:
+        return ""
+    return f"{local}@{'.'.join(labels)}"
+
+
 def data_error(code: str, message: str) -> RestError:
     """A setter's WC_Data_Exception as the REST controller answers it."""
     return RestError(code, message, 400)
@@ -258,7 +277,8 @@ class CouponTable:
                     )
                 setattr(coupon, name, amount)
             elif name == "email_restrictions":
-                emails = tuple(e for e in (str(v).lower().strip() for v in value) if e)
+                # sanitize_email() empties what is no address; the empties are dropped.
+                emails = tuple(e for e in (sanitize_email(str(v).lower()) for v in value) if e)
                 coupon.email_restrictions = emails
             elif name in ("usage_limit", "usage_limit_per_user"):
                 setattr(coupon, name, abs(int(value)))
@@ -281,6 +301,10 @@ class CouponTable:
                 coupon.expires = value if value != "" else None
             else:
                 setattr(coupon, name, value)
+        if coupon.discount_type == "percent" and coupon.amount_value > 100:
+            # Read back, a percentage over 100 fails set_amount() and stays 0 (recorded:
+            # a percent coupon created with amount 150 answers "0.00").
+            coupon.amount = "0"
         coupon.cached = None
 
     # ------------------------------------------------------------------ usage
@@ -304,8 +328,9 @@ class CouponTable:
         matches = [c for c in self.records.values() if query.matches(c)]
         reverse = query.order == "desc"
         if query.orderby == "include" and query.include:
+            # post__in order, whatever ``order`` says (recorded).
             position = {rid: n for n, rid in enumerate(query.include)}
-            matches.sort(key=lambda c: position.get(c.id, 0), reverse=reverse)
+            matches.sort(key=lambda c: position.get(c.id, 0))
         elif query.orderby == "id":
             matches.sort(key=lambda c: c.id, reverse=reverse)
         elif query.orderby == "modified":

@@ -27,8 +27,10 @@ class Store(StoreCore):
         self.epoch = 0
         self.customer_table = CustomerTable(self)
         self.product_table = ProductTable(self, self._invalidate_orders_with)
-        self.order_table = OrderTable(self, self.customer_table, self.product_table)
         self.coupon_table = CouponTable(self)
+        self.order_table = OrderTable(
+            self, self.customer_table, self.product_table, self.coupon_table
+        )
 
         # The records, by id (read freely; change them through the operations below).
         self.customers = self.customer_table.records

@@ -505,10 +505,7 @@ async def _options(s: Scenario) -> None:
             schema = body.get("schema") or {}
             s.rec.add(a, f"options {step}", "value $.schema.title", schema.get("title"))
             s.rec.add(
-                a,
-                f"options {step}",
-                "schema types",
-                {name: p.get("type") for name, p in (schema.get("properties") or {}).items()},
+                a, f"options {step}", "schema properties", sorted(schema.get("properties") or {})
             )
             s.rec.add(
                 a,
