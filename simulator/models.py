@@ -247,6 +247,8 @@ class Order:
     status_before_trash: str = ""
     #: The order is counted in its products' total_sales (the `_recorded_sales` flag).
     recorded_sales: bool = False
+    #: The order's coupon uses are counted (the `_recorded_coupon_usage_counts` flag).
+    recorded_coupon_usage: bool = False
     cached: bytes | None = None
 
     @property

@@ -16,6 +16,7 @@ from typing import Any
 
 from simulator.models import (
     Address,
+    CouponLine,
     Customer,
     LineItem,
     MetaItem,
@@ -29,6 +30,8 @@ from simulator.resources.declare import Declaration, keys, ordered
 from simulator.resources.products import PRODUCT
 from simulator.settings import Settings
 from simulator.store import Store, sanitize_title
+from simulator.store.coupon_lines import coupon_info
+from simulator.store.coupons import php_float
 from simulator.wcdates import format_wall
 
 #: ``dp`` is clamped to this range for rendering. WooCommerce takes any integer
@@ -133,6 +136,31 @@ def _shipping(address: Address) -> dict[str, str]:
 
 def _customer_address(decl: Declaration, fields: dict[str, str]) -> dict[str, str]:
     return {key: fields[key] for key in keys(decl)}
+
+
+def coupon_line(line: CouponLine) -> dict[str, Any]:
+    """An order's coupon line: the discounts as PHP prints floats ("5", "7.23"), then what
+    its ``coupon_info`` meta says of the coupon (WC_REST_Orders_V2_Controller)."""
+    info = coupon_info(line)
+    return {
+        "id": line.id,
+        "code": line.code,
+        "discount": raw_amount(line.discount),
+        "discount_tax": raw_amount(line.discount_tax),
+        "meta_data": [
+            {
+                "id": m.id,
+                "key": m.key,
+                "value": m.value,
+                "display_key": m.key,
+                "display_value": m.value,
+            }
+            for m in line.meta_data
+        ],
+        "discount_type": str(info[2]) if len(info) > 2 and info[2] else "fixed_cart",
+        "nominal_amount": php_float(float(info[3])) if len(info) > 3 and info[3] else 0,
+        "free_shipping": bool(info[4]) if len(info) > 4 else False,
+    }
 
 
 class Renderer:
@@ -305,16 +333,7 @@ class Renderer:
             }
             for fee in order.fee_lines
         ]
-        coupon_lines = [
-            {
-                "id": coupon.id,
-                "code": coupon.code,
-                "discount": format_money(coupon.discount, dp),
-                "discount_tax": format_money(coupon.discount_tax, dp),
-                "meta_data": _meta(coupon.meta_data),
-            }
-            for coupon in order.coupon_lines
-        ]
+        coupon_lines = [coupon_line(coupon) for coupon in order.coupon_lines]
         total = order.total
         status = order.status
         needs_processing = any(
@@ -375,7 +394,9 @@ class Renderer:
                 f"?pay_for_order=true&key={order.order_key}"
             ),
             "is_editable": status in ("pending", "on-hold", "auto-draft"),
-            "needs_payment": status in ("pending", "failed") and total > 0,
+            # WooCommerce's checkout blocks add checkout-draft to the statuses that
+            # need payment (recorded: a draft left by a refused coupon says true).
+            "needs_payment": status in ("pending", "failed", "checkout-draft") and total > 0,
             "needs_processing": needs_processing,
             "date_created_gmt": format_wall(order.created),
             "date_modified_gmt": format_wall(order.modified),

@@ -31,6 +31,8 @@ from simulator.stock import (
     status_hooks,
 )
 from simulator.store.core import StoreCore, without_trash_meta
+from simulator.store.coupon_lines import CouponRefused, OrderCoupons
+from simulator.store.coupons import CouponTable
 from simulator.store.customers import CustomerTable, with_address
 from simulator.store.indexes import DateIndexes
 from simulator.store.money import check_amounts, money
@@ -82,10 +84,17 @@ def _check_quantity(
 class OrderTable:
     """All orders and their mutations; ``customers`` and ``products`` are what orders reach."""
 
-    def __init__(self, core: StoreCore, customers: CustomerTable, products: ProductTable) -> None:
+    def __init__(
+        self,
+        core: StoreCore,
+        customers: CustomerTable,
+        products: ProductTable,
+        coupons: CouponTable,
+    ) -> None:
         self.core = core
         self.customers = customers
         self.products = products
+        self.coupons = OrderCoupons(core, coupons, products, customers)
         self.records: dict[int, Order] = {}
         self.dates = DateIndexes()
         self._status_counts: Counter[str] = Counter()
@@ -190,13 +199,6 @@ class OrderTable:
                 )
             # An unknown product_id or SKU is no error: WooCommerce 10.0.2 adds a
             # line item without a product (product_id 0, no name, no price).
-        for coupon in fields.get("coupon_lines") or ():
-            # The store has no coupons resource, so no code exists (WC checks the code).
-            raise RestError(
-                "woocommerce_rest_invalid_coupon",
-                f'Coupon "{coupon.get("code", "")}" does not exist!',
-                400,
-            )
 
     def create(
         self, fields: Mapping[str, Any], *, created_via: str = "rest-api", emit: bool = True
@@ -219,7 +221,18 @@ class OrderTable:
             modified=now,
             modified_wall=core.wall(now),
         )
-        paid_customer = self._apply_fields(order, fields)
+        try:
+            paid_customer = self._apply_fields(order, fields)
+        except CouponRefused as refused:
+            # The order was saved before its coupons were checked: the real store keeps
+            # it as a draft and names it in the error (recorded from WooCommerce 10.0.2).
+            self._set_status(order, "checkout-draft")
+            self.insert(order, emit=emit)
+            core.fire_action("woocommerce_new_order", order.id, emit)
+            core.fire_action("woocommerce_update_order", order.id, emit)
+            raise RestError(
+                refused.code, refused.message, 400, new_draft_order_id=order.id
+            ) from None
         self.insert(order, emit=emit)
         # The REST create saves twice: woocommerce_new_order, then woocommerce_update_order.
         core.fire_action("woocommerce_new_order", order.id, emit)
@@ -254,6 +267,9 @@ class OrderTable:
             self._apply_shipping_lines(order, fields["shipping_lines"])
         if fields.get("fee_lines"):
             self._apply_fee_lines(order, fields["fee_lines"])
+        if fields.get("coupon_lines") is not None:
+            # After the lines and before the status, as calculate_coupons() runs.
+            self.coupons.calculate(order, fields["coupon_lines"])
         if order.total_tax and not order.tax_line_id:
             order.tax_line_id = self.core.next_item_id()
         became_paid = False
@@ -388,7 +404,15 @@ class OrderTable:
         old_customer, old_status = order.customer_id, order.status
         self.dates.remove(order)
         self._unlink(order)
-        paid_customer = self._apply_fields(order, fields)
+        try:
+            paid_customer = self._apply_fields(order, fields)
+        except CouponRefused as refused:
+            # What was applied before the refusal stays (apply/remove_coupon save).
+            self._stamp_modified(order)
+            self.dates.add(order)
+            self._link(order)
+            self.core.emit_change("order", "updated", order_id, emit)
+            raise RestError(refused.code, refused.message, 400) from None
         self._stamp_modified(order)
         self.dates.add(order)
         self._link(order)
@@ -421,6 +445,8 @@ class OrderTable:
         self._touch(order)
         self.core.emit_change("order", "deleted", order_id, emit)
         self.core.fire_action("woocommerce_trash_order", order_id, emit)
+        if order.coupon_lines:
+            self.coupons.update_usage(order)
         self._uncount_sales(order)
         return order
 
@@ -464,6 +490,8 @@ class OrderTable:
             self._restore_stock(order, emit)
         if after in UNCOUNTING_STATUSES:
             self._uncount_sales(order)
+        if order.coupon_lines:
+            self.coupons.status_moved(order)
         for hook in status_hooks(before, after):
             self.core.fire_action(hook, order.id, emit)
         if paid:

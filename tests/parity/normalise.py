@@ -53,7 +53,7 @@ DELIVERY_HEADERS = (
 
 # --------------------------------------------------------------------------- patterns
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
-_PATH_ID = re.compile(r"/(orders|customers|products|webhooks)/(\d+)")
+_PATH_ID = re.compile(r"/(orders|customers|products|webhooks|coupons)/(\d+)")
 _HEX = re.compile(r"^[0-9a-f]{32,64}$")
 _ORDER_KEY = re.compile(r"^wc_order_[A-Za-z0-9]+$")
 _GRAVATAR = re.compile(r"gravatar\.com/avatar/[0-9a-f]+")
@@ -65,6 +65,8 @@ _BASE64_SHA256 = re.compile(r"^[A-Za-z0-9+/]{43}=$")
 _PRODUCT_P = re.compile(r"([?&]p=)(\d+)")
 _UNIX_TIME = re.compile(r"^1\d{9}$")
 _OAUTH_ARG = re.compile(r"(oauth_(?:timestamp|nonce|signature)=)[^&>]+")
+#: A coupon line's ``coupon_info`` meta: JSON ``[coupon id, code, type, amount]``.
+_COUPON_INFO = re.compile(r'^\[(\d+),(".*)$')
 _ITEM_ID = re.compile(r"([?&](?:include|exclude|parent|customer|product)(?:%5B\d*%5D)?=)(\d+)")
 
 #: Query parameters whose ids are of one kind.
@@ -82,6 +84,10 @@ ID_FIELDS = {
     "cross_sell_ids": "products",
     "grouped_products": "products",
     "variations": "products",
+    "product_ids": "products",
+    "excluded_product_ids": "products",
+    "used_by": "customers",
+    "new_draft_order_id": "orders",
 }
 
 
@@ -158,6 +164,10 @@ def normalise_text(text: str, symbols: Symbols) -> str:
         return f"webhook_id={symbols.lookup('webhooks', int(ping.group(1)))}"
     # payment_url carries the order id and its random key.
     text = _ORDER_KEY_ARG.sub("key=wc_order_<random>", _ORDER_PAY.sub("order-pay/<id>/", text))
+    # A coupon line's coupon_info names the coupon by id (see Symbols).
+    info = _COUPON_INFO.match(text)
+    if info:
+        return f"[{symbols.lookup('coupons', int(info.group(1)))},{info.group(2)}"
     # Ids in paths and query strings: auto-increment values (see Symbols).
     text = symbols.path_ids(text)
     # OAuth parameters a store echoes (Link): fresh per request.

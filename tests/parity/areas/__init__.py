@@ -17,10 +17,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from . import coupons
+
 if TYPE_CHECKING:
     from ..scenario import Scenario
 
 AreaScript = Callable[["Scenario"], Awaitable[None]]
 
 #: Area name -> its script, in the order a full recording runs them.
-AREAS: dict[str, AreaScript] = {}
+AREAS: dict[str, AreaScript] = {
+    "coupons": coupons.run,
+}
