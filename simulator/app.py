@@ -38,6 +38,8 @@ from simulator.rest import (
     products,
     route_info,
     system,
+    terms,
+    variations,
     webhooks,
 )
 from simulator.rest.common import OPTIONS_KEY, SIM_KEY, make_auth_middleware, make_error_middleware
@@ -121,6 +123,8 @@ class Simulator:
             system.setup,
             webhooks.setup,
             coupons.setup,
+            terms.setup,
+            variations.setup,
         ]
         #: Route modules of the control plane, mounted at :data:`CONTROL_PREFIX`.
         self.control_setups: list[RouteSetup] = [

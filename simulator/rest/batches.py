@@ -26,10 +26,13 @@ async def run_batch(
     update: BatchItem,
     delete: BatchItem,
     check: Callable[[Mapping[str, list[Any]]], None] | None = None,
+    typed_groups: bool = True,
 ) -> web.Response:
     """``POST|PUT|PATCH /{resource}/batch``: each item on its own, errors per item.
 
     ``check`` sees the item groups before any runs (a resource's own request limit).
+    ``typed_groups``: a group that is not an array is a 400; when False it is left
+    out (the terms and variations controllers' batch schema types no group).
     """
     body = await body_params(request)
     groups: dict[str, list[Any]] = {}
@@ -40,7 +43,8 @@ async def run_batch(
             if isinstance(value, dict):
                 value = list(value.values())
             if not isinstance(value, list):
-                args.problem(name, "rest_invalid_type", f"{name} is not of type array.")
+                if typed_groups:
+                    args.problem(name, "rest_invalid_type", f"{name} is not of type array.")
                 continue
             groups[name] = value
     args.check()
@@ -69,7 +73,8 @@ async def run_batch(
             except RestError as error:
                 answers.append(
                     {
-                        "id": _item_id(item),
+                        # A failed create is answered under id 0, others under theirs.
+                        "id": 0 if name == "create" else _item_id(item),
                         "error": {
                             "code": error.code,
                             "message": error.message,
@@ -83,7 +88,11 @@ async def run_batch(
     return respond(request, result or [])
 
 
-def _item_id(item: Mapping[str, Any]) -> int:
+def _item_id(item: Mapping[str, Any]) -> int | None:
+    """The id a failed batch item is answered under: ``$item['id']``, null when absent
+    (recorded: an update without an id answers ``"id": null``)."""
+    if item.get("id") is None:
+        return None
     try:
         return int(item.get("id") or 0)
     except (TypeError, ValueError):

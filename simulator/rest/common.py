@@ -55,6 +55,7 @@ from simulator.rest.responses import (
     JSON_CONTENT_TYPE,
     NOCACHE_HEADERS,
     OPEN_ROUTES,
+    TARGET_CHECKS,
     WP_HEADERS,
     allow_header,
     collection_headers,
@@ -199,6 +200,8 @@ class ResourceRoutes(ABC):
     exists_error: ClassVar[tuple[str, str]]
     #: (code, message) of the 400 for a batch update or delete without a positive id.
     invalid_id_error: ClassVar[tuple[str, str]]
+    #: Whether a batch group that is not an array is a 400 (see :func:`run_batch`).
+    typed_batch_groups: ClassVar[bool] = True
 
     # ------------------------------------------------------------------ per resource
     @abstractmethod
@@ -277,6 +280,7 @@ class ResourceRoutes(ABC):
             update=update,
             delete=delete,
             check=self.check_batch,
+            typed_groups=self.typed_batch_groups,
         )
 
     def check_batch(self, groups: Mapping[str, list[Any]]) -> None:
@@ -313,6 +317,7 @@ __all__ = [
     "OPTIONS_KEY",
     "PERMISSION_ERRORS",
     "SIM_KEY",
+    "TARGET_CHECKS",
     "WP_HEADERS",
     "Action",
     "BatchItem",

@@ -58,7 +58,16 @@ def route_methods(request: web.Request) -> list[str]:
 _USER_ITEM_PREFIX = "/wp-json/wc/v3/customers/"
 
 
+#: Other item routes whose permission callbacks read the record (terms, variations),
+#: by name: whether the request's record exists, or None when the route is not theirs.
+TARGET_CHECKS: dict[str, Callable[[web.Request], bool | None]] = {}
+
+
 def _permission_target_exists(request: web.Request) -> bool:
+    for exists in TARGET_CHECKS.values():
+        found = exists(request)
+        if found is not None:
+            return found
     if not request.path.startswith(_USER_ITEM_PREFIX) or "id" not in request.match_info:
         return True
     sim: Simulator = request.app[SIM_KEY]

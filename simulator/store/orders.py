@@ -20,6 +20,7 @@ from simulator.models import (
     LineItem,
     MetaItem,
     Order,
+    Product,
     ShippingLine,
 )
 from simulator.params import MAX_QUANTITY, as_integer
@@ -38,6 +39,7 @@ from simulator.store.indexes import DateIndexes
 from simulator.store.money import check_amounts, money
 from simulator.store.products import ProductTable
 from simulator.store.queries import PostQuery, order_predicate, query_posts
+from simulator.store.slugs import sanitize_title
 
 #: Line items one order may hold. A real store has no such cap but saves every line
 #: with several queries: 150k lines run into PHP's max_execution_time (a 500 and a
@@ -95,6 +97,7 @@ class OrderTable:
         self.customers = customers
         self.products = products
         self.coupons = OrderCoupons(core, coupons, products, customers)
+        self.variations = products.variations
         self.records: dict[int, Order] = {}
         self.dates = DateIndexes()
         self._status_counts: Counter[str] = Counter()
@@ -190,7 +193,7 @@ class OrderTable:
                 )
             if item_id and "product_id" in item and item["product_id"] is None:
                 continue  # removal
-            product_id = item.get("product_id")
+            product_id = item.get("product_id") or item.get("variation_id")
             if not item_id and not product_id and not item.get("sku"):
                 raise RestError(
                     "woocommerce_rest_required_product_reference",
@@ -318,17 +321,26 @@ class OrderTable:
             if item_id and "product_id" in spec and spec["product_id"] is None:
                 lines.remove(by_id.pop(item_id))
                 continue
-            product_id = int(spec.get("product_id") or 0)
+            # get_product_id(): variation_id first, then product_id, then sku.
+            product_id = int(spec.get("variation_id") or 0) or int(spec.get("product_id") or 0)
             if not product_id and spec.get("sku"):
                 product_id = self.products.sku_owner(str(spec["sku"]))
             line = by_id.get(item_id)
-            product = self.products.records.get(product_id) if product_id else None
+            product = self._product_or_variation(product_id) if product_id else None
+            variation = product if product is not None and product.parent_id else None
+            if variation is not None:
+                # set_product() of a variation: the parent is the line's product.
+                product = self.products.records.get(variation.parent_id)
             if line is None:
                 line = LineItem(
                     id=self.core.next_item_id(),
-                    name=str(spec.get("name") or (product.name if product else "")),
+                    name=str(
+                        spec.get("name")
+                        or (self.variations.title(variation) if variation else "")
+                        or (product.name if product else "")
+                    ),
                     product_id=product.id if product else 0,
-                    variation_id=int(spec.get("variation_id") or 0),
+                    variation_id=variation.id if variation else int(spec.get("variation_id") or 0),
                     quantity=1,
                     subtotal=0,
                     subtotal_tax=0,
@@ -336,6 +348,8 @@ class OrderTable:
                     total_tax=0,
                     sku=product.sku if product else "",
                 )
+                if variation is not None:
+                    line.meta_data = self._variation_meta(variation)
                 lines.append(line)
             elif product is not None:
                 line.product_id, line.sku = product.id, product.sku
@@ -344,7 +358,7 @@ class OrderTable:
                 line.quantity = int(spec["quantity"])
             if "meta_data" in spec:
                 line.meta_data = self.core.apply_meta(line.meta_data, spec["meta_data"])
-            current = self.products.records.get(line.product_id)
+            current = self.line_product(line)
             unit = current.price if current is not None and current.price is not None else 0
             line.subtotal = (
                 money(spec["subtotal"]) if spec.get("subtotal") else unit * line.quantity
@@ -358,6 +372,25 @@ class OrderTable:
             line.total_tax = self.core.line_tax(line.total, taxable)
         order.line_items = tuple(lines)
         self._link(order)
+
+    def _product_or_variation(self, product_id: int) -> Product | None:
+        return self.products.records.get(product_id) or self.variations.records.get(product_id)
+
+    def line_product(self, item: LineItem) -> Product | None:
+        """What a line sells: its variation, else its product."""
+        if item.variation_id:
+            variation = self.variations.records.get(item.variation_id)
+            if variation is not None:
+                return variation
+        return self.products.records.get(item.product_id)
+
+    def _variation_meta(self, variation: Product) -> tuple[MetaItem, ...]:
+        """The variation's options as line meta: every variation attribute of the parent
+        ("" for one it takes any of), as set_product() writes them (recorded)."""
+        return tuple(
+            MetaItem(self.core.next_meta_id(), sanitize_title(attribute.name), option)
+            for attribute, option in self.variations.variation_attributes(variation)
+        )
 
     def _apply_shipping_lines(self, order: Order, lines: Sequence[Mapping[str, Any]]) -> None:
         kept = list(order.shipping_lines)
@@ -501,7 +534,7 @@ class OrderTable:
         """wc_reduce_stock_levels(): each stock-managed line not yet reduced takes its
         quantity and records it as ``_reduced_stock``."""
         for item in order.line_items:
-            product = self.products.records.get(item.product_id)
+            product = self.line_product(item)
             if product is None or not product.manage_stock or product.stock_quantity is None:
                 continue
             if any(m.key == REDUCED_STOCK_KEY for m in item.meta_data):
@@ -519,7 +552,7 @@ class OrderTable:
                 continue
             item.meta_data = tuple(m for m in item.meta_data if m is not taken)
             order.cached = None
-            product = self.products.records.get(item.product_id)
+            product = self.line_product(item)
             if product is not None and product.manage_stock and product.stock_quantity is not None:
                 self.products.move_stock(product, int(taken.value), emit)
 

@@ -16,6 +16,7 @@ from simulator.store.coupons import CouponTable
 from simulator.store.customers import CustomerTable
 from simulator.store.orders import OrderTable
 from simulator.store.products import ProductTable
+from simulator.store.variations import VariationTable
 
 
 class Store(StoreCore):
@@ -28,6 +29,8 @@ class Store(StoreCore):
         self.customer_table = CustomerTable(self)
         self.product_table = ProductTable(self, self._invalidate_orders_with)
         self.coupon_table = CouponTable(self)
+        self.variations = self.product_table.variations = VariationTable(self, self.product_table)
+        self.terms = self.product_table.terms
         self.order_table = OrderTable(
             self, self.customer_table, self.product_table, self.coupon_table
         )

@@ -67,6 +67,12 @@ _UNIX_TIME = re.compile(r"^1\d{9}$")
 _OAUTH_ARG = re.compile(r"(oauth_(?:timestamp|nonce|signature)=)[^&>]+")
 #: A coupon line's ``coupon_info`` meta: JSON ``[coupon id, code, type, amount]``.
 _COUPON_INFO = re.compile(r'^\[(\d+),(".*)$')
+#: Term routes (``/products/categories/16``) and variation routes (``/variations/29``):
+#: term ids count apart from post ids, and a variation is a post like a product.
+_TERM_PATH = re.compile(r"/products/(categories|tags)/(\d+)")
+_VARIATION_PATH = re.compile(r"/variations/(\d+)")
+#: Symbol kinds of term ids, by route.
+TERM_KINDS = {"categories": "cats", "tags": "tags"}
 _ITEM_ID = re.compile(r"([?&](?:include|exclude|parent|customer|product)(?:%5B\d*%5D)?=)(\d+)")
 
 #: Query parameters whose ids are of one kind.
@@ -88,6 +94,8 @@ ID_FIELDS = {
     "excluded_product_ids": "products",
     "used_by": "customers",
     "new_draft_order_id": "orders",
+    # A product category's parent is a category (tags have none).
+    "parent": "cats",
 }
 
 
@@ -147,6 +155,15 @@ class Symbols:
         def in_permalink(match: re.Match[str]) -> str:
             return match.group(1) + self.lookup("products", int(match.group(2)))
 
+        def in_term_path(match: re.Match[str]) -> str:
+            kind = TERM_KINDS[match.group(1)]
+            return f"/products/{match.group(1)}/{self.lookup(kind, int(match.group(2)))}"
+
+        def in_variation_path(match: re.Match[str]) -> str:
+            return f"/variations/{self.lookup('products', int(match.group(1)))}"
+
+        text = _TERM_PATH.sub(in_term_path, text)
+        text = _VARIATION_PATH.sub(in_variation_path, text)
         text = _PRODUCT_P.sub(in_permalink, _PATH_ID.sub(in_path, text))
         return _ITEM_ID.sub(in_query, text)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from . import coupons
+from . import coupons, taxonomies, variations
 
 if TYPE_CHECKING:
     from ..scenario import Scenario
@@ -27,4 +27,6 @@ AreaScript = Callable[["Scenario"], Awaitable[None]]
 #: Area name -> its script, in the order a full recording runs them.
 AREAS: dict[str, AreaScript] = {
     "coupons": coupons.run,
+    "taxonomies": taxonomies.run,
+    "variations": variations.run,
 }
