@@ -30,7 +30,17 @@ from simulator.errors import RestError
 from simulator.events import EventBus
 from simulator.keys import ApiKey, KeyRing, derive_key
 from simulator.render import Renderer
-from simulator.rest import customers, openapi_route, orders, products, route_info, system, webhooks
+from simulator.rest import (
+    customers,
+    notes,
+    openapi_route,
+    orders,
+    products,
+    refunds,
+    route_info,
+    system,
+    webhooks,
+)
 from simulator.rest.common import OPTIONS_KEY, SIM_KEY, make_auth_middleware, make_error_middleware
 from simulator.settings import Settings
 from simulator.store import Store
@@ -111,6 +121,8 @@ class Simulator:
             products.setup,
             system.setup,
             webhooks.setup,
+            notes.setup,
+            refunds.setup,
         ]
         #: Route modules of the control plane, mounted at :data:`CONTROL_PREFIX`.
         self.control_setups: list[RouteSetup] = [

@@ -247,6 +247,8 @@ class Order:
     status_before_trash: str = ""
     #: The order is counted in its products' total_sales (the `_recorded_sales` flag).
     recorded_sales: bool = False
+    #: Ids of the order's refunds (records in the store's ``refunds``).
+    refunds: tuple[int, ...] = ()
     cached: bytes | None = None
 
     @property

@@ -17,10 +17,12 @@ from typing import Any
 from simulator.models import (
     Address,
     Customer,
+    FeeLine,
     LineItem,
     MetaItem,
     Order,
     Product,
+    ShippingLine,
 )
 from simulator.phpjson import dumps
 from simulator.settings import Settings
@@ -77,6 +79,9 @@ def item_price(total_cents: int, quantity: int) -> int | float:
     WooCommerce 10.0.2 returns the PHP division ``total / qty``, which is an int when
     exact (``25``) and a float otherwise (``8.333333333333334``); 9.x returned a float.
     """
+    # A refund line has a negative quantity and total: the price is positive.
+    if quantity < 0:
+        total_cents, quantity = -total_cents, -quantity
     quantity = max(1, quantity)
     if total_cents % (100 * quantity) == 0:
         return total_cents // (100 * quantity)
@@ -102,6 +107,14 @@ def _meta(items: Sequence[MetaItem]) -> list[dict[str, Any]]:
     # WooCommerce hides only the keys its data stores own (which the fake keeps as
     # fields, not meta); any other key is shown, with or without a leading "_".
     return [{"id": m.id, "key": m.key, "value": m.value} for m in items]
+
+
+def _item_meta(items: Sequence[MetaItem]) -> list[dict[str, Any]]:
+    """An order item's meta as get_order_item_data() shows it, with display key and value."""
+    return [
+        {"id": m.id, "key": m.key, "value": m.value, "display_key": m.key, "display_value": m.value}
+        for m in items
+    ]
 
 
 def _billing(address: Address) -> dict[str, str]:
@@ -211,7 +224,53 @@ class Renderer:
         return customer.cached
 
     # ------------------------------------------------------------------ orders
-    def _line_item(self, item: LineItem, dp: int) -> dict[str, Any]:
+    def shipping_line(
+        self, line: ShippingLine, dp: int, *, display_meta: bool = False
+    ) -> dict[str, Any]:
+        return {
+            "id": line.id,
+            "method_title": line.method_title,
+            "method_id": line.method_id,
+            "instance_id": line.instance_id,
+            "total": format_money(line.total, dp),
+            "total_tax": format_money(line.total_tax, dp),
+            "taxes": [
+                {
+                    "id": self.settings.tax_rate_id,
+                    "total": raw_amount(line.total_tax),
+                    "subtotal": "",
+                }
+            ]
+            if line.total_tax
+            else [],
+            "tax_status": "taxable",
+            "meta_data": _item_meta(line.meta_data) if display_meta else _meta(line.meta_data),
+        }
+
+    def fee_line(self, fee: FeeLine, dp: int, *, display_meta: bool = False) -> dict[str, Any]:
+        return {
+            "id": fee.id,
+            "name": fee.name,
+            "tax_class": fee.tax_class,
+            "tax_status": fee.tax_status,
+            # The REST "amount" is never set on a fee added over REST: WooCommerce
+            # 10.0.2 answers an empty string.
+            "amount": "",
+            "total": format_money(fee.total, dp),
+            "total_tax": format_money(fee.total_tax, dp),
+            "taxes": [
+                {
+                    "id": self.settings.tax_rate_id,
+                    "total": raw_amount(fee.total_tax),
+                    "subtotal": "",
+                }
+            ]
+            if fee.total_tax
+            else [],
+            "meta_data": _item_meta(fee.meta_data) if display_meta else _meta(fee.meta_data),
+        }
+
+    def line_item(self, item: LineItem, dp: int) -> dict[str, Any]:
         product = self.store.products.get(item.product_id)
         taxes = (
             [
@@ -236,16 +295,7 @@ class Renderer:
             "total": format_money(item.total, dp),
             "total_tax": format_money(item.total_tax, dp),
             "taxes": taxes,
-            "meta_data": [
-                {
-                    "id": m.id,
-                    "key": m.key,
-                    "value": m.value,
-                    "display_key": m.key,
-                    "display_value": m.value,
-                }
-                for m in item.meta_data
-            ],
+            "meta_data": _item_meta(item.meta_data),
             "sku": product.sku if product is not None else None,
             "price": item_price(item.total, item.quantity),
             # No image: WooCommerce 10.0.2 writes a product's empty thumbnail id as a
@@ -258,7 +308,7 @@ class Renderer:
         if dp is None:
             dp = self.settings.price_decimals
         settings = self.settings
-        items = [self._line_item(item, dp) for item in order.line_items]
+        items = [self.line_item(item, dp) for item in order.line_items]
         tax_lines = []
         if order.tax_line_id:
             tax_lines.append(
@@ -274,48 +324,8 @@ class Renderer:
                     "meta_data": [],
                 }
             )
-        shipping_lines = [
-            {
-                "id": line.id,
-                "method_title": line.method_title,
-                "method_id": line.method_id,
-                "instance_id": line.instance_id,
-                "total": format_money(line.total, dp),
-                "total_tax": format_money(line.total_tax, dp),
-                "taxes": [
-                    {
-                        "id": settings.tax_rate_id,
-                        "total": raw_amount(line.total_tax),
-                        "subtotal": "",
-                    }
-                ]
-                if line.total_tax
-                else [],
-                "tax_status": "taxable",
-                "meta_data": _meta(line.meta_data),
-            }
-            for line in order.shipping_lines
-        ]
-        fee_lines = [
-            {
-                "id": fee.id,
-                "name": fee.name,
-                "tax_class": fee.tax_class,
-                "tax_status": fee.tax_status,
-                # The REST "amount" is never set on a fee added over REST: WooCommerce
-                # 10.0.2 answers an empty string.
-                "amount": "",
-                "total": format_money(fee.total, dp),
-                "total_tax": format_money(fee.total_tax, dp),
-                "taxes": [
-                    {"id": settings.tax_rate_id, "total": raw_amount(fee.total_tax), "subtotal": ""}
-                ]
-                if fee.total_tax
-                else [],
-                "meta_data": _meta(fee.meta_data),
-            }
-            for fee in order.fee_lines
-        ]
+        shipping_lines = [self.shipping_line(line, dp) for line in order.shipping_lines]
+        fee_lines = [self.fee_line(fee, dp) for fee in order.fee_lines]
         coupon_lines = [
             {
                 "id": coupon.id,
@@ -380,7 +390,13 @@ class Renderer:
             "shipping_lines": shipping_lines,
             "fee_lines": fee_lines,
             "coupon_lines": coupon_lines,
-            "refunds": [],
+            "refunds": [
+                # The total is the amount times -1 as a float: a zero refund is "-0.00".
+                {"id": r.id, "reason": r.reason, "total": "-" + format_money(r.amount, dp)}
+                for r in self.store.refund_desk.of_order(order)
+            ]
+            if order.refunds
+            else [],
             "payment_url": (
                 f"{settings.site_url}/checkout/order-pay/{order.id}/"
                 f"?pay_for_order=true&key={order.order_key}"

@@ -45,7 +45,16 @@ from simulator.models import (
     Product,
     ShippingLine,
 )
+from simulator.notes import (
+    SYSTEM_AUTHOR,
+    Note,
+    NoteBook,
+    formatted_name,
+    status_change_text,
+    stock_text,
+)
 from simulator.params import MAX_AMOUNT, MAX_QUANTITY, amount_problem, as_amount, as_integer
+from simulator.refunds import Refund, RefundDesk
 from simulator.settings import Settings
 from simulator.stock import (
     REDUCED_STOCK_KEY,
@@ -365,6 +374,9 @@ class Store:
         self._next_item_id = 1
         self._next_meta_id = 1
         self._offsets: dict[int, int] = {}
+        self.notes = NoteBook()
+        self.refunds: dict[int, Refund] = {}
+        self.refund_desk = RefundDesk(self)
         #: Changes on every reset: a generation running in steps checks it.
         self.epoch = 0
         self._tax_millionths = int(Decimal(settings.tax_rate_percent) * 10_000)
@@ -1249,8 +1261,28 @@ class Store:
         self.order_dates.remove(order)
         self._order_status_counts[order.status] -= 1
         self._unlink_order(order)
+        self.notes.drop_order(order_id)
+        self.refund_desk.drop_order(order)
         self._action("woocommerce_delete_order", order_id, emit)
         return order
+
+    # ------------------------------------------------------------------ notes and status
+    def add_note(
+        self, order_id: int, text: str, *, customer_note: bool = False, author: str = SYSTEM_AUTHOR
+    ) -> Note:
+        """WC_Order::add_order_note(): a comment on the order, now; the order is not saved."""
+        now = self.now()
+        return self.notes.add(
+            order_id, text, now, self.wall(now), customer_note=customer_note, author=author
+        )
+
+    def move_status(self, order: Order, status: str, *, emit: bool = True) -> None:
+        """WC_Order::update_status() inside another change (a full refund): the status
+        transition and what hangs on it; the caller saves the order."""
+        before = order.status
+        self._set_status(order, status)
+        order.cached = None
+        self._order_status_moved(order, before, False, emit)
 
     # ------------------------------------------------------------------ stock and sales
     def _order_status_moved(self, order: Order, before: str, paid: bool, emit: bool) -> None:
@@ -1269,14 +1301,19 @@ class Store:
             self._restore_stock(order, emit)
         if after in UNCOUNTING_STATUSES:
             self._uncount_sales(order)
+        if after == "refunded":
+            # wc_order_fully_refunded() hooks woocommerce_order_status_refunded.
+            self.refund_desk.refund_rest(order, emit)
         for hook in status_hooks(before, after):
             self._action(hook, order.id, emit)
+        self.add_note(order.id, status_change_text(before, after))
         if paid:
             self._action("woocommerce_payment_complete", order.id, emit)
 
     def _reduce_stock(self, order: Order, emit: bool) -> None:
         """wc_reduce_stock_levels(): each stock-managed line not yet reduced takes its
         quantity and records it as ``_reduced_stock``."""
+        changes = []
         for item in order.line_items:
             product = self.products.get(item.product_id)
             if product is None or not product.manage_stock or product.stock_quantity is None:
@@ -1286,10 +1323,17 @@ class Store:
             taken = MetaItem(self.next_meta_id(), REDUCED_STOCK_KEY, str(item.quantity))
             item.meta_data = (*item.meta_data, taken)
             order.cached = None
+            old = product.stock_quantity
             self._move_stock(product, -item.quantity, emit)
+            changes.append(
+                (formatted_name(product.name, product.sku, product.id), old, old - item.quantity)
+            )
+        if changes:
+            self.add_note(order.id, stock_text(True, changes))
 
     def _restore_stock(self, order: Order, emit: bool) -> None:
         """wc_increase_stock_levels(): what each line took goes back; its meta goes."""
+        changes = []
         for item in order.line_items:
             taken = next((m for m in item.meta_data if m.key == REDUCED_STOCK_KEY), None)
             if taken is None:
@@ -1298,7 +1342,12 @@ class Store:
             order.cached = None
             product = self.products.get(item.product_id)
             if product is not None and product.manage_stock and product.stock_quantity is not None:
+                old = product.stock_quantity
                 self._move_stock(product, int(taken.value), emit)
+                name = formatted_name(product.name, product.sku, product.id)
+                changes.append((name, old, old + int(taken.value)))
+        if changes:
+            self.add_note(order.id, stock_text(False, changes))
 
     def _move_stock(self, product: Product, delta: int, emit: bool) -> None:
         """wc_update_product_stock(): the product is saved, so product.updated fires."""

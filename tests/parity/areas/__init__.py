@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from . import notes, refunds
+
 if TYPE_CHECKING:
     from ..scenario import Scenario
 
@@ -24,3 +26,5 @@ AreaScript = Callable[["Scenario"], Awaitable[None]]
 
 #: Area name -> its script, in the order a full recording runs them.
 AREAS: dict[str, AreaScript] = {}
+AREAS["refunds"] = refunds.run
+AREAS["notes"] = notes.run
