@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from simulator.errors import RestError, missing_params
-from simulator.notes import NOTE_TYPES, SYSTEM_AUTHOR, Note
 from simulator.params import Args
 from simulator.rest.common import (
     KEY_ATTR,
@@ -27,6 +26,7 @@ from simulator.rest.common import (
     respond,
 )
 from simulator.rest.nested_options import note_options
+from simulator.store.notes import NOTE_TYPES, SYSTEM_AUTHOR, Note
 from simulator.wcdates import format_wall
 
 if TYPE_CHECKING:

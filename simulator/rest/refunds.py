@@ -22,8 +22,8 @@ from aiohttp import web
 
 from simulator.errors import RestError
 from simulator.params import Args, absint
-from simulator.refunds import Refund, RefundFailed
 from simulator.render import format_money
+from simulator.rest.body import meta_fields
 from simulator.rest.common import (
     body_params,
     context_args,
@@ -32,9 +32,9 @@ from simulator.rest.common import (
     respond,
     respond_collection,
 )
-from simulator.rest.customers import meta_fields
 from simulator.rest.nested_options import refund_options, top_refund_options
 from simulator.rest.orders import filter_meta, post_list_args
+from simulator.store.refunds import Refund, RefundFailed
 from simulator.wcdates import format_wall
 
 if TYPE_CHECKING:
@@ -222,10 +222,10 @@ class RefundRoutes:
         try:
             refund = self._refund(request)
         except RefundFailed:
-            self.sim.store.refund_desk.delete(refund_id)
+            self.sim.store.refund_table.delete(refund_id)
             raise
         payload = self.render(refund, self.sim.settings.price_decimals)
-        self.sim.store.refund_desk.delete(refund.id)
+        self.sim.store.refund_table.delete(refund.id)
         return respond(request, payload)
 
     async def create(self, request: web.Request) -> web.Response:
@@ -247,7 +247,7 @@ class RefundRoutes:
                 "Cannot create existing shop_order_refund.",
                 400,
             )
-        refund = self.sim.store.refund_desk.create(
+        refund = self.sim.store.refund_table.create(
             int(request.match_info["order_id"]),
             amount=body.get("amount"),
             reason=body.get("reason") or None,

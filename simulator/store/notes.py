@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from simulator.store.core import StoreCore
+
 #: The comment author of the notes the store writes; the v3 controller answers it as
 #: is (it compares with the lower-case "woocommerce" to say "system", which never matches).
 SYSTEM_AUTHOR = "WooCommerce"
@@ -75,10 +77,11 @@ def formatted_name(name: str, sku: str, product_id: int) -> str:
     return f"{name} ({sku or f'#{product_id}'})"
 
 
-class NoteBook:
-    """Every order's notes, by order and by id."""
+class NoteTable:
+    """Every order's notes, by order and by id (comments: their own id sequence)."""
 
-    def __init__(self) -> None:
+    def __init__(self, core: StoreCore) -> None:
+        self.core = core
         self.by_id: dict[int, Note] = {}
         self._by_order: dict[int, list[Note]] = {}
         self._next_id = 1
@@ -90,13 +93,16 @@ class NoteBook:
         self,
         order_id: int,
         content: str,
-        created: int,
-        created_wall: int,
         *,
         customer_note: bool = False,
         author: str = SYSTEM_AUTHOR,
     ) -> Note:
-        note = Note(self._next_id, order_id, created, created_wall, content, customer_note, author)
+        """WC_Order::add_order_note(): a comment on the order, now; the order is not saved
+        (so no webhook fires)."""
+        now = self.core.now()
+        note = Note(
+            self._next_id, order_id, now, self.core.wall(now), content, customer_note, author
+        )
         self._next_id += 1
         self.by_id[note.id] = note
         self._by_order.setdefault(order_id, []).append(note)

@@ -23,11 +23,18 @@ from typing import TYPE_CHECKING, Any
 
 from simulator.errors import RestError
 from simulator.models import FeeLine, LineItem, MetaItem, Order, ShippingLine
-from simulator.notes import MANUAL_REFUND_NOTE, MANUAL_REFUND_REASON, restock_text
 from simulator.stock import REDUCED_STOCK_KEY
+from simulator.store.core import StoreCore
+from simulator.store.notes import (
+    MANUAL_REFUND_NOTE,
+    MANUAL_REFUND_REASON,
+    NoteTable,
+    restock_text,
+)
+from simulator.store.products import ProductTable
 
 if TYPE_CHECKING:
-    from simulator.store import Store
+    from simulator.store.orders import OrderTable
 
 #: The line meta naming the order line a refund line refunds.
 REFUNDED_ITEM_KEY = "_refunded_item_id"
@@ -164,19 +171,26 @@ def check_amount(raw: Any) -> Decimal:
     return amount
 
 
-class RefundDesk:
-    """Makes and deletes refunds in one store (its state lives in the store)."""
+class RefundTable:
+    """All refunds, and making and deleting them; ``orders``, ``products`` and ``notes`` are
+    what a refund reaches."""
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(
+        self, core: StoreCore, orders: OrderTable, products: ProductTable, notes: NoteTable
+    ) -> None:
+        self.core = core
+        self.orders = orders
+        self.products = products
+        self.notes = notes
+        self.records: dict[int, Refund] = {}
 
     def of_order(self, order: Order) -> list[Refund]:
         """The order's refunds, newest first (wc_get_orders ordered by date)."""
-        refunds = [self.store.refunds[i] for i in order.refunds if i in self.store.refunds]
+        refunds = [self.records[i] for i in order.refunds if i in self.records]
         return sorted(refunds, key=lambda r: (-r.created, -r.id))
 
     def refunded(self, order: Order) -> int:
-        return sum(self.store.refunds[i].amount for i in order.refunds if i in self.store.refunds)
+        return sum(self.records[i].amount for i in order.refunds if i in self.records)
 
     def remaining(self, order: Order) -> int:
         return order.total - self.refunded(order)
@@ -194,8 +208,8 @@ class RefundDesk:
         emit: bool = True,
     ) -> Refund:
         """wc_create_refund() behind the REST controller; RestError when it says no."""
-        store = self.store
-        order = store.orders.get(order_id)
+        core = self.core
+        order = self.orders.records.get(order_id)
         if order is None:
             raise invalid_order()
         if amount is None:
@@ -205,12 +219,12 @@ class RefundDesk:
         if value * 100 > remaining:
             raise cannot_create("Invalid refund amount.")
         cents = int((value * 100).to_integral_value())
-        now = store.now()
+        now = core.now()
         refund = Refund(
-            id=store.next_post_id(),
+            id=core.next_post_id(),
             parent_id=order.id,
             created=now,
-            created_wall=store.wall(now),
+            created_wall=core.wall(now),
             amount=cents,
             reason=reason or "",
         )
@@ -220,23 +234,23 @@ class RefundDesk:
             # The refund was saved (its id and line ids are spent), then deleted again.
             raise cannot_create(self._gateway_problem(order))
         if meta:
-            refund.meta_data = store.apply_meta((), meta)
-        store.refunds[refund.id] = refund
+            refund.meta_data = core.apply_meta((), meta)
+        self.records[refund.id] = refund
         order.refunds = (*order.refunds, refund.id)
         order.cached = None
         if restock:
             self._restock(order, lines, emit)
         if remaining - cents > 0:
-            store._action("woocommerce_order_partially_refunded", order.id, emit)
+            core.fire_action("woocommerce_order_partially_refunded", order.id, emit)
         else:
-            store._action("woocommerce_order_fully_refunded", order.id, emit)
+            core.fire_action("woocommerce_order_fully_refunded", order.id, emit)
             if order.status != "refunded":
-                store.move_status(order, "refunded", emit=emit)
-        store._touch_order(order)
-        store._emit("order", "updated", order.id, emit)
-        store._action("woocommerce_update_order", order.id, emit)
-        store._action("woocommerce_refund_created", refund.id, emit)
-        store._action("woocommerce_order_refunded", order.id, emit)
+                self.orders.move_status(order, "refunded", emit=emit)
+        self.orders.touch(order)
+        core.emit_change("order", "updated", order.id, emit)
+        core.fire_action("woocommerce_update_order", order.id, emit)
+        core.fire_action("woocommerce_refund_created", refund.id, emit)
+        core.fire_action("woocommerce_order_refunded", order.id, emit)
         return refund
 
     def refund_rest(self, order: Order, emit: bool) -> None:
@@ -253,11 +267,11 @@ class RefundDesk:
             restock=False,
             emit=emit,
         )
-        self.store.add_note(order.id, MANUAL_REFUND_NOTE)
+        self.notes.add(order.id, MANUAL_REFUND_NOTE)
 
     def delete(self, refund_id: int) -> Refund:
-        refund = self.store.refunds.pop(refund_id)
-        order = self.store.orders.get(refund.parent_id)
+        refund = self.records.pop(refund_id)
+        order = self.orders.records.get(refund.parent_id)
         if order is not None:
             order.refunds = tuple(i for i in order.refunds if i != refund_id)
             order.cached = None
@@ -266,7 +280,7 @@ class RefundDesk:
     def drop_order(self, order: Order) -> None:
         """A deleted order's refunds go with it."""
         for refund_id in order.refunds:
-            self.store.refunds.pop(refund_id, None)
+            self.records.pop(refund_id, None)
 
     # ------------------------------------------------------------------ parts
     @staticmethod
@@ -277,7 +291,7 @@ class RefundDesk:
 
     def _copy_lines(self, order: Order, refund: Refund, lines: list[LineRefund]) -> None:
         """Negative copies of the order lines named, with ``_refunded_item_id``."""
-        store = self.store
+        core = self.core
         wanted = {line.item_id: line for line in lines}
         items, shipping, fees = [], [], []
         for item in order.line_items:
@@ -286,7 +300,7 @@ class RefundDesk:
                 continue
             items.append(
                 LineItem(
-                    id=store.next_item_id(),
+                    id=core.next_item_id(),
                     name=item.name,
                     product_id=item.product_id,
                     variation_id=item.variation_id,
@@ -306,7 +320,7 @@ class RefundDesk:
                 continue
             fees.append(
                 FeeLine(
-                    id=store.next_item_id(),
+                    id=core.next_item_id(),
                     name=fee.name,
                     total=-line.total,
                     total_tax=0,
@@ -321,7 +335,7 @@ class RefundDesk:
                 continue
             shipping.append(
                 ShippingLine(
-                    id=store.next_item_id(),
+                    id=core.next_item_id(),
                     method_title=ship.method_title,
                     method_id=ship.method_id,
                     instance_id=ship.instance_id,
@@ -337,24 +351,24 @@ class RefundDesk:
         )
 
     def _refunded_meta(self, item_id: int) -> MetaItem:
-        return MetaItem(self.store.next_meta_id(), REFUNDED_ITEM_KEY, str(item_id))
+        return MetaItem(self.core.next_meta_id(), REFUNDED_ITEM_KEY, str(item_id))
 
     def _restock(self, order: Order, lines: list[LineRefund], emit: bool) -> None:
         """wc_restock_refunded_items(): lines with a quantity whose stock was reduced."""
-        store = self.store
+        core = self.core
         wanted = {line.item_id: line for line in lines if line.quantity is not None}
         for item in order.line_items:
             line = wanted.get(item.id)
             if line is None or not line.quantity:
                 continue
-            product = store.products.get(item.product_id)
+            product = self.products.records.get(item.product_id)
             reduced = next((m for m in item.meta_data if m.key == REDUCED_STOCK_KEY), None)
             if reduced is None or reduced.value in ("", "0", 0) or product is None:
                 continue
             if not product.manage_stock or product.stock_quantity is None:
                 continue
             old = product.stock_quantity
-            store._move_stock(product, line.quantity, emit)
+            self.products.move_stock(product, line.quantity, emit)
             restocked = next((m for m in item.meta_data if m.key == RESTOCKED_KEY), None)
             before = int(restocked.value) if restocked is not None else 0
             kept = []
@@ -365,6 +379,6 @@ class RefundDesk:
                     meta = MetaItem(meta.id, meta.key, str(before + line.quantity))
                 kept.append(meta)
             if restocked is None:
-                kept.append(MetaItem(store.next_meta_id(), RESTOCKED_KEY, str(line.quantity)))
+                kept.append(MetaItem(core.next_meta_id(), RESTOCKED_KEY, str(line.quantity)))
             item.meta_data = tuple(kept)
-            store.add_note(order.id, restock_text(product.id, old, old + line.quantity))
+            self.notes.add(order.id, restock_text(product.id, old, old + line.quantity))
