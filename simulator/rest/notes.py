@@ -16,6 +16,8 @@ from aiohttp import web
 
 from simulator.errors import RestError, missing_params
 from simulator.params import Args
+from simulator.resources.declare import ordered
+from simulator.resources.notes import NOTE
 from simulator.rest.common import (
     KEY_ATTR,
     Action,
@@ -39,7 +41,7 @@ NOTE_METHODS = ("GET", "DELETE")
 
 def render_note(note: Note, api_url: str) -> dict[str, Any]:
     base = f"{api_url}/orders/{note.order_id}"
-    return {
+    data = {
         "id": note.id,
         "author": note.author,
         "date_created": format_wall(note.created_wall),
@@ -57,6 +59,7 @@ def render_note(note: Note, api_url: str) -> dict[str, Any]:
             "up": [{"href": base}],
         },
     }
+    return ordered(NOTE, data)
 
 
 def _order_id(request: web.Request) -> int:

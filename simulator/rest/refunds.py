@@ -23,6 +23,8 @@ from aiohttp import web
 from simulator.errors import RestError
 from simulator.params import Args, absint
 from simulator.render import format_money
+from simulator.resources.declare import ordered
+from simulator.resources.refunds import REFUND, TOP_REFUND
 from simulator.rest.body import meta_fields
 from simulator.rest.common import (
     body_params,
@@ -95,7 +97,7 @@ class RefundRoutes:
                 },
             }
         )
-        return data
+        return ordered(TOP_REFUND if top else REFUND, data)
 
     def _dp(self, args: Args) -> int:
         # Registered with absint and no validator, as for orders: "abc" is 0.
