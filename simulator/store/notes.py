@@ -96,10 +96,11 @@ class NoteTable:
         *,
         customer_note: bool = False,
         author: str = SYSTEM_AUTHOR,
+        at: int | None = None,
     ) -> Note:
-        """WC_Order::add_order_note(): a comment on the order, now; the order is not saved
-        (so no webhook fires)."""
-        now = self.core.now()
+        """WC_Order::add_order_note(): a comment on the order, now (or ``at``, UTC seconds);
+        the order is not saved, so no webhook fires."""
+        now = self.core.now() if at is None else at
         note = Note(
             self._next_id, order_id, now, self.core.wall(now), content, customer_note, author
         )

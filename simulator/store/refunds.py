@@ -269,6 +269,15 @@ class RefundTable:
         )
         self.notes.add(order.id, MANUAL_REFUND_NOTE)
 
+    def insert(self, refund: Refund) -> Refund:
+        """Add a fully built refund to its order (the generator's path): nothing else
+        moves and nothing fires."""
+        order = self.orders.records[refund.parent_id]
+        self.records[refund.id] = refund
+        order.refunds = (*order.refunds, refund.id)
+        order.cached = None
+        return refund
+
     def delete(self, refund_id: int) -> Refund:
         refund = self.records.pop(refund_id)
         order = self.orders.records.get(refund.parent_id)

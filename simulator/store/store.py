@@ -79,6 +79,7 @@ class Store(StoreCore):
 
         self.add_note = self.note_table.add
         self.create_refund = self.refund_table.create
+        self.insert_refund = self.refund_table.insert
         self.delete_refund = self.refund_table.delete
 
         customers.create_admin()

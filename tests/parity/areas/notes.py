@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .order_children import API, billing, drop_hooks, hooks, options, purge
+from .order_children import API, Queue, billing, drop_hooks, hooks, options, purge
 
 if TYPE_CHECKING:
     from ..scenario import Scenario
@@ -46,20 +46,21 @@ async def run(s: Scenario) -> None:
         },
     )
     webhooks = await hooks(s, a, PREFIX, ("order.updated", "product.updated"))
-    await s.queue(a, "queue after webhooks", 0)
+    queue = Queue(s, a)
+    await queue.run("queue after webhooks", 0)
 
     # Notes the store writes.
     pending = await s.create(a, "create pending", "orders", "notes-pending", _order(s, "pending"))
     pending_id = int(pending.get("id", 999990))
     await s.call(a, "notes of pending", "GET", f"{API}/orders/{pending_id}/notes")
-    await s.queue(a, "queue create pending", 1)
+    await queue.run("queue create pending", 1)
 
     paid = await s.create(
         a, "create paid", "orders", "notes-paid", _order(s, "paid", set_paid=True)
     )
     paid_id = int(paid.get("id", 999990))
     await s.call(a, "notes of paid", "GET", f"{API}/orders/{paid_id}/notes")
-    await s.queue(a, "queue create paid", 2)
+    await queue.run("queue create paid", 2)
 
     await s.create(
         a, "create completed", "orders", "notes-done", _order(s, "done", status="completed")
@@ -67,7 +68,7 @@ async def run(s: Scenario) -> None:
     await s.call(a, "notes of completed", "GET", f"{API}/orders/{s.id('orders:notes-done')}/notes")
     await s.create(a, "create on-hold", "orders", "notes-hold", _order(s, "hold", status="on-hold"))
     await s.call(a, "notes of on-hold", "GET", f"{API}/orders/{s.id('orders:notes-hold')}/notes")
-    await s.queue(a, "queue create completed and on-hold", 3)
+    await queue.run("queue create completed and on-hold", 3)
 
     # Deliveries expected: order.updated, and product.updated when stock moves.
     for step, status, expected in (
@@ -86,7 +87,7 @@ async def run(s: Scenario) -> None:
             params=[("_fields", "status")],
         )
         await s.call(a, f"notes after {step}", "GET", f"{API}/orders/{paid_id}/notes")
-        await s.queue(a, f"queue {step}", expected)
+        await queue.run(f"queue {step}", expected)
     await s.call(
         a,
         "update no status change",
@@ -97,12 +98,12 @@ async def run(s: Scenario) -> None:
         params=[("_fields", "status")],
     )
     await s.call(a, "notes after no status change", "GET", f"{API}/orders/{paid_id}/notes")
-    await s.queue(a, "queue no status change", 1)
+    await queue.run("queue no status change", 1)
 
     # Notes written over REST.
     notes = f"{API}/orders/{pending_id}/notes"
     internal = await s.call(a, "create internal", "POST", notes, body={"note": "Packed"})
-    await s.queue(a, "queue create internal", 0)
+    await queue.run("queue create internal", 0)
     await s.call(
         a,
         "create customer",
@@ -122,7 +123,7 @@ async def run(s: Scenario) -> None:
     await s.call(
         a, "create unknown order", "POST", f"{API}/orders/999999/notes", body={"note": "x"}
     )
-    await s.queue(a, "queue rest notes", 0)
+    await queue.run("queue rest notes", 0)
 
     await s.call(a, "list any", "GET", notes)
     await s.call(a, "list type any", "GET", notes, params=[("type", "any")])
@@ -165,7 +166,7 @@ async def run(s: Scenario) -> None:
         params=[("force", "true")],
     )
     await s.call(a, "list after delete", "GET", notes)
-    await s.queue(a, "queue delete", 0)
+    await queue.run("queue delete", 0)
 
     # Notes of a trashed order stay readable.
     await s.call(
@@ -178,7 +179,7 @@ async def run(s: Scenario) -> None:
     )
     await s.call(a, "notes of trashed", "GET", notes, params=[("type", "internal")])
     await s.call(a, "create on trashed", "POST", notes, body={"note": "After trash"})
-    await s.queue(a, "queue trash", 0)
+    await queue.run("queue trash", 0)
 
     await options(s, a, "options collection", notes)
     await options(s, a, "options item", one)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .order_children import API, billing, drop_hooks, hooks, options, purge
+from .order_children import API, Queue, billing, drop_hooks, hooks, options, purge
 
 if TYPE_CHECKING:
     from ..scenario import Scenario
@@ -67,7 +67,8 @@ async def run(s: Scenario) -> None:
         {"name": "Parity Refunds Gadget", "sku": f"{PREFIX}-2", "regular_price": "7.50"},
     )
     webhooks = await hooks(s, a, PREFIX, TOPICS)
-    await s.queue(a, "queue after webhooks", 0)
+    queue = Queue(s, a)
+    await queue.run("queue after webhooks", 0)
 
     stocked, plain = s.id("products:refunds-stocked"), s.id("products:refunds-plain")
     order = await s.create(
@@ -90,7 +91,7 @@ async def run(s: Scenario) -> None:
             "fee_lines": [{"name": "Handling", "total": "1.50"}],
         },
     )
-    await s.queue(a, "queue create order", 3)
+    await queue.run("queue create order", 3)
     main = int(order.get("id", 999990))
     lines = {str(line.get("product_id")): int(line["id"]) for line in order.get("line_items", [])}
     stocked_line = lines.get(str(stocked), 999991)
@@ -103,7 +104,7 @@ async def run(s: Scenario) -> None:
     await refund(s, "create api_refund default", main, None, {"amount": "1.00"})
     await s.call(a, "order after failed", "GET", f"{API}/orders/{main}", kind="orders")
     await s.call(a, "list after failed", "GET", refunds, kind="refunds")
-    await s.queue(a, "queue failed refund", 0)
+    await queue.run("queue failed refund", 0)
 
     await refund(
         s,
@@ -120,7 +121,7 @@ async def run(s: Scenario) -> None:
     await s.call(a, "order after partial", "GET", f"{API}/orders/{main}", kind="orders")
     await s.call(a, "product after partial", "GET", f"{API}/products/{stocked}", kind="products")
     await s.call(a, "notes after partial", "GET", f"{API}/orders/{main}/notes")
-    await s.queue(a, "queue partial", 5)
+    await queue.run("queue partial", 5)
 
     await refund(
         s,
@@ -139,7 +140,7 @@ async def run(s: Scenario) -> None:
     )
     await s.call(a, "order after lines", "GET", f"{API}/orders/{main}", kind="orders")
     await s.call(a, "notes after lines", "GET", f"{API}/orders/{main}/notes")
-    await s.queue(a, "queue lines", 4)
+    await queue.run("queue lines", 4)
 
     await refund(s, "create too much", main, None, {"amount": "1000.00", "api_refund": False})
     await refund(s, "create negative", main, None, {"amount": "-5", "api_refund": False})
@@ -166,7 +167,7 @@ async def run(s: Scenario) -> None:
     await refund(s, "create without gateway", int(bare.get("id", 999990)), None, {"amount": "1.00"})
     await refund(s, "create unknown order", 999999, None, {"amount": "1.00", "api_refund": False})
     await s.call(a, "list after rejected", "GET", refunds, kind="refunds")
-    await s.queue(a, "queue rejected", 6)
+    await queue.run("queue rejected", 6)
 
     await refund(
         s,
@@ -177,10 +178,10 @@ async def run(s: Scenario) -> None:
     )
     await s.call(a, "order after full", "GET", f"{API}/orders/{main}", kind="orders")
     await s.call(a, "notes after full", "GET", f"{API}/orders/{main}/notes")
-    await s.queue(a, "queue full", 5)
+    await queue.run("queue full", 5)
     await refund(s, "create on refunded", main, None, {"amount": "0.00", "api_refund": False})
     await refund(s, "create more on refunded", main, None, {"amount": "0.01", "api_refund": False})
-    await s.queue(a, "queue on refunded", 4)
+    await queue.run("queue on refunded", 4)
 
     # A status change to refunded refunds what is left, as a refund of its own.
     manual = await s.create(
@@ -196,7 +197,7 @@ async def run(s: Scenario) -> None:
         },
     )
     manual_id = int(manual.get("id", 999990))
-    await s.queue(a, "queue create manual", 3)
+    await queue.run("queue create manual", 3)
     await refund(
         s,
         "create before status",
@@ -204,7 +205,7 @@ async def run(s: Scenario) -> None:
         "manual-part",
         {"amount": "5.00", "api_refund": False},
     )
-    await s.queue(a, "queue before status", 4)
+    await queue.run("queue before status", 4)
     await s.call(
         a,
         "status refunded",
@@ -223,7 +224,7 @@ async def run(s: Scenario) -> None:
     )
     await s.call(a, "notes after status", "GET", f"{API}/orders/{manual_id}/notes")
     await s.call(a, "product after status", "GET", f"{API}/products/{stocked}", kind="products")
-    await s.queue(a, "queue status refunded", 5)
+    await queue.run("queue status refunded", 5)
 
     # Reading.
     first, second, third = (s.id(f"refunds:{n}") for n in ("first", "second", "third"))
@@ -282,7 +283,7 @@ async def run(s: Scenario) -> None:
     await s.call(a, "delete via other order", "DELETE", f"{API}/orders/999999/refunds/{first}")
     await s.call(a, "order after delete", "GET", f"{API}/orders/{main}", kind="orders")
     await s.call(a, "notes after delete", "GET", f"{API}/orders/{main}/notes")
-    await s.queue(a, "queue delete", 0)
+    await queue.run("queue delete", 0)
 
     # The order goes: its refunds go with it.
     await s.call(
@@ -294,7 +295,7 @@ async def run(s: Scenario) -> None:
         kind="orders",
     )
     await s.call(a, "top list after order delete", "GET", top, kind="refunds", params=scope)
-    await s.queue(a, "queue order delete", 0)
+    await queue.run("queue order delete", 0)
 
     await options(s, a, "options collection", refunds)
     await options(s, a, "options item", f"{refunds}/{first}")
