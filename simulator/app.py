@@ -33,9 +33,11 @@ from simulator.render import Renderer
 from simulator.rest import (
     coupons,
     customers,
+    notes,
     openapi_route,
     orders,
     products,
+    refunds,
     route_info,
     system,
     terms,
@@ -125,6 +127,8 @@ class Simulator:
             coupons.setup,
             terms.setup,
             variations.setup,
+            notes.setup,
+            refunds.setup,
         ]
         #: Route modules of the control plane, mounted at :data:`CONTROL_PREFIX`.
         self.control_setups: list[RouteSetup] = [

@@ -286,6 +286,8 @@ class Order:
     recorded_sales: bool = False
     #: The order's coupon uses are counted (the `_recorded_coupon_usage_counts` flag).
     recorded_coupon_usage: bool = False
+    #: Ids of the order's refunds (records in the store's ``refunds``).
+    refunds: tuple[int, ...] = ()
     cached: bytes | None = None
 
     @property

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from simulator.generate.history import add_history
 from simulator.generate.records import (
     DAY,
     GENERATED_COUPON_RULE,
@@ -170,6 +171,14 @@ class Generation:
                 store.insert_orders(made, emit=emit)
                 self.result.orders.extend(order.id for order in made)
             done += len(made)
+            yield done, self.total
+        # After every order: a refund takes the next post id, so refunds made chunk by
+        # chunk would number the orders of the next chunk differently.
+        made_ids = self.result.orders
+        for first in range(0, len(made_ids), chunk):
+            self._check(epoch)
+            with _gc_paused():
+                add_history(store, [store.orders[i] for i in made_ids[first : first + chunk]])
             yield done, self.total
 
     def _coupon(self, builder: RecordBuilder, start: int) -> Coupon:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simulator.errors import RestError, invalid_params
 from simulator.events import StoreEvent
@@ -37,9 +37,13 @@ from simulator.store.coupons import CouponTable
 from simulator.store.customers import CustomerTable, with_address
 from simulator.store.indexes import DateIndexes
 from simulator.store.money import check_amounts, money
+from simulator.store.notes import NoteTable, formatted_name, status_change_text, stock_text
 from simulator.store.products import ProductTable
 from simulator.store.queries import PostQuery, order_predicate, query_posts
 from simulator.store.slugs import sanitize_title
+
+if TYPE_CHECKING:
+    from simulator.store.refunds import RefundTable
 
 #: Line items one order may hold. A real store has no such cap but saves every line
 #: with several queries: 150k lines run into PHP's max_execution_time (a 500 and a
@@ -84,7 +88,8 @@ def _check_quantity(
 
 
 class OrderTable:
-    """All orders and their mutations; ``customers`` and ``products`` are what orders reach."""
+    """All orders and their mutations; ``customers``, ``products``, ``notes`` and the
+    refunds (set by the store once built) are what orders reach."""
 
     def __init__(
         self,
@@ -92,12 +97,15 @@ class OrderTable:
         customers: CustomerTable,
         products: ProductTable,
         coupons: CouponTable,
+        notes: NoteTable,
     ) -> None:
         self.core = core
         self.customers = customers
         self.products = products
         self.coupons = OrderCoupons(core, coupons, products, customers)
         self.variations = products.variations
+        self.notes = notes
+        self.refunds: RefundTable | None = None
         self.records: dict[int, Order] = {}
         self.dates = DateIndexes()
         self._status_counts: Counter[str] = Counter()
@@ -461,10 +469,19 @@ class OrderTable:
         order.modified, order.modified_wall = now, self.core.wall(now)
         order.cached = None
 
-    def _touch(self, order: Order) -> None:
+    def touch(self, order: Order) -> None:
+        """Stamp the order modified now (a save), keeping the date index right."""
         self.dates.remove(order)
         self._stamp_modified(order)
         self.dates.add(order)
+
+    def move_status(self, order: Order, status: str, *, emit: bool = True) -> None:
+        """WC_Order::update_status() inside another change (a full refund): the status
+        transition and what hangs on it; the caller saves the order."""
+        before = order.status
+        self._set_status(order, status)
+        order.cached = None
+        self._status_moved(order, before, False, emit)
 
     def trash(self, order_id: int, *, emit: bool = True) -> Order:
         order = self.get(order_id)
@@ -475,7 +492,7 @@ class OrderTable:
         order.meta_data = (*order.meta_data, *self.core.trash_meta(f"wc-{order.status}"))
         order.status_before_trash = order.status
         self._set_status(order, "trash")
-        self._touch(order)
+        self.touch(order)
         self.core.emit_change("order", "deleted", order_id, emit)
         self.core.fire_action("woocommerce_trash_order", order_id, emit)
         if order.coupon_lines:
@@ -490,7 +507,7 @@ class OrderTable:
         # WooCommerce's wp_untrash_post_status filter puts back the status it had.
         self._set_status(order, order.status_before_trash or "pending")
         order.meta_data = without_trash_meta(order.meta_data)
-        self._touch(order)
+        self.touch(order)
         self.core.emit_change("order", "restored", order_id, emit)
         return order
 
@@ -503,6 +520,9 @@ class OrderTable:
         self.dates.remove(order)
         self._status_counts[order.status] -= 1
         self._unlink(order)
+        self.notes.drop_order(order_id)
+        if self.refunds is not None:
+            self.refunds.drop_order(order)
         self.core.fire_action("woocommerce_delete_order", order_id, emit)
         return order
 
@@ -525,14 +545,19 @@ class OrderTable:
             self._uncount_sales(order)
         if order.coupon_lines:
             self.coupons.status_moved(order)
+        if after == "refunded" and self.refunds is not None:
+            # wc_order_fully_refunded() hooks woocommerce_order_status_refunded.
+            self.refunds.refund_rest(order, emit)
         for hook in status_hooks(before, after):
             self.core.fire_action(hook, order.id, emit)
+        self.notes.add(order.id, status_change_text(before, after))
         if paid:
             self.core.fire_action("woocommerce_payment_complete", order.id, emit)
 
     def _reduce_stock(self, order: Order, emit: bool) -> None:
         """wc_reduce_stock_levels(): each stock-managed line not yet reduced takes its
         quantity and records it as ``_reduced_stock``."""
+        changes = []
         for item in order.line_items:
             product = self.line_product(item)
             if product is None or not product.manage_stock or product.stock_quantity is None:
@@ -542,10 +567,16 @@ class OrderTable:
             taken = MetaItem(self.core.next_meta_id(), REDUCED_STOCK_KEY, str(item.quantity))
             item.meta_data = (*item.meta_data, taken)
             order.cached = None
+            old = product.stock_quantity
             self.products.move_stock(product, -item.quantity, emit)
+            name = formatted_name(product.name, product.sku, product.id)
+            changes.append((name, old, old - item.quantity))
+        if changes:
+            self.notes.add(order.id, stock_text(True, changes))
 
     def _restore_stock(self, order: Order, emit: bool) -> None:
         """wc_increase_stock_levels(): what each line took goes back; its meta goes."""
+        changes = []
         for item in order.line_items:
             taken = next((m for m in item.meta_data if m.key == REDUCED_STOCK_KEY), None)
             if taken is None:
@@ -554,7 +585,12 @@ class OrderTable:
             order.cached = None
             product = self.line_product(item)
             if product is not None and product.manage_stock and product.stock_quantity is not None:
+                old = product.stock_quantity
                 self.products.move_stock(product, int(taken.value), emit)
+                name = formatted_name(product.name, product.sku, product.id)
+                changes.append((name, old, old + int(taken.value)))
+        if changes:
+            self.notes.add(order.id, stock_text(False, changes))
 
     def _uncount_sales(self, order: Order) -> None:
         """The order no longer counts in total_sales (cancelled, trashed, deleted)."""

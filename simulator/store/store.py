@@ -14,8 +14,10 @@ from simulator.settings import Settings
 from simulator.store.core import ADMIN_USER_ID, StoreCore
 from simulator.store.coupons import CouponTable
 from simulator.store.customers import CustomerTable
+from simulator.store.notes import NoteTable
 from simulator.store.orders import OrderTable
 from simulator.store.products import ProductTable
+from simulator.store.refunds import RefundTable
 from simulator.store.variations import VariationTable
 
 
@@ -31,9 +33,12 @@ class Store(StoreCore):
         self.coupon_table = CouponTable(self)
         self.variations = self.product_table.variations = VariationTable(self, self.product_table)
         self.terms = self.product_table.terms
+        self.note_table = NoteTable(self)
         self.order_table = OrderTable(
-            self, self.customer_table, self.product_table, self.coupon_table
+            self, self.customer_table, self.product_table, self.coupon_table, self.note_table
         )
+        self.refund_table = RefundTable(self, self.order_table, self.product_table, self.note_table)
+        self.order_table.refunds = self.refund_table
 
         # The records, by id (read freely; change them through the operations below).
         self.customers = self.customer_table.records
@@ -43,6 +48,8 @@ class Store(StoreCore):
         self.orders = self.order_table.records
         self.order_dates = self.order_table.dates
         self.coupons = self.coupon_table.records
+        self.refunds = self.refund_table.records
+        self.notes = self.note_table
 
         # The operations, bound once here (no per-call forwarding on the hot paths).
         customers, products, orders = self.customer_table, self.product_table, self.order_table
@@ -85,6 +92,10 @@ class Store(StoreCore):
         self.trash_coupon = coupons.trash
         self.delete_coupon = coupons.delete
         self.query_coupons = coupons.query
+        self.add_note = self.note_table.add
+        self.create_refund = self.refund_table.create
+        self.insert_refund = self.refund_table.insert
+        self.delete_refund = self.refund_table.delete
 
         customers.create_admin()
 

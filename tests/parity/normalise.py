@@ -53,7 +53,9 @@ DELIVERY_HEADERS = (
 
 # --------------------------------------------------------------------------- patterns
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
-_PATH_ID = re.compile(r"/(orders|customers|products|webhooks|coupons)/(\d+)")
+_PATH_ID = re.compile(r"/(orders|customers|products|webhooks|coupons|refunds|notes)/(\d+)")
+#: A restock note names the product by id ("Item #283 stock increased from 17 to 18.").
+_ITEM_NOTE = re.compile(r"^Item #(\d+) ")
 _HEX = re.compile(r"^[0-9a-f]{32,64}$")
 _ORDER_KEY = re.compile(r"^wc_order_[A-Za-z0-9]+$")
 _GRAVATAR = re.compile(r"gravatar\.com/avatar/[0-9a-f]+")
@@ -103,6 +105,13 @@ def _id_list(value: list[Any]) -> str:
     return "<ids>" if all(isinstance(v, int) for v in value) else "<not ids>"
 
 
+#: Kinds whose ids are WordPress post ids (one sequence).
+POST_KINDS = ("orders", "products", "refunds")
+
+#: Meta keys whose value is an order item id as a string (a refund line's
+#: ``_refunded_item_id``): auto-increment values, like ids.
+ID_META_KEYS = frozenset({"_refunded_item_id"})
+
 #: Lists whose content is random: compared by type only.
 #: ``related_ids``: WooCommerce picks related products at random and caches the pick
 #: for a day, so two reads of one product differ.
@@ -135,6 +144,16 @@ class Symbols:
             return self.by_kind[kind][ident]
         return "<id>"
 
+    def any_kind(self, ident: int) -> str:
+        """The name of an id whose kind is not known (an action's argument, ``include=``).
+        Posts (orders, products, refunds) share one id sequence, users and webhooks have
+        their own, so a post id can equal a webhook id by chance: a post wins."""
+        posts = [self.by_kind[k][ident] for k in POST_KINDS if ident in self.by_kind.get(k, {})]
+        if len(posts) == 1:
+            return posts[0]
+        names = [n[ident] for n in self.by_kind.values() if ident in n]
+        return names[0] if len(names) == 1 else "<id>"
+
     def path_ids(self, text: str) -> str:
         """Ids inside URLs and paths (``/orders/123``, ``include%5B0%5D=123``)."""
 
@@ -149,8 +168,7 @@ class Symbols:
             hint = _QUERY_ID_KINDS.get(match.group(1).lstrip("?&").split("%5B")[0].rstrip("="))
             if hint is not None and ident in self.by_kind.get(hint, {}):
                 return match.group(1) + self.by_kind[hint][ident]
-            names = [n[ident] for n in self.by_kind.values() if ident in n]
-            return match.group(1) + (names[0] if len(names) == 1 else "<id>")
+            return match.group(1) + self.any_kind(ident)
 
         def in_permalink(match: re.Match[str]) -> str:
             return match.group(1) + self.lookup("products", int(match.group(2)))
@@ -187,6 +205,8 @@ def normalise_text(text: str, symbols: Symbols) -> str:
         return f"[{symbols.lookup('coupons', int(info.group(1)))},{info.group(2)}"
     # Ids in paths and query strings: auto-increment values (see Symbols).
     text = symbols.path_ids(text)
+    # A restock note names the product by its auto-increment id.
+    text = _ITEM_NOTE.sub(lambda m: f"Item #{symbols.lookup('products', int(m.group(1)))} ", text)
     # OAuth parameters a store echoes (Link): fresh per request.
     text = _OAUTH_ARG.sub(r"\1<oauth>", text)
     # API keys never belong in a snapshot, and differ per store.
@@ -221,8 +241,7 @@ def normalise_value(value: Any, symbols: Symbols, key: str = "", kind: str | Non
             return symbols.lookup(kind, value)
         if key == "arg":
             # An action delivery's argument: the id of whatever record fired it.
-            names = [n[value] for n in symbols.by_kind.values() if value in n]
-            return names[0] if len(names) == 1 else "<id>"
+            return symbols.any_kind(value)
         return value
     if isinstance(value, str):
         if key == "number" and value.isdigit():

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from . import coupons, taxonomies, variations
+from . import coupons, notes, refunds, taxonomies, variations
 
 if TYPE_CHECKING:
     from ..scenario import Scenario
@@ -29,4 +29,6 @@ AREAS: dict[str, AreaScript] = {
     "coupons": coupons.run,
     "taxonomies": taxonomies.run,
     "variations": variations.run,
+    "refunds": refunds.run,
+    "notes": notes.run,
 }
