@@ -34,6 +34,7 @@ from simulator.errors import RestError, invalid_params
 from simulator.events import EventBus, StoreEvent
 from simulator.models import (
     ADDRESS_FIELDS,
+    DRAFT_STATUSES,
     PAID_STATUSES,
     Address,
     Category,
@@ -1010,9 +1011,15 @@ class Store:
             modified_wall=self.wall(now),
         )
         paid_customer = self._apply_order_fields(order, fields)
-        self.insert_order(order, emit=emit)
+        draft = order.status in DRAFT_STATUSES
+        self.insert_order(order, emit=emit and not draft)
         # The REST create saves twice: woocommerce_new_order, then woocommerce_update_order.
-        self._action("woocommerce_new_order", order.id, emit)
+        # A draft fires no woocommerce_new_order (OrdersTableDataStore::create()): only
+        # the second save's update; leaving the draft statuses fires it (update_order).
+        if draft:
+            self._emit("order", "updated", order.id, emit)
+        else:
+            self._action("woocommerce_new_order", order.id, emit)
         self._action("woocommerce_update_order", order.id, emit)
         self._order_status_moved(order, "pending", bool(fields.get("set_paid")), emit)
         if paid_customer:
@@ -1055,14 +1062,7 @@ class Store:
                 order.paid = self.now()
                 became_paid = True
             if order.status in ("pending", "on-hold", "failed", "cancelled", "checkout-draft"):
-                needs_processing = (
-                    any(
-                        not (p := self.products.get(i.product_id))
-                        or not (p.virtual and p.downloadable)
-                        for i in order.line_items
-                    )
-                    or not order.line_items
-                )
+                needs_processing = self._needs_processing(order)
                 self._set_status(order, "processing" if needs_processing else "completed")
         order.cached = None
         return became_paid and order.customer_id != 0
@@ -1076,12 +1076,30 @@ class Store:
         order.status = status
         now = self.now()
         became_paid = False
-        if status in PAID_STATUSES and order.paid is None:
+        if order.paid is None and self._reaches_payment_complete(order, status):
             order.paid = now
             became_paid = True
         if status == "completed":
             order.completed = now
         return became_paid
+
+    def _needs_processing(self, order: Order) -> bool:
+        """WC_Order::needs_processing(): a line whose product is not virtual and downloadable."""
+        return not order.line_items or any(
+            not (p := self.products.get(i.product_id)) or not (p.virtual and p.downloadable)
+            for i in order.line_items
+        )
+
+    def _reaches_payment_complete(self, order: Order, status: str) -> bool:
+        """WC_Order::maybe_set_date_paid(): the order is paid once it reaches the payment
+        complete status: processing if it needs processing, else completed, and always
+        completed for cash on delivery (its gateway filters the status); completed also
+        counts past processing."""
+        if status not in PAID_STATUSES:
+            return False
+        if order.payment_method == "cod" or not self._needs_processing(order):
+            return status == "completed"
+        return True
 
     def line_tax(self, amount: int, taxable: bool) -> int:
         """Tax in cents at the store rate, rounded half away from zero (integer maths)."""
@@ -1190,8 +1208,15 @@ class Store:
         self._stamp_modified(order)
         self.order_dates.add(order)
         self._link_order(order)
-        self._emit("order", "updated", order_id, emit)
-        self._action("woocommerce_update_order", order_id, emit)
+        if old_status in DRAFT_STATUSES and order.status not in DRAFT_STATUSES:
+            # OrdersTableDataStore::update(): an order leaving a draft status fires
+            # woocommerce_new_order instead of woocommerce_update_order (a checkout's
+            # order.created comes when its draft becomes pending).
+            self._emit("order", "created", order_id, emit)
+            self._action("woocommerce_new_order", order_id, emit)
+        else:
+            self._emit("order", "updated", order_id, emit)
+            self._action("woocommerce_update_order", order_id, emit)
         self._order_status_moved(order, old_status, bool(fields.get("set_paid")), emit)
         if paid_customer or (order.customer_id != old_customer and order.status in PAID_STATUSES):
             self._mark_paying(order.customer_id, emit)
