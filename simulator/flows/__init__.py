@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from simulator.events import EventBus
-from simulator.flows.catalog import FLOWS, Flow, needed_order
+from simulator.flows.catalog import FLOWS, PREPARATIONS, Flow, needed_order
 from simulator.flows.options import OPTION_HELP, FlowInputError, parse_options
 from simulator.flows.report import FlowReport, TopicsFor, WebhooksFor, capture
 from simulator.flows.shop import Shop
@@ -64,7 +64,7 @@ def run_flow(
         if options.order is not None:
             needed_order(Shop(store, report), flow, options)  # checks it, changes nothing
         else:
-            prepared = FlowReport(flow.prepare_with, f"the order {flow.name} acts on")
+            prepared = FlowReport(flow.prepare_with, PREPARATIONS[flow.prepare_with])
             with capture(prepared, bus, topics_for, webhooks_for):
                 order = needed_order(Shop(store, prepared), flow, options)
             options = replace(options, order=order.id)

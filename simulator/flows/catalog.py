@@ -33,6 +33,7 @@ class Flow:
 
 # ---------------------------------------------------------------------- checkout
 def _checkout(shop: Shop, options: FlowOptions) -> None:
+    shop.customer_address(options.customer)  # checked before the product may be made
     product = shop.product(options.product, options.quantity)
     shop.report.ids["product"] = product.id
     if options.customer is not None:
@@ -71,6 +72,13 @@ def _signup(shop: Shop, options: FlowOptions) -> None:
     shop.report.ids["customer"] = customer.id
     shop.report.step(f"customer {customer.id} signed up ({email})")
 
+
+#: How a flow's order is made when none is given, in words (the report's ``prepared``).
+PREPARATIONS = {
+    "checkout-paid": "a guest checkout paid on delivery (processing)",
+    "checkout-on-hold": "a guest checkout by bank transfer (on-hold)",
+    "pending-order": "an order the shop made over REST, awaiting payment (pending)",
+}
 
 CHECKOUT_OPTIONS = ("customer", "product", "quantity", "payment_method")
 

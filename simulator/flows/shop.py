@@ -22,7 +22,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from simulator.errors import RestError
-from simulator.flows import notes
+from simulator.flows.notes import (
+    GATEWAY_NOTES,
+    formatted_name,
+    status_changed,
+    stock_held,
+    stock_moved,
+)
 from simulator.flows.options import FlowInputError
 from simulator.flows.report import FlowReport
 from simulator.models import Order, Product
@@ -113,7 +119,7 @@ class Shop:
             )
             if product is None:
                 product = self.store.create_product(DEFAULT_PRODUCT)
-                self.report.step(f"created product {product.id} ({notes.formatted_name(product)})")
+                self.report.step(f"created product {product.id} ({formatted_name(product)})")
         if not _in_stock(product, quantity):
             raise FlowInputError(
                 "quantity",
@@ -128,7 +134,7 @@ class Shop:
         stock = {item.product_id: self._stock(item.product_id) for item in order.line_items}
         self.store.update_order(order.id, {"status": status})
         self._stock_notes(order, stock)
-        self.note(order, notes.status_changed(before, status, prefix))
+        self.note(order, status_changed(before, status, prefix))
         self.report.step(f"order {order.id}: {before} -> {status}")
 
     def checkout(
@@ -160,11 +166,11 @@ class Shop:
             f"order {order.id}: checkout-draft (store-api, {quantity} x product {product.id})"
         )
         if product.manage_stock and product.stock_quantity is not None:
-            self.note(order, notes.stock_held([(product, quantity)]))
+            self.note(order, stock_held([(product, quantity)]))
         self.set_status(order, "pending")
         downloadable = product.downloadable
         paid_status = "on-hold" if payment_method != "cod" or downloadable else "processing"
-        self.set_status(order, paid_status, notes.GATEWAY_NOTES[payment_method])
+        self.set_status(order, paid_status, GATEWAY_NOTES[payment_method])
         return order
 
     def _stock(self, product_id: int) -> int | None:
@@ -183,9 +189,9 @@ class Shop:
             change = (self.store.products[product_id], old, new)
             (reduced if new < old else increased).append(change)
         if reduced:
-            self.note(order, notes.stock_moved(reduced, reduced=True))
+            self.note(order, stock_moved(reduced, reduced=True))
         if increased:
-            self.note(order, notes.stock_moved(increased, reduced=False))
+            self.note(order, stock_moved(increased, reduced=False))
 
 
 def _in_stock(product: Product, quantity: int) -> bool:
