@@ -92,9 +92,16 @@ class Shop:
         customer = self.store.customers.get(customer_id)
         if customer is None:
             raise FlowInputError("customer", f"no customer {customer_id} in the store")
+        # The checkout form starts from the customer's saved addresses; an empty one is
+        # filled in as a shopper would (their name, the guest's street).
         billing = customer.billing._asdict()
+        if not billing["address_1"]:
+            billing = {**GUEST, "first_name": customer.first_name, "last_name": customer.last_name}
         billing["email"] = billing["email"] or customer.email
-        return customer.id, billing, customer.shipping._asdict()
+        shipping = customer.shipping._asdict()
+        if not shipping["address_1"]:
+            shipping = {k: v for k, v in billing.items() if k != "email"}
+        return customer.id, billing, shipping
 
     def product(self, product_id: int | None, quantity: int) -> Product:
         if product_id is not None:
@@ -165,6 +172,11 @@ class Shop:
         self.report.step(
             f"order {order.id}: checkout-draft (store-api, {quantity} x product {product.id})"
         )
+        if buyer:
+            # The Store API saves a logged-in customer's addresses from the checkout form
+            # (recorded: customer.updated between the draft's order.updated and order.created).
+            self.store.update_customer(buyer, {"billing": billing, "shipping": shipping})
+            self.report.step(f"customer {buyer}: addresses saved from the checkout")
         if product.manage_stock and product.stock_quantity is not None:
             self.note(order, stock_held([(product, quantity)]))
         self.set_status(order, "pending")

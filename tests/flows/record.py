@@ -18,10 +18,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import ssl
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+import httpx
 
 from tests.parity.backends import RealStore, real_stores_from_env
 from tests.parity.checks import Response
@@ -59,15 +63,32 @@ class Shop:
     store: RealStore
     product_id: int = 0
     roles: dict[int, str] = field(default_factory=dict)
-    steps: list[str] = field(default_factory=list)
+    #: How to check the store's certificate (the parity suite's CA_CERT variable).
+    verify: ssl.SSLContext | bool = True
+    browsers: list[httpx.AsyncClient] = field(default_factory=list)
 
     async def rest(self, method: str, path: str, body: Any = None, **params: str) -> Any:
-        answer = await self.store.request(method, f"wc/v3/{path}", body=body, params=params.items())
+        answer = await self.store.request(
+            method, f"wc/v3/{path}", body=body, params=list(params.items())
+        )
         return _ok(answer, f"{method} {path}")
 
-    async def store_api(self, path: str, token: str, body: Any) -> tuple[Any, str]:
-        """A Store API POST as a shopper's browser makes it (no key, a cart token)."""
-        answer = await self.store.client.post(
+    async def _logged_in_browser(self) -> httpx.AsyncClient:
+        browser = httpx.AsyncClient(timeout=60, verify=self.verify)
+        self.browsers.append(browser)
+        await browser.post(
+            f"{self.store.site_url}/wp-login.php",
+            data={"log": SIGNUP["username"], "pwd": SIGNUP["password"], "testcookie": "1"},
+            cookies={"wordpress_test_cookie": "WP Cookie check"},
+        )
+        return browser
+
+    async def store_api(
+        self, path: str, token: str, body: Any, browser: httpx.AsyncClient | None = None
+    ) -> tuple[Any, str]:
+        """A Store API POST as a shopper's browser makes it (no key; a cart token or a
+        logged-in session)."""
+        answer = await (browser or self.store.client).post(
             f"{self.store.site_url}/wp-json/wc/store/v1/{path}",
             json=body,
             headers={"Cart-Token": token} if token else {},
@@ -76,22 +97,38 @@ class Shop:
             raise ShopError(f"POST store/{path}: HTTP {answer.status_code} {answer.text[:300]}")
         return answer.json(), answer.headers.get("Cart-Token", token)
 
-    async def checkout(self, quantity: int, payment_method: str, coupon: str = "") -> int:
-        """A guest buys ``quantity`` widgets: cart, coupon, checkout. The order's id."""
-        cart = await self.store.client.get(f"{self.store.site_url}/wp-json/wc/store/v1/cart")
-        token = cart.headers["Cart-Token"]
-        await self.store_api("cart/add-item", token, {"id": self.product_id, "quantity": quantity})
+    async def checkout(
+        self, quantity: int, payment_method: str, coupon: str = "", *, logged_in: bool = False
+    ) -> int:
+        """A shopper buys ``quantity`` widgets: cart, coupon, checkout. The order's id.
+
+        A guest by default; ``logged_in``: the customer who signed up, logged in through
+        wp-login.php (the Store API then wants the session's nonce, not a cart token).
+        """
+        browser = self.store.client
+        token = ""
+        if logged_in:
+            browser = await self._logged_in_browser()
+            cart = await browser.get(f"{self.store.site_url}/wp-json/wc/store/v1/cart")
+            browser.headers["Nonce"] = cart.headers["Nonce"]
+        else:
+            cart = await browser.get(f"{self.store.site_url}/wp-json/wc/store/v1/cart")
+            token = cart.headers["Cart-Token"]
+        item = {"id": self.product_id, "quantity": quantity}
+        await self.store_api("cart/add-item", token, item, browser)
         if coupon:
-            await self.store_api("cart/apply-coupon", token, {"code": coupon})
-        shipping = {k: v for k, v in BUYER.items() if k != "email"}
+            await self.store_api("cart/apply-coupon", token, {"code": coupon}, browser)
+        buyer = {**BUYER, "email": SIGNUP["email"]} if logged_in else BUYER
+        shipping = {k: v for k, v in buyer.items() if k != "email"}
         order, _ = await self.store_api(
             "checkout",
             token,
             {
-                "billing_address": BUYER,
+                "billing_address": buyer,
                 "shipping_address": shipping,
                 "payment_method": payment_method,
             },
+            browser,
         )
         order_id = int(order["order_id"])
         self.roles[order_id] = "order"
@@ -148,6 +185,23 @@ async def _with_coupon(shop: Shop) -> int:
     return 0
 
 
+async def _drop_signup(shop: Shop) -> None:
+    for customer in await shop.rest("GET", "customers", email=SIGNUP["email"]):
+        await shop.rest("DELETE", f"customers/{customer['id']}", force="true")
+
+
+async def _registered(shop: Shop) -> int:
+    await shop.reset_stock()
+    await _drop_signup(shop)
+    customer = await shop.rest("POST", "customers", SIGNUP)
+    shop.roles[int(customer["id"])] = "customer"
+    return 0
+
+
+async def _checkout_logged_in(shop: Shop, order_id: int) -> int:
+    return await shop.checkout(2, "cod", logged_in=True)
+
+
 async def _checkout_cod(shop: Shop, order_id: int) -> int:
     return await shop.checkout(2, "cod")
 
@@ -162,6 +216,12 @@ def _set_status(status: str) -> Callable[[Shop, int], Awaitable[int]]:
         return order_id
 
     return run
+
+
+async def _no_signup(shop: Shop) -> int:
+    await shop.reset_stock()
+    await _drop_signup(shop)
+    return 0
 
 
 async def _signup(shop: Shop, order_id: int) -> int:
@@ -193,6 +253,12 @@ FLOWS: dict[str, Flow] = {
         _checkout_cod,
         ["Store API: cart, add-item 2, checkout payment_method=cod"],
     ),
+    "checkout-paid-customer": Flow(
+        "a logged-in customer checks out 2 widgets with cash on delivery",
+        _registered,
+        _checkout_logged_in,
+        ["wp-login.php as the customer, then Store API: cart, add-item 2, checkout cod"],
+    ),
     "order-completed": Flow(
         "the shop completes a processing order",
         _paid_order,
@@ -213,7 +279,7 @@ FLOWS: dict[str, Flow] = {
     ),
     "customer-signup": Flow(
         "a customer signs up",
-        _nothing,
+        _no_signup,
         _signup,
         ["REST: POST customers email, first_name, last_name, username, password"],
     ),
@@ -243,8 +309,7 @@ async def _clean(shop: Shop) -> None:
     for hook in await shop.rest("GET", "webhooks", per_page="100"):
         if hook["name"] == WEBHOOK_NAME:
             await shop.rest("DELETE", f"webhooks/{hook['id']}", force="true")
-    for customer in await shop.rest("GET", "customers", email=SIGNUP["email"]):
-        await shop.rest("DELETE", f"customers/{customer['id']}", force="true")
+    await _drop_signup(shop)
     for coupon in await shop.rest("GET", "coupons", code=COUPON["code"]):
         await shop.rest("DELETE", f"coupons/{coupon['id']}", force="true")
 
@@ -253,7 +318,7 @@ async def _setup(shop: Shop) -> None:
     for gateway in ("cod", "bacs"):
         await shop.rest("PUT", f"payment_gateways/{gateway}", {"enabled": True})
     await _clean(shop)
-    found = await shop.rest("GET", "products", sku=PRODUCT["sku"])
+    found = await shop.rest("GET", "products", sku=str(PRODUCT["sku"]))
     if found:
         shop.product_id = int(found[0]["id"])
         await shop.rest("PUT", f"products/{shop.product_id}", PRODUCT)
@@ -319,7 +384,8 @@ async def main_async(names: list[str]) -> int:
         print("set WOOSIM_PARITY_URL (an https URL) and the keys, see docs/parity.md")
         return 2
     await store.start()
-    shop = Shop(store)
+    ca = os.environ.get("WOOSIM_PARITY_CA_CERT")
+    shop = Shop(store, verify=ssl.create_default_context(cafile=ca) if ca else True)
     try:
         await _setup(shop)
         for name in names:
@@ -329,6 +395,8 @@ async def main_async(names: list[str]) -> int:
             print(f"{name}: {topics} -> {path.name}")
         await _clean(shop)
     finally:
+        for browser in shop.browsers:
+            await browser.aclose()
         await store.close()
     return 0
 

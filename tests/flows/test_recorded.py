@@ -35,6 +35,7 @@ pytestmark = pytest.mark.woosim
 #: Flow -> how the recording made the order it acts on (None: the flow needs none).
 PREPARED: dict[str, dict[str, Any] | None] = {
     "checkout-paid": None,
+    "checkout-paid-customer": {"customer": True},
     "customer-signup": None,
     "order-completed": {"flow": "checkout-paid", "quantity": 2, "payment_method": "cod"},
     "order-cancelled": {"flow": "checkout-paid", "quantity": 3, "payment_method": "bacs"},
@@ -54,6 +55,8 @@ def _settled(woosim: Any, receiver: WebhookReceiver, count: int) -> list[Any]:
 
 def _prepare(woosim: Any, how: dict[str, Any] | None, product_id: int) -> int:
     if how is None:
+        return 0
+    if how.get("customer"):
         return 0
     if how.get("rest"):
         order = woosim.create_order(
@@ -76,6 +79,7 @@ def test_the_flow_does_what_the_real_store_did(
     product = woosim.client.post("products", json=PRODUCT).json()
     for topic in TOPICS:
         woosim.create_webhook(topic, woosim_webhook_receiver.url, secret="flows")
+    customer = woosim.create_customer(**SIGNUP) if flow == "checkout-paid-customer" else None
     order_id = _prepare(woosim, PREPARED[flow], product["id"])
     mark = len(_settled(woosim, woosim_webhook_receiver, len(woosim_webhook_receiver.deliveries)))
     before = woosim.client.get(f"products/{product['id']}").json()
@@ -85,9 +89,11 @@ def test_the_flow_does_what_the_real_store_did(
         options["order"] = order_id
     elif flow == "checkout-paid":
         options = {"product": product["id"], "quantity": 2}
+    elif customer is not None:
+        options = {"product": product["id"], "quantity": 2, "customer": customer["id"]}
     elif flow == "customer-signup":
         options = {"email": SIGNUP["email"]}
-    report = woosim.trigger(flow, **options)
+    report = woosim.trigger("checkout-paid" if customer else flow, **options)
 
     roles = {product["id"]: "product"}
     for role in ("order", "customer"):
