@@ -82,6 +82,7 @@ def test_a_checkout_answers_what_it_did_on_the_store_clock(
     )
     assert report["steps"] == [
         f"order {order_id}: checkout-draft (store-api, 3 x product {product['id']})",
+        f"customer {customer['id']}: addresses saved from the checkout",
         f"order {order_id}: checkout-draft -> pending",
         f"order {order_id}: pending -> on-hold",
     ]
@@ -93,6 +94,8 @@ def test_a_checkout_answers_what_it_did_on_the_store_clock(
     ]
     assert report["webhooks"] == [
         {"webhook_id": hooks["order.updated"], "topic": "order.updated", "resource_id": order_id},
+        {"webhook_id": hooks["customer.updated"], "topic": "customer.updated",
+         "resource_id": customer["id"]},
         {"webhook_id": hooks["order.created"], "topic": "order.created", "resource_id": order_id},
         {"webhook_id": hooks["product.updated"], "topic": "product.updated",
          "resource_id": product["id"]},
@@ -110,9 +113,10 @@ def test_a_checkout_answers_what_it_did_on_the_store_clock(
     assert order["billing"]["email"] == customer["email"]
     assert order["date_created_gmt"] == "2025-03-04T15:30:00"
     assert woosim.client.get(f"products/{product['id']}").json()["stock_quantity"] == 17
-    delivered = woosim_webhook_receiver.wait_for_deliveries(3)
+    delivered = woosim_webhook_receiver.wait_for_deliveries(4)
     assert [(d.topic, d.payload["id"]) for d in delivered] == [
         ("order.updated", order_id),
+        ("customer.updated", customer["id"]),
         ("order.created", order_id),
         ("product.updated", product["id"]),
     ]

@@ -97,6 +97,7 @@ class Shop:
         billing = customer.billing._asdict()
         if not billing["address_1"]:
             billing = {**GUEST, "first_name": customer.first_name, "last_name": customer.last_name}
+            billing["email"] = customer.email
         billing["email"] = billing["email"] or customer.email
         shipping = customer.shipping._asdict()
         if not shipping["address_1"]:
