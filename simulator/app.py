@@ -23,7 +23,7 @@ from typing import Any
 
 from aiohttp import web
 
-from simulator import control, control_webhooks, coupon_render, inspector
+from simulator import control, control_trigger, control_webhooks, coupon_render, inspector
 from simulator.auth import Authenticator
 from simulator.clock import Clock
 from simulator.errors import RestError
@@ -136,6 +136,7 @@ class Simulator:
             openapi_route.setup,
             inspector.setup,
             control_webhooks.setup,
+            control_trigger.setup,
         ]
         #: "METHOD path" of every request that ended in an unexpected 500.
         self.internal_errors: list[str] = []

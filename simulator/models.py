@@ -33,6 +33,9 @@ ORDER_STATUSES = (
 ORDER_STATUS_FILTERS = ("any", "trash", *ORDER_STATUSES)
 #: Statuses an order is "paid" in (wc_get_is_paid_statuses).
 PAID_STATUSES = frozenset({"processing", "completed"})
+#: Statuses an order is a draft in: creating one fires no woocommerce_new_order, leaving
+#: them does (OrdersTableDataStore::create() and update()).
+DRAFT_STATUSES = frozenset({"auto-draft", "checkout-draft"})
 
 PRODUCT_STATUSES = ("draft", "pending", "private", "publish", "future")
 #: The status enum of a product write, in WooCommerce 10.0.2's order (its error names them so).

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from simulator.errors import RestError, invalid_params
 from simulator.events import StoreEvent
 from simulator.models import (
+    DRAFT_STATUSES,
     PAID_STATUSES,
     Address,
     FeeLine,
@@ -244,9 +245,15 @@ class OrderTable:
             raise RestError(
                 refused.code, refused.message, 400, new_draft_order_id=order.id
             ) from None
-        self.insert(order, emit=emit)
+        draft = order.status in DRAFT_STATUSES
+        self.insert(order, emit=emit and not draft)
         # The REST create saves twice: woocommerce_new_order, then woocommerce_update_order.
-        core.fire_action("woocommerce_new_order", order.id, emit)
+        # A draft fires no woocommerce_new_order (OrdersTableDataStore::create()), only
+        # the second save's update; leaving the draft statuses fires it (see update).
+        if draft:
+            core.emit_change("order", "updated", order.id, emit)
+        else:
+            core.fire_action("woocommerce_new_order", order.id, emit)
         core.fire_action("woocommerce_update_order", order.id, emit)
         self._status_moved(order, "pending", bool(fields.get("set_paid")), emit)
         if paid_customer:
@@ -292,14 +299,7 @@ class OrderTable:
                 order.paid = self.core.now()
                 became_paid = True
             if order.status in ("pending", "on-hold", "failed", "cancelled", "checkout-draft"):
-                needs_processing = (
-                    any(
-                        not (p := self.products.records.get(i.product_id))
-                        or not (p.virtual and p.downloadable)
-                        for i in order.line_items
-                    )
-                    or not order.line_items
-                )
+                needs_processing = self._needs_processing(order)
                 self._set_status(order, "processing" if needs_processing else "completed")
         order.cached = None
         return became_paid and order.customer_id != 0
@@ -313,12 +313,30 @@ class OrderTable:
         order.status = status
         now = self.core.now()
         became_paid = False
-        if status in PAID_STATUSES and order.paid is None:
+        if order.paid is None and self._reaches_payment_complete(order, status):
             order.paid = now
             became_paid = True
         if status == "completed":
             order.completed = now
         return became_paid
+
+    def _needs_processing(self, order: Order) -> bool:
+        """WC_Order::needs_processing(): a line whose product is not virtual and downloadable."""
+        return not order.line_items or any(
+            not (p := self.products.records.get(i.product_id)) or not (p.virtual and p.downloadable)
+            for i in order.line_items
+        )
+
+    def _reaches_payment_complete(self, order: Order, status: str) -> bool:
+        """WC_Order::maybe_set_date_paid(): an order is paid once it reaches the payment
+        complete status: processing if it needs processing, else completed, and always
+        completed for cash on delivery (its gateway filters the status, recorded: a cod
+        order in processing has no date_paid); completed also counts past processing."""
+        if status not in PAID_STATUSES:
+            return False
+        if order.payment_method == "cod" or not self._needs_processing(order):
+            return status == "completed"
+        return True
 
     def _apply_line_items(self, order: Order, items: Sequence[Mapping[str, Any]]) -> None:
         self._unlink(order)
@@ -457,8 +475,15 @@ class OrderTable:
         self._stamp_modified(order)
         self.dates.add(order)
         self._link(order)
-        self.core.emit_change("order", "updated", order_id, emit)
-        self.core.fire_action("woocommerce_update_order", order_id, emit)
+        if old_status in DRAFT_STATUSES and order.status not in DRAFT_STATUSES:
+            # OrdersTableDataStore::update(): an order leaving a draft status fires
+            # woocommerce_new_order instead of woocommerce_update_order (a checkout's
+            # order.created comes when its draft becomes pending).
+            self.core.emit_change("order", "created", order_id, emit)
+            self.core.fire_action("woocommerce_new_order", order_id, emit)
+        else:
+            self.core.emit_change("order", "updated", order_id, emit)
+            self.core.fire_action("woocommerce_update_order", order_id, emit)
         self._status_moved(order, old_status, bool(fields.get("set_paid")), emit)
         if paid_customer or (order.customer_id != old_customer and order.status in PAID_STATUSES):
             self.customers.mark_paying(order.customer_id, emit)
