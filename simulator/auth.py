@@ -75,6 +75,8 @@ class AuthRequest:
     query: Sequence[tuple[str, str]]
     form: Sequence[tuple[str, str]]
     authorization: str | None
+    #: ``query`` already parsed PHP's way, when the caller has it (read only).
+    get: Mapping[str, Any] | None = None
 
 
 def _error(message: str) -> RestError:
@@ -302,7 +304,7 @@ class Authenticator:
     def authenticate(self, req: AuthRequest) -> ApiKey | None:
         if not _is_request_to_wc_api(req.path):
             return None
-        get = parse_php_query(req.query)
+        get = parse_php_query(req.query) if req.get is None else req.get
         error: RestError | None = None
         key: ApiKey | None = None
         if self.https:
