@@ -219,8 +219,9 @@ class Poller:
         The instance is known by its name made key-safe (as the relay does), which
         names its rows in the state file; ``instance_number`` is the stable numeric
         id notifications carry (:meth:`State.instance_number`), the name otherwise.
-        ``client`` is shared by the store client and the sender when given; otherwise
-        each owns one and :meth:`stop` closes it.
+        ``client`` is the sender's when given (the caller closes it); otherwise the
+        sender owns one. The store client always owns its connections, and
+        :meth:`stop` closes what the poller owns.
         """
         conf = config.configuration
         if not conf.callback_url:
@@ -235,9 +236,7 @@ class Poller:
                 + (f" ({'; '.join(notes)})" if notes else "")
             )
         instance = instance_slug(config.name) if instance_id is None else instance_id
-        store = StoreClient(
-            conf.store_url, conf.api_key, conf.api_secret.get_secret_value(), client=client
-        )
+        store = StoreClient(conf.store_url, conf.api_key, conf.api_secret.get_secret_value())
         sender = None
         if with_sender:
             sender = sender_for(
