@@ -165,6 +165,7 @@ SCRIPTS: dict[str, Script] = {
 #: In table order: (short name for --only, module).
 SECTIONS = (
     ("rest", "bench_rest"),
+    ("growth", "bench_growth"),
     ("generate", "bench_generate"),
     ("webhooks", "bench_webhooks"),
     ("transport", "bench_transport"),
