@@ -177,6 +177,7 @@ SECTIONS = (
     ("fixtures", "bench_fixtures"),
     ("memory", "bench_memory"),
     ("soak", "bench_soak"),
+    ("realwoo", "bench_realwoo"),
 )
 
 
