@@ -23,6 +23,10 @@ from simulator.models import (
     Product,
 )
 from simulator.phpjson import dumps
+from simulator.resources.addresses import CUSTOMER_BILLING, CUSTOMER_SHIPPING
+from simulator.resources.customers import CUSTOMER
+from simulator.resources.declare import Declaration, keys, ordered
+from simulator.resources.products import PRODUCT
 from simulator.settings import Settings
 from simulator.store import Store, sanitize_title
 from simulator.wcdates import format_wall
@@ -127,26 +131,8 @@ def _shipping(address: Address) -> dict[str, str]:
     return fields
 
 
-#: The customers controller lists an address in the order of the customer's props
-#: (postcode and country before state), unlike the orders controller: WooCommerce
-#: 10.0.2 answers ``..., city, postcode, country, state, ...`` for a customer.
-CUSTOMER_ADDRESS_ORDER = (
-    "first_name",
-    "last_name",
-    "company",
-    "address_1",
-    "address_2",
-    "city",
-    "postcode",
-    "country",
-    "state",
-    "email",
-    "phone",
-)
-
-
-def _customer_address(fields: dict[str, str]) -> dict[str, str]:
-    return {key: fields[key] for key in CUSTOMER_ADDRESS_ORDER if key in fields}
+def _customer_address(decl: Declaration, fields: dict[str, str]) -> dict[str, str]:
+    return {key: fields[key] for key in keys(decl)}
 
 
 class Renderer:
@@ -183,27 +169,30 @@ class Renderer:
     # ------------------------------------------------------------------ customers
     def customer(self, customer: Customer) -> dict[str, Any]:
         digest = hashlib.sha256(customer.email.strip().lower().encode()).hexdigest()
-        return {
-            "id": customer.id,
-            "date_created": format_wall(customer.created_wall),
-            "date_created_gmt": format_wall(customer.created),
-            "date_modified": format_wall(customer.modified_wall),
-            "date_modified_gmt": format_wall(customer.modified),
-            "email": customer.email,
-            "first_name": customer.first_name,
-            "last_name": customer.last_name,
-            "role": customer.role,
-            "username": customer.username,
-            "billing": _customer_address(_billing(customer.billing)),
-            "shipping": _customer_address(_shipping(customer.shipping)),
-            "is_paying_customer": customer.is_paying_customer,
-            # WordPress 6.8 hashes Gravatar e-mails with SHA-256.
-            "avatar_url": f"https://secure.gravatar.com/avatar/{digest}?s=96&d=mm&r=g",
-            # Unlike orders and products, a customer never shows meta whose key starts
-            # with "_" (recorded from WooCommerce 10.0.2: "_x" hidden, "x_y" shown).
-            "meta_data": _meta([m for m in customer.meta_data if not m.key.startswith("_")]),
-            "_links": self._links("customers", customer.id),
-        }
+        return ordered(
+            CUSTOMER,
+            {
+                "id": customer.id,
+                "date_created": format_wall(customer.created_wall),
+                "date_created_gmt": format_wall(customer.created),
+                "date_modified": format_wall(customer.modified_wall),
+                "date_modified_gmt": format_wall(customer.modified),
+                "email": customer.email,
+                "first_name": customer.first_name,
+                "last_name": customer.last_name,
+                "role": customer.role,
+                "username": customer.username,
+                "billing": _customer_address(CUSTOMER_BILLING, _billing(customer.billing)),
+                "shipping": _customer_address(CUSTOMER_SHIPPING, _shipping(customer.shipping)),
+                "is_paying_customer": customer.is_paying_customer,
+                # WordPress 6.8 hashes Gravatar e-mails with SHA-256.
+                "avatar_url": f"https://secure.gravatar.com/avatar/{digest}?s=96&d=mm&r=g",
+                # Unlike orders and products, a customer never shows meta whose key starts
+                # with "_" (recorded from WooCommerce 10.0.2: "_x" hidden, "x_y" shown).
+                "meta_data": _meta([m for m in customer.meta_data if not m.key.startswith("_")]),
+                "_links": self._links("customers", customer.id),
+            },
+        )
 
     def customer_bytes(self, customer: Customer) -> bytes:
         if customer.cached is None:
@@ -568,7 +557,7 @@ class Renderer:
                 else sanitize_title(product.name)
             )
         data["_links"] = self._links("products", product.id)
-        return data
+        return ordered(PRODUCT, data, context)
 
     def product_bytes(self, product: Product) -> bytes:
         if product.cached is None:

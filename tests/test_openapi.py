@@ -15,10 +15,9 @@ from openapi_spec_validator import validate
 from simulator.app import Simulator, all_routes
 from simulator.clock import Clock
 from simulator.generate import generate
+from simulator.resources.schema import QUERY_DATE_PATTERN, RESPONSE_DATE_PATTERN
 from simulator.rest import orders
 from simulator.rest.openapi import (
-    QUERY_DATE_PATTERN,
-    RESPONSE_DATE_PATTERN,
     RecordingArgs,
     build_document,
     shared_post_collection_args,

@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from simulator.errors import RestError
-from simulator.models import ADDRESS_FIELDS, CUSTOMER_ROLES
 from simulator.params import Args, is_email
+from simulator.resources.customers import CUSTOMER
+from simulator.resources.declare import required, writable
+from simulator.rest.body import address_fields, meta_fields, read_plain
 from simulator.rest.common import (
     ResourceRoutes,
     context_args,
@@ -35,40 +37,6 @@ ROLE_FILTERS = (
     "shop_manager",
 )
 ORDERBY = ("id", "include", "name", "registered_date")
-
-
-def address_fields(args: Args, name: str, *, billing: bool) -> dict[str, str] | None:
-    """A billing/shipping object: string fields; billing e-mail must look like one."""
-    sub = args.object(name)
-    if sub is None:
-        return None
-    values: dict[str, str] = {}
-    for field in ADDRESS_FIELDS:
-        if field == "email" and not billing:
-            continue
-        if sub.has(field):
-            values[field] = sub.email(field) if field == "email" else sub.string(field)
-    args.nested(name, sub)
-    return values
-
-
-def meta_fields(args: Args, name: str = "meta_data") -> list[dict[str, Any]] | None:
-    if not args.has(name):
-        return None
-    items = args.objects(name)
-    result: list[dict[str, Any]] = []
-    for position, item in enumerate(items):
-        if not item.has("key") and not item.has("id"):
-            args.problem(
-                name, "rest_property_required", f"key is a required property of {name}[{position}]."
-            )
-            continue
-        item.string("key")
-        if item.has("id"):
-            item.integer("id")
-        args.nested(name, item, position)
-        result.append(dict(item.values))
-    return result
 
 
 class CustomerRoutes(ResourceRoutes):
@@ -130,28 +98,23 @@ class CustomerRoutes(ResourceRoutes):
     def parse_fields(self, body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         args = Args(body)
         if creating:
-            args.require("email")
+            args.require(*required(CUSTOMER))
         fields: dict[str, Any] = {}
-        if args.has("email") and creating:
-            # The create route registers email as a plain required string (no format):
-            # the address itself is checked by WC_Customer::set_email(), below.
-            fields["email"] = args.string("email")
-        elif args.has("email"):
-            fields["email"] = args.email("email")
-            if not fields["email"] and "email" not in args.problems:
-                args.problem("email", "rest_invalid_email", "Invalid email address.")
-        for name in ("first_name", "last_name", "username", "password"):
-            if args.has(name):
-                fields[name] = args.string(name)
-        for name in ("billing", "shipping"):
-            address = address_fields(args, name, billing=name == "billing")
-            if address is not None:
-                fields[name] = address
-        meta = meta_fields(args)
-        if meta is not None:
-            fields["meta_data"] = meta
-        if not creating and args.has("role"):
-            fields["role"] = args.enum("role", CUSTOMER_ROLES, "customer")
+        for name in writable(CUSTOMER, creating=creating):
+            if not args.has(name):
+                continue
+            if name == "email":
+                fields[name] = self._email(args, creating=creating)
+            elif name in ("billing", "shipping"):
+                address = address_fields(args, name, billing=name == "billing")
+                if address is not None:
+                    fields[name] = address
+            elif name == "meta_data":
+                meta = meta_fields(args)
+                if meta is not None:
+                    fields[name] = meta
+            else:
+                fields[name] = read_plain(args, CUSTOMER.get(name))
         args.check()
         # The password is write-only: accepted, never stored or echoed. Only whether
         # one was given matters: without one WooCommerce generates it and WordPress
@@ -160,6 +123,18 @@ class CustomerRoutes(ResourceRoutes):
         if creating:
             fields["generated_password"] = not password
         return fields
+
+    @staticmethod
+    def _email(args: Args, *, creating: bool) -> str:
+        if creating:
+            # The create route registers email as a plain required string (no format):
+            # the address itself is checked by WC_Customer::set_email(), after the
+            # permission check (store_create).
+            return args.string("email")
+        email = args.email("email")
+        if not email and "email" not in args.problems:
+            args.problem("email", "rest_invalid_email", "Invalid email address.")
+        return email
 
     async def store_create(self, fields: dict[str, Any]) -> dict[str, Any]:
         email = fields.get("email", "")

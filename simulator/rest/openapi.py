@@ -20,64 +20,53 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, cast
 
 from simulator.models import (
-    ADDRESS_FIELDS,
-    CUSTOMER_ROLES,
     ORDER_STATUS_FILTERS,
     ORDER_STATUSES,
     PRODUCT_TYPES,
-    PRODUCT_WRITE_STATUSES,
     STOCK_STATUSES,
 )
 from simulator.params import Args
+from simulator.resources.addresses import BILLING, SHIPPING
+from simulator.resources.customers import CUSTOMER
+from simulator.resources.declare import (
+    Declaration,
+    input_schema,
+    response_schema,
+    shared_declarations,
+)
+from simulator.resources.meta import ITEM_META as ITEM_META_DECL
+from simulator.resources.meta import META
+from simulator.resources.products import PRODUCT
+from simulator.resources.schema import (
+    AMOUNT_INPUT,
+    BOOLEAN,
+    DATE,
+    EMPTY_LIST,
+    ID_LIST,
+    INTEGER,
+    MONEY,
+    MONEY_PATTERN,
+    NULLABLE_DATE,
+    QUERY_DATE_PATTERN,
+    RAW_AMOUNT,
+    STRING,
+    Schema,
+    input_object,
+    links,
+    ref,
+    strict_object,
+)
+from simulator.resources.webhooks import WEBHOOK
 from simulator.rest import customers, orders, products
 from simulator.rest import webhooks as webhook_routes
 from simulator.rest.common import BATCH_LIMIT
 from simulator.settings import Settings
-from simulator.webhooks.model import EVENTS, RESOURCES
-from simulator.webhooks.model import STATUSES as WEBHOOK_STATUSES
 
 if TYPE_CHECKING:
     from simulator.app import Simulator
 
 OPENAPI_VERSION = "3.1.0"
 API_PREFIX = "/wp-json/wc/v3"
-
-Schema = dict[str, Any]
-
-# ---------------------------------------------------------------------- primitives
-#: What rest_parse_date accepts, with month, day and time fields narrowed to their
-#: ranges (the server's pattern takes any two digits, then refuses an impossible
-#: date such as 2024-02-30 with a 400 "Invalid date.").
-QUERY_DATE_PATTERN = (
-    r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d"
-    r"(\.\d+)?(Z|[+-]\d{2}(:\d{2})?)?$"
-)
-#: wc_rest_prepare_date_response: no fraction, no zone.
-RESPONSE_DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$"
-MONEY_PATTERN = r"^-?\d+(\.\d+)?$"
-#: PHP's is_numeric, as simulator.params reads amounts (no anchors: embedded above).
-NUMERIC_PATTERN = r"[ \t\n\r\v\f]*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?[ \t\n\r\v\f]*"
-
-DATE: Schema = {"type": "string", "pattern": RESPONSE_DATE_PATTERN}
-NULLABLE_DATE: Schema = {"type": ["string", "null"], "pattern": RESPONSE_DATE_PATTERN}
-MONEY: Schema = {"type": "string", "pattern": MONEY_PATTERN}
-#: Raw stored amounts ("0.9") and the empty subtotal of shipping/fee taxes.
-RAW_AMOUNT: Schema = {"type": "string", "pattern": r"^(-?\d+(\.\d+)?)?$"}
-STRING: Schema = {"type": "string"}
-INTEGER: Schema = {"type": "integer"}
-BOOLEAN: Schema = {"type": "boolean"}
-INTEGER_LIST: Schema = {"type": "array", "items": INTEGER}
-#: wp_parse_id_list with no validator: any value, read through absint ("abc" is id 0,
-#: which matches nothing), so the documented items are strings.
-ID_LIST: Schema = {"type": "array", "items": STRING}
-EMPTY_LIST: Schema = {"type": "array", "maxItems": 0}
-#: A money amount in a request: a string PHP's is_numeric takes ("5", " 5", "1e2",
-#: ".5"), or "" / null to clear it. WooCommerce registers amounts as type string, so a
-#: JSON number is refused as "not of type string".
-AMOUNT_INPUT: Schema = {"type": ["string", "null"], "pattern": f"^(|{NUMERIC_PATTERN})$"}
-#: Every topic wc_is_webhook_valid_topic() accepts.
-WEBHOOK_TOPICS = [f"{resource}.{event}" for resource in RESOURCES for event in EVENTS]
-
 
 #: The ``{id}`` of a route as its pattern (``[\d]+``) matches it, for OPTIONS.
 ANY_ID_PARAM: Schema = {
@@ -87,42 +76,8 @@ ANY_ID_PARAM: Schema = {
     "schema": {"type": "string", "pattern": "^[0-9]+$"},
 }
 
-
-def ref(name: str) -> Schema:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def strict_object(properties: dict[str, Schema], *, optional: Sequence[str] = ()) -> Schema:
-    """A response object: exactly these fields, all present unless ``optional``."""
-    return {
-        "type": "object",
-        "properties": properties,
-        "required": [name for name in properties if name not in optional],
-        "additionalProperties": False,
-    }
-
-
-def input_object(properties: dict[str, Schema], *, required: Sequence[str] = ()) -> Schema:
-    """A request object: unknown fields are ignored by the server, as WordPress ignores them."""
-    schema: Schema = {"type": "object", "properties": properties}
-    if required:
-        schema["required"] = list(required)
-    return schema
-
-
-def links(*rels: str, optional: Sequence[str] = ()) -> Schema:
-    """``_links``: each rel a list of links; ``self`` with WordPress 6.7's targetHints."""
-    uri: Schema = {"type": "string", "format": "uri"}
-    href = strict_object({"href": uri})
-    hints = strict_object({"allow": {"type": "array", "items": {"type": "string"}}})
-    shapes: dict[str, Schema] = {
-        "self": strict_object({"href": uri, "targetHints": hints}, optional=("targetHints",)),
-        "email_templates": strict_object({"embeddable": BOOLEAN, "href": uri}),
-    }
-    return strict_object(
-        {rel: {"type": "array", "items": shapes.get(rel, href), "minItems": 1} for rel in rels},
-        optional=optional,
-    )
+#: The resources whose schemas come from their declarations.
+DECLARED = (CUSTOMER, PRODUCT, WEBHOOK)
 
 
 # ---------------------------------------------------------------------- route parameters
@@ -354,65 +309,9 @@ def webhooks_collection_args() -> dict[str, Schema]:
 
 
 # ---------------------------------------------------------------------- object schemas
-def address_schema(*, billing: bool) -> Schema:
-    fields = [f for f in ADDRESS_FIELDS if billing or f != "email"]
-    return strict_object({f: STRING for f in fields})
-
-
-def address_input(*, billing: bool) -> Schema:
-    fields = [f for f in ADDRESS_FIELDS if billing or f != "email"]
-    properties: dict[str, Schema] = {f: STRING for f in fields}
-    if billing:
-        # An address may have no e-mail: "" is accepted, anything else must be one.
-        properties["email"] = {"type": "string", "anyOf": [{"format": "email"}, {"maxLength": 0}]}
-    return input_object(properties)
-
-
-META: Schema = strict_object({"id": INTEGER, "key": STRING, "value": {}})
-META_INPUT: Schema = input_object({"id": INTEGER, "key": STRING, "value": {}}, required=["key"])
-ITEM_META: Schema = strict_object(
-    {"id": INTEGER, "key": STRING, "value": {}, "display_key": STRING, "display_value": {}}
-)
+META_INPUT: Schema = input_schema(META, creating=True)
+ITEM_META: Schema = response_schema(ITEM_META_DECL)
 TAX: Schema = strict_object({"id": INTEGER, "total": RAW_AMOUNT, "subtotal": RAW_AMOUNT})
-
-
-def customer_schema() -> Schema:
-    return strict_object(
-        {
-            "id": INTEGER,
-            "date_created": DATE,
-            "date_created_gmt": DATE,
-            "date_modified": NULLABLE_DATE,
-            "date_modified_gmt": NULLABLE_DATE,
-            "email": STRING,
-            "first_name": STRING,
-            "last_name": STRING,
-            "role": {"type": "string", "enum": list(CUSTOMER_ROLES)},
-            "username": STRING,
-            "billing": ref("Billing"),
-            "shipping": ref("Shipping"),
-            "is_paying_customer": BOOLEAN,
-            "avatar_url": {"type": "string", "format": "uri"},
-            "meta_data": {"type": "array", "items": ref("MetaData")},
-            "_links": links("self", "collection"),
-        }
-    )
-
-
-def customer_input(*, creating: bool) -> Schema:
-    properties: dict[str, Schema] = {
-        "email": {"type": "string", "format": "email"},
-        "first_name": STRING,
-        "last_name": STRING,
-        "username": STRING,
-        "password": {"type": "string", "writeOnly": True},
-        "billing": address_input(billing=True),
-        "shipping": address_input(billing=False),
-        "meta_data": {"type": "array", "items": META_INPUT},
-    }
-    if not creating:
-        properties["role"] = {"type": "string", "enum": list(CUSTOMER_ROLES)}
-    return input_object(properties, required=["email"] if creating else ())
 
 
 def order_schema() -> Schema:
@@ -592,8 +491,8 @@ def order_input() -> Schema:
             "set_paid": BOOLEAN,
             "created_via": STRING,
             "manual_update": BOOLEAN,
-            "billing": address_input(billing=True),
-            "shipping": address_input(billing=False),
+            "billing": input_schema(BILLING, creating=True),
+            "shipping": input_schema(SHIPPING, creating=True),
             "meta_data": {"type": "array", "items": META_INPUT},
             "line_items": {"type": "array", "items": line_item},
             "shipping_lines": {"type": "array", "items": shipping_line},
@@ -602,173 +501,6 @@ def order_input() -> Schema:
             "coupon_lines": {"type": "array", "items": coupon_line},
         }
     )
-
-
-def product_schema() -> Schema:
-    price_string: Schema = {"type": "string", "pattern": r"^(-?\d+(\.\d+)?)?$"}
-    term = strict_object({"id": INTEGER, "name": STRING, "slug": STRING})
-    return strict_object(
-        {
-            "id": INTEGER,
-            "name": STRING,
-            "slug": STRING,
-            "permalink": {"type": "string", "format": "uri"},
-            "date_created": DATE,
-            "date_created_gmt": DATE,
-            "date_modified": DATE,
-            "date_modified_gmt": DATE,
-            "type": {"type": "string", "enum": list(PRODUCT_TYPES)},
-            "status": {"type": "string", "enum": list(PRODUCT_WRITE_STATUSES)},
-            "featured": BOOLEAN,
-            "catalog_visibility": {
-                "type": "string",
-                "enum": ["visible", "catalog", "search", "hidden"],
-            },
-            "description": STRING,
-            "short_description": STRING,
-            "sku": STRING,
-            "price": price_string,
-            "regular_price": price_string,
-            "sale_price": price_string,
-            "date_on_sale_from": NULLABLE_DATE,
-            "date_on_sale_from_gmt": NULLABLE_DATE,
-            "date_on_sale_to": NULLABLE_DATE,
-            "date_on_sale_to_gmt": NULLABLE_DATE,
-            "on_sale": BOOLEAN,
-            "purchasable": BOOLEAN,
-            "total_sales": INTEGER,
-            "virtual": BOOLEAN,
-            "downloadable": BOOLEAN,
-            "downloads": EMPTY_LIST,
-            "download_limit": INTEGER,
-            "download_expiry": INTEGER,
-            "external_url": STRING,
-            "button_text": STRING,
-            "tax_status": {"type": "string", "enum": ["taxable", "shipping", "none"]},
-            "tax_class": STRING,
-            "manage_stock": BOOLEAN,
-            "stock_quantity": {"type": ["integer", "null"]},
-            "backorders": {"type": "string", "enum": ["no", "notify", "yes"]},
-            "backorders_allowed": BOOLEAN,
-            "backordered": BOOLEAN,
-            "low_stock_amount": {"type": ["integer", "null"]},
-            "sold_individually": BOOLEAN,
-            "weight": STRING,
-            "dimensions": strict_object({"length": STRING, "width": STRING, "height": STRING}),
-            "shipping_required": BOOLEAN,
-            "shipping_taxable": BOOLEAN,
-            "shipping_class": STRING,
-            "shipping_class_id": INTEGER,
-            "reviews_allowed": BOOLEAN,
-            "average_rating": STRING,
-            "rating_count": INTEGER,
-            "upsell_ids": INTEGER_LIST,
-            "cross_sell_ids": INTEGER_LIST,
-            "parent_id": INTEGER,
-            "purchase_note": STRING,
-            "categories": {"type": "array", "items": term},
-            "brands": {"type": "array", "items": term},
-            "tags": {"type": "array", "items": term},
-            "images": EMPTY_LIST,
-            "attributes": EMPTY_LIST,
-            "default_attributes": EMPTY_LIST,
-            "variations": INTEGER_LIST,
-            "grouped_products": INTEGER_LIST,
-            "menu_order": INTEGER,
-            "price_html": STRING,
-            "related_ids": INTEGER_LIST,
-            "meta_data": {"type": "array", "items": ref("MetaData")},
-            "stock_status": {"type": "string", "enum": list(STOCK_STATUSES)},
-            "has_options": BOOLEAN,
-            "post_password": STRING,
-            "global_unique_id": STRING,
-            # The edit context only (creates, updates, deletes, context=edit).
-            "permalink_template": STRING,
-            "generated_slug": STRING,
-            "_links": links("self", "collection"),
-        },
-        optional=("permalink_template", "generated_slug"),
-    )
-
-
-def product_input() -> Schema:
-    return input_object(
-        {
-            "name": STRING,
-            "slug": STRING,
-            "sku": STRING,
-            "description": STRING,
-            "short_description": STRING,
-            "weight": STRING,
-            "tax_class": STRING,
-            "type": {"type": "string", "enum": list(PRODUCT_TYPES)},
-            "status": {"type": "string", "enum": list(PRODUCT_WRITE_STATUSES)},
-            "stock_status": {"type": "string", "enum": list(STOCK_STATUSES)},
-            "catalog_visibility": {
-                "type": "string",
-                "enum": ["visible", "catalog", "search", "hidden"],
-            },
-            "tax_status": {"type": "string", "enum": ["taxable", "shipping", "none"]},
-            "featured": BOOLEAN,
-            "virtual": BOOLEAN,
-            "downloadable": BOOLEAN,
-            "manage_stock": BOOLEAN,
-            "stock_quantity": INTEGER,
-            "regular_price": AMOUNT_INPUT,
-            "sale_price": AMOUNT_INPUT,
-            "categories": {
-                "type": "array",
-                "items": input_object({"id": INTEGER}),
-            },
-            "meta_data": {"type": "array", "items": META_INPUT},
-        }
-    )
-
-
-def webhook_schema() -> Schema:
-    return strict_object(
-        {
-            "id": INTEGER,
-            "name": STRING,
-            "status": {"type": "string", "enum": list(WEBHOOK_STATUSES)},
-            "topic": STRING,
-            "resource": STRING,
-            "event": STRING,
-            "hooks": {"type": "array", "items": STRING},
-            "delivery_url": STRING,
-            "date_created": DATE,
-            "date_created_gmt": DATE,
-            # Created webhooks have no modification date until their first update.
-            "date_modified": NULLABLE_DATE,
-            "date_modified_gmt": NULLABLE_DATE,
-            "_links": links("self", "collection"),
-        }
-    )
-
-
-def webhook_input(*, creating: bool) -> Schema:
-    properties: dict[str, Schema] = {
-        "name": STRING,
-        "topic": {
-            "type": "string",
-            "anyOf": [
-                {"enum": WEBHOOK_TOPICS},
-                {"pattern": r"^action\.(woocommerce|wc)_[a-z0-9_]+$"},
-            ],
-            "description": "resource.event, or action.woocommerce_* / action.wc_* for a hook.",
-        },
-        "delivery_url": {"type": "string", "format": "uri", "pattern": "^https?://"},
-        "secret": {
-            "type": "string",
-            "writeOnly": True,
-            "description": "Signs deliveries (X-WC-Webhook-Signature); generated when missing. "
-            "Never returned.",
-        },
-    }
-    if not creating:
-        # The create route always makes an active webhook; the status applies on update.
-        properties["status"] = {"type": "string", "enum": list(WEBHOOK_STATUSES)}
-    return input_object(properties, required=["topic", "delivery_url"] if creating else ())
 
 
 def error_schema() -> Schema:
@@ -1174,30 +906,46 @@ consumer_key and consumer_secret query parameters. A store run with
 """
 
 
+def add_shared_schema(schemas: dict[str, Schema], decl: Declaration) -> None:
+    """A shared object under its title; two declarations of one title (an address in
+    a customer's key order and in an order's) must describe the same fields."""
+    schema = response_schema(decl)
+    known = schemas.setdefault(decl.title, schema)
+    if _unordered(known) != _unordered(schema):
+        raise ValueError(f"two different declarations of the shared object {decl.title}")
+
+
+def _unordered(schema: Schema) -> Schema:
+    return {
+        **schema,
+        "properties": dict(sorted(schema["properties"].items())),
+        "required": sorted(schema["required"]),
+    }
+
+
+def add_declared_schemas(schemas: dict[str, Schema], decl: Declaration) -> None:
+    """A resource's response, create and update schemas and the shared objects they use."""
+    for shared in shared_declarations(decl):
+        add_shared_schema(schemas, shared)
+    schemas[decl.title] = response_schema(decl)
+    schemas[f"{decl.title}Input"] = input_schema(decl, creating=True)
+    schemas[f"{decl.title}Update"] = input_schema(decl, creating=False)
+
+
 def build_document(settings: Settings) -> dict[str, Any]:
     """The whole OpenAPI document for a store with these settings."""
     paths: dict[str, Schema] = {}
     schemas: dict[str, Schema] = {
         "Error": error_schema(),
-        "MetaData": META,
-        "Billing": address_schema(billing=True),
-        "Shipping": address_schema(billing=False),
-        "Customer": customer_schema(),
-        "CustomerInput": customer_input(creating=True),
-        "CustomerUpdate": customer_input(creating=False),
         "Order": order_schema(),
         "OrderInput": order_input(),
         "OrderUpdate": order_input(),
-        "Product": product_schema(),
-        "ProductInput": product_input(),
-        "ProductUpdate": product_input(),
-        "Webhook": webhook_schema(),
-        "WebhookInput": webhook_input(creating=True),
-        "WebhookUpdate": webhook_input(creating=False),
         "SystemStatus": system_status_schema(),
         "Index": index_schema(),
         "Namespace": namespace_schema(),
     }
+    for decl in DECLARED:
+        add_declared_schemas(schemas, decl)
     for resource in resources(settings):
         paths.update(resource.paths())
         schemas[f"{resource.item}Batch"] = batch_input(resource.item)

@@ -10,6 +10,7 @@ from aiohttp import web
 from simulator.errors import RestError
 from simulator.models import ORDER_STATUS_FILTERS, ORDER_STATUSES, Order
 from simulator.params import Args, absint, parse_list
+from simulator.rest.body import address_fields, meta_fields
 from simulator.rest.common import (
     ResourceRoutes,
     context_args,
@@ -21,7 +22,6 @@ from simulator.rest.common import (
     respond_item,
     route_id,
 )
-from simulator.rest.customers import address_fields, meta_fields
 from simulator.store import MAX_LINE_ITEMS, DateFilter, PostQuery, check_line_item_count
 from simulator.wcdates import filter_wall
 

@@ -7,8 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from simulator.models import PRODUCT_TYPES, PRODUCT_WRITE_STATUSES, STOCK_STATUSES
+from simulator.models import PRODUCT_TYPES, STOCK_STATUSES
 from simulator.params import Args
+from simulator.resources.declare import writable
+from simulator.resources.products import PRODUCT
+from simulator.rest.body import meta_fields, read_plain
 from simulator.rest.common import (
     ResourceRoutes,
     context_args,
@@ -20,7 +23,6 @@ from simulator.rest.common import (
     respond_item,
     route_id,
 )
-from simulator.rest.customers import meta_fields
 from simulator.rest.orders import filter_meta, filters_meta, post_list_args
 from simulator.store import money
 
@@ -165,45 +167,21 @@ class ProductRoutes(ResourceRoutes):
     def parse_fields(self, body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         args = Args(body)
         fields: dict[str, Any] = {}
-        for name in (
-            "name",
-            "slug",
-            "sku",
-            "description",
-            "short_description",
-            "weight",
-            "tax_class",
-        ):
-            if args.has(name):
-                fields[name] = args.string(name)
-        choices = {
-            "type": PRODUCT_TYPES,
-            "status": PRODUCT_WRITE_STATUSES,
-            "stock_status": STOCK_STATUSES,
-            "catalog_visibility": ("visible", "catalog", "search", "hidden"),
-            "tax_status": ("taxable", "shipping", "none"),
-        }
-        for name, allowed in choices.items():
-            if args.has(name):
-                fields[name] = args.enum(name, allowed, allowed[0])
-        for name in ("featured", "virtual", "downloadable", "manage_stock"):
-            if args.has(name):
-                fields[name] = args.boolean(name, False)
-        if args.has("stock_quantity"):
-            fields["stock_quantity"] = args.integer("stock_quantity")
-        for name in ("regular_price", "sale_price"):
-            args.amount(name)
-            if args.has(name):
-                fields[name] = args.values[name]
-        categories = args.objects("categories")
-        for position, category in enumerate(categories):
-            category.integer("id")
-            args.nested("categories", category, position)
-        if args.has("categories"):
-            fields["categories"] = [dict(c.values) for c in categories]
-        meta = meta_fields(args)
-        if meta is not None:
-            fields["meta_data"] = meta
+        for name in writable(PRODUCT, creating=creating):
+            if not args.has(name):
+                continue
+            if name == "categories":
+                categories = args.objects(name)
+                for position, category in enumerate(categories):
+                    category.integer("id")
+                    args.nested(name, category, position)
+                fields[name] = [dict(c.values) for c in categories]
+            elif name == "meta_data":
+                meta = meta_fields(args)
+                if meta is not None:
+                    fields[name] = meta
+            else:
+                fields[name] = read_plain(args, PRODUCT.get(name))
         args.check()
         return fields
 

@@ -18,6 +18,10 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from simulator.errors import no_route
+from simulator.resources import declare
+from simulator.resources.customers import CUSTOMER
+from simulator.resources.products import PRODUCT
+from simulator.resources.webhooks import WEBHOOK
 from simulator.rest import openapi
 from simulator.rest.common import SIM_KEY, is_authorised, respond, route_methods
 from simulator.settings import Settings
@@ -56,20 +60,20 @@ def _resources(settings: Settings) -> dict[str, tuple[Callable[[], Schemas], Any
         ),
         "products": (
             lambda: openapi.products_collection_args(settings),
-            lambda creating: openapi.product_input(),
-            openapi.product_schema,
+            lambda creating: declare.input_schema(PRODUCT, creating=creating),
+            lambda: declare.response_schema(PRODUCT),
             "product",
         ),
         "customers": (
             openapi.customers_collection_args,
-            lambda creating: openapi.customer_input(creating=creating),
-            openapi.customer_schema,
+            lambda creating: declare.input_schema(CUSTOMER, creating=creating),
+            lambda: declare.response_schema(CUSTOMER),
             "customer",
         ),
         "webhooks": (
             openapi.webhooks_collection_args,
-            lambda creating: openapi.webhook_input(creating=creating),
-            openapi.webhook_schema,
+            lambda creating: declare.input_schema(WEBHOOK, creating=creating),
+            lambda: declare.response_schema(WEBHOOK),
             "webhook",
         ),
     }

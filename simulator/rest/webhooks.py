@@ -16,6 +16,8 @@ from simulator.errors import RestError
 from simulator.faults import rest_fault_middleware
 from simulator.params import Args
 from simulator.render import ITEM_METHODS
+from simulator.resources.declare import ordered, required, writable
+from simulator.resources.webhooks import WEBHOOK
 from simulator.rest.common import (
     SIM_KEY,
     ResourceRoutes,
@@ -38,7 +40,6 @@ if TYPE_CHECKING:
 ROUTE = "webhooks"
 STATUS_FILTERS = ("all", "active", "paused", "disabled")
 ORDERBY = ("date", "id", "title")
-_WRITABLE = ("name", "topic", "delivery_url", "secret", "status")
 
 
 def render_webhook(webhook: Webhook, settings: Settings) -> dict[str, Any]:
@@ -46,27 +47,32 @@ def render_webhook(webhook: Webhook, settings: Settings) -> dict[str, Any]:
     zone = settings.zone
     modified = webhook.date_modified
     base = f"{settings.api_url}/{ROUTE}"
-    return {
-        "id": webhook.id,
-        "name": webhook.name,
-        "status": webhook.status,
-        "topic": webhook.topic,
-        "resource": webhook.resource,
-        "event": webhook.event,
-        "hooks": webhook.hooks,
-        "delivery_url": webhook.delivery_url,
-        "date_created": format_wall(wall_seconds(webhook.date_created, zone)),
-        "date_created_gmt": format_wall(webhook.date_created),
-        "date_modified": None if modified is None else format_wall(wall_seconds(modified, zone)),
-        "date_modified_gmt": format_wall(modified),
-        "_links": {
-            # WordPress 6.7+ adds targetHints (the methods of the item route) to self links.
-            "self": [
-                {"href": f"{base}/{webhook.id}", "targetHints": {"allow": list(ITEM_METHODS)}}
-            ],
-            "collection": [{"href": base}],
+    return ordered(
+        WEBHOOK,
+        {
+            "id": webhook.id,
+            "name": webhook.name,
+            "status": webhook.status,
+            "topic": webhook.topic,
+            "resource": webhook.resource,
+            "event": webhook.event,
+            "hooks": webhook.hooks,
+            "delivery_url": webhook.delivery_url,
+            "date_created": format_wall(wall_seconds(webhook.date_created, zone)),
+            "date_created_gmt": format_wall(webhook.date_created),
+            "date_modified": None
+            if modified is None
+            else format_wall(wall_seconds(modified, zone)),
+            "date_modified_gmt": format_wall(modified),
+            "_links": {
+                # WordPress 6.7+ adds targetHints (the methods of the item route) to self links.
+                "self": [
+                    {"href": f"{base}/{webhook.id}", "targetHints": {"allow": list(ITEM_METHODS)}}
+                ],
+                "collection": [{"href": base}],
+            },
         },
-    }
+    )
 
 
 class WebhookRoutes(ResourceRoutes):
@@ -129,9 +135,10 @@ class WebhookRoutes(ResourceRoutes):
         """The schema's type checks (rest_invalid_param); the controller's checks come later."""
         args = Args(body)
         if creating:
-            args.require("topic", "delivery_url")
+            args.require(*required(WEBHOOK))
         fields: dict[str, Any] = {}
-        for name in _WRITABLE:
+        # Either route's fields: a create checks a status too, then makes an active webhook.
+        for name in writable(WEBHOOK):
             if args.has(name) and body[name] is not None:
                 # The schema's enum: an unknown status is a 400 before the controller runs
                 # (create would ignore it; a real WooCommerce 10.0.2 store refuses it).

@@ -1,5 +1,6 @@
 """The store's webhooks: records and rules (model), storage and queries (registry),
-sending (delivery) and the log of every attempt (journal).
+sending (delivery, with its request, wphttp and options) and the log of every
+attempt (journal).
 
 :class:`WebhookService` ties them to a store: it listens to the store's
 :class:`~simulator.events.EventBus` and offers the Python API
@@ -14,7 +15,7 @@ from simulator.clock import Clock
 from simulator.events import EventBus
 from simulator.faults import Faults
 from simulator.settings import Settings
-from simulator.webhooks.delivery import DeliveryEngine, DeliveryOptions, PayloadFor
+from simulator.webhooks.delivery import DeliveryEngine
 from simulator.webhooks.journal import (
     DEFAULT_JOURNAL_SIZE,
     DeliveryJournal,
@@ -23,7 +24,9 @@ from simulator.webhooks.journal import (
     JournalTimeout,
 )
 from simulator.webhooks.model import Webhook
+from simulator.webhooks.options import DeliveryOptions
 from simulator.webhooks.registry import SearchResult, WebhookQuery, WebhookRegistry
+from simulator.webhooks.request import PayloadFor
 
 if TYPE_CHECKING:
     from simulator.app import Simulator

@@ -18,102 +18,45 @@ how we map it:
 Deliveries to one URL go on the wire one after the other, in queue order, so a
 receiver never sees a stale body after a fresh one; different URLs are served side by
 side, so a receiver that hangs never holds up deliveries to others.
+
+This module is the engine (queue runner, lanes, faults, failure counting). What a
+request looks like is :mod:`~simulator.webhooks.request`; WordPress's HTTP rules (URL
+validation, the ping's POST, errors in cURL's words) are :mod:`~simulator.webhooks.wphttp`;
+the settings are :mod:`~simulator.webhooks.options`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
-import ipaddress
 import logging
-import secrets
-import socket
-import ssl
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import aiohttp
 
-from simulator import phpjson
 from simulator.clock import Clock
-from simulator.errors import RestError
 from simulator.events import StoreEvent
 from simulator.faults import Fault, Faults
 from simulator.loops import call_on
 from simulator.settings import Settings
 from simulator.webhooks.journal import RESPONSE_BODY_LIMIT, DeliveryJournal, DeliveryRecord
 from simulator.webhooks.model import Webhook, topics_fired_by
+from simulator.webhooks.options import DeliveryOptions
 from simulator.webhooks.queue import COALESCE_WINDOW, Action, ActionQueue, next_run
 from simulator.webhooks.registry import WebhookRegistry
-from simulator.wire.httpclient import ConnectFailed, EmptyReply, KeepAliveClient, ProtocolError
-from simulator.wire.signing import WC_SIGNATURE_HEADER, sign_woocommerce
+from simulator.webhooks.request import DeliveryRequest, PayloadFor, RequestBuilder
+from simulator.webhooks.wphttp import check_safe_url, describe_error, ping_post
+from simulator.wire.httpclient import KeepAliveClient
 
 log = logging.getLogger("simulator.webhooks")
 
-#: ``payload_for(resource, resource_id)``: the REST GET body of a resource; raises RestError.
-PayloadFor = Callable[[str, int], Any]
-
-#: wp_http_validate_url(): the only ports wp_safe_remote_request() will talk to.
-SAFE_PORTS = (80, 443, 8080)
 #: The runner hands the wire what it has built every so many bodies, so sending
 #: overlaps building when a run takes thousands of actions.
 _BUILD_SLICE = 64
-
-
-@dataclass
-class DeliveryOptions:
-    """How the store's webhook sender behaves; every field has the real store's default
-    except ``queue_interval``, which defaults to delivering promptly."""
-
-    #: WC_Webhook::deliver(): 'timeout' => MINUTE_IN_SECONDS (real seconds on the wire).
-    timeout: float = 60.0
-    #: deliver_ping() uses wp_safe_remote_post()'s default timeout.
-    ping_timeout: float = 5.0
-    #: Store-clock seconds between queue runs. 0: the queue runs as soon as a change
-    #: settles, so tests need not move the clock. 60: the real store's WP-Cron cadence
-    #: (runs on multiples of 60 s of the store clock; move the clock to deliver).
-    queue_interval: float = 0.0
-    #: Store-clock seconds a change waits before its delivery is due (0 = at once).
-    delay: float = 0.0
-    #: Deliveries on the wire at once (each URL gets one at a time; the rest wait their turn).
-    concurrency: int = 100
-    #: 'woocommerce_max_webhook_delivery_failures'.
-    max_failures: int = 5
-    #: Apply wp_http_validate_url() (no private hosts unless the site's, ports 80/443/8080).
-    restrict_delivery_urls: bool = False
-    #: Site salt for X-WC-Webhook-Delivery-ID (wp_hash); random per store when not given.
-    salt: str = field(default_factory=lambda: secrets.token_hex(32))
-
-    def __post_init__(self) -> None:
-        if self.timeout <= 0 or self.ping_timeout <= 0:
-            raise ValueError("delivery timeouts must be greater than 0 seconds")
-        if self.delay < 0:
-            raise ValueError("delivery delay cannot be negative")
-        if self.queue_interval < 0:
-            raise ValueError("queue_interval cannot be negative")
-        if self.concurrency < 1:
-            raise ValueError("delivery concurrency must be at least 1")
-
-
-@dataclass
-class _Request:
-    """One delivery as it will go on the wire."""
-
-    webhook_id: int
-    topic: str
-    resource_id: int
-    url: str
-    headers: dict[str, str]
-    body: bytes
-    delivery_id: str
-    faults: list[str] = field(default_factory=list)
-    attempts: int = 1
 
 
 @dataclass
@@ -129,12 +72,8 @@ class _Held:
 class _Lane:
     """Built deliveries to one URL, sent one after the other."""
 
-    items: deque[tuple[Webhook, _Request]] = field(default_factory=deque)
+    items: deque[tuple[Webhook, DeliveryRequest]] = field(default_factory=deque)
     busy: bool = False
-
-
-class DeliveryRefused(Exception):
-    """wp_safe_remote_request() refused the URL before any connection was made."""
 
 
 class DeliveryEngine:
@@ -156,8 +95,10 @@ class DeliveryEngine:
         self.registry = registry
         self.journal = journal
         self.faults = faults
-        self.payload_for = payload_for
         self.options = options or DeliveryOptions()
+        self.requests = RequestBuilder(
+            clock=clock, settings=settings, payload_for=payload_for, options=self.options
+        )
         self._lock = threading.Lock()
         self._queue = ActionQueue()
         #: Bumped by reset(): a run under way when the store is reset stops.
@@ -175,7 +116,6 @@ class DeliveryEngine:
         self._session: aiohttp.ClientSession | None = None
         self._wire: KeepAliveClient | None = None
         self._slots: asyncio.Semaphore | None = None
-        self._delivery_ids: tuple[int, int, str] = (0, -1, "")
         faults.on_removed(self._fault_removed)
 
     # ------------------------------------------------------------------ lifecycle
@@ -405,18 +345,17 @@ class DeliveryEngine:
         resource_id: int,
         firing: list[Fault],
         bodies: dict[tuple[str, int], bytes] | None = None,
-    ) -> _Request:
-        request = self._build(webhook, resource_id, bodies)
+    ) -> DeliveryRequest:
+        request = self.requests.delivery(webhook, resource_id, bodies)
         if any(f.kind == "corrupt_signature" for f in firing):
-            signature = request.headers[WC_SIGNATURE_HEADER]
-            request.headers[WC_SIGNATURE_HEADER] = _corrupt(signature)
+            request.corrupt_signature()
             request.faults.append("corrupt_signature")
         if any(f.kind == "duplicate" for f in firing):
             request.attempts = 2
             request.faults.append("duplicate")
         return request
 
-    def _dispatch(self, webhook: Webhook, request: _Request) -> None:
+    def _dispatch(self, webhook: Webhook, request: DeliveryRequest) -> None:
         lane = self._lanes.get(request.url)
         if lane is None:
             lane = self._lanes[request.url] = _Lane()
@@ -445,7 +384,7 @@ class DeliveryEngine:
             if self._lanes.get(url) is lane and not lane.items:
                 del self._lanes[url]
 
-    async def _send(self, webhook: Webhook, request: _Request) -> None:
+    async def _send(self, webhook: Webhook, request: DeliveryRequest) -> None:
         for _ in range(request.attempts):
             record = await self._post(request)
             await self._count(webhook, record.success)
@@ -456,74 +395,6 @@ class DeliveryEngine:
         if webhook is None:
             return
         await self._send(webhook, self._prepare(webhook, resource_id, firing))
-
-    def _build(
-        self,
-        webhook: Webhook,
-        resource_id: int,
-        bodies: dict[tuple[str, int], bytes] | None = None,
-    ) -> _Request:
-        body = self._body(webhook, resource_id, bodies)
-        delivery_id = self._delivery_id(webhook.id)
-        settings = self.settings
-        headers = {
-            "Content-Type": "application/json",
-            "User-Agent": self.user_agent,
-            "X-WC-Webhook-Source": settings.site_url.rstrip("/") + "/",
-            "X-WC-Webhook-Topic": webhook.topic,
-            "X-WC-Webhook-Resource": webhook.resource,
-            "X-WC-Webhook-Event": webhook.event,
-            WC_SIGNATURE_HEADER: sign_woocommerce(webhook.secret, body),
-            "X-WC-Webhook-ID": str(webhook.id),
-            "X-WC-Webhook-Delivery-ID": delivery_id,
-        }
-        return _Request(
-            webhook.id, webhook.topic, resource_id, webhook.delivery_url, headers, body, delivery_id
-        )
-
-    def _body(
-        self, webhook: Webhook, resource_id: int, bodies: dict[tuple[str, int], bytes] | None
-    ) -> bytes:
-        resource, event = webhook.resource, webhook.event
-        # A resource's REST body is the same whichever webhook takes it; the small
-        # deleted and action bodies depend on the webhook and are not worth keeping.
-        if bodies is None or event == "deleted" or resource == "action":
-            return phpjson.dumps(self._payload(webhook, resource_id)).strip()
-        key = (resource, resource_id)
-        body = bodies.get(key)
-        if body is None:
-            body = bodies[key] = phpjson.dumps(self._payload(webhook, resource_id)).strip()
-        return body
-
-    def _payload(self, webhook: Webhook, resource_id: int) -> Any:
-        """WC_Webhook::build_payload(), at send time."""
-        resource, event = webhook.resource, webhook.event
-        if event == "deleted":
-            return {"id": resource_id}
-        if resource == "action":
-            return {"action": event, "arg": resource_id}
-        try:
-            return self.payload_for(resource, resource_id)
-        except RestError as error:
-            # The internal GET failed (e.g. the resource was deleted for good since).
-            return error.to_json()
-
-    @property
-    def user_agent(self) -> str:
-        wc, wp = self.settings.wc_version, self.settings.wp_version
-        return f"WooCommerce/{wc} Hookshot (WordPress/{wp})"
-
-    def _delivery_id(self, webhook_id: int) -> str:
-        """wp_hash( id . time() ): HMAC-MD5 with the site salt; equal within one second."""
-        second = int(self.clock.timestamp())
-        cached_id, cached_second, value = self._delivery_ids
-        if cached_id == webhook_id and cached_second == second:
-            return value
-        value = hmac.new(
-            self.options.salt.encode(), f"{webhook_id}{second}".encode(), hashlib.md5
-        ).hexdigest()
-        self._delivery_ids = (webhook_id, second, value)
-        return value
 
     # ------------------------------------------------------------------ failures
     async def _count(self, webhook: Webhook, success: bool) -> None:
@@ -553,21 +424,14 @@ class DeliveryEngine:
         """WC_Webhook::deliver_ping(): form body ``webhook_id=N``, no X-WC-Webhook-* headers,
         no signature; only exactly 200 clears pending_delivery. Never touches failure_count.
         """
-        body = f"webhook_id={webhook.id}".encode()
-        headers = {
-            "User-Agent": self.user_agent,
-            # curl's default for a string POST body (WordPress sets none).
-            "Content-Type": "application/x-www-form-urlencoded",
-        }
-        request = _Request(webhook.id, webhook.topic, 0, webhook.delivery_url, headers, body, "")
-        record = await self._post(request, kind="ping")
+        record = await self._post(self.requests.ping(webhook), kind="ping")
         if record.status == 200 and self.registry.get(webhook.id) is webhook:
             webhook.pending_delivery = False
             self.registry.touch(webhook)
         return record
 
     # ------------------------------------------------------------------ the wire
-    async def _post(self, request: _Request, *, kind: str = "delivery") -> DeliveryRecord:
+    async def _post(self, request: DeliveryRequest, *, kind: str = "delivery") -> DeliveryRecord:
         epoch = self._epoch
         record = DeliveryRecord(
             kind=kind,
@@ -586,13 +450,15 @@ class DeliveryEngine:
         started = time.perf_counter()
         try:
             if self.options.restrict_delivery_urls:
-                await self._check_safe_url(request.url)
+                await check_safe_url(request.url, self.settings.site_url)
             session, wire, slots = self._session, self._wire, self._slots
             if session is None or wire is None or slots is None:
                 raise RuntimeError("the webhook sender is not running")
             async with slots:
                 if ping:
-                    status, answer = await _ping_post(session, request, timeout)
+                    status, answer = await ping_post(
+                        session, request.url, request.headers, request.body, timeout
+                    )
                 else:
                     status, answer = await wire.post(
                         request.url, request.headers, request.body, timeout=timeout
@@ -602,7 +468,7 @@ class DeliveryEngine:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # every transport failure is a failed delivery, never a crash
-            record.error = _describe_error(exc, request.url, timeout, time.perf_counter() - started)
+            record.error = describe_error(exc, request.url, timeout, time.perf_counter() - started)
         record.duration = time.perf_counter() - started
         record.success = record.status == 200 if ping else 200 <= record.status < 303
         if epoch == self._epoch:
@@ -610,40 +476,6 @@ class DeliveryEngine:
             # that was: it must not show up in the emptied journal.
             self.journal.append(record)
         return record
-
-    async def _check_safe_url(self, url: str) -> None:
-        """wp_http_validate_url(), as wp_safe_remote_request() applies it."""
-        refused = DeliveryRefused("A valid URL was not provided.")
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        if parts.scheme not in ("http", "https") or not host or parts.username or parts.password:
-            raise refused
-        if any(c in host for c in ":#?[]"):
-            raise refused  # IPv6 literals included, as WordPress refuses them too
-        home = urlsplit(self.settings.site_url)
-        same_host = (home.hostname or "").lower() == host.lower()
-        if not same_host:
-            address = await self._ipv4_of(host)
-            if address is None or _is_wp_private(address):
-                raise refused
-        port = parts.port
-        if port is None or port in SAFE_PORTS:
-            return
-        if same_host and home.port == port:
-            return
-        raise refused
-
-    async def _ipv4_of(self, host: str) -> ipaddress.IPv4Address | None:
-        try:
-            return ipaddress.IPv4Address(host)
-        except ValueError:
-            pass
-        loop = asyncio.get_running_loop()
-        try:
-            infos = await loop.getaddrinfo(host, None, family=socket.AF_INET)
-        except OSError:
-            return None
-        return ipaddress.IPv4Address(infos[0][4][0]) if infos else None
 
     # ------------------------------------------------------------------ reorder
     def _hold(self, fault: Fault, held: _Held) -> None:
@@ -685,69 +517,6 @@ class DeliveryEngine:
     def _call_soon(self, action: Callable[[], None]) -> None:
         if self._loop is not None:
             call_on(self._loop, action)
-
-
-async def _ping_post(
-    session: aiohttp.ClientSession, request: _Request, timeout: float
-) -> tuple[int, bytes]:
-    async with session.post(
-        request.url,
-        data=request.body,
-        headers=request.headers,
-        allow_redirects=True,  # wp_safe_remote_post()'s default 'redirection' => 5
-        max_redirects=5,
-        timeout=aiohttp.ClientTimeout(total=timeout),
-    ) as response:
-        return response.status, await response.read()
-
-
-def _is_wp_private(address: ipaddress.IPv4Address) -> bool:
-    """wp_http_validate_url()'s private ranges: 0/8, 10/8, 127/8, 172.16/12, 192.168/16."""
-    first, second = address.packed[0], address.packed[1]
-    return (
-        first in (0, 10, 127)
-        or (first == 172 and 16 <= second <= 31)
-        or (first == 192 and second == 168)
-    )
-
-
-def _corrupt(signature: str) -> str:
-    """A well-formed signature that does not match: one base64 character changed."""
-    swapped = "B" if signature[0] != "B" else "C"
-    return swapped + signature[1:]
-
-
-def _describe_error(exc: BaseException, url: str, timeout: float, elapsed: float) -> str:
-    """The WP_Error message WordPress would log, in cURL's words where they are well known."""
-    parts = urlsplit(url)
-    host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
-    if isinstance(exc, ConnectFailed):
-        exc = exc.cause  # described by what stopped the connection
-    if isinstance(exc, DeliveryRefused):
-        return str(exc)
-    if isinstance(exc, TimeoutError | asyncio.TimeoutError | aiohttp.ServerTimeoutError):
-        return (
-            f"cURL error 28: Operation timed out after {int(elapsed * 1000)} milliseconds "
-            "with 0 bytes received"
-        )
-    if isinstance(exc, ssl.SSLCertVerificationError | aiohttp.ClientConnectorCertificateError):
-        # WordPress verifies certificates ('sslverify' => true): self-signed ones fail.
-        cause = getattr(exc, "certificate_error", exc)
-        reason = getattr(cause, "verify_message", None) or str(cause)
-        return f"cURL error 60: SSL certificate problem: {reason}"
-    if isinstance(exc, ssl.SSLError):
-        return f"cURL error 35: {exc}"
-    if isinstance(exc, ConnectionRefusedError | aiohttp.ClientConnectorError):
-        return f"cURL error 7: Failed to connect to {host} port {port}: Connection refused"
-    if isinstance(exc, EmptyReply | aiohttp.ServerDisconnectedError):
-        return "cURL error 52: Empty reply from server"
-    if isinstance(exc, ProtocolError | aiohttp.ClientResponseError | aiohttp.ClientPayloadError):
-        return f"cURL error 8: Weird server reply ({exc})"
-    if isinstance(exc, socket.gaierror):
-        return f"cURL error 6: Could not resolve host: {host}"
-    if isinstance(exc, ConnectionError | aiohttp.ClientOSError):
-        return "cURL error 56: Recv failure: Connection reset by peer"
-    return f"{exc.__class__.__name__}: {exc}"
 
 
 __all__ = ["COALESCE_WINDOW", "DeliveryEngine", "DeliveryOptions", "PayloadFor"]

@@ -1,8 +1,8 @@
 """Snapshots, the allowlist, and the check-by-check comparison.
 
-Snapshots: ``fixtures/parity/<transport>.json``, one per way of talking to the
-store (``https-basic``, ``http-oauth``), each ``{"store", "transport", "checks",
-"skipped"}`` with checks sorted by id.
+Snapshots: ``fixtures/parity/<transport>/<area>.json``, a folder per way of
+talking to the store (``https-basic``, ``http-oauth``) and a file per area, each
+``{"store", "transport", "area", "checks", "skipped"}`` with checks sorted by id.
 
 Allowlist: ``fixtures/parity/allowlist.json``, groups of check ids sharing one
 reason. A mismatch not listed fails; a listed check that now matches in every
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,8 +30,8 @@ MISSING = "<check not made>"
 NEW_GROUP = "not yet explained: compare the two values and write the reason"
 
 
-def snapshot_path(transport: str, directory: Path | None = None) -> Path:
-    return (directory or FIXTURES) / f"{transport}.json"
+def snapshot_dir(transport: str, directory: Path | None = None) -> Path:
+    return (directory or FIXTURES) / transport
 
 
 def dump_json(value: Any) -> str:
@@ -38,23 +39,55 @@ def dump_json(value: Any) -> str:
 
 
 def write_snapshot(
-    transport: str, checks: dict[str, Any], skipped: list[str], directory: Path | None = None
+    transport: str,
+    checks: dict[str, Any],
+    skipped: list[str],
+    directory: Path | None = None,
+    *,
+    areas: Sequence[str] | None = None,
 ) -> Path:
-    path = snapshot_path(transport, directory)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = {
-        "store": STORE,
-        "transport": transport,
-        "checks": dict(sorted(checks.items())),
-        "skipped": sorted(skipped),
-    }
-    path.write_text(dump_json(data), encoding="utf-8")
-    return path
+    """One file per area, so an area recorded alone replaces only its own file.
+
+    ``areas``: the areas this recording ran; their files are rewritten (an area that
+    made no check loses its file), the others are left as they are.
+    """
+    folder = snapshot_dir(transport, directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    by_area: dict[str, dict[str, Any]] = {}
+    skipped_by_area: dict[str, list[str]] = {}
+    for check, value in checks.items():
+        by_area.setdefault(area_of(check), {})[check] = value
+    for step in skipped:
+        skipped_by_area.setdefault(area_of(step), []).append(step)
+    ran = set(areas) if areas is not None else {p.stem for p in folder.glob("*.json")}
+    ran |= set(by_area) | set(skipped_by_area)
+    for area in sorted(ran):
+        path = folder / f"{area}.json"
+        if area not in by_area and area not in skipped_by_area:
+            path.unlink(missing_ok=True)
+            continue
+        data = {
+            "store": STORE,
+            "transport": transport,
+            "area": area,
+            "checks": dict(sorted(by_area.get(area, {}).items())),
+            "skipped": sorted(skipped_by_area.get(area, [])),
+        }
+        path.write_text(dump_json(data), encoding="utf-8")
+    return folder
 
 
-def load_snapshot(transport: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(snapshot_path(transport).read_text(encoding="utf-8"))
-    return data
+def load_snapshot(transport: str, areas: Sequence[str] | None = None) -> dict[str, Any]:
+    """``{"checks", "skipped"}`` of every area file of ``transport`` (or of ``areas``)."""
+    checks: dict[str, Any] = {}
+    skipped: list[str] = []
+    for path in sorted(snapshot_dir(transport).glob("*.json")):
+        if areas is not None and path.stem not in areas:
+            continue
+        data = json.loads(path.read_text(encoding="utf-8"))
+        checks.update(data["checks"])
+        skipped.extend(data["skipped"])
+    return {"checks": checks, "skipped": skipped}
 
 
 # --------------------------------------------------------------------------- allowlist

@@ -6,6 +6,7 @@ rewrite the allowlist from today's comparison of the fake with them.
     python -m tests.parity.record --check              # run the store, compare with the snapshots
     python -m tests.parity.record --fake               # run the fake, compare with the snapshots
     python -m tests.parity.record --rewrite-allowlist  # --fake, then write the allowlist
+    python -m tests.parity.record --area coupons       # record (or --check, --fake) one area
 
 The store is configured by environment variables, see ``docs/parity.md``.
 """
@@ -15,37 +16,40 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from . import compare
+from .areas import AREAS
 from .backends import FakeStore, RealStore, real_stores_from_env
 from .checks import Recorder
-from .scenario import Scenario
+from .scenario import CORE, Scenario, area_names
 
 
-async def run_real(store: RealStore) -> Recorder:
+async def run_real(store: RealStore, scripts: Sequence[str] | None = None) -> Recorder:
     await store.start()
     try:
-        return await Scenario(store).run()
+        return await Scenario(store).run(scripts)
     finally:
         await store.close()
 
 
-async def run_fake(transport: str) -> Recorder:
+async def run_fake(transport: str, scripts: Sequence[str] | None = None) -> Recorder:
     fake = FakeStore(oauth=transport == "http-oauth")
     await fake.start()
     try:
-        return await Scenario(fake).run()
+        return await Scenario(fake).run(scripts)
     finally:
         await fake.close()
 
 
-async def fake_comparisons() -> list[compare.Comparison]:
+async def fake_comparisons(scripts: Sequence[str] | None = None) -> list[compare.Comparison]:
+    areas = None if scripts is None else area_names(scripts)
     out = []
     for transport in compare.TRANSPORTS:
-        snapshot = compare.load_snapshot(transport)
-        recorder = await run_fake(transport)
+        snapshot = compare.load_snapshot(transport, areas)
+        recorder = await run_fake(transport, scripts)
         out.append(compare.compare(transport, snapshot["checks"], recorder.checks))
     return out
 
@@ -75,12 +79,22 @@ async def main(argv: list[str]) -> int:
         action="store_true",
         help="write today's fake-vs-snapshot mismatches to the allowlist",
     )
+    parser.add_argument(
+        "--area",
+        action="append",
+        choices=[CORE, *AREAS],
+        help="run only this script (repeatable): 'core' or a self-contained area",
+    )
     parser.add_argument("--out", type=Path, default=None, help="record into this directory")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every mismatch")
     args = parser.parse_args(argv)
+    if args.area and args.rewrite_allowlist:
+        parser.error("--rewrite-allowlist compares every area; drop --area")
+    scripts: list[str] | None = args.area
+    areas = None if scripts is None else area_names(scripts)
 
     if args.fake or args.rewrite_allowlist:
-        comparisons = await fake_comparisons()
+        comparisons = await fake_comparisons(scripts)
         print(compare.report(comparisons))
         if args.verbose:
             _print_mismatches(comparisons)
@@ -101,12 +115,14 @@ async def main(argv: list[str]) -> int:
         return 2
     comparisons = []
     for transport, store in stores.items():
-        recorder = await run_real(store)
+        recorder = await run_real(store, scripts)
         if args.check:
-            snapshot = compare.load_snapshot(transport)
+            snapshot = compare.load_snapshot(transport, areas)
             comparisons.append(compare.compare(transport, snapshot["checks"], recorder.checks))
             continue
-        path = compare.write_snapshot(transport, recorder.checks, recorder.skipped, args.out)
+        path = compare.write_snapshot(
+            transport, recorder.checks, recorder.skipped, args.out, areas=areas
+        )
         print(f"{transport}: {len(recorder.checks)} checks -> {path}")
     if args.check:
         print(

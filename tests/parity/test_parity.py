@@ -7,6 +7,9 @@ store (docs/parity.md) and skips otherwise.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from .backends import real_stores_from_env
@@ -20,6 +23,7 @@ from .compare import (
     report,
     rewrite_allowlist,
     short,
+    write_snapshot,
 )
 from .record import run_fake, run_real
 
@@ -109,3 +113,17 @@ def test_the_comparison_reports_new_and_stale_differences() -> None:
     rewritten = rewrite_allowlist([comparison], allowlist)
     assert [g["checks"] for g in rewritten.groups] == [[], ["orders | get | value $.total"]]
     assert rewritten.groups[0]["reason"] == "taxes"
+
+
+def test_recording_one_area_rewrites_only_that_areas_file(tmp_path: Path) -> None:
+    checks = {"a | s | status": 200, "b | s | status": 201, "b | t | status": 404}
+    folder = write_snapshot("https-basic", checks, ["c | ro"], tmp_path)
+    assert sorted(p.name for p in folder.iterdir()) == ["a.json", "b.json", "c.json"]
+    # Area b alone again: its file is replaced, a and c stay; an area that ran and
+    # made no check loses its file.
+    write_snapshot("https-basic", {"b | s | status": 500}, [], tmp_path, areas=["b", "c"])
+    assert sorted(p.name for p in folder.iterdir()) == ["a.json", "b.json"]
+    b = json.loads((folder / "b.json").read_text(encoding="utf-8"))
+    assert (b["area"], b["checks"]) == ("b", {"b | s | status": 500})
+    a = json.loads((folder / "a.json").read_text(encoding="utf-8"))
+    assert a["checks"] == {"a | s | status": 200}

@@ -1,0 +1,514 @@
+"""Orders: the records, their status counts, date indexes and links, and every change.
+
+An order's change reaches other resources the way it does in WooCommerce: a
+status move reduces or restores its products' stock and total sales, and the
+first payment marks its customer as paying.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from simulator.errors import RestError, invalid_params
+from simulator.events import StoreEvent
+from simulator.models import (
+    PAID_STATUSES,
+    Address,
+    FeeLine,
+    LineItem,
+    MetaItem,
+    Order,
+    ShippingLine,
+)
+from simulator.params import MAX_QUANTITY, as_integer
+from simulator.stock import (
+    REDUCED_STOCK_KEY,
+    REDUCING_STATUSES,
+    RESTORING_STATUSES,
+    UNCOUNTING_STATUSES,
+    status_hooks,
+)
+from simulator.store.core import StoreCore, without_trash_meta
+from simulator.store.customers import CustomerTable, with_address
+from simulator.store.indexes import DateIndexes
+from simulator.store.money import check_amounts, money
+from simulator.store.products import ProductTable
+from simulator.store.queries import PostQuery, order_predicate, query_posts
+
+#: Line items one order may hold. A real store has no such cap but saves every line
+#: with several queries: 150k lines run into PHP's max_execution_time (a 500 and a
+#: half-saved order). Here every line costs ~50 µs of event loop, so the cap keeps one
+#: order's write well under 100 ms; beyond it the answer is WordPress' own for an
+#: array argument over its schema's ``maxItems``.
+MAX_LINE_ITEMS = 1000
+
+
+def too_many_line_items() -> RestError:
+    return invalid_params(
+        {
+            "line_items": (
+                "rest_too_many_items",
+                f"line_items must contain at most {MAX_LINE_ITEMS} items.",
+            )
+        }
+    )
+
+
+def check_line_item_count(items: object) -> None:
+    """Refuse more than :data:`MAX_LINE_ITEMS` lines before any of them is looked at."""
+    if isinstance(items, list | tuple | dict) and len(items) > MAX_LINE_ITEMS:
+        raise too_many_line_items()
+
+
+def _check_quantity(
+    problems: dict[str, tuple[str, str]], spec: Mapping[str, Any], where: str
+) -> None:
+    raw = spec.get("quantity")
+    if raw is None:
+        return
+    quantity = as_integer(raw)
+    if quantity is None or not 1 <= quantity <= MAX_QUANTITY:
+        problems.setdefault(
+            "line_items",
+            (
+                "rest_out_of_bounds",
+                f"{where}[quantity] must be between 1 (inclusive) and {MAX_QUANTITY} (inclusive)",
+            ),
+        )
+
+
+class OrderTable:
+    """All orders and their mutations; ``customers`` and ``products`` are what orders reach."""
+
+    def __init__(self, core: StoreCore, customers: CustomerTable, products: ProductTable) -> None:
+        self.core = core
+        self.customers = customers
+        self.products = products
+        self.records: dict[int, Order] = {}
+        self.dates = DateIndexes()
+        self._status_counts: Counter[str] = Counter()
+        self._by_customer: dict[int, set[int]] = {}
+        self._by_product: dict[int, set[int]] = {}
+
+    def get(self, order_id: int, *, missing_status: int = 404) -> Order:
+        order = self.records.get(order_id)
+        if order is None:
+            raise RestError("woocommerce_rest_shop_order_invalid_id", "Invalid ID.", missing_status)
+        return order
+
+    def of_customer(self, customer_id: int) -> set[int]:
+        return self._by_customer.get(customer_id, set())
+
+    def insert(self, order: Order, *, emit: bool = True) -> Order:
+        """Add a fully built record (the generator's fast path and create's end)."""
+        self.records[order.id] = order
+        self.dates.add(order)
+        self._status_counts[order.status] += 1
+        self._link(order)
+        self.core.emit_change("order", "created", order.id, emit)
+        return order
+
+    def insert_many(self, orders: Sequence[Order], *, emit: bool = True) -> None:
+        """Bulk :meth:`insert`: indexes merged once, events in id order."""
+        self.records.update([(order.id, order) for order in orders])
+        self._status_counts.update([order.status for order in orders])
+        by_customer, by_product = self._by_customer, self._by_product
+        for order in orders:
+            order_id = order.id
+            owned = by_customer.get(order.customer_id)
+            if owned is None:
+                owned = by_customer[order.customer_id] = set()
+            owned.add(order_id)
+            for item in order.line_items:
+                having = by_product.get(item.product_id)
+                if having is None:
+                    having = by_product[item.product_id] = set()
+                having.add(order_id)
+        self.dates.extend(orders)
+        if emit:
+            bus = self.core.bus
+            for order in orders:
+                bus.emit(StoreEvent("order", "created", order.id))
+
+    def invalidate_with(self, product_id: int) -> None:
+        """Drop the cached rendering of every order with a line of ``product_id``."""
+        for order_id in self._by_product.get(product_id, ()):
+            order = self.records.get(order_id)
+            if order is not None:
+                order.cached = None
+
+    def _link(self, order: Order) -> None:
+        self._by_customer.setdefault(order.customer_id, set()).add(order.id)
+        for item in order.line_items:
+            self._by_product.setdefault(item.product_id, set()).add(order.id)
+
+    def _unlink(self, order: Order) -> None:
+        self._by_customer.get(order.customer_id, set()).discard(order.id)
+        for item in order.line_items:
+            self._by_product.get(item.product_id, set()).discard(order.id)
+
+    def _check_fields(self, fields: Mapping[str, Any], order: Order | None) -> None:
+        """Every reference, amount and quantity check, before anything changes."""
+        check_line_item_count(fields.get("line_items"))
+        new_lines = sum(1 for item in fields.get("line_items") or () if not item.get("id"))
+        if order is not None and len(order.line_items) + new_lines > MAX_LINE_ITEMS:
+            raise too_many_line_items()
+        problems: dict[str, tuple[str, str]] = {}
+        for name in ("line_items", "shipping_lines", "fee_lines"):
+            for position, spec in enumerate(fields.get(name) or ()):
+                where = f"{name}[{position}]"
+                check_amounts(problems, spec, ("subtotal", "total"), where)
+                if name == "line_items":
+                    _check_quantity(problems, spec, where)
+        if problems:
+            raise invalid_params(problems)
+        customer_id = fields.get("customer_id")
+        if customer_id and int(customer_id) not in self.customers.records:
+            raise RestError("woocommerce_rest_invalid_customer_id", "Customer ID is invalid.", 400)
+        parent_id = fields.get("parent_id")
+        if parent_id and int(parent_id) not in self.records:
+            raise RestError("woocommerce_rest_invalid_parent_id", "Invalid parent ID.", 400)
+        existing = {item.id for item in order.line_items} if order else set()
+        for item in fields.get("line_items") or ():
+            item_id = item.get("id")
+            if item_id and int(item_id) not in existing:
+                raise RestError(
+                    "woocommerce_rest_invalid_item_id",
+                    "Order item ID provided is not associated with order.",
+                    400,
+                )
+            if item_id and "product_id" in item and item["product_id"] is None:
+                continue  # removal
+            product_id = item.get("product_id")
+            if not item_id and not product_id and not item.get("sku"):
+                raise RestError(
+                    "woocommerce_rest_required_product_reference",
+                    "Product ID or SKU is required.",
+                    400,
+                )
+            # An unknown product_id or SKU is no error: WooCommerce 10.0.2 adds a
+            # line item without a product (product_id 0, no name, no price).
+        for coupon in fields.get("coupon_lines") or ():
+            # The store has no coupons resource, so no code exists (WC checks the code).
+            raise RestError(
+                "woocommerce_rest_invalid_coupon",
+                f'Coupon "{coupon.get("code", "")}" does not exist!',
+                400,
+            )
+
+    def create(
+        self, fields: Mapping[str, Any], *, created_via: str = "rest-api", emit: bool = True
+    ) -> Order:
+        core = self.core
+        self._check_fields(fields, None)
+        now = core.now()
+        order_id = core.next_post_id()
+        order = Order(
+            id=order_id,
+            status="pending",
+            currency=core.settings.currency,
+            version=core.settings.wc_version,
+            customer_id=0,
+            billing=Address(),
+            shipping=Address(),
+            created_via=created_via,
+            created=now,
+            created_wall=core.wall(now),
+            modified=now,
+            modified_wall=core.wall(now),
+        )
+        paid_customer = self._apply_fields(order, fields)
+        self.insert(order, emit=emit)
+        # The REST create saves twice: woocommerce_new_order, then woocommerce_update_order.
+        core.fire_action("woocommerce_new_order", order.id, emit)
+        core.fire_action("woocommerce_update_order", order.id, emit)
+        self._status_moved(order, "pending", bool(fields.get("set_paid")), emit)
+        if paid_customer:
+            self.customers.mark_paying(order.customer_id, emit)
+        return order
+
+    def _apply_fields(self, order: Order, fields: Mapping[str, Any]) -> bool:
+        """Apply validated fields; True when the order just became paid for a customer."""
+        for name in (
+            "currency",
+            "customer_note",
+            "payment_method",
+            "payment_method_title",
+            "transaction_id",
+        ):
+            if name in fields and fields[name] is not None:
+                setattr(order, name, str(fields[name]))
+        for name in ("customer_id", "parent_id"):
+            if name in fields and fields[name] is not None:
+                setattr(order, name, int(fields[name]))
+        for name in ("billing", "shipping"):
+            if name in fields and fields[name] is not None:
+                setattr(order, name, with_address(getattr(order, name), fields[name]))
+        if "meta_data" in fields:
+            order.meta_data = self.core.apply_meta(order.meta_data, fields["meta_data"])
+        if fields.get("line_items"):
+            self._apply_line_items(order, fields["line_items"])
+        if fields.get("shipping_lines"):
+            self._apply_shipping_lines(order, fields["shipping_lines"])
+        if fields.get("fee_lines"):
+            self._apply_fee_lines(order, fields["fee_lines"])
+        if order.total_tax and not order.tax_line_id:
+            order.tax_line_id = self.core.next_item_id()
+        became_paid = False
+        if fields.get("status"):
+            became_paid = self._set_status(order, str(fields["status"]))
+        if fields.get("set_paid"):
+            # payment_complete(): paid now, processing (completed if nothing needs shipping).
+            if order.paid is None:
+                order.paid = self.core.now()
+                became_paid = True
+            if order.status in ("pending", "on-hold", "failed", "cancelled", "checkout-draft"):
+                needs_processing = (
+                    any(
+                        not (p := self.products.records.get(i.product_id))
+                        or not (p.virtual and p.downloadable)
+                        for i in order.line_items
+                    )
+                    or not order.line_items
+                )
+                self._set_status(order, "processing" if needs_processing else "completed")
+        order.cached = None
+        return became_paid and order.customer_id != 0
+
+    def _set_status(self, order: Order, status: str) -> bool:
+        if status == order.status:
+            return False
+        if order.id in self.records:
+            self._status_counts[order.status] -= 1
+            self._status_counts[status] += 1
+        order.status = status
+        now = self.core.now()
+        became_paid = False
+        if status in PAID_STATUSES and order.paid is None:
+            order.paid = now
+            became_paid = True
+        if status == "completed":
+            order.completed = now
+        return became_paid
+
+    def _apply_line_items(self, order: Order, items: Sequence[Mapping[str, Any]]) -> None:
+        self._unlink(order)
+        lines = list(order.line_items)
+        by_id = {item.id: item for item in lines}
+        for spec in items:
+            item_id = int(spec.get("id") or 0)
+            if item_id and "product_id" in spec and spec["product_id"] is None:
+                lines.remove(by_id.pop(item_id))
+                continue
+            product_id = int(spec.get("product_id") or 0)
+            if not product_id and spec.get("sku"):
+                product_id = self.products.sku_owner(str(spec["sku"]))
+            line = by_id.get(item_id)
+            product = self.products.records.get(product_id) if product_id else None
+            if line is None:
+                line = LineItem(
+                    id=self.core.next_item_id(),
+                    name=str(spec.get("name") or (product.name if product else "")),
+                    product_id=product.id if product else 0,
+                    variation_id=int(spec.get("variation_id") or 0),
+                    quantity=1,
+                    subtotal=0,
+                    subtotal_tax=0,
+                    total=0,
+                    total_tax=0,
+                    sku=product.sku if product else "",
+                )
+                lines.append(line)
+            elif product is not None:
+                line.product_id, line.sku = product.id, product.sku
+                line.name = str(spec.get("name") or product.name)
+            if "quantity" in spec:
+                line.quantity = int(spec["quantity"])
+            if "meta_data" in spec:
+                line.meta_data = self.core.apply_meta(line.meta_data, spec["meta_data"])
+            current = self.products.records.get(line.product_id)
+            unit = current.price if current is not None and current.price is not None else 0
+            line.subtotal = (
+                money(spec["subtotal"]) if spec.get("subtotal") else unit * line.quantity
+            )
+            line.total = money(spec["total"]) if spec.get("total") else line.subtotal
+            if line.subtotal < line.total:
+                # WC_Order_Item_Product::set_total(): "Subtotal cannot be less than total."
+                line.subtotal = line.total
+            taxable = current is None or current.tax_status == "taxable"
+            line.subtotal_tax = self.core.line_tax(line.subtotal, taxable)
+            line.total_tax = self.core.line_tax(line.total, taxable)
+        order.line_items = tuple(lines)
+        self._link(order)
+
+    def _apply_shipping_lines(self, order: Order, lines: Sequence[Mapping[str, Any]]) -> None:
+        kept = list(order.shipping_lines)
+        by_id = {line.id: line for line in kept}
+        for spec in lines:
+            line_id = int(spec.get("id") or 0)
+            if line_id and line_id in by_id and spec.get("method_id", "") is None:
+                kept.remove(by_id.pop(line_id))
+                continue
+            line = by_id.get(line_id)
+            if line is None:
+                line = ShippingLine(self.core.next_item_id(), "", "", "", 0, 0)
+                kept.append(line)
+            line.method_title = str(spec.get("method_title", line.method_title) or "")
+            line.method_id = str(spec.get("method_id", line.method_id) or "")
+            line.instance_id = str(spec.get("instance_id", line.instance_id) or "")
+            if spec.get("total") not in (None, ""):
+                line.total = money(spec["total"])
+            line.total_tax = self.core.line_tax(line.total, True)
+        order.shipping_lines = tuple(kept)
+
+    def _apply_fee_lines(self, order: Order, lines: Sequence[Mapping[str, Any]]) -> None:
+        kept = list(order.fee_lines)
+        by_id = {line.id: line for line in kept}
+        for spec in lines:
+            line_id = int(spec.get("id") or 0)
+            if line_id and line_id in by_id and spec.get("name", "") is None:
+                kept.remove(by_id.pop(line_id))
+                continue
+            line = by_id.get(line_id)
+            if line is None:
+                line = FeeLine(self.core.next_item_id(), "", 0, 0)
+                kept.append(line)
+            line.name = str(spec.get("name", line.name) or "")
+            line.tax_status = str(spec.get("tax_status", line.tax_status) or "taxable")
+            if spec.get("total") not in (None, ""):
+                line.total = money(spec["total"])
+            line.total_tax = self.core.line_tax(line.total, line.tax_status == "taxable")
+        order.fee_lines = tuple(kept)
+
+    def update(self, order_id: int, fields: Mapping[str, Any], *, emit: bool = True) -> Order:
+        order = self.get(order_id, missing_status=400)
+        self._check_fields(fields, order)
+        old_customer, old_status = order.customer_id, order.status
+        self.dates.remove(order)
+        self._unlink(order)
+        paid_customer = self._apply_fields(order, fields)
+        self._stamp_modified(order)
+        self.dates.add(order)
+        self._link(order)
+        self.core.emit_change("order", "updated", order_id, emit)
+        self.core.fire_action("woocommerce_update_order", order_id, emit)
+        self._status_moved(order, old_status, bool(fields.get("set_paid")), emit)
+        if paid_customer or (order.customer_id != old_customer and order.status in PAID_STATUSES):
+            self.customers.mark_paying(order.customer_id, emit)
+        return order
+
+    def _stamp_modified(self, order: Order) -> None:
+        now = self.core.now()
+        order.modified, order.modified_wall = now, self.core.wall(now)
+        order.cached = None
+
+    def _touch(self, order: Order) -> None:
+        self.dates.remove(order)
+        self._stamp_modified(order)
+        self.dates.add(order)
+
+    def trash(self, order_id: int, *, emit: bool = True) -> Order:
+        order = self.get(order_id)
+        if order.status == "trash":
+            raise RestError(
+                "woocommerce_rest_already_trashed", "The shop_order has already been deleted.", 410
+            )
+        order.meta_data = (*order.meta_data, *self.core.trash_meta(f"wc-{order.status}"))
+        order.status_before_trash = order.status
+        self._set_status(order, "trash")
+        self._touch(order)
+        self.core.emit_change("order", "deleted", order_id, emit)
+        self.core.fire_action("woocommerce_trash_order", order_id, emit)
+        self._uncount_sales(order)
+        return order
+
+    def restore(self, order_id: int, *, emit: bool = True) -> Order:
+        order = self.get(order_id)
+        if order.status != "trash":
+            raise RestError("woosim_not_trashed", "The order is not in the trash.", 400)
+        # WooCommerce's wp_untrash_post_status filter puts back the status it had.
+        self._set_status(order, order.status_before_trash or "pending")
+        order.meta_data = without_trash_meta(order.meta_data)
+        self._touch(order)
+        self.core.emit_change("order", "restored", order_id, emit)
+        return order
+
+    def delete(self, order_id: int, *, emit: bool = True) -> Order:
+        """Permanent delete (force=true): no hook of the topic map fires, only actions."""
+        order = self.get(order_id)
+        self.core.fire_action("woocommerce_before_delete_order", order_id, emit)
+        self._uncount_sales(order)
+        del self.records[order_id]
+        self.dates.remove(order)
+        self._status_counts[order.status] -= 1
+        self._unlink(order)
+        self.core.fire_action("woocommerce_delete_order", order_id, emit)
+        return order
+
+    # ------------------------------------------------------------------ stock and sales
+    def _status_moved(self, order: Order, before: str, paid: bool, emit: bool) -> None:
+        """What a status transition does after the save, as the real store does it: stock,
+        total_sales, then the status actions (and woocommerce_payment_complete for set_paid).
+        """
+        after = order.status
+        if after == before:
+            return
+        if after in REDUCING_STATUSES:
+            self._reduce_stock(order, emit)
+            if not order.recorded_sales:
+                order.recorded_sales = True
+                self.products.count_sales(order.line_items, 1)
+        elif after in RESTORING_STATUSES:
+            self._restore_stock(order, emit)
+        if after in UNCOUNTING_STATUSES:
+            self._uncount_sales(order)
+        for hook in status_hooks(before, after):
+            self.core.fire_action(hook, order.id, emit)
+        if paid:
+            self.core.fire_action("woocommerce_payment_complete", order.id, emit)
+
+    def _reduce_stock(self, order: Order, emit: bool) -> None:
+        """wc_reduce_stock_levels(): each stock-managed line not yet reduced takes its
+        quantity and records it as ``_reduced_stock``."""
+        for item in order.line_items:
+            product = self.products.records.get(item.product_id)
+            if product is None or not product.manage_stock or product.stock_quantity is None:
+                continue
+            if any(m.key == REDUCED_STOCK_KEY for m in item.meta_data):
+                continue
+            taken = MetaItem(self.core.next_meta_id(), REDUCED_STOCK_KEY, str(item.quantity))
+            item.meta_data = (*item.meta_data, taken)
+            order.cached = None
+            self.products.move_stock(product, -item.quantity, emit)
+
+    def _restore_stock(self, order: Order, emit: bool) -> None:
+        """wc_increase_stock_levels(): what each line took goes back; its meta goes."""
+        for item in order.line_items:
+            taken = next((m for m in item.meta_data if m.key == REDUCED_STOCK_KEY), None)
+            if taken is None:
+                continue
+            item.meta_data = tuple(m for m in item.meta_data if m is not taken)
+            order.cached = None
+            product = self.products.records.get(item.product_id)
+            if product is not None and product.manage_stock and product.stock_quantity is not None:
+                self.products.move_stock(product, int(taken.value), emit)
+
+    def _uncount_sales(self, order: Order) -> None:
+        """The order no longer counts in total_sales (cancelled, trashed, deleted)."""
+        if order.recorded_sales:
+            order.recorded_sales = False
+            self.products.count_sales(order.line_items, -1)
+
+    # ------------------------------------------------------------------ queries
+    def query(self, query: PostQuery) -> tuple[list[Order], int]:
+        return query_posts(
+            self.records,
+            self.dates,
+            query,
+            order_predicate(query, self._by_product),
+            status_counts=self._status_counts,
+            by_customer=self._by_customer,
+            by_product=self._by_product,
+        )

@@ -1,0 +1,275 @@
+"""Products: the records, their categories, date, SKU and slug indexes, and every change."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from simulator.errors import RestError, invalid_params
+from simulator.models import Category, LineItem, MetaItem, Product
+from simulator.stock import stock_status_for
+from simulator.store.core import StoreCore, without_trash_meta
+from simulator.store.indexes import DateIndexes
+from simulator.store.money import check_amounts, money
+from simulator.store.queries import PostQuery, product_predicate, query_posts
+from simulator.store.slugs import UNSLUGGED_STATUSES, sanitize_title
+
+#: The ``product_cat`` term every product without a category gets.
+UNCATEGORIZED = Category(15, "Uncategorized", "uncategorized")
+
+
+class ProductTable:
+    """All products and their mutations.
+
+    ``orders_changed(product_id)`` drops the cached rendering of the orders that
+    show a product (their line items carry its SKU); the order table answers it.
+    """
+
+    def __init__(self, core: StoreCore, orders_changed: Callable[[int], None]) -> None:
+        self.core = core
+        self.orders_changed = orders_changed
+        self.records: dict[int, Product] = {}
+        self.categories: dict[int, Category] = {UNCATEGORIZED.id: UNCATEGORIZED}
+        self.dates = DateIndexes()
+        self._skus: dict[str, int] = {}
+        self._slugs: set[str] = set()
+
+    def get(self, product_id: int, *, missing_status: int = 404) -> Product:
+        product = self.records.get(product_id)
+        if product is None:
+            raise RestError("woocommerce_rest_product_invalid_id", "Invalid ID.", missing_status)
+        return product
+
+    def sku_owner(self, sku: str) -> int:
+        """The id of the product with ``sku``; 0 when none has it."""
+        return self._skus.get(sku, 0)
+
+    def unique_slug(self, name: str) -> str:
+        base = sanitize_title(name) or "product"
+        candidate, suffix = base, 1
+        while candidate in self._slugs:
+            suffix += 1
+            candidate = f"{base}-{suffix}"
+        return candidate
+
+    def _check_sku(self, sku: str, product_id: int) -> None:
+        owner = self._skus.get(sku)
+        if sku and owner is not None and owner != product_id:
+            # WooCommerce 10.0.2 names the owner and a free SKU to use instead
+            # (wc_product_generate_unique_sku: "-1", "-2", ... appended).
+            suffix = 1
+            while f"{sku}-{suffix}" in self._skus:
+                suffix += 1
+            raise RestError(
+                "product_invalid_sku",
+                "Invalid or duplicated SKU.",
+                400,
+                resource_id=owner,
+                unique_sku=f"{sku}-{suffix}",
+            )
+
+    @staticmethod
+    def _check_fields(fields: Mapping[str, Any]) -> None:
+        """Amount checks, before anything changes (callers other than REST skip its validation)."""
+        problems: dict[str, tuple[str, str]] = {}
+        check_amounts(problems, fields, ("regular_price", "sale_price"), "")
+        if problems:
+            raise invalid_params(problems)
+
+    def create(self, fields: Mapping[str, Any], *, emit: bool = True) -> Product:
+        core = self.core
+        self._check_fields(fields)
+        sku = str(fields.get("sku") or "")
+        self._check_sku(sku, 0)
+        now = core.now()
+        name = str(fields.get("name") or "Product")
+        status = str(fields.get("status") or "publish")
+        given_slug = str(fields.get("slug") or "")
+        product = Product(
+            id=core.next_post_id(),
+            name=name,
+            # wp_insert_post(): a draft or pending post without a slug gets none until
+            # it is published (recorded: "slug": "" for a new draft).
+            slug=""
+            if not given_slug and status in UNSLUGGED_STATUSES
+            else self.unique_slug(given_slug or name),
+            type=str(fields.get("type") or "simple"),
+            status=status,
+            sku=sku,
+            regular_price=None,
+            sale_price=None,
+            description="",
+            short_description="",
+            created=now,
+            created_wall=core.wall(now),
+            modified=now,
+            modified_wall=core.wall(now),
+        )
+        self._apply_fields(product, fields)
+        if not product.categories:
+            product.categories = (UNCATEGORIZED,)
+        return self.insert(product, emit=emit)
+
+    def insert(self, product: Product, *, emit: bool = True) -> Product:
+        core = self.core
+        self.records[product.id] = product
+        self.dates.add(product)
+        self._slugs.add(product.slug)
+        for category in product.categories:
+            self.categories.setdefault(category.id, category)
+        if product.sku:
+            self._skus[product.sku] = product.id
+        core.emit_change("product", "created", product.id, emit)
+        if product.manage_stock:
+            core.fire_action("woocommerce_product_set_stock_status", product.id, emit)
+        core.fire_action("woocommerce_new_product", product.id, emit)
+        return product
+
+    def _apply_fields(self, product: Product, fields: Mapping[str, Any]) -> None:
+        simple = (
+            "name",
+            "type",
+            "status",
+            "description",
+            "short_description",
+            "featured",
+            "catalog_visibility",
+            "virtual",
+            "downloadable",
+            "tax_status",
+            "tax_class",
+            "manage_stock",
+            "stock_quantity",
+            "stock_status",
+            "weight",
+        )
+        for name in simple:
+            if name in fields and fields[name] is not None:
+                setattr(product, name, fields[name])
+        for name in ("regular_price", "sale_price"):
+            if name in fields:
+                raw = fields[name]
+                given = raw not in (None, "")
+                setattr(product, name, money(raw) if given else None)
+                setattr(product, f"{name}_text", str(raw) if given else None)
+        if not product.slug and product.status not in UNSLUGGED_STATUSES | {"trash"}:
+            product.slug = self.unique_slug(product.name)
+            self._slugs.add(product.slug)
+        if "sku" in fields:
+            self._skus.pop(product.sku, None)
+            product.sku = str(fields["sku"] or "")
+            if product.sku:
+                self._skus[product.sku] = product.id
+        if "categories" in fields:
+            chosen = [
+                self.categories[int(c["id"])]
+                for c in fields["categories"]
+                if int(c.get("id", 0)) in self.categories
+            ]
+            product.categories = tuple(chosen) or (UNCATEGORIZED,)
+        if "meta_data" in fields:
+            product.meta_data = self.core.apply_meta(product.meta_data, fields["meta_data"])
+        if (
+            product.manage_stock
+            and product.stock_quantity is not None
+            and "stock_status" not in fields
+        ):
+            product.stock_status = "instock" if product.stock_quantity > 0 else "outofstock"
+
+    def update(self, product_id: int, fields: Mapping[str, Any], *, emit: bool = True) -> Product:
+        product = self.get(product_id, missing_status=400)
+        self._check_fields(fields)
+        if "sku" in fields:
+            self._check_sku(str(fields["sku"] or ""), product_id)
+        self._apply_fields(product, fields)
+        self._touch(product)
+        self.orders_changed(product_id)
+        self.core.emit_change("product", "updated", product_id, emit)
+        self.core.fire_action("woocommerce_update_product", product_id, emit)
+        return product
+
+    def _touch(self, product: Product) -> None:
+        self.dates.remove(product)
+        now = self.core.now()
+        product.modified, product.modified_wall = now, self.core.wall(now)
+        product.cached = None
+        self.dates.add(product)
+
+    def trash(self, product_id: int, *, emit: bool = True) -> Product:
+        core = self.core
+        product = self.get(product_id)
+        if product.status == "trash":
+            raise RestError(
+                "woocommerce_rest_already_trashed", "The product has already been deleted.", 410
+            )
+        # wp_trash_post() records what untrashing needs as post meta (which the REST
+        # answer then shows) and frees the slug by renaming the post.
+        product.meta_data = (
+            *product.meta_data,
+            *core.trash_meta(product.status),
+            MetaItem(core.next_meta_id(), "_wp_desired_post_slug", product.slug),
+        )
+        self._slugs.discard(product.slug)
+        product.slug = f"{product.slug}__trashed"
+        self._slugs.add(product.slug)
+        product.status_before_trash, product.status = product.status, "trash"
+        self._touch(product)
+        core.emit_change("product", "deleted", product_id, emit)
+        core.fire_action("woocommerce_trash_product", product_id, emit)
+        return product
+
+    def restore(self, product_id: int, *, emit: bool = True) -> Product:
+        product = self.get(product_id)
+        if product.status != "trash":
+            raise RestError("woosim_not_trashed", "The product is not in the trash.", 400)
+        product.status = product.status_before_trash or "draft"
+        desired = next(
+            (m.value for m in product.meta_data if m.key == "_wp_desired_post_slug"), None
+        )
+        if desired is not None:
+            self._slugs.discard(product.slug)
+            product.slug = self.unique_slug(str(desired))
+            self._slugs.add(product.slug)
+        product.meta_data = without_trash_meta(product.meta_data)
+        self._touch(product)
+        self.core.emit_change("product", "restored", product_id, emit)
+        return product
+
+    def delete(self, product_id: int, *, emit: bool = True) -> Product:
+        """Permanent delete: fires no hook in the webhook topic map, only its action."""
+        product = self.get(product_id)
+        del self.records[product_id]
+        self.dates.remove(product)
+        self._slugs.discard(product.slug)
+        if product.sku and self._skus.get(product.sku) == product_id:
+            del self._skus[product.sku]
+        self.orders_changed(product_id)  # their line items lose the sku
+        self.core.fire_action("woocommerce_delete_product", product_id, emit)
+        return product
+
+    # ------------------------------------------------------------------ stock and sales
+    def move_stock(self, product: Product, delta: int, emit: bool) -> None:
+        """wc_update_product_stock(): the product is saved, so product.updated fires."""
+        core = self.core
+        assert product.stock_quantity is not None
+        product.stock_quantity += delta
+        was = product.stock_status
+        product.stock_status = stock_status_for(product.stock_quantity)
+        self._touch(product)
+        self.orders_changed(product.id)
+        core.fire_action("woocommerce_updated_product_stock", product.id, emit)
+        if product.stock_status != was:
+            core.fire_action("woocommerce_product_set_stock_status", product.id, emit)
+        core.emit_change("product", "updated", product.id, emit)
+        core.fire_action("woocommerce_update_product", product.id, emit)
+
+    def count_sales(self, items: tuple[LineItem, ...], sign: int) -> None:
+        """total_sales of each line's product, up (``sign`` 1) or down (-1) by its quantity."""
+        for item in items:
+            product = self.records.get(item.product_id)
+            if product is not None:
+                product.total_sales = max(0, product.total_sales + sign * item.quantity)
+                product.cached = None
+
+    def query(self, query: PostQuery) -> tuple[list[Product], int]:
+        return query_posts(self.records, self.dates, query, product_predicate(query))
