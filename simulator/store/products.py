@@ -16,13 +16,18 @@ from simulator.store.slugs import UNSLUGGED_STATUSES, sanitize_title
 
 #: The ``product_cat`` term every product without a category gets.
 UNCATEGORIZED = Category(15, "Uncategorized", "uncategorized")
+#: What an order's rendering shows of its products: a line item's ``sku``, and
+#: ``needs_processing`` (false only when every product is virtual and downloadable).
+#: A change to anything else (stock above all) leaves the orders' cached JSON valid.
+ORDER_SHOWN_FIELDS = frozenset({"sku", "virtual", "downloadable"})
 
 
 class ProductTable:
     """All products and their mutations.
 
     ``orders_changed(product_id)`` drops the cached rendering of the orders that
-    show a product (their line items carry its SKU); the order table answers it.
+    show a product (their line items carry its SKU), when what they show of it
+    changed (:data:`ORDER_SHOWN_FIELDS`) or it was deleted; the order table answers it.
     """
 
     def __init__(self, core: StoreCore, orders_changed: Callable[[int], None]) -> None:
@@ -183,7 +188,8 @@ class ProductTable:
             self._check_sku(str(fields["sku"] or ""), product_id)
         self._apply_fields(product, fields)
         self._touch(product)
-        self.orders_changed(product_id)
+        if not ORDER_SHOWN_FIELDS.isdisjoint(fields):
+            self.orders_changed(product_id)
         self.core.emit_change("product", "updated", product_id, emit)
         self.core.fire_action("woocommerce_update_product", product_id, emit)
         return product
@@ -256,7 +262,7 @@ class ProductTable:
         was = product.stock_status
         product.stock_status = stock_status_for(product.stock_quantity)
         self._touch(product)
-        self.orders_changed(product.id)
+        # No orders_changed: an order shows none of what a stock move changes.
         core.fire_action("woocommerce_updated_product_stock", product.id, emit)
         if product.stock_status != was:
             core.fire_action("woocommerce_product_set_stock_status", product.id, emit)
