@@ -1,4 +1,5 @@
-"""Paging ``Link`` headers are reused per query: a reused one must equal a fresh one."""
+"""REST list pieces: paging Link headers reused per query (a reused one must equal a fresh
+one), and the page body joined from ready fragments."""
 
 from __future__ import annotations
 
@@ -39,3 +40,9 @@ def test_the_page_count_is_part_of_the_key() -> None:
     common._LINKS.clear()
     assert paging_link(URL, {"per_page": 1}, 1, 1) is None
     assert paging_link(URL, {"per_page": 1}, 1, 2) == f'<{URL}?per_page=1&page=2>; rel="next"'
+
+
+def test_a_page_body_is_a_json_array_of_its_fragments() -> None:
+    assert common.json_array([]) == b"[]"
+    assert common.json_array([b"{}"]) == b"[{}]"
+    assert common.json_array(iter([b'{"id":1}', b'{"id":2}'])) == b'[{"id":1},{"id":2}]'
