@@ -128,6 +128,7 @@ def make_auth_middleware(sim: Simulator) -> Any:
                 method=request.method,
                 path=raw_path,
                 query=query_pairs(request),
+                get=query_params(request),
                 form=await form_pairs(request),
                 authorization=request.headers.get("Authorization"),
             )

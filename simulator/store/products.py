@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 #: The ``product_cat`` term every product without a category gets (each store keeps
 #: its own copy, :attr:`TermTable.default_category`, which a client may rename).
 UNCATEGORIZED = Category(15, "Uncategorized", "uncategorized")
+#: What an order's rendering shows of its products: a line item's ``sku``, and
+#: ``needs_processing`` (false only when every product is virtual and downloadable).
+#: A change to anything else (stock above all) leaves the orders' cached JSON valid.
+ORDER_SHOWN_FIELDS = frozenset({"sku", "virtual", "downloadable"})
 
 
 def emit_trashed_post(core: StoreCore, resource: str, post_id: int, emit: bool) -> None:
@@ -35,7 +39,8 @@ class ProductTable:
     """All products and their mutations.
 
     ``orders_changed(product_id)`` drops the cached rendering of the orders that
-    show a product (their line items carry its SKU); the order table answers it.
+    show a product (their line items carry its SKU), when what they show of it
+    changed (:data:`ORDER_SHOWN_FIELDS`) or it was deleted; the order table answers it.
     """
 
     def __init__(self, core: StoreCore, orders_changed: Callable[[int], None]) -> None:
@@ -245,7 +250,8 @@ class ProductTable:
             self._check_sku(str(fields["sku"] or ""), product_id)
         self._apply_fields(product, fields)
         self._touch(product)
-        self.orders_changed(product_id)
+        if not ORDER_SHOWN_FIELDS.isdisjoint(fields):
+            self.orders_changed(product_id)
         self.core.emit_change("product", "updated", product_id, emit)
         self.core.fire_action("woocommerce_update_product", product_id, emit)
         return product
@@ -329,7 +335,7 @@ class ProductTable:
         was = product.stock_status
         product.stock_status = stock_status_for(product.stock_quantity)
         self._touch(product)
-        self.orders_changed(product.id)
+        # No orders_changed: an order shows none of what a stock move changes.
         core.fire_action("woocommerce_updated_product_stock", product.id, emit)
         if product.stock_status != was:
             core.fire_action("woocommerce_product_set_stock_status", product.id, emit)
