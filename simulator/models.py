@@ -33,6 +33,9 @@ ORDER_STATUSES = (
 ORDER_STATUS_FILTERS = ("any", "trash", *ORDER_STATUSES)
 #: Statuses an order is "paid" in (wc_get_is_paid_statuses).
 PAID_STATUSES = frozenset({"processing", "completed"})
+#: Statuses an order is a draft in: creating one fires no woocommerce_new_order, leaving
+#: them does (OrdersTableDataStore::create() and update()).
+DRAFT_STATUSES = frozenset({"auto-draft", "checkout-draft"})
 
 PRODUCT_STATUSES = ("draft", "pending", "private", "publish", "future")
 #: The status enum of a product write, in WooCommerce 10.0.2's order (its error names them so).
@@ -286,6 +289,10 @@ class Order:
     status_before_trash: str = ""
     #: The order is counted in its products' total_sales (the `_recorded_sales` flag).
     recorded_sales: bool = False
+    #: The order's coupon uses are counted (the `_recorded_coupon_usage_counts` flag).
+    recorded_coupon_usage: bool = False
+    #: Ids of the order's refunds (records in the store's ``refunds``).
+    refunds: tuple[int, ...] = ()
     cached: bytes | None = None
 
     @property

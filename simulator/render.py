@@ -10,14 +10,19 @@ ready fragments.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from typing import Any
 
 from simulator.models import (
     Address,
+    CouponLine,
     Customer,
+    FeeLine,
     LineItem,
+    MetaItem,
     Order,
     Product,
+    ShippingLine,
 )
 from simulator.phpjson import dumps
 from simulator.render_text import ITEM_METHODS as ITEM_METHODS
@@ -33,11 +38,21 @@ from simulator.resources.products import PRODUCT
 from simulator.settings import Settings
 from simulator.store import Store
 from simulator.store.attributes import attribute_label
+from simulator.store.coupon_lines import coupon_info
+from simulator.store.coupons import php_float
 from simulator.store.slugs import sanitize_title
 from simulator.wcdates import format_wall
 
 #: wc_get_related_products()'s default limit, as the products controller calls it.
 RELATED_LIMIT = 5
+
+
+def _item_meta(items: Sequence[MetaItem]) -> list[dict[str, Any]]:
+    """An order item's meta as get_order_item_data() shows it, with display key and value."""
+    return [
+        {"id": m.id, "key": m.key, "value": m.value, "display_key": m.key, "display_value": m.value}
+        for m in items
+    ]
 
 
 def _billing(address: Address) -> dict[str, str]:
@@ -65,6 +80,31 @@ def _shipping(address: Address) -> dict[str, str]:
 
 def _customer_address(decl: Declaration, fields: dict[str, str]) -> dict[str, str]:
     return {key: fields[key] for key in keys(decl)}
+
+
+def coupon_line(line: CouponLine) -> dict[str, Any]:
+    """An order's coupon line: the discounts as PHP prints floats ("5", "7.23"), then what
+    its ``coupon_info`` meta says of the coupon (WC_REST_Orders_V2_Controller)."""
+    info = coupon_info(line)
+    return {
+        "id": line.id,
+        "code": line.code,
+        "discount": raw_amount(line.discount),
+        "discount_tax": raw_amount(line.discount_tax),
+        "meta_data": [
+            {
+                "id": m.id,
+                "key": m.key,
+                "value": m.value,
+                "display_key": m.key,
+                "display_value": m.value,
+            }
+            for m in line.meta_data
+        ],
+        "discount_type": str(info[2]) if len(info) > 2 and info[2] else "fixed_cart",
+        "nominal_amount": php_float(float(info[3])) if len(info) > 3 and info[3] else 0,
+        "free_shipping": bool(info[4]) if len(info) > 4 else False,
+    }
 
 
 class Renderer:
@@ -138,7 +178,53 @@ class Renderer:
         return customer.cached
 
     # ------------------------------------------------------------------ orders
-    def _line_item(self, item: LineItem, dp: int) -> dict[str, Any]:
+    def shipping_line(
+        self, line: ShippingLine, dp: int, *, display_meta: bool = False
+    ) -> dict[str, Any]:
+        return {
+            "id": line.id,
+            "method_title": line.method_title,
+            "method_id": line.method_id,
+            "instance_id": line.instance_id,
+            "total": format_money(line.total, dp),
+            "total_tax": format_money(line.total_tax, dp),
+            "taxes": [
+                {
+                    "id": self.settings.tax_rate_id,
+                    "total": raw_amount(line.total_tax),
+                    "subtotal": "",
+                }
+            ]
+            if line.total_tax
+            else [],
+            "tax_status": "taxable",
+            "meta_data": _item_meta(line.meta_data) if display_meta else meta_rows(line.meta_data),
+        }
+
+    def fee_line(self, fee: FeeLine, dp: int, *, display_meta: bool = False) -> dict[str, Any]:
+        return {
+            "id": fee.id,
+            "name": fee.name,
+            "tax_class": fee.tax_class,
+            "tax_status": fee.tax_status,
+            # The REST "amount" is never set on a fee added over REST: WooCommerce
+            # 10.0.2 answers an empty string.
+            "amount": "",
+            "total": format_money(fee.total, dp),
+            "total_tax": format_money(fee.total_tax, dp),
+            "taxes": [
+                {
+                    "id": self.settings.tax_rate_id,
+                    "total": raw_amount(fee.total_tax),
+                    "subtotal": "",
+                }
+            ]
+            if fee.total_tax
+            else [],
+            "meta_data": _item_meta(fee.meta_data) if display_meta else meta_rows(fee.meta_data),
+        }
+
+    def line_item(self, item: LineItem, dp: int) -> dict[str, Any]:
         product = self.store.products.get(item.product_id)
         variation = self.store.variations.records.get(item.variation_id)
         labels = (
@@ -195,7 +281,7 @@ class Renderer:
         if dp is None:
             dp = self.settings.price_decimals
         settings = self.settings
-        items = [self._line_item(item, dp) for item in order.line_items]
+        items = [self.line_item(item, dp) for item in order.line_items]
         tax_lines = []
         if order.tax_line_id:
             tax_lines.append(
@@ -211,58 +297,9 @@ class Renderer:
                     "meta_data": [],
                 }
             )
-        shipping_lines = [
-            {
-                "id": line.id,
-                "method_title": line.method_title,
-                "method_id": line.method_id,
-                "instance_id": line.instance_id,
-                "total": format_money(line.total, dp),
-                "total_tax": format_money(line.total_tax, dp),
-                "taxes": [
-                    {
-                        "id": settings.tax_rate_id,
-                        "total": raw_amount(line.total_tax),
-                        "subtotal": "",
-                    }
-                ]
-                if line.total_tax
-                else [],
-                "tax_status": "taxable",
-                "meta_data": meta_rows(line.meta_data),
-            }
-            for line in order.shipping_lines
-        ]
-        fee_lines = [
-            {
-                "id": fee.id,
-                "name": fee.name,
-                "tax_class": fee.tax_class,
-                "tax_status": fee.tax_status,
-                # The REST "amount" is never set on a fee added over REST: WooCommerce
-                # 10.0.2 answers an empty string.
-                "amount": "",
-                "total": format_money(fee.total, dp),
-                "total_tax": format_money(fee.total_tax, dp),
-                "taxes": [
-                    {"id": settings.tax_rate_id, "total": raw_amount(fee.total_tax), "subtotal": ""}
-                ]
-                if fee.total_tax
-                else [],
-                "meta_data": meta_rows(fee.meta_data),
-            }
-            for fee in order.fee_lines
-        ]
-        coupon_lines = [
-            {
-                "id": coupon.id,
-                "code": coupon.code,
-                "discount": format_money(coupon.discount, dp),
-                "discount_tax": format_money(coupon.discount_tax, dp),
-                "meta_data": meta_rows(coupon.meta_data),
-            }
-            for coupon in order.coupon_lines
-        ]
+        shipping_lines = [self.shipping_line(line, dp) for line in order.shipping_lines]
+        fee_lines = [self.fee_line(fee, dp) for fee in order.fee_lines]
+        coupon_lines = [coupon_line(coupon) for coupon in order.coupon_lines]
         total = order.total
         status = order.status
         needs_processing = any(
@@ -317,13 +354,21 @@ class Renderer:
             "shipping_lines": shipping_lines,
             "fee_lines": fee_lines,
             "coupon_lines": coupon_lines,
-            "refunds": [],
+            "refunds": [
+                # The total is the amount times -1 as a float: a zero refund is "-0.00".
+                {"id": r.id, "reason": r.reason, "total": "-" + format_money(r.amount, dp)}
+                for r in self.store.refund_table.of_order(order)
+            ]
+            if order.refunds
+            else [],
             "payment_url": (
                 f"{settings.site_url}/checkout/order-pay/{order.id}/"
                 f"?pay_for_order=true&key={order.order_key}"
             ),
             "is_editable": status in ("pending", "on-hold", "auto-draft"),
-            "needs_payment": status in ("pending", "failed") and total > 0,
+            # WooCommerce's checkout blocks add checkout-draft to the statuses that
+            # need payment (recorded: a draft left by a refused coupon says true).
+            "needs_payment": status in ("pending", "failed", "checkout-draft") and total > 0,
             "needs_processing": needs_processing,
             "date_created_gmt": format_wall(order.created),
             "date_modified_gmt": format_wall(order.modified),

@@ -57,6 +57,9 @@ def item_price(total_cents: int, quantity: int) -> int | float:
     WooCommerce 10.0.2 returns the PHP division ``total / qty``, which is an int when
     exact (``25``) and a float otherwise (``8.333333333333334``); 9.x returned a float.
     """
+    # A refund line has a negative quantity and total: the price is positive.
+    if quantity < 0:
+        total_cents, quantity = -total_cents, -quantity
     quantity = max(1, quantity)
     if total_cents % (100 * quantity) == 0:
         return total_cents // (100 * quantity)

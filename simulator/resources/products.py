@@ -25,8 +25,9 @@ from simulator.resources.terms import TERM
 
 CATALOG_VISIBILITIES = ("visible", "catalog", "search", "hidden")
 TAX_STATUSES = ("taxable", "shipping", "none")
-#: A price as the product shows it: "" when unset.
-PRICE: Schema = {"type": "string", "pattern": r"^(-?\d+(\.\d+)?)?$"}
+#: A price as the product shows it: "" when unset, else what wc_format_decimal leaves
+#: of the written amount (digits, dots and minus signs: "1e-3" is stored as "1-3").
+PRICE: Schema = {"type": "string", "pattern": r"^[0-9.-]*$"}
 #: A custom attribute of a product, and the option a variation takes of one.
 PRODUCT_ATTRIBUTE: Schema = strict_object(
     {

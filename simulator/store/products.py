@@ -11,7 +11,7 @@ from simulator.stock import stock_status_for
 from simulator.store.attributes import default_attributes, parent_attributes
 from simulator.store.core import StoreCore, without_trash_meta
 from simulator.store.indexes import DateIndexes
-from simulator.store.money import check_amounts, money
+from simulator.store.money import check_amounts, php_greater_or_equal, stored_decimal
 from simulator.store.queries import PostQuery, product_predicate, query_posts
 from simulator.store.slugs import UNSLUGGED_STATUSES, sanitize_title
 from simulator.store.terms import TermTable, product_categories, product_tags
@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 #: The ``product_cat`` term every product without a category gets (each store keeps
 #: its own copy, :attr:`TermTable.default_category`, which a client may rename).
 UNCATEGORIZED = Category(15, "Uncategorized", "uncategorized")
+#: What an order's rendering shows of its products: a line item's ``sku``, and
+#: ``needs_processing`` (false only when every product is virtual and downloadable).
+#: A change to anything else (stock above all) leaves the orders' cached JSON valid.
+ORDER_SHOWN_FIELDS = frozenset({"sku", "virtual", "downloadable"})
 
 
 def emit_trashed_post(core: StoreCore, resource: str, post_id: int, emit: bool) -> None:
@@ -35,7 +39,8 @@ class ProductTable:
     """All products and their mutations.
 
     ``orders_changed(product_id)`` drops the cached rendering of the orders that
-    show a product (their line items carry its SKU); the order table answers it.
+    show a product (their line items carry its SKU), when what they show of it
+    changed (:data:`ORDER_SHOWN_FIELDS`) or it was deleted; the order table answers it.
     """
 
     def __init__(self, core: StoreCore, orders_changed: Callable[[int], None]) -> None:
@@ -110,9 +115,19 @@ class ProductTable:
         for name in ("regular_price", "sale_price"):
             if name in fields:
                 raw = fields[name]
-                given = raw not in (None, "")
-                setattr(product, name, money(raw) if given else None)
-                setattr(product, f"{name}_text", str(raw) if given else None)
+                text, cents = stored_decimal(raw) if raw not in (None, "") else ("", 0)
+                setattr(product, name, cents if text else None)
+                setattr(product, f"{name}_text", text or None)
+        if ("regular_price" in fields or "sale_price" in fields) and product.type not in (
+            "variable",
+            "grouped",
+        ):
+            # The data store drops a sale price that is not below the regular price
+            # (PHP's >=: numeric when both strings are numbers; an empty regular price
+            # compares as a string, so a sale price alone is dropped too).
+            sale, regular = product.sale_price_text, product.regular_price_text or ""
+            if sale is not None and php_greater_or_equal(sale, regular):
+                product.sale_price = product.sale_price_text = None
 
     def check_fields(self, fields: Mapping[str, Any]) -> None:
         self._check_fields(fields)
@@ -235,7 +250,8 @@ class ProductTable:
             self._check_sku(str(fields["sku"] or ""), product_id)
         self._apply_fields(product, fields)
         self._touch(product)
-        self.orders_changed(product_id)
+        if not ORDER_SHOWN_FIELDS.isdisjoint(fields):
+            self.orders_changed(product_id)
         self.core.emit_change("product", "updated", product_id, emit)
         self.core.fire_action("woocommerce_update_product", product_id, emit)
         return product
@@ -319,7 +335,7 @@ class ProductTable:
         was = product.stock_status
         product.stock_status = stock_status_for(product.stock_quantity)
         self._touch(product)
-        self.orders_changed(product.id)
+        # No orders_changed: an order shows none of what a stock move changes.
         core.fire_action("woocommerce_updated_product_stock", product.id, emit)
         if product.stock_status != was:
             core.fire_action("woocommerce_product_set_stock_status", product.id, emit)

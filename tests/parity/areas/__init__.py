@@ -17,18 +17,18 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from . import coupons, notes, refunds, taxonomies, variations
+
 if TYPE_CHECKING:
     from ..scenario import Scenario
 
 AreaScript = Callable[["Scenario"], Awaitable[None]]
 
 #: Area name -> its script, in the order a full recording runs them.
-AREAS: dict[str, AreaScript] = {}
-
-from . import taxonomies  # noqa: E402  (the registry above comes first)
-
-AREAS["taxonomies"] = taxonomies.run
-
-from . import variations  # noqa: E402
-
-AREAS["variations"] = variations.run
+AREAS: dict[str, AreaScript] = {
+    "coupons": coupons.run,
+    "taxonomies": taxonomies.run,
+    "variations": variations.run,
+    "refunds": refunds.run,
+    "notes": notes.run,
+}
