@@ -13,6 +13,9 @@ One module, one job:
 - ``customers.py``, ``products.py``, ``orders.py`` — one table per resource: its
   records, its own indexes and every change to it. A new resource (refunds,
   coupons, notes...) is a new table module here, built and exposed in ``store.py``.
+- ``terms.py`` — product categories and tags (the product table owns it);
+  ``variations.py`` — variations, posts kept apart from the product list;
+  ``attributes.py`` — a product's custom attributes as written.
 - ``indexes.py`` — the sorted date indexes; ``queries.py`` — list filtering,
   sorting and paging; ``money.py`` — amounts in cents and tax; ``slugs.py`` —
   WordPress slugs.
