@@ -211,3 +211,31 @@ async def test_variations_of_a_variable_product(store: LiveStore) -> None:
     assert (await store.client.get(f"products/{tee['id']}")).json()["variations"] == [small["id"]]
     await store.client.delete(f"products/{tee['id']}", params={"force": "true"})
     assert (await store.client.get(f"products/{small['id']}")).status_code == 404
+
+
+async def test_a_parent_or_variation_change_shows_where_the_variation_is_read(
+    store: LiveStore,
+) -> None:
+    mug = await _post(
+        store,
+        "products",
+        {
+            "name": "Mug",
+            "type": "variable",
+            "attributes": [{"name": "Size", "options": ["S"], "variation": True}],
+        },
+    )
+    base = f"products/{mug['id']}/variations"
+    small = await _post(
+        store, base, {"regular_price": "4.00", "attributes": [{"name": "Size", "option": "S"}]}
+    )
+    order = await _post(store, "orders", {"line_items": [{"variation_id": small["id"]}]})
+    # Read once, so the renderings are cached.
+    assert (await store.client.get(f"products/{small['id']}")).json()["name"] == "Mug - S"
+    await store.client.get(f"orders/{order['id']}")
+
+    await store.client.put(f"products/{mug['id']}", json={"name": "Cup"})
+    assert (await store.client.get(f"products/{small['id']}")).json()["name"] == "Cup - S"
+    await store.client.put(f"{base}/{small['id']}", json={"sku": "cup-s"})
+    line = (await store.client.get(f"orders/{order['id']}")).json()["line_items"][0]
+    assert line["sku"] == "cup-s"

@@ -223,6 +223,8 @@ class VariationTable:
         self._apply(variation, fields)
         self._slug(variation)
         self.touch(variation)
+        # Orders are linked to the parent; their lines show the variation's SKU.
+        self.products.orders_changed(parent_id)
         self.core.emit_change("product", "updated", variation_id, emit)
         return variation
 
