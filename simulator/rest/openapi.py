@@ -721,9 +721,6 @@ ERROR_MEANINGS: dict[int, str] = {
     413: f"More than {BATCH_LIMIT} batch items (woocommerce_rest_request_entity_too_large).",
     501: "The resource does not support trashing: delete with force=true "
     "(woocommerce_rest_trash_not_supported).",
-    500: "WooCommerce's own server-side refusals: the default product category cannot be "
-    "deleted (woocommerce_rest_cannot_delete); a category update naming a parent that does "
-    "not exist (missing_parent, with data null).",
 }
 
 
@@ -775,7 +772,7 @@ class Resource:
         #: Parameters of the path before the resource (a variation's product_id): a
         #: create under an unknown parent is a 404.
         self.path_params = list(path_params)
-        #: Update and delete may answer WooCommerce's own 500s (see ERROR_MEANINGS).
+        #: Update and delete may answer WooCommerce's own 500s (see ERROR_500).
         self.server_errors = server_errors
 
     def operation_id(self, verb: str, suffix: str = "") -> str:
@@ -1043,7 +1040,9 @@ CONTROLLER_ERROR: Schema = strict_object({"code": STRING, "message": STRING, "da
 ERROR_500 = (
     "A controller's own refusal whose data is a bare number (400, 404 or 500), answered "
     "as 500 whatever it says: the refunds routes' invalid order or refund id, refund "
-    "amount and payment gateway errors."
+    "amount and payment gateway errors. Or a category's own 500s: the default product "
+    "category cannot be deleted (woocommerce_rest_cannot_delete); an update naming a "
+    "parent that does not exist (missing_parent, with data null)."
 )
 
 
@@ -1290,7 +1289,7 @@ def build_document(settings: Settings) -> dict[str, Any]:
     }
     responses["Error500"] = {
         "description": ERROR_500,
-        "content": json_content(ref("ControllerError")),
+        "content": json_content({"anyOf": [ref("ControllerError"), ref("Error")]}),
     }
     schemas["ControllerError"] = CONTROLLER_ERROR
     return {
