@@ -69,7 +69,8 @@ async def run_batch(
             except RestError as error:
                 answers.append(
                     {
-                        "id": _item_id(item),
+                        # A failed create is answered under id 0, others under theirs.
+                        "id": 0 if name == "create" else _item_id(item),
                         "error": {
                             "code": error.code,
                             "message": error.message,
@@ -83,7 +84,11 @@ async def run_batch(
     return respond(request, result or [])
 
 
-def _item_id(item: Mapping[str, Any]) -> int:
+def _item_id(item: Mapping[str, Any]) -> int | None:
+    """The id a failed batch item is answered under: ``$item['id']``, null when absent
+    (recorded: an update without an id answers ``"id": null``)."""
+    if item.get("id") is None:
+        return None
     try:
         return int(item.get("id") or 0)
     except (TypeError, ValueError):
