@@ -283,3 +283,17 @@ async def test_trashing_a_product_fires_coupon_deleted(
     _, delivery = await receiver.wait(2)
     assert delivery.headers["X-WC-Webhook-Topic"] == "coupon.deleted"
     assert json.loads(delivery.body) == {"id": product}
+
+
+async def test_a_customers_uses_count_against_the_per_user_limit(store: LiveStore) -> None:
+    a, _, _ = await _catalogue(store)
+    customer = (await store.client.post("customers", json={"email": "buyer@example.com"})).json()
+    coupon = await _coupon(store, code="mine", amount="1", usage_limit_per_user=1)
+    body = {**_order([(a, 1)], "mine"), "customer_id": customer["id"]}
+    assert (await store.client.post("orders", json=body)).status_code == 201
+    used = (await store.client.get(f"coupons/{coupon['id']}")).json()
+    # A customer's use is recorded as the user id, as text (recorded from 10.0.2).
+    assert used["used_by"] == [str(customer["id"])]
+    again = await store.client.post("orders", json=body)
+    assert again.json()["message"] == "Usage limit for coupon &quot;mine&quot; has been reached."
+    assert again.json()["data"]["new_draft_order_id"] > 0
