@@ -64,6 +64,7 @@ class PostQuery:
     min_price: int | None = None
     max_price: int | None = None
     category: frozenset[int] | None = None
+    tag: frozenset[int] | None = None
     slug: str | None = None
     search_sku: str = ""
     #: "" is the standard class; None = no filter.
@@ -205,6 +206,9 @@ def product_predicate(query: PostQuery) -> Any:
         checks.append(lambda p: p.virtual == query.virtual)
     if query.unknown_term:
         checks.append(lambda p: False)
+    if query.tag is not None:
+        tags = query.tag
+        checks.append(lambda p: any(t.id in tags for t in p.tags))
     if query.type:
         checks.append(lambda p: p.type == query.type)
     if query.featured is not None:
