@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Final
 
@@ -85,6 +86,31 @@ def fixed_offset(tz: tzinfo) -> timedelta | None:
     return None
 
 
+@dataclass(frozen=True)
+class Century:
+    """Where two-digit years land: the hundred years from ``start`` (an instant), whose
+    local year is ``start_year``."""
+
+    start: datetime
+    start_year: int
+
+
+def default_century(zone: JavaZone, now: datetime | None) -> Century:
+    """Java's default century: it starts 80 years before the formatter was made.
+
+    This is about real "now" only when no instant is given (Java's own rule).
+    """
+    reference = now if now is not None else datetime.now(UTC)
+    reference = reference.replace(tzinfo=UTC) if reference.tzinfo is None else reference
+    local_reference = reference.astimezone(zone.tz).replace(tzinfo=None)
+    year = max(local_reference.year - 80, 1)
+    try:
+        century_start = local_reference.replace(year=year)
+    except ValueError:  # 29 February: Calendar.add pins it to the 28th
+        century_start = local_reference.replace(year=year, day=28)
+    return Century(local_to_utc(century_start, zone.tz), year)
+
+
 __all__ = [
     "AM_PM",
     "EPOCH",
@@ -93,6 +119,8 @@ __all__ = [
     "SHORT_MONTHS",
     "SHORT_WEEKDAYS",
     "WEEKDAYS",
+    "Century",
+    "default_century",
     "fixed_offset",
     "java_int",
     "local_to_utc",

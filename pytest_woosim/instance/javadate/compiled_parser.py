@@ -15,6 +15,7 @@ from pytest_woosim.instance.javadate.calendar_rules import (
     SHORT_MONTHS,
     SHORT_WEEKDAYS,
     WEEKDAYS,
+    Century,
     fixed_offset,
     java_int,
     local_to_utc,
@@ -180,17 +181,16 @@ class CompiledParser:
         zone: JavaZone,
         *,
         lenient: bool,
-        century_start: datetime,
-        century_start_year: int,
+        century: Century,
     ) -> None:
         self._matcher = matcher
         self.zone = zone
         self.lenient = lenient
         self._fixed_offset = fixed_offset(zone.tz)
-        self._century_start = century_start
+        self._century_start = century.start
         # Two-digit years: this century, or the next one below the ambiguous value.
-        self._century_base = (century_start_year // 100) * 100
-        self._ambiguous_two_digits = century_start_year % 100
+        self._century_base = (century.start_year // 100) * 100
+        self._ambiguous_two_digits = century.start_year % 100
 
     def parse(self, text: str) -> datetime | None:
         """The compiled matcher's reading of ``text``; None sends it to the general parser."""

@@ -14,6 +14,7 @@ from pytest_woosim.instance.javadate.calendar_rules import (
     SHORT_MONTHS,
     SHORT_WEEKDAYS,
     WEEKDAYS,
+    Century,
     java_int,
     local_to_utc,
     week_one_start,
@@ -57,8 +58,7 @@ class GeneralParser:
     """Reads a text the way Java's ``SimpleDateFormat.parse`` does, field by field,
     keeping the order fields were set in (Calendar's stamps) to resolve them.
 
-    ``century_start`` and ``century_start_year``: where two-digit years begin
-    (:class:`~.simple_date_format.SimpleDateFormat` works them out).
+    ``century``: where two-digit years land.
     """
 
     def __init__(
@@ -68,15 +68,14 @@ class GeneralParser:
         zone: JavaZone,
         *,
         lenient: bool,
-        century_start: datetime,
-        century_start_year: int,
+        century: Century,
     ) -> None:
         self.pattern = pattern
         self.elements = elements
         self.zone = zone
         self.lenient = lenient
-        self._century_start = century_start
-        self._century_start_year = century_start_year
+        self._century_start = century.start
+        self._century_start_year = century.start_year
 
     def parse(self, text: str) -> datetime:
         """The instant (aware, UTC) a prefix of ``text`` denotes; raises :class:`DateParseError`."""

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 
-from pytest_woosim.instance.javadate.calendar_rules import local_to_utc, zone_for
+from pytest_woosim.instance.javadate.calendar_rules import default_century, zone_for
 from pytest_woosim.instance.javadate.compiled_parser import CompiledParser, compiled_matcher
 from pytest_woosim.instance.javadate.formatting import format_instant
 from pytest_woosim.instance.javadate.general_parser import GeneralParser
@@ -37,34 +37,15 @@ class SimpleDateFormat:
         self.zone = zone_for(timezone)
         self.lenient = lenient
         self._matcher = compiled_matcher(self.elements) if compiled else None
-        # Java: the default century starts 80 years before the formatter was made.
-        # This is about real "now" only when no instant is given (Java's own rule).
-        reference = now if now is not None else datetime.now(UTC)
-        reference = reference.replace(tzinfo=UTC) if reference.tzinfo is None else reference
-        local_reference = reference.astimezone(self.zone.tz).replace(tzinfo=None)
-        year = max(local_reference.year - 80, 1)
-        try:
-            century_start = local_reference.replace(year=year)
-        except ValueError:  # 29 February: Calendar.add pins it to the 28th
-            century_start = local_reference.replace(year=year, day=28)
-        start = local_to_utc(century_start, self.zone.tz)
+        century = default_century(self.zone, now)
         self._general = GeneralParser(
-            pattern,
-            self.elements,
-            self.zone,
-            lenient=lenient,
-            century_start=start,
-            century_start_year=year,
+            pattern, self.elements, self.zone, lenient=lenient, century=century
         )
-        self._compiled = None
-        if self._matcher is not None:
-            self._compiled = CompiledParser(
-                self._matcher,
-                self.zone,
-                lenient=lenient,
-                century_start=start,
-                century_start_year=year,
-            )
+        self._compiled = (
+            None
+            if self._matcher is None
+            else CompiledParser(self._matcher, self.zone, lenient=lenient, century=century)
+        )
 
     @property
     def compiled(self) -> bool:

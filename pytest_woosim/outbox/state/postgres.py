@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from pytest_woosim.outbox.notifications import Notification
 from pytest_woosim.outbox.state.base import (
@@ -64,8 +64,6 @@ from pytest_woosim.outbox.state.postgres_workers import (
 )
 from pytest_woosim.outbox.state.statements import OutboxRows, Statements
 from simulator.clock import Clock
-
-T = TypeVar("T")
 
 _SQL = Statements.spelled(
     parameter="%s",
@@ -126,7 +124,7 @@ class PostgresState(StateLifecycle[PostgresCommitter]):
         async def work(conn: Conn) -> list[int]:
             return await self._insert_outbox(conn, rows)
 
-        return await self._submit(work, notify=inst if rows else None)
+        return await self._commits.submit(work, notify=inst if rows else None)
 
     async def commit_window(
         self,
@@ -170,7 +168,7 @@ class PostgresState(StateLifecycle[PostgresCommitter]):
             return seqs
 
         grows = bool(rows) or build is not None
-        return await self._submit(work, notify=inst if grows else None)
+        return await self._commits.submit(work, notify=inst if grows else None)
 
     async def enqueue_unseen(
         self,
@@ -205,7 +203,7 @@ class PostgresState(StateLifecycle[PostgresCommitter]):
             return results
 
         grows = any(rows for _, rows in prepared)
-        return await self._submit(work, notify=inst if grows else None)
+        return await self._commits.submit(work, notify=inst if grows else None)
 
     async def delete_delivered(self, seqs: Sequence[int]) -> None:
         await self.delete_delivered_nowait(seqs)
@@ -216,7 +214,7 @@ class PostgresState(StateLifecycle[PostgresCommitter]):
         async def work(conn: Conn) -> None:
             await conn.execute("DELETE FROM outbox WHERE seq = ANY(%s)", (wanted,))
 
-        return self._submit(work, durable=False)
+        return self._commits.submit(work, durable=False)
 
     def record_failure(
         self,
@@ -234,7 +232,7 @@ class PostgresState(StateLifecycle[PostgresCommitter]):
                 _SQL.record_failure, (attempts, first_failure_at, next_attempt_at, error, seq)
             )
 
-        return self._submit(work, durable=False)
+        return self._commits.submit(work, durable=False)
 
     def park(
         self,
@@ -257,7 +255,7 @@ class PostgresState(StateLifecycle[PostgresCommitter]):
                 return 0
             return (await conn.execute(_SQL.park_group, (inst, row[0]))).rowcount
 
-        return self._submit(work)
+        return self._commits.submit(work)
 
     def unpark(
         self, instance: str | int, *, group: str | AllGroups | None = ALL_GROUPS
@@ -271,7 +269,7 @@ class PostgresState(StateLifecycle[PostgresCommitter]):
                 cur = await conn.execute(_SQL.unpark_group, (inst, encode_group(group)))
             return cur.rowcount
 
-        return self._submit(work, notify=inst)
+        return self._commits.submit(work, notify=inst)
 
     # ------------------------------------------------------------------ claims (workers)
     async def claim(
@@ -292,13 +290,13 @@ class PostgresState(StateLifecycle[PostgresCommitter]):
             )
             return sorted((_item(row) for row in rows), key=lambda i: i.seq)
 
-        return await self._submit(work, durable=False)
+        return await self._commits.submit(work, durable=False)
 
     async def release(self, seq: int) -> None:
         async def work(conn: Conn) -> None:
             await release_claim(conn, seq, self.worker_id)
 
-        await self._submit(work, durable=False)
+        await self._commits.submit(work, durable=False)
 
     def delivered_probe(
         self, instance: str | int, seq: int, group: str | None
@@ -311,7 +309,7 @@ class PostgresState(StateLifecycle[PostgresCommitter]):
             cur = await conn.execute(_SQL.unpark_group, (inst, encode_group(group)))
             return cur.rowcount
 
-        return self._submit(work, notify=inst)
+        return self._commits.submit(work, notify=inst)
 
     # ------------------------------------------------------------------ leases
     async def acquire_lease(self, name: str, *, ttl: float) -> Lease | None:
@@ -322,13 +320,13 @@ class PostgresState(StateLifecycle[PostgresCommitter]):
             taken = await take_lease(conn, name, holder, now=now, ttl=ttl)
             return Lease(name, holder) if taken else None
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     async def release_lease(self, lease: Lease) -> None:
         async def work(conn: Conn) -> None:
             await drop_lease(conn, lease)
 
-        await self._submit(work)
+        await self._commits.submit(work)
 
     # ------------------------------------------------------------------ outbox reads
     async def outbox_after(
@@ -354,7 +352,7 @@ class PostgresState(StateLifecycle[PostgresCommitter]):
                 out.append([_item(row) for row in await cur.fetchall()])
             return out
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     async def parked_heads(
         self, instance: str | int, *, due_by: float, limit: int, exclude: Sequence[int] = ()
@@ -379,7 +377,7 @@ class PostgresState(StateLifecycle[PostgresCommitter]):
             row = await cur.fetchone()
             return ParkedHeads(heads, None if row is None else row[0])
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     async def outbox_batch(self, instance: str | int, limit: int = 100) -> list[OutboxItem]:
         return await self._select_items(_SQL.outbox_batch, (str(instance), limit))
@@ -392,14 +390,14 @@ class PostgresState(StateLifecycle[PostgresCommitter]):
             counts = {row[0]: row[1] for row in await cur.fetchall()}
             return OutboxCounts(pending=counts.get(PENDING, 0), parked=counts.get(PARKED, 0))
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     async def outbox_instances(self) -> list[str]:
         async def work(conn: Conn) -> list[str]:
             cur = await conn.execute(_SQL.outbox_instances)
             return [row[0] for row in await cur.fetchall()]
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     # ------------------------------------------------------------------ watermarks
     async def get_watermark(self, instance: str | int, resource: str) -> Watermark | None:
@@ -409,7 +407,7 @@ class PostgresState(StateLifecycle[PostgresCommitter]):
             row = await (await conn.execute(_SQL.get_watermark, (inst, resource))).fetchone()
             return None if row is None else watermark_from_row(row[0], row[1])
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     async def set_watermark(self, instance: str | int, resource: str, watermark: Watermark) -> None:
         inst = str(instance)
@@ -417,7 +415,7 @@ class PostgresState(StateLifecycle[PostgresCommitter]):
         async def work(conn: Conn) -> None:
             await conn.execute(_SQL.write_watermark, watermark_row(inst, resource, watermark))
 
-        await self._submit(work)
+        await self._commits.submit(work)
 
     async def watermarks(self, instance: str | int) -> dict[str, Watermark]:
         inst = str(instance)
@@ -426,7 +424,7 @@ class PostgresState(StateLifecycle[PostgresCommitter]):
             cur = await conn.execute(_SQL.watermarks, (inst,))
             return {r: watermark_from_row(ts, c) for r, ts, c in await cur.fetchall()}
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     # ------------------------------------------------------------------ dedupe keys
     async def unseen(self, instance: str | int, keys: Iterable[str]) -> list[str]:
@@ -440,7 +438,7 @@ class PostgresState(StateLifecycle[PostgresCommitter]):
             seen = {row[0] for row in await cur.fetchall()}
             return [key for key in wanted if key not in seen]
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     async def mark_seen(self, instance: str | int, keys: Iterable[str]) -> None:
         inst = str(instance)
@@ -450,7 +448,7 @@ class PostgresState(StateLifecycle[PostgresCommitter]):
         async def work(conn: Conn) -> None:
             await self._insert_seen(conn, inst, wanted, now)
 
-        await self._submit(work)
+        await self._commits.submit(work)
 
     async def prune_seen(self, older_than: datetime | None = None) -> int:
         cutoff = self._pruning.cutoff(older_than)
@@ -458,7 +456,7 @@ class PostgresState(StateLifecycle[PostgresCommitter]):
         async def work(conn: Conn) -> int:
             return (await conn.execute(_SQL.prune_seen, (cutoff,))).rowcount
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     # ------------------------------------------------------------------ small values
     async def kv_get(self, instance: str | int, key: str) -> Any:
@@ -468,7 +466,7 @@ class PostgresState(StateLifecycle[PostgresCommitter]):
             row = await (await conn.execute(_SQL.kv_get, (inst, key))).fetchone()
             return None if row is None else json.loads(row[0])
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     async def kv_set(self, instance: str | int, key: str, value: Any) -> None:
         inst = str(instance)
@@ -477,7 +475,7 @@ class PostgresState(StateLifecycle[PostgresCommitter]):
         async def work(conn: Conn) -> None:
             await conn.execute(_SQL.kv_set, (inst, key, encoded))
 
-        await self._submit(work)
+        await self._commits.submit(work)
 
     async def kv_delete(self, instance: str | int, key: str) -> bool:
         inst = str(instance)
@@ -485,7 +483,7 @@ class PostgresState(StateLifecycle[PostgresCommitter]):
         async def work(conn: Conn) -> bool:
             return (await conn.execute(_SQL.kv_delete, (inst, key))).rowcount > 0
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     async def kv_items(self, instance: str | int) -> dict[str, Any]:
         inst = str(instance)
@@ -494,7 +492,7 @@ class PostgresState(StateLifecycle[PostgresCommitter]):
             cur = await conn.execute(_SQL.kv_items, (inst,))
             return {key: json.loads(value) for key, value in await cur.fetchall()}
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     # ------------------------------------------------------------------ instance registry
     async def instance_number(self, key: str) -> int:
@@ -511,7 +509,7 @@ class PostgresState(StateLifecycle[PostgresCommitter]):
             assert row is not None
             return int(row[0])
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     async def saved_instances(self) -> list[tuple[int, str, str]]:
         """``(id, key, body)`` of every instance with a kept configuration, by id."""
@@ -520,7 +518,7 @@ class PostgresState(StateLifecycle[PostgresCommitter]):
             cur = await conn.execute(_SQL.saved_instances)
             return [(int(i), str(k), str(b)) for i, k, b in await cur.fetchall()]
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     async def forget_instance_body(self, key: str) -> bool:
         """Drop the kept configuration of ``key`` (its id stays reserved)."""
@@ -528,7 +526,7 @@ class PostgresState(StateLifecycle[PostgresCommitter]):
         async def work(conn: Conn) -> bool:
             return (await conn.execute(_SQL.forget_instance_body, (key,))).rowcount > 0
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     # ------------------------------------------------------------------ statements
     @staticmethod
@@ -564,18 +562,9 @@ class PostgresState(StateLifecycle[PostgresCommitter]):
             cur = await conn.execute(query, params)
             return [_item(row) for row in await cur.fetchall()]
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     # ------------------------------------------------------------------ the connection
-    def _submit(
-        self,
-        fn: Callable[[Conn], Awaitable[T]],
-        *,
-        notify: str | None = None,
-        durable: bool = True,
-    ) -> asyncio.Future[T]:
-        return self._commits.submit(fn, notify=notify, durable=durable)
-
     async def _maybe_prune(self, conn: Conn) -> None:
         cutoff = self._pruning.due()
         if cutoff is not None:

@@ -23,10 +23,10 @@ import asyncio
 import json
 import logging
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from pytest_woosim.outbox.notifications import Notification
 from pytest_woosim.outbox.state.base import (
@@ -59,7 +59,6 @@ from simulator.clock import Clock
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 
 _SQL = Statements.spelled(
     parameter="?", group="group_key", same_group="group_key IS ?", release_claim=""
@@ -120,7 +119,9 @@ class State(StateLifecycle[GroupCommitter]):
         """
         inst = str(instance)
         rows = self._outbox_rows(inst, callback_url, notifications, group_key)
-        return await self._submit(lambda conn: self._insert_outbox(conn, inst, rows), notify=inst)
+        return await self._commits.submit(
+            lambda conn: self._insert_outbox(conn, inst, rows), notify=inst
+        )
 
     async def commit_window(
         self,
@@ -160,7 +161,7 @@ class State(StateLifecycle[GroupCommitter]):
             return seqs
 
         grows = bool(rows) or build is not None
-        return await self._submit(work, notify=inst if grows else None)
+        return await self._commits.submit(work, notify=inst if grows else None)
 
     async def delete_delivered(self, seqs: Sequence[int]) -> None:
         await self.delete_delivered_nowait(seqs)
@@ -176,7 +177,7 @@ class State(StateLifecycle[GroupCommitter]):
         def work(conn: sqlite3.Connection) -> None:
             conn.executemany("DELETE FROM outbox WHERE seq = ?", rows)
 
-        return self._submit(work)
+        return self._commits.submit(work)
 
     def record_failure(
         self,
@@ -194,7 +195,7 @@ class State(StateLifecycle[GroupCommitter]):
                 _SQL.record_failure, (attempts, first_failure_at, next_attempt_at, error, seq)
             )
 
-        return self._submit(work)
+        return self._commits.submit(work)
 
     async def enqueue_unseen(
         self,
@@ -228,7 +229,7 @@ class State(StateLifecycle[GroupCommitter]):
             return results
 
         grows = any(rows for _, rows in prepared)
-        return await self._submit(work, notify=inst if grows else None)
+        return await self._commits.submit(work, notify=inst if grows else None)
 
     def park(
         self,
@@ -255,7 +256,7 @@ class State(StateLifecycle[GroupCommitter]):
                 return 0
             return conn.execute(_SQL.park_group, (inst, row[0])).rowcount
 
-        return self._submit(work)
+        return self._commits.submit(work)
 
     def unpark(
         self, instance: str | int, *, group: str | AllGroups | None = ALL_GROUPS
@@ -272,7 +273,7 @@ class State(StateLifecycle[GroupCommitter]):
                 return conn.execute(_SQL.unpark, (inst,)).rowcount
             return conn.execute(_SQL.unpark_group, (inst, group)).rowcount
 
-        return self._submit(work, notify=inst)
+        return self._commits.submit(work, notify=inst)
 
     # ------------------------------------------------------------------ outbox reads
     async def outbox_after(
@@ -285,7 +286,7 @@ class State(StateLifecycle[GroupCommitter]):
             cur = conn.execute(_SQL.outbox_after, (inst, after_seq, limit))
             return [_item(row) for row in cur.fetchall()]
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     async def outbox_groups(
         self,
@@ -308,7 +309,7 @@ class State(StateLifecycle[GroupCommitter]):
                 for key, after in groups
             ]
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     async def parked_heads(
         self, instance: str | int, *, due_by: float, limit: int, exclude: Sequence[int] = ()
@@ -339,7 +340,7 @@ class State(StateLifecycle[GroupCommitter]):
             ).fetchone()
             return ParkedHeads(heads, next_probe)
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     async def outbox_batch(self, instance: str | int, limit: int = 100) -> list[OutboxItem]:
         """The oldest ``limit`` items of ``instance``, in delivery order."""
@@ -349,7 +350,7 @@ class State(StateLifecycle[GroupCommitter]):
             cur = conn.execute(_SQL.outbox_batch, (inst, limit))
             return [_item(row) for row in cur.fetchall()]
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     async def outbox_counts(self, instance: str | int) -> OutboxCounts:
         inst = str(instance)
@@ -358,7 +359,7 @@ class State(StateLifecycle[GroupCommitter]):
             counts = dict(conn.execute(_SQL.outbox_counts, (inst,)).fetchall())
             return OutboxCounts(pending=counts.get(PENDING, 0), parked=counts.get(PARKED, 0))
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     async def outbox_instances(self) -> list[str]:
         """Instances that have undelivered notifications (to restart their senders)."""
@@ -366,7 +367,7 @@ class State(StateLifecycle[GroupCommitter]):
         def work(conn: sqlite3.Connection) -> list[str]:
             return [row[0] for row in conn.execute(_SQL.outbox_instances).fetchall()]
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     # ------------------------------------------------------------------ watermarks
     async def get_watermark(self, instance: str | int, resource: str) -> Watermark | None:
@@ -376,11 +377,13 @@ class State(StateLifecycle[GroupCommitter]):
             row = conn.execute(_SQL.get_watermark, (inst, resource)).fetchone()
             return None if row is None else watermark_from_row(row[0], row[1])
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     async def set_watermark(self, instance: str | int, resource: str, watermark: Watermark) -> None:
         inst = str(instance)
-        await self._submit(lambda conn: self._write_watermark(conn, inst, resource, watermark))
+        await self._commits.submit(
+            lambda conn: self._write_watermark(conn, inst, resource, watermark)
+        )
 
     async def watermarks(self, instance: str | int) -> dict[str, Watermark]:
         inst = str(instance)
@@ -389,7 +392,7 @@ class State(StateLifecycle[GroupCommitter]):
             rows = conn.execute(_SQL.watermarks, (inst,)).fetchall()
             return {r: watermark_from_row(ts, c) for r, ts, c in rows}
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     # ------------------------------------------------------------------ dedupe keys
     async def unseen(self, instance: str | int, keys: Iterable[str]) -> list[str]:
@@ -401,13 +404,13 @@ class State(StateLifecycle[GroupCommitter]):
             seen = self._seen_among(conn, inst, wanted)
             return [key for key in wanted if key not in seen]
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     async def mark_seen(self, instance: str | int, keys: Iterable[str]) -> None:
         inst = str(instance)
         wanted = list(dict.fromkeys(keys))
         now = self._clock.timestamp()
-        await self._submit(lambda conn: self._insert_seen(conn, inst, wanted, now))
+        await self._commits.submit(lambda conn: self._insert_seen(conn, inst, wanted, now))
 
     async def prune_seen(self, older_than: datetime | None = None) -> int:
         """Forget dedupe keys created before ``older_than`` (default: now - seen_max_age)."""
@@ -416,7 +419,7 @@ class State(StateLifecycle[GroupCommitter]):
         def work(conn: sqlite3.Connection) -> int:
             return conn.execute(_SQL.prune_seen, (cutoff,)).rowcount
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     # ------------------------------------------------------------------ small values
     async def kv_get(self, instance: str | int, key: str) -> Any:
@@ -427,7 +430,7 @@ class State(StateLifecycle[GroupCommitter]):
             row = conn.execute(_SQL.kv_get, (inst, key)).fetchone()
             return None if row is None else json.loads(row[0])
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     async def kv_set(self, instance: str | int, key: str, value: Any) -> None:
         inst = str(instance)
@@ -436,7 +439,7 @@ class State(StateLifecycle[GroupCommitter]):
         def work(conn: sqlite3.Connection) -> None:
             conn.execute(_SQL.kv_set, (inst, key, encoded))
 
-        await self._submit(work)
+        await self._commits.submit(work)
 
     async def kv_delete(self, instance: str | int, key: str) -> bool:
         inst = str(instance)
@@ -444,7 +447,7 @@ class State(StateLifecycle[GroupCommitter]):
         def work(conn: sqlite3.Connection) -> bool:
             return conn.execute(_SQL.kv_delete, (inst, key)).rowcount > 0
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     async def kv_items(self, instance: str | int) -> dict[str, Any]:
         inst = str(instance)
@@ -453,7 +456,7 @@ class State(StateLifecycle[GroupCommitter]):
             rows = conn.execute(_SQL.kv_items, (inst,)).fetchall()
             return {key: json.loads(value) for key, value in rows}
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     # ------------------------------------------------------------------ instance registry
     async def instance_number(self, key: str) -> int:
@@ -469,7 +472,7 @@ class State(StateLifecycle[GroupCommitter]):
             row = conn.execute(sql, (key, body, self._clock.timestamp())).fetchone()
             return int(row[0])
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     async def saved_instances(self) -> list[tuple[int, str, str]]:
         """``(id, key, body)`` of every instance with a kept configuration, by id."""
@@ -478,7 +481,7 @@ class State(StateLifecycle[GroupCommitter]):
             rows = conn.execute(_SQL.saved_instances).fetchall()
             return [(int(i), str(k), str(b)) for i, k, b in rows]
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     async def forget_instance_body(self, key: str) -> bool:
         """Drop the kept configuration of ``key`` (its id stays reserved)."""
@@ -486,7 +489,7 @@ class State(StateLifecycle[GroupCommitter]):
         def work(conn: sqlite3.Connection) -> bool:
             return conn.execute(_SQL.forget_instance_body, (key,)).rowcount > 0
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     # ------------------------------------------------------------------ statements
     @staticmethod
@@ -526,11 +529,6 @@ class State(StateLifecycle[GroupCommitter]):
             conn.executemany(_SQL.insert_seen, [(instance, key, now) for key in keys])
 
     # ------------------------------------------------------------------ the connection
-    def _submit(
-        self, fn: Callable[[sqlite3.Connection], T], *, notify: str | None = None
-    ) -> asyncio.Future[T]:
-        return self._commits.submit(fn, notify=notify)
-
     def _connect(self) -> sqlite3.Connection:
         return connect(self.path, self._synchronous)
 
