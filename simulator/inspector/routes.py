@@ -119,8 +119,7 @@ class InspectorRoutes:
         return reply(self.sim.renderer.customer(customer))
 
     async def order(self, request: web.Request) -> web.Response:
-        order = self.sim.store.get_order(_record_id(request))
-        return reply(self.sim.renderer.order(order))
+        return reply(self.data.order(self.sim.store.get_order(_record_id(request))))
 
     async def delivery(self, request: web.Request) -> web.Response:
         found = self.data.delivery(_record_id(request))
