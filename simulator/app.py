@@ -23,7 +23,7 @@ from typing import Any
 
 from aiohttp import web
 
-from simulator import control, control_webhooks, inspector
+from simulator import control, control_trigger, control_webhooks, coupon_render, inspector
 from simulator.auth import Authenticator
 from simulator.clock import Clock
 from simulator.errors import RestError
@@ -31,6 +31,7 @@ from simulator.events import EventBus
 from simulator.keys import ApiKey, KeyRing, derive_key
 from simulator.render import Renderer
 from simulator.rest import (
+    coupons,
     customers,
     notes,
     openapi_route,
@@ -39,6 +40,8 @@ from simulator.rest import (
     refunds,
     route_info,
     system,
+    terms,
+    variations,
     webhooks,
 )
 from simulator.rest.common import OPTIONS_KEY, SIM_KEY, make_auth_middleware, make_error_middleware
@@ -121,6 +124,9 @@ class Simulator:
             products.setup,
             system.setup,
             webhooks.setup,
+            coupons.setup,
+            terms.setup,
+            variations.setup,
             notes.setup,
             refunds.setup,
         ]
@@ -130,6 +136,7 @@ class Simulator:
             openapi_route.setup,
             inspector.setup,
             control_webhooks.setup,
+            control_trigger.setup,
         ]
         #: "METHOD path" of every request that ended in an unexpected 500.
         self.internal_errors: list[str] = []
@@ -173,6 +180,8 @@ class Simulator:
             return render.customer(store.get_customer(resource_id))
         if resource == "product":
             return render.product(store.get_product(resource_id))
+        if resource == "coupon":
+            return coupon_render.coupon(render, store.get_coupon(resource_id))
         raise RestError(
             "rest_no_route", "No route was found matching the URL and request method.", 404
         )

@@ -28,7 +28,7 @@ from simulator.settings import Settings
 from simulator.wcdates import parse_rest_date
 
 API = "/wp-json/wc/v3"
-COLLECTIONS = ("customers", "orders", "products", "webhooks")
+COLLECTIONS = ("customers", "orders", "products", "webhooks", "coupons")
 
 
 @dataclass
@@ -341,6 +341,7 @@ def test_item_parameter_is_validated_as_documented(
         "customers": live.sim.store.customers,
         "orders": live.sim.store.orders,
         "products": live.sim.store.products,
+        "coupons": live.sim.store.coupons,
     }
     path = f"{base}/{next(iter(records[base]))}"
     ok = live.client.get(path, params={name: valid_value(schema)})

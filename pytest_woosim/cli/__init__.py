@@ -22,6 +22,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "receive event notifications, verify signatures, print one JSON line each",
     ),
     "check-config": ("pytest_woosim.cli.check_config", "validate an instance configuration"),
+    "trigger": (
+        "pytest_woosim.cli.trigger",
+        "run a business flow (checkout, refund, ...) on a running woosim serve",
+    ),
 }
 
 

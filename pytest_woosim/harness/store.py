@@ -451,6 +451,36 @@ class WoosimHandle:
         params = {"force": "true"} if force else {}
         return self._call("DELETE", f"orders/{order_id}", params=params)
 
+    # ------------------------------------------------------------------ flows
+    def flows(self) -> list[dict[str, Any]]:
+        """The business flows :meth:`trigger` runs: name, what each does, its options."""
+        response = self.control.get("trigger")
+        if response.status_code != 200:
+            raise StoreRequestError("GET", "/_woosim/trigger", response)
+        flows: list[dict[str, Any]] = response.json()["flows"]
+        return flows
+
+    def trigger(self, flow: str, **options: Any) -> dict[str, Any]:
+        """Run a business flow as a real store does it (``POST /_woosim/trigger``): what it
+        did (steps, notes, records touched, webhook deliveries queued).
+
+        ``woosim.trigger("checkout-paid", quantity=2)``, ``woosim.trigger("order-completed",
+        order=order_id)``; without an order, the flow makes the one it needs.
+        """
+        response = self.control.post("trigger", json={"flow": flow, **options})
+        return _trigger_report(response)
+
+    async def trigger_async(self, flow: str, **options: Any) -> dict[str, Any]:
+        """:meth:`trigger` for code running on an event loop."""
+        async with httpx.AsyncClient(
+            base_url=self.site_url + "/_woosim/",
+            headers=self.backend.control_headers,
+            timeout=30,
+            verify=tls_context(),
+        ) as control:
+            response = await control.post("trigger", json={"flow": flow, **options})
+        return _trigger_report(response)
+
     # ------------------------------------------------------------------ webhooks
     def create_webhook(self, topic: str, delivery_url: str, **fields: Any) -> dict[str, Any]:
         """``POST webhooks``: an active webhook for ``topic`` (it pings ``delivery_url``)."""
@@ -500,6 +530,13 @@ class WoosimHandle:
             if time.monotonic() > deadline:
                 raise TimeoutError(shortfall(kind, n, timeout, journal))
             time.sleep(_POLL_INTERVAL)
+
+
+def _trigger_report(response: httpx.Response) -> dict[str, Any]:
+    if response.status_code != 200:
+        raise StoreRequestError("POST", "/_woosim/trigger", response)
+    report: dict[str, Any] = response.json()
+    return report
 
 
 def shortfall(kind: str, n: int, timeout: float, journal: list[dict[str, Any]]) -> str:

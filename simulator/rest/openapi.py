@@ -27,6 +27,7 @@ from simulator.models import (
 )
 from simulator.params import Args
 from simulator.resources.addresses import BILLING, SHIPPING
+from simulator.resources.coupons import COUPON
 from simulator.resources.customers import CUSTOMER
 from simulator.resources.declare import (
     Declaration,
@@ -49,6 +50,7 @@ from simulator.resources.schema import (
     MONEY,
     MONEY_PATTERN,
     NULLABLE_DATE,
+    NUMBER,
     QUERY_DATE_PATTERN,
     RAW_AMOUNT,
     STRING,
@@ -59,10 +61,12 @@ from simulator.resources.schema import (
     strict_object,
 )
 from simulator.resources.webhooks import WEBHOOK
+from simulator.rest import coupons as coupon_routes
 from simulator.rest import customers, orders, products
 from simulator.rest import webhooks as webhook_routes
 from simulator.rest.common import BATCH_LIMIT
 from simulator.settings import Settings
+from simulator.store.coupons import DISCOUNT_TYPES as COUPON_TYPES
 
 if TYPE_CHECKING:
     from simulator.app import Simulator
@@ -79,7 +83,7 @@ ANY_ID_PARAM: Schema = {
 }
 
 #: The resources whose schemas come from their declarations.
-DECLARED = (CUSTOMER, PRODUCT, WEBHOOK)
+DECLARED = (CUSTOMER, PRODUCT, WEBHOOK, COUPON)
 
 
 # ---------------------------------------------------------------------- route parameters
@@ -310,6 +314,15 @@ def webhooks_collection_args() -> dict[str, Schema]:
     }
 
 
+def coupons_collection_args(settings: Settings) -> dict[str, Schema]:
+    """The posts arguments (no parents) and ``code``, matched in any case."""
+    args = shared_post_collection_args(settings, coupon_routes.ORDERBY)
+    for name in ("parent", "parent_exclude"):
+        args.pop(name, None)
+    args["code"] = STRING
+    return args
+
+
 # ---------------------------------------------------------------------- object schemas
 META_INPUT: Schema = input_schema(META, creating=True)
 ITEM_META: Schema = response_schema(ITEM_META_DECL)
@@ -381,9 +394,14 @@ def order_schema() -> Schema:
         {
             "id": INTEGER,
             "code": STRING,
-            "discount": MONEY,
-            "discount_tax": MONEY,
-            "meta_data": {"type": "array", "items": ref("MetaData")},
+            # The discounts as PHP prints a float: "5", "7.23", "0".
+            "discount": RAW_AMOUNT,
+            "discount_tax": RAW_AMOUNT,
+            "meta_data": {"type": "array", "items": ITEM_META},
+            # What the line's coupon_info meta says of the coupon.
+            "discount_type": {"type": "string", "enum": list(COUPON_TYPES)},
+            "nominal_amount": NUMBER,
+            "free_shipping": BOOLEAN,
         }
     )
     refund = strict_object({"id": INTEGER, "reason": STRING, "total": MONEY})
@@ -499,7 +517,8 @@ def order_input() -> Schema:
             "line_items": {"type": "array", "items": line_item},
             "shipping_lines": {"type": "array", "items": shipping_line},
             "fee_lines": {"type": "array", "items": fee_line},
-            # The store has no coupons, so any code is refused (400), as for an unknown code.
+            # Given, the coupons replace the order's; a code that does not apply is a 400
+            # (on a create the order stays, as a checkout-draft named in the error).
             "coupon_lines": {"type": "array", "items": coupon_line},
         }
     )
@@ -822,6 +841,15 @@ def resources(settings: Settings) -> list[Resource]:
                 "include_meta": {"type": "array", "items": STRING},
                 "exclude_meta": {"type": "array", "items": STRING},
             },
+            delete_args=force,
+            trashes=True,
+        ),
+        Resource(
+            coupon_routes.ROUTE,
+            "Coupon",
+            "Coupons",
+            coupons_collection_args(settings),
+            item_args={"context": CONTEXT},
             delete_args=force,
             trashes=True,
         ),
@@ -1162,6 +1190,7 @@ def build_document(settings: Settings) -> dict[str, Any]:
                 "Orders",
                 "Products",
                 "Webhooks",
+                "Coupons",
                 "Refunds",
                 "Order notes",
                 "System status",

@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING, Any
 from simulator.errors import RestError, invalid_params
 from simulator.events import StoreEvent
 from simulator.models import (
+    DRAFT_STATUSES,
     PAID_STATUSES,
     Address,
     FeeLine,
     LineItem,
     MetaItem,
     Order,
+    Product,
     ShippingLine,
 )
 from simulator.params import MAX_QUANTITY, as_integer
@@ -31,12 +33,15 @@ from simulator.stock import (
     status_hooks,
 )
 from simulator.store.core import StoreCore, without_trash_meta
+from simulator.store.coupon_lines import CouponRefused, OrderCoupons
+from simulator.store.coupons import CouponTable
 from simulator.store.customers import CustomerTable, with_address
 from simulator.store.indexes import DateIndexes
 from simulator.store.money import check_amounts, money
 from simulator.store.notes import NoteTable, formatted_name, status_change_text, stock_text
 from simulator.store.products import ProductTable
 from simulator.store.queries import PostQuery, order_predicate, query_posts
+from simulator.store.slugs import sanitize_title
 
 if TYPE_CHECKING:
     from simulator.store.refunds import RefundTable
@@ -92,11 +97,14 @@ class OrderTable:
         core: StoreCore,
         customers: CustomerTable,
         products: ProductTable,
+        coupons: CouponTable,
         notes: NoteTable,
     ) -> None:
         self.core = core
         self.customers = customers
         self.products = products
+        self.coupons = OrderCoupons(core, coupons, products, customers)
+        self.variations = products.variations
         self.notes = notes
         self.refunds: RefundTable | None = None
         self.records: dict[int, Order] = {}
@@ -194,7 +202,7 @@ class OrderTable:
                 )
             if item_id and "product_id" in item and item["product_id"] is None:
                 continue  # removal
-            product_id = item.get("product_id")
+            product_id = item.get("product_id") or item.get("variation_id")
             if not item_id and not product_id and not item.get("sku"):
                 raise RestError(
                     "woocommerce_rest_required_product_reference",
@@ -203,13 +211,6 @@ class OrderTable:
                 )
             # An unknown product_id or SKU is no error: WooCommerce 10.0.2 adds a
             # line item without a product (product_id 0, no name, no price).
-        for coupon in fields.get("coupon_lines") or ():
-            # The store has no coupons resource, so no code exists (WC checks the code).
-            raise RestError(
-                "woocommerce_rest_invalid_coupon",
-                f'Coupon "{coupon.get("code", "")}" does not exist!',
-                400,
-            )
 
     def create(
         self, fields: Mapping[str, Any], *, created_via: str = "rest-api", emit: bool = True
@@ -232,10 +233,27 @@ class OrderTable:
             modified=now,
             modified_wall=core.wall(now),
         )
-        paid_customer = self._apply_fields(order, fields)
-        self.insert(order, emit=emit)
+        try:
+            paid_customer = self._apply_fields(order, fields)
+        except CouponRefused as refused:
+            # The order was saved before its coupons were checked: the real store keeps
+            # it as a draft and names it in the error (recorded from WooCommerce 10.0.2).
+            self._set_status(order, "checkout-draft")
+            self.insert(order, emit=emit)
+            core.fire_action("woocommerce_new_order", order.id, emit)
+            core.fire_action("woocommerce_update_order", order.id, emit)
+            raise RestError(
+                refused.code, refused.message, 400, new_draft_order_id=order.id
+            ) from None
+        draft = order.status in DRAFT_STATUSES
+        self.insert(order, emit=emit and not draft)
         # The REST create saves twice: woocommerce_new_order, then woocommerce_update_order.
-        core.fire_action("woocommerce_new_order", order.id, emit)
+        # A draft fires no woocommerce_new_order (OrdersTableDataStore::create()), only
+        # the second save's update; leaving the draft statuses fires it (see update).
+        if draft:
+            core.emit_change("order", "updated", order.id, emit)
+        else:
+            core.fire_action("woocommerce_new_order", order.id, emit)
         core.fire_action("woocommerce_update_order", order.id, emit)
         self._status_moved(order, "pending", bool(fields.get("set_paid")), emit)
         if paid_customer:
@@ -267,6 +285,9 @@ class OrderTable:
             self._apply_shipping_lines(order, fields["shipping_lines"])
         if fields.get("fee_lines"):
             self._apply_fee_lines(order, fields["fee_lines"])
+        if fields.get("coupon_lines") is not None:
+            # After the lines and before the status, as calculate_coupons() runs.
+            self.coupons.calculate(order, fields["coupon_lines"])
         if order.total_tax and not order.tax_line_id:
             order.tax_line_id = self.core.next_item_id()
         became_paid = False
@@ -278,14 +299,7 @@ class OrderTable:
                 order.paid = self.core.now()
                 became_paid = True
             if order.status in ("pending", "on-hold", "failed", "cancelled", "checkout-draft"):
-                needs_processing = (
-                    any(
-                        not (p := self.products.records.get(i.product_id))
-                        or not (p.virtual and p.downloadable)
-                        for i in order.line_items
-                    )
-                    or not order.line_items
-                )
+                needs_processing = self._needs_processing(order)
                 self._set_status(order, "processing" if needs_processing else "completed")
         order.cached = None
         return became_paid and order.customer_id != 0
@@ -299,12 +313,30 @@ class OrderTable:
         order.status = status
         now = self.core.now()
         became_paid = False
-        if status in PAID_STATUSES and order.paid is None:
+        if order.paid is None and self._reaches_payment_complete(order, status):
             order.paid = now
             became_paid = True
         if status == "completed":
             order.completed = now
         return became_paid
+
+    def _needs_processing(self, order: Order) -> bool:
+        """WC_Order::needs_processing(): a line whose product is not virtual and downloadable."""
+        return not order.line_items or any(
+            not (p := self.products.records.get(i.product_id)) or not (p.virtual and p.downloadable)
+            for i in order.line_items
+        )
+
+    def _reaches_payment_complete(self, order: Order, status: str) -> bool:
+        """WC_Order::maybe_set_date_paid(): an order is paid once it reaches the payment
+        complete status: processing if it needs processing, else completed, and always
+        completed for cash on delivery (its gateway filters the status, recorded: a cod
+        order in processing has no date_paid); completed also counts past processing."""
+        if status not in PAID_STATUSES:
+            return False
+        if order.payment_method == "cod" or not self._needs_processing(order):
+            return status == "completed"
+        return True
 
     def _apply_line_items(self, order: Order, items: Sequence[Mapping[str, Any]]) -> None:
         self._unlink(order)
@@ -315,17 +347,26 @@ class OrderTable:
             if item_id and "product_id" in spec and spec["product_id"] is None:
                 lines.remove(by_id.pop(item_id))
                 continue
-            product_id = int(spec.get("product_id") or 0)
+            # get_product_id(): variation_id first, then product_id, then sku.
+            product_id = int(spec.get("variation_id") or 0) or int(spec.get("product_id") or 0)
             if not product_id and spec.get("sku"):
                 product_id = self.products.sku_owner(str(spec["sku"]))
             line = by_id.get(item_id)
-            product = self.products.records.get(product_id) if product_id else None
+            product = self._product_or_variation(product_id) if product_id else None
+            variation = product if product is not None and product.parent_id else None
+            if variation is not None:
+                # set_product() of a variation: the parent is the line's product.
+                product = self.products.records.get(variation.parent_id)
             if line is None:
                 line = LineItem(
                     id=self.core.next_item_id(),
-                    name=str(spec.get("name") or (product.name if product else "")),
+                    name=str(
+                        spec.get("name")
+                        or (self.variations.title(variation) if variation else "")
+                        or (product.name if product else "")
+                    ),
                     product_id=product.id if product else 0,
-                    variation_id=int(spec.get("variation_id") or 0),
+                    variation_id=variation.id if variation else int(spec.get("variation_id") or 0),
                     quantity=1,
                     subtotal=0,
                     subtotal_tax=0,
@@ -333,6 +374,8 @@ class OrderTable:
                     total_tax=0,
                     sku=product.sku if product else "",
                 )
+                if variation is not None:
+                    line.meta_data = self._variation_meta(variation)
                 lines.append(line)
             elif product is not None:
                 line.product_id, line.sku = product.id, product.sku
@@ -341,7 +384,7 @@ class OrderTable:
                 line.quantity = int(spec["quantity"])
             if "meta_data" in spec:
                 line.meta_data = self.core.apply_meta(line.meta_data, spec["meta_data"])
-            current = self.products.records.get(line.product_id)
+            current = self.line_product(line)
             unit = current.price if current is not None and current.price is not None else 0
             line.subtotal = (
                 money(spec["subtotal"]) if spec.get("subtotal") else unit * line.quantity
@@ -355,6 +398,25 @@ class OrderTable:
             line.total_tax = self.core.line_tax(line.total, taxable)
         order.line_items = tuple(lines)
         self._link(order)
+
+    def _product_or_variation(self, product_id: int) -> Product | None:
+        return self.products.records.get(product_id) or self.variations.records.get(product_id)
+
+    def line_product(self, item: LineItem) -> Product | None:
+        """What a line sells: its variation, else its product."""
+        if item.variation_id:
+            variation = self.variations.records.get(item.variation_id)
+            if variation is not None:
+                return variation
+        return self.products.records.get(item.product_id)
+
+    def _variation_meta(self, variation: Product) -> tuple[MetaItem, ...]:
+        """The variation's options as line meta: every variation attribute of the parent
+        ("" for one it takes any of), as set_product() writes them (recorded)."""
+        return tuple(
+            MetaItem(self.core.next_meta_id(), sanitize_title(attribute.name), option)
+            for attribute, option in self.variations.variation_attributes(variation)
+        )
 
     def _apply_shipping_lines(self, order: Order, lines: Sequence[Mapping[str, Any]]) -> None:
         kept = list(order.shipping_lines)
@@ -401,12 +463,27 @@ class OrderTable:
         old_customer, old_status = order.customer_id, order.status
         self.dates.remove(order)
         self._unlink(order)
-        paid_customer = self._apply_fields(order, fields)
+        try:
+            paid_customer = self._apply_fields(order, fields)
+        except CouponRefused as refused:
+            # What was applied before the refusal stays (apply/remove_coupon save).
+            self._stamp_modified(order)
+            self.dates.add(order)
+            self._link(order)
+            self.core.emit_change("order", "updated", order_id, emit)
+            raise RestError(refused.code, refused.message, 400) from None
         self._stamp_modified(order)
         self.dates.add(order)
         self._link(order)
-        self.core.emit_change("order", "updated", order_id, emit)
-        self.core.fire_action("woocommerce_update_order", order_id, emit)
+        if old_status in DRAFT_STATUSES and order.status not in DRAFT_STATUSES:
+            # OrdersTableDataStore::update(): an order leaving a draft status fires
+            # woocommerce_new_order instead of woocommerce_update_order (a checkout's
+            # order.created comes when its draft becomes pending).
+            self.core.emit_change("order", "created", order_id, emit)
+            self.core.fire_action("woocommerce_new_order", order_id, emit)
+        else:
+            self.core.emit_change("order", "updated", order_id, emit)
+            self.core.fire_action("woocommerce_update_order", order_id, emit)
         self._status_moved(order, old_status, bool(fields.get("set_paid")), emit)
         if paid_customer or (order.customer_id != old_customer and order.status in PAID_STATUSES):
             self.customers.mark_paying(order.customer_id, emit)
@@ -443,6 +520,8 @@ class OrderTable:
         self.touch(order)
         self.core.emit_change("order", "deleted", order_id, emit)
         self.core.fire_action("woocommerce_trash_order", order_id, emit)
+        if order.coupon_lines:
+            self.coupons.update_usage(order)
         self._uncount_sales(order)
         return order
 
@@ -489,6 +568,8 @@ class OrderTable:
             self._restore_stock(order, emit)
         if after in UNCOUNTING_STATUSES:
             self._uncount_sales(order)
+        if order.coupon_lines:
+            self.coupons.status_moved(order)
         if after == "refunded" and self.refunds is not None:
             # wc_order_fully_refunded() hooks woocommerce_order_status_refunded.
             self.refunds.refund_rest(order, emit)
@@ -503,7 +584,7 @@ class OrderTable:
         quantity and records it as ``_reduced_stock``."""
         changes = []
         for item in order.line_items:
-            product = self.products.records.get(item.product_id)
+            product = self.line_product(item)
             if product is None or not product.manage_stock or product.stock_quantity is None:
                 continue
             if any(m.key == REDUCED_STOCK_KEY for m in item.meta_data):
@@ -527,7 +608,7 @@ class OrderTable:
                 continue
             item.meta_data = tuple(m for m in item.meta_data if m is not taken)
             order.cached = None
-            product = self.products.records.get(item.product_id)
+            product = self.line_product(item)
             if product is not None and product.manage_stock and product.stock_quantity is not None:
                 old = product.stock_quantity
                 self.products.move_stock(product, int(taken.value), emit)

@@ -53,7 +53,7 @@ DELIVERY_HEADERS = (
 
 # --------------------------------------------------------------------------- patterns
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
-_PATH_ID = re.compile(r"/(orders|customers|products|webhooks|refunds|notes)/(\d+)")
+_PATH_ID = re.compile(r"/(orders|customers|products|webhooks|coupons|refunds|notes)/(\d+)")
 #: A restock note names the product by id ("Item #283 stock increased from 17 to 18.").
 _ITEM_NOTE = re.compile(r"^Item #(\d+) ")
 _HEX = re.compile(r"^[0-9a-f]{32,64}$")
@@ -67,6 +67,14 @@ _BASE64_SHA256 = re.compile(r"^[A-Za-z0-9+/]{43}=$")
 _PRODUCT_P = re.compile(r"([?&]p=)(\d+)")
 _UNIX_TIME = re.compile(r"^1\d{9}$")
 _OAUTH_ARG = re.compile(r"(oauth_(?:timestamp|nonce|signature)=)[^&>]+")
+#: A coupon line's ``coupon_info`` meta: JSON ``[coupon id, code, type, amount]``.
+_COUPON_INFO = re.compile(r'^\[(\d+),(".*)$')
+#: Term routes (``/products/categories/16``) and variation routes (``/variations/29``):
+#: term ids count apart from post ids, and a variation is a post like a product.
+_TERM_PATH = re.compile(r"/products/(categories|tags)/(\d+)")
+_VARIATION_PATH = re.compile(r"/variations/(\d+)")
+#: Symbol kinds of term ids, by route.
+TERM_KINDS = {"categories": "cats", "tags": "tags"}
 _ITEM_ID = re.compile(r"([?&](?:include|exclude|parent|customer|product)(?:%5B\d*%5D)?=)(\d+)")
 
 #: Query parameters whose ids are of one kind.
@@ -84,6 +92,12 @@ ID_FIELDS = {
     "cross_sell_ids": "products",
     "grouped_products": "products",
     "variations": "products",
+    "product_ids": "products",
+    "excluded_product_ids": "products",
+    "used_by": "customers",
+    "new_draft_order_id": "orders",
+    # A product category's parent is a category (tags have none).
+    "parent": "cats",
 }
 
 
@@ -159,6 +173,15 @@ class Symbols:
         def in_permalink(match: re.Match[str]) -> str:
             return match.group(1) + self.lookup("products", int(match.group(2)))
 
+        def in_term_path(match: re.Match[str]) -> str:
+            kind = TERM_KINDS[match.group(1)]
+            return f"/products/{match.group(1)}/{self.lookup(kind, int(match.group(2)))}"
+
+        def in_variation_path(match: re.Match[str]) -> str:
+            return f"/variations/{self.lookup('products', int(match.group(1)))}"
+
+        text = _TERM_PATH.sub(in_term_path, text)
+        text = _VARIATION_PATH.sub(in_variation_path, text)
         text = _PRODUCT_P.sub(in_permalink, _PATH_ID.sub(in_path, text))
         return _ITEM_ID.sub(in_query, text)
 
@@ -176,6 +199,10 @@ def normalise_text(text: str, symbols: Symbols) -> str:
         return f"webhook_id={symbols.lookup('webhooks', int(ping.group(1)))}"
     # payment_url carries the order id and its random key.
     text = _ORDER_KEY_ARG.sub("key=wc_order_<random>", _ORDER_PAY.sub("order-pay/<id>/", text))
+    # A coupon line's coupon_info names the coupon by id (see Symbols).
+    info = _COUPON_INFO.match(text)
+    if info:
+        return f"[{symbols.lookup('coupons', int(info.group(1)))},{info.group(2)}"
     # Ids in paths and query strings: auto-increment values (see Symbols).
     text = symbols.path_ids(text)
     # A restock note names the product by its auto-increment id.

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from . import notes, refunds
+from . import coupons, notes, refunds, taxonomies, variations
 
 if TYPE_CHECKING:
     from ..scenario import Scenario
@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 AreaScript = Callable[["Scenario"], Awaitable[None]]
 
 #: Area name -> its script, in the order a full recording runs them.
-AREAS: dict[str, AreaScript] = {}
-AREAS["refunds"] = refunds.run
-AREAS["notes"] = notes.run
+AREAS: dict[str, AreaScript] = {
+    "coupons": coupons.run,
+    "taxonomies": taxonomies.run,
+    "variations": variations.run,
+    "refunds": refunds.run,
+    "notes": notes.run,
+}

@@ -1,0 +1,160 @@
+"""The flows ``woosim trigger`` runs: what each does, what it takes, and how.
+
+Each flow is what a real WooCommerce 10.0.2 store does when a shop goes through it,
+recorded step by step (``fixtures/flows``; facts in ``docs/woocommerce-10.md``,
+"Flows"). A flow that acts on an order makes the order it needs when none is given,
+the way a shop makes one (a checkout), and reports that separately (``prepared``).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from simulator.flows.options import FlowInputError, FlowOptions
+from simulator.flows.shop import GUEST, Shop
+from simulator.models import Order
+
+Run = Callable[[Shop, FlowOptions], None]
+
+
+@dataclass(frozen=True)
+class Flow:
+    name: str
+    description: str
+    #: The options it takes (see :data:`simulator.flows.options.OPTION_HELP`).
+    options: tuple[str, ...]
+    run: Run
+    #: The order statuses it starts from, and the checkout that makes such an order.
+    from_statuses: tuple[str, ...] = ()
+    prepare_with: str = ""
+
+
+# ---------------------------------------------------------------------- checkout
+def _checkout(shop: Shop, options: FlowOptions) -> None:
+    shop.customer_address(options.customer)  # checked before the product may be made
+    product = shop.product(options.product, options.quantity)
+    shop.report.ids["product"] = product.id
+    if options.customer is not None:
+        shop.report.ids["customer"] = options.customer
+    shop.checkout(product, options.quantity, options.payment_method, options.customer)
+
+
+# ---------------------------------------------------------------------- order status
+def _status_flow(status: str) -> Run:
+    def run(shop: Shop, options: FlowOptions) -> None:
+        assert options.order is not None  # the trigger made one when none was given
+        shop.set_status(shop.order(options.order), status)
+
+    return run
+
+
+# ---------------------------------------------------------------------- customers
+_signups = itertools.count(1)
+
+
+def _signup(shop: Shop, options: FlowOptions) -> None:
+    store = shop.store
+    email = options.email
+    if email is None:
+        email = next(
+            candidate
+            for n in _signups
+            if store.email_owner(candidate := f"new.customer{n}@example.com") is None
+        )
+    elif store.email_owner(email) is not None:
+        raise FlowInputError("email", f"{email} is already registered")
+    local = email.split("@")[0]
+    customer = store.create_customer(
+        {"email": email, "first_name": local.split(".")[0].capitalize(), "role": "customer"}
+    )
+    shop.report.ids["customer"] = customer.id
+    shop.report.step(f"customer {customer.id} signed up ({email})")
+
+
+#: How a flow's order is made when none is given, in words (the report's ``prepared``).
+PREPARATIONS = {
+    "checkout-paid": "a guest checkout paid on delivery (processing)",
+    "checkout-on-hold": "a guest checkout by bank transfer (on-hold)",
+    "pending-order": "an order the shop made over REST, awaiting payment (pending)",
+}
+
+CHECKOUT_OPTIONS = ("customer", "product", "quantity", "payment_method")
+
+FLOWS: dict[str, Flow] = {
+    flow.name: flow
+    for flow in (
+        Flow(
+            "checkout-paid",
+            "a Store API checkout: draft order, stock held, pending (order.created), "
+            "paid with cash on delivery -> processing, stock reduced (product.updated)",
+            CHECKOUT_OPTIONS,
+            _checkout,
+        ),
+        Flow(
+            "order-completed",
+            "the shop completes an order: processing -> completed (date_completed set, "
+            "date_paid set for cash on delivery), status note, order.updated",
+            ("order",),
+            _status_flow("completed"),
+            ("processing", "on-hold", "pending"),
+            "checkout-paid",
+        ),
+        Flow(
+            "order-cancelled",
+            "the shop cancels an order awaiting payment: on-hold -> cancelled, stock put "
+            "back (product.updated), status note, order.updated",
+            ("order",),
+            _status_flow("cancelled"),
+            ("on-hold", "pending", "processing"),
+            "checkout-on-hold",
+        ),
+        Flow(
+            "payment-failed",
+            "the payment of a pending order fails: pending -> failed, status note, order.updated",
+            ("order",),
+            _status_flow("failed"),
+            ("pending", "on-hold"),
+            "pending-order",
+        ),
+        Flow(
+            "customer-signup",
+            "a customer signs up: customer.created, then customer.updated (the new user "
+            "is saved twice)",
+            ("email",),
+            _signup,
+        ),
+    )
+}
+
+
+def needed_order(shop: Shop, flow: Flow, options: FlowOptions) -> Order:
+    """The order a flow acts on: the one given (in a status the flow starts from), or one
+    made as a shop makes it."""
+    if options.order is not None:
+        order = shop.order(options.order)
+        if order.status not in flow.from_statuses:
+            raise FlowInputError(
+                "order",
+                f"order {order.id} is {order.status}; {flow.name} starts from "
+                + " or ".join(flow.from_statuses),
+            )
+        return order
+    product = shop.product(None, 2)
+    shop.report.ids["product"] = product.id
+    if flow.prepare_with == "pending-order":
+        # An order waiting for its payment, made by the shop manager (REST create).
+        order = shop.store.create_order(
+            {
+                "payment_method": "bacs",
+                "payment_method_title": "Direct bank transfer",
+                "billing": dict(GUEST),
+                "line_items": [{"product_id": product.id, "quantity": 2}],
+            }
+        )
+        shop.report.ids["order"] = order.id
+        shop.report.step(f"order {order.id}: pending (rest-api, 2 x product {product.id})")
+        return order
+    method = "bacs" if flow.prepare_with == "checkout-on-hold" else "cod"
+    return shop.checkout(product, 2, method, None)
