@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import random
 
-from simulator.generate.records import CATEGORIES, Draw
+from simulator.generate.records import Draw
+from simulator.generate.vocabulary import CATEGORIES
 from simulator.models import Category, Product, ProductAttribute, Tag
 from simulator.store import Store
 from simulator.store.terms import CATEGORIES as CATEGORY_TAXONOMY
