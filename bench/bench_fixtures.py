@@ -23,16 +23,24 @@ from pathlib import Path
 
 #: Written next to the generated tests: sums each test's phase durations.
 TIMING_CONFTEST = """
-import json, os
+import json, os, time
+import pytest
 
 durations = {}
+cpu = {}
 
 def pytest_runtest_logreport(report):
     durations[report.nodeid] = durations.get(report.nodeid, 0.0) + report.duration
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    start = time.process_time()
+    yield
+    cpu[item.nodeid] = time.process_time() - start
+
 def pytest_sessionfinish(session):
     with open(os.environ["WOOSIM_BENCH_TIMINGS"], "w") as out:
-        json.dump(list(durations.values()), out)
+        json.dump([list(durations.values()), [cpu.get(k, 0.0) for k in durations]], out)
 """
 
 WOOSIM_TESTS = """
@@ -57,8 +65,9 @@ def test_trivial(n, httpserver):
 """
 
 
-def run(directory: Path, source: str, n: int, *flags: str) -> list[float]:
-    """Seconds of each of ``n`` generated tests (setup + call + teardown), in order."""
+def run(directory: Path, source: str, n: int, *flags: str) -> tuple[list[float], list[float]]:
+    """Seconds of each of ``n`` generated tests (setup + call + teardown), in order, and
+    the CPU seconds the whole process (the servers' threads too) spent on each."""
     path = directory / "test_generated.py"
     path.write_text(source.format(n=n))
     (directory / "pytest.ini").write_text("[pytest]\n")
@@ -74,28 +83,34 @@ def run(directory: Path, source: str, n: int, *flags: str) -> list[float]:
     )
     if result.returncode != 0:
         raise SystemExit(f"the generated tests failed:\n{result.stdout}\n{result.stderr}")
-    values: list[float] = json.loads(timings.read_text())
-    return values
+    wall, cpu = json.loads(timings.read_text())
+    return wall, cpu
 
 
-def per_test(source: str, n: int, *flags: str) -> tuple[float, float]:
-    """(median seconds per test after the first, seconds of the first), over three runs."""
+def per_test(source: str, n: int, *flags: str) -> tuple[float, float, float]:
+    """(median seconds per test after the first, seconds of the first, median CPU
+    seconds per test after the first), over three runs."""
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         runs = [run(directory, source, n, *flags) for _ in range(3)]
-    further = [value for timings in runs for value in timings[1:]]
-    first = statistics.median(timings[0] for timings in runs)
-    return statistics.median(further), first
+    further = [value for wall, _ in runs for value in wall[1:]]
+    further_cpu = [value for _, cpu in runs for value in cpu[1:]]
+    first = statistics.median(wall[0] for wall, _ in runs)
+    return statistics.median(further), first, statistics.median(further_cpu)
 
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 300
-    woosim, woosim_one = per_test(WOOSIM_TESTS, n, "--woosim")
-    httpserver, httpserver_one = per_test(HTTPSERVER_TESTS, n)
+    woosim, woosim_one, woosim_cpu = per_test(WOOSIM_TESTS, n, "--woosim")
+    httpserver, httpserver_one, httpserver_cpu = per_test(HTTPSERVER_TESTS, n)
     print(f"tests per file: {n}")
     print(f"woosim     : {woosim * 1000:7.2f} ms per test  (first test {woosim_one:.2f} s)")
     print(f"httpserver : {httpserver * 1000:7.2f} ms per test  (first test {httpserver_one:.2f} s)")
     print(f"ratio      : {woosim / httpserver:7.2f}x")
+    # CPU of the test process (its server threads included) moves less with load.
+    print(f"woosim cpu     : {woosim_cpu * 1000:7.3f} ms CPU per test")
+    print(f"httpserver cpu : {httpserver_cpu * 1000:7.3f} ms CPU per test")
+    print(f"cpu ratio      : {woosim_cpu / httpserver_cpu:7.2f}x")
 
 
 if __name__ == "__main__":

@@ -130,7 +130,16 @@ def _fixtures(out: str) -> list[Figure]:
             reference=httpserver,
             reference_name="pytest-httpserver httpserver",
             note=out.strip().splitlines()[0],
-        )
+        ),
+        Figure(
+            "fixture overhead per test, process CPU (woosim + reset)",
+            _number(r"woosim cpu\s*:\s*(-?[\d.]+) ms CPU per test", out),
+            "ms CPU/test",
+            Target("report"),
+            reference=_number(r"httpserver cpu\s*:\s*(-?[\d.]+) ms CPU per test", out),
+            reference_name="pytest-httpserver httpserver",
+            note=out.strip().splitlines()[0],
+        ),
     ]
 
 

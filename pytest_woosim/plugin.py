@@ -216,26 +216,29 @@ def woosim_webhook_server(woosim_backend: StoreBackend) -> Iterator[WebhookRecei
 # ---------------------------------------------------------------------- per test
 
 
-@pytest.fixture
-def woosim_test_options(
-    request: pytest.FixtureRequest, woosim_options: StoreOptions
-) -> StoreOptions:
-    """The session defaults with this test's ``@pytest.mark.woosim(...)`` applied."""
+def marker_options(request: pytest.FixtureRequest, defaults: StoreOptions) -> StoreOptions:
+    """The session defaults with this test's ``@pytest.mark.woosim(...)`` applied.
+
+    A function, not a fixture: a fixture's set-up and tear-down are a measurable
+    part of every woosim test's overhead.
+    """
     marker = request.node.get_closest_marker("woosim")
     if marker is None:
-        return woosim_options
+        return defaults
     try:
-        return woosim_options.with_marker(marker.args, marker.kwargs)
+        return defaults.with_marker(marker.args, marker.kwargs)
     except ValueError as exc:
         pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture
 def woosim_clock(
-    woosim_clock_control: ClockControl, woosim_test_options: StoreOptions
+    request: pytest.FixtureRequest,
+    woosim_clock_control: ClockControl,
+    woosim_options: StoreOptions,
 ) -> Iterator[ClockControl]:
     """The shared clock: running real time, or frozen at the marker's ``start``."""
-    woosim_clock_control.reset(woosim_test_options.start)
+    woosim_clock_control.reset(marker_options(request, woosim_options).start)
     woosim_clock_control.begin_test()
     try:
         yield woosim_clock_control
@@ -257,16 +260,17 @@ def woosim_clients(woosim_backend: StoreBackend) -> Iterator[SessionClients]:
 
 @pytest.fixture
 def woosim(
+    request: pytest.FixtureRequest,
     woosim_backend: StoreBackend,
     woosim_clock: ClockControl,
-    woosim_test_options: StoreOptions,
+    woosim_options: StoreOptions,
     woosim_clients: SessionClients,
 ) -> Iterator[WoosimHandle]:
     """The store, emptied before the test (zone and data as the marker says)."""
     from pytest_woosim.harness.store import WoosimHandle
 
     handle = WoosimHandle(woosim_backend, woosim_clock, woosim_clients)
-    handle.reset(woosim_test_options)
+    handle.reset(marker_options(request, woosim_options))
     try:
         yield handle
     finally:

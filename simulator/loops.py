@@ -11,6 +11,7 @@ Part of the lowest layer: it imports nothing else from either package.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
@@ -66,6 +67,25 @@ class LoopThread:
     def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         """Run ``coro`` on the thread's loop and wait for its result (from another thread)."""
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def submit(self, fn: Callable[..., T], *args: Any) -> concurrent.futures.Future[T]:
+        """Call ``fn(*args)`` on the loop soon, without waiting; its future (any thread).
+
+        Cheaper than :meth:`run` (no coroutine, no task) and ordered: whatever reaches
+        the loop afterwards (a request, a callback) runs after it.
+        """
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+        def invoke() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                future.set_result(fn(*args))
+            except BaseException as exc:  # handed to whoever waits on the future
+                future.set_exception(exc)
+
+        self.loop.call_soon_threadsafe(invoke)
+        return future
 
     def close_after(self, stop: Coroutine[Any, Any, object], timeout: float | None = None) -> None:
         """Run ``stop`` (a server's stop) on the loop, then :meth:`close`, even if it fails."""

@@ -6,9 +6,10 @@ URL, so links and OAuth base strings match what clients were given.
 
 from __future__ import annotations
 
+import concurrent.futures
 import secrets
 import ssl
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -104,6 +105,15 @@ class SimulatorServer:
             return function(*args)
 
         return self.run(invoke())
+
+    def submit(self, function: Callable[..., T], *args: Any) -> concurrent.futures.Future[T]:
+        """Call a plain function on the server's loop without waiting for it.
+
+        Requests and :meth:`run`/:meth:`call` calls made afterwards run after it.
+        """
+        if self._thread is None:
+            raise RuntimeError("the server is not running in a thread")
+        return self._thread.submit(function, *args)
 
     def stop_in_thread(self) -> None:
         thread, self._thread = self._thread, None

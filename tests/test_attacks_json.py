@@ -65,12 +65,21 @@ def test_brackets_inside_strings_do_not_count() -> None:
         (b'{"a":"\x01"}', 3, "Control character error, possibly incorrectly encoded"),
         (b'{"a":"\\ud800"}', 10, "Single unpaired UTF-16 surrogate in unicode escape"),
         (b'{"a":"\\udc00"}', 10, "Single unpaired UTF-16 surrogate in unicode escape"),
+        (b'{"a":"\\u00eb\\uD800"}', 10, "Single unpaired UTF-16 surrogate in unicode escape"),
+        (b'{"a":"\\uDC00 \\u2013"}', 10, "Single unpaired UTF-16 surrogate in unicode escape"),
+        (b'{"a":"\\u00eb", "b":NaN}', 4, "Syntax error"),
     ],
 )
 def test_php_error_codes(body: bytes, php_code: int, php_message: str) -> None:
     with pytest.raises(boundedjson.JsonProblem) as caught:
         boundedjson.loads(body)
     assert (caught.value.php_code, caught.value.php_message) == (php_code, php_message)
+
+
+def test_escapes_other_than_surrogates_decode() -> None:
+    assert boundedjson.loads(b'{"a":"Zo\\u00eb \\u2013 \\/"}') == {"a": "Zo\u00eb \u2013 /"}
+    pairs = boundedjson.loads(b'{"b":1,"a":2}', object_pairs_hook=list)
+    assert pairs == [("b", 1), ("a", 2)]
 
 
 def test_escaped_backslash_and_paired_surrogates_are_fine() -> None:

@@ -84,6 +84,39 @@ def test_store_is_reset_before_each_test_and_marker_options_apply(
     result.stdout.fnmatch_lines(["*@pytest.mark.woosim: orders must be a whole number >= 0*"])
 
 
+def test_the_queued_reset_is_done_before_the_test_reads_the_store_any_way(
+    pytester: pytest.Pytester,
+) -> None:
+    """The reset is queued on the store's loop, not awaited: whatever the test does
+    first (a request, an async request, the in-process store) sees the store emptied."""
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.parametrize("n", range(20))
+        def test_leaves_records_then_reads_in_process(n, woosim):
+            assert woosim.sim.store.orders == {}
+            assert len(woosim.sim.store.customers) == 1  # the administrator stays
+            woosim.create_customer(first_name=f"Left behind {n}")
+            woosim.create_order(status="processing")
+
+        @pytest.mark.parametrize("n", range(20))
+        def test_leaves_records_then_reads_over_http(n, woosim):
+            assert woosim.client.get("orders").json() == []
+            assert woosim.client.get("customers").headers["X-WP-Total"] == "0"
+            woosim.create_order(status="pending")
+
+        @pytest.mark.parametrize("n", range(5))
+        async def test_leaves_records_then_reads_async(n, woosim):
+            async with woosim.async_client() as client:
+                assert (await client.get("orders")).json() == []
+            woosim.create_order(status="pending")
+        """
+    )
+    result = pytester.runpytest("--woosim", "-p", "no:randomly")
+    result.assert_outcomes(passed=45)
+
+
 def test_ini_keys_set_the_session_defaults(pytester: pytest.Pytester) -> None:
     pytester.makeini(ASYNC_INI + "woosim_timezone = America/New_York\nwoosim_seed = abc\n")
     pytester.makepyfile(

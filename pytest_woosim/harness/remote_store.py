@@ -181,6 +181,9 @@ class RemoteStore:
         if not state["frozen"] and self.clock.frozen:
             self.clock.unfreeze()
 
+    def settle(self) -> None:
+        """A remote reset is done when its request was answered."""
+
     def close(self) -> None:
         self._loop.close()
         self._control.close()

@@ -8,6 +8,7 @@ so the same handle drives a store served from a thread of this process and a
 
 from __future__ import annotations
 
+import concurrent.futures
 import ssl
 import time
 from collections.abc import Coroutine, Mapping
@@ -33,6 +34,8 @@ MARKER_FIELDS = ("seed", "timezone", "customers", "orders", "products", "start")
 
 #: Real seconds between two looks at the delivery journal while waiting.
 _POLL_INTERVAL = 0.01
+#: Real seconds a reset of the in-process store may take before the test fails.
+RESET_TIMEOUT = 30.0
 
 
 @cache
@@ -148,7 +151,15 @@ class StoreBackend(Protocol):
         ...
 
     def reset(self, timezone: str) -> None:
-        """Empty the store (webhooks, journal and faults too) and set its time zone."""
+        """Empty the store (webhooks, journal and faults too) and set its time zone.
+
+        It may return before the store is emptied, as long as every request and
+        :meth:`run` made afterwards sees it emptied; :meth:`settle` waits for it.
+        """
+        ...
+
+    def settle(self) -> None:
+        """Wait for the last :meth:`reset` to be done; raise what it raised."""
         ...
 
     def move_clock(
@@ -178,6 +189,7 @@ class LocalStore:
         token = server.sim.control_token
         self.control_headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.clock = server.sim.clock
+        self._resetting: concurrent.futures.Future[None] | None = None
 
     def __repr__(self) -> str:
         return f"LocalStore(site_url={self.site_url!r})"
@@ -188,8 +200,17 @@ class LocalStore:
         return self.server.run(_with_timeout(coro, timeout))
 
     def reset(self, timezone: str) -> None:
+        # Queued, not awaited: the test's requests reach the server's loop after it,
+        # so each test pays one thread hand-off (its first request) instead of two.
+        # Direct access to the in-process store goes through settle() first.
+        self.settle()
         sim = self.server.sim
-        self.server.call(lambda: sim.reset(timezone=timezone))
+        self._resetting = self.server.submit(lambda: sim.reset(timezone=timezone))
+
+    def settle(self) -> None:
+        resetting, self._resetting = self._resetting, None
+        if resetting is not None:
+            resetting.result(RESET_TIMEOUT)
 
     def move_clock(
         self, *, set_to: datetime | None = None, advance: float = 0.0, frozen: bool | None = None
@@ -345,6 +366,7 @@ class WoosimHandle:
         server = getattr(self.backend, "server", None)
         if not isinstance(server, SimulatorServer):
             raise RuntimeError("woosim.sim: the store runs in another process; use HTTP")
+        self.backend.settle()  # the reset before the test may still be queued
         return server.sim
 
     # ------------------------------------------------------------------ clients
@@ -391,6 +413,7 @@ class WoosimHandle:
             )
 
     def close(self) -> None:
+        self.backend.settle()  # a reset that failed fails the test that asked for it
         if self._owns_clients:
             self._clients.close()
 

@@ -120,6 +120,10 @@ def _refuse_constant(name: str) -> Any:
     raise JsonProblem(PHP_ERROR_SYNTAX, f"{name} is not a JSON value", 1, 1)
 
 
+#: Built once: ``json.loads`` with options builds a decoder (and its scanner) per call.
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+
+
 def loads(
     raw: bytes | str,
     *,
@@ -138,9 +142,14 @@ def loads(
         line, col = _position(data[: exc.start].decode("utf-8", "replace"), exc.start)
         raise JsonProblem(PHP_ERROR_UTF8, "not UTF-8 text", line, col) from None
     try:
-        value = json.loads(
-            text, object_pairs_hook=object_pairs_hook, parse_constant=_refuse_constant
+        decoder = (
+            _DECODER
+            if object_pairs_hook is None
+            else json.JSONDecoder(
+                object_pairs_hook=object_pairs_hook, parse_constant=_refuse_constant
+            )
         )
+        value = decoder.decode(text)
     except json.JSONDecodeError as exc:
         php_error = (
             PHP_ERROR_CTRL_CHAR if exc.msg.startswith("Invalid control") else PHP_ERROR_SYNTAX
@@ -161,7 +170,9 @@ def loads(
             line,
             col,
         )
-    if b"\\u" in data:
+    # Every surrogate escape starts ``\ud``/``\uD``: bodies with other escapes only
+    # (PHP escapes every non-ASCII character) skip the regex, which tries each offset.
+    if b"\\ud" in data or b"\\uD" in data:
         unpaired = _UNPAIRED_SURROGATE.search(data)
         if unpaired is not None:
             line, col = _position(text, len(data[: unpaired.start()].decode("utf-8", "replace")))
