@@ -157,7 +157,6 @@ class Shop:
         try:
             order = self.store.create_order(
                 {
-                    "status": "checkout-draft",
                     "customer_id": buyer,
                     "billing": billing,
                     "shipping": shipping,
@@ -166,6 +165,7 @@ class Shop:
                     "line_items": [{"product_id": product.id, "quantity": quantity}],
                 },
                 created_via="store-api",
+                as_draft=True,
             )
         except RestError as error:
             raise FlowInputError("product", error.message) from None

@@ -200,8 +200,14 @@ class OrderTable:
             )
 
     def create(
-        self, fields: Mapping[str, Any], *, created_via: str = "rest-api", emit: bool = True
+        self,
+        fields: Mapping[str, Any],
+        *,
+        created_via: str = "rest-api",
+        as_draft: bool = False,
+        emit: bool = True,
     ) -> Order:
+        """A new order; ``as_draft``: a checkout's draft (``checkout-draft``, see below)."""
         core = self.core
         self._check_fields(fields, None)
         now = core.now()
@@ -221,14 +227,18 @@ class OrderTable:
             modified_wall=core.wall(now),
         )
         paid_customer = self._apply_fields(order, fields)
-        draft = order.status in DRAFT_STATUSES
-        self.insert(order, emit=emit and not draft)
-        # The REST create saves twice: woocommerce_new_order, then woocommerce_update_order.
-        # A draft fires no woocommerce_new_order (OrdersTableDataStore::create()), only
-        # the second save's update; leaving the draft statuses fires it (see update).
-        if draft:
+        if as_draft:
+            self._set_status(order, "checkout-draft")
+        self.insert(order, emit=emit and not as_draft)
+        if as_draft:
+            # Saved as a draft from the start (the Store API's checkout): no
+            # woocommerce_new_order (OrdersTableDataStore::create() skips drafts), only
+            # the update of the next save; leaving the draft fires it (see update).
             core.emit_change("order", "updated", order.id, emit)
         else:
+            # The REST create saves twice: woocommerce_new_order, then
+            # woocommerce_update_order (recorded: a REST create with status checkout-draft
+            # fires order.created too).
             core.fire_action("woocommerce_new_order", order.id, emit)
         core.fire_action("woocommerce_update_order", order.id, emit)
         self._status_moved(order, "pending", bool(fields.get("set_paid")), emit)
@@ -413,7 +423,9 @@ class OrderTable:
         if old_status in DRAFT_STATUSES and order.status not in DRAFT_STATUSES:
             # OrdersTableDataStore::update(): an order leaving a draft status fires
             # woocommerce_new_order instead of woocommerce_update_order (a checkout's
-            # order.created comes when its draft becomes pending).
+            # order.created comes when its draft becomes pending; recorded over REST too:
+            # PUT status=pending on a checkout-draft order sends order.created alone, where
+            # this event also queues order.updated, as a REST create does).
             self.core.emit_change("order", "created", order_id, emit)
             self.core.fire_action("woocommerce_new_order", order_id, emit)
         else:
