@@ -32,6 +32,7 @@ from aiohttp import web
 from pytest_woosim.outbox.sender import DEFAULT_MAX_IN_FLIGHT, Sender
 from pytest_woosim.outbox.state import State
 from pytest_woosim.outbox.transport import sender_client
+from pytest_woosim.relay.registration import webhook_secret
 from pytest_woosim.relay.relay import RelayApp, delivery_path
 from simulator.clock import Clock
 
@@ -140,8 +141,10 @@ async def run(
             port = runner.addresses[0][1]
             await sender.start()
             url = f"http://127.0.0.1:{port}{delivery_path('bench')}"
+            # Each of the relay's webhooks signs with its own secret, derived per topic.
+            topic_secret = webhook_secret(SECRET, "order.updated")
             load = subprocess.Popen(
-                [sys.executable, "-c", LOAD, url, SECRET, str(events), str(concurrency)],
+                [sys.executable, "-c", LOAD, url, topic_secret, str(events), str(concurrency)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 text=True,

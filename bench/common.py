@@ -279,6 +279,9 @@ async def _serve_store(orders: int, customers: int) -> None:
     key = sim.keys.default
     info = {
         "api_url": server.api_url,
+        "site_url": server.site_url,
+        "consumer_key": key.consumer_key,
+        "consumer_secret": key.consumer_secret,
         "auth": basic_auth(key.consumer_key, key.consumer_secret),
         "orders": orders,
         "customers": customers,

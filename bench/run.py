@@ -70,7 +70,7 @@ def _webhooks(out: str) -> list[Figure]:
             "signed webhook deliveries/s to a local receiver",
             rate,
             "deliveries/s",
-            Target("min", 2_000),
+            Target("min", 5_000),
             valid=failures == 0,
             note=out.strip().splitlines()[-1],
         )
@@ -84,7 +84,7 @@ def _relay(out: str) -> list[Figure]:
             "relay, webhook in → durable → delivered",
             float(data["events_per_second"]),
             "events/s",
-            Target("min", 1_000),
+            Target("min", 3_000),
             valid=int(data.get("failures", 0)) == 0,
             note=f"{data['events']} events, {data['notifications']} notifications, "
             f"{data['end_to_end_seconds']} s end to end",
@@ -126,7 +126,7 @@ def _fixtures(out: str) -> list[Figure]:
             "fixture overhead per test (woosim + reset)",
             woosim,
             "ms/test",
-            Target("ratio_max", 1.5),
+            Target("ratio_max", 1.2),
             reference=httpserver,
             reference_name="pytest-httpserver httpserver",
             note=out.strip().splitlines()[0],
@@ -138,12 +138,12 @@ SCRIPTS: dict[str, Script] = {
     "bench_webhooks": Script(
         lambda quick: ["--deliveries", "5000" if quick else "20000"],
         _webhooks,
-        [not_measured("signed webhook deliveries/s", Target("min", 2_000), "")],
+        [not_measured("signed webhook deliveries/s", Target("min", 5_000), "")],
     ),
     "bench_relay": Script(
         lambda quick: ["--events", "1000" if quick else "5000"],
         _relay,
-        [not_measured("relay, webhook in → durable → delivered", Target("min", 1_000), "")],
+        [not_measured("relay, webhook in → durable → delivered", Target("min", 3_000), "")],
     ),
     "bench_outbox": Script(
         lambda quick: ["--events", "2000" if quick else "10000"],
@@ -158,13 +158,14 @@ SCRIPTS: dict[str, Script] = {
     "bench_fixtures": Script(
         lambda quick: ["20" if quick else "60"],
         _fixtures,
-        [not_measured("fixture overhead per test", Target("ratio_max", 1.5), "")],
+        [not_measured("fixture overhead per test", Target("ratio_max", 1.2), "")],
     ),
 }
 
 #: In table order: (short name for --only, module).
 SECTIONS = (
     ("rest", "bench_rest"),
+    ("growth", "bench_growth"),
     ("generate", "bench_generate"),
     ("webhooks", "bench_webhooks"),
     ("transport", "bench_transport"),
@@ -176,6 +177,7 @@ SECTIONS = (
     ("fixtures", "bench_fixtures"),
     ("memory", "bench_memory"),
     ("soak", "bench_soak"),
+    ("realwoo", "bench_realwoo"),
 )
 
 

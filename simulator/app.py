@@ -23,14 +23,27 @@ from typing import Any
 
 from aiohttp import web
 
-from simulator import control, control_trigger, control_webhooks, inspector
+from simulator import control, control_trigger, control_webhooks, coupon_render, inspector
 from simulator.auth import Authenticator
 from simulator.clock import Clock
 from simulator.errors import RestError
 from simulator.events import EventBus
 from simulator.keys import ApiKey, KeyRing, derive_key
 from simulator.render import Renderer
-from simulator.rest import customers, openapi_route, orders, products, route_info, system, webhooks
+from simulator.rest import (
+    coupons,
+    customers,
+    notes,
+    openapi_route,
+    orders,
+    products,
+    refunds,
+    route_info,
+    system,
+    terms,
+    variations,
+    webhooks,
+)
 from simulator.rest.common import OPTIONS_KEY, SIM_KEY, make_auth_middleware, make_error_middleware
 from simulator.settings import Settings
 from simulator.store import Store
@@ -111,6 +124,11 @@ class Simulator:
             products.setup,
             system.setup,
             webhooks.setup,
+            coupons.setup,
+            terms.setup,
+            variations.setup,
+            notes.setup,
+            refunds.setup,
         ]
         #: Route modules of the control plane, mounted at :data:`CONTROL_PREFIX`.
         self.control_setups: list[RouteSetup] = [
@@ -162,6 +180,8 @@ class Simulator:
             return render.customer(store.get_customer(resource_id))
         if resource == "product":
             return render.product(store.get_product(resource_id))
+        if resource == "coupon":
+            return coupon_render.coupon(render, store.get_coupon(resource_id))
         raise RestError(
             "rest_no_route", "No route was found matching the URL and request method.", 404
         )

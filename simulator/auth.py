@@ -75,6 +75,12 @@ class AuthRequest:
     query: Sequence[tuple[str, str]]
     form: Sequence[tuple[str, str]]
     authorization: str | None
+    #: ``query`` already parsed PHP's way, when the caller has it (read only).
+    get: Mapping[str, Any] | None = None
+
+
+#: Authorization headers remembered by an authenticator (each names a key).
+_BASIC_KEYS_MAX = 256
 
 
 def _error(message: str) -> RestError:
@@ -294,6 +300,11 @@ class Authenticator:
         self._lock = threading.Lock()
         # key_id -> {timestamp: nonce}, the ``nonces`` column of woocommerce_api_keys.
         self._nonces: dict[int, dict[int | str, Any]] = {}
+        # Authorization header -> the key it authenticated with Basic. A client sends
+        # the same header on every request; checking it costs more than the rest of
+        # a small request's own work (base64, sanitising, hashing, HMAC comparison).
+        # Keys are never removed from a ring nor changed, so an entry stays true.
+        self._basic_keys: dict[str, ApiKey] = {}
 
     def forget_nonces(self) -> None:
         with self._lock:
@@ -302,7 +313,7 @@ class Authenticator:
     def authenticate(self, req: AuthRequest) -> ApiKey | None:
         if not _is_request_to_wc_api(req.path):
             return None
-        get = parse_php_query(req.query)
+        get = parse_php_query(req.query) if req.get is None else req.get
         error: RestError | None = None
         key: ApiKey | None = None
         if self.https:
@@ -333,12 +344,17 @@ class Authenticator:
     ) -> tuple[ApiKey | None, RestError | None]:
         consumer_key: Any = ""
         consumer_secret: Any = ""
+        from_header = False
         if not _php_empty(get.get("consumer_key")) and not _php_empty(get.get("consumer_secret")):
             consumer_key, consumer_secret = get["consumer_key"], get["consumer_secret"]
         if _php_empty(consumer_key) and authorization:
+            known = self._basic_keys.get(authorization)
+            if known is not None:
+                return known, None
             credentials = parse_basic_header(authorization)
             if credentials and not _php_empty(credentials[0]) and not _php_empty(credentials[1]):
                 consumer_key, consumer_secret = credentials
+                from_header = True
         if _php_empty(consumer_key) or _php_empty(consumer_secret):
             return None, None
         key = self.keyring.find(sanitize_text_field(consumer_key))
@@ -350,6 +366,10 @@ class Authenticator:
             _utf8(key.consumer_secret), _utf8(consumer_secret)
         ):
             return None, _error("Consumer secret is invalid.")
+        if from_header and authorization:
+            if len(self._basic_keys) >= _BASIC_KEYS_MAX:
+                self._basic_keys.clear()
+            self._basic_keys[authorization] = key
         return key, None
 
     # ----------------------------------------------------------------- OAuth

@@ -120,11 +120,38 @@ class Customer:
         return name or self.username
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Category:
+    """A ``product_cat`` term (compared by identity: products hold the term itself)."""
+
     id: int
     name: str
     slug: str
+    parent: int = 0
+    description: str = ""
+    display: str = "default"
+    menu_order: int = 0
+
+
+@dataclass(slots=True, eq=False)
+class Tag:
+    """A ``product_tag`` term."""
+
+    id: int
+    name: str
+    slug: str
+    description: str = ""
+
+
+@dataclass(slots=True, frozen=True)
+class ProductAttribute:
+    """A custom (local) attribute of a product: ``Size`` with options ``S|M|L``."""
+
+    name: str
+    options: tuple[str, ...]
+    position: int = 0
+    visible: bool = False
+    variation: bool = False
 
 
 @dataclass(slots=True)
@@ -155,8 +182,18 @@ class Product:
     weight: str = ""
     total_sales: int = 0
     categories: tuple[Category, ...] = ()
+    tags: tuple[Tag, ...] = ()
     meta_data: tuple[MetaItem, ...] = ()
     status_before_trash: str = ""
+    #: A variable product's attributes, and the options its form preselects
+    #: (attribute slug, option).
+    attributes: tuple[ProductAttribute, ...] = ()
+    default_attributes: tuple[tuple[str, str], ...] = ()
+    #: A variation's parent product and its chosen options (attribute slug, option).
+    parent_id: int = 0
+    options: tuple[tuple[str, str], ...] = ()
+    menu_order: int = 0
+    dimensions: tuple[str, str, str] = ("", "", "")
     #: The prices as they were written over REST: WooCommerce stores and answers the
     #: string as given ("3", "10.5", "04.50"). None: render the amount with the
     #: store's decimals (generated products).
@@ -250,6 +287,10 @@ class Order:
     status_before_trash: str = ""
     #: The order is counted in its products' total_sales (the `_recorded_sales` flag).
     recorded_sales: bool = False
+    #: The order's coupon uses are counted (the `_recorded_coupon_usage_counts` flag).
+    recorded_coupon_usage: bool = False
+    #: Ids of the order's refunds (records in the store's ``refunds``).
+    refunds: tuple[int, ...] = ()
     cached: bytes | None = None
 
     @property

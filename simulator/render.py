@@ -10,102 +10,49 @@ ready fragments.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from simulator.models import (
     Address,
+    CouponLine,
     Customer,
+    FeeLine,
     LineItem,
     MetaItem,
     Order,
     Product,
+    ShippingLine,
 )
 from simulator.phpjson import dumps
+from simulator.render_text import ITEM_METHODS as ITEM_METHODS
+from simulator.render_text import MAX_DP as MAX_DP
+from simulator.render_text import format_money as format_money
+from simulator.render_text import item_price, meta_rows, sale_price_html, wpautop
+from simulator.render_text import raw_amount as raw_amount
+from simulator.render_variations import VariationRenderer
 from simulator.resources.addresses import CUSTOMER_BILLING, CUSTOMER_SHIPPING
 from simulator.resources.customers import CUSTOMER
 from simulator.resources.declare import Declaration, keys, ordered
 from simulator.resources.products import PRODUCT
 from simulator.settings import Settings
-from simulator.store import Store, sanitize_title
+from simulator.store import Store
+from simulator.store.attributes import attribute_label
+from simulator.store.coupon_lines import coupon_info
+from simulator.store.coupons import php_float
+from simulator.store.slugs import sanitize_title
 from simulator.wcdates import format_wall
 
-#: ``dp`` is clamped to this range for rendering. WooCommerce takes any integer
-#: (``intval``) and PHP's number_format pads whatever it is given; beyond 20
-#: places a double has no digits left to show (the padding is zeros) and below
-#: -20 every storable amount rounds to 0, so the clamp changes no figure that
-#: means anything while keeping the work per field bounded.
-MAX_DP = 20
-#: The methods of an item route (``/{resource}/{id}``), as its ``Allow`` header lists them.
 #: wc_get_related_products()'s default limit, as the products controller calls it.
 RELATED_LIMIT = 5
-ITEM_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
-def format_money(cents: int, dp: int) -> str:
-    """wc_format_decimal(amount, dp): rounded half away from zero, padded to ``dp`` places.
-
-    Integer arithmetic throughout: any stored amount and any ``dp`` render (no
-    decimal context to overflow). A negative ``dp`` rounds to tens, hundreds...
-    (PHP 8.3's number_format); like PHP since 7.2, a result of zero has no sign.
-    """
-    dp = MAX_DP if dp > MAX_DP else -MAX_DP if dp < -MAX_DP else dp
-    magnitude = -cents if cents < 0 else cents
-    if dp >= 2:
-        whole, fraction = divmod(magnitude, 100)
-        sign = "-" if cents < 0 else ""
-        return f"{sign}{whole}.{fraction:02d}{'0' * (dp - 2)}"
-    step = 10 ** (2 - dp)  # cents per unit of the last place shown
-    units, rest = divmod(magnitude, step)
-    if rest * 2 >= step:
-        units += 1
-    sign = "-" if cents < 0 and units else ""
-    if dp == 1:
-        whole, tenth = divmod(units, 10)
-        return f"{sign}{whole}.{tenth}"
-    return f"{sign}{units * 10**-dp}"
-
-
-def raw_amount(cents: int) -> str:
-    """A stored amount as PHP prints a float: ``"0.9"``, ``"2"``, ``"1.35"``."""
-    text = format_money(cents, 2)
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-def item_price(total_cents: int, quantity: int) -> int | float:
-    """get_item_total() as json_encode writes it: an integer when the division is exact.
-
-    WooCommerce 10.0.2 returns the PHP division ``total / qty``, which is an int when
-    exact (``25``) and a float otherwise (``8.333333333333334``); 9.x returned a float.
-    """
-    quantity = max(1, quantity)
-    if total_cents % (100 * quantity) == 0:
-        return total_cents // (100 * quantity)
-    return float(total_cents) / 100 / quantity
-
-
-def wpautop(text: str) -> str:
-    """WordPress's wpautop for plain text: paragraphs in ``<p>``, line breaks as ``<br />``.
-
-    Text that already holds block HTML is beyond this fake's wpautop: it is wrapped
-    the same way, where WordPress would leave the blocks unwrapped.
-    """
-    text = text.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
-    if not text.strip():
-        return ""
-    paragraphs = [p.strip("\n") for p in re.split(r"\n\s*\n", text) if p.strip()]
-    return "".join(
-        "<p>" + paragraph.replace("\n", "<br />\n") + "</p>\n" for paragraph in paragraphs
-    )
-
-
-def _meta(items: Sequence[MetaItem]) -> list[dict[str, Any]]:
-    # WooCommerce hides only the keys its data stores own (which the fake keeps as
-    # fields, not meta); any other key is shown, with or without a leading "_".
-    return [{"id": m.id, "key": m.key, "value": m.value} for m in items]
+def _item_meta(items: Sequence[MetaItem]) -> list[dict[str, Any]]:
+    """An order item's meta as get_order_item_data() shows it, with display key and value."""
+    return [
+        {"id": m.id, "key": m.key, "value": m.value, "display_key": m.key, "display_value": m.value}
+        for m in items
+    ]
 
 
 def _billing(address: Address) -> dict[str, str]:
@@ -135,12 +82,41 @@ def _customer_address(decl: Declaration, fields: dict[str, str]) -> dict[str, st
     return {key: fields[key] for key in keys(decl)}
 
 
+def coupon_line(line: CouponLine) -> dict[str, Any]:
+    """An order's coupon line: the discounts as PHP prints floats ("5", "7.23"), then what
+    its ``coupon_info`` meta says of the coupon (WC_REST_Orders_V2_Controller)."""
+    info = coupon_info(line)
+    return {
+        "id": line.id,
+        "code": line.code,
+        "discount": raw_amount(line.discount),
+        "discount_tax": raw_amount(line.discount_tax),
+        "meta_data": [
+            {
+                "id": m.id,
+                "key": m.key,
+                "value": m.value,
+                "display_key": m.key,
+                "display_value": m.value,
+            }
+            for m in line.meta_data
+        ],
+        "discount_type": str(info[2]) if len(info) > 2 and info[2] else "fixed_cart",
+        "nominal_amount": php_float(float(info[3])) if len(info) > 3 and info[3] else 0,
+        "free_shipping": bool(info[4]) if len(info) > 4 else False,
+    }
+
+
 class Renderer:
     """Builds response objects for one store; reads settings for links and time zone."""
 
     def __init__(self, settings: Settings, store: Store) -> None:
         self.settings = settings
         self.store = store
+        self.variations = VariationRenderer(settings, store)
+
+    def variation_sku(self, variation: Product) -> str:
+        return self.variations.sku(variation)
 
     @property
     def api_url(self) -> str:
@@ -189,7 +165,9 @@ class Renderer:
                 "avatar_url": f"https://secure.gravatar.com/avatar/{digest}?s=96&d=mm&r=g",
                 # Unlike orders and products, a customer never shows meta whose key starts
                 # with "_" (recorded from WooCommerce 10.0.2: "_x" hidden, "x_y" shown).
-                "meta_data": _meta([m for m in customer.meta_data if not m.key.startswith("_")]),
+                "meta_data": meta_rows(
+                    [m for m in customer.meta_data if not m.key.startswith("_")]
+                ),
                 "_links": self._links("customers", customer.id),
             },
         )
@@ -200,8 +178,60 @@ class Renderer:
         return customer.cached
 
     # ------------------------------------------------------------------ orders
-    def _line_item(self, item: LineItem, dp: int) -> dict[str, Any]:
+    def shipping_line(
+        self, line: ShippingLine, dp: int, *, display_meta: bool = False
+    ) -> dict[str, Any]:
+        return {
+            "id": line.id,
+            "method_title": line.method_title,
+            "method_id": line.method_id,
+            "instance_id": line.instance_id,
+            "total": format_money(line.total, dp),
+            "total_tax": format_money(line.total_tax, dp),
+            "taxes": [
+                {
+                    "id": self.settings.tax_rate_id,
+                    "total": raw_amount(line.total_tax),
+                    "subtotal": "",
+                }
+            ]
+            if line.total_tax
+            else [],
+            "tax_status": "taxable",
+            "meta_data": _item_meta(line.meta_data) if display_meta else meta_rows(line.meta_data),
+        }
+
+    def fee_line(self, fee: FeeLine, dp: int, *, display_meta: bool = False) -> dict[str, Any]:
+        return {
+            "id": fee.id,
+            "name": fee.name,
+            "tax_class": fee.tax_class,
+            "tax_status": fee.tax_status,
+            # The REST "amount" is never set on a fee added over REST: WooCommerce
+            # 10.0.2 answers an empty string.
+            "amount": "",
+            "total": format_money(fee.total, dp),
+            "total_tax": format_money(fee.total_tax, dp),
+            "taxes": [
+                {
+                    "id": self.settings.tax_rate_id,
+                    "total": raw_amount(fee.total_tax),
+                    "subtotal": "",
+                }
+            ]
+            if fee.total_tax
+            else [],
+            "meta_data": _item_meta(fee.meta_data) if display_meta else meta_rows(fee.meta_data),
+        }
+
+    def line_item(self, item: LineItem, dp: int) -> dict[str, Any]:
         product = self.store.products.get(item.product_id)
+        variation = self.store.variations.records.get(item.variation_id)
+        labels = (
+            {sanitize_title(a.name): a.name for a in product.attributes}
+            if variation is not None and product is not None
+            else {}
+        )
         taxes = (
             [
                 {
@@ -230,24 +260,28 @@ class Renderer:
                     "id": m.id,
                     "key": m.key,
                     "value": m.value,
-                    "display_key": m.key,
+                    # A variation's option shows its attribute's label; an empty one
+                    # (the variation takes any) keeps the key (recorded).
+                    "display_key": labels.get(m.key, m.key) if m.value != "" else m.key,
                     "display_value": m.value,
                 }
                 for m in item.meta_data
             ],
-            "sku": product.sku if product is not None else None,
+            "sku": self.variation_sku(variation)
+            if variation is not None
+            else (product.sku if product is not None else None),
             "price": item_price(item.total, item.quantity),
             # No image: WooCommerce 10.0.2 writes a product's empty thumbnail id as a
             # string, and 0 when the line has no product (unknown or deleted).
-            "image": {"id": "" if product is not None else 0, "src": ""},
-            "parent_name": None,
+            "image": {"id": "" if product is not None and variation is None else 0, "src": ""},
+            "parent_name": product.name if variation is not None and product is not None else None,
         }
 
     def order(self, order: Order, dp: int | None = None) -> dict[str, Any]:
         if dp is None:
             dp = self.settings.price_decimals
         settings = self.settings
-        items = [self._line_item(item, dp) for item in order.line_items]
+        items = [self.line_item(item, dp) for item in order.line_items]
         tax_lines = []
         if order.tax_line_id:
             tax_lines.append(
@@ -263,58 +297,9 @@ class Renderer:
                     "meta_data": [],
                 }
             )
-        shipping_lines = [
-            {
-                "id": line.id,
-                "method_title": line.method_title,
-                "method_id": line.method_id,
-                "instance_id": line.instance_id,
-                "total": format_money(line.total, dp),
-                "total_tax": format_money(line.total_tax, dp),
-                "taxes": [
-                    {
-                        "id": settings.tax_rate_id,
-                        "total": raw_amount(line.total_tax),
-                        "subtotal": "",
-                    }
-                ]
-                if line.total_tax
-                else [],
-                "tax_status": "taxable",
-                "meta_data": _meta(line.meta_data),
-            }
-            for line in order.shipping_lines
-        ]
-        fee_lines = [
-            {
-                "id": fee.id,
-                "name": fee.name,
-                "tax_class": fee.tax_class,
-                "tax_status": fee.tax_status,
-                # The REST "amount" is never set on a fee added over REST: WooCommerce
-                # 10.0.2 answers an empty string.
-                "amount": "",
-                "total": format_money(fee.total, dp),
-                "total_tax": format_money(fee.total_tax, dp),
-                "taxes": [
-                    {"id": settings.tax_rate_id, "total": raw_amount(fee.total_tax), "subtotal": ""}
-                ]
-                if fee.total_tax
-                else [],
-                "meta_data": _meta(fee.meta_data),
-            }
-            for fee in order.fee_lines
-        ]
-        coupon_lines = [
-            {
-                "id": coupon.id,
-                "code": coupon.code,
-                "discount": format_money(coupon.discount, dp),
-                "discount_tax": format_money(coupon.discount_tax, dp),
-                "meta_data": _meta(coupon.meta_data),
-            }
-            for coupon in order.coupon_lines
-        ]
+        shipping_lines = [self.shipping_line(line, dp) for line in order.shipping_lines]
+        fee_lines = [self.fee_line(fee, dp) for fee in order.fee_lines]
+        coupon_lines = [coupon_line(coupon) for coupon in order.coupon_lines]
         total = order.total
         status = order.status
         needs_processing = any(
@@ -363,19 +348,27 @@ class Renderer:
             "date_paid": self._wall(order.paid),
             "cart_hash": order.cart_hash,
             "number": str(order.id),
-            "meta_data": _meta(order.meta_data),
+            "meta_data": meta_rows(order.meta_data),
             "line_items": items,
             "tax_lines": tax_lines,
             "shipping_lines": shipping_lines,
             "fee_lines": fee_lines,
             "coupon_lines": coupon_lines,
-            "refunds": [],
+            "refunds": [
+                # The total is the amount times -1 as a float: a zero refund is "-0.00".
+                {"id": r.id, "reason": r.reason, "total": "-" + format_money(r.amount, dp)}
+                for r in self.store.refund_table.of_order(order)
+            ]
+            if order.refunds
+            else [],
             "payment_url": (
                 f"{settings.site_url}/checkout/order-pay/{order.id}/"
                 f"?pay_for_order=true&key={order.order_key}"
             ),
             "is_editable": status in ("pending", "on-hold", "auto-draft"),
-            "needs_payment": status in ("pending", "failed") and total > 0,
+            # WooCommerce's checkout blocks add checkout-draft to the statuses that
+            # need payment (recorded: a draft left by a refused coupon says true).
+            "needs_payment": status in ("pending", "failed", "checkout-draft") and total > 0,
             "needs_processing": needs_processing,
             "date_created_gmt": format_wall(order.created),
             "date_modified_gmt": format_wall(order.modified),
@@ -404,17 +397,8 @@ class Renderer:
         if product.regular_price is None:
             return ""
         if product.sale_price is not None:
-            # wc_format_sale_price() of WooCommerce 10.0.2, with its screen-reader texts.
-            def spoken(cents: int) -> str:
-                return f"&#036;{format_money(cents, self.settings.price_decimals)}"
-
-            return (
-                f'<del aria-hidden="true">{amount(product.regular_price)}</del> '
-                '<span class="screen-reader-text">Original price was: '
-                f"{spoken(product.regular_price)}.</span>"
-                f'<ins aria-hidden="true">{amount(product.sale_price)}</ins>'
-                '<span class="screen-reader-text">Current price is: '
-                f"{spoken(product.sale_price)}.</span>"
+            return sale_price_html(
+                product.regular_price, product.sale_price, self.settings.price_decimals
             )
         return amount(product.regular_price)
 
@@ -514,7 +498,7 @@ class Renderer:
             "low_stock_amount": None,
             "sold_individually": False,
             "weight": product.weight,
-            "dimensions": {"length": "", "width": "", "height": ""},
+            "dimensions": dict(zip(("length", "width", "height"), product.dimensions, strict=True)),
             "shipping_required": not product.virtual,
             # is_shipping_taxable(): needs shipping (not virtual) and taxable.
             "shipping_taxable": not product.virtual
@@ -532,16 +516,31 @@ class Renderer:
                 {"id": c.id, "name": c.name, "slug": c.slug} for c in product.categories
             ],
             "brands": [],
-            "tags": [],
+            "tags": [{"id": t.id, "name": t.name, "slug": t.slug} for t in product.tags],
             "images": [],
-            "attributes": [],
-            "default_attributes": [],
+            "attributes": [
+                {
+                    "id": 0,
+                    "name": a.name,
+                    # A custom attribute's slug is its name as written (recorded).
+                    "slug": a.name,
+                    "position": a.position,
+                    "visible": a.visible,
+                    "variation": a.variation,
+                    "options": list(a.options),
+                }
+                for a in product.attributes
+            ],
+            "default_attributes": [
+                {"id": 0, "name": attribute_label(product.attributes, slug), "option": option}
+                for slug, option in product.default_attributes
+            ],
             "variations": [],
             "grouped_products": [],
-            "menu_order": 0,
+            "menu_order": product.menu_order,
             "price_html": self._price_html(product),
             "related_ids": self.related_ids(product),
-            "meta_data": _meta(product.meta_data),
+            "meta_data": meta_rows(product.meta_data),
             "stock_status": product.stock_status,
             "has_options": False,
             "post_password": "",
@@ -556,6 +555,12 @@ class Renderer:
                 if product.status in ("publish", "private") and product.slug
                 else sanitize_title(product.name)
             )
+        if product.type == "variation":
+            self.variations.as_product(product, data, context)
+            data["_links"] = self.variations.product_links(product)
+            return ordered(PRODUCT, data, context)
+        if product.type == "variable":
+            self.variations.as_variable(product, data)
         data["_links"] = self._links("products", product.id)
         return ordered(PRODUCT, data, context)
 

@@ -22,15 +22,13 @@ REDUCED_STOCK_KEY = "_reduced_stock"
 
 def status_hooks(before: str, after: str) -> tuple[str, ...]:
     """The id-argument actions WC_Order::status_transition() fires, in order."""
-    hooks: list[str] = []
-    if after == "refunded":
-        hooks += ["woocommerce_order_fully_refunded", "woocommerce_order_refunded"]
-    hooks += [
+    # A change to refunded also refunds what is left: that refund fires its own
+    # actions (woocommerce_order_fully_refunded, ...), see simulator.store.refunds.
+    return (
         f"woocommerce_order_status_{after}",
         f"woocommerce_order_status_{before}_to_{after}",
         "woocommerce_order_status_changed",
-    ]
-    return tuple(hooks)
+    )
 
 
 def stock_status_for(quantity: int) -> str:

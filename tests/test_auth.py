@@ -608,3 +608,21 @@ async def test_official_api_client_end_to_end(auth_server: str) -> None:
     denied = await asyncio.to_thread(read_only.post, "orders", {"status": "pending"})
     assert denied.status_code == 401
     assert denied.json()["message"] == "The API key provided does not have write permissions."
+
+
+def test_a_remembered_basic_header_still_yields_to_the_query_pair_and_wrong_ones_are_not_kept() -> (
+    None
+):
+    auth = make_auth()
+    good = "Basic " + base64.b64encode(f"{RW.consumer_key}:{RW.consumer_secret}".encode()).decode()
+    wrong = "Basic " + base64.b64encode(f"{RW.consumer_key}:cs_wrong".encode()).decode()
+    for _ in range(2):  # the second time answers from what the first one remembered
+        assert auth.authenticate(request(authorization=good)) == RW
+        with pytest.raises(RestError, match="Consumer secret is invalid"):
+            auth.authenticate(request(authorization=wrong))
+    # The query's pair comes first, whatever the (remembered) header says.
+    query = [("consumer_key", READ.consumer_key), ("consumer_secret", READ.consumer_secret)]
+    assert auth.authenticate(request(query, authorization=good)) == READ
+    bad_query = [("consumer_key", RW.consumer_key), ("consumer_secret", "cs_wrong")]
+    with pytest.raises(RestError, match="Consumer secret is invalid"):
+        auth.authenticate(request(bad_query, authorization=good))

@@ -164,6 +164,8 @@ def test_sales_paying_customers_and_item_ids_add_up() -> None:
         assert sum(c.discount for c in order.coupon_lines) == discount
     assert {p.id: p.total_sales for p in store.products.values()} == sold
     assert {c.id for c in store.customers.values() if c.is_paying_customer} == paying
+    for refund in store.refunds.values():
+        item_ids += [i.id for i in refund.line_items]
     assert len(item_ids) == len(set(item_ids))  # every order item has its own id
     assert store.claim_item_ids(0) == max(item_ids) + 1
     guests = [o for o in store.orders.values() if o.customer_id == 0]
@@ -192,3 +194,24 @@ def test_order_profiles_are_shared_but_orders_are_not() -> None:
     assert 20 < len(baskets) < len(orders)  # drawn from a pool of profiles
     assert len({o.cart_hash for o in orders}) == len(orders)  # each order its own hash
     assert len({(o.customer_id, o.customer_ip_address, o.created) for o in orders}) == len(orders)
+
+
+def test_a_share_of_orders_has_notes_and_refunds() -> None:
+    sim = fresh()
+    generate(sim.store, "history", customers=30, orders=600, products=7)
+    store = sim.store
+    refunded = [o for o in store.orders.values() if o.status == "refunded"]
+    assert refunded and all(
+        sum(store.refunds[r].amount for r in o.refunds) == o.total for o in refunded
+    )
+    partial = [o for o in store.orders.values() if o.status == "completed" and o.refunds]
+    assert partial and all(store.refunds[o.refunds[0]].amount < o.total for o in partial)
+    for refund in store.refunds.values():
+        order = store.orders[refund.parent_id]
+        assert order.id < refund.id and refund.created == order.modified
+    with_notes = {note.order_id for note in store.notes.by_id.values()}
+    assert 0.1 < len(with_notes) / len(store.orders) < 0.4
+    texts = {note.content for note in store.notes.by_id.values()}
+    assert "Order status changed from Pending payment to Processing." in texts
+    for order in refunded:
+        assert store.notes.of_order(order.id)[0].content.startswith("Order status")

@@ -305,10 +305,10 @@ async def test_live_feed_keeps_pages_inside_their_range(store: LiveStore) -> Non
     await generate(store, customers=25, orders=3, products=1)
     async with control(store) as plane:
         live = await feed(plane, "live", customers_page=3, orders_page=9, deliveries_page=2)
-    assert live["pages"] == {"customers": 3, "orders": 1, "deliveries": 1}
+    assert live["pages"] == {"customers": 3, "orders": 1, "coupons": 1, "deliveries": 1}
     assert "page 3 of 3" in live["panels"]["customers"]
     assert (
-        'href="?customers_page=2&amp;orders_page=1&amp;deliveries_page=1"'
+        'href="?customers_page=2&amp;orders_page=1&amp;coupons_page=1&amp;deliveries_page=1"'
         in (live["panels"]["customers"])
     )
 
@@ -336,3 +336,20 @@ def test_revision_round_trip_and_garbage() -> None:
     assert decode_revision(encode_revision(tokens)) == tokens
     assert decode_revision("") == {}
     assert decode_revision("nonsense;;orders=1;x=y") == {"orders": "1"}
+
+
+async def test_coupons_panel_shows_codes_discounts_and_uses(store: LiveStore) -> None:
+    await generate(store, customers=5, orders=40, products=3)
+    [coupon] = store.sim.store.coupons.values()
+    async with control(store) as plane:
+        rows = await feed(plane, "coupons")
+        assert rows["total"] == 1
+        [row] = rows["items"]
+        assert (row["code"], row["amount"], row["discount_type"]) == ("save10", "10.00", "percent")
+        assert row["usage_count"] == coupon.usage_count > 0
+        page = (await plane.get("")).text
+        assert "save10" in page and "10.00 % off" in page
+        detail = await feed(plane, f"coupons/{coupon.id}")
+        assert detail["code"] == "save10" and detail["used_by"] == list(coupon.used_by)
+        missing = await plane.get("inspector/coupons/999999")
+        assert missing.status_code == 404

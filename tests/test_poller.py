@@ -435,3 +435,17 @@ async def test_the_largest_refresh_interval_polls_without_overflow(
     for bad in (MAX_REFRESH_MINUTES + 1, 1e17, 1e308):
         with pytest.raises(ValueError, match="at most 999999999"):
             poller.set_refresh_interval(bad)
+
+
+def test_a_configured_date_field_reads_each_string_as_its_pattern_says_every_time() -> None:
+    from pytest_woosim.poller.plan import date_field
+    from pytest_woosim.poller.scan import DateUnreadable
+
+    field = date_field("date_modified", "yyyy-MM-dd'T'HH:mm:ss", "America/New_York")
+    summer = {"date_modified": "2024-05-01T08:00:00"}
+    winter = {"date_modified": "2024-01-01T08:00:00"}
+    for _ in range(2):  # the second read answers from what the first one kept
+        assert field.read(summer) == datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+        assert field.read(winter) == datetime(2024, 1, 1, 13, 0, tzinfo=UTC)
+        with pytest.raises(DateUnreadable):
+            field.read({"date_modified": "01/05/2024"})

@@ -7,7 +7,7 @@ virtual clock; the tests move it instead of waiting.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -23,6 +23,7 @@ from pytest_woosim.outbox.sender import CE_RETRY_SCHEDULE
 from pytest_woosim.poller.plan import ResourcePlan
 from pytest_woosim.poller.poller import Poller
 from pytest_woosim.poller.scan import Backoff
+from pytest_woosim.poller.storeclient import Page
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "instances"
 RECOMMENDED = FIXTURES / "recommended-polling.json"
@@ -365,33 +366,35 @@ async def test_records_modified_during_a_paged_scan_are_not_skipped(world: World
     order_ids: list[int] = []
     gets = 0
 
-    async def change_store_between_pages(request: httpx.Request) -> None:
+    poller = await new_poller(world)
+    read_page = poller.source.list_page
+
+    async def change_store_between_pages(
+        endpoint: str, params: Mapping[str, str | int | float | bool]
+    ) -> Page:
         # After two pages were read, orders from the first page change (they
         # move to the end of the modified order) and one unread order changes.
         nonlocal gets
-        if request.method != "GET" or not request.url.path.endswith("/orders"):
-            return
-        gets += 1
-        if gets == 3:
-            for order_id in (order_ids[0], order_ids[5], order_ids[40]):
-                world.sim.store.update_order(order_id, {"customer_note": "changed mid-scan"})
+        if endpoint == "orders":
+            gets += 1
+            if gets == 3:
+                for order_id in (order_ids[0], order_ids[5], order_ids[40]):
+                    world.sim.store.update_order(order_id, {"customer_note": "changed mid-scan"})
+        return await read_page(endpoint, params)
 
-    async with httpx.AsyncClient(
-        event_hooks={"request": [change_store_between_pages]}, timeout=30
-    ) as client:
-        poller = await new_poller(world, client=client)
-        await poller.poll_once()
-        for i in range(60):
-            world.clock.set(T0 + timedelta(seconds=1 + i // 2))
-            order_ids.append(await create_order(world, f"order {i}"))
-        world.clock.set(T0 + timedelta(minutes=2))
-        # Small pages, so the scan takes several requests.
-        poller.resources[1] = _with_page_size(poller.resources[1], 10)
-        report = await poller.poll_once()
-        assert report.ok and gets >= 6  # the change landed in the middle of the scan
-        assert poller.sender is not None
-        await poller.sender.start()
-        await poller.sender.drain()
+    poller.source.list_page = change_store_between_pages  # type: ignore[method-assign]
+    await poller.poll_once()
+    for i in range(60):
+        world.clock.set(T0 + timedelta(seconds=1 + i // 2))
+        order_ids.append(await create_order(world, f"order {i}"))
+    world.clock.set(T0 + timedelta(minutes=2))
+    # Small pages, so the scan takes several requests.
+    poller.resources[1] = _with_page_size(poller.resources[1], 10)
+    report = await poller.poll_once()
+    assert report.ok and gets >= 6  # the change landed in the middle of the scan
+    assert poller.sender is not None
+    await poller.sender.start()
+    await poller.sender.drain()
     events = [e for e in world.receiver.events if e["objectType"] == "orders"]
     assert set(ids_of(events)) == set(order_ids)
     notes = {

@@ -1,11 +1,18 @@
-"""The store client: paging headers, authentication and error classification."""
+"""The store client: paging headers, authentication and error classification.
+
+Each test answers the client from a real aiohttp server on loopback.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
-import httpx
 import pytest
+from aiohttp import web
 
 from pytest_woosim.poller.storeclient import (
     StoreClient,
@@ -15,14 +22,36 @@ from pytest_woosim.poller.storeclient import (
     parse_retry_after,
 )
 
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-def client_for(handler: httpx.MockTransport) -> StoreClient:
-    return StoreClient(
-        "https://shop.example/",
-        "ck_key",
-        "cs_secret",
-        client=httpx.AsyncClient(transport=handler),
-    )
+
+@asynccontextmanager
+async def store_answering(handler: Handler, *, timeout: float = 30.0) -> AsyncIterator[StoreClient]:
+    """A store client of a loopback server whose every request ``handler`` answers."""
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handler)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    client = StoreClient(f"http://127.0.0.1:{port}/", "ck_key", "cs_secret", timeout=timeout)
+    try:
+        yield client
+    finally:
+        await client.aclose()
+        await runner.cleanup()
+
+
+def answer(status: int, body: object = None, *, text: str | None = None, **headers: str) -> Handler:
+    async def handle(request: web.Request) -> web.Response:
+        if text is not None:
+            return web.Response(status=status, text=text, headers=headers)
+        return web.Response(
+            status=status, body=json.dumps(body), content_type="application/json", headers=headers
+        )
+
+    return handle
 
 
 def test_link_header_with_prev_and_next() -> None:
@@ -45,13 +74,12 @@ def test_retry_after_in_seconds_or_as_a_date() -> None:
 
 
 async def test_list_page_reads_the_paging_headers_and_sends_basic_auth() -> None:
-    seen: list[httpx.Request] = []
+    seen: list[web.Request] = []
 
-    def handle(request: httpx.Request) -> httpx.Response:
+    async def handle(request: web.Request) -> web.Response:
         seen.append(request)
-        return httpx.Response(
-            200,
-            json=[{"id": 1}, {"id": 2}],
+        return web.json_response(
+            [{"id": 1}, {"id": 2}],
             headers={
                 "X-WP-Total": "5",
                 "X-WP-TotalPages": "3",
@@ -59,54 +87,87 @@ async def test_list_page_reads_the_paging_headers_and_sends_basic_auth() -> None
             },
         )
 
-    client = client_for(httpx.MockTransport(handle))
-    page = await client.list_page("orders", {"per_page": 2, "dates_are_gmt": True})
+    async with store_answering(handle) as client:
+        page = await client.list_page(
+            "orders", {"per_page": 2, "dates_are_gmt": True, "search": "a b&c"}
+        )
     assert [r["id"] for r in page.records] == [1, 2]
     assert (page.total, page.total_pages, page.has_next) == (5, 3, True)
     request = seen[0]
-    assert request.url.path == "/wp-json/wc/v3/orders"
-    assert request.url.params["dates_are_gmt"] == "true"
+    assert request.path == "/wp-json/wc/v3/orders"
+    assert request.query["dates_are_gmt"] == "true"
+    assert request.query["search"] == "a b&c"
     expected = "Basic " + base64.b64encode(b"ck_key:cs_secret").decode()
     assert request.headers["Authorization"] == expected
 
 
+async def test_a_post_sends_its_json_body() -> None:
+    seen: list[object] = []
+
+    async def handle(request: web.Request) -> web.Response:
+        seen.append((request.method, request.content_type, await request.json()))
+        return web.json_response({"id": 7}, status=201)
+
+    async with store_answering(handle) as client:
+        assert await client.post("orders", {"status": "pending"}) == {"id": 7}
+    assert seen == [("POST", "application/json", {"status": "pending"})]
+
+
 @pytest.mark.parametrize(
-    ("response", "retry_after"),
+    ("handler", "retry_after"),
     [
-        (httpx.Response(500, json={"code": "internal_server_error"}), None),
-        (httpx.Response(503, text="<html>maintenance</html>"), None),
-        (httpx.Response(429, text="slow down", headers={"Retry-After": "30"}), 30.0),
-        (httpx.Response(200, text="<b>Notice</b>: Undefined index [{]"), None),
+        (answer(500, {"code": "internal_server_error"}), None),
+        (answer(503, text="<html>maintenance</html>"), None),
+        (answer(429, text="slow down", **{"Retry-After": "30"}), 30.0),
+        (answer(200, text="<b>Notice</b>: Undefined index [{]"), None),
     ],
 )
 async def test_transient_failures_are_store_unavailable(
-    response: httpx.Response, retry_after: float | None
+    handler: Handler, retry_after: float | None
 ) -> None:
-    client = client_for(httpx.MockTransport(lambda request: response))
-    with pytest.raises(StoreUnavailable) as caught:
-        await client.list_page("orders", {})
+    async with store_answering(handler) as client:
+        with pytest.raises(StoreUnavailable) as caught:
+            await client.list_page("orders", {})
     assert caught.value.retry_after == retry_after
 
 
 async def test_timeouts_and_connection_errors_are_store_unavailable() -> None:
-    def slow(request: httpx.Request) -> httpx.Response:
-        raise httpx.ReadTimeout("timed out", request=request)
+    never = asyncio.Event()
 
-    with pytest.raises(StoreUnavailable, match="timed out"):
-        await client_for(httpx.MockTransport(slow)).list_page("orders", {})
+    async def silent(request: web.Request) -> web.Response:
+        await never.wait()  # no answer in time: the client's timeout ends the request
+        return web.Response()
+
+    async with store_answering(silent, timeout=0.2) as client:
+        with pytest.raises(StoreUnavailable, match="timed out"):
+            await client.list_page("orders", {})
+        never.set()  # let the handler end, or the server's shutdown waits for it
+
+    # A port nothing listens on any more: connection refused.
+    async with store_answering(answer(200, [])) as client:
+        pass
+    async with client:
+        with pytest.raises(StoreUnavailable, match="orders"):
+            await client.list_page("orders", {})
 
 
 async def test_client_errors_keep_woocommerce_code_and_never_the_secret() -> None:
     body = {"code": "woocommerce_rest_cannot_view", "message": "Sorry, you cannot list resources."}
-    client = client_for(httpx.MockTransport(lambda request: httpx.Response(401, json=body)))
-    with pytest.raises(StoreRequestError) as caught:
-        await client.list_page("orders", {})
+    async with store_answering(answer(401, body)) as client:
+        with pytest.raises(StoreRequestError) as caught:
+            await client.list_page("orders", {})
     assert caught.value.status == 401
     assert caught.value.code == "woocommerce_rest_cannot_view"
     assert "cs_secret" not in str(caught.value)
 
 
+async def test_a_redirect_is_not_followed() -> None:
+    async with store_answering(answer(301, {}, Location="https://elsewhere.example/")) as client:
+        with pytest.raises(StoreRequestError, match="redirect"):
+            await client.list_page("orders", {})
+
+
 async def test_a_body_that_is_not_a_list_of_objects_is_unavailable() -> None:
-    client = client_for(httpx.MockTransport(lambda request: httpx.Response(200, json={"id": 1})))
-    with pytest.raises(StoreUnavailable, match="JSON array"):
-        await client.list_page("orders", {})
+    async with store_answering(answer(200, {"id": 1})) as client:
+        with pytest.raises(StoreUnavailable, match="JSON array"):
+            await client.list_page("orders", {})

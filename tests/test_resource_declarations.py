@@ -184,7 +184,8 @@ def test_product_bodies_accept_the_declared_writable_fields(sim: Simulator, crea
     names = writable(PRODUCT, creating=creating)
     # A list where a scalar goes; an id that is no integer in each listed object.
     body = {name: [[1]] for name in names} | {"price": [[1]], "permalink": [[1]]}
-    body |= {"categories": [{"id": "x"}], "meta_data": [{"id": "x"}]}
+    body |= {"categories": [{"id": "x"}], "tags": [{"id": "x"}], "meta_data": [{"id": "x"}]}
+    body |= {"attributes": [{"position": "x"}], "default_attributes": [{"option": [1]}]}
     params = _invalid_params(ProductRoutes(sim).parse_fields, body, creating=creating)
     assert params == list(names)
 

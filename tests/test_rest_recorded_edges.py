@@ -406,3 +406,35 @@ async def test_system_status_has_every_section_of_the_real_one(make_store: Store
         "wp_version",
     ]
     assert environment[-1] == "remote_get_response" and len(environment) == 34
+
+
+async def test_prices_are_stored_as_wc_format_decimal_leaves_them(
+    make_store: StoreFactory,
+) -> None:
+    # Recorded: every dot but the last and anything not a digit, dot or minus is
+    # removed; the price is what PHP's floatval reads from what is left; a sale
+    # price not below the regular price is dropped.
+    store = await new_store(make_store)
+    product = await post(store, "products", {"name": "Odd", "regular_price": " 1e2"})
+    assert (product["regular_price"], product["price"]) == ("12", "12")
+    expected = [
+        ({"regular_price": "100", "sale_price": "0997.60E02\f"}, ("100", "100", "")),
+        (
+            {"regular_price": "1000", "sale_price": "0997.60E02\f"},
+            ("0997.6002", "1000", "0997.6002"),
+        ),
+        ({"regular_price": "\n 0e591", "sale_price": ""}, ("0591", "0591", "")),
+        ({"regular_price": "1.5e-3", "sale_price": ""}, ("1.5-3", "1.5-3", "")),
+    ]
+    for body, (price, regular, sale) in expected:
+        response = await store.client.put(f"products/{product['id']}", json=body)
+        shown = response.json()
+        assert (shown["price"], shown["regular_price"], shown["sale_price"]) == (
+            price,
+            regular,
+            sale,
+        ), body
+    order = await post(
+        store, "orders", {"line_items": [{"product_id": product["id"], "quantity": 2}]}
+    )
+    assert order["total"] == "3.00"  # floatval("1.5-3") is 1.5

@@ -119,7 +119,30 @@ def strategy_for(endpoint: str, filter_field: str) -> Strategy:
 def date_field(path: str, pattern: str, timezone: str) -> DateField:
     """A configured date field, read with the ``SimpleDateFormat`` port (or ``milliseconds``)."""
     codec = DateCodec(pattern, timezone)
-    return DateField(path=path, parse=codec.parse, timezone=timezone, pattern=pattern)
+    return DateField(path=path, parse=_remembering(codec.parse), timezone=timezone, pattern=pattern)
+
+
+#: Date strings remembered per field: a full scan reads the same records' dates every run.
+_REMEMBERED_DATES = 4096
+
+
+def _remembering(parse: Callable[[Any], datetime]) -> Callable[[Any], datetime]:
+    """``parse`` with its answers for strings kept (a pattern and zone parse a string
+    the same way every time); failures are not kept, they raise again."""
+    answers: dict[str, datetime] = {}
+
+    def parse_remembered(value: Any) -> datetime:
+        if not isinstance(value, str):
+            return parse(value)
+        answer = answers.get(value)
+        if answer is None:
+            answer = parse(value)
+            if len(answers) >= _REMEMBERED_DATES:
+                answers.clear()
+            answers[value] = answer
+        return answer
+
+    return parse_remembered
 
 
 def plan_for(

@@ -213,14 +213,18 @@ class Poller:
         backoff: Backoff | None = None,
         instance_number: int | None = None,
         lease_ttl: float = DEFAULT_CLAIM_TTL,
+        verify: bool | str = True,
     ) -> Poller:
         """The poller of a polling instance configuration, with its store client and sender.
 
         The instance is known by its name made key-safe (as the relay does), which
         names its rows in the state file; ``instance_number`` is the stable numeric
         id notifications carry (:meth:`State.instance_number`), the name otherwise.
-        ``client`` is shared by the store client and the sender when given; otherwise
-        each owns one and :meth:`stop` closes it.
+        ``verify`` is the store's TLS check: the system's CAs (True), a CA bundle's
+        path (a store with a private certificate), or none (False).
+        ``client`` is the sender's when given (the caller closes it); otherwise the
+        sender owns one. The store client always owns its connections, and
+        :meth:`stop` closes what the poller owns.
         """
         conf = config.configuration
         if not conf.callback_url:
@@ -236,7 +240,7 @@ class Poller:
             )
         instance = instance_slug(config.name) if instance_id is None else instance_id
         store = StoreClient(
-            conf.store_url, conf.api_key, conf.api_secret.get_secret_value(), client=client
+            conf.store_url, conf.api_key, conf.api_secret.get_secret_value(), verify=verify
         )
         sender = None
         if with_sender:

@@ -22,13 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from simulator.errors import RestError
-from simulator.flows.notes import (
-    GATEWAY_NOTES,
-    formatted_name,
-    status_changed,
-    stock_held,
-    stock_moved,
-)
+from simulator.flows.notes import GATEWAY_NOTES, product_name, stock_held
 from simulator.flows.options import FlowInputError
 from simulator.flows.report import FlowReport
 from simulator.models import Order, Product
@@ -67,14 +61,6 @@ GATEWAY_TITLES = {
 class Shop:
     store: Store
     report: FlowReport
-
-    # ------------------------------------------------------------------ notes
-    def note(self, order: Order, text: str, *, customer_note: bool = False) -> None:
-        """Write an order note (kept in the report; the store's notes take it when it has them)."""
-        add = getattr(self.store, "add_order_note", None)
-        if add is not None:
-            add(order.id, text, customer_note=customer_note, added_by_system=True)
-        self.report.notes.append((order.id, text, customer_note))
 
     # ------------------------------------------------------------------ lookups
     def order(self, order_id: int, field: str = "order") -> Order:
@@ -127,7 +113,7 @@ class Shop:
             )
             if product is None:
                 product = self.store.create_product(DEFAULT_PRODUCT)
-                self.report.step(f"created product {product.id} ({formatted_name(product)})")
+                self.report.step(f"created product {product.id} ({product_name(product)})")
         if not _in_stock(product, quantity):
             raise FlowInputError(
                 "quantity",
@@ -136,13 +122,11 @@ class Shop:
         return product
 
     # ------------------------------------------------------------------ steps
-    def set_status(self, order: Order, status: str, prefix: str = "") -> None:
-        """``$order->update_status()``: the status actions (stock), then the status note."""
+    def set_status(self, order: Order, status: str, gateway_note: str = "") -> None:
+        """``$order->update_status($status, $note)``: the store moves the stock, then
+        writes the status note (the gateway's words first)."""
         before = order.status
-        stock = {item.product_id: self._stock(item.product_id) for item in order.line_items}
-        self.store.update_order(order.id, {"status": status})
-        self._stock_notes(order, stock)
-        self.note(order, status_changed(before, status, prefix))
+        self.store.update_order(order.id, {"status": status}, status_note=gateway_note)
         self.report.step(f"order {order.id}: {before} -> {status}")
 
     def checkout(
@@ -179,32 +163,12 @@ class Shop:
             self.store.update_customer(buyer, {"billing": billing, "shipping": shipping})
             self.report.step(f"customer {buyer}: addresses saved from the checkout")
         if product.manage_stock and product.stock_quantity is not None:
-            self.note(order, stock_held([(product, quantity)]))
+            self.store.notes.add(order.id, stock_held([(product, quantity)]))
         self.set_status(order, "pending")
         downloadable = product.downloadable
         paid_status = "on-hold" if payment_method != "cod" or downloadable else "processing"
         self.set_status(order, paid_status, GATEWAY_NOTES[payment_method])
         return order
-
-    def _stock(self, product_id: int) -> int | None:
-        product = self.store.products.get(product_id)
-        if product is None or not product.manage_stock:
-            return None
-        return product.stock_quantity
-
-    def _stock_notes(self, order: Order, before: dict[int, int | None]) -> None:
-        reduced: list[tuple[Product, int, int]] = []
-        increased: list[tuple[Product, int, int]] = []
-        for product_id, old in before.items():
-            new = self._stock(product_id)
-            if old is None or new is None or new == old:
-                continue
-            change = (self.store.products[product_id], old, new)
-            (reduced if new < old else increased).append(change)
-        if reduced:
-            self.note(order, stock_moved(reduced, reduced=True))
-        if increased:
-            self.note(order, stock_moved(increased, reduced=False))
 
 
 def _in_stock(product: Product, quantity: int) -> bool:

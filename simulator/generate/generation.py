@@ -7,11 +7,19 @@ import gc
 import random
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from simulator.generate.records import DAY, PROFILES, Draw, RecordBuilder
+from simulator.generate.history import add_history
+from simulator.generate.records import (
+    DAY,
+    GENERATED_COUPON_RULE,
+    PROFILES,
+    Draw,
+    RecordBuilder,
+)
 from simulator.models import Product
 from simulator.store import Store
+from simulator.store.coupons import Coupon
 
 
 @dataclass(frozen=True)
@@ -19,6 +27,8 @@ class Generated:
     customers: list[int]
     products: list[int]
     orders: list[int]
+    #: The coupon generated orders use, when this generation made it.
+    coupons: list[int] = field(default_factory=list)
 
     def summary(self) -> dict[str, int]:
         return {
@@ -146,16 +156,40 @@ class Generation:
             pool_size = min(PROFILES, max(64, orders // 8))
             profiles = builder.order_profiles(catalogue, pool_size)
             guests = builder.guests(pool_size)
+            coupon = self._coupon(builder, start)
         for first in range(0, orders, chunk):
             self._check(epoch)
             with _gc_paused():
                 made = builder.orders(
-                    order_times[first : first + chunk], pool_customers, pool_times, profiles, guests
+                    order_times[first : first + chunk],
+                    pool_customers,
+                    pool_times,
+                    profiles,
+                    guests,
+                    coupon,
                 )
                 store.insert_orders(made, emit=emit)
                 self.result.orders.extend(order.id for order in made)
             done += len(made)
             yield done, self.total
+        # After every order: a refund takes the next post id, so refunds made chunk by
+        # chunk would number the orders of the next chunk differently.
+        made_ids = self.result.orders
+        for first in range(0, len(made_ids), chunk):
+            self._check(epoch)
+            with _gc_paused():
+                add_history(store, [store.orders[i] for i in made_ids[first : first + chunk]])
+            yield done, self.total
+
+    def _coupon(self, builder: RecordBuilder, start: int) -> Coupon:
+        """The coupon generated orders use: the store's own when it has one by that code."""
+        store = self.store
+        existing = store.coupon_id_by_code(GENERATED_COUPON_RULE.code)
+        if existing:
+            return store.get_coupon(existing)
+        coupon = store.insert_coupon(builder.coupon(start - 30 * DAY), emit=self.emit)
+        self.result.coupons.append(coupon.id)
+        return coupon
 
     def _check(self, epoch: int) -> None:
         if self.store.epoch != epoch:

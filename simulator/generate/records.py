@@ -6,6 +6,7 @@ Same pools and the same stream give the same records, byte for byte.
 from __future__ import annotations
 
 import itertools
+import json
 import random
 import unicodedata
 from bisect import bisect_right
@@ -13,6 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import NamedTuple, TypeVar
 
+from simulator.discounts import Discounts, Item, Rule
 from simulator.generate.pools import address_parts, pools
 from simulator.models import (
     Address,
@@ -20,15 +22,21 @@ from simulator.models import (
     CouponLine,
     Customer,
     LineItem,
+    MetaItem,
     Order,
     Product,
     ShippingLine,
 )
 from simulator.store import Store
+from simulator.store.coupons import Coupon
 
 T = TypeVar("T")
 
 DAY = 86_400
+#: The coupon a tenth of generated orders carry: 10 % off the basket.
+GENERATED_COUPON_RULE = Rule(code="save10", discount_type="percent", amount=10.0)
+#: Statuses in which an order's coupon use does not count (wc_update_coupon_usage_counts).
+_UNCOUNTED = frozenset({"cancelled", "failed"})
 #: Status weights for generated orders (older orders are mostly settled).
 STATUS_WEIGHTS = (
     ("completed", 55),
@@ -311,6 +319,33 @@ class RecordBuilder:
             self._amounts[key] = amounts
         return amounts
 
+    @staticmethod
+    def _discounts(products: Sequence[Product], quantities: Sequence[int]) -> dict[int, int]:
+        """The generated coupon's discount per line (by position), as WooCommerce spreads
+        it (:mod:`simulator.discounts`)."""
+        items = [
+            Item(key=n, price=(p.price or 0) * q, quantity=q, product_id=p.id)
+            for n, (p, q) in enumerate(zip(products, quantities, strict=True))
+        ]
+        discounts = Discounts.of(items)
+        discounts.apply(GENERATED_COUPON_RULE)
+        return {key: cents for key, cents in discounts.by_item().items() if cents}
+
+    def coupon(self, created: int) -> Coupon:
+        """The shop's coupon generated orders use: 10 % off, published a while ago."""
+        store = self.store
+        return Coupon(
+            id=store.next_post_id(),
+            code=GENERATED_COUPON_RULE.code,
+            created=created,
+            created_wall=store.wall(created),
+            modified=created,
+            modified_wall=store.wall(created),
+            amount="10",
+            discount_type="percent",
+            description="Ten percent off the basket.",
+        )
+
     def order_profiles(self, catalogue: Sequence[Product], count: int) -> list[_Profile]:
         """``count`` seeded order profiles: everything of an order but its customer and times.
 
@@ -339,13 +374,16 @@ class RecordBuilder:
                     picked.append(index)
             lines: list[_LineSpec] = []
             sales: list[tuple[Product, int]] = []
+            quantities = [_QUANTITIES[int(random_() * 6)] for _ in picked]
+            given = self._discounts([catalogue[i] for i in picked], quantities) if discount else {}
             goods = 0
-            for index in picked:
+            for position, index in enumerate(picked):
                 product = catalogue[index]
-                quantity = _QUANTITIES[int(random_() * 6)]
-                subtotal, subtotal_tax, total, total_tax = self._line_amounts(
-                    product, quantity, discount
-                )
+                quantity = quantities[position]
+                subtotal, subtotal_tax, total, total_tax = self._line_amounts(product, quantity, 0)
+                if position in given:
+                    total = subtotal - given[position]
+                    total_tax = store.line_tax(total, product.tax_status == "taxable")
                 lines.append(
                     (
                         product.name,
@@ -399,6 +437,7 @@ class RecordBuilder:
         customer_times: Sequence[int],
         profiles: Sequence[_Profile],
         guests: Sequence[tuple[Address, Address]],
+        coupon: Coupon | None = None,
     ) -> list[Order]:
         """One order per creation instant (the hot loop of large runs: every name local)."""
         store = self.store
@@ -416,6 +455,10 @@ class RecordBuilder:
         paid_profiles: list[int] = []
         made: list[Order] = []
         append = made.append
+        coupon_info = ""
+        used_by: list[str] = []
+        if coupon is not None:
+            coupon_info = json.dumps(coupon.short_info(), separators=(",", ":"))
         for created in moments:
             # One draw both decides "guest or customer" and picks the customer.
             r = random_()
@@ -436,7 +479,7 @@ class RecordBuilder:
                 agent,
                 note,
                 lines,
-                coupon,
+                discounted,
                 (method_title, method_id, instance, cost, shipping_tax),
                 has_tax,
                 _,
@@ -452,8 +495,9 @@ class RecordBuilder:
                 line_items = tuple([LineItem(item_id + k, *spec) for k, spec in enumerate(lines)])
                 item_id += len(lines)
             coupon_lines: tuple[CouponLine, ...] = ()
-            if coupon is not None:
-                coupon_lines = (CouponLine(item_id, "save10", *coupon),)
+            if discounted is not None and coupon is not None:
+                info = MetaItem(store.next_meta_id(), "coupon_info", coupon_info)
+                coupon_lines = (CouponLine(item_id, coupon.code, *discounted, (info,)),)
                 item_id += 1
             shipping_lines = (
                 ShippingLine(item_id, method_title, method_id, instance, cost, shipping_tax),
@@ -525,8 +569,16 @@ class RecordBuilder:
                     tax_line_id,
                 )
             )
+            if coupon_lines and status not in _UNCOUNTED:
+                made[-1].recorded_coupon_usage = True
+                used_by.append(str(customer.id) if customer is not None else billing.email)
             order_id += 1
         store.claim_item_ids(item_id - first_item)
+        if coupon is not None and used_by:
+            # Each counted use, as apply_coupon() records it (a customer's id or an e-mail).
+            coupon.usage_count += len(used_by)
+            coupon.used_by = (*coupon.used_by, *used_by)
+            coupon.cached = None
         # Paid orders count towards their products' sales (applied once per chunk).
         for which, uses in Counter(paid_profiles).items():
             for product, quantity in profiles[which].sales:

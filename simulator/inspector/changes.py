@@ -57,6 +57,11 @@ class ChangeTracker:
         return {
             "customers": f"{self.resets}.{self.events['customer']}.{len(store.customers)}",
             "orders": f"{self.resets}.{self.events['order']}.{len(store.orders)}",
+            # An order's coupon moves its usage count (coupons are few: a sum is cheap).
+            "coupons": (
+                f"{self.resets}.{self.events['coupon']}.{len(store.coupons)}."
+                f"{sum(c.usage_count for c in store.coupons.values())}"
+            ),
             "webhooks": webhooks,
             # Signature checks depend on the webhooks' secrets (a change touches date_modified).
             "deliveries": f"{self.resets}.{newest}.{webhooks}",

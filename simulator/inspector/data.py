@@ -7,10 +7,12 @@ from collections.abc import Mapping
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
+from simulator.coupon_render import two_places
 from simulator.inspector.paging import ALL_ORDER_STATUSES, Paging, total_pages
 from simulator.models import Customer, Order
 from simulator.render import format_money
 from simulator.store import PostQuery
+from simulator.store.coupons import Coupon
 from simulator.wcdates import format_wall
 from simulator.webhooks import WebhookService
 from simulator.webhooks.journal import DeliveryRecord
@@ -121,6 +123,32 @@ class InspectorData:
         )
         found, total = self.sim.store.query_orders(query)
         return self._page(paging, total, [self.order_row(o) for o in found])
+
+    # -------------------------------------------------------------- coupons
+    def coupon_row(self, coupon: Coupon) -> dict[str, Any]:
+        expires = coupon.expires
+        return {
+            "id": coupon.id,
+            "code": coupon.code,
+            "status": coupon.status,
+            "discount_type": coupon.discount_type,
+            "amount": two_places(coupon.amount),
+            "usage_count": coupon.usage_count,
+            "usage_limit": coupon.usage_limit or None,
+            **self._pair(
+                "date_expires", expires, None if expires is None else self.sim.store.wall(expires)
+            ),
+            **self._pair("date_modified", coupon.modified, coupon.modified_wall),
+        }
+
+    def coupons(self, paging: Paging) -> dict[str, Any]:
+        """Every coupon, trash included, newest modified first."""
+        records = sorted(
+            self.sim.store.coupons.values(), key=lambda c: (c.modified, c.id), reverse=True
+        )
+        start = (paging.page - 1) * paging.per_page
+        rows = [self.coupon_row(c) for c in records[start : start + paging.per_page]]
+        return self._page(paging, len(records), rows)
 
     # -------------------------------------------------------------- webhooks
     def webhooks(self) -> list[dict[str, Any]]:

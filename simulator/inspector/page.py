@@ -81,6 +81,14 @@ def _pager(panel: str, feed: Mapping[str, Any], pages: Pages) -> str:
     )
 
 
+def _discount(coupon: Mapping[str, Any]) -> str:
+    """``10.00 % off``, ``5.00 off the basket``, ``1.25 off each item``."""
+    kind, amount = coupon["discount_type"], coupon["amount"]
+    if kind == "percent":
+        return f"{amount} % off"
+    return f"{amount} off " + ("each item" if kind == "fixed_product" else "the basket")
+
+
 class PageRenderer:
     """HTML for each panel and for the whole page, from :class:`InspectorData`."""
 
@@ -92,6 +100,7 @@ class PageRenderer:
         totals = {
             "customers": len(customers_only(self.data.sim.store.customers)),
             "orders": len(self.data.sim.store.orders),  # trash included, as the panel lists it
+            "coupons": len(self.data.sim.store.coupons),
             "deliveries": len(self.data.service.journal),
         }
         return {
@@ -146,6 +155,35 @@ class PageRenderer:
             "No orders yet.",
         )
         return self._panel("Orders", feed, "orders", table, pages)
+
+    def coupons(self, pages: Pages) -> str:
+        feed = self.data.coupons(self._paging(pages, "coupons"))
+        rows = (
+            _row(
+                f"inspector/coupons/{c['id']}",
+                f'<td class="num">{c["id"]}</td>'
+                f"<td><code>{esc(c['code'])}</code>"
+                + ("" if c["status"] == "publish" else f" {_badge(c['status'], 'warn')}")
+                + f"</td><td>{esc(_discount(c))}</td>"
+                + f'<td class="num">{c["usage_count"]}'
+                + (f" / {c['usage_limit']}" if c["usage_limit"] else "")
+                + "</td>"
+                + (
+                    _when(c["date_expires"], c["date_expires_gmt"])
+                    if c["date_expires"]
+                    else '<td class="muted">never</td>'
+                )
+                + _when(c["date_modified"], c["date_modified_gmt"]),
+                f"Coupon {c['code']}",
+            )
+            for c in feed["items"]
+        )
+        table = _table(
+            ("ID", "Code", "Discount", "Used", "Expires", "Modified"),
+            rows,
+            "No coupons. Create one with POST /wp-json/wc/v3/coupons.",
+        )
+        return self._panel("Coupons", feed, "coupons", table, pages)
 
     def webhooks(self) -> str:
         hooks = self.data.webhooks()
@@ -212,6 +250,7 @@ class PageRenderer:
         makers: dict[str, Callable[[], str]] = {
             "customers": lambda: self.customers(shown),
             "orders": lambda: self.orders(shown),
+            "coupons": lambda: self.coupons(shown),
             "webhooks": self.webhooks,
             "deliveries": lambda: self.deliveries(shown),
             "faults": self.faults,

@@ -13,11 +13,11 @@ if TYPE_CHECKING:
 
 
 #: Rows per panel unless the request says otherwise, and the most it may ask for.
-PANEL_SIZES = {"customers": 10, "orders": 10, "deliveries": 15}
+PANEL_SIZES = {"customers": 10, "orders": 10, "coupons": 10, "deliveries": 15}
 MAX_PER_PAGE = 100
 #: Panels whose HTML the live feed sends, in page order.
-PANELS = ("customers", "orders", "webhooks", "deliveries", "faults")
-PAGED = ("customers", "orders", "deliveries")
+PANELS = ("customers", "orders", "coupons", "webhooks", "deliveries", "faults")
+PAGED = ("customers", "orders", "coupons", "deliveries")
 #: Every order status, trash included: the inspector hides nothing.
 ALL_ORDER_STATUSES = frozenset({"any", "trash"})
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from simulator import coupon_render
 from simulator.control import PREFIX as CONTROL_PREFIX
 from simulator.control import reply
 from simulator.errors import RestError, no_route
@@ -104,6 +105,9 @@ class InspectorRoutes:
     async def orders(self, request: web.Request) -> web.Response:
         return reply(self.data.orders(Paging.of(request.query, "orders")))
 
+    async def coupons(self, request: web.Request) -> web.Response:
+        return reply(self.data.coupons(Paging.of(request.query, "coupons")))
+
     async def deliveries(self, request: web.Request) -> web.Response:
         return reply(self.data.deliveries(Paging.of(request.query, "deliveries")))
 
@@ -121,6 +125,11 @@ class InspectorRoutes:
     async def order(self, request: web.Request) -> web.Response:
         order = self.sim.store.get_order(_record_id(request))
         return reply(self.sim.renderer.order(order))
+
+    async def coupon(self, request: web.Request) -> web.Response:
+        # Exactly what GET /wc/v3/coupons/{id} answers, without credentials.
+        coupon = self.sim.store.get_coupon(_record_id(request))
+        return reply(coupon_render.coupon(self.sim.renderer, coupon))
 
     async def delivery(self, request: web.Request) -> web.Response:
         found = self.data.delivery(_record_id(request))
@@ -178,9 +187,11 @@ def setup(app: web.Application, sim: Simulator) -> None:
     router.add_get("/inspector/state", routes.state)
     router.add_get("/inspector/customers", routes.customers)
     router.add_get("/inspector/orders", routes.orders)
+    router.add_get("/inspector/coupons", routes.coupons)
     router.add_get("/inspector/deliveries", routes.deliveries)
     router.add_get("/inspector/webhooks", routes.webhooks)
     router.add_get("/inspector/faults", routes.faults)
     router.add_get("/inspector/customers/{id}", routes.customer)
     router.add_get("/inspector/orders/{id}", routes.order)
+    router.add_get("/inspector/coupons/{id}", routes.coupon)
     router.add_get("/inspector/deliveries/{id}", routes.delivery)

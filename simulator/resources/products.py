@@ -25,8 +25,42 @@ from simulator.resources.terms import TERM
 
 CATALOG_VISIBILITIES = ("visible", "catalog", "search", "hidden")
 TAX_STATUSES = ("taxable", "shipping", "none")
-#: A price as the product shows it: "" when unset.
-PRICE: Schema = {"type": "string", "pattern": r"^(-?\d+(\.\d+)?)?$"}
+#: A price as the product shows it: "" when unset, else what wc_format_decimal leaves
+#: of the written amount (digits, dots and minus signs: "1e-3" is stored as "1-3").
+PRICE: Schema = {"type": "string", "pattern": r"^[0-9.-]*$"}
+#: A custom attribute of a product, and the option a variation takes of one.
+PRODUCT_ATTRIBUTE: Schema = strict_object(
+    {
+        "id": INTEGER,
+        "name": STRING,
+        "slug": STRING,
+        "position": INTEGER,
+        "visible": BOOLEAN,
+        "variation": BOOLEAN,
+        "options": {"type": "array", "items": STRING},
+    }
+)
+VARIATION_OPTION: Schema = strict_object(
+    {"id": INTEGER, "name": STRING, "slug": STRING, "option": STRING}
+)
+DEFAULT_ATTRIBUTE: Schema = strict_object({"id": INTEGER, "name": STRING, "option": STRING})
+ATTRIBUTES_INPUT: Schema = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {
+            "name": STRING,
+            "position": INTEGER,
+            "visible": BOOLEAN,
+            "variation": BOOLEAN,
+            "options": {"type": "array", "items": STRING},
+        },
+    },
+}
+DEFAULT_ATTRIBUTES_INPUT: Schema = {
+    "type": "array",
+    "items": {"type": "object", "properties": {"name": STRING, "option": STRING}},
+}
 
 PRODUCT = Declaration(
     "Product",
@@ -55,7 +89,8 @@ PRODUCT = Declaration(
         Field("date_on_sale_to_gmt", NULLABLE_DATE),
         Field("on_sale", BOOLEAN),
         Field("purchasable", BOOLEAN),
-        Field("total_sales", INTEGER),
+        # A variation read here shows its own total_sales meta, the string "0" (recorded).
+        Field("total_sales", {"type": ["integer", "string"]}),
         Field("virtual", BOOLEAN, writable=True),
         Field("downloadable", BOOLEAN, writable=True),
         Field("downloads", EMPTY_LIST),
@@ -87,10 +122,20 @@ PRODUCT = Declaration(
         Field("purchase_note", STRING),
         Field("categories", shape=TERM, many=True, writable=True),
         Field("brands", shape=TERM, many=True),
-        Field("tags", shape=TERM, many=True),
+        Field("tags", shape=TERM, many=True, writable=True),
         Field("images", EMPTY_LIST),
-        Field("attributes", EMPTY_LIST),
-        Field("default_attributes", EMPTY_LIST),
+        Field(
+            "attributes",
+            {"type": "array", "items": {"anyOf": [PRODUCT_ATTRIBUTE, VARIATION_OPTION]}},
+            writable=True,
+            input=ATTRIBUTES_INPUT,
+        ),
+        Field(
+            "default_attributes",
+            {"type": "array", "items": DEFAULT_ATTRIBUTE},
+            writable=True,
+            input=DEFAULT_ATTRIBUTES_INPUT,
+        ),
         Field("variations", INTEGER_LIST),
         Field("grouped_products", INTEGER_LIST),
         Field("menu_order", INTEGER),
@@ -104,6 +149,7 @@ PRODUCT = Declaration(
         # The edit context only (creates, updates, deletes, context=edit).
         Field("permalink_template", STRING, contexts=EDIT_ONLY),
         Field("generated_slug", STRING, contexts=EDIT_ONLY),
-        Field("_links", links("self", "collection")),
+        # A variation read as a product links "up" to its parent.
+        Field("_links", links("self", "collection", "up", optional=("up",))),
     ),
 )

@@ -1,4 +1,4 @@
-"""What every REST route shares: parameters, bodies, the response shape, errors, auth.
+"""What every REST route shares: the middlewares, the route set and :class:`ResourceRoutes`.
 
 The pipeline of a request to ``/wp-json/...``:
 
@@ -9,25 +9,70 @@ The pipeline of a request to ``/wp-json/...``:
    then the key's read/write permission, as WooCommerce checks it before routing.
 3. the route handler: validates its parameters (400), then checks that the
    caller may do this at all (401 when anonymous), then calls the store.
+
+What a handler reads is in :mod:`~simulator.rest.request_data`, the capability checks in
+:mod:`~simulator.rest.permissions`, what it answers in :mod:`~simulator.rest.responses`
+and batches in :mod:`~simulator.rest.batches`; their names are exported here too, so a
+route module imports what it uses from one place.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import math
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from aiohttp import web
 
 from simulator.auth import AuthRequest
-from simulator.errors import RestError, invalid_json, no_route
-from simulator.params import Args, parse_list
-from simulator.phpjson import dumps, dumps_pretty
-from simulator.phpquery import add_query_arg, parse_php_query, split_query_string, urlencode_deep
-from simulator.wire import boundedjson
+from simulator.errors import RestError, no_route
+from simulator.params import Args
+from simulator.phpjson import dumps
+from simulator.rest.batches import BATCH_LIMIT, BatchItem, batch_item_id, run_batch
+from simulator.rest.permissions import (
+    PERMISSION_ERRORS,
+    Action,
+    require_permission,
+    require_user,
+)
+
+# The middlewares below use this one, and response_headers, under their old private names.
+from simulator.rest.request_data import AUTHORISED_ATTR as _AUTHORISED_ATTR
+from simulator.rest.request_data import (
+    KEY_ATTR,
+    SIM_KEY,
+    body_params,
+    context_args,
+    current_key,
+    form_pairs,
+    is_authorised,
+    query_pairs,
+    query_params,
+    route_id,
+)
+from simulator.rest.responses import (
+    JSON_CONTENT_TYPE,
+    NOCACHE_HEADERS,
+    OPEN_ROUTES,
+    TARGET_CHECKS,
+    WP_HEADERS,
+    allow_header,
+    collection_headers,
+    created,
+    encode,
+    error_response,
+    fields_filter,
+    filter_fields,
+    is_pretty,
+    needs_dicts,
+    paging_headers,
+    respond,
+    respond_collection,
+    respond_item,
+    route_methods,
+)
+from simulator.rest.responses import response_headers as _headers
 
 if TYPE_CHECKING:
     from simulator.app import Simulator
@@ -36,364 +81,11 @@ log = logging.getLogger("simulator.rest")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-JSON_CONTENT_TYPE = "application/json; charset=UTF-8"
-#: Headers WordPress's REST server sends on every response (serve_request).
-WP_HEADERS: dict[str, str] = {
-    "X-Robots-Tag": "noindex",
-    "X-Content-Type-Options": "nosniff",
-    "Access-Control-Expose-Headers": "X-WP-Total, X-WP-TotalPages, Link",
-    "Access-Control-Allow-Headers": (
-        "Authorization, X-WP-Nonce, Content-Disposition, Content-MD5, Content-Type"
-    ),
-}
-#: wp_get_nocache_headers(), sent when a user is authenticated.
-NOCACHE_HEADERS: dict[str, str] = {
-    "Expires": "Wed, 11 Jan 1984 05:00:00 GMT",
-    "Cache-Control": "no-cache, must-revalidate, max-age=0, no-store, private",
-}
 INTERNAL_ERROR_MESSAGE = (
     "<p>There has been a critical error on this website.</p>"
     '<p><a href="https://wordpress.org/documentation/article/faq-troubleshooting/">'
     "Learn more about troubleshooting WordPress.</a></p>"
 )
-BATCH_LIMIT = 100
-
-KEY_ATTR: web.RequestKey[Any] = web.RequestKey("woosim.key", object)
-_PAIRS_ATTR: web.RequestKey[list[tuple[str, str]]] = web.RequestKey("woosim.pairs", list)
-_QUERY_ATTR: web.RequestKey[dict[str, Any]] = web.RequestKey("woosim.query", dict)
-_FORM_ATTR: web.RequestKey[list[tuple[str, str]]] = web.RequestKey("woosim.form", list)
-#: Set once the request passed authentication and WooCommerce's key permission check.
-_AUTHORISED_ATTR: web.RequestKey[bool] = web.RequestKey("woosim.authorised", bool)
-#: Routes every caller may read (no permission callback): the REST index and namespace.
-OPEN_ROUTES = frozenset({"/wp-json", "/wp-json/", "/wp-json/wc/v3"})
-
-#: Where each application keeps its Simulator.
-SIM_KEY: web.AppKey[Simulator] = web.AppKey("woosim.sim")
-
-
-# ---------------------------------------------------------------------- request side
-def query_pairs(request: web.Request) -> list[tuple[str, str]]:
-    """The query string split PHP's way (``+`` is a space), in wire order."""
-    pairs = request.get(_PAIRS_ATTR)
-    if pairs is None:
-        _, _, raw = request.raw_path.partition("?")
-        pairs = split_query_string(raw)
-        request[_PAIRS_ATTR] = pairs
-    return pairs  # type: ignore[no-any-return]
-
-
-def query_params(request: web.Request) -> dict[str, Any]:
-    """``$_GET``: repeated keys keep the last value, ``k[]`` makes lists."""
-    params = request.get(_QUERY_ATTR)
-    if params is None:
-        params = parse_php_query(query_pairs(request))
-        request[_QUERY_ATTR] = params
-    return params  # type: ignore[no-any-return]
-
-
-def _is_form(request: web.Request) -> bool:
-    return request.content_type == "application/x-www-form-urlencoded"
-
-
-async def form_pairs(request: web.Request) -> list[tuple[str, str]]:
-    pairs = request.get(_FORM_ATTR)
-    if pairs is None:
-        pairs = []
-        if request.body_exists and _is_form(request):
-            text = (await request.read()).decode("utf-8", "surrogateescape")
-            pairs = split_query_string(text)
-        request[_FORM_ATTR] = pairs
-    return pairs  # type: ignore[no-any-return]
-
-
-async def body_params(request: web.Request) -> dict[str, Any]:
-    """The request's parameters as WordPress merges them: JSON over form over query."""
-    merged: dict[str, Any] = dict(query_params(request))
-    merged.update(parse_php_query(await form_pairs(request)))
-    if request.body_exists and request.content_type == "application/json":
-        raw = await request.read()
-        if raw not in (b"", b"0"):  # PHP's empty(): only these skip json_decode
-            try:
-                decoded = boundedjson.loads(raw)
-            except boundedjson.JsonProblem as problem:
-                raise invalid_json(problem) from None
-            if isinstance(decoded, dict):
-                merged.update(decoded)
-    return merged
-
-
-def current_key(request: web.Request) -> Any:
-    """The API key the request authenticated with, or None (anonymous)."""
-    return request.get(KEY_ATTR)
-
-
-def require_user(request: web.Request, code: str, message: str) -> None:
-    """The endpoint's capability check: anonymous callers get 401, a key whose user
-    lacks the capability (a customer's account) 403 (rest_authorization_required_code)."""
-    key = request.get(KEY_ATTR)
-    if key is None:
-        raise RestError(code, message, 401)
-    if not key.manager:
-        raise RestError(code, message, 403)
-
-
-Action = Literal["list", "view", "create", "edit", "delete", "batch"]
-#: The CRUD controllers' capability errors, by what the caller tried.
-PERMISSION_ERRORS: dict[Action, tuple[str, str]] = {
-    "list": ("woocommerce_rest_cannot_view", "Sorry, you cannot list resources."),
-    "view": ("woocommerce_rest_cannot_view", "Sorry, you cannot view this resource."),
-    "create": (
-        "woocommerce_rest_cannot_create",
-        "Sorry, you are not allowed to create resources.",
-    ),
-    "edit": ("woocommerce_rest_cannot_edit", "Sorry, you are not allowed to edit this resource."),
-    "delete": (
-        "woocommerce_rest_cannot_delete",
-        "Sorry, you are not allowed to delete this resource.",
-    ),
-    "batch": (
-        "woocommerce_rest_cannot_batch",
-        "Sorry, you are not allowed to batch manipulate this resource.",
-    ),
-}
-
-
-def require_permission(request: web.Request, action: Action) -> None:
-    """``{action}_items_permissions_check``: anonymous callers get that action's 401."""
-    code, message = PERMISSION_ERRORS[action]
-    require_user(request, code, message)
-
-
-def context_args(request: web.Request) -> Args:
-    """The query's arguments, with ``context`` (view|edit) checked: every GET has it."""
-    args = Args(query_params(request))
-    args.enum("context", ("view", "edit"), "view")
-    return args
-
-
-def route_id(request: web.Request) -> int:
-    return int(request.match_info["id"])
-
-
-# ---------------------------------------------------------------------- response side
-def route_methods(request: web.Request) -> list[str]:
-    """The methods of the matched route, in registration order; [] when none matched."""
-    match = request.match_info
-    if match.http_exception is not None:
-        return []
-    resource = match.route.resource
-    if resource is None:
-        return []
-    methods: list[str] = []
-    for route in resource:
-        if route.method not in methods and route.method != "HEAD":
-            methods.append(route.method)
-    return methods
-
-
-def is_authorised(request: web.Request) -> bool:
-    """Did the request authenticate with a key whose user passes the permission checks?"""
-    key = request.get(KEY_ATTR)
-    return bool(request.get(_AUTHORISED_ATTR)) and key is not None and key.manager
-
-
-#: Item routes whose permission callbacks look the record up: the customers controller
-#: asks wc_rest_check_user_permissions() about that user, which fails for one that does
-#: not exist (unknown, or deleted by this very request), so no method is allowed.
-_USER_ITEM_PREFIX = "/wp-json/wc/v3/customers/"
-
-
-def _permission_target_exists(request: web.Request) -> bool:
-    if not request.path.startswith(_USER_ITEM_PREFIX) or "id" not in request.match_info:
-        return True
-    sim: Simulator = request.app[SIM_KEY]
-    try:
-        return int(request.match_info["id"]) in sim.store.customers
-    except ValueError:
-        return True
-
-
-def allow_header(request: web.Request) -> str | None:
-    """rest_send_allow_header: the matched route's methods the caller may use.
-
-    WordPress adds it after dispatch, on success and error alike, listing the
-    methods whose permission check passes: none for an anonymous caller (so no
-    header), none when authentication itself failed (no dispatch), all of them for
-    an authorised key (the read-only restriction is not a permission check).
-    """
-    if request.path not in OPEN_ROUTES and not is_authorised(request):
-        return None
-    if not _permission_target_exists(request):
-        return None
-    methods = [m for m in route_methods(request) if m != "OPTIONS"]
-    return ", ".join(methods) if methods else None
-
-
-def _headers(request: web.Request, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    headers = {"Content-Type": JSON_CONTENT_TYPE, **WP_HEADERS}
-    if request.get(KEY_ATTR) is not None:
-        headers.update(NOCACHE_HEADERS)
-    if extra and "Link" in extra:
-        headers.update(extra)
-    else:
-        sim: Simulator = request.app[SIM_KEY]
-        headers["Link"] = f'<{sim.settings.api_root}/>; rel="https://api.w.org/"'
-        if extra:
-            headers.update(extra)
-    allow = allow_header(request)
-    if allow is not None:
-        headers["Allow"] = allow
-    if extra and "Allow" in extra:
-        headers["Allow"] = extra["Allow"]
-    return headers
-
-
-def fields_filter(request: web.Request) -> list[str] | None:
-    raw = query_params(request).get("_fields")
-    if raw is None:
-        return None
-    return [str(f) for f in parse_list(raw)]
-
-
-def filter_fields(
-    data: dict[str, Any], fields: Sequence[str], *, keep_links: bool = False
-) -> dict[str, Any]:
-    """rest_filter_response_fields: keep the named (possibly dotted) fields.
-
-    ``keep_links``: a single item's links are added after filtering, so they stay
-    whole whatever is asked; a list's items carry their links as data, which
-    ``_fields`` filters like any field (``_links.self`` keeps only ``self``).
-    """
-    result: dict[str, Any] = {}
-    for path in fields:
-        parts = path.split(".")
-        source: Any = data
-        for part in parts:
-            if not isinstance(source, dict) or part not in source:
-                break
-            source = source[part]
-        else:
-            # Only a path that reaches a value keeps its parents: "meta_data.key" names
-            # no key of a list, so meta_data is left out (recorded).
-            target = result
-            for part in parts[:-1]:
-                target = target.setdefault(part, {})
-            target[parts[-1]] = source
-    if keep_links and "_links" in data:
-        result["_links"] = data["_links"]
-    # Keep the data's own key order.
-    return {key: result[key] for key in data if key in result}
-
-
-def is_pretty(request: web.Request) -> bool:
-    return "_pretty" in query_params(request)
-
-
-def needs_dicts(request: web.Request) -> bool:
-    """True when the cached default rendering cannot be used as is."""
-    params = query_params(request)
-    return "_fields" in params or "_pretty" in params
-
-
-def encode(request: web.Request, payload: Any) -> bytes:
-    fields = fields_filter(request)
-    if fields is not None:
-        if isinstance(payload, list):
-            payload = [filter_fields(item, fields) for item in payload]
-        elif isinstance(payload, dict):
-            payload = filter_fields(payload, fields, keep_links=True)
-    return dumps_pretty(payload) if is_pretty(request) else dumps(payload)
-
-
-def respond(
-    request: web.Request,
-    payload: Any,
-    *,
-    status: int = 200,
-    headers: Mapping[str, str] | None = None,
-) -> web.Response:
-    """A JSON response; ``payload`` is data, or ready bytes of the default rendering."""
-    body = payload if isinstance(payload, bytes) else encode(request, payload)
-    return web.Response(body=body, status=status, headers=_headers(request, headers))
-
-
-def collection_headers(
-    request: web.Request,
-    route: str,
-    total: int,
-    per_page: int,
-    page: int,
-    link_query: Mapping[str, Any] | None = None,
-) -> dict[str, str]:
-    """X-WP-Total, X-WP-TotalPages and the one ``Link`` header of WC_REST_CRUD_Controller."""
-    max_pages = math.ceil(total / per_page) if per_page else 0
-    return paging_headers(request, route, total, max_pages, page, link_query)
-
-
-def paging_headers(
-    request: web.Request,
-    route: str,
-    total: int,
-    max_pages: int,
-    page: int,
-    link_query: Mapping[str, Any] | None = None,
-) -> dict[str, str]:
-    """The paging headers for a page count the controller worked out its own way.
-
-    ``link_query`` is the query as the controller holds it after WordPress sanitised
-    its registered arguments (:meth:`Args.link_query`): the links carry that, not the
-    query string as sent (``include=1,2`` comes back as ``include[0]=1&include[1]=2``).
-    """
-    sim: Simulator = request.app[SIM_KEY]
-    headers = {"X-WP-Total": str(total), "X-WP-TotalPages": str(max_pages)}
-    params = query_params(request) if link_query is None else link_query
-    base = add_query_arg(sim.settings.api_url + "/" + route, urlencode_deep(params))
-    links: list[str] = []
-    if page > 1:
-        prev_page = min(page - 1, max_pages)
-        links.append(f'<{add_query_arg(base, {"page": prev_page})}>; rel="prev"')
-    if max_pages > page:
-        links.append(f'<{add_query_arg(base, {"page": page + 1})}>; rel="next"')
-    if links:
-        headers["Link"] = ", ".join(links)
-    return headers
-
-
-def respond_collection(
-    request: web.Request,
-    items: Sequence[Any],
-    render_dict: Callable[[Any], dict[str, Any]],
-    render_bytes: Callable[[Any], bytes],
-    *,
-    route: str,
-    total: int,
-    per_page: int,
-    page: int,
-    use_cache: bool = True,
-    link_query: Mapping[str, Any] | None = None,
-) -> web.Response:
-    headers = collection_headers(request, route, total, per_page, page, link_query)
-    if use_cache and not needs_dicts(request):
-        # One copy of the page: brackets joined in, not concatenated onto a 300 KB body.
-        body = b"".join([b"[", b",".join([render_bytes(item) for item in items]), b"]"])
-        return respond(request, body, headers=headers)
-    return respond(request, [render_dict(item) for item in items], headers=headers)
-
-
-def respond_item(
-    request: web.Request,
-    record: Any,
-    render_dict: Callable[[Any], dict[str, Any]],
-    render_bytes: Callable[[Any], bytes],
-) -> web.Response:
-    """One record: its cached bytes unless the request reshapes the output."""
-    if needs_dicts(request):
-        return respond(request, render_dict(record))
-    return respond(request, render_bytes(record))
-
-
-def error_response(request: web.Request, error: RestError) -> web.Response:
-    return web.Response(body=dumps(error.to_json()), status=error.status, headers=_headers(request))
 
 
 # ---------------------------------------------------------------------- middlewares
@@ -436,6 +128,7 @@ def make_auth_middleware(sim: Simulator) -> Any:
                 method=request.method,
                 path=raw_path,
                 query=query_pairs(request),
+                get=query_params(request),
                 form=await form_pairs(request),
                 authorization=request.headers.get("Authorization"),
             )
@@ -447,92 +140,6 @@ def make_auth_middleware(sim: Simulator) -> Any:
         return await handler(request)
 
     return auth_middleware
-
-
-# ---------------------------------------------------------------------- batches
-BatchItem = Callable[[web.Request, dict[str, Any]], Awaitable[dict[str, Any]]]
-
-
-async def run_batch(
-    request: web.Request,
-    *,
-    create: BatchItem,
-    update: BatchItem,
-    delete: BatchItem,
-    check: Callable[[Mapping[str, list[Any]]], None] | None = None,
-) -> web.Response:
-    """``POST|PUT|PATCH /{resource}/batch``: each item on its own, errors per item.
-
-    ``check`` sees the item groups before any runs (a resource's own request limit).
-    """
-    body = await body_params(request)
-    groups: dict[str, list[Any]] = {}
-    args = Args(body)
-    for name in ("create", "update", "delete"):
-        if name in body:
-            value = body[name]
-            if isinstance(value, dict):
-                value = list(value.values())
-            if not isinstance(value, list):
-                args.problem(name, "rest_invalid_type", f"{name} is not of type array.")
-                continue
-            groups[name] = value
-    args.check()
-    if sum(len(items) for items in groups.values()) > BATCH_LIMIT:
-        raise RestError(
-            "woocommerce_rest_request_entity_too_large",
-            f"Unable to accept more than {BATCH_LIMIT} items for this request.",
-            413,
-        )
-    if check is not None:
-        check(groups)
-    require_permission(request, "batch")
-    result: dict[str, list[Any]] = {}
-    for name, handler in (("create", create), ("update", update), ("delete", delete)):
-        if not groups.get(name):
-            continue
-        answers: list[Any] = []
-        for item in groups[name]:
-            if name == "delete":
-                item = {"id": item.get("id") if isinstance(item, dict) else item}
-            elif not isinstance(item, dict):
-                item = {}
-            await asyncio.sleep(0)  # one item at a time: other requests go between them
-            try:
-                answers.append(await handler(request, item))
-            except RestError as error:
-                answers.append(
-                    {
-                        "id": _item_id(item),
-                        "error": {
-                            "code": error.code,
-                            "message": error.message,
-                            "data": {"status": error.status, **error.data},
-                        },
-                    }
-                )
-        result[name] = answers
-    # Nothing to do (no group, empty groups, a body that is not an object): PHP's
-    # empty array, which json_encode writes as [] (recorded from WooCommerce 10.0.2).
-    return respond(request, result or [])
-
-
-def _item_id(item: Mapping[str, Any]) -> int:
-    try:
-        return int(item.get("id") or 0)
-    except (TypeError, ValueError):
-        return 0
-
-
-def batch_item_id(item: Mapping[str, Any], invalid: RestError) -> int:
-    """The numeric id of a batch update/delete item, or ``invalid``."""
-    try:
-        value = int(str(item.get("id", "")))
-    except ValueError:
-        raise invalid from None
-    if value <= 0:
-        raise invalid
-    return value
 
 
 def item_routes(
@@ -573,13 +180,6 @@ async def options(request: web.Request) -> web.StreamResponse:
     return await request.app[OPTIONS_KEY](request)
 
 
-def created(request: web.Request, payload: dict[str, Any], route: str) -> web.Response:
-    """201 with ``Location`` (WC_REST_CRUD_Controller::create_item)."""
-    sim: Simulator = request.app[SIM_KEY]
-    location = f"{sim.settings.api_url}/{route}/{payload['id']}"
-    return respond(request, payload, status=201, headers={"Location": location})
-
-
 def iter_args(items: Iterable[Args]) -> Iterable[tuple[int, Args]]:
     return enumerate(items)
 
@@ -601,6 +201,8 @@ class ResourceRoutes(ABC):
     exists_error: ClassVar[tuple[str, str]]
     #: (code, message) of the 400 for a batch update or delete without a positive id.
     invalid_id_error: ClassVar[tuple[str, str]]
+    #: Whether a batch group that is not an array is a 400 (see :func:`run_batch`).
+    typed_batch_groups: ClassVar[bool] = True
 
     # ------------------------------------------------------------------ per resource
     @abstractmethod
@@ -679,6 +281,7 @@ class ResourceRoutes(ABC):
             update=update,
             delete=delete,
             check=self.check_batch,
+            typed_groups=self.typed_batch_groups,
         )
 
     def check_batch(self, groups: Mapping[str, list[Any]]) -> None:
@@ -704,3 +307,52 @@ def force_flag(values: Mapping[str, Any]) -> bool:
     force = bool(args.boolean("force", False))
     args.check()
     return force
+
+
+__all__ = [
+    "BATCH_LIMIT",
+    "JSON_CONTENT_TYPE",
+    "KEY_ATTR",
+    "NOCACHE_HEADERS",
+    "OPEN_ROUTES",
+    "OPTIONS_KEY",
+    "PERMISSION_ERRORS",
+    "SIM_KEY",
+    "TARGET_CHECKS",
+    "WP_HEADERS",
+    "Action",
+    "BatchItem",
+    "Handler",
+    "ResourceRoutes",
+    "allow_header",
+    "batch_item_id",
+    "body_params",
+    "collection_headers",
+    "context_args",
+    "created",
+    "current_key",
+    "encode",
+    "error_response",
+    "fields_filter",
+    "filter_fields",
+    "force_flag",
+    "form_pairs",
+    "is_authorised",
+    "is_pretty",
+    "item_routes",
+    "make_auth_middleware",
+    "make_error_middleware",
+    "needs_dicts",
+    "options",
+    "paging_headers",
+    "query_pairs",
+    "query_params",
+    "require_permission",
+    "require_user",
+    "respond",
+    "respond_collection",
+    "respond_item",
+    "route_id",
+    "route_methods",
+    "run_batch",
+]

@@ -27,6 +27,7 @@ from simulator.models import (
 )
 from simulator.params import Args
 from simulator.resources.addresses import BILLING, SHIPPING
+from simulator.resources.coupons import COUPON
 from simulator.resources.customers import CUSTOMER
 from simulator.resources.declare import (
     Declaration,
@@ -36,7 +37,9 @@ from simulator.resources.declare import (
 )
 from simulator.resources.meta import ITEM_META as ITEM_META_DECL
 from simulator.resources.meta import META
+from simulator.resources.notes import NOTE
 from simulator.resources.products import PRODUCT
+from simulator.resources.refunds import REFUND, TOP_REFUND
 from simulator.resources.schema import (
     AMOUNT_INPUT,
     BOOLEAN,
@@ -47,6 +50,7 @@ from simulator.resources.schema import (
     MONEY,
     MONEY_PATTERN,
     NULLABLE_DATE,
+    NUMBER,
     QUERY_DATE_PATTERN,
     RAW_AMOUNT,
     STRING,
@@ -57,10 +61,12 @@ from simulator.resources.schema import (
     strict_object,
 )
 from simulator.resources.webhooks import WEBHOOK
+from simulator.rest import coupons as coupon_routes
 from simulator.rest import customers, orders, products
 from simulator.rest import webhooks as webhook_routes
 from simulator.rest.common import BATCH_LIMIT
 from simulator.settings import Settings
+from simulator.store.coupons import DISCOUNT_TYPES as COUPON_TYPES
 
 if TYPE_CHECKING:
     from simulator.app import Simulator
@@ -77,7 +83,7 @@ ANY_ID_PARAM: Schema = {
 }
 
 #: The resources whose schemas come from their declarations.
-DECLARED = (CUSTOMER, PRODUCT, WEBHOOK)
+DECLARED = (CUSTOMER, PRODUCT, WEBHOOK, COUPON)
 
 
 # ---------------------------------------------------------------------- route parameters
@@ -308,6 +314,15 @@ def webhooks_collection_args() -> dict[str, Schema]:
     }
 
 
+def coupons_collection_args(settings: Settings) -> dict[str, Schema]:
+    """The posts arguments (no parents) and ``code``, matched in any case."""
+    args = shared_post_collection_args(settings, coupon_routes.ORDERBY)
+    for name in ("parent", "parent_exclude"):
+        args.pop(name, None)
+    args["code"] = STRING
+    return args
+
+
 # ---------------------------------------------------------------------- object schemas
 META_INPUT: Schema = input_schema(META, creating=True)
 ITEM_META: Schema = response_schema(ITEM_META_DECL)
@@ -379,9 +394,14 @@ def order_schema() -> Schema:
         {
             "id": INTEGER,
             "code": STRING,
-            "discount": MONEY,
-            "discount_tax": MONEY,
-            "meta_data": {"type": "array", "items": ref("MetaData")},
+            # The discounts as PHP prints a float: "5", "7.23", "0".
+            "discount": RAW_AMOUNT,
+            "discount_tax": RAW_AMOUNT,
+            "meta_data": {"type": "array", "items": ITEM_META},
+            # What the line's coupon_info meta says of the coupon.
+            "discount_type": {"type": "string", "enum": list(COUPON_TYPES)},
+            "nominal_amount": NUMBER,
+            "free_shipping": BOOLEAN,
         }
     )
     refund = strict_object({"id": INTEGER, "reason": STRING, "total": MONEY})
@@ -497,7 +517,8 @@ def order_input() -> Schema:
             "line_items": {"type": "array", "items": line_item},
             "shipping_lines": {"type": "array", "items": shipping_line},
             "fee_lines": {"type": "array", "items": fee_line},
-            # The store has no coupons, so any code is refused (400), as for an unknown code.
+            # Given, the coupons replace the order's; a code that does not apply is a 400
+            # (on a create the order stays, as a checkout-draft named in the error).
             "coupon_lines": {"type": "array", "items": coupon_line},
         }
     )
@@ -824,6 +845,15 @@ def resources(settings: Settings) -> list[Resource]:
             trashes=True,
         ),
         Resource(
+            coupon_routes.ROUTE,
+            "Coupon",
+            "Coupons",
+            coupons_collection_args(settings),
+            item_args={"context": CONTEXT},
+            delete_args=force,
+            trashes=True,
+        ),
+        Resource(
             webhook_routes.ROUTE,
             "Webhook",
             "Webhooks",
@@ -877,6 +907,187 @@ def system_paths() -> dict[str, Schema]:
                 },
             }
         },
+    }
+
+
+# ---------------------------------------------------------------------- refunds and notes
+ORDER_ID_PARAM: Schema = {
+    "name": "order_id",
+    "in": "path",
+    "required": True,
+    "description": "The order ID.",
+    "schema": {"type": "integer", "minimum": 0},
+}
+#: The refunds controller's own WP_Errors carry a number as ``data`` and answer 500
+#: whatever it says (invalid order or refund id, amount, gateway).
+CONTROLLER_ERROR: Schema = strict_object({"code": STRING, "message": STRING, "data": INTEGER})
+ERROR_500 = (
+    "A controller's own refusal whose data is a bare number (400, 404 or 500), answered "
+    "as 500 whatever it says: the refunds routes' invalid order or refund id, refund "
+    "amount and payment gateway errors."
+)
+
+
+def refund_list_args(settings: Settings) -> dict[str, Schema]:
+    """The orders collection's arguments less status, customer and product."""
+    args = orders_collection_args(settings)
+    for name in ("status", "customer", "product"):
+        args.pop(name, None)
+    return args
+
+
+def _child_options(operation: str, tag: str, params: list[Schema]) -> Schema:
+    return {
+        "operationId": operation,
+        "tags": [tag],
+        "summary": "The route's methods, arguments and response schema (any caller).",
+        "parameters": params,
+        "responses": {
+            "200": {"description": "The route description.", "content": json_content({})},
+            **error_responses(400, 401, 404),
+        },
+    }
+
+
+def _one(schema: str, description: str) -> Schema:
+    return {"description": description, "content": json_content(ref(schema))}
+
+
+def order_children_paths(settings: Settings) -> dict[str, Schema]:
+    """``orders/{order_id}/refunds[/{id}]``, ``refunds`` and ``orders/{order_id}/notes[/{id}]``."""
+    order = f"{API_PREFIX}/orders/{{order_id}}"
+    any_order = {**ANY_ID_PARAM, "name": "order_id"}
+    item_id = {"$ref": "#/components/parameters/id"}
+    list_args = query_params(refund_list_args(settings))
+    context = query_params({"context": CONTEXT})
+    location = {"Location": {"$ref": "#/components/headers/Location"}}
+
+    def force(default: bool) -> list[Schema]:
+        return query_params({"force": {"type": "boolean", "default": default}})
+
+    def body(schema: str) -> Schema:
+        return {"required": True, "content": json_content(ref(schema))}
+
+    refunds: Schema = {
+        "get": {
+            "operationId": "listOrderRefunds",
+            "tags": ["Refunds"],
+            "summary": "List an order's refunds (an unknown order has none).",
+            "parameters": [ORDER_ID_PARAM, *list_args],
+            # 404: an order_id the route pattern does not match (rest_no_route).
+            "responses": {"200": collection_response("Refund"), **error_responses(400, 401, 404)},
+        },
+        "post": {
+            "operationId": "createRefund",
+            "tags": ["Refunds"],
+            "summary": "Refund an order (api_refund needs a gateway that can refund).",
+            "parameters": [ORDER_ID_PARAM],
+            "requestBody": body("RefundInput"),
+            "responses": {
+                "201": {**_one("Refund", "Created."), "headers": location},
+                **error_responses(400, 401, 403, 404),
+                **error_responses(500),
+            },
+        },
+        "options": _child_options("optionsOrderRefunds", "Refunds", [any_order]),
+    }
+    refund: Schema = {
+        "get": {
+            "operationId": "getRefund",
+            "tags": ["Refunds"],
+            "summary": "Retrieve a refund of the order.",
+            "parameters": [
+                ORDER_ID_PARAM,
+                item_id,
+                *context,
+                *query_params({"dp": orders_collection_args(settings)["dp"]}),
+            ],
+            "responses": {
+                "200": _one("Refund", "The refund."),
+                **error_responses(400, 401, 404),
+                **error_responses(500),
+            },
+        },
+        "delete": {
+            "operationId": "deleteRefund",
+            "tags": ["Refunds"],
+            "summary": "Delete a refund (force defaults to true; false is a 501).",
+            "parameters": [ORDER_ID_PARAM, item_id, *force(True)],
+            "responses": {
+                "200": _one("Refund", "The refund as it was."),
+                **error_responses(400, 401, 403, 404, 501),
+                **error_responses(500),
+            },
+        },
+        "options": _child_options("optionsRefund", "Refunds", [any_order, ANY_ID_PARAM]),
+    }
+    top: Schema = {
+        "get": {
+            "operationId": "listRefunds",
+            "tags": ["Refunds"],
+            "summary": "List the refunds of every order.",
+            "parameters": list_args,
+            "responses": {"200": collection_response("TopRefund"), **error_responses(400, 401)},
+        },
+        "options": _child_options("optionsRefunds", "Refunds", []),
+    }
+    note_types = {"type": "string", "enum": ["any", "customer", "internal"], "default": "any"}
+    notes: Schema = {
+        "get": {
+            "operationId": "listOrderNotes",
+            "tags": ["Order notes"],
+            "summary": "List an order's notes, newest first (not paged).",
+            "parameters": [ORDER_ID_PARAM, *query_params({"context": CONTEXT, "type": note_types})],
+            "responses": {
+                "200": {
+                    "description": "The notes.",
+                    "content": json_content({"type": "array", "items": ref("OrderNote")}),
+                },
+                **error_responses(400, 401, 404),
+            },
+        },
+        "post": {
+            "operationId": "createOrderNote",
+            "tags": ["Order notes"],
+            "summary": "Add a note (customer_note: shown to the customer).",
+            "parameters": [ORDER_ID_PARAM],
+            "requestBody": body("OrderNoteInput"),
+            "responses": {
+                "201": {**_one("OrderNote", "Created."), "headers": location},
+                **error_responses(400, 401, 403, 404),
+            },
+        },
+        "options": _child_options("optionsOrderNotes", "Order notes", [any_order]),
+    }
+    note: Schema = {
+        "get": {
+            "operationId": "getOrderNote",
+            "tags": ["Order notes"],
+            "summary": "Retrieve a note of the order.",
+            "parameters": [ORDER_ID_PARAM, item_id, *context],
+            "responses": {
+                "200": _one("OrderNote", "The note."),
+                **error_responses(400, 401, 403, 404),
+            },
+        },
+        "delete": {
+            "operationId": "deleteOrderNote",
+            "tags": ["Order notes"],
+            "summary": "Delete a note (force=true is required).",
+            "parameters": [ORDER_ID_PARAM, item_id, *force(False)],
+            "responses": {
+                "200": _one("OrderNote", "The note as it was."),
+                **error_responses(400, 401, 403, 404, 501),
+            },
+        },
+        "options": _child_options("optionsOrderNote", "Order notes", [any_order, ANY_ID_PARAM]),
+    }
+    return {
+        f"{order}/refunds": refunds,
+        f"{order}/refunds/{{id}}": refund,
+        f"{API_PREFIX}/refunds": top,
+        f"{order}/notes": notes,
+        f"{order}/notes/{{id}}": note,
     }
 
 
@@ -946,15 +1157,23 @@ def build_document(settings: Settings) -> dict[str, Any]:
     }
     for decl in DECLARED:
         add_declared_schemas(schemas, decl)
+    for decl in (REFUND, TOP_REFUND, NOTE):
+        add_declared_schemas(schemas, decl)
     for resource in resources(settings):
         paths.update(resource.paths())
         schemas[f"{resource.item}Batch"] = batch_input(resource.item)
         schemas[f"{resource.item}BatchResult"] = batch_result(resource.item)
+    paths.update(order_children_paths(settings))
     paths.update(system_paths())
     responses = {
         f"Error{status}": {"description": meaning, "content": json_content(ref("Error"))}
         for status, meaning in ERROR_MEANINGS.items()
     }
+    responses["Error500"] = {
+        "description": ERROR_500,
+        "content": json_content(ref("ControllerError")),
+    }
+    schemas["ControllerError"] = CONTROLLER_ERROR
     return {
         "openapi": OPENAPI_VERSION,
         "info": {
@@ -971,6 +1190,9 @@ def build_document(settings: Settings) -> dict[str, Any]:
                 "Orders",
                 "Products",
                 "Webhooks",
+                "Coupons",
+                "Refunds",
+                "Order notes",
                 "System status",
                 "Discovery",
             )

@@ -227,11 +227,13 @@ class OrderRoutes(ResourceRoutes):
             args, "shipping_lines", ("method_id", "method_title", "instance_id")
         )
         fields["fee_lines"] = self._lines(args, "fee_lines", ("name",), tax_status=True)
-        coupons = args.objects("coupon_lines")
-        for position, coupon in enumerate(coupons):
-            coupon.string("code")
-            args.nested("coupon_lines", coupon, position)
-        fields["coupon_lines"] = [dict(c.values) for c in coupons]
+        if args.has("coupon_lines") and body["coupon_lines"] is not None:
+            # Given (even empty) it replaces the order's coupons; absent it keeps them.
+            coupons = args.objects("coupon_lines")
+            for position, coupon in enumerate(coupons):
+                coupon.string("code")
+                args.nested("coupon_lines", coupon, position)
+            fields["coupon_lines"] = [dict(c.values) for c in coupons]
         args.check()
         return fields
 

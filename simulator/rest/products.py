@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from simulator.models import PRODUCT_TYPES, STOCK_STATUSES
-from simulator.params import Args
+from simulator.params import Args, parse_list
 from simulator.resources.declare import writable
 from simulator.resources.products import PRODUCT
 from simulator.rest.body import meta_fields, read_plain
@@ -60,9 +61,33 @@ ORDERBY_REGISTERED = (
 #: The status enums as WooCommerce 10.0.2 lists them (its error messages keep this order).
 STATUS_FILTERS = ("any", "future", "trash", "draft", "pending", "private", "publish")
 EXCLUDE_STATUSES = STATUS_FILTERS[1:]
-#: Taxonomy filters: this store has no tags, shipping classes or brands, so any
-#: value names a term that does not exist and nothing matches (as on a real store).
-TERM_FILTERS = ("tag", "shipping_class", "brand")
+#: Taxonomy filters: this store has no shipping classes or brands, so any value
+#: names a term that does not exist and nothing matches (as on a real store).
+TERM_FILTERS = ("shipping_class", "brand")
+
+
+#: Fields the v3 products controller adds after the others it was asked for.
+LATE_FIELDS = (
+    "stock_status",
+    "has_options",
+    "post_password",
+    "global_unique_id",
+    "permalink_template",
+    "generated_slug",
+)
+
+
+def in_requested_order(data: dict[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
+    """With ``_fields``, get_product_data() builds the fields in the order asked for, and
+    then the v3 ones (recorded: ``_fields=id,variations,price`` keeps that order)."""
+    if "_fields" not in params:
+        return data
+    fields = [str(f) for f in parse_list(params["_fields"])]
+    asked = list(dict.fromkeys(f.split(".", 1)[0] for f in fields))
+    order = [k for k in asked if k in data and k not in LATE_FIELDS]
+    order += [k for k in LATE_FIELDS if k in data and k in asked]
+    order += [k for k in data if k not in order]
+    return {key: data[key] for key in order}
 
 
 class ProductRoutes(ResourceRoutes):
@@ -85,7 +110,8 @@ class ProductRoutes(ResourceRoutes):
         query.stock_status = (
             args.enum("stock_status", STOCK_STATUSES, "") if args.has("stock_status") else ""
         )
-        query.category = self._categories(args)
+        query.category = self._term_ids(args, "category")
+        query.tag = self._term_ids(args, "tag")
         if args.has("slug"):
             query.slug = args.string("slug")  # one slug: a comma is part of it
         query.search_sku = args.string("search_sku")
@@ -128,7 +154,9 @@ class ProductRoutes(ResourceRoutes):
         return respond_collection(
             request,
             page,
-            lambda product: filter_meta(render.product(product, context), params),
+            lambda product: in_requested_order(
+                filter_meta(render.product(product, context), params), params
+            ),
             render.product_bytes,
             route=ROUTE,
             total=total,
@@ -139,17 +167,17 @@ class ProductRoutes(ResourceRoutes):
         )
 
     @staticmethod
-    def _categories(args: Args) -> frozenset[int] | None:
-        """``category``: a string of comma-separated term ids, any of which matches.
+    def _term_ids(args: Args, name: str) -> frozenset[int] | None:
+        """``category``, ``tag``: a string of comma-separated term ids, any of which matches.
 
         Registered as a string: a value that is not an id (a slug, "abc") is no
         error, it matches nothing. The links show it as a list of ids.
         """
-        if not args.has("category"):
+        if not args.has(name):
             return None
-        raw = args.string("category")
+        raw = args.string(name)
         ids = [int(part) for part in re.split(r"[\s,]+", raw) if part.strip().isdigit()]
-        args.sanitized["category"] = ids
+        args.sanitized[name] = ids
         return frozenset(ids)
 
     async def get(self, request: web.Request) -> web.Response:
@@ -160,8 +188,9 @@ class ProductRoutes(ResourceRoutes):
         product = self.sim.store.get_product(route_id(request))
         render = self.sim.renderer
         params = query_params(request)
-        if context == "edit" or filters_meta(params):
-            return respond(request, filter_meta(render.product(product, context), params))
+        if context == "edit" or filters_meta(params) or "_fields" in params:
+            data = filter_meta(render.product(product, context), params)
+            return respond(request, in_requested_order(data, params))
         return respond_item(request, product, render.product, render.product_bytes)
 
     def parse_fields(self, body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
@@ -170,12 +199,24 @@ class ProductRoutes(ResourceRoutes):
         for name in writable(PRODUCT, creating=creating):
             if not args.has(name):
                 continue
-            if name == "categories":
-                categories = args.objects(name)
-                for position, category in enumerate(categories):
-                    category.integer("id")
-                    args.nested(name, category, position)
-                fields[name] = [dict(c.values) for c in categories]
+            if name in ("categories", "tags"):
+                terms = args.objects(name)
+                for position, term in enumerate(terms):
+                    term.integer("id")
+                    args.nested(name, term, position)
+                fields[name] = [dict(t.values) for t in terms]
+            elif name in ("attributes", "default_attributes"):
+                entries = args.objects(name)
+                for position, entry in enumerate(entries):
+                    entry.string("name")
+                    if name == "attributes":
+                        entry.integer("position")
+                        entry.boolean("visible")
+                        entry.boolean("variation")
+                    else:
+                        entry.string("option")
+                    args.nested(name, entry, position)
+                fields[name] = [dict(entry.values) for entry in entries]
             elif name == "meta_data":
                 meta = meta_fields(args)
                 if meta is not None:

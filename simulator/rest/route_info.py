@@ -19,6 +19,7 @@ from aiohttp import web
 
 from simulator.errors import no_route
 from simulator.resources import declare
+from simulator.resources.coupons import COUPON
 from simulator.resources.customers import CUSTOMER
 from simulator.resources.products import PRODUCT
 from simulator.resources.webhooks import WEBHOOK
@@ -69,6 +70,12 @@ def _resources(settings: Settings) -> dict[str, tuple[Callable[[], Schemas], Any
             lambda creating: declare.input_schema(CUSTOMER, creating=creating),
             lambda: declare.response_schema(CUSTOMER),
             "customer",
+        ),
+        "coupons": (
+            lambda: openapi.coupons_collection_args(settings),
+            lambda creating: declare.input_schema(COUPON, creating=creating),
+            lambda: declare.response_schema(COUPON),
+            "shop_coupon",
         ),
         "webhooks": (
             openapi.webhooks_collection_args,

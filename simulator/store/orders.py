@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simulator.errors import RestError, invalid_params
 from simulator.events import StoreEvent
@@ -21,6 +21,7 @@ from simulator.models import (
     LineItem,
     MetaItem,
     Order,
+    Product,
     ShippingLine,
 )
 from simulator.params import MAX_QUANTITY, as_integer
@@ -32,11 +33,18 @@ from simulator.stock import (
     status_hooks,
 )
 from simulator.store.core import StoreCore, without_trash_meta
+from simulator.store.coupon_lines import CouponRefused, OrderCoupons
+from simulator.store.coupons import CouponTable
 from simulator.store.customers import CustomerTable, with_address
 from simulator.store.indexes import DateIndexes
 from simulator.store.money import check_amounts, money
+from simulator.store.notes import NoteTable, formatted_name, status_change_text, stock_text
 from simulator.store.products import ProductTable
 from simulator.store.queries import PostQuery, order_predicate, query_posts
+from simulator.store.slugs import sanitize_title
+
+if TYPE_CHECKING:
+    from simulator.store.refunds import RefundTable
 
 #: Line items one order may hold. A real store has no such cap but saves every line
 #: with several queries: 150k lines run into PHP's max_execution_time (a 500 and a
@@ -81,12 +89,24 @@ def _check_quantity(
 
 
 class OrderTable:
-    """All orders and their mutations; ``customers`` and ``products`` are what orders reach."""
+    """All orders and their mutations; ``customers``, ``products``, ``notes`` and the
+    refunds (set by the store once built) are what orders reach."""
 
-    def __init__(self, core: StoreCore, customers: CustomerTable, products: ProductTable) -> None:
+    def __init__(
+        self,
+        core: StoreCore,
+        customers: CustomerTable,
+        products: ProductTable,
+        coupons: CouponTable,
+        notes: NoteTable,
+    ) -> None:
         self.core = core
         self.customers = customers
         self.products = products
+        self.coupons = OrderCoupons(core, coupons, products, customers)
+        self.variations = products.variations
+        self.notes = notes
+        self.refunds: RefundTable | None = None
         self.records: dict[int, Order] = {}
         self.dates = DateIndexes()
         self._status_counts: Counter[str] = Counter()
@@ -182,7 +202,7 @@ class OrderTable:
                 )
             if item_id and "product_id" in item and item["product_id"] is None:
                 continue  # removal
-            product_id = item.get("product_id")
+            product_id = item.get("product_id") or item.get("variation_id")
             if not item_id and not product_id and not item.get("sku"):
                 raise RestError(
                     "woocommerce_rest_required_product_reference",
@@ -191,13 +211,6 @@ class OrderTable:
                 )
             # An unknown product_id or SKU is no error: WooCommerce 10.0.2 adds a
             # line item without a product (product_id 0, no name, no price).
-        for coupon in fields.get("coupon_lines") or ():
-            # The store has no coupons resource, so no code exists (WC checks the code).
-            raise RestError(
-                "woocommerce_rest_invalid_coupon",
-                f'Coupon "{coupon.get("code", "")}" does not exist!',
-                400,
-            )
 
     def create(
         self,
@@ -214,7 +227,7 @@ class OrderTable:
         order_id = core.next_post_id()
         order = Order(
             id=order_id,
-            status="pending",
+            status="checkout-draft" if as_draft else "pending",
             currency=core.settings.currency,
             version=core.settings.wc_version,
             customer_id=0,
@@ -226,9 +239,18 @@ class OrderTable:
             modified=now,
             modified_wall=core.wall(now),
         )
-        paid_customer = self._apply_fields(order, fields)
-        if as_draft:
+        try:
+            paid_customer = self._apply_fields(order, fields)
+        except CouponRefused as refused:
+            # The order was saved before its coupons were checked: the real store keeps
+            # it as a draft and names it in the error (recorded from WooCommerce 10.0.2).
             self._set_status(order, "checkout-draft")
+            self.insert(order, emit=emit)
+            core.fire_action("woocommerce_new_order", order.id, emit)
+            core.fire_action("woocommerce_update_order", order.id, emit)
+            raise RestError(
+                refused.code, refused.message, 400, new_draft_order_id=order.id
+            ) from None
         self.insert(order, emit=emit and not as_draft)
         if as_draft:
             # Saved as a draft from the start (the Store API's checkout): no
@@ -241,7 +263,8 @@ class OrderTable:
             # fires order.created too).
             core.fire_action("woocommerce_new_order", order.id, emit)
         core.fire_action("woocommerce_update_order", order.id, emit)
-        self._status_moved(order, "pending", bool(fields.get("set_paid")), emit)
+        initial = "checkout-draft" if as_draft else "pending"
+        self._status_moved(order, initial, bool(fields.get("set_paid")), emit)
         if paid_customer:
             self.customers.mark_paying(order.customer_id, emit)
         return order
@@ -271,6 +294,9 @@ class OrderTable:
             self._apply_shipping_lines(order, fields["shipping_lines"])
         if fields.get("fee_lines"):
             self._apply_fee_lines(order, fields["fee_lines"])
+        if fields.get("coupon_lines") is not None:
+            # After the lines and before the status, as calculate_coupons() runs.
+            self.coupons.calculate(order, fields["coupon_lines"])
         if order.total_tax and not order.tax_line_id:
             order.tax_line_id = self.core.next_item_id()
         became_paid = False
@@ -330,17 +356,26 @@ class OrderTable:
             if item_id and "product_id" in spec and spec["product_id"] is None:
                 lines.remove(by_id.pop(item_id))
                 continue
-            product_id = int(spec.get("product_id") or 0)
+            # get_product_id(): variation_id first, then product_id, then sku.
+            product_id = int(spec.get("variation_id") or 0) or int(spec.get("product_id") or 0)
             if not product_id and spec.get("sku"):
                 product_id = self.products.sku_owner(str(spec["sku"]))
             line = by_id.get(item_id)
-            product = self.products.records.get(product_id) if product_id else None
+            product = self._product_or_variation(product_id) if product_id else None
+            variation = product if product is not None and product.parent_id else None
+            if variation is not None:
+                # set_product() of a variation: the parent is the line's product.
+                product = self.products.records.get(variation.parent_id)
             if line is None:
                 line = LineItem(
                     id=self.core.next_item_id(),
-                    name=str(spec.get("name") or (product.name if product else "")),
+                    name=str(
+                        spec.get("name")
+                        or (self.variations.title(variation) if variation else "")
+                        or (product.name if product else "")
+                    ),
                     product_id=product.id if product else 0,
-                    variation_id=int(spec.get("variation_id") or 0),
+                    variation_id=variation.id if variation else int(spec.get("variation_id") or 0),
                     quantity=1,
                     subtotal=0,
                     subtotal_tax=0,
@@ -348,6 +383,8 @@ class OrderTable:
                     total_tax=0,
                     sku=product.sku if product else "",
                 )
+                if variation is not None:
+                    line.meta_data = self._variation_meta(variation)
                 lines.append(line)
             elif product is not None:
                 line.product_id, line.sku = product.id, product.sku
@@ -356,7 +393,7 @@ class OrderTable:
                 line.quantity = int(spec["quantity"])
             if "meta_data" in spec:
                 line.meta_data = self.core.apply_meta(line.meta_data, spec["meta_data"])
-            current = self.products.records.get(line.product_id)
+            current = self.line_product(line)
             unit = current.price if current is not None and current.price is not None else 0
             line.subtotal = (
                 money(spec["subtotal"]) if spec.get("subtotal") else unit * line.quantity
@@ -370,6 +407,25 @@ class OrderTable:
             line.total_tax = self.core.line_tax(line.total, taxable)
         order.line_items = tuple(lines)
         self._link(order)
+
+    def _product_or_variation(self, product_id: int) -> Product | None:
+        return self.products.records.get(product_id) or self.variations.records.get(product_id)
+
+    def line_product(self, item: LineItem) -> Product | None:
+        """What a line sells: its variation, else its product."""
+        if item.variation_id:
+            variation = self.variations.records.get(item.variation_id)
+            if variation is not None:
+                return variation
+        return self.products.records.get(item.product_id)
+
+    def _variation_meta(self, variation: Product) -> tuple[MetaItem, ...]:
+        """The variation's options as line meta: every variation attribute of the parent
+        ("" for one it takes any of), as set_product() writes them (recorded)."""
+        return tuple(
+            MetaItem(self.core.next_meta_id(), sanitize_title(attribute.name), option)
+            for attribute, option in self.variations.variation_attributes(variation)
+        )
 
     def _apply_shipping_lines(self, order: Order, lines: Sequence[Mapping[str, Any]]) -> None:
         kept = list(order.shipping_lines)
@@ -410,13 +466,30 @@ class OrderTable:
             line.total_tax = self.core.line_tax(line.total, line.tax_status == "taxable")
         order.fee_lines = tuple(kept)
 
-    def update(self, order_id: int, fields: Mapping[str, Any], *, emit: bool = True) -> Order:
+    def update(
+        self,
+        order_id: int,
+        fields: Mapping[str, Any],
+        *,
+        status_note: str = "",
+        emit: bool = True,
+    ) -> Order:
+        """Change an order; ``status_note``: the text ``$order->update_status($status,
+        $note)`` puts before the status-change note (a payment gateway's words)."""
         order = self.get(order_id, missing_status=400)
         self._check_fields(fields, order)
         old_customer, old_status = order.customer_id, order.status
         self.dates.remove(order)
         self._unlink(order)
-        paid_customer = self._apply_fields(order, fields)
+        try:
+            paid_customer = self._apply_fields(order, fields)
+        except CouponRefused as refused:
+            # What was applied before the refusal stays (apply/remove_coupon save).
+            self._stamp_modified(order)
+            self.dates.add(order)
+            self._link(order)
+            self.core.emit_change("order", "updated", order_id, emit)
+            raise RestError(refused.code, refused.message, 400) from None
         self._stamp_modified(order)
         self.dates.add(order)
         self._link(order)
@@ -431,7 +504,7 @@ class OrderTable:
         else:
             self.core.emit_change("order", "updated", order_id, emit)
             self.core.fire_action("woocommerce_update_order", order_id, emit)
-        self._status_moved(order, old_status, bool(fields.get("set_paid")), emit)
+        self._status_moved(order, old_status, bool(fields.get("set_paid")), emit, status_note)
         if paid_customer or (order.customer_id != old_customer and order.status in PAID_STATUSES):
             self.customers.mark_paying(order.customer_id, emit)
         return order
@@ -441,10 +514,19 @@ class OrderTable:
         order.modified, order.modified_wall = now, self.core.wall(now)
         order.cached = None
 
-    def _touch(self, order: Order) -> None:
+    def touch(self, order: Order) -> None:
+        """Stamp the order modified now (a save), keeping the date index right."""
         self.dates.remove(order)
         self._stamp_modified(order)
         self.dates.add(order)
+
+    def move_status(self, order: Order, status: str, *, emit: bool = True) -> None:
+        """WC_Order::update_status() inside another change (a full refund): the status
+        transition and what hangs on it; the caller saves the order."""
+        before = order.status
+        self._set_status(order, status)
+        order.cached = None
+        self._status_moved(order, before, False, emit)
 
     def trash(self, order_id: int, *, emit: bool = True) -> Order:
         order = self.get(order_id)
@@ -455,9 +537,11 @@ class OrderTable:
         order.meta_data = (*order.meta_data, *self.core.trash_meta(f"wc-{order.status}"))
         order.status_before_trash = order.status
         self._set_status(order, "trash")
-        self._touch(order)
+        self.touch(order)
         self.core.emit_change("order", "deleted", order_id, emit)
         self.core.fire_action("woocommerce_trash_order", order_id, emit)
+        if order.coupon_lines:
+            self.coupons.update_usage(order)
         self._uncount_sales(order)
         return order
 
@@ -468,7 +552,7 @@ class OrderTable:
         # WooCommerce's wp_untrash_post_status filter puts back the status it had.
         self._set_status(order, order.status_before_trash or "pending")
         order.meta_data = without_trash_meta(order.meta_data)
-        self._touch(order)
+        self.touch(order)
         self.core.emit_change("order", "restored", order_id, emit)
         return order
 
@@ -481,11 +565,16 @@ class OrderTable:
         self.dates.remove(order)
         self._status_counts[order.status] -= 1
         self._unlink(order)
+        self.notes.drop_order(order_id)
+        if self.refunds is not None:
+            self.refunds.drop_order(order)
         self.core.fire_action("woocommerce_delete_order", order_id, emit)
         return order
 
     # ------------------------------------------------------------------ stock and sales
-    def _status_moved(self, order: Order, before: str, paid: bool, emit: bool) -> None:
+    def _status_moved(
+        self, order: Order, before: str, paid: bool, emit: bool, note: str = ""
+    ) -> None:
         """What a status transition does after the save, as the real store does it: stock,
         total_sales, then the status actions (and woocommerce_payment_complete for set_paid).
         """
@@ -501,16 +590,24 @@ class OrderTable:
             self._restore_stock(order, emit)
         if after in UNCOUNTING_STATUSES:
             self._uncount_sales(order)
+        if order.coupon_lines:
+            self.coupons.status_moved(order)
+        if after == "refunded" and self.refunds is not None:
+            # wc_order_fully_refunded() hooks woocommerce_order_status_refunded.
+            self.refunds.refund_rest(order, emit)
         for hook in status_hooks(before, after):
             self.core.fire_action(hook, order.id, emit)
+        transition = status_change_text(before, after)
+        self.notes.add(order.id, f"{note} {transition}" if note else transition)
         if paid:
             self.core.fire_action("woocommerce_payment_complete", order.id, emit)
 
     def _reduce_stock(self, order: Order, emit: bool) -> None:
         """wc_reduce_stock_levels(): each stock-managed line not yet reduced takes its
         quantity and records it as ``_reduced_stock``."""
+        changes = []
         for item in order.line_items:
-            product = self.products.records.get(item.product_id)
+            product = self.line_product(item)
             if product is None or not product.manage_stock or product.stock_quantity is None:
                 continue
             if any(m.key == REDUCED_STOCK_KEY for m in item.meta_data):
@@ -518,19 +615,30 @@ class OrderTable:
             taken = MetaItem(self.core.next_meta_id(), REDUCED_STOCK_KEY, str(item.quantity))
             item.meta_data = (*item.meta_data, taken)
             order.cached = None
+            old = product.stock_quantity
             self.products.move_stock(product, -item.quantity, emit)
+            name = formatted_name(product.name, product.sku, product.id)
+            changes.append((name, old, old - item.quantity))
+        if changes:
+            self.notes.add(order.id, stock_text(True, changes))
 
     def _restore_stock(self, order: Order, emit: bool) -> None:
         """wc_increase_stock_levels(): what each line took goes back; its meta goes."""
+        changes = []
         for item in order.line_items:
             taken = next((m for m in item.meta_data if m.key == REDUCED_STOCK_KEY), None)
             if taken is None:
                 continue
             item.meta_data = tuple(m for m in item.meta_data if m is not taken)
             order.cached = None
-            product = self.products.records.get(item.product_id)
+            product = self.line_product(item)
             if product is not None and product.manage_stock and product.stock_quantity is not None:
+                old = product.stock_quantity
                 self.products.move_stock(product, int(taken.value), emit)
+                name = formatted_name(product.name, product.sku, product.id)
+                changes.append((name, old, old + int(taken.value)))
+        if changes:
+            self.notes.add(order.id, stock_text(False, changes))
 
     def _uncount_sales(self, order: Order) -> None:
         """The order no longer counts in total_sales (cancelled, trashed, deleted)."""

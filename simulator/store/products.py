@@ -2,40 +2,68 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from simulator.errors import RestError, invalid_params
 from simulator.models import Category, LineItem, MetaItem, Product
 from simulator.stock import stock_status_for
+from simulator.store.attributes import default_attributes, parent_attributes
 from simulator.store.core import StoreCore, without_trash_meta
 from simulator.store.indexes import DateIndexes
-from simulator.store.money import check_amounts, money
+from simulator.store.money import check_amounts, php_greater_or_equal, stored_decimal
 from simulator.store.queries import PostQuery, product_predicate, query_posts
 from simulator.store.slugs import UNSLUGGED_STATUSES, sanitize_title
+from simulator.store.terms import TermTable, product_categories, product_tags
 
-#: The ``product_cat`` term every product without a category gets.
+if TYPE_CHECKING:
+    from simulator.store.variations import VariationTable
+
+#: The ``product_cat`` term every product without a category gets (each store keeps
+#: its own copy, :attr:`TermTable.default_category`, which a client may rename).
 UNCATEGORIZED = Category(15, "Uncategorized", "uncategorized")
+#: What an order's rendering shows of its products: a line item's ``sku``, and
+#: ``needs_processing`` (false only when every product is virtual and downloadable).
+#: A change to anything else (stock above all) leaves the orders' cached JSON valid.
+ORDER_SHOWN_FIELDS = frozenset({"sku", "virtual", "downloadable"})
+
+
+def emit_trashed_post(core: StoreCore, resource: str, post_id: int, emit: bool) -> None:
+    """wp_trash_post: ``{resource}.deleted``, and ``coupon.deleted`` too, whose topic listens
+    to the same hook for any post (recorded for products and variations)."""
+    core.emit_change(resource, "deleted", post_id, emit)
+    core.emit_change("coupon", "deleted", post_id, emit)
 
 
 class ProductTable:
     """All products and their mutations.
 
     ``orders_changed(product_id)`` drops the cached rendering of the orders that
-    show a product (their line items carry its SKU); the order table answers it.
+    show a product (their line items carry its SKU), when what they show of it
+    changed (:data:`ORDER_SHOWN_FIELDS`) or it was deleted; the order table answers it.
     """
 
     def __init__(self, core: StoreCore, orders_changed: Callable[[int], None]) -> None:
         self.core = core
         self.orders_changed = orders_changed
         self.records: dict[int, Product] = {}
-        self.categories: dict[int, Category] = {UNCATEGORIZED.id: UNCATEGORIZED}
+        self.terms = TermTable(lambda: self.records.values(), self._terms_changed)
+        self.categories = self.terms.categories
+        #: Set by the store once built (variations need this table, and it needs them).
+        self.variations: VariationTable
         self.dates = DateIndexes()
         self._skus: dict[str, int] = {}
         self._slugs: set[str] = set()
 
+    def _terms_changed(self, products: Iterable[Product]) -> None:
+        """A category or tag changed: the products showing it render anew (no webhook: a
+        real store fires none for a term change)."""
+        for product in products:
+            product.cached = None
+
     def get(self, product_id: int, *, missing_status: int = 404) -> Product:
-        product = self.records.get(product_id)
+        """A product, or a variation (``/products/{id}`` reads both)."""
+        product = self.records.get(product_id) or self.variations.records.get(product_id)
         if product is None:
             raise RestError("woocommerce_rest_product_invalid_id", "Invalid ID.", missing_status)
         return product
@@ -67,6 +95,42 @@ class ProductTable:
                 resource_id=owner,
                 unique_sku=f"{sku}-{suffix}",
             )
+
+    # Shared with variations, which are products too.
+    def check_sku(self, sku: str, product_id: int) -> None:
+        self._check_sku(sku, product_id)
+
+    def set_sku(self, product: Product, sku: str) -> None:
+        self.forget_sku(product)
+        product.sku = sku
+        if sku:
+            self._skus[sku] = product.id
+
+    def forget_sku(self, product: Product) -> None:
+        if product.sku and self._skus.get(product.sku) == product.id:
+            del self._skus[product.sku]
+
+    @staticmethod
+    def apply_prices(product: Product, fields: Mapping[str, Any]) -> None:
+        for name in ("regular_price", "sale_price"):
+            if name in fields:
+                raw = fields[name]
+                text, cents = stored_decimal(raw) if raw not in (None, "") else ("", 0)
+                setattr(product, name, cents if text else None)
+                setattr(product, f"{name}_text", text or None)
+        if ("regular_price" in fields or "sale_price" in fields) and product.type not in (
+            "variable",
+            "grouped",
+        ):
+            # The data store drops a sale price that is not below the regular price
+            # (PHP's >=: numeric when both strings are numbers; an empty regular price
+            # compares as a string, so a sale price alone is dropped too).
+            sale, regular = product.sale_price_text, product.regular_price_text or ""
+            if sale is not None and php_greater_or_equal(sale, regular):
+                product.sale_price = product.sale_price_text = None
+
+    def check_fields(self, fields: Mapping[str, Any]) -> None:
+        self._check_fields(fields)
 
     @staticmethod
     def _check_fields(fields: Mapping[str, Any]) -> None:
@@ -107,7 +171,7 @@ class ProductTable:
         )
         self._apply_fields(product, fields)
         if not product.categories:
-            product.categories = (UNCATEGORIZED,)
+            product.categories = (self.terms.default_category,)
         return self.insert(product, emit=emit)
 
     def insert(self, product: Product, *, emit: bool = True) -> Product:
@@ -115,8 +179,13 @@ class ProductTable:
         self.records[product.id] = product
         self.dates.add(product)
         self._slugs.add(product.slug)
+        # Terms a generated product brings along join the store's.
         for category in product.categories:
-            self.categories.setdefault(category.id, category)
+            if category.id not in self.terms.categories:
+                self.terms.adopt(category)
+        for tag in product.tags:
+            if tag.id not in self.terms.tags:
+                self.terms.adopt(tag)
         if product.sku:
             self._skus[product.sku] = product.id
         core.emit_change("product", "created", product.id, emit)
@@ -146,27 +215,22 @@ class ProductTable:
         for name in simple:
             if name in fields and fields[name] is not None:
                 setattr(product, name, fields[name])
-        for name in ("regular_price", "sale_price"):
-            if name in fields:
-                raw = fields[name]
-                given = raw not in (None, "")
-                setattr(product, name, money(raw) if given else None)
-                setattr(product, f"{name}_text", str(raw) if given else None)
+        self.apply_prices(product, fields)
         if not product.slug and product.status not in UNSLUGGED_STATUSES | {"trash"}:
             product.slug = self.unique_slug(product.name)
             self._slugs.add(product.slug)
         if "sku" in fields:
-            self._skus.pop(product.sku, None)
-            product.sku = str(fields["sku"] or "")
-            if product.sku:
-                self._skus[product.sku] = product.id
+            self.set_sku(product, str(fields["sku"] or ""))
+        if "attributes" in fields:
+            product.attributes = parent_attributes(fields["attributes"])
+        if "default_attributes" in fields:
+            product.default_attributes = default_attributes(
+                product.attributes, fields["default_attributes"]
+            )
         if "categories" in fields:
-            chosen = [
-                self.categories[int(c["id"])]
-                for c in fields["categories"]
-                if int(c.get("id", 0)) in self.categories
-            ]
-            product.categories = tuple(chosen) or (UNCATEGORIZED,)
+            product.categories = product_categories(self.terms, fields["categories"])
+        if "tags" in fields:
+            product.tags = product_tags(self.terms, fields["tags"])
         if "meta_data" in fields:
             product.meta_data = self.core.apply_meta(product.meta_data, fields["meta_data"])
         if (
@@ -177,18 +241,25 @@ class ProductTable:
             product.stock_status = "instock" if product.stock_quantity > 0 else "outofstock"
 
     def update(self, product_id: int, fields: Mapping[str, Any], *, emit: bool = True) -> Product:
+        variation = self.variations.records.get(product_id)
+        if variation is not None:
+            return self.variations.update(variation.parent_id, product_id, fields, emit=emit)
         product = self.get(product_id, missing_status=400)
         self._check_fields(fields)
         if "sku" in fields:
             self._check_sku(str(fields["sku"] or ""), product_id)
         self._apply_fields(product, fields)
         self._touch(product)
-        self.orders_changed(product_id)
+        if not ORDER_SHOWN_FIELDS.isdisjoint(fields):
+            self.orders_changed(product_id)
         self.core.emit_change("product", "updated", product_id, emit)
         self.core.fire_action("woocommerce_update_product", product_id, emit)
         return product
 
     def _touch(self, product: Product) -> None:
+        if product.id in self.variations.records:
+            self.variations.touch(product)  # not in the products' date indexes
+            return
         self.dates.remove(product)
         now = self.core.now()
         product.modified, product.modified_wall = now, self.core.wall(now)
@@ -197,6 +268,9 @@ class ProductTable:
 
     def trash(self, product_id: int, *, emit: bool = True) -> Product:
         core = self.core
+        variation = self.variations.records.get(product_id)
+        if variation is not None:
+            return self.variations.trash(variation.parent_id, product_id, emit=emit)
         product = self.get(product_id)
         if product.status == "trash":
             raise RestError(
@@ -212,9 +286,10 @@ class ProductTable:
         self._slugs.discard(product.slug)
         product.slug = f"{product.slug}__trashed"
         self._slugs.add(product.slug)
+        self.variations.trash_children(product_id, emit=emit)
         product.status_before_trash, product.status = product.status, "trash"
         self._touch(product)
-        core.emit_change("product", "deleted", product_id, emit)
+        emit_trashed_post(core, "product", product_id, emit)
         core.fire_action("woocommerce_trash_product", product_id, emit)
         return product
 
@@ -237,7 +312,11 @@ class ProductTable:
 
     def delete(self, product_id: int, *, emit: bool = True) -> Product:
         """Permanent delete: fires no hook in the webhook topic map, only its action."""
+        variation = self.variations.records.get(product_id)
+        if variation is not None:
+            return self.variations.delete(variation.parent_id, product_id)
         product = self.get(product_id)
+        self.variations.delete_children(product_id)
         del self.records[product_id]
         self.dates.remove(product)
         self._slugs.discard(product.slug)
@@ -256,7 +335,7 @@ class ProductTable:
         was = product.stock_status
         product.stock_status = stock_status_for(product.stock_quantity)
         self._touch(product)
-        self.orders_changed(product.id)
+        # No orders_changed: an order shows none of what a stock move changes.
         core.fire_action("woocommerce_updated_product_stock", product.id, emit)
         if product.stock_status != was:
             core.fire_action("woocommerce_product_set_stock_status", product.id, emit)
@@ -272,4 +351,7 @@ class ProductTable:
                 product.cached = None
 
     def query(self, query: PostQuery) -> tuple[list[Product], int]:
+        if query.category is not None:
+            # A category matches its descendants' products too (recorded).
+            query.category = self.terms.with_descendants(query.category)
         return query_posts(self.records, self.dates, query, product_predicate(query))

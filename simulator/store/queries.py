@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from simulator.models import Customer, Order, Product
@@ -63,6 +64,7 @@ class PostQuery:
     min_price: int | None = None
     max_price: int | None = None
     category: frozenset[int] | None = None
+    tag: frozenset[int] | None = None
     slug: str | None = None
     search_sku: str = ""
     #: "" is the standard class; None = no filter.
@@ -204,6 +206,9 @@ def product_predicate(query: PostQuery) -> Any:
         checks.append(lambda p: p.virtual == query.virtual)
     if query.unknown_term:
         checks.append(lambda p: False)
+    if query.tag is not None:
+        tags = query.tag
+        checks.append(lambda p: any(t.id in tags for t in p.tags))
     if query.type:
         checks.append(lambda p: p.type == query.type)
     if query.featured is not None:
@@ -272,13 +277,16 @@ def query_posts(
     ):
         total = _status_total(status_counts, query)
         assert total is not None
+        status_ok = predicate.status_ok  # the only check: no per-record predicate call
+        if total == len(records) and all(status_ok(s) for s, n in status_counts.items() if n):
+            # Every record matches (no trash, the default list): the page is a slice.
+            return _slice(records, ordered_index, start, query.per_page, descending), total
         if ordered_index is not None:
             ids: Iterable[int] = ordered_index.ids(0, len(ordered_index), descending=descending)
         else:
             ids = reversed(records) if descending else iter(records)
         page: list[Any] = []
         skipped = 0
-        status_ok = predicate.status_ok  # the only check: no per-record predicate call
         for record_id in ids:
             record = records[record_id]
             if not status_ok(record.status):
@@ -295,6 +303,26 @@ def query_posts(
     matches = [r for r in candidates if predicate(r)]
     _sort_posts(matches, query)
     return matches[start : start + query.per_page], len(matches)
+
+
+def _slice(
+    records: Mapping[int, Any],
+    index: SortedIndex | None,
+    start: int,
+    count: int,
+    descending: bool,
+) -> list[Any]:
+    """Records at positions [start, start + count) of ``index`` (or of id order when
+    None), counted from its end when ``descending``."""
+    size = len(records)
+    if index is None:
+        ordered = reversed(records) if descending else iter(records)
+        return [records[i] for i in islice(ordered, start, start + count)]
+    if descending:
+        low, high = max(0, size - start - count), max(0, size - start)
+    else:
+        low, high = min(start, size), min(start + count, size)
+    return [records[i] for i in index.ids(low, high, descending=descending)]
 
 
 def _candidates(

@@ -12,9 +12,13 @@ from simulator.clock import Clock
 from simulator.events import EventBus
 from simulator.settings import Settings
 from simulator.store.core import ADMIN_USER_ID, StoreCore
+from simulator.store.coupons import CouponTable
 from simulator.store.customers import CustomerTable
+from simulator.store.notes import NoteTable
 from simulator.store.orders import OrderTable
 from simulator.store.products import ProductTable
+from simulator.store.refunds import RefundTable
+from simulator.store.variations import VariationTable
 
 
 class Store(StoreCore):
@@ -26,7 +30,15 @@ class Store(StoreCore):
         self.epoch = 0
         self.customer_table = CustomerTable(self)
         self.product_table = ProductTable(self, self._invalidate_orders_with)
-        self.order_table = OrderTable(self, self.customer_table, self.product_table)
+        self.coupon_table = CouponTable(self)
+        self.variations = self.product_table.variations = VariationTable(self, self.product_table)
+        self.terms = self.product_table.terms
+        self.note_table = NoteTable(self)
+        self.order_table = OrderTable(
+            self, self.customer_table, self.product_table, self.coupon_table, self.note_table
+        )
+        self.refund_table = RefundTable(self, self.order_table, self.product_table, self.note_table)
+        self.order_table.refunds = self.refund_table
 
         # The records, by id (read freely; change them through the operations below).
         self.customers = self.customer_table.records
@@ -35,6 +47,9 @@ class Store(StoreCore):
         self.product_dates = self.product_table.dates
         self.orders = self.order_table.records
         self.order_dates = self.order_table.dates
+        self.coupons = self.coupon_table.records
+        self.refunds = self.refund_table.records
+        self.notes = self.note_table
 
         # The operations, bound once here (no per-call forwarding on the hot paths).
         customers, products, orders = self.customer_table, self.product_table, self.order_table
@@ -68,6 +83,20 @@ class Store(StoreCore):
         self.delete_order = orders.delete
         self.query_orders = orders.query
 
+        coupons = self.coupon_table
+        self.get_coupon = coupons.get
+        self.coupon_id_by_code = coupons.id_by_code
+        self.create_coupon = coupons.create
+        self.insert_coupon = coupons.insert
+        self.update_coupon = coupons.update
+        self.trash_coupon = coupons.trash
+        self.delete_coupon = coupons.delete
+        self.query_coupons = coupons.query
+        self.add_note = self.note_table.add
+        self.create_refund = self.refund_table.create
+        self.insert_refund = self.refund_table.insert
+        self.delete_refund = self.refund_table.delete
+
         customers.create_admin()
 
     def _invalidate_orders_with(self, product_id: int) -> None:
@@ -84,6 +113,6 @@ class Store(StoreCore):
 
     def invalidate_rendering(self) -> None:
         """Drop every cached rendering (the site URL changed)."""
-        for records in (self.customers, self.orders, self.products):
+        for records in (self.customers, self.orders, self.products, self.coupons):
             for record in records.values():
                 record.cached = None

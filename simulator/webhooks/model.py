@@ -96,6 +96,13 @@ def is_valid_topic(topic: str) -> bool:
 _ALSO_FIRES: dict[str, tuple[str, ...]] = {
     "order.created": ("order.updated",),
     "customer.created": ("customer.updated",),
+    # Trashing or restoring a post fires wp_trash_post / untrashed_post, which both the
+    # product and the coupon topics listen to: a trashed product fires coupon.deleted
+    # and a trashed coupon product.deleted (recorded), each with the post's id.
+    "product.deleted": ("coupon.deleted",),
+    "coupon.deleted": ("product.deleted",),
+    "product.restored": ("coupon.restored",),
+    "coupon.restored": ("product.restored",),
 }
 
 

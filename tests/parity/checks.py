@@ -18,6 +18,7 @@ from typing import Any
 
 from .normalise import (
     DELIVERY_HEADERS,
+    ID_META_KEYS,
     RANDOM_LISTS,
     RESPONSE_HEADERS,
     Symbols,
@@ -196,6 +197,10 @@ def _walk(
 ) -> None:
     if isinstance(value, dict):
         out.setdefault(f"keys {path}", []).append(list(value))
+        if value.get("key") in ID_META_KEYS:
+            value = {
+                k: "<item id>" if k in ("value", "display_value") else v for k, v in value.items()
+            }
         if depth <= 0:
             return
         for name, item in value.items():

@@ -53,7 +53,9 @@ DELIVERY_HEADERS = (
 
 # --------------------------------------------------------------------------- patterns
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
-_PATH_ID = re.compile(r"/(orders|customers|products|webhooks)/(\d+)")
+_PATH_ID = re.compile(r"/(orders|customers|products|webhooks|coupons|refunds|notes)/(\d+)")
+#: A restock note names the product by id ("Item #283 stock increased from 17 to 18.").
+_ITEM_NOTE = re.compile(r"^Item #(\d+) ")
 _HEX = re.compile(r"^[0-9a-f]{32,64}$")
 _ORDER_KEY = re.compile(r"^wc_order_[A-Za-z0-9]+$")
 _GRAVATAR = re.compile(r"gravatar\.com/avatar/[0-9a-f]+")
@@ -65,6 +67,14 @@ _BASE64_SHA256 = re.compile(r"^[A-Za-z0-9+/]{43}=$")
 _PRODUCT_P = re.compile(r"([?&]p=)(\d+)")
 _UNIX_TIME = re.compile(r"^1\d{9}$")
 _OAUTH_ARG = re.compile(r"(oauth_(?:timestamp|nonce|signature)=)[^&>]+")
+#: A coupon line's ``coupon_info`` meta: JSON ``[coupon id, code, type, amount]``.
+_COUPON_INFO = re.compile(r'^\[(\d+),(".*)$')
+#: Term routes (``/products/categories/16``) and variation routes (``/variations/29``):
+#: term ids count apart from post ids, and a variation is a post like a product.
+_TERM_PATH = re.compile(r"/products/(categories|tags)/(\d+)")
+_VARIATION_PATH = re.compile(r"/variations/(\d+)")
+#: Symbol kinds of term ids, by route.
+TERM_KINDS = {"categories": "cats", "tags": "tags"}
 _ITEM_ID = re.compile(r"([?&](?:include|exclude|parent|customer|product)(?:%5B\d*%5D)?=)(\d+)")
 
 #: Query parameters whose ids are of one kind.
@@ -82,12 +92,25 @@ ID_FIELDS = {
     "cross_sell_ids": "products",
     "grouped_products": "products",
     "variations": "products",
+    "product_ids": "products",
+    "excluded_product_ids": "products",
+    "used_by": "customers",
+    "new_draft_order_id": "orders",
+    # A product category's parent is a category (tags have none).
+    "parent": "cats",
 }
 
 
 def _id_list(value: list[Any]) -> str:
     return "<ids>" if all(isinstance(v, int) for v in value) else "<not ids>"
 
+
+#: Kinds whose ids are WordPress post ids (one sequence).
+POST_KINDS = ("orders", "products", "refunds")
+
+#: Meta keys whose value is an order item id as a string (a refund line's
+#: ``_refunded_item_id``): auto-increment values, like ids.
+ID_META_KEYS = frozenset({"_refunded_item_id"})
 
 #: Lists whose content is random: compared by type only.
 #: ``related_ids``: WooCommerce picks related products at random and caches the pick
@@ -121,6 +144,16 @@ class Symbols:
             return self.by_kind[kind][ident]
         return "<id>"
 
+    def any_kind(self, ident: int) -> str:
+        """The name of an id whose kind is not known (an action's argument, ``include=``).
+        Posts (orders, products, refunds) share one id sequence, users and webhooks have
+        their own, so a post id can equal a webhook id by chance: a post wins."""
+        posts = [self.by_kind[k][ident] for k in POST_KINDS if ident in self.by_kind.get(k, {})]
+        if len(posts) == 1:
+            return posts[0]
+        names = [n[ident] for n in self.by_kind.values() if ident in n]
+        return names[0] if len(names) == 1 else "<id>"
+
     def path_ids(self, text: str) -> str:
         """Ids inside URLs and paths (``/orders/123``, ``include%5B0%5D=123``)."""
 
@@ -135,12 +168,20 @@ class Symbols:
             hint = _QUERY_ID_KINDS.get(match.group(1).lstrip("?&").split("%5B")[0].rstrip("="))
             if hint is not None and ident in self.by_kind.get(hint, {}):
                 return match.group(1) + self.by_kind[hint][ident]
-            names = [n[ident] for n in self.by_kind.values() if ident in n]
-            return match.group(1) + (names[0] if len(names) == 1 else "<id>")
+            return match.group(1) + self.any_kind(ident)
 
         def in_permalink(match: re.Match[str]) -> str:
             return match.group(1) + self.lookup("products", int(match.group(2)))
 
+        def in_term_path(match: re.Match[str]) -> str:
+            kind = TERM_KINDS[match.group(1)]
+            return f"/products/{match.group(1)}/{self.lookup(kind, int(match.group(2)))}"
+
+        def in_variation_path(match: re.Match[str]) -> str:
+            return f"/variations/{self.lookup('products', int(match.group(1)))}"
+
+        text = _TERM_PATH.sub(in_term_path, text)
+        text = _VARIATION_PATH.sub(in_variation_path, text)
         text = _PRODUCT_P.sub(in_permalink, _PATH_ID.sub(in_path, text))
         return _ITEM_ID.sub(in_query, text)
 
@@ -158,8 +199,14 @@ def normalise_text(text: str, symbols: Symbols) -> str:
         return f"webhook_id={symbols.lookup('webhooks', int(ping.group(1)))}"
     # payment_url carries the order id and its random key.
     text = _ORDER_KEY_ARG.sub("key=wc_order_<random>", _ORDER_PAY.sub("order-pay/<id>/", text))
+    # A coupon line's coupon_info names the coupon by id (see Symbols).
+    info = _COUPON_INFO.match(text)
+    if info:
+        return f"[{symbols.lookup('coupons', int(info.group(1)))},{info.group(2)}"
     # Ids in paths and query strings: auto-increment values (see Symbols).
     text = symbols.path_ids(text)
+    # A restock note names the product by its auto-increment id.
+    text = _ITEM_NOTE.sub(lambda m: f"Item #{symbols.lookup('products', int(m.group(1)))} ", text)
     # OAuth parameters a store echoes (Link): fresh per request.
     text = _OAUTH_ARG.sub(r"\1<oauth>", text)
     # API keys never belong in a snapshot, and differ per store.
@@ -194,8 +241,7 @@ def normalise_value(value: Any, symbols: Symbols, key: str = "", kind: str | Non
             return symbols.lookup(kind, value)
         if key == "arg":
             # An action delivery's argument: the id of whatever record fired it.
-            names = [n[value] for n in symbols.by_kind.values() if value in n]
-            return names[0] if len(names) == 1 else "<id>"
+            return symbols.any_kind(value)
         return value
     if isinstance(value, str):
         if key == "number" and value.isdigit():

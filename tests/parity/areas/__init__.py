@@ -17,10 +17,18 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from . import coupons, notes, refunds, taxonomies, variations
+
 if TYPE_CHECKING:
     from ..scenario import Scenario
 
 AreaScript = Callable[["Scenario"], Awaitable[None]]
 
 #: Area name -> its script, in the order a full recording runs them.
-AREAS: dict[str, AreaScript] = {}
+AREAS: dict[str, AreaScript] = {
+    "coupons": coupons.run,
+    "taxonomies": taxonomies.run,
+    "variations": variations.run,
+    "refunds": refunds.run,
+    "notes": notes.run,
+}

@@ -1,0 +1,93 @@
+"""What happened to generated orders after checkout: the store's notes and refunds.
+
+A share of orders carries the notes a real store writes as an order moves
+(status changes, refunds), and refunded ones carry their refund: every order whose
+status is refunded a full one, a few completed orders a partial one (one unit of
+their first line). Each order decides from its own cart hash, so the result does
+not depend on how the generation is split into steps, and the shared random
+stream of the other records is left as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from simulator.models import LineItem, MetaItem, Order
+from simulator.store import Store
+from simulator.store.notes import MANUAL_REFUND_NOTE, MANUAL_REFUND_REASON, status_change_text
+from simulator.store.refunds import REFUNDED_ITEM_KEY, Refund
+
+#: Orders (besides refunded ones) whose status notes are kept.
+NOTES_SHARE = 0.15
+#: Completed orders with a partial refund.
+PARTIAL_REFUND_SHARE = 0.05
+PARTIAL_REASONS = ("Damaged in transit", "Wrong size", "Customer changed their mind", "")
+
+
+def _share(order: Order) -> float:
+    """A number in [0, 1) of the order's own: the first 32 bits of its cart hash."""
+    return int(order.cart_hash[:8], 16) / 4_294_967_296
+
+
+def add_history(store: Store, orders: Sequence[Order]) -> None:
+    """Notes and refunds for the share of ``orders`` that has them (already inserted)."""
+    for order in orders:
+        share = _share(order)
+        refunded = order.status == "refunded"
+        partial = order.status == "completed" and share < PARTIAL_REFUND_SHARE
+        if not (refunded or partial or share < NOTES_SHARE):
+            continue
+        _notes(store, order)
+        if refunded:
+            _refund(store, order, order.total, MANUAL_REFUND_REASON, ())
+            store.add_note(order.id, MANUAL_REFUND_NOTE, at=order.modified)
+            store.add_note(order.id, status_change_text("completed", "refunded"), at=order.modified)
+        elif partial and order.line_items:
+            line = order.line_items[0]
+            unit = line.total // max(1, line.quantity)
+            reason = PARTIAL_REASONS[int(share * 1000) % len(PARTIAL_REASONS)]
+            _refund(store, order, unit, reason, (line,))
+
+
+def _notes(store: Store, order: Order) -> None:
+    """The status notes of the way the order came: paid, then completed."""
+    if order.paid is not None:
+        store.add_note(order.id, status_change_text("pending", "processing"), at=order.paid)
+    if order.completed is not None:
+        store.add_note(order.id, status_change_text("processing", "completed"), at=order.completed)
+    elif order.status in ("on-hold", "failed", "cancelled"):
+        store.add_note(order.id, status_change_text("pending", order.status), at=order.modified)
+
+
+def _refund(
+    store: Store, order: Order, amount: int, reason: str, lines: Sequence[LineItem]
+) -> None:
+    """A refund of ``amount`` cents made when the order was last modified; one unit of
+    each of ``lines`` refunded."""
+    refunded = tuple(
+        LineItem(
+            id=store.next_item_id(),
+            name=line.name,
+            product_id=line.product_id,
+            variation_id=line.variation_id,
+            quantity=-1,
+            subtotal=-amount,
+            subtotal_tax=0,
+            total=-amount,
+            total_tax=0,
+            sku=line.sku,
+            meta_data=(MetaItem(store.next_meta_id(), REFUNDED_ITEM_KEY, str(line.id)),),
+        )
+        for line in lines
+    )
+    store.insert_refund(
+        Refund(
+            id=store.next_post_id(),
+            parent_id=order.id,
+            created=order.modified,
+            created_wall=order.modified_wall,
+            amount=amount,
+            reason=reason,
+            line_items=refunded,
+        )
+    )

@@ -1,0 +1,293 @@
+"""``/wp-json/wc/v3/products/{product_id}/variations``: WC_REST_Product_Variations_Controller.
+
+As a real WooCommerce 10.0.2 store answers: ``Location`` of a create keeps the route's
+pattern (``/products/(?P<product_id>[\\d]+)/variations/31``), a variation of another
+parent is ``woocommerce_rest_product_variation_invalid_id``, ``DELETE`` without
+``force`` trashes, a batch item is not checked against the schema (an unknown status
+becomes ``draft``), and a batch delete that fails echoes its whole request as ``id``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from simulator.errors import RestError
+from simulator.models import STOCK_STATUSES
+from simulator.params import Args
+from simulator.rest.body import meta_fields
+from simulator.rest.common import (
+    SIM_KEY,
+    TARGET_CHECKS,
+    ResourceRoutes,
+    body_params,
+    collection_headers,
+    context_args,
+    force_flag,
+    query_params,
+    require_permission,
+    respond,
+    route_id,
+    run_batch,
+)
+from simulator.rest.orders import filter_meta
+from simulator.store import money
+from simulator.store.variations import ORDERBY, STATUSES, VariationQuery, invalid_variation
+
+if TYPE_CHECKING:
+    from simulator.app import Simulator
+
+ROUTE = r"products/{product_id:\d+}/variations"
+#: The route as WordPress registered it: a create's Location header carries it as is.
+LOCATION_ROUTE = "products/(?P<product_id>[\\d]+)/variations"
+STATUS_FILTERS = ("any", "future", "trash", "draft", "pending", "private", "publish")
+
+
+def parent_id(request: web.Request) -> int:
+    return int(request.match_info["product_id"])
+
+
+class VariationRoutes(ResourceRoutes):
+    route = ROUTE
+    exists_error = (
+        "woocommerce_rest_product_variation_exists",
+        "Cannot create existing product_variation.",
+    )
+    invalid_id_error = ("woocommerce_rest_product_variation_invalid_id", "Invalid ID.")
+    typed_batch_groups = False
+
+    def __init__(self, sim: Simulator) -> None:
+        self.sim = sim
+
+    def rendered(self, variation: Any, context: str = "view") -> dict[str, Any]:
+        return self.sim.renderer.variations.variation(variation, context)
+
+    # ------------------------------------------------------------------ reads
+    async def list_items(self, request: web.Request) -> web.Response:
+        args = Args(query_params(request))
+        context = args.enum("context", ("view", "edit"), "view")
+        status = args.enum("status", STATUS_FILTERS, "any")
+        query = VariationQuery(
+            page=args.integer("page", 1, minimum=1) or 1,
+            per_page=args.integer("per_page", 10, minimum=1, maximum=100) or 10,
+            offset=args.integer("offset"),
+            order=args.enum("order", ("asc", "desc"), "desc"),
+            orderby=args.enum("orderby", ORDERBY, "date"),
+            include=args.id_list("include"),
+            exclude=frozenset(args.id_list("exclude")),
+            search=args.string("search"),
+            sku=args.string("sku"),
+            statuses=None if status == "any" else frozenset({status}),
+            on_sale=args.boolean("on_sale", None),
+            stock_status=args.enum("stock_status", STOCK_STATUSES, "")
+            if args.has("stock_status")
+            else "",
+        )
+        for name in ("min_price", "max_price"):
+            args.amount(name)
+            raw = query_params(request).get(name)
+            if raw not in (None, "") and name not in args.problems:
+                setattr(query, name, money(raw))
+        args.check()
+        require_permission(request, "list")
+        page, total = self.sim.store.variations.query(parent_id(request), query)
+        params = query_params(request)
+        headers = collection_headers(
+            request,
+            f"products/{parent_id(request)}/variations",
+            total,
+            query.per_page,
+            query.page,
+            args.link_query(),
+        )
+        body = [filter_meta(self.rendered(v, context), params) for v in page]
+        return respond(request, body, headers=headers)
+
+    async def get(self, request: web.Request) -> web.Response:
+        args = context_args(request)
+        context = args.enum("context", ("view", "edit"), "view")
+        args.check()
+        require_permission(request, "view")
+        variation = self.sim.store.variations.get(parent_id(request), route_id(request))
+        data = self.rendered(variation, context)
+        return respond(request, filter_meta(data, query_params(request)))
+
+    # ------------------------------------------------------------------ writes
+    def parse_fields(self, body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+        args = Args(body)
+        fields: dict[str, Any] = {}
+        for name in ("sku", "description", "weight", "tax_class"):
+            if args.has(name):
+                fields[name] = args.string(name)
+        choices = {
+            "status": STATUSES,
+            "stock_status": STOCK_STATUSES,
+            "tax_status": ("taxable", "shipping", "none"),
+        }
+        for name, allowed in choices.items():
+            if args.has(name):
+                fields[name] = args.enum(name, allowed, allowed[0])
+        for name in ("virtual", "downloadable", "manage_stock"):
+            if args.has(name):
+                fields[name] = args.boolean(name, False)
+        for name in ("stock_quantity", "menu_order"):
+            if args.has(name):
+                fields[name] = args.integer(name)
+        for name in ("regular_price", "sale_price"):
+            args.amount(name)
+            if args.has(name):
+                fields[name] = args.values[name]
+        dimensions = args.object("dimensions")
+        if dimensions is not None:
+            fields["dimensions"] = {
+                key: dimensions.string(key)
+                for key in ("length", "width", "height")
+                if dimensions.has(key)
+            }
+            args.nested("dimensions", dimensions)
+        attributes = args.objects("attributes")
+        if args.has("attributes"):
+            fields["attributes"] = [dict(a.values) for a in attributes]
+        meta = meta_fields(args)
+        if meta is not None:
+            fields["meta_data"] = meta
+        args.check()
+        return fields
+
+    @staticmethod
+    def loose_fields(body: Mapping[str, Any]) -> dict[str, Any]:
+        """A batch item as the controller reads it, with no schema check."""
+        fields: dict[str, Any] = {}
+        for name in ("sku", "description", "weight", "tax_class", "status", "stock_status"):
+            if isinstance(body.get(name), str):
+                fields[name] = body[name]
+        for name in ("regular_price", "sale_price"):
+            if isinstance(body.get(name), str | int | float) and not isinstance(body[name], bool):
+                fields[name] = str(body[name])
+        for name in ("virtual", "downloadable", "manage_stock"):
+            if name in body:
+                fields[name] = bool(body[name])
+        for name in ("stock_quantity", "menu_order"):
+            try:
+                fields[name] = int(body[name])
+            except (KeyError, TypeError, ValueError):
+                pass
+        for name in ("dimensions",):
+            if isinstance(body.get(name), dict):
+                fields[name] = body[name]
+        if isinstance(body.get("attributes"), list):
+            fields["attributes"] = [a for a in body["attributes"] if isinstance(a, dict)]
+        if isinstance(body.get("meta_data"), list):
+            fields["meta_data"] = [m for m in body["meta_data"] if isinstance(m, dict)]
+        return fields
+
+    async def create(self, request: web.Request) -> web.Response:
+        payload = await self._create(request, await body_params(request), strict=True)
+        location = f"{self.sim.settings.api_url}/{LOCATION_ROUTE}/{payload['id']}"
+        return respond(request, payload, status=201, headers={"Location": location})
+
+    async def _create(
+        self, request: web.Request, body: dict[str, Any], *, strict: bool
+    ) -> dict[str, Any]:
+        fields = self.parse_fields(body, creating=True) if strict else self.loose_fields(body)
+        require_permission(request, "create")
+        variation = self.sim.store.variations.create(parent_id(request), fields)
+        return self.rendered(variation, "edit")
+
+    async def update(self, request: web.Request) -> web.Response:
+        body = await body_params(request)
+        fields = self.parse_fields(body, creating=False)
+        require_permission(request, "edit")
+        return respond(request, self._update(request, route_id(request), fields))
+
+    def _update(self, request: web.Request, item_id: int, fields: dict[str, Any]) -> dict[str, Any]:
+        variation = self.sim.store.variations.update(parent_id(request), item_id, fields)
+        return self.rendered(variation, "edit")
+
+    async def delete(self, request: web.Request) -> web.Response:
+        body = await body_params(request)
+        return respond(request, self._delete(request, route_id(request), body))
+
+    def _delete(
+        self, request: web.Request, item_id: int, values: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        force = force_flag(dict(values))
+        require_permission(request, "delete")
+        variations = self.sim.store.variations
+        variation = variations.get(parent_id(request), item_id)
+        # The variation as it was, in the edit context (rendered before the change).
+        payload = self.rendered(variation, "edit")
+        if force:
+            variations.delete(variation.parent_id, item_id)
+            payload["_links"] = self.sim.renderer.variations.links(variation, exists=False)
+        else:
+            variations.trash(variation.parent_id, item_id)
+        return payload
+
+    async def batch(self, request: web.Request) -> web.Response:
+        parent = parent_id(request)
+
+        async def create(req: web.Request, item: dict[str, Any]) -> dict[str, Any]:
+            return await self._create(req, item, strict=False)
+
+        async def update(req: web.Request, item: dict[str, Any]) -> dict[str, Any]:
+            require_permission(req, "edit")
+            item_id = self.batch_id(item)
+            return self._update(req, item_id, self.loose_fields(item))
+
+        async def delete(req: web.Request, item: dict[str, Any]) -> dict[str, Any]:
+            try:
+                return self._delete(req, self.batch_id(item), {"force": True})
+            except RestError as error:
+                # The controller answers with its whole request as the id (recorded).
+                return {
+                    "id": {"id": item.get("id"), "product_id": parent, "force": True},
+                    "error": {
+                        "code": error.code,
+                        "message": error.message,
+                        "data": {"status": error.status, **error.data},
+                    },
+                }
+
+        return await run_batch(
+            request, create=create, update=update, delete=delete, typed_groups=False
+        )
+
+    # Required by the base class; this route set overrides the handlers that use them.
+    async def store_create(self, fields: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    async def store_update(self, item_id: int, fields: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    async def delete_item(
+        self, request: web.Request, item_id: int, values: dict[str, Any]
+    ) -> dict[str, Any]:
+        return self._delete(request, item_id, values)
+
+    def batch_id(self, item: Mapping[str, Any]) -> int:
+        try:
+            value = int(str(item.get("id", "")))
+        except ValueError:
+            raise invalid_variation(400) from None
+        if value <= 0:
+            raise invalid_variation(400)
+        return value
+
+
+def _variation_exists(request: web.Request) -> bool | None:
+    """Item routes of a variation that does not exist (or has another parent) allow
+    no method, so their answers carry no ``Allow`` header (recorded)."""
+    info = request.match_info
+    if "product_id" not in info or "id" not in info:
+        return None
+    sim = request.app[SIM_KEY]
+    variation = sim.store.variations.records.get(int(info["id"]))
+    return variation is not None and variation.parent_id == int(info["product_id"])
+
+
+def setup(app: web.Application, sim: Simulator) -> None:
+    VariationRoutes(sim).register(app)
+    TARGET_CHECKS["variations"] = _variation_exists
