@@ -50,6 +50,8 @@ DEFAULT_PRODUCT: dict[str, Any] = {
     "manage_stock": True,
     "stock_quantity": 100,
 }
+#: The coupon a coupon flow applies when none is named.
+DEFAULT_COUPON: dict[str, Any] = {"code": "flow10", "discount_type": "percent", "amount": "10"}
 GATEWAY_TITLES = {
     "cod": "Cash on delivery",
     "bacs": "Direct bank transfer",
@@ -121,7 +123,40 @@ class Shop:
             )
         return product
 
+    def coupon(self, code: str | None) -> str:
+        """The coupon a checkout applies: the one named, or a 10 % coupon made for it."""
+        store = self.store
+        if code is not None:
+            if not store.coupon_id_by_code(code):
+                raise FlowInputError("coupon", f"no coupon {code!r} in the store")
+            return code
+        if not store.coupon_id_by_code(DEFAULT_COUPON["code"]):
+            made = store.create_coupon(DEFAULT_COUPON)
+            self.report.step(f"created coupon {made.id} ({made.code}: 10 % off)")
+        return str(DEFAULT_COUPON["code"])
+
     # ------------------------------------------------------------------ steps
+    def refund(self, order: Order, amount: str, *, lines: bool) -> None:
+        """``POST orders/{id}/refunds`` as the shop sends it: no gateway refund (the
+        offline gateways cannot), restocking what the lines name (the REST default)."""
+        line_items = [
+            {"id": item.id, "quantity": item.quantity, "refund_total": _text(item.total)}
+            for item in order.line_items
+        ]
+        try:
+            refund = self.store.create_refund(
+                order.id,
+                amount=amount,
+                reason="Refund requested",
+                line_items=line_items if lines else None,
+                refund_payment=False,
+                restock=True,
+            )
+        except RestError as error:
+            raise FlowInputError("amount", error.message) from None
+        self.report.ids["refund"] = refund.id
+        self.report.step(f"refund {refund.id}: {amount} of order {order.id} -> {order.status}")
+
     def set_status(self, order: Order, status: str, gateway_note: str = "") -> None:
         """``$order->update_status($status, $note)``: the store moves the stock, then
         writes the status note (the gateway's words first)."""
@@ -135,6 +170,7 @@ class Shop:
         quantity: int,
         payment_method: str,
         customer_id: int | None,
+        coupon: str = "",
     ) -> Order:
         """A Store API checkout, step by step (see the module's docstring)."""
         buyer, billing, shipping = self.customer_address(customer_id)
@@ -147,12 +183,13 @@ class Shop:
                     "payment_method": payment_method,
                     "payment_method_title": GATEWAY_TITLES[payment_method],
                     "line_items": [{"product_id": product.id, "quantity": quantity}],
+                    **({"coupon_lines": [{"code": coupon}]} if coupon else {}),
                 },
                 created_via="store-api",
                 as_draft=True,
             )
         except RestError as error:
-            raise FlowInputError("product", error.message) from None
+            raise FlowInputError("coupon" if coupon else "product", error.message) from None
         self.report.ids["order"] = order.id
         self.report.step(
             f"order {order.id}: checkout-draft (store-api, {quantity} x product {product.id})"
@@ -169,6 +206,11 @@ class Shop:
         paid_status = "on-hold" if payment_method != "cod" or downloadable else "processing"
         self.set_status(order, paid_status, GATEWAY_NOTES[payment_method])
         return order
+
+
+def _text(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
 
 
 def _in_stock(product: Product, quantity: int) -> bool:
