@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulator.rest import common
-from simulator.rest.common import paging_link
+from simulator.rest import responses as common
+from simulator.rest.responses import paging_link
 
 URL = "http://shop.test/wp-json/wc/v3/orders"
 

@@ -69,12 +69,12 @@ from pytest_woosim.outbox.state.base import (
     ParkedHeads,
     StateClosedError,
     Watermark,
-    group_keys,
     iso,
     outbox_item,
     resolve,
     watermark_from_row,
 )
+from pytest_woosim.outbox.state.statements import OutboxRows, Statements
 from simulator.clock import Clock, to_utc
 
 log = logging.getLogger(__name__)
@@ -150,7 +150,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 _MIGRATION_LOCK = 0x776F6F73
 
 
-def _grp(key: str | None) -> str:
+def encode_group(key: str | None) -> str:
     # A NOT NULL column can be compared with "=" and indexed; None gets its own value.
     return "-" if key is None else "k:" + key
 
@@ -159,21 +159,16 @@ def _key(grp: str) -> str | None:
     return None if grp == "-" else grp[2:]
 
 
-_COLUMNS = (
-    "seq, instance, callback_url, notification_id, body, grp, created_at, attempts, "
-    "first_failure_at, next_attempt_at, status, last_error"
+_SQL = Statements.spelled(
+    parameter="%s",
+    group="grp",
+    same_group="grp = ?",
+    release_claim=", claimed_by = NULL, claimed_until = NULL",
 )
 _RETURNING = (
     "outbox.seq, outbox.instance, outbox.callback_url, outbox.notification_id, outbox.body, "
     "outbox.grp, outbox.created_at, outbox.attempts, outbox.first_failure_at, "
     "outbox.next_attempt_at, outbox.status, outbox.last_error"
-)
-
-# Behind a parked group, new items of that group are queued as parked too.
-_INSERT_OUTBOX = (
-    "INSERT INTO outbox (instance, callback_url, notification_id, body, grp, created_at, status) "
-    "SELECT %s, %s, %s, %s, %s, %s, CASE WHEN EXISTS (SELECT 1 FROM outbox WHERE instance = %s "
-    "AND grp = %s AND status = 'parked') THEN 'parked' ELSE 'pending' END RETURNING seq"
 )
 
 # Heads (oldest row of their group) that are ready and not claimed, locked without
@@ -241,6 +236,7 @@ class PostgresState:
         self.url = url
         self.worker_id = worker_id or default_worker_id()
         self._clock = clock if clock is not None else Clock()
+        self._outbox_rows = OutboxRows(self._clock, encode_group)
         self._seen_max_age = seen_max_age
         self._max_batch = max(1, max_batch)
         self._reconnect_delay = reconnect_delay
@@ -379,11 +375,7 @@ class PostgresState:
                     await cur.execute("SAVEPOINT candidate")
                     inserted = 0
                     for key in keys:
-                        await cur.execute(
-                            "INSERT INTO seen (instance, key, created_at) VALUES (%s, %s, %s) "
-                            "ON CONFLICT DO NOTHING",
-                            (inst, key, now),
-                        )
+                        await cur.execute(_SQL.insert_seen, (inst, key, now))
                         inserted += cur.rowcount
                     if inserted < len(keys):
                         await cur.execute("ROLLBACK TO SAVEPOINT candidate")
@@ -420,9 +412,7 @@ class PostgresState:
 
         async def work(conn: Conn) -> None:
             await conn.execute(
-                "UPDATE outbox SET attempts = %s, first_failure_at = %s, next_attempt_at = %s, "
-                "last_error = %s, claimed_by = NULL, claimed_until = NULL WHERE seq = %s",
-                (attempts, first_failure_at, next_attempt_at, error, seq),
+                _SQL.record_failure, (attempts, first_failure_at, next_attempt_at, error, seq)
             )
 
         return self._submit(work, durable=False)
@@ -441,20 +431,12 @@ class PostgresState:
 
         async def work(conn: Conn) -> int:
             cur = await conn.execute(
-                "UPDATE outbox SET attempts = %s, first_failure_at = %s, next_attempt_at = %s, "
-                "last_error = %s, claimed_by = NULL, claimed_until = NULL WHERE seq = %s "
-                "RETURNING grp",
-                (attempts, first_failure_at, next_probe_at, error, head_seq),
+                _SQL.park_head, (attempts, first_failure_at, next_probe_at, error, head_seq)
             )
             row = await cur.fetchone()
             if row is None:
                 return 0
-            cur = await conn.execute(
-                "UPDATE outbox SET status = 'parked' WHERE instance = %s AND grp = %s "
-                "AND status = 'pending'",
-                (inst, row[0]),
-            )
-            return cur.rowcount
+            return (await conn.execute(_SQL.park_group, (inst, row[0]))).rowcount
 
         return self._submit(work)
 
@@ -464,14 +446,10 @@ class PostgresState:
         inst = str(instance)
 
         async def work(conn: Conn) -> int:
-            query = (
-                "UPDATE outbox SET status = 'pending', attempts = 0, first_failure_at = NULL, "
-                "next_attempt_at = NULL WHERE instance = %s AND status = 'parked'"
-            )
             if group is ALL_GROUPS:
-                cur = await conn.execute(query, (inst,))
+                cur = await conn.execute(_SQL.unpark, (inst,))
             else:
-                cur = await conn.execute(query + " AND grp = %s", (inst, _grp(group)))
+                cur = await conn.execute(_SQL.unpark_group, (inst, encode_group(group)))
             return cur.rowcount
 
         return self._submit(work, notify=inst)
@@ -516,11 +494,7 @@ class PostgresState:
 
         async def work(conn: Conn) -> int:
             await conn.execute("DELETE FROM outbox WHERE seq = %s", (seq,))
-            cur = await conn.execute(
-                "UPDATE outbox SET status = 'pending', attempts = 0, first_failure_at = NULL, "
-                "next_attempt_at = NULL WHERE instance = %s AND status = 'parked' AND grp = %s",
-                (inst, _grp(group)),
-            )
+            cur = await conn.execute(_SQL.unpark_group, (inst, encode_group(group)))
             return cur.rowcount
 
         return self._submit(work, notify=inst)
@@ -565,11 +539,7 @@ class PostgresState:
     async def outbox_after(
         self, instance: str | int, after_seq: int, limit: int
     ) -> list[OutboxItem]:
-        return await self._select_items(
-            f"SELECT {_COLUMNS} FROM outbox WHERE instance = %s AND status = 'pending' "
-            "AND seq > %s ORDER BY seq LIMIT %s",
-            (str(instance), after_seq, limit),
-        )
+        return await self._select_items(_SQL.outbox_after, (str(instance), after_seq, limit))
 
     async def outbox_groups(
         self,
@@ -580,15 +550,12 @@ class PostgresState:
         limit: int,
     ) -> list[list[OutboxItem]]:
         inst = str(instance)
-        query = (
-            f"SELECT {_COLUMNS} FROM outbox WHERE instance = %s AND grp = %s "
-            "AND status = 'pending' AND seq > %s AND seq <= %s ORDER BY seq LIMIT %s"
-        )
+        query = _SQL.outbox_group_page
 
         async def work(conn: Conn) -> list[list[OutboxItem]]:
             out = []
             for key, after in groups:
-                cur = await conn.execute(query, (inst, _grp(key), after, up_to, limit))
+                cur = await conn.execute(query, (inst, encode_group(key), after, up_to, limit))
                 out.append([_item(row) for row in await cur.fetchall()])
             return out
 
@@ -602,7 +569,7 @@ class PostgresState:
 
         async def work(conn: Conn) -> ParkedHeads:
             cur = await conn.execute(
-                f"SELECT {_COLUMNS} FROM outbox WHERE instance = %s AND status = 'parked' "
+                f"SELECT {_SQL.columns} FROM outbox WHERE instance = %s AND status = 'parked' "
                 "AND next_attempt_at <= %s AND NOT (seq = ANY(%s)) "
                 "ORDER BY next_attempt_at, seq LIMIT %s",
                 (inst, due_by, skip, limit),
@@ -620,18 +587,13 @@ class PostgresState:
         return await self._submit(work)
 
     async def outbox_batch(self, instance: str | int, limit: int = 100) -> list[OutboxItem]:
-        return await self._select_items(
-            f"SELECT {_COLUMNS} FROM outbox WHERE instance = %s ORDER BY seq LIMIT %s",
-            (str(instance), limit),
-        )
+        return await self._select_items(_SQL.outbox_batch, (str(instance), limit))
 
     async def outbox_counts(self, instance: str | int) -> OutboxCounts:
         inst = str(instance)
 
         async def work(conn: Conn) -> OutboxCounts:
-            cur = await conn.execute(
-                "SELECT status, COUNT(*) FROM outbox WHERE instance = %s GROUP BY status", (inst,)
-            )
+            cur = await conn.execute(_SQL.outbox_counts, (inst,))
             counts = {row[0]: row[1] for row in await cur.fetchall()}
             return OutboxCounts(pending=counts.get(PENDING, 0), parked=counts.get(PARKED, 0))
 
@@ -639,7 +601,7 @@ class PostgresState:
 
     async def outbox_instances(self) -> list[str]:
         async def work(conn: Conn) -> list[str]:
-            cur = await conn.execute("SELECT DISTINCT instance FROM outbox ORDER BY instance")
+            cur = await conn.execute(_SQL.outbox_instances)
             return [row[0] for row in await cur.fetchall()]
 
         return await self._submit(work)
@@ -649,14 +611,8 @@ class PostgresState:
         inst = str(instance)
 
         async def work(conn: Conn) -> Watermark | None:
-            cur = await conn.execute(
-                "SELECT timestamp, cursor FROM watermarks WHERE instance = %s AND resource = %s",
-                (inst, resource),
-            )
-            row = await cur.fetchone()
-            if row is None:
-                return None
-            return watermark_from_row(row[0], row[1])
+            row = await (await conn.execute(_SQL.get_watermark, (inst, resource))).fetchone()
+            return None if row is None else watermark_from_row(row[0], row[1])
 
         return await self._submit(work)
 
@@ -672,9 +628,7 @@ class PostgresState:
         inst = str(instance)
 
         async def work(conn: Conn) -> dict[str, Watermark]:
-            cur = await conn.execute(
-                "SELECT resource, timestamp, cursor FROM watermarks WHERE instance = %s", (inst,)
-            )
+            cur = await conn.execute(_SQL.watermarks, (inst,))
             return {r: watermark_from_row(ts, c) for r, ts, c in await cur.fetchall()}
 
         return await self._submit(work)
@@ -711,8 +665,7 @@ class PostgresState:
         )
 
         async def work(conn: Conn) -> int:
-            cur = await conn.execute("DELETE FROM seen WHERE created_at < %s", (cutoff,))
-            return cur.rowcount
+            return (await conn.execute(_SQL.prune_seen, (cutoff,))).rowcount
 
         return await self._submit(work)
 
@@ -721,10 +674,7 @@ class PostgresState:
         inst = str(instance)
 
         async def work(conn: Conn) -> Any:
-            cur = await conn.execute(
-                "SELECT value FROM kv WHERE instance = %s AND key = %s", (inst, key)
-            )
-            row = await cur.fetchone()
+            row = await (await conn.execute(_SQL.kv_get, (inst, key))).fetchone()
             return None if row is None else json.loads(row[0])
 
         return await self._submit(work)
@@ -734,11 +684,7 @@ class PostgresState:
         encoded = json.dumps(value, separators=(",", ":"))
 
         async def work(conn: Conn) -> None:
-            await conn.execute(
-                "INSERT INTO kv (instance, key, value) VALUES (%s, %s, %s) "
-                "ON CONFLICT (instance, key) DO UPDATE SET value = excluded.value",
-                (inst, key, encoded),
-            )
+            await conn.execute(_SQL.kv_set, (inst, key, encoded))
 
         await self._submit(work)
 
@@ -746,8 +692,7 @@ class PostgresState:
         inst = str(instance)
 
         async def work(conn: Conn) -> bool:
-            cur = await conn.execute("DELETE FROM kv WHERE instance = %s AND key = %s", (inst, key))
-            return cur.rowcount > 0
+            return (await conn.execute(_SQL.kv_delete, (inst, key))).rowcount > 0
 
         return await self._submit(work)
 
@@ -755,9 +700,7 @@ class PostgresState:
         inst = str(instance)
 
         async def work(conn: Conn) -> dict[str, Any]:
-            cur = await conn.execute(
-                "SELECT key, value FROM kv WHERE instance = %s ORDER BY key", (inst,)
-            )
+            cur = await conn.execute(_SQL.kv_items, (inst,))
             return {key: json.loads(value) for key, value in await cur.fetchall()}
 
         return await self._submit(work)
@@ -765,24 +708,15 @@ class PostgresState:
     # ------------------------------------------------------------------ instance registry
     async def instance_number(self, key: str) -> int:
         """The stable numeric id of the instance ``key``, assigned at first sight."""
-        return await self._upsert_instance(key, None, keep_body=True)
+        return await self._upsert_instance(_SQL.instance_number, key, None)
 
     async def save_instance(self, key: str, body: str | None) -> int:
         """Record (or replace) the configuration body kept for ``key``; its numeric id."""
-        return await self._upsert_instance(key, body, keep_body=False)
+        return await self._upsert_instance(_SQL.save_instance, key, body)
 
-    async def _upsert_instance(self, key: str, body: str | None, *, keep_body: bool) -> int:
-        update = "key = excluded.key" if keep_body else "body = excluded.body"
-
+    async def _upsert_instance(self, sql: str, key: str, body: str | None) -> int:
         async def work(conn: Conn) -> int:
-            # DO UPDATE (not DO NOTHING) so RETURNING gives the row either way; workers
-            # racing on a new key agree on one id through the unique constraint.
-            cur = await conn.execute(
-                "INSERT INTO instances (key, body, created_at) VALUES (%s, %s, %s) "
-                f"ON CONFLICT (key) DO UPDATE SET {update} RETURNING id",  # type: ignore[arg-type]
-                (key, body, self._clock.timestamp()),
-            )
-            row = await cur.fetchone()
+            row = await (await conn.execute(sql, (key, body, self._clock.timestamp()))).fetchone()
             assert row is not None
             return int(row[0])
 
@@ -792,9 +726,7 @@ class PostgresState:
         """``(id, key, body)`` of every instance with a kept configuration, by id."""
 
         async def work(conn: Conn) -> list[tuple[int, str, str]]:
-            cur = await conn.execute(
-                "SELECT id, key, body FROM instances WHERE body IS NOT NULL ORDER BY id"
-            )
+            cur = await conn.execute(_SQL.saved_instances)
             return [(int(i), str(k), str(b)) for i, k, b in await cur.fetchall()]
 
         return await self._submit(work)
@@ -803,32 +735,17 @@ class PostgresState:
         """Drop the kept configuration of ``key`` (its id stays reserved)."""
 
         async def work(conn: Conn) -> bool:
-            cur = await conn.execute("UPDATE instances SET body = NULL WHERE key = %s", (key,))
-            return cur.rowcount > 0
+            return (await conn.execute(_SQL.forget_instance_body, (key,))).rowcount > 0
 
         return await self._submit(work)
 
     # ------------------------------------------------------------------ statements
-    def _outbox_rows(
-        self,
-        instance: str,
-        callback_url: str,
-        notifications: Sequence[Notification],
-        group_key: GroupKeys,
-    ) -> list[tuple[Any, ...]]:
-        now = self._clock.timestamp()
-        keys = group_keys(notifications, group_key)
-        return [
-            (instance, callback_url, n.id, n.body, _grp(key), now, instance, _grp(key))
-            for n, key in zip(notifications, keys, strict=True)
-        ]
-
     @staticmethod
     async def _insert_outbox(conn: Conn, rows: list[tuple[Any, ...]]) -> list[int]:
         seqs: list[int] = []
         async with conn.cursor() as cur:
             for row in rows:
-                await cur.execute(_INSERT_OUTBOX, row)
+                await cur.execute(_SQL.insert_outbox, row)
                 found = await cur.fetchone()
                 assert found is not None
                 seqs.append(found[0])
@@ -840,21 +757,14 @@ class PostgresState:
     ) -> None:
         cursor = None if watermark.cursor is None else json.dumps(watermark.cursor)
         await conn.execute(
-            "INSERT INTO watermarks (instance, resource, timestamp, cursor) "
-            "VALUES (%s, %s, %s, %s) ON CONFLICT (instance, resource) DO UPDATE SET "
-            "timestamp = excluded.timestamp, cursor = excluded.cursor",
-            (instance, resource, iso(watermark.timestamp), cursor),
+            _SQL.write_watermark, (instance, resource, iso(watermark.timestamp), cursor)
         )
 
     @staticmethod
     async def _insert_seen(conn: Conn, instance: str, keys: list[str], now: float) -> None:
         if keys:
             async with conn.cursor() as cur:
-                await cur.executemany(
-                    "INSERT INTO seen (instance, key, created_at) VALUES (%s, %s, %s) "
-                    "ON CONFLICT DO NOTHING",
-                    [(instance, key, now) for key in keys],
-                )
+                await cur.executemany(_SQL.insert_seen, [(instance, key, now) for key in keys])
 
     @staticmethod
     async def _insert_new_seen(conn: Conn, instance: str, keys: list[str], now: float) -> set[str]:
@@ -862,11 +772,7 @@ class PostgresState:
         new: set[str] = set()
         async with conn.cursor() as cur:
             for key in keys:
-                await cur.execute(
-                    "INSERT INTO seen (instance, key, created_at) VALUES (%s, %s, %s) "
-                    "ON CONFLICT DO NOTHING",
-                    (instance, key, now),
-                )
+                await cur.execute(_SQL.insert_seen, (instance, key, now))
                 if cur.rowcount:
                     new.add(key)
         return new
@@ -991,7 +897,7 @@ class PostgresState:
         if now - self._last_prune < SEEN_PRUNE_INTERVAL:
             return
         self._last_prune = now
-        await conn.execute("DELETE FROM seen WHERE created_at < %s", (now - self._seen_max_age,))
+        await conn.execute(_SQL.prune_seen, (now - self._seen_max_age,))
 
     async def _listen(self) -> None:
         """Relay other workers' NOTIFYs to the listeners; reconnects after a restart."""

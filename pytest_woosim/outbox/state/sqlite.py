@@ -2,7 +2,8 @@
 
 Watermarks, the outbox, dedupe keys and small values.
 
-Here are the tables and the statements on them; every statement runs on the
+Here are the tables and the engine; the statements it shares with PostgreSQL are
+in :mod:`pytest_woosim.outbox.state.statements`. Every statement runs on the
 database thread of :mod:`pytest_woosim.outbox.state.sqlite_commits`, which batches
 the jobs queued meanwhile into one transaction (group commit): many relay requests
 enqueuing at once share one fsync, which is what makes durable writes fast.
@@ -51,12 +52,12 @@ from pytest_woosim.outbox.state.base import (
     ParkedHeads,
     StateClosedError,
     Watermark,
-    group_keys,
     iso,
     outbox_item,
     watermark_from_row,
 )
 from pytest_woosim.outbox.state.sqlite_commits import GroupCommitter
+from pytest_woosim.outbox.state.statements import OutboxRows, Statements
 from simulator.clock import Clock, to_utc
 
 log = logging.getLogger(__name__)
@@ -120,22 +121,17 @@ CREATE TABLE IF NOT EXISTS instances (
 )
 
 
-# Behind a parked group, new items of that group are queued as parked too.
-_INSERT_OUTBOX = (
-    "INSERT INTO outbox (instance, callback_url, notification_id, body, group_key, created_at, "
-    "status) SELECT ?, ?, ?, ?, ?, ?, CASE WHEN EXISTS (SELECT 1 FROM outbox WHERE instance = ? "
-    "AND group_key IS ? AND status = 'parked') THEN 'parked' ELSE 'pending' END RETURNING seq"
-)
-
-
-_OUTBOX_COLUMNS = (
-    "seq, instance, callback_url, notification_id, body, group_key, created_at, attempts, "
-    "first_failure_at, next_attempt_at, status, last_error"
+_SQL = Statements.spelled(
+    parameter="?", group="group_key", same_group="group_key IS ?", release_claim=""
 )
 
 
 def _item(row: Sequence[Any]) -> OutboxItem:
     return outbox_item(row, row[5])
+
+
+def _same(key: str | None) -> str | None:
+    return key  # SQLite stores the group key as it is
 
 
 #: The state file holds the webhook secret, the outbox bodies (customer data) and the
@@ -168,6 +164,7 @@ class State:
             raise ValueError(f"synchronous must be 'FULL' or 'NORMAL', got {synchronous!r}")
         self.path = None if path is None else Path(path)
         self._clock = clock if clock is not None else Clock()
+        self._outbox_rows = OutboxRows(self._clock, _same)
         self._synchronous = synchronous
         self._seen_max_age = seen_max_age
         self._listeners = EnqueueListeners()
@@ -302,9 +299,7 @@ class State:
 
         def work(conn: sqlite3.Connection) -> None:
             conn.execute(
-                "UPDATE outbox SET attempts = ?, first_failure_at = ?, next_attempt_at = ?, "
-                "last_error = ? WHERE seq = ?",
-                (attempts, first_failure_at, next_attempt_at, error, seq),
+                _SQL.record_failure, (attempts, first_failure_at, next_attempt_at, error, seq)
             )
 
         return self._submit(work)
@@ -364,20 +359,12 @@ class State:
         inst = str(instance)
 
         def work(conn: sqlite3.Connection) -> int:
-            row = conn.execute("SELECT group_key FROM outbox WHERE seq = ?", (head_seq,)).fetchone()
+            row = conn.execute(
+                _SQL.park_head, (attempts, first_failure_at, next_probe_at, error, head_seq)
+            ).fetchone()
             if row is None:
                 return 0
-            conn.execute(
-                "UPDATE outbox SET attempts = ?, first_failure_at = ?, next_attempt_at = ?, "
-                "last_error = ? WHERE seq = ?",
-                (attempts, first_failure_at, next_probe_at, error, head_seq),
-            )
-            cur = conn.execute(
-                "UPDATE outbox SET status = 'parked' WHERE instance = ? AND group_key IS ? "
-                "AND status = 'pending'",
-                (inst, row[0]),
-            )
-            return cur.rowcount
+            return conn.execute(_SQL.park_group, (inst, row[0])).rowcount
 
         return self._submit(work)
 
@@ -392,15 +379,9 @@ class State:
         inst = str(instance)
 
         def work(conn: sqlite3.Connection) -> int:
-            sql = (
-                "UPDATE outbox SET status = 'pending', attempts = 0, first_failure_at = NULL, "
-                "next_attempt_at = NULL WHERE instance = ? AND status = 'parked'"
-            )
             if group is ALL_GROUPS:
-                cur = conn.execute(sql, (inst,))
-            else:
-                cur = conn.execute(sql + " AND group_key IS ?", (inst, group))
-            return cur.rowcount
+                return conn.execute(_SQL.unpark, (inst,)).rowcount
+            return conn.execute(_SQL.unpark_group, (inst, group)).rowcount
 
         return self._submit(work, notify=inst)
 
@@ -412,11 +393,7 @@ class State:
         inst = str(instance)
 
         def work(conn: sqlite3.Connection) -> list[OutboxItem]:
-            cur = conn.execute(
-                f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE instance = ? AND status = 'pending' "
-                "AND seq > ? ORDER BY seq LIMIT ?",
-                (inst, after_seq, limit),
-            )
+            cur = conn.execute(_SQL.outbox_after, (inst, after_seq, limit))
             return [_item(row) for row in cur.fetchall()]
 
         return await self._submit(work)
@@ -434,10 +411,7 @@ class State:
         Only items with ``after_seq < seq <= up_to``; one round trip for all the groups.
         """
         inst = str(instance)
-        sql = (
-            f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE instance = ? AND group_key IS ? "
-            "AND status = 'pending' AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?"
-        )
+        sql = _SQL.outbox_group_page
 
         def work(conn: sqlite3.Connection) -> list[list[OutboxItem]]:
             return [
@@ -461,7 +435,7 @@ class State:
 
         def work(conn: sqlite3.Connection) -> ParkedHeads:
             rows = conn.execute(
-                f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE instance = ? AND status = 'parked' "
+                f"SELECT {_SQL.columns} FROM outbox WHERE instance = ? AND status = 'parked' "
                 f"AND next_attempt_at <= ?{not_in} ORDER BY next_attempt_at, seq LIMIT ?",
                 (inst, due_by, *exclude, limit),
             ).fetchall()
@@ -483,10 +457,7 @@ class State:
         inst = str(instance)
 
         def work(conn: sqlite3.Connection) -> list[OutboxItem]:
-            cur = conn.execute(
-                f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE instance = ? ORDER BY seq LIMIT ?",
-                (inst, limit),
-            )
+            cur = conn.execute(_SQL.outbox_batch, (inst, limit))
             return [_item(row) for row in cur.fetchall()]
 
         return await self._submit(work)
@@ -495,12 +466,7 @@ class State:
         inst = str(instance)
 
         def work(conn: sqlite3.Connection) -> OutboxCounts:
-            counts = dict(
-                conn.execute(
-                    "SELECT status, COUNT(*) FROM outbox WHERE instance = ? GROUP BY status",
-                    (inst,),
-                ).fetchall()
-            )
+            counts = dict(conn.execute(_SQL.outbox_counts, (inst,)).fetchall())
             return OutboxCounts(pending=counts.get(PENDING, 0), parked=counts.get(PARKED, 0))
 
         return await self._submit(work)
@@ -509,8 +475,7 @@ class State:
         """Instances that have undelivered notifications (to restart their senders)."""
 
         def work(conn: sqlite3.Connection) -> list[str]:
-            rows = conn.execute("SELECT DISTINCT instance FROM outbox ORDER BY instance")
-            return [row[0] for row in rows.fetchall()]
+            return [row[0] for row in conn.execute(_SQL.outbox_instances).fetchall()]
 
         return await self._submit(work)
 
@@ -519,13 +484,8 @@ class State:
         inst = str(instance)
 
         def work(conn: sqlite3.Connection) -> Watermark | None:
-            row = conn.execute(
-                "SELECT timestamp, cursor FROM watermarks WHERE instance = ? AND resource = ?",
-                (inst, resource),
-            ).fetchone()
-            if row is None:
-                return None
-            return watermark_from_row(row[0], row[1])
+            row = conn.execute(_SQL.get_watermark, (inst, resource)).fetchone()
+            return None if row is None else watermark_from_row(row[0], row[1])
 
         return await self._submit(work)
 
@@ -537,9 +497,7 @@ class State:
         inst = str(instance)
 
         def work(conn: sqlite3.Connection) -> dict[str, Watermark]:
-            rows = conn.execute(
-                "SELECT resource, timestamp, cursor FROM watermarks WHERE instance = ?", (inst,)
-            ).fetchall()
+            rows = conn.execute(_SQL.watermarks, (inst,)).fetchall()
             return {r: watermark_from_row(ts, c) for r, ts, c in rows}
 
         return await self._submit(work)
@@ -571,7 +529,7 @@ class State:
         )
 
         def work(conn: sqlite3.Connection) -> int:
-            return conn.execute("DELETE FROM seen WHERE created_at < ?", (cutoff,)).rowcount
+            return conn.execute(_SQL.prune_seen, (cutoff,)).rowcount
 
         return await self._submit(work)
 
@@ -581,9 +539,7 @@ class State:
         inst = str(instance)
 
         def work(conn: sqlite3.Connection) -> Any:
-            row = conn.execute(
-                "SELECT value FROM kv WHERE instance = ? AND key = ?", (inst, key)
-            ).fetchone()
+            row = conn.execute(_SQL.kv_get, (inst, key)).fetchone()
             return None if row is None else json.loads(row[0])
 
         return await self._submit(work)
@@ -593,11 +549,7 @@ class State:
         encoded = json.dumps(value, separators=(",", ":"))
 
         def work(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                "INSERT INTO kv (instance, key, value) VALUES (?, ?, ?) "
-                "ON CONFLICT (instance, key) DO UPDATE SET value = excluded.value",
-                (inst, key, encoded),
-            )
+            conn.execute(_SQL.kv_set, (inst, key, encoded))
 
         await self._submit(work)
 
@@ -605,8 +557,7 @@ class State:
         inst = str(instance)
 
         def work(conn: sqlite3.Connection) -> bool:
-            cur = conn.execute("DELETE FROM kv WHERE instance = ? AND key = ?", (inst, key))
-            return cur.rowcount > 0
+            return conn.execute(_SQL.kv_delete, (inst, key)).rowcount > 0
 
         return await self._submit(work)
 
@@ -614,40 +565,23 @@ class State:
         inst = str(instance)
 
         def work(conn: sqlite3.Connection) -> dict[str, Any]:
-            rows = conn.execute(
-                "SELECT key, value FROM kv WHERE instance = ? ORDER BY key", (inst,)
-            ).fetchall()
+            rows = conn.execute(_SQL.kv_items, (inst,)).fetchall()
             return {key: json.loads(value) for key, value in rows}
 
         return await self._submit(work)
 
     # ------------------------------------------------------------------ instance registry
-    # Kept apart from the outbox/watermark methods: one table, plain statements, so a
-    # second storage engine implements the same four calls.
     async def instance_number(self, key: str) -> int:
         """The stable numeric id of the instance ``key``, assigned at first sight."""
-
-        def work(conn: sqlite3.Connection) -> int:
-            conn.execute(
-                "INSERT INTO instances (key, created_at) VALUES (?, ?) "
-                "ON CONFLICT (key) DO NOTHING",
-                (key, self._clock.timestamp()),
-            )
-            row = conn.execute("SELECT id FROM instances WHERE key = ?", (key,)).fetchone()
-            return int(row[0])
-
-        return await self._submit(work)
+        return await self._upsert_instance(_SQL.instance_number, key, None)
 
     async def save_instance(self, key: str, body: str | None) -> int:
         """Record (or replace) the configuration body kept for ``key``; its numeric id."""
+        return await self._upsert_instance(_SQL.save_instance, key, body)
 
+    async def _upsert_instance(self, sql: str, key: str, body: str | None) -> int:
         def work(conn: sqlite3.Connection) -> int:
-            conn.execute(
-                "INSERT INTO instances (key, body, created_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET body = excluded.body",
-                (key, body, self._clock.timestamp()),
-            )
-            row = conn.execute("SELECT id FROM instances WHERE key = ?", (key,)).fetchone()
+            row = conn.execute(sql, (key, body, self._clock.timestamp())).fetchone()
             return int(row[0])
 
         return await self._submit(work)
@@ -656,9 +590,7 @@ class State:
         """``(id, key, body)`` of every instance with a kept configuration, by id."""
 
         def work(conn: sqlite3.Connection) -> list[tuple[int, str, str]]:
-            rows = conn.execute(
-                "SELECT id, key, body FROM instances WHERE body IS NOT NULL ORDER BY id"
-            ).fetchall()
+            rows = conn.execute(_SQL.saved_instances).fetchall()
             return [(int(i), str(k), str(b)) for i, k, b in rows]
 
         return await self._submit(work)
@@ -667,26 +599,11 @@ class State:
         """Drop the kept configuration of ``key`` (its id stays reserved)."""
 
         def work(conn: sqlite3.Connection) -> bool:
-            cur = conn.execute("UPDATE instances SET body = NULL WHERE key = ?", (key,))
-            return cur.rowcount > 0
+            return conn.execute(_SQL.forget_instance_body, (key,)).rowcount > 0
 
         return await self._submit(work)
 
     # ------------------------------------------------------------------ statements
-    def _outbox_rows(
-        self,
-        instance: str,
-        callback_url: str,
-        notifications: Sequence[Notification],
-        group_key: GroupKeys,
-    ) -> list[tuple[Any, ...]]:
-        now = self._clock.timestamp()
-        keys = group_keys(notifications, group_key)
-        return [
-            (instance, callback_url, n.id, n.body, key, now, instance, key)
-            for n, key in zip(notifications, keys, strict=True)
-        ]
-
     @staticmethod
     def _insert_outbox(
         conn: sqlite3.Connection, instance: str, rows: list[tuple[Any, ...]]
@@ -695,7 +612,7 @@ class State:
         # group is held until a redelivery or a probe succeeds).
         seqs: list[int] = []
         for row in rows:
-            cur = conn.execute(_INSERT_OUTBOX, row)
+            cur = conn.execute(_SQL.insert_outbox, row)
             seqs.append(cur.fetchone()[0])
         return seqs
 
@@ -704,12 +621,7 @@ class State:
         conn: sqlite3.Connection, instance: str, resource: str, watermark: Watermark
     ) -> None:
         cursor = None if watermark.cursor is None else json.dumps(watermark.cursor)
-        conn.execute(
-            "INSERT INTO watermarks (instance, resource, timestamp, cursor) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (instance, resource) DO UPDATE SET timestamp = excluded.timestamp, "
-            "cursor = excluded.cursor",
-            (instance, resource, iso(watermark.timestamp), cursor),
-        )
+        conn.execute(_SQL.write_watermark, (instance, resource, iso(watermark.timestamp), cursor))
 
     @staticmethod
     def _seen_among(conn: sqlite3.Connection, instance: str, keys: Sequence[str]) -> set[str]:
@@ -727,10 +639,7 @@ class State:
     @staticmethod
     def _insert_seen(conn: sqlite3.Connection, instance: str, keys: list[str], now: float) -> None:
         if keys:
-            conn.executemany(
-                "INSERT OR IGNORE INTO seen (instance, key, created_at) VALUES (?, ?, ?)",
-                [(instance, key, now) for key in keys],
-            )
+            conn.executemany(_SQL.insert_seen, [(instance, key, now) for key in keys])
 
     # ------------------------------------------------------------------ the connection
     def _submit(
@@ -793,7 +702,7 @@ class State:
         if now - self._last_prune < SEEN_PRUNE_INTERVAL:
             return
         self._last_prune = now
-        conn.execute("DELETE FROM seen WHERE created_at < ?", (now - self._seen_max_age,))
+        conn.execute(_SQL.prune_seen, (now - self._seen_max_age,))
 
 
 __all__ = [
