@@ -1,11 +1,14 @@
 """The steps flows are made of, each done as the real store does it, on the store.
 
-A step changes the store through its own methods (so every write fires the hooks and
-events any other write fires) and writes the order notes the real store writes at
-that step. A real WooCommerce 10.0.2 store's Store API checkout, step by step:
+A step changes the store through its own methods, so every write fires the hooks,
+events and notes any other write fires (the store writes the status, stock and refund
+notes itself); a step adds only what no other write does (the stock hold of a
+checkout, a gateway's words before the status note). A real WooCommerce 10.0.2
+store's Store API checkout, step by step:
 
 1. the cart becomes a draft order (``checkout-draft``, created via ``store-api``): the
    draft's saves fire ``woocommerce_update_order`` only (no new-order hook for drafts);
+   a logged-in customer's addresses are saved from the form (``customer.updated``);
 2. the stock of stock-managed products is held (note ``Stock hold of 60 minutes ...``);
 3. the draft becomes ``pending``: the store fires ``woocommerce_new_order`` now
    (note ``Order status changed from Draft to Pending payment.``);
