@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 
 from pytest_woosim.harness.webhook_receiver import WebhookReceiver
-from simulator.webhooks import service_for
 
 from .sequence import (
     BUYER,
@@ -72,9 +71,8 @@ CASES = {
 def _settled(woosim: Any, receiver: WebhookReceiver, count: int) -> list[Any]:
     """Wait for ``count`` deliveries in all, then for the store's queue to be empty."""
     received = receiver.wait_for_deliveries(count)
-    engine = service_for(woosim.sim)
     deadline = time.monotonic() + 10
-    while engine.pending and time.monotonic() < deadline:
+    while woosim.control.get("webhooks/queue").json()["pending"] and time.monotonic() < deadline:
         time.sleep(0.01)
     return receiver.deliveries if len(receiver.deliveries) > len(received) else received
 
