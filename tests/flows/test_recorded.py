@@ -54,7 +54,16 @@ CASES = {
     "checkout-paid-customer": Case(
         "checkout-paid", options={"product": 0, "quantity": 2, "customer": 0}, customer=True
     ),
+    "checkout-bacs": Case(
+        "checkout-paid", options={"product": 0, "quantity": 3, "payment_method": "bacs"}
+    ),
+    "checkout-cheque": Case(
+        "checkout-paid", options={"product": 0, "quantity": 1, "payment_method": "cheque"}
+    ),
     "order-completed": Case("order-completed", order=CHECKOUT_COD),
+    "order-completed-customer": Case(
+        "order-completed", order={**CHECKOUT_COD, "customer": 0}, customer=True
+    ),
     "order-cancelled": Case("order-cancelled", order={"quantity": 3, "payment_method": "bacs"}),
     "payment-failed": Case("payment-failed", order="rest"),
     "customer-signup": Case("customer-signup", options={"email": SIGNUP["email"]}),
@@ -77,7 +86,7 @@ def _settled(woosim: Any, receiver: WebhookReceiver, count: int) -> list[Any]:
     return receiver.deliveries if len(receiver.deliveries) > len(received) else received
 
 
-def _order(woosim: Any, how: dict[str, Any] | str | None, product_id: int) -> int:
+def _order(woosim: Any, how: dict[str, Any] | str | None, product_id: int, customer_id: int) -> int:
     if how is None:
         return 0
     if how == "rest":
@@ -89,7 +98,8 @@ def _order(woosim: Any, how: dict[str, Any] | str | None, product_id: int) -> in
         )
         return int(order["id"])
     assert isinstance(how, dict)
-    return int(woosim.trigger("checkout-paid", product=product_id, **how)["order"])
+    options = {**how, "customer": customer_id} if "customer" in how else how
+    return int(woosim.trigger("checkout-paid", product=product_id, **options)["order"])
 
 
 def _notes(woosim: Any, order_id: int) -> list[dict[str, Any]]:
@@ -107,7 +117,7 @@ def test_the_flow_does_what_the_real_store_did(
         woosim.create_webhook(topic, woosim_webhook_receiver.url, secret="flows")
     customer = woosim.create_customer(**SIGNUP) if case.customer else None
     coupon = woosim.client.post("coupons", json=COUPON).json() if case.coupon else None
-    order_id = _order(woosim, case.order, product["id"])
+    order_id = _order(woosim, case.order, product["id"], customer["id"] if customer else 0)
     roles = {product["id"]: "product"}
     if customer is not None:
         roles[customer["id"]] = "customer"
@@ -120,7 +130,7 @@ def test_the_flow_does_what_the_real_store_did(
     options = dict(case.options)
     if "product" in options:
         options["product"] = product["id"]
-    if customer is not None:
+    if "customer" in options and customer is not None:
         options["customer"] = customer["id"]
     if order_id:
         options["order"] = order_id
@@ -142,5 +152,6 @@ def test_the_flow_does_what_the_real_store_did(
         answered = [{"id": n, **note} for n, note in enumerate(report["notes"])]
         assert note_facts(answered, roles) == recording["notes"]  # what the trigger said
     if "customer" in recording:
-        customer = woosim.client.get(f"customers/{report['customer']}").json()
+        customer_id = report.get("customer") or (customer or {}).get("id")
+        customer = woosim.client.get(f"customers/{customer_id}").json()
         assert body_facts("customer", customer) == recording["customer"]
