@@ -136,7 +136,12 @@ def test_poller_json_string_errors_say_where() -> None:
 def test_empty_poller_string_means_not_given() -> None:
     config = InstanceConfig.from_data(body(event__poller__configuration=""))
     assert config.configuration.poller is None
-    assert sorted(config.configuration.resources) == ["customers", "orders", "products"]
+    assert sorted(config.configuration.resources) == [
+        "customers",
+        "discounts",
+        "orders",
+        "products",
+    ]
 
 
 def test_bracket_id_field_and_dates_follow_updated_format() -> None:

@@ -45,4 +45,4 @@ def test_the_page_count_is_part_of_the_key() -> None:
 def test_a_page_body_is_a_json_array_of_its_fragments() -> None:
     assert common.json_array([]) == b"[]"
     assert common.json_array([b"{}"]) == b"[{}]"
-    assert common.json_array(iter([b'{"id":1}', b'{"id":2}'])) == b'[{"id":1},{"id":2}]'
+    assert common.json_array([b'{"id":1}', b'{"id":2}']) == b'[{"id":1},{"id":2}]'

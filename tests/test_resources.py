@@ -33,15 +33,16 @@ def test_served_resources(url: str, endpoint: str, hub: str) -> None:
     assert (target.endpoint, target.hub_resource, target.supported) == (endpoint, hub, True)
 
 
-def test_discounts_are_coupons_which_the_store_does_not_serve() -> None:
+def test_discounts_are_coupons_which_the_store_serves() -> None:
     target = woocommerce_endpoint("/hubs/ecommerce/discounts")
     assert (target.endpoint, target.hub_resource, target.supported) == (
         "coupons",
         "discounts",
-        False,
+        True,
     )
-    assert "coupons" in target.note
-    assert woocommerce_endpoint("coupons", served=frozenset({"coupons"})).supported
+    # A store that does not serve an endpoint says so.
+    unserved = woocommerce_endpoint("coupons", served=frozenset({"orders"}))
+    assert not unserved.supported and "coupons" in unserved.note
 
 
 def test_query_is_kept_unexpanded() -> None:

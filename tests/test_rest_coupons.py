@@ -283,3 +283,52 @@ async def test_trashing_a_product_fires_coupon_deleted(
     _, delivery = await receiver.wait(2)
     assert delivery.headers["X-WC-Webhook-Topic"] == "coupon.deleted"
     assert json.loads(delivery.body) == {"id": product}
+
+
+async def test_a_customers_uses_count_against_the_per_user_limit(store: LiveStore) -> None:
+    a, _, _ = await _catalogue(store)
+    customer = (await store.client.post("customers", json={"email": "buyer@example.com"})).json()
+    coupon = await _coupon(store, code="mine", amount="1", usage_limit_per_user=1)
+    body = {**_order([(a, 1)], "mine"), "customer_id": customer["id"]}
+    assert (await store.client.post("orders", json=body)).status_code == 201
+    used = (await store.client.get(f"coupons/{coupon['id']}")).json()
+    # A customer's use is recorded as the user id, as text (recorded from 10.0.2).
+    assert used["used_by"] == [str(customer["id"])]
+    again = await store.client.post("orders", json=body)
+    assert again.json()["message"] == "Usage limit for coupon &quot;mine&quot; has been reached."
+    assert again.json()["data"]["new_draft_order_id"] > 0
+
+
+@pytest.mark.parametrize(
+    "value", ["99999999999999999999", "-99999999999999", "9999-12-31T23:59:59-14:00"]
+)
+async def test_an_expiry_no_calendar_can_show_is_refused(store: LiveStore, value: str) -> None:
+    response = await store.client.post("coupons", json={"code": "far", "date_expires": value})
+    assert response.status_code == 400, response.text
+    assert response.json()["data"]["params"] == {"date_expires": "Invalid date."}
+
+
+async def test_expiry_values(store: LiveStore) -> None:
+    made = await _coupon(store, code="dated", date_expires="2031-06-01T10:00:00Z")
+    assert (made["date_expires"], made["date_expires_gmt"]) == (
+        "2031-06-01T10:00:00",  # the test store runs in UTC
+        "2031-06-01T10:00:00",
+    )
+    kept = await store.client.put(f"coupons/{made['id']}", json={"date_expires": None})
+    assert kept.json()["date_expires_gmt"] == "2031-06-01T10:00:00"
+    cleared = await store.client.put(f"coupons/{made['id']}", json={"date_expires": "0"})
+    assert cleared.json()["date_expires"] is None
+    stamp = await store.client.put(f"coupons/{made['id']}", json={"date_expires": "1900000000"})
+    assert stamp.json()["date_expires_gmt"] == "2030-03-17T17:46:40"
+    soon = await store.client.put(f"coupons/{made['id']}", json={"date_expires": "soon"})
+    assert soon.json()["date_expires_gmt"] == "1970-01-01T00:00:00"
+
+
+@pytest.mark.parametrize("field", ["amount", "minimum_amount", "maximum_amount"])
+async def test_an_amount_past_a_doubles_cents_is_refused(store: LiveStore, field: str) -> None:
+    response = await store.client.post("coupons", json={"code": "huge", field: "9" * 400})
+    assert response.status_code == 400, response.text
+    assert list(response.json()["data"]["params"]) == [field]
+    # What is no number at all is no error: it is stored as 0.
+    taken = await store.client.post("coupons", json={"code": "words", field: "lots"})
+    assert taken.json()[field] == "0.00"

@@ -47,3 +47,23 @@ def test_a_sku_change_shows_in_the_orders_lines() -> None:
     rendered = json.loads(sim.renderer.order_bytes(sim.store.get_order(watched)))
     skus = {line["sku"] for line in rendered["line_items"] if line["product_id"] == product.id}
     assert skus == {"NEW-SKU-1"}
+
+
+def test_renamed_attributes_show_in_a_variation_line() -> None:
+    sim = Simulator(seed="invalidation")
+    store = sim.store
+    size = {"name": "Size", "options": ["S", "M"], "variation": True, "visible": True}
+    shirt = store.create_product({"name": "Shirt", "type": "variable", "attributes": [size]})
+    small = store.variations.create(
+        shirt.id, {"attributes": [{"name": "Size", "option": "S"}], "regular_price": "10"}
+    )
+    line = {"product_id": shirt.id, "variation_id": small.id, "quantity": 1}
+    order = store.create_order({"line_items": [line]})
+
+    def label() -> str:
+        rendered = json.loads(sim.renderer.order_bytes(store.get_order(order.id)))
+        return str(rendered["line_items"][0]["meta_data"][0]["display_key"])
+
+    assert label() == "Size"
+    store.update_product(shirt.id, {"attributes": [{**size, "name": "SIZE"}]})
+    assert label() == "SIZE"

@@ -420,12 +420,12 @@ class ResourcePolling(_Wire):
 def element_default_resources() -> dict[str, ResourcePolling]:
     """What a polling instance polls when ``event.poller.configuration`` is absent.
 
-    The element's default resources with default dates (spec §1.3, §3.1). Discounts
-    are left out: the store does not serve coupons, so polling them could only fail.
+    The element's default resources with default dates (spec §1.3, §3.1); the hub
+    calls coupons ``discounts``.
     """
     return {
         name: ResourcePolling.model_validate({"url": f"/hubs/ecommerce/{name}", "idField": "id"})
-        for name in ("customers", "orders", "products")
+        for name in ("customers", "orders", "products", "discounts")
     }
 
 

@@ -39,8 +39,8 @@ HUB_TO_ENDPOINT: Final[Mapping[str, str]] = {
 }
 _ENDPOINT_TO_HUB: Final = {endpoint: hub for hub, endpoint in HUB_TO_ENDPOINT.items()}
 
-#: Endpoints the fake store serves; coupons are not among them yet.
-STORE_ENDPOINTS: Final = frozenset({"customers", "orders", "products"})
+#: Endpoints the fake store serves (and a poller can read).
+STORE_ENDPOINTS: Final = frozenset({"customers", "orders", "products", "coupons"})
 
 _HUB_PREFIX: Final = re.compile(r"/?hubs/ecommerce/")
 _WC_PREFIX: Final = re.compile(r"/?(?:wp-json/)?wc/v[0-9]+/")

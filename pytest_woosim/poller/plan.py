@@ -105,8 +105,8 @@ def strategy_for(endpoint: str, filter_field: str) -> Strategy:
 
     Orders filter server-side on ``date_modified``/``date_created`` (we always
     ask in UTC against the ``_gmt`` columns, the safe recipe). Customers have no
-    date filters and products are read in full too (their date filters are not
-    part of what our stores promise), so both are scanned by id.
+    date filters; products and coupons are read in full too (their date filters
+    are not part of what our stores promise), so all three are scanned by id.
     """
     base = filter_field.removesuffix("_gmt")
     if endpoint == "orders" and base == "date_modified":

@@ -2,8 +2,8 @@
 
 WooCommerce never retries a webhook, drops it when its queue runner fails, and
 disables a webhook after repeated failures. With ``--reconcile`` the relay also runs
-the reference :class:`~pytest_woosim.poller.poller.Poller` over customers, orders and
-products, into the SAME outbox (so one sender delivers both, in order) and with the
+the reference :class:`~pytest_woosim.poller.poller.Poller` over customers, orders,
+products and discounts (coupons), into the SAME outbox (so one sender delivers both, in order) and with the
 SAME dedupe keys: the relay records the poller's content key of every webhook body,
 and checks it, so a record version seen by webhook and by poll is one event.
 
@@ -24,7 +24,12 @@ from pytest_woosim.poller.storeclient import StoreClient
 from simulator.clock import Clock
 
 #: Cloud Elements resource → WooCommerce endpoint of what the relay reconciles.
-RECONCILED = {"customers": "customers", "orders": "orders", "products": "products"}
+RECONCILED = {
+    "customers": "customers",
+    "orders": "orders",
+    "products": "products",
+    "discounts": "coupons",
+}
 WC_PATTERN = "yyyy-MM-dd'T'HH:mm:ss"
 
 

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from simulator import coupon_render
 from simulator.errors import RestError
-from simulator.params import Args, parse_list
+from simulator.params import MAX_AMOUNT, Args, as_amount, parse_list
 from simulator.rest.body import meta_fields
 from simulator.rest.common import (
     ResourceRoutes,
@@ -23,7 +23,13 @@ from simulator.rest.common import (
     route_id,
 )
 from simulator.rest.orders import date_filter
-from simulator.store.coupons import DISCOUNT_TYPES, KNOWN_STATUSES, CouponQuery
+from simulator.store.coupons import (
+    DISCOUNT_TYPES,
+    KNOWN_STATUSES,
+    CouponQuery,
+    format_decimal,
+    is_numeric,
+)
 
 if TYPE_CHECKING:
     from simulator.app import Simulator
@@ -63,6 +69,10 @@ FIELD_ORDER = (
     "email_restrictions",
     "meta_data",
 )
+#: The instants a coupon may expire at: a day inside years 1 and 9999, so its local
+#: reading exists in every zone.
+EARLIEST = int(datetime(1, 1, 2, tzinfo=UTC).timestamp())
+LATEST = int(datetime(9999, 12, 30, tzinfo=UTC).timestamp())
 _DATE = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?(?:\.\d+)?"
     r"(Z|[+-]\d{2}:?\d{2})?$"
@@ -123,13 +133,9 @@ def expiry(value: Any, sim: Simulator) -> int | str:
     names an offset; "" clears. Anything else is 1970-01-01 00:00 in the store's zone
     (recorded: ``"soon"`` expires at the local epoch midnight)."""
     zone = sim.settings.zone
-    if isinstance(value, bool):
-        value = int(value)
-    if isinstance(value, int | float):
-        return int(value)
     text = str(value).strip()
-    if text == "":
-        return ""
+    if text in ("", "0"):
+        return ""  # PHP's empty(): no expiry
     if re.fullmatch(r"-?\d+", text):
         return int(text)
     match = _DATE.match(text)
@@ -265,6 +271,17 @@ class CouponRoutes(ResourceRoutes):
         for name in STRINGS:
             if args.has(name) and body[name] is not None:
                 values[name] = args.string(name)
+        for name in ("amount", "minimum_amount", "maximum_amount"):
+            # Any text is taken (what is no number is stored as 0), but an amount past
+            # what a double keeps to the cent is refused, as for every money field here.
+            kept = format_decimal(values.get(name, ""))
+            number = as_amount(kept) if is_numeric(kept) else None
+            if number is not None and number.copy_abs() >= MAX_AMOUNT:
+                args.problem(
+                    name,
+                    "rest_out_of_bounds",
+                    f"{name} must be between -{MAX_AMOUNT:f} and {MAX_AMOUNT:f}.",
+                )
         if args.has("discount_type"):
             values["discount_type"] = args.enum("discount_type", DISCOUNT_TYPES, "fixed_cart")
         for name in BOOLEANS:
@@ -287,7 +304,11 @@ class CouponRoutes(ResourceRoutes):
                     "date_expires", "rest_invalid_type", "date_expires is not of type null,string."
                 )
             else:
-                values["expires"] = expiry(raw, self.sim)
+                expires = expiry(raw, self.sim)
+                if isinstance(expires, int) and not EARLIEST <= expires <= LATEST:
+                    # Beyond what a date can show in any zone (years 1 to 9999).
+                    args.problem("date_expires", "rest_invalid_date", "Invalid date.")
+                values["expires"] = expires
         meta = meta_fields(args)
         if meta is not None:
             values["meta_data"] = meta

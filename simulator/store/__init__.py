@@ -10,9 +10,11 @@ One module, one job:
 
 - ``core.py`` — what every resource shares: settings, clock and wall time, the id
   sequences, events and action hooks, meta rows, tax.
-- ``customers.py``, ``products.py``, ``orders.py`` — one table per resource: its
-  records, its own indexes and every change to it. A new resource (refunds,
-  coupons, notes...) is a new table module here, built and exposed in ``store.py``.
+- ``customers.py``, ``products.py``, ``orders.py``, ``coupons.py`` — one table per
+  resource: its records, its own indexes and every change to it. A new resource
+  (refunds, notes...) is a new table module here, built and exposed in ``store.py``.
+- ``coupon_lines.py`` — coupons on orders: checking a code, applying and removing
+  coupon lines, usage counts (the arithmetic is ``simulator/discounts.py``).
 - ``indexes.py`` — the sorted date indexes; ``queries.py`` — list filtering,
   sorting and paging; ``money.py`` — amounts in cents and tax; ``slugs.py`` —
   WordPress slugs.

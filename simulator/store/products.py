@@ -22,10 +22,12 @@ if TYPE_CHECKING:
 #: The ``product_cat`` term every product without a category gets (each store keeps
 #: its own copy, :attr:`TermTable.default_category`, which a client may rename).
 UNCATEGORIZED = Category(15, "Uncategorized", "uncategorized")
-#: What an order's rendering shows of its products: a line item's ``sku``, and
-#: ``needs_processing`` (false only when every product is virtual and downloadable).
-#: A change to anything else (stock above all) leaves the orders' cached JSON valid.
-ORDER_SHOWN_FIELDS = frozenset({"sku", "virtual", "downloadable"})
+#: What an order's rendering shows of its products: a line item's ``sku`` (a
+#: variation's falls back to its parent's), the labels of a variation line's
+#: attributes, and ``needs_processing`` (false only when every product is virtual
+#: and downloadable). A change to anything else (stock above all) leaves the
+#: orders' cached JSON valid.
+ORDER_SHOWN_FIELDS = frozenset({"sku", "attributes", "virtual", "downloadable"})
 
 
 def emit_trashed_post(core: StoreCore, resource: str, post_id: int, emit: bool) -> None:

@@ -322,7 +322,7 @@ def _slice(
         low, high = max(0, size - start - count), max(0, size - start)
     else:
         low, high = min(start, size), min(start + count, size)
-    return [records[i] for i in index.ids(low, high, descending=descending)]
+    return [records[i] for i in index.id_slice(low, high, descending=descending)]
 
 
 def _candidates(
