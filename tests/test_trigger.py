@@ -306,3 +306,18 @@ def test_the_command_lists_and_runs_flows_against_woosim_serve() -> None:
     gone = _trigger("checkout-paid", "--url", url)
     assert gone.returncode == 1 and "cannot reach the store at" in gone.stderr
     assert _trigger().returncode == 2
+
+
+def test_the_command_sends_the_control_token_of_a_guarded_store() -> None:
+    served = start_serve("--port", "0", "--control-token", "let-me-in")
+    try:
+        url = served.values["site_url"]
+        refused = _trigger("customer-signup", "--url", url)
+        assert refused.returncode == 2
+        assert refused.stderr.startswith("woosim trigger: Control token missing")
+        assert "let-me-in" not in refused.stdout + refused.stderr
+        ran = _trigger("customer-signup", "--url", url, "--token", "let-me-in")
+        assert ran.returncode == 0, ran.stderr
+        assert ran.stdout.startswith("customer-signup: a customer signs up")
+    finally:
+        served.stop()
