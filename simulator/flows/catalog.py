@@ -11,9 +11,10 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from simulator.flows.options import FlowInputError, FlowOptions
-from simulator.flows.shop import GUEST, Shop
+from simulator.flows.shop import GUEST, Shop, cents_text
 from simulator.models import Order
 
 Run = Callable[[Shop, FlowOptions], None]
@@ -51,16 +52,13 @@ def _status_flow(status: str) -> Run:
 
 
 # ---------------------------------------------------------------------- customers
-_signups = itertools.count(1)
-
-
 def _signup(shop: Shop, options: FlowOptions) -> None:
     store = shop.store
     email = options.email
     if email is None:
         email = next(
             candidate
-            for n in _signups
+            for n in itertools.count(1)
             if store.email_owner(candidate := f"new.customer{n}@example.com") is None
         )
     elif store.email_owner(email) is not None:
@@ -74,20 +72,16 @@ def _signup(shop: Shop, options: FlowOptions) -> None:
 
 
 # ---------------------------------------------------------------------- refunds
-def _cents_text(cents: int) -> str:
-    return f"{cents // 100}.{cents % 100:02d}"
-
-
 def _refund_partial(shop: Shop, options: FlowOptions) -> None:
     assert options.order is not None
     order = shop.order(options.order)
     left = shop.store.refund_table.remaining(order)
-    amount = options.amount or _cents_text(left // 2)
-    cents = round(float(amount) * 100)
+    amount = options.amount or cents_text(left // 2)
+    cents = int(Decimal(amount) * 100)
     if not 0 < cents < left:
         raise FlowInputError(
             "amount",
-            f"must be more than 0.00 and less than the {_cents_text(left)} left to refund "
+            f"must be more than 0.00 and less than the {cents_text(left)} left to refund "
             "(refund-full refunds it all)",
         )
     shop.refund(order, amount, lines=False)
@@ -100,7 +94,7 @@ def _refund_full(shop: Shop, options: FlowOptions) -> None:
     if left <= 0:
         raise FlowInputError("order", f"order {order.id} has nothing left to refund")
     # Line by line (restocking what was sold) unless a refund already took part of it.
-    shop.refund(order, _cents_text(left), lines=not order.refunds)
+    shop.refund(order, cents_text(left), lines=not order.refunds)
 
 
 # ---------------------------------------------------------------------- coupons

@@ -143,7 +143,7 @@ class Shop:
         """``POST orders/{id}/refunds`` as the shop sends it: no gateway refund (the
         offline gateways cannot), restocking what the lines name (the REST default)."""
         line_items = [
-            {"id": item.id, "quantity": item.quantity, "refund_total": _text(item.total)}
+            {"id": item.id, "quantity": item.quantity, "refund_total": cents_text(item.total)}
             for item in order.line_items
         ]
         try:
@@ -211,7 +211,8 @@ class Shop:
         return order
 
 
-def _text(cents: int) -> str:
+def cents_text(cents: int) -> str:
+    """An amount in cents as WooCommerce writes money: ``"20.00"``, ``"-5.50"``."""
     sign = "-" if cents < 0 else ""
     return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
 
