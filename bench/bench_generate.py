@@ -39,7 +39,7 @@ from simulator.generate import (
     generate,
     pools,
 )
-from simulator.generate.records import _LINE_COUNTS, _QUANTITIES
+from simulator.generate.vocabulary import LINE_COUNTS, QUANTITIES
 from simulator.models import (
     Address,
     CouponLine,
@@ -142,10 +142,10 @@ class NaiveBuilder:
         agent = fake.user_agent()
         note = fake.sentence(nb_words=8) if fake.boolean(10) else ""
         discount = 10 if fake.boolean(10) else 0
-        count = min(len(products), fake.random_element(_LINE_COUNTS))
+        count = min(len(products), fake.random_element(LINE_COUNTS))
         items = []
         for product in fake.random_sample(products, length=count):
-            quantity = fake.random_element(_QUANTITIES)
+            quantity = fake.random_element(QUANTITIES)
             subtotal = (product.price or 0) * quantity
             total = subtotal - (subtotal * discount + 50) // 100
             items.append(

@@ -37,7 +37,9 @@ def guard_control_plane(sim: Simulator, host: str) -> None:
     not be open to them. The rule goes by bind address, not by who connects.
     """
     if not is_loopback_host(host) and sim.control_token is None:
-        sim.control_token = secrets.token_urlsafe(24)
+        # Hex: a person pastes it after --control-token, where a leading "-" (which
+        # token_urlsafe can give) would be read as an option.
+        sim.control_token = secrets.token_hex(24)
 
 
 class SimulatorServer:

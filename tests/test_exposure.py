@@ -99,7 +99,14 @@ async def test_serve_with_a_control_token_guards_the_control_plane(tmp_path: Pat
     # same middleware guards the same routes.
     given = secrets.token_urlsafe(24)
     serve = await start_woosim(
-        tmp_path, "serve", "--port", "0", "--control-token", given, lines=5, name="serve"
+        # One argument: a token may start with "-", which argparse would take for an option.
+        tmp_path,
+        "serve",
+        "--port",
+        "0",
+        f"--control-token={given}",
+        lines=5,
+        name="serve",
     )
     try:
         values = dict(line.split("=", 1) for line in serve.lines)

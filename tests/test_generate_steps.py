@@ -210,7 +210,7 @@ def test_a_share_of_orders_has_notes_and_refunds() -> None:
         order = store.orders[refund.parent_id]
         assert order.id < refund.id and refund.created == order.modified
     with_notes = {note.order_id for note in store.notes.by_id.values()}
-    assert 0.1 < len(with_notes) / len(store.orders) < 0.4
+    assert 0.1 < len(with_notes) / len(store.orders) < 0.3
     texts = {note.content for note in store.notes.by_id.values()}
     assert "Order status changed from Pending payment to Processing." in texts
     for order in refunded:

@@ -181,7 +181,10 @@ async def test_record_details_are_the_rest_renderings(store: LiveStore) -> None:
         customer = await feed(plane, f"customers/{customer_id}")
         missing = await plane.get("inspector/orders/999999")
         no_delivery = await plane.get("inspector/deliveries/42")
+    # The order as the REST API answers it, then its notes as the notes route lists them.
+    notes = order.pop("notes")
     assert order == (await store.client.get(f"orders/{order_id}")).json()
+    assert notes == (await store.client.get(f"orders/{order_id}/notes")).json()
     assert customer == (await store.client.get(f"customers/{customer_id}")).json()
     assert missing.status_code == 404
     assert missing.json()["code"] == "woocommerce_rest_shop_order_invalid_id"
@@ -336,6 +339,30 @@ def test_revision_round_trip_and_garbage() -> None:
     assert decode_revision(encode_revision(tokens)) == tokens
     assert decode_revision("") == {}
     assert decode_revision("nonsense;;orders=1;x=y") == {"orders": "1"}
+
+
+async def test_an_order_shows_its_refunds_and_notes(store: LiveStore) -> None:
+    product = (
+        await store.client.post("products", json={"name": "Lamp", "regular_price": "20.00"})
+    ).json()
+    order = (
+        await store.client.post(
+            "orders",
+            json={"set_paid": True, "line_items": [{"product_id": product["id"], "quantity": 1}]},
+        )
+    ).json()
+    refund = await store.client.post(
+        f"orders/{order['id']}/refunds", json={"amount": "5.00", "api_refund": False}
+    )
+    assert refund.status_code == 201, refund.text
+    async with control(store) as plane:
+        page = (await plane.get("")).text
+        detail = await feed(plane, f"orders/{order['id']}")
+    assert "<small>5.00 refunded</small>" in page
+    assert detail["refunds"] == [{"id": refund.json()["id"], "reason": "", "total": "-5.00"}]
+    assert [n["note"] for n in detail["notes"]] == [
+        "Order status changed from Pending payment to Processing."
+    ]
 
 
 async def test_coupons_panel_shows_codes_discounts_and_uses(store: LiveStore) -> None:

@@ -122,3 +122,25 @@ async def test_adding_a_note_fires_no_webhook(make_store: StoreFactory) -> None:
     store.sim.bus.subscribe(events.append)
     await post(store, f"orders/{order['id']}/notes", {"note": "Packed"})
     assert events == []
+
+
+async def test_a_manual_status_update_is_the_users_note(make_store: StoreFactory) -> None:
+    store = await make_store()
+    order = await stocked_order(store)
+    store.clock.advance(1)
+    response = await store.client.put(
+        f"orders/{order['id']}", json={"status": "on-hold", "manual_update": True}
+    )
+    assert response.status_code == 200, response.text
+    notes = (await store.client.get(f"orders/{order['id']}/notes")).json()
+    assert [(n["author"], n["note"]) for n in notes][-1] == (
+        "admin",
+        "Order status changed from Pending payment to On hold.",
+    )
+    store.clock.advance(1)
+    await store.client.put(f"orders/{order['id']}", json={"status": "processing"})
+    latest = (await store.client.get(f"orders/{order['id']}/notes")).json()[0]
+    assert (latest["author"], latest["note"]) == (
+        "WooCommerce",
+        "Order status changed from On hold to Processing.",
+    )

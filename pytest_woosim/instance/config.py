@@ -8,6 +8,10 @@ mapping and raises :class:`ConfigError` listing every problem with its field
 path; ``pytest_woosim.instance.load`` reads files (with line/column errors) and
 lints working configurations for known traps.
 
+The models are here; how each value is read and checked is
+:mod:`pytest_woosim.instance.field_types`, and :class:`Problem` and
+:class:`ConfigError` are :mod:`pytest_woosim.instance.problems`'.
+
 Python names are used in code (``config.configuration.callback_url``), the Cloud
 Elements keys on the wire (``event.notification.callback.url``).
 """
@@ -16,14 +20,10 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Annotated, Any, Final, Literal
-from urllib.parse import urlsplit
+from collections.abc import Mapping
+from typing import Annotated, Any, Final
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -35,18 +35,26 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
-from pytest_woosim.instance.javadate import MILLISECONDS, DatePatternError, compile_pattern
+from pytest_woosim.instance.field_types import (
+    DateFormatText,
+    FieldPathText,
+    FlexBool,
+    HttpUrlText,
+    NonEmptyText,
+    VendorType,
+    custom_error,
+    optional_secret,
+    poller_object,
+    whole_number,
+)
 from pytest_woosim.instance.placeholders import PlaceholderError, find_placeholders
+from pytest_woosim.instance.problems import ConfigError, Problem, format_path
 from pytest_woosim.instance.resource_paths import (
-    FieldPathError,
     ResourceError,
     ResourceTarget,
-    parse_field_path,
     woocommerce_endpoint,
 )
-from simulator.wire import boundedjson
 
 __all__ = [
     "DEFAULT_DATE_FIELDS",
@@ -91,10 +99,6 @@ DEFAULT_DATE_FIELDS: Final[Mapping[str, str]] = {
 }
 
 
-# --------------------------------------------------------------------------- problems
-_PLAIN_SEGMENT: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
 _INSTANCE_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -103,221 +107,6 @@ def instance_slug(name: str) -> str:
     relay's delivery path and the state rows of its poller are named by it."""
     slug = _INSTANCE_SAFE.sub("-", name).strip("-")
     return slug or "default"
-
-
-def format_path(parts: Sequence[str | int]) -> str:
-    """Render a location: ``("configuration", "event.poller.configuration", "customers")``
-    → ``configuration."event.poller.configuration".customers``."""
-    rendered: list[str] = []
-    for part in parts:
-        if isinstance(part, int):
-            rendered.append(f"[{part}]")
-        elif _PLAIN_SEGMENT.fullmatch(part):
-            rendered.append(("." if rendered else "") + part)
-        else:
-            rendered.append(("." if rendered else "") + json.dumps(part))
-    return "".join(rendered)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong (or worth a warning) in a configuration.
-
-    ``path`` is the field path (empty for syntax errors), ``line``/``col`` the
-    1-based position in the file when known.
-    """
-
-    path: str
-    message: str
-    line: int | None = None
-    col: int | None = None
-
-    def render(self, filename: str, *, warning: bool = False) -> str:
-        """``FILE:LINE:COL: message`` or ``FILE: path: message`` (``warning:`` after ``FILE:``)."""
-        label = "warning: " if warning else ""
-        if self.line is not None:
-            return f"{filename}:{self.line}:{self.col or 1}: {label}{self.message}"
-        where = f"{self.path}: " if self.path else ""
-        return f"{filename}: {label}{where}{self.message}"
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}" if self.path else self.message
-
-
-class ConfigError(ValueError):
-    """The configuration is not usable; ``problems`` lists every reason found."""
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems = list(problems)
-        super().__init__("; ".join(str(problem) for problem in self.problems))
-
-
-# ------------------------------------------------------------------------ coercions
-def _custom(kind: str, message: str) -> PydanticCustomError:
-    # Without a context pydantic leaves braces in the message alone.
-    return PydanticCustomError(kind, message)
-
-
-def _coerce_bool(value: Any) -> bool:
-    """``true``/``false`` or the strings ``"true"``/``"false"`` (any case), as CE sends them."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    raise _custom("boolean", 'expected true or false (a JSON boolean or the string "true"/"false")')
-
-
-def _whole_number(
-    unit: str, *, minimum: int, maximum: int | None = None, why: str = ""
-) -> Callable[[Any], int]:
-    def coerce(value: Any) -> int:
-        number: int | None = None
-        if isinstance(value, int) and not isinstance(value, bool):
-            number = value
-        elif (isinstance(value, float) and value.is_integer()) or (
-            isinstance(value, str) and re.fullmatch(r"\s*[+-]?[0-9]{1,400}\s*", value)
-        ):
-            number = int(value)
-        if number is None:
-            raise _custom(
-                "whole_number", f"expected a whole number of {unit} (a number or a numeric string)"
-            )
-        if number < minimum:
-            units = unit.removesuffix("s") if minimum == 1 else unit
-            raise _custom("too_small", f"must be at least {minimum} {units} (got {_shown(number)})")
-        if maximum is not None and number > maximum:
-            raise _custom(
-                "too_large", f"must be at most {maximum} {unit}{why} (got {_shown(number)})"
-            )
-        return number
-
-    return coerce
-
-
-def _control_character(value: str) -> str | None:
-    """The first control or invisible formatting character in ``value`` (CR, LF, NUL,
-    ESC, DEL, C1 controls, bidi overrides, zero-width marks), as ``U+XXXX at N``."""
-    for position, char in enumerate(value, 1):
-        if unicodedata.category(char) in ("Cc", "Cf"):
-            return f"U+{ord(char):04X} at character {position}"
-    return None
-
-
-def _shown(number: int) -> str:
-    """A number for a message: huge ones (``1e308`` read as an int) by their size only."""
-    text = str(number)
-    return text if len(text) <= 20 else f"a number of {len(text)} digits"
-
-
-def _check_http_url(value: str) -> str:
-    value = value.strip()
-    control = _control_character(value)
-    if control is not None:
-        # A CR/LF would split the request line of every delivery; ESC and bidi
-        # controls rewrite the terminal of whoever reads the logs.
-        raise _custom("url", f"contains a control character ({control})")
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        raise _custom("url", "is not a valid URL") from None
-    if parts.scheme not in ("http", "https"):
-        got = f"scheme {parts.scheme!r}" if parts.scheme else "no scheme"
-        raise _custom("url", f"must be an http:// or https:// URL (got {got})")
-    if not parts.hostname:
-        raise _custom("url", "must name a host (http://host[:port]/...)")
-    return value
-
-
-def _check_field_path(value: str) -> str:
-    try:
-        parse_field_path(value)
-    except FieldPathError as exc:
-        raise _custom("field_path", f"not a field path: {exc}") from None
-    return value
-
-
-def _check_date_format(value: str) -> str:
-    if value == MILLISECONDS:
-        return value
-    try:
-        compile_pattern(value)
-    except DatePatternError as exc:
-        raise _custom("date_format", _date_format_hint(value, str(exc))) from None
-    return value
-
-
-def _date_format_hint(pattern: str, error: str) -> str:
-    message = f"date format {pattern!r} does not compile: {error}"
-    if error == "Unterminated quote" and pattern.endswith("'"):
-        try:
-            compile_pattern(pattern[:-1])
-        except DatePatternError:
-            return message
-        return (
-            f"{message}; the pattern ends with a stray quote (as in Cloud Elements' published "
-            f"example): use {pattern[:-1]!r}"
-        )
-    if pattern.lower().startswith("milli"):
-        return f"{message}; for epoch milliseconds write exactly {MILLISECONDS!r}"
-    if error.startswith("Illegal pattern character"):
-        return f"{message}; quote literal letters, e.g. yyyy-MM-dd'T'HH:mm:ss"
-    return message
-
-
-def _check_non_empty(value: str) -> str:
-    if not value.strip():
-        raise _custom("empty", "must not be empty")
-    return value
-
-
-def _vendor_type(value: Any) -> str:
-    if not isinstance(value, str):
-        raise _custom("vendor_type", 'expected "webhook" or "polling"')
-    normal = value.strip().lower()
-    if normal == "webhooks":
-        raise _custom("vendor_type", 'use "webhook" (singular): "webhooks" is not a vendor type')
-    if normal not in ("webhook", "polling"):
-        raise _custom("vendor_type", f'expected "webhook" or "polling" (got {value!r})')
-    return normal
-
-
-def _optional_secret(value: Any) -> Any:
-    # The UI sends an empty optional field as "": that means "no signature key".
-    if isinstance(value, str) and not value.strip():
-        return None
-    return value
-
-
-def _poller_object(value: Any) -> Any:
-    """``event.poller.configuration`` as sent: an object, or the same object as a JSON string."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        if not value.strip():
-            return None
-        try:
-            value = boundedjson.loads(value)
-        except boundedjson.JsonProblem as exc:
-            raise _custom(
-                "poller_json",
-                f"the JSON string is not valid JSON: {exc.detail} at line {exc.line}, "
-                f"col {exc.col} of the string",
-            ) from None
-    if not isinstance(value, Mapping):
-        raise _custom(
-            "poller_object",
-            "expected an object (or a JSON string of one) mapping resource names "
-            "to their polling settings",
-        )
-    return value
-
-
-FlexBool = Annotated[bool, BeforeValidator(_coerce_bool)]
-HttpUrlText = Annotated[str, AfterValidator(_check_http_url)]
-FieldPathText = Annotated[str, AfterValidator(_check_field_path)]
-DateFormatText = Annotated[str, AfterValidator(_check_date_format)]
-NonEmptyText = Annotated[str, AfterValidator(_check_non_empty)]
-VendorType = Annotated[Literal["webhook", "polling"], BeforeValidator(_vendor_type)]
 
 
 # --------------------------------------------------------------------------- models
@@ -380,21 +169,21 @@ class ResourcePolling(_Wire):
     filter_by_current_date: FlexBool = Field(False, alias="filterByCurrentDate")
     # Seconds. A new WooCommerce record's created and modified dates can differ
     # by seconds (the record is saved more than once), so 10 s, not 0.
-    created_check_tolerance: Annotated[
-        int, BeforeValidator(_whole_number("seconds", minimum=0))
-    ] = Field(10, alias="createdCheckTolerance")
+    created_check_tolerance: Annotated[int, BeforeValidator(whole_number("seconds", minimum=0))] = (
+        Field(10, alias="createdCheckTolerance")
+    )
     # Records per page. Cloud Elements pages "20 records at a time" when the URL has
     # no where clause; WooCommerce refuses per_page above 100.
     page_size: Annotated[
         int,
         BeforeValidator(
-            _whole_number(
+            whole_number(
                 "records", minimum=1, maximum=100, why=" (WooCommerce caps per_page at 100)"
             )
         ),
     ] = Field(20, alias="pageSize")
     # Seconds subtracted from the last poll date; documented default 0.
-    poll_delay: Annotated[int, BeforeValidator(_whole_number("seconds", minimum=0))] = Field(
+    poll_delay: Annotated[int, BeforeValidator(whole_number("seconds", minimum=0))] = Field(
         0, alias="pollDelay"
     )
 
@@ -404,11 +193,11 @@ class ResourcePolling(_Wire):
         try:
             find_placeholders(value)
         except PlaceholderError as exc:
-            raise _custom("placeholder", str(exc)) from None
+            raise custom_error("placeholder", str(exc)) from None
         try:
             woocommerce_endpoint(value)
         except ResourceError as exc:
-            raise _custom("resource", str(exc)) from None
+            raise custom_error("resource", str(exc)) from None
         return value
 
     @property
@@ -444,7 +233,7 @@ class Configuration(_Wire):
     refresh_interval: Annotated[
         int,
         BeforeValidator(
-            _whole_number(
+            whole_number(
                 "minutes",
                 minimum=1,
                 maximum=MAX_REFRESH_MINUTES,
@@ -452,10 +241,10 @@ class Configuration(_Wire):
             )
         ),
     ] = Field(15, alias="event.poller.refresh_interval")
-    signature_key: Annotated[SecretStr | None, BeforeValidator(_optional_secret)] = Field(
+    signature_key: Annotated[SecretStr | None, BeforeValidator(optional_secret)] = Field(
         None, alias="event.notification.signature.key"
     )
-    poller: Annotated[dict[str, ResourcePolling] | None, BeforeValidator(_poller_object)] = Field(
+    poller: Annotated[dict[str, ResourcePolling] | None, BeforeValidator(poller_object)] = Field(
         None, alias="event.poller.configuration"
     )
     # Last, so that the fields it depends on are validated first (info.data).
@@ -467,7 +256,7 @@ class Configuration(_Wire):
     @classmethod
     def _secret_not_empty(cls, value: SecretStr) -> SecretStr:
         if not value.get_secret_value().strip():
-            raise _custom("empty", "must not be empty")
+            raise custom_error("empty", "must not be empty")
         return value
 
     @field_validator("callback_url")
@@ -477,12 +266,12 @@ class Configuration(_Wire):
             return value
         vendor_type = info.data.get("vendor_type")
         if vendor_type == "polling":
-            raise _custom(
+            raise custom_error(
                 "missing_callback",
                 "required for polling: the poller posts its events to this URL",
             )
         if info.data.get("events_enabled"):
-            raise _custom(
+            raise custom_error(
                 "missing_callback",
                 "required when events are enabled: events are posted to this URL",
             )
@@ -505,7 +294,7 @@ class ElementRef(_Wire):
     @classmethod
     def _woocommerce(cls, value: str) -> str:
         if value != ELEMENT_KEY:
-            raise _custom(
+            raise custom_error(
                 "element", f'this project simulates the "{ELEMENT_KEY}" element (got {value!r})'
             )
         return value

@@ -26,6 +26,10 @@ database until there is room (it reads forward by sequence number, and re-reads 
 group's backlog when the group can move again). Delivered rows are deleted in
 batches, always before the next read.
 
+What the worker holds in memory, group by group, is
+:mod:`pytest_woosim.outbox.sender_memory`'s; here are the reads, the posts and
+the writes around it.
+
 All waiting is on the shared :class:`~simulator.clock.Clock`, and the retry state
 lives in the outbox rows, so a restarted sender resumes the schedule. A stepping
 ``clock.advance`` waits until the attempts it made due are done and recorded.
@@ -40,7 +44,7 @@ import itertools
 import logging
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -53,6 +57,7 @@ from pytest_woosim.outbox.delivery import (
     DeliveryWorker,
     SenderStats,
 )
+from pytest_woosim.outbox.sender_memory import GROUP_PREFETCH, Group, Memory, earliest
 from pytest_woosim.outbox.state import PARKED, PENDING, OutboxItem, StateStore
 from simulator.clock import Clock
 
@@ -64,53 +69,8 @@ DEFAULT_PREFETCH = 256
 DEFAULT_MAX_LOADED = 2048
 #: Groups waiting for a retry held in memory at most; beyond, reading forward pauses.
 DEFAULT_MAX_WAITING = 10_000
-#: Items of one group held in memory at most (its backlog is read again later).
-GROUP_PREFETCH = 64
 #: Delivered items removed from the outbox per transaction (fewer thread hand-offs).
 DELETE_BATCH = 64
-
-
-@dataclass(eq=False)
-class _Group:
-    """The part of one group the worker holds in memory."""
-
-    key: str | None
-    items: deque[OutboxItem]
-    #: Highest sequence number of this group read so far.
-    loaded_upto: int
-    #: Some of the group's items up to the read cursor are still only in the
-    #: database (backlog beyond GROUP_PREFETCH, or dropped while waiting/probing).
-    deferred: bool = False
-    in_flight: bool = False
-    #: Clock time before which the head must not be tried (None: now).
-    due: float | None = None
-    waiting: bool = False  # counted in Sender._n_waiting
-    queued: bool = False  # in Sender._ready
-
-
-@dataclass
-class _Memory:
-    """What the worker holds; replaced wholesale by a redelivery."""
-
-    groups: dict[str | None, _Group] = field(default_factory=dict)
-    ready: deque[_Group] = field(default_factory=deque)
-    waiting: list[tuple[float, int, _Group]] = field(default_factory=list)
-    reload: dict[str | None, _Group] = field(default_factory=dict)
-    #: Every pending row with seq <= cursor has been seen by the worker.
-    cursor: int = 0
-    #: The last forward read came back short: nothing more until an enqueue.
-    caught_up: bool = False
-    loaded: int = 0  # items held, waiting heads included
-    n_waiting: int = 0
-    #: Earliest probe of a parked group (None: nothing parked).
-    next_probe: float | None = None
-    probe_known: bool = False
-    #: Probes booked since the last read of parked heads was queued: that read
-    #: cannot see their writes, so its answer is merged with them.
-    probes_booked: float | None = None
-    #: Groups parked since the last forward read was queued: the rows of theirs it
-    #: returns as pending are parked by a write queued after it.
-    parked_keys: set[str | None] = field(default_factory=set)
 
 
 class Sender(DeliveryWorker):
@@ -151,10 +111,9 @@ class Sender(DeliveryWorker):
         self._max_loaded = max(self._prefetch, max_loaded)
         self._max_waiting = max(1, max_waiting)
 
-        self._mem = _Memory()
+        self._mem = Memory()
         self._generation = 0  # bumped by a redelivery; reads of an older one are dropped
         self._grown = 0  # enqueues seen; a read that raced one is not the end of the outbox
-        self._order = itertools.count()
         self._in_flight = 0
         self._empty = asyncio.Event()
         self._timer: asyncio.Task[None] | None = None
@@ -258,7 +217,7 @@ class Sender(DeliveryWorker):
         """Forget everything but the posts in flight; read the outbox again from the start."""
         old = self._mem
         self._generation += 1
-        self._mem = mem = _Memory()
+        self._mem = mem = Memory()
         for group in old.groups.values():
             if not group.in_flight:
                 continue
@@ -276,79 +235,6 @@ class Sender(DeliveryWorker):
             mem.groups[group.key] = group
             mem.loaded += 1
         self._arm_timer(None)
-
-    def _add(self, item: OutboxItem, now: float) -> None:
-        """Take in one row read forward."""
-        mem = self._mem
-        group = mem.groups.get(item.group_key)
-        if group is not None:
-            if group.deferred or item.seq <= group.loaded_upto:
-                return  # read again from the database when the group can move
-            if len(group.items) >= GROUP_PREFETCH:
-                group.deferred = True
-                return
-            group.items.append(item)
-            group.loaded_upto = item.seq
-            mem.loaded += 1
-            return
-        group = _Group(item.group_key, deque([item]), item.seq)
-        mem.groups[item.group_key] = group
-        mem.loaded += 1
-        self._schedule(group, item.next_attempt_at, now)
-
-    def _schedule(self, group: _Group, due: float | None, now: float) -> None:
-        """Make a group with a head ready now, or waiting until ``due``."""
-        mem = self._mem
-        group.due = due
-        if due is not None and due > now:
-            if not group.waiting:
-                group.waiting = True
-                mem.n_waiting += 1
-            # While it waits, only the head stays in memory.
-            self._trim(group)
-            heapq.heappush(mem.waiting, (due, next(self._order), group))
-        else:
-            self._unwait(group)
-            if not group.queued:
-                group.queued = True
-                mem.ready.append(group)
-
-    def _unwait(self, group: _Group) -> None:
-        if group.waiting:
-            group.waiting = False
-            self._mem.n_waiting -= 1
-
-    def _trim(self, group: _Group) -> None:
-        if len(group.items) > 1:
-            self._mem.loaded -= len(group.items) - 1
-            group.items = deque([group.items[0]])
-            # The dropped items are read again from the database: after the head.
-            group.loaded_upto = group.items[0].seq
-        group.deferred = True
-
-    def _forget(self, group: _Group) -> None:
-        mem = self._mem
-        if mem.groups.get(group.key) is group:
-            del mem.groups[group.key]
-            mem.loaded -= len(group.items)
-            self._unwait(group)
-            mem.reload.pop(group.key, None)
-
-    def _after_post(self, group: _Group, now: float) -> None:
-        """A group whose head was delivered: go on, read its backlog, or let it go."""
-        if group.items:
-            self._schedule(group, group.items[0].next_attempt_at, now)
-        elif group.deferred:
-            self._mem.reload[group.key] = group
-        else:
-            self._forget(group)
-
-    def _promote_due(self, now: float) -> None:
-        mem = self._mem
-        while mem.waiting and mem.waiting[0][0] <= now:
-            due, _, group = heapq.heappop(mem.waiting)
-            if mem.groups.get(group.key) is group and group.waiting and group.due == due:
-                self._schedule(group, None, now)
 
     def _next_deadline(self) -> float | None:
         mem = self._mem
@@ -372,7 +258,7 @@ class Sender(DeliveryWorker):
             self._wake.clear()
             mem, generation = self._mem, self._generation
             now = self._clock.timestamp()
-            self._promote_due(now)
+            self._mem.promote_due(now)
             self._dispatch()
             if not mem.probe_known:
                 await self._read_parked(mem, generation, due_by=float("-inf"), limit=0)
@@ -417,7 +303,7 @@ class Sender(DeliveryWorker):
     def _room_for_probes(self) -> bool:
         return self._mem.loaded - self._mem.n_waiting < self._max_loaded
 
-    async def _read_forward(self, mem: _Memory, generation: int, now: float) -> None:
+    async def _read_forward(self, mem: Memory, generation: int, now: float) -> None:
         mem.parked_keys.clear()
         grown = self._grown
         rows = await self._read(self._state.outbox_after, mem.cursor, self._prefetch)
@@ -428,7 +314,7 @@ class Sender(DeliveryWorker):
             # when read, and are parked now. Taking them in would send them ahead of
             # their parked head; they come back when the group is released.
             if item.group_key not in mem.parked_keys:
-                self._add(item, now)
+                self._mem.add(item, now)
         if rows:
             mem.cursor = rows[-1].seq
         # An enqueue committed while this read was under way may be past what it
@@ -436,7 +322,7 @@ class Sender(DeliveryWorker):
         if len(rows) < self._prefetch and grown == self._grown:
             mem.caught_up = True
 
-    async def _reload(self, mem: _Memory, generation: int) -> None:
+    async def _reload(self, mem: Memory, generation: int) -> None:
         """Read the backlog of groups that can move again, many groups per round trip."""
         groups = list(itertools.islice(mem.reload.values(), 256))
         batches = await self._read(
@@ -453,15 +339,15 @@ class Sender(DeliveryWorker):
                 continue
             del mem.reload[group.key]
             if not items:
-                self._forget(group)
+                self._mem.forget(group)
                 continue
             group.items = deque(items)
             group.loaded_upto = items[-1].seq
             group.deferred = len(items) >= GROUP_PREFETCH
             mem.loaded += len(items)
-            self._schedule(group, items[0].next_attempt_at, now)
+            self._mem.schedule(group, items[0].next_attempt_at, now)
 
-    async def _load_probes(self, mem: _Memory, generation: int, now: float) -> None:
+    async def _load_probes(self, mem: Memory, generation: int, now: float) -> None:
         probing = [
             g.items[0].seq for g in mem.groups.values() if g.items and g.items[0].status == PARKED
         ]
@@ -476,14 +362,14 @@ class Sender(DeliveryWorker):
             if head.group_key in mem.groups:
                 # Not expected while parked; but the head must keep a probe, or
                 # nothing would ever wake its group again.
-                self._book_probe(now + self.park_probe_interval)
+                self._mem.book_probe(now + self.park_probe_interval)
                 continue
-            group = _Group(head.group_key, deque([head]), head.seq, deferred=True)
+            group = Group(head.group_key, deque([head]), head.seq, deferred=True)
             mem.groups[head.group_key] = group
             mem.loaded += 1
-            self._schedule(group, None, now)
+            self._mem.schedule(group, None, now)
 
-    async def _read_parked(self, mem: _Memory, generation: int, **query: Any) -> list[OutboxItem]:
+    async def _read_parked(self, mem: Memory, generation: int, **query: Any) -> list[OutboxItem]:
         """Parked heads due for a probe; learns when the next probe falls due.
 
         The answer's next probe time knows nothing of groups parked (or probes
@@ -494,7 +380,7 @@ class Sender(DeliveryWorker):
         found = await self._read(self._state.parked_heads, **query)
         if generation != self._generation:
             return []
-        mem.next_probe = _earliest(found.next_probe_at, mem.probes_booked)
+        mem.next_probe = earliest(found.next_probe_at, mem.probes_booked)
         mem.probe_known = True
         return list(found.heads)
 
@@ -517,7 +403,7 @@ class Sender(DeliveryWorker):
             task.add_done_callback(self._posts.discard)
 
     # ------------------------------------------------------------------ one attempt
-    async def _attempt(self, group: _Group) -> None:
+    async def _attempt(self, group: Group) -> None:
         try:
             error = await self._post(group.items[0])
         except BaseException:
@@ -538,7 +424,7 @@ class Sender(DeliveryWorker):
             self._failed(group, head, error, now, current)
         self._poke()
 
-    def _delivered(self, group: _Group, head: OutboxItem, now: float, current: bool) -> None:
+    def _delivered(self, group: Group, head: OutboxItem, now: float, current: bool) -> None:
         self.delivered += 1
         group.items.popleft()
         self._delivered_seqs.append(head.seq)
@@ -552,10 +438,10 @@ class Sender(DeliveryWorker):
             log.info("instance %s: callback reachable again, resuming", self.instance)
             self._track(self._state.unpark(self.instance, group=group.key))
             group.deferred = True
-        self._after_post(group, now)
+        self._mem.after_post(group, now)
 
     def _failed(
-        self, group: _Group, head: OutboxItem, error: str, now: float, current: bool
+        self, group: Group, head: OutboxItem, error: str, now: float, current: bool
     ) -> None:
         failure = self._book_failure(head, error, now)
         if failure.next_at is not None and head.status == PARKED:
@@ -569,7 +455,7 @@ class Sender(DeliveryWorker):
                 last_error=error,
             )
             if current:
-                self._schedule(group, failure.next_at, now)
+                self._mem.schedule(group, failure.next_at, now)
         else:
             next_probe = now + self.park_probe_interval
             self._flush_deletes()
@@ -577,24 +463,13 @@ class Sender(DeliveryWorker):
             parked.add_done_callback(lambda f: self._log_parked(f, head, error))
             self._parked(group, next_probe, current)
 
-    def _parked(self, group: _Group, next_probe: float, current: bool) -> None:
+    def _parked(self, group: Group, next_probe: float, current: bool) -> None:
         """The group now lives in the database only, until its probe at ``next_probe``."""
         if not current:
             return
-        self._forget(group)
+        self._mem.forget(group)
         self._mem.parked_keys.add(group.key)
-        self._book_probe(next_probe)
-
-    def _book_probe(self, at: float) -> None:
-        """A parked group waits for a probe at ``at``: the one place that keeps its wake-up.
-
-        Every parked group is covered by ``next_probe`` (the earliest probe, which
-        :meth:`_next_deadline` arms the clock for); a read of parked heads under way
-        merges its answer with what is booked here.
-        """
-        mem = self._mem
-        mem.next_probe = _earliest(mem.next_probe, at)
-        mem.probes_booked = _earliest(mem.probes_booked, at)
+        self._mem.book_probe(next_probe)
 
     def _log_parked(self, future: asyncio.Future[int], head: OutboxItem, error: str) -> None:
         if future.cancelled() or future.exception() is not None:
@@ -607,15 +482,6 @@ class Sender(DeliveryWorker):
             error,
             future.result(),
         )
-
-
-def _earliest(a: float | None, b: float | None) -> float | None:
-    """The earlier of two optional instants (None: no instant)."""
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return min(a, b)
 
 
 __all__ = [

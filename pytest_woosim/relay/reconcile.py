@@ -3,9 +3,10 @@
 WooCommerce never retries a webhook, drops it when its queue runner fails, and
 disables a webhook after repeated failures. With ``--reconcile`` the relay also runs
 the reference :class:`~pytest_woosim.poller.poller.Poller` over customers, orders,
-products and discounts (coupons), into the SAME outbox (so one sender delivers both, in order) and with the
-SAME dedupe keys: the relay records the poller's content key of every webhook body,
-and checks it, so a record version seen by webhook and by poll is one event.
+products and discounts (coupons), into the SAME outbox (so one sender delivers both,
+in order) and with the SAME dedupe keys: the relay records the poller's content key
+of every webhook body, and checks it, so a record version seen by webhook and by
+poll is one event.
 
 The poll reads the ``_gmt`` date fields (UTC whatever the store's time zone), and
 starts at the relay's first start (no backfill); its watermarks live in the state

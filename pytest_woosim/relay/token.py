@@ -39,7 +39,8 @@ def token_for(host: str, given: str | None) -> tuple[str | None, bool]:
         return given, False
     if is_loopback_host(host):
         return None, False
-    return secrets.token_urlsafe(24), True
+    # Hex, never starting with "-": it is pasted after --control-token.
+    return secrets.token_hex(24), True
 
 
 def _presented(request: web.Request) -> tuple[str | None, bool]:

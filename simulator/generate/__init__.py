@@ -7,11 +7,14 @@ clock give byte-identical records.
 
 Orders are spread over the window ending at the store's "now"; each keeps
 created <= paid <= completed <= modified <= now, some are guest orders, and the
-status mix leans on completed orders like a real shop's history.
+status mix leans on completed orders like a real shop's history; a share of
+orders carries the store's notes and refunds (``history``).
 
-The package: ``pools`` (Faker sampled once per seed), ``records`` (customers,
-products and orders assembled from the pools), ``generation`` (counts, window
-and steps) and ``progress`` (the terminal bar).
+The package: ``pools`` (Faker sampled once per seed), ``vocabulary`` (the shop's
+fixed names, methods and weights), ``records`` (customers, products, the coupon
+and guests assembled from the pools), ``order_records`` (order profiles and
+orders), ``history`` (notes and refunds), ``generation`` (counts, window and
+steps) and ``progress`` (the terminal bar).
 """
 
 from simulator.generate.generation import (
@@ -25,7 +28,7 @@ from simulator.generate.generation import (
 )
 from simulator.generate.pools import ADDRESS_PARTS, Pools, address_parts, pools
 from simulator.generate.progress import ProgressBar
-from simulator.generate.records import DAY, PAYMENT_METHODS, SHIPPING_METHODS, STATUS_WEIGHTS
+from simulator.generate.vocabulary import DAY, PAYMENT_METHODS, SHIPPING_METHODS, STATUS_WEIGHTS
 
 __all__ = [
     "ADDRESS_PARTS",

@@ -10,13 +10,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from simulator.generate.history import add_history
-from simulator.generate.records import (
-    DAY,
-    GENERATED_COUPON_RULE,
-    PROFILES,
-    Draw,
-    RecordBuilder,
-)
+from simulator.generate.order_records import PROFILES, OrderBuilder
+from simulator.generate.records import Draw, RecordBuilder
+from simulator.generate.vocabulary import DAY, GENERATED_COUPON_RULE
 from simulator.models import Product
 from simulator.store import Store
 from simulator.store.coupons import Coupon
@@ -154,13 +150,14 @@ class Generation:
                     "orders need published products with a price; generate products first"
                 )
             pool_size = min(PROFILES, max(64, orders // 8))
-            profiles = builder.order_profiles(catalogue, pool_size)
+            order_builder = OrderBuilder(builder)
+            profiles = order_builder.order_profiles(catalogue, pool_size)
             guests = builder.guests(pool_size)
             coupon = self._coupon(builder, start)
         for first in range(0, orders, chunk):
             self._check(epoch)
             with _gc_paused():
-                made = builder.orders(
+                made = order_builder.orders(
                     order_times[first : first + chunk],
                     pool_customers,
                     pool_times,

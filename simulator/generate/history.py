@@ -18,7 +18,7 @@ from simulator.store.notes import MANUAL_REFUND_NOTE, MANUAL_REFUND_REASON, stat
 from simulator.store.refunds import REFUNDED_ITEM_KEY, Refund
 
 #: Orders (besides refunded ones) whose status notes are kept.
-NOTES_SHARE = 0.15
+NOTES_SHARE = 0.1
 #: Completed orders with a partial refund.
 PARTIAL_REFUND_SHARE = 0.05
 PARTIAL_REASONS = ("Damaged in transit", "Wrong size", "Customer changed their mind", "")

@@ -11,6 +11,7 @@ from simulator.coupon_render import two_places
 from simulator.inspector.paging import ALL_ORDER_STATUSES, Paging, total_pages
 from simulator.models import Customer, Order
 from simulator.render import format_money
+from simulator.rest.notes import render_note
 from simulator.store import PostQuery
 from simulator.store.coupons import Coupon
 from simulator.wcdates import format_wall
@@ -108,9 +109,22 @@ class InspectorData:
             "customer_id": order.customer_id,
             "customer": billing or (customer.email if customer is not None else "Guest"),
             "items": sum(item.quantity for item in order.line_items),
+            "refunded": format_money(
+                self.sim.store.refund_table.refunded(order), self.sim.settings.price_decimals
+            )
+            if order.refunds
+            else None,
+            "notes": self.sim.store.notes.count(order.id),
             **self._pair("date_created", order.created, order.created_wall),
             **self._pair("date_modified", order.modified, order.modified_wall),
         }
+
+    def order(self, order: Order) -> dict[str, Any]:
+        """What GET /wc/v3/orders/{id} answers, then the order's notes (newest first) as
+        its notes route lists them: where a person looks for what happened to it."""
+        api_url = self.sim.settings.api_url
+        notes = [render_note(n, api_url) for n in self.sim.store.notes.of_order(order.id)]
+        return {**self.sim.renderer.order(order), "notes": notes}
 
     def orders(self, paging: Paging) -> dict[str, Any]:
         """Every order, trash included, newest modified first (the store's own index)."""

@@ -142,7 +142,10 @@ class PageRenderer:
                 f"<td>{_badge(o['status'], _order_tone(o['status']))}</td>"
                 f"<td>{esc(o['customer'])}</td>"
                 f'<td class="num">{o["items"]}</td>'
-                f'<td class="num money">{esc(o["total"])} {esc(o["currency"])}</td>'
+                f'<td class="num money">{esc(o["total"])} {esc(o["currency"])}'
+                + (f"<small>{esc(o['refunded'])} refunded</small>" if o["refunded"] else "")
+                + "</td>"
+                f'<td class="num">{o["notes"] or ""}</td>'
                 + _when(o["date_created"], o["date_created_gmt"])
                 + _when(o["date_modified"], o["date_modified_gmt"]),
                 f"Order {o['id']}",
@@ -150,7 +153,7 @@ class PageRenderer:
             for o in feed["items"]
         )
         table = _table(
-            ("ID", "Status", "Customer", "Items", "Total", "Created", "Modified"),
+            ("ID", "Status", "Customer", "Items", "Total", "Notes", "Created", "Modified"),
             rows,
             "No orders yet.",
         )

@@ -123,8 +123,7 @@ class InspectorRoutes:
         return reply(self.sim.renderer.customer(customer))
 
     async def order(self, request: web.Request) -> web.Response:
-        order = self.sim.store.get_order(_record_id(request))
-        return reply(self.sim.renderer.order(order))
+        return reply(self.data.order(self.sim.store.get_order(_record_id(request))))
 
     async def coupon(self, request: web.Request) -> web.Response:
         # Exactly what GET /wc/v3/coupons/{id} answers, without credentials.

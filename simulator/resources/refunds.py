@@ -15,16 +15,11 @@ from simulator.resources.schema import (
     write_only,
 )
 
-#: A refund line as the request names it: which order item, how many, how much.
-REFUND_LINE_INPUT = {
-    "type": "object",
-    "properties": {
-        "id": INTEGER,
-        "quantity": INTEGER,
-        "refund_total": {"type": ["string", "number"]},
-        "refund_tax": {"type": "array", "items": {"type": "object"}},
-    },
-    "required": ["id"],
+#: The lines to refund, ``[{id, quantity, refund_total, refund_tax}]``: the real store
+#: registers line_items read-only, so WordPress checks nothing of them (a list of
+#: anything is taken; what it cannot read refunds no line).
+REFUND_LINES_INPUT = {
+    "description": "[{id, quantity, refund_total, refund_tax}]: the order items to refund.",
 }
 #: The lines of a refund render like an order's (negative quantities and totals).
 LINES = {"type": "array", "items": {"type": "object"}}
@@ -56,7 +51,7 @@ def _refund(title: str, *, top: bool) -> Declaration:
                 "line_items",
                 LINES,
                 writable="create",
-                input={"type": "array", "items": REFUND_LINE_INPUT},
+                input=REFUND_LINES_INPUT,
             ),
             Field("shipping_lines", LINES),
             Field("tax_lines", LINES),

@@ -212,9 +212,9 @@ class OrderRoutes(ResourceRoutes):
             fields["set_paid"] = args.boolean("set_paid", False)
         if args.has("created_via"):
             fields["created_via"] = args.string("created_via")
-        # manual_update only decides whether a status note says "manually": the fake
-        # keeps no order notes, so it is checked and has no effect.
-        args.boolean("manual_update", False)
+        # manual_update: the status note is the key's user's, not the system's.
+        if args.boolean("manual_update", False):
+            fields["manual_update"] = True
         for name in ("billing", "shipping"):
             address = address_fields(args, name, billing=name == "billing")
             if address is not None:

@@ -32,13 +32,19 @@ from simulator.stock import (
     UNCOUNTING_STATUSES,
     status_hooks,
 )
-from simulator.store.core import StoreCore, without_trash_meta
+from simulator.store.core import ADMIN_USER_ID, StoreCore, without_trash_meta
 from simulator.store.coupon_lines import CouponRefused, OrderCoupons
 from simulator.store.coupons import CouponTable
 from simulator.store.customers import CustomerTable, with_address
 from simulator.store.indexes import DateIndexes
 from simulator.store.money import check_amounts, money
-from simulator.store.notes import NoteTable, formatted_name, status_change_text, stock_text
+from simulator.store.notes import (
+    SYSTEM_AUTHOR,
+    NoteTable,
+    formatted_name,
+    status_change_text,
+    stock_text,
+)
 from simulator.store.products import ProductTable
 from simulator.store.queries import PostQuery, order_predicate, query_posts
 from simulator.store.slugs import sanitize_title
@@ -264,7 +270,9 @@ class OrderTable:
             core.fire_action("woocommerce_new_order", order.id, emit)
         core.fire_action("woocommerce_update_order", order.id, emit)
         initial = "checkout-draft" if as_draft else "pending"
-        self._status_moved(order, initial, bool(fields.get("set_paid")), emit)
+        self._status_moved(
+            order, initial, bool(fields.get("set_paid")), emit, self._note_author(fields)
+        )
         if paid_customer:
             self.customers.mark_paying(order.customer_id, emit)
         return order
@@ -504,7 +512,14 @@ class OrderTable:
         else:
             self.core.emit_change("order", "updated", order_id, emit)
             self.core.fire_action("woocommerce_update_order", order_id, emit)
-        self._status_moved(order, old_status, bool(fields.get("set_paid")), emit, status_note)
+        self._status_moved(
+            order,
+            old_status,
+            bool(fields.get("set_paid")),
+            emit,
+            self._note_author(fields),
+            status_note,
+        )
         if paid_customer or (order.customer_id != old_customer and order.status in PAID_STATUSES):
             self.customers.mark_paying(order.customer_id, emit)
         return order
@@ -572,8 +587,23 @@ class OrderTable:
         return order
 
     # ------------------------------------------------------------------ stock and sales
+    def _note_author(self, fields: Mapping[str, Any]) -> str:
+        """Who writes the status note: the system, or with ``manual_update`` (and a status
+        given) the key's user (the administrator, whose display name a real store shows)."""
+        if fields.get("manual_update") and fields.get("status"):
+            admin = self.customers.records.get(ADMIN_USER_ID)
+            if admin is not None:
+                return admin.display_name
+        return SYSTEM_AUTHOR
+
     def _status_moved(
-        self, order: Order, before: str, paid: bool, emit: bool, note: str = ""
+        self,
+        order: Order,
+        before: str,
+        paid: bool,
+        emit: bool,
+        author: str = SYSTEM_AUTHOR,
+        note: str = "",
     ) -> None:
         """What a status transition does after the save, as the real store does it: stock,
         total_sales, then the status actions (and woocommerce_payment_complete for set_paid).
@@ -598,7 +628,7 @@ class OrderTable:
         for hook in status_hooks(before, after):
             self.core.fire_action(hook, order.id, emit)
         transition = status_change_text(before, after)
-        self.notes.add(order.id, f"{note} {transition}" if note else transition)
+        self.notes.add(order.id, f"{note} {transition}" if note else transition, author=author)
         if paid:
             self.core.fire_action("woocommerce_payment_complete", order.id, emit)
 

@@ -91,26 +91,26 @@ class LineRefund:
     taxes: bool
 
 
+#: Beyond this a number is no amount or count a store keeps (and ``int()`` of
+#: ``1e999999999`` would build a billion digits).
+_LARGEST = Decimal(10) ** 15
+
+
 def _cents(value: Any) -> int:
     """A refund_total as cents; PHP reads what is not a number as 0."""
-    try:
-        amount = Decimal(str(value).strip()) if value not in (None, "", True, False) else None
-    except InvalidOperation:
-        amount = None
-    if amount is None or not amount.is_finite():
-        return 0
-    return int((amount * 100).to_integral_value())
+    amount = _number(value)
+    return 0 if amount is None else int((amount * 100).to_integral_value())
 
 
 def _number(value: Any) -> Decimal | None:
-    """PHP's is_numeric() for a string or number, as a Decimal."""
-    if isinstance(value, bool):
+    """PHP's is_numeric() for a string or number, as a Decimal (None beyond 10**15)."""
+    if isinstance(value, bool) or value is None or isinstance(value, dict | list):
         return None
     try:
         amount = Decimal(str(value).strip())
     except InvalidOperation:
         return None
-    return amount if amount.is_finite() else None
+    return amount if amount.is_finite() and amount.copy_abs() < _LARGEST else None
 
 
 def requested_lines(raw: Any) -> list[LineRefund]:

@@ -19,10 +19,10 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Generic, Protocol, Self, TypeVar, runtime_checkable
 
 from pytest_woosim.outbox.notifications import Notification
-from simulator.clock import to_utc
+from simulator.clock import Clock, to_utc
 
 log = logging.getLogger(__name__)
 
@@ -388,3 +388,96 @@ def watermark_from_row(timestamp: str, cursor: str | None) -> Watermark:
         datetime.fromisoformat(timestamp).astimezone(UTC),
         None if cursor is None else json.loads(cursor),
     )
+
+
+def watermark_row(instance: str, resource: str, watermark: Watermark) -> tuple[Any, ...]:
+    """The parameters of ``write_watermark``: the instant as :func:`iso`, the cursor as JSON."""
+    cursor = None if watermark.cursor is None else json.dumps(watermark.cursor)
+    return (instance, resource, iso(watermark.timestamp), cursor)
+
+
+def kv_value(value: Any) -> str:
+    """A small value as stored: compact JSON."""
+    return json.dumps(value, separators=(",", ":"))
+
+
+class SeenPruning:
+    """Which dedupe keys are old: on demand (:meth:`cutoff`), and at most once every
+    :data:`SEEN_PRUNE_INTERVAL` clock seconds as part of a write batch (:meth:`due`)."""
+
+    def __init__(self, clock: Clock, max_age: float) -> None:
+        self._clock = clock
+        self._max_age = max_age
+        self._last = float("-inf")
+
+    def cutoff(self, older_than: datetime | None = None) -> float:
+        """Keys created before this (default: now - max_age) are old."""
+        if older_than is not None:
+            return to_utc(older_than).timestamp()
+        return self._clock.timestamp() - self._max_age
+
+    def due(self) -> float | None:
+        """The cutoff when a batch should prune now, else None."""
+        now = self._clock.timestamp()
+        if now - self._last < SEEN_PRUNE_INTERVAL:
+            return None
+        self._last = now
+        return now - self._max_age
+
+
+class Committer(Protocol):
+    """An engine's group commit (:mod:`.sqlite_commits`, :mod:`.postgres_commits`)."""
+
+    batches: int
+
+    @property
+    def closed(self) -> bool: ...
+
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+C = TypeVar("C", bound=Committer)
+
+
+class StateLifecycle(Generic[C]):
+    """Opening, closing and enqueue listeners: the same for every engine, whose work
+    runs through its :class:`Committer` (``_commits``) and tells ``_listeners``."""
+
+    _commits: C
+    _listeners: EnqueueListeners
+
+    async def open(self) -> Self:
+        """Open the database now (otherwise on first use); raises if it cannot."""
+        await self._commits.open()
+        return self
+
+    async def close(self) -> None:
+        """Finish every queued operation, then close the database."""
+        await self._commits.close()
+
+    async def __aenter__(self) -> Self:
+        return await self.open()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._commits.closed
+
+    @property
+    def batches(self) -> int:
+        """Transactions committed (for measurements)."""
+        return self._commits.batches
+
+    def add_enqueue_listener(self, listener: Callable[[str], None]) -> Callable[[], None]:
+        """Call ``listener(instance)`` after notifications for ``instance`` are committed
+        (by this process, or by another worker on a shared database).
+
+        SQLite calls it on its database thread, so it must be thread-safe and quick
+        (e.g. ``loop.call_soon_threadsafe``); PostgreSQL on the event loop. Returns a
+        function that removes it.
+        """
+        return self._listeners.add(listener)

@@ -2,17 +2,14 @@
 
 Watermarks, the outbox, dedupe keys and small values.
 
-Here are the tables and the engine; the statements it shares with PostgreSQL are
+Here are the tables' operations; the statements they share with PostgreSQL are
 in :mod:`pytest_woosim.outbox.state.statements`. Every statement runs on the
 database thread of :mod:`pytest_woosim.outbox.state.sqlite_commits`, which batches
 the jobs queued meanwhile into one transaction (group commit): many relay requests
 enqueuing at once share one fsync, which is what makes durable writes fast.
 
-Durability: WAL with ``synchronous=FULL``. NORMAL would survive a SIGKILL of this
-process (the WAL write reaches the OS before COMMIT returns) but not a power loss
-or kernel crash; FULL fsyncs the WAL at every commit and, with group commit, costs
-one fsync per batch rather than per notification. A relay that answered 2xx has
-its notification on disk.
+The file, its tables and their migration are :mod:`.sqlite_schema`'s (durability:
+WAL with ``synchronous=FULL``, see there).
 
 The watermark of a poll window and the notifications it produced are written in
 one transaction (:meth:`State.commit_window`): the watermark never moves unless
@@ -23,16 +20,13 @@ window that is retried.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
-import os
 import sqlite3
-import stat
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from pytest_woosim.outbox.notifications import Notification
 from pytest_woosim.outbox.state.base import (
@@ -41,7 +35,6 @@ from pytest_woosim.outbox.state.base import (
     DEFAULT_SEEN_MAX_AGE,
     PARKED,
     PENDING,
-    SEEN_PRUNE_INTERVAL,
     AllGroups,
     BuildUnseen,
     EnqueueListeners,
@@ -50,75 +43,21 @@ from pytest_woosim.outbox.state.base import (
     OutboxCounts,
     OutboxItem,
     ParkedHeads,
+    SeenPruning,
     StateClosedError,
+    StateLifecycle,
     Watermark,
-    iso,
+    kv_value,
     outbox_item,
     watermark_from_row,
+    watermark_row,
 )
 from pytest_woosim.outbox.state.sqlite_commits import GroupCommitter
+from pytest_woosim.outbox.state.sqlite_schema import connect
 from pytest_woosim.outbox.state.statements import OutboxRows, Statements
-from simulator.clock import Clock, to_utc
+from simulator.clock import Clock
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
-
-# 2: outbox.seq never reused (AUTOINCREMENT), so readers can move forward by seq.
-_SCHEMA_VERSION = 2
-_OUTBOX_SCHEMA = """
-CREATE TABLE IF NOT EXISTS outbox (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    instance TEXT NOT NULL,
-    callback_url TEXT NOT NULL,
-    notification_id TEXT NOT NULL UNIQUE,
-    body BLOB NOT NULL,
-    group_key TEXT,
-    created_at REAL NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    first_failure_at REAL,
-    next_attempt_at REAL,
-    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'parked')),
-    last_error TEXT
-);
-CREATE INDEX IF NOT EXISTS outbox_by_instance ON outbox (instance, status, seq);
-CREATE INDEX IF NOT EXISTS outbox_by_group ON outbox (instance, group_key, status, seq);
-"""
-_SCHEMA = (
-    _OUTBOX_SCHEMA
-    + """
-CREATE TABLE IF NOT EXISTS watermarks (
-    instance TEXT NOT NULL,
-    resource TEXT NOT NULL,
-    timestamp TEXT NOT NULL,
-    cursor TEXT,
-    PRIMARY KEY (instance, resource)
-);
-CREATE TABLE IF NOT EXISTS seen (
-    instance TEXT NOT NULL,
-    key TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    PRIMARY KEY (instance, key)
-);
-CREATE INDEX IF NOT EXISTS seen_by_age ON seen (created_at);
-CREATE TABLE IF NOT EXISTS kv (
-    instance TEXT NOT NULL,
-    key TEXT NOT NULL,
-    value TEXT NOT NULL,
-    PRIMARY KEY (instance, key)
-);
-"""
-    + """
--- The instance registry: a stable numeric id per instance key (never reused), and the
--- configuration of instances created through the relay's instance API.
-CREATE TABLE IF NOT EXISTS instances (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    key TEXT NOT NULL UNIQUE,
-    body TEXT,
-    created_at REAL NOT NULL
-);
-"""
-)
 
 
 _SQL = Statements.spelled(
@@ -134,21 +73,7 @@ def _same(key: str | None) -> str | None:
     return key  # SQLite stores the group key as it is
 
 
-#: The state file holds the webhook secret, the outbox bodies (customer data) and the
-#: callback URLs: only its owner may read it. SQLite gives -wal and -shm the same mode.
-STATE_FILE_MODE = 0o600
-
-
-def _restrict_to_owner(path: Path) -> None:
-    """Create the database file owner-only, and tighten files an older version left open."""
-    os.close(os.open(path, os.O_RDWR | os.O_CREAT, STATE_FILE_MODE))
-    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
-        with contextlib.suppress(FileNotFoundError):
-            if stat.S_IMODE(name.stat().st_mode) != STATE_FILE_MODE:
-                name.chmod(STATE_FILE_MODE)
-
-
-class State:
+class State(StateLifecycle[GroupCommitter]):
     """Durable state; ``path=None`` keeps it in memory through the very same code."""
 
     def __init__(
@@ -166,7 +91,7 @@ class State:
         self._clock = clock if clock is not None else Clock()
         self._outbox_rows = OutboxRows(self._clock, _same)
         self._synchronous = synchronous
-        self._seen_max_age = seen_max_age
+        self._pruning = SeenPruning(self._clock, seen_max_age)
         self._listeners = EnqueueListeners()
         self._commits = GroupCommitter(
             self._connect,
@@ -176,40 +101,6 @@ class State:
             name="woosim-state",
             what=f"state database {self.path}",
         )
-        self._last_prune = float("-inf")
-
-    # ------------------------------------------------------------------ lifecycle
-    async def open(self) -> State:
-        """Create the file and schema now (otherwise done on first use); raises if it cannot."""
-        await self._submit(lambda conn: None)
-        return self
-
-    async def close(self) -> None:
-        """Finish every queued operation, then close the database."""
-        await self._commits.close()
-
-    async def __aenter__(self) -> State:
-        return await self.open()
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    @property
-    def closed(self) -> bool:
-        return self._commits.closed
-
-    @property
-    def batches(self) -> int:
-        """Transactions committed (for measurements)."""
-        return self._commits.batches
-
-    def add_enqueue_listener(self, listener: Callable[[str], None]) -> Callable[[], None]:
-        """Call ``listener(instance)`` after notifications for ``instance`` are committed.
-
-        Runs on the database thread: it must be thread-safe and quick (e.g.
-        ``loop.call_soon_threadsafe``). Returns a function that removes it.
-        """
-        return self._listeners.add(listener)
 
     # ------------------------------------------------------------------ outbox writes
     async def enqueue(
@@ -228,7 +119,9 @@ class State:
         """
         inst = str(instance)
         rows = self._outbox_rows(inst, callback_url, notifications, group_key)
-        return await self._submit(lambda conn: self._insert_outbox(conn, inst, rows), notify=inst)
+        return await self._commits.submit(
+            lambda conn: self._insert_outbox(conn, inst, rows), notify=inst
+        )
 
     async def commit_window(
         self,
@@ -268,7 +161,7 @@ class State:
             return seqs
 
         grows = bool(rows) or build is not None
-        return await self._submit(work, notify=inst if grows else None)
+        return await self._commits.submit(work, notify=inst if grows else None)
 
     async def delete_delivered(self, seqs: Sequence[int]) -> None:
         await self.delete_delivered_nowait(seqs)
@@ -284,7 +177,7 @@ class State:
         def work(conn: sqlite3.Connection) -> None:
             conn.executemany("DELETE FROM outbox WHERE seq = ?", rows)
 
-        return self._submit(work)
+        return self._commits.submit(work)
 
     def record_failure(
         self,
@@ -302,7 +195,7 @@ class State:
                 _SQL.record_failure, (attempts, first_failure_at, next_attempt_at, error, seq)
             )
 
-        return self._submit(work)
+        return self._commits.submit(work)
 
     async def enqueue_unseen(
         self,
@@ -321,10 +214,7 @@ class State:
         """
         inst = str(instance)
         now = self._clock.timestamp()
-        prepared = [
-            (list(dict.fromkeys(keys)), self._outbox_rows(inst, callback_url, notes, group))
-            for keys, notes, group in candidates
-        ]
+        prepared = self._outbox_rows.candidates(inst, callback_url, candidates)
 
         def work(conn: sqlite3.Connection) -> list[list[int] | None]:
             seen = self._seen_among(conn, inst, [k for keys, _ in prepared for k in keys])
@@ -339,7 +229,7 @@ class State:
             return results
 
         grows = any(rows for _, rows in prepared)
-        return await self._submit(work, notify=inst if grows else None)
+        return await self._commits.submit(work, notify=inst if grows else None)
 
     def park(
         self,
@@ -366,7 +256,7 @@ class State:
                 return 0
             return conn.execute(_SQL.park_group, (inst, row[0])).rowcount
 
-        return self._submit(work)
+        return self._commits.submit(work)
 
     def unpark(
         self, instance: str | int, *, group: str | AllGroups | None = ALL_GROUPS
@@ -383,7 +273,7 @@ class State:
                 return conn.execute(_SQL.unpark, (inst,)).rowcount
             return conn.execute(_SQL.unpark_group, (inst, group)).rowcount
 
-        return self._submit(work, notify=inst)
+        return self._commits.submit(work, notify=inst)
 
     # ------------------------------------------------------------------ outbox reads
     async def outbox_after(
@@ -396,7 +286,7 @@ class State:
             cur = conn.execute(_SQL.outbox_after, (inst, after_seq, limit))
             return [_item(row) for row in cur.fetchall()]
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     async def outbox_groups(
         self,
@@ -419,7 +309,7 @@ class State:
                 for key, after in groups
             ]
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     async def parked_heads(
         self, instance: str | int, *, due_by: float, limit: int, exclude: Sequence[int] = ()
@@ -450,7 +340,7 @@ class State:
             ).fetchone()
             return ParkedHeads(heads, next_probe)
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     async def outbox_batch(self, instance: str | int, limit: int = 100) -> list[OutboxItem]:
         """The oldest ``limit`` items of ``instance``, in delivery order."""
@@ -460,7 +350,7 @@ class State:
             cur = conn.execute(_SQL.outbox_batch, (inst, limit))
             return [_item(row) for row in cur.fetchall()]
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     async def outbox_counts(self, instance: str | int) -> OutboxCounts:
         inst = str(instance)
@@ -469,7 +359,7 @@ class State:
             counts = dict(conn.execute(_SQL.outbox_counts, (inst,)).fetchall())
             return OutboxCounts(pending=counts.get(PENDING, 0), parked=counts.get(PARKED, 0))
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     async def outbox_instances(self) -> list[str]:
         """Instances that have undelivered notifications (to restart their senders)."""
@@ -477,7 +367,7 @@ class State:
         def work(conn: sqlite3.Connection) -> list[str]:
             return [row[0] for row in conn.execute(_SQL.outbox_instances).fetchall()]
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     # ------------------------------------------------------------------ watermarks
     async def get_watermark(self, instance: str | int, resource: str) -> Watermark | None:
@@ -487,11 +377,13 @@ class State:
             row = conn.execute(_SQL.get_watermark, (inst, resource)).fetchone()
             return None if row is None else watermark_from_row(row[0], row[1])
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     async def set_watermark(self, instance: str | int, resource: str, watermark: Watermark) -> None:
         inst = str(instance)
-        await self._submit(lambda conn: self._write_watermark(conn, inst, resource, watermark))
+        await self._commits.submit(
+            lambda conn: self._write_watermark(conn, inst, resource, watermark)
+        )
 
     async def watermarks(self, instance: str | int) -> dict[str, Watermark]:
         inst = str(instance)
@@ -500,7 +392,7 @@ class State:
             rows = conn.execute(_SQL.watermarks, (inst,)).fetchall()
             return {r: watermark_from_row(ts, c) for r, ts, c in rows}
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     # ------------------------------------------------------------------ dedupe keys
     async def unseen(self, instance: str | int, keys: Iterable[str]) -> list[str]:
@@ -512,26 +404,22 @@ class State:
             seen = self._seen_among(conn, inst, wanted)
             return [key for key in wanted if key not in seen]
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     async def mark_seen(self, instance: str | int, keys: Iterable[str]) -> None:
         inst = str(instance)
         wanted = list(dict.fromkeys(keys))
         now = self._clock.timestamp()
-        await self._submit(lambda conn: self._insert_seen(conn, inst, wanted, now))
+        await self._commits.submit(lambda conn: self._insert_seen(conn, inst, wanted, now))
 
     async def prune_seen(self, older_than: datetime | None = None) -> int:
         """Forget dedupe keys created before ``older_than`` (default: now - seen_max_age)."""
-        cutoff = (
-            self._clock.timestamp() - self._seen_max_age
-            if older_than is None
-            else to_utc(older_than).timestamp()
-        )
+        cutoff = self._pruning.cutoff(older_than)
 
         def work(conn: sqlite3.Connection) -> int:
             return conn.execute(_SQL.prune_seen, (cutoff,)).rowcount
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     # ------------------------------------------------------------------ small values
     async def kv_get(self, instance: str | int, key: str) -> Any:
@@ -542,16 +430,16 @@ class State:
             row = conn.execute(_SQL.kv_get, (inst, key)).fetchone()
             return None if row is None else json.loads(row[0])
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     async def kv_set(self, instance: str | int, key: str, value: Any) -> None:
         inst = str(instance)
-        encoded = json.dumps(value, separators=(",", ":"))
+        encoded = kv_value(value)
 
         def work(conn: sqlite3.Connection) -> None:
             conn.execute(_SQL.kv_set, (inst, key, encoded))
 
-        await self._submit(work)
+        await self._commits.submit(work)
 
     async def kv_delete(self, instance: str | int, key: str) -> bool:
         inst = str(instance)
@@ -559,7 +447,7 @@ class State:
         def work(conn: sqlite3.Connection) -> bool:
             return conn.execute(_SQL.kv_delete, (inst, key)).rowcount > 0
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     async def kv_items(self, instance: str | int) -> dict[str, Any]:
         inst = str(instance)
@@ -568,7 +456,7 @@ class State:
             rows = conn.execute(_SQL.kv_items, (inst,)).fetchall()
             return {key: json.loads(value) for key, value in rows}
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     # ------------------------------------------------------------------ instance registry
     async def instance_number(self, key: str) -> int:
@@ -584,7 +472,7 @@ class State:
             row = conn.execute(sql, (key, body, self._clock.timestamp())).fetchone()
             return int(row[0])
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     async def saved_instances(self) -> list[tuple[int, str, str]]:
         """``(id, key, body)`` of every instance with a kept configuration, by id."""
@@ -593,7 +481,7 @@ class State:
             rows = conn.execute(_SQL.saved_instances).fetchall()
             return [(int(i), str(k), str(b)) for i, k, b in rows]
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     async def forget_instance_body(self, key: str) -> bool:
         """Drop the kept configuration of ``key`` (its id stays reserved)."""
@@ -601,7 +489,7 @@ class State:
         def work(conn: sqlite3.Connection) -> bool:
             return conn.execute(_SQL.forget_instance_body, (key,)).rowcount > 0
 
-        return await self._submit(work)
+        return await self._commits.submit(work)
 
     # ------------------------------------------------------------------ statements
     @staticmethod
@@ -620,8 +508,7 @@ class State:
     def _write_watermark(
         conn: sqlite3.Connection, instance: str, resource: str, watermark: Watermark
     ) -> None:
-        cursor = None if watermark.cursor is None else json.dumps(watermark.cursor)
-        conn.execute(_SQL.write_watermark, (instance, resource, iso(watermark.timestamp), cursor))
+        conn.execute(_SQL.write_watermark, watermark_row(instance, resource, watermark))
 
     @staticmethod
     def _seen_among(conn: sqlite3.Connection, instance: str, keys: Sequence[str]) -> set[str]:
@@ -642,67 +529,13 @@ class State:
             conn.executemany(_SQL.insert_seen, [(instance, key, now) for key in keys])
 
     # ------------------------------------------------------------------ the connection
-    def _submit(
-        self, fn: Callable[[sqlite3.Connection], T], *, notify: str | None = None
-    ) -> asyncio.Future[T]:
-        return self._commits.submit(fn, notify=notify)
-
     def _connect(self) -> sqlite3.Connection:
-        if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            _restrict_to_owner(self.path)
-        target = ":memory:" if self.path is None else str(self.path)
-        conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute(f"PRAGMA synchronous={self._synchronous}")
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA busy_timeout=5000")
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > _SCHEMA_VERSION:
-            conn.close()
-            raise RuntimeError(
-                f"state file {self.path} was written by a newer version (schema {version})"
-            )
-        conn.executescript(_SCHEMA)
-        if version < 2:
-            self._migrate_outbox_seq(conn)
-        conn.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
-        return conn
-
-    @staticmethod
-    def _migrate_outbox_seq(conn: sqlite3.Connection) -> None:
-        """Rebuild a version-1 outbox with AUTOINCREMENT, keeping every row and seq.
-
-        Without it SQLite hands out the seq of deleted newest rows again, and a
-        sender reading forward from the last seq it saw would miss new items.
-        """
-        (sql,) = conn.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'outbox'"
-        ).fetchone()
-        if "AUTOINCREMENT" in sql.upper():
-            return
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            conn.execute("ALTER TABLE outbox RENAME TO outbox_v1")
-            # Indexes follow a renamed table; free their names for the new one.
-            conn.execute("DROP INDEX IF EXISTS outbox_by_instance")
-            conn.execute("DROP INDEX IF EXISTS outbox_by_group")
-            for statement in _OUTBOX_SCHEMA.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-            conn.execute("INSERT INTO outbox SELECT * FROM outbox_v1")
-            conn.execute("DROP TABLE outbox_v1")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        return connect(self.path, self._synchronous)
 
     def _maybe_prune(self, conn: sqlite3.Connection) -> None:
-        now = self._clock.timestamp()
-        if now - self._last_prune < SEEN_PRUNE_INTERVAL:
-            return
-        self._last_prune = now
-        conn.execute(_SQL.prune_seen, (now - self._seen_max_age,))
+        cutoff = self._pruning.due()
+        if cutoff is not None:
+            conn.execute(_SQL.prune_seen, (cutoff,))
 
 
 __all__ = [

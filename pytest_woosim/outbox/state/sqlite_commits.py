@@ -91,6 +91,10 @@ class GroupCommitter:
             self._jobs.put(_Job(fn, loop, future, notify))
         return future
 
+    async def open(self) -> None:
+        """Open the database now (otherwise done by the first job); raises if it cannot."""
+        await self.submit(_noop)
+
     async def close(self) -> None:
         """Finish every queued job, then close the connection."""
         with self._lock:
@@ -175,6 +179,10 @@ class GroupCommitter:
             self._grown(instance)
         for job, result, error in outcomes:
             _answer(job, result, error)
+
+
+def _noop(conn: sqlite3.Connection) -> None:
+    return None
 
 
 def _answer(job: _Job, result: Any, error: BaseException | None) -> None:

@@ -6,7 +6,7 @@ differ in three spellings, which :class:`Statements` fills in for each:
 * parameters: ``?`` (sqlite3) or ``%s`` (psycopg);
 * an outbox row's group: SQLite keeps a nullable ``group_key`` and matches it with
   ``IS`` (so ``NULL`` matches ``NULL``); PostgreSQL keeps a NOT NULL ``grp`` (the
-  key encoded, see :func:`~pytest_woosim.outbox.state.postgres.encode_group`) and
+  key encoded, see :func:`~pytest_woosim.outbox.state.postgres_schema.encode_group`) and
   matches it with ``=``, which its indexes serve;
 * a failed attempt also gives up the row's claim on PostgreSQL, where workers
   claim rows.
@@ -175,4 +175,16 @@ class OutboxRows:
         return [
             (instance, callback_url, n.id, n.body, key, now, instance, key)
             for n, key in zip(notifications, keys, strict=True)
+        ]
+
+    def candidates(
+        self,
+        instance: str,
+        callback_url: str,
+        candidates: Sequence[tuple[Sequence[str], Sequence[Notification], str | None]],
+    ) -> list[tuple[list[str], list[tuple[Any, ...]]]]:
+        """``enqueue_unseen``'s candidates prepared: each one's keys (no repeats) and rows."""
+        return [
+            (list(dict.fromkeys(keys)), self(instance, callback_url, notes, group))
+            for keys, notes, group in candidates
         ]

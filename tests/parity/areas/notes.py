@@ -100,6 +100,20 @@ async def run(s: Scenario) -> None:
     await s.call(a, "notes after no status change", "GET", f"{API}/orders/{paid_id}/notes")
     await queue.run("queue no status change", 1)
 
+    # manual_update: the status note is the key's user's.
+    done = s.id("orders:notes-done")
+    await s.call(
+        a,
+        "status manual",
+        "PUT",
+        f"{API}/orders/{done}",
+        body={"status": "on-hold", "manual_update": True},
+        kind="orders",
+        params=[("_fields", "status")],
+    )
+    await s.call(a, "notes after manual", "GET", f"{API}/orders/{done}/notes")
+    await queue.run("queue manual", 1)
+
     # Notes written over REST.
     notes = f"{API}/orders/{pending_id}/notes"
     internal = await s.call(a, "create internal", "POST", notes, body={"note": "Packed"})
