@@ -42,6 +42,8 @@ PRODUCT_STATUSES = ("draft", "pending", "private", "publish", "future")
 PRODUCT_WRITE_STATUSES = (*PRODUCT_STATUSES, "auto-draft", "trash")
 PRODUCT_TYPES = ("simple", "grouped", "external", "variable")
 STOCK_STATUSES = ("instock", "outofstock", "onbackorder")
+#: ``display`` of a product category (its ``display_type`` term meta; "" reads as default).
+CATEGORY_DISPLAY_TYPES = ("default", "products", "subcategories", "both")
 CUSTOMER_ROLES = ("customer", "subscriber", "shop_manager", "administrator", "editor", "author")
 
 

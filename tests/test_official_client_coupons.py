@@ -21,7 +21,8 @@ def test_official_client_coupons(served: ServeProcess) -> None:  # noqa: F811
     assert (updated.json()["description"], updated.json()["usage_limit"]) == ("Ten off", 5)
     assert wc.options("coupons").json()["schema"]["title"] == "shop_coupon"
 
-    product = wc.get("products").json()[0]
+    # A priced simple product (a generated shop has variable ones too, priced per variation).
+    product = next(p for p in wc.get("products").json() if p["type"] == "simple" and p["price"])
     order = wc.post(
         "orders",
         {

@@ -38,8 +38,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -56,7 +55,10 @@ from pytest_woosim.outbox.notifications import (
 )
 from pytest_woosim.outbox.state import Lease, LeaseLostError, SharedState, StateStore, Watermark
 from pytest_woosim.outbox.worker_sender import DEFAULT_CLAIM_TTL, AnySender, sender_for
-from pytest_woosim.poller.plan import DateField, ResourcePlan, plans_from_config
+from pytest_woosim.poller.date_checks import zone_mismatch
+from pytest_woosim.poller.id_sets import compress_ids, expand_ids, id_sort_key, id_value
+from pytest_woosim.poller.plan import ResourcePlan, plans_from_config
+from pytest_woosim.poller.reports import PollReport, ResourceReport
 from pytest_woosim.poller.scan import (
     Backoff,
     Change,
@@ -66,8 +68,6 @@ from pytest_woosim.poller.scan import (
     ScanSpec,
     Strategy,
     Window,
-    parse_wc_gmt,
-    read_path,
 )
 from pytest_woosim.poller.storeclient import StoreClient, StoreError
 from simulator.clock import Clock
@@ -89,44 +89,6 @@ SEEN_PRUNE_MARGIN = timedelta(hours=6)
 
 #: State kv key holding the instance's creation time (the first window's start).
 CREATED_AT_KEY = "poller.created_at"
-
-
-# ---------------------------------------------------------------------- reports
-
-
-@dataclass
-class ResourceReport:
-    resource: str
-    window_lower: datetime | None
-    window_upper: datetime
-    events: int = 0
-    deleted: int = 0
-    notifications: int = 0
-    requests: int = 0
-    records_read: int = 0
-    duplicates: int = 0
-    unreadable_dates: int = 0
-    error: str | None = None
-    #: Another worker on the shared database holds this resource's poll lease.
-    held_elsewhere: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-
-@dataclass
-class PollReport:
-    started: datetime
-    resources: list[ResourceReport] = field(default_factory=list)
-
-    @property
-    def events(self) -> int:
-        return sum(r.events for r in self.resources)
-
-    @property
-    def ok(self) -> bool:
-        return all(r.ok for r in self.resources)
 
 
 # ---------------------------------------------------------------------- the poller
@@ -432,11 +394,11 @@ class Poller:
         deleted: list[str] = []
         cursor: dict[str, Any] | None = watermark.cursor if watermark else None
         if plan.detect_deletions and plan.strategy is Strategy.FULL_BY_ID and scan.stats.complete:
-            known = _expand_ids(cursor.get("ids") if cursor else None)
+            known = expand_ids(cursor.get("ids") if cursor else None)
             current = scan.stats.all_ids
             if known is not None:
-                deleted = sorted(known - current, key=_id_sort_key)
-            cursor = {**(cursor or {}), "ids": _compress_ids(current)}
+                deleted = sorted(known - current, key=id_sort_key)
+            cursor = {**(cursor or {}), "ids": compress_ids(current)}
         report.notifications += await self._commit(
             plan,
             pending,
@@ -578,7 +540,7 @@ class Poller:
                 items = [
                     (
                         Event(plan.resource, object_id, EventType.DELETED, when),
-                        {"id": _id_value(object_id)},
+                        {"id": id_value(object_id)},
                     )
                     for object_id in deleted[start : start + plan.page_size]
                 ]
@@ -615,7 +577,7 @@ class Poller:
         for role, date_field in (("updated", plan.updated), ("created", plan.created)):
             if (plan.resource, role) in self._warned:
                 continue
-            message = _zone_mismatch(plan.resource, role, date_field, record)
+            message = zone_mismatch(plan.resource, role, date_field, record)
             if message is not None:
                 self._warned.add((plan.resource, role))
                 self.warnings.append(message)
@@ -651,41 +613,6 @@ def _check_interval(minutes: float) -> float:
     return value
 
 
-def _zone_mismatch(
-    resource: str, role: str, date_field: DateField, record: Mapping[str, Any]
-) -> str | None:
-    path = date_field.path
-    key = "updatedDate" if role == "updated" else "createdDate"
-    if path.endswith("_gmt"):
-        truth = parse_wc_gmt(read_path(record, path))
-        twin = None
-    else:
-        truth = parse_wc_gmt(read_path(record, path + "_gmt"))
-        twin = path + "_gmt"
-    if truth is None:
-        return None
-    try:
-        configured = date_field.read(record)
-    except DateUnreadable:
-        return None
-    offset = (configured - truth).total_seconds()
-    if abs(offset) < 1:
-        return None
-    hours = offset / 3600
-    if twin is not None:
-        return (
-            f"{resource}: datesConfiguration.{key}Field is {path!r} read in "
-            f"{date_field.timezone}, but {path} differs from {twin} by {hours:+g} h on record "
-            f"{read_path(record, 'id')} (the store is not on {date_field.timezone}): events are "
-            f"dated {abs(hours):g} h off and changes can be missed; use {twin}"
-        )
-    return (
-        f"{resource}: datesConfiguration.{key}Field is {path!r} (UTC) but "
-        f"{key}Timezone is {date_field.timezone}: dates are read {abs(hours):g} h off; "
-        f"set {key}Timezone to GMT"
-    )
-
-
 def _without_nulls(value: Any) -> Any:
     """Cloud Elements' ``filter.response.nulls``: drop null fields, recursively."""
     # Scalars are copied without a call: records are large and mostly scalars.
@@ -706,37 +633,6 @@ _CONTAINERS = (dict, list)
 
 def _iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def _id_value(object_id: str) -> int | str:
-    return int(object_id) if object_id.isdigit() else object_id
-
-
-def _id_sort_key(object_id: str) -> tuple[int, int | str]:
-    return (0, int(object_id)) if object_id.isdigit() else (1, object_id)
-
-
-def _compress_ids(ids: Iterable[str]) -> dict[str, Any]:
-    """A set of ids as ranges of numbers plus any non-numeric ids (kept in the cursor)."""
-    numbers = sorted(int(i) for i in ids if i.isdigit())
-    others = sorted(i for i in ids if not i.isdigit())
-    ranges: list[list[int]] = []
-    for n in numbers:
-        if ranges and n == ranges[-1][1] + 1:
-            ranges[-1][1] = n
-        else:
-            ranges.append([n, n])
-    return {"ranges": ranges, "other": others}
-
-
-def _expand_ids(stored: Any) -> set[str] | None:
-    if not isinstance(stored, dict):
-        return None
-    out: set[str] = set()
-    for first, last in stored.get("ranges", []):
-        out.update(str(n) for n in range(int(first), int(last) + 1))
-    out.update(str(i) for i in stored.get("other", []))
-    return out
 
 
 __all__ = [

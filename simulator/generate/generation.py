@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from simulator.generate.catalog import CatalogBuilder
 from simulator.generate.history import add_history
 from simulator.generate.order_records import PROFILES, OrderBuilder
 from simulator.generate.records import Draw, RecordBuilder
@@ -115,10 +116,17 @@ class Generation:
             # Orders need something to buy: with no catalogue yet, the first product
             # is always on sale, whatever its 5 % draft draw says.
             need_catalogue = orders > 0 and not _catalogue(store)
+            catalog = CatalogBuilder(store, seed)
             for index, moment in enumerate(product_times):
                 # one by one: each slug must see the previous ones
                 publish = need_catalogue and index == 0
-                product = store.insert_product(builder.product(moment, publish=publish), emit=emit)
+                built = builder.product(moment, publish=publish)
+                price = built.regular_price or 0
+                catalog.dress(built, sellable=publish)
+                product = store.insert_product(built, emit=emit)
+                if product.type == "variable":
+                    for variation in catalog.variations(product, price):
+                        store.variations.insert(variation, emit=emit)
                 self.result.products.append(product.id)
             done += catalogue_size
             customer_times = _instants(draw, start, now, customers)

@@ -45,6 +45,8 @@ def add_history(store: Store, orders: Sequence[Order]) -> None:
         elif partial and order.line_items:
             line = order.line_items[0]
             unit = line.total // max(1, line.quantity)
+            if unit >= order.total:
+                continue  # one unit is the whole order: that refund would not be partial
             reason = PARTIAL_REASONS[int(share * 1000) % len(PARTIAL_REASONS)]
             _refund(store, order, unit, reason, (line,))
 

@@ -73,7 +73,10 @@ PRODUCT = Declaration(
         Field("date_created_gmt", DATE),
         Field("date_modified", DATE),
         Field("date_modified_gmt", DATE),
-        Field("type", enum(PRODUCT_TYPES), writable=True),
+        # A variation read as a product is of type "variation" (it cannot be written).
+        Field(
+            "type", enum((*PRODUCT_TYPES, "variation")), writable=True, input=enum(PRODUCT_TYPES)
+        ),
         Field("status", enum(PRODUCT_WRITE_STATUSES), writable=True),
         Field("featured", BOOLEAN, writable=True),
         Field("catalog_visibility", enum(CATALOG_VISIBILITIES), writable=True),

@@ -60,9 +60,13 @@ from simulator.resources.schema import (
     ref,
     strict_object,
 )
+from simulator.resources.terms import CATEGORY, TAG
+from simulator.resources.variations import VARIATION
 from simulator.resources.webhooks import WEBHOOK
 from simulator.rest import coupons as coupon_routes
 from simulator.rest import customers, orders, products
+from simulator.rest import terms as term_routes
+from simulator.rest import variations as variation_routes
 from simulator.rest import webhooks as webhook_routes
 from simulator.rest.common import BATCH_LIMIT
 from simulator.settings import Settings
@@ -83,7 +87,7 @@ ANY_ID_PARAM: Schema = {
 }
 
 #: The resources whose schemas come from their declarations.
-DECLARED = (CUSTOMER, PRODUCT, WEBHOOK, COUPON)
+DECLARED = (CUSTOMER, PRODUCT, WEBHOOK, COUPON, CATEGORY, TAG, VARIATION)
 
 
 # ---------------------------------------------------------------------- route parameters
@@ -244,7 +248,8 @@ def products_collection_args(settings: Settings) -> dict[str, Schema]:
     args["featured"] = BOOLEAN
     args["on_sale"] = BOOLEAN
     args["stock_status"] = {"type": "string", "enum": list(STOCK_STATUSES)}
-    # A string of comma-separated term ids; anything else matches nothing.
+    # A string of comma-separated term ids; anything else matches nothing. A category
+    # matches its descendants' products too (so does ``tag``, listed below, its own).
     args["category"] = STRING
     args["include_meta"] = {"type": "array", "items": STRING}
     args["exclude_meta"] = {"type": "array", "items": STRING}
@@ -311,6 +316,57 @@ def webhooks_collection_args() -> dict[str, Schema]:
             "enum": list(webhook_routes.STATUS_FILTERS),
             "default": "all",
         },
+    }
+
+
+def terms_collection_args() -> dict[str, Schema]:
+    """The categories' and tags' list (WooCommerce registers ``parent`` for both)."""
+    return {
+        "context": CONTEXT,
+        "page": PAGE,
+        "per_page": PER_PAGE,
+        "search": STRING,
+        "exclude": {**ID_LIST, "default": []},
+        "include": {**ID_LIST, "default": []},
+        "offset": INTEGER,
+        "order": {"type": "string", "enum": ["asc", "desc"], "default": "asc"},
+        "orderby": {"type": "string", "enum": list(term_routes.ORDERBY), "default": "name"},
+        "hide_empty": {"type": "boolean", "default": False},
+        "parent": INTEGER,
+        "product": INTEGER,
+        "slug": STRING,
+    }
+
+
+def variations_collection_args() -> dict[str, Schema]:
+    """The arguments the variations list reads (WooCommerce registers more, which the
+    fake does not filter on: dates, attributes, downloadable...)."""
+    return {
+        "context": CONTEXT,
+        "page": PAGE,
+        "per_page": PER_PAGE,
+        "search": STRING,
+        "exclude": {**ID_LIST, "default": []},
+        "include": {**ID_LIST, "default": []},
+        "offset": INTEGER,
+        "order": {"type": "string", "enum": ["asc", "desc"], "default": "desc"},
+        "orderby": {
+            "type": "string",
+            "enum": list(variation_routes.ORDERBY),
+            "default": "date",
+        },
+        "sku": STRING,
+        "status": {
+            "type": "string",
+            "enum": list(variation_routes.STATUS_FILTERS),
+            "default": "any",
+        },
+        "on_sale": BOOLEAN,
+        "stock_status": {"type": "string", "enum": list(STOCK_STATUSES)},
+        "min_price": {"type": "string", "pattern": MONEY_PATTERN},
+        "max_price": {"type": "string", "pattern": MONEY_PATTERN},
+        "include_meta": {"type": "array", "items": STRING},
+        "exclude_meta": {"type": "array", "items": STRING},
     }
 
 
@@ -531,8 +587,10 @@ def error_schema() -> Schema:
         "properties": {
             "code": STRING,
             "message": STRING,
+            # null when WordPress passes on an error whose data is not an array (a
+            # category update naming a parent that does not exist, recorded).
             "data": {
-                "type": "object",
+                "type": ["object", "null"],
                 "properties": {
                     "status": {"type": "integer", "minimum": 400, "maximum": 599},
                     "params": {"type": ["object", "array"]},
@@ -574,8 +632,15 @@ def batch_input(item: str) -> Schema:
     }
 
 
+#: A failed variation delete names its whole request as the id (recorded).
+VARIATION_DELETE_ID: Schema = strict_object(
+    {"id": {"type": ["integer", "string", "null"]}, "product_id": INTEGER, "force": BOOLEAN}
+)
+
+
 def batch_result(item: str) -> Schema:
-    failed = strict_object({"id": INTEGER, "error": ref("Error")})
+    identity = {"anyOf": [INTEGER, VARIATION_DELETE_ID]} if item == VARIATION.title else INTEGER
+    failed = strict_object({"id": identity, "error": ref("Error")})
     entries: Schema = {"type": "array", "items": {"anyOf": [ref(item), failed]}}
     groups = strict_object(
         {"create": entries, "update": entries, "delete": entries},
@@ -693,6 +758,8 @@ class Resource:
         item_args: dict[str, Schema],
         delete_args: dict[str, Schema],
         trashes: bool,
+        path_params: Sequence[Schema] = (),
+        server_errors: bool = False,
     ) -> None:
         self.base = base
         self.item = item
@@ -702,6 +769,11 @@ class Resource:
         self.delete_args = delete_args
         #: DELETE without force moves to the trash (410 when already there), else it is a 501.
         self.trashes = trashes
+        #: Parameters of the path before the resource (a variation's product_id): a
+        #: create under an unknown parent is a 404.
+        self.path_params = list(path_params)
+        #: Update and delete may answer WooCommerce's own 500s (see ERROR_500).
+        self.server_errors = server_errors
 
     def operation_id(self, verb: str, suffix: str = "") -> str:
         return f"{verb}{self.item}{suffix}"
@@ -801,6 +873,17 @@ class Resource:
                     **error_responses(400, 401, 404),
                 },
             }
+        for operations in (collection, batch, item):
+            for operation in operations.values():
+                operation["parameters"] = [*self.path_params, *operation.get("parameters", [])]
+        if self.path_params:
+            # An unknown parent (create), or a path the route pattern refuses (any method).
+            for operations in (collection, batch, item):
+                for operation in operations.values():
+                    operation["responses"].update(error_responses(404))
+        if self.server_errors:
+            for method in ("put", "patch", "post", "delete"):
+                item[method]["responses"].update(error_responses(500))
         prefix = f"{API_PREFIX}/{self.base}"
         return {prefix: collection, prefix + "/batch": batch, prefix + "/{id}": item}
 
@@ -861,6 +944,39 @@ def resources(settings: Settings) -> list[Resource]:
             item_args={"context": CONTEXT},
             delete_args=force,
             trashes=False,
+        ),
+        Resource(
+            term_routes.CategoryRoutes.route,
+            CATEGORY.title,
+            "Product categories",
+            terms_collection_args(),
+            item_args={"context": CONTEXT},
+            delete_args=force,
+            trashes=False,
+            server_errors=True,
+        ),
+        Resource(
+            term_routes.TagRoutes.route,
+            TAG.title,
+            "Product tags",
+            terms_collection_args(),
+            item_args={"context": CONTEXT},
+            delete_args=force,
+            trashes=False,
+        ),
+        Resource(
+            "products/{product_id}/variations",
+            VARIATION.title,
+            "Product variations",
+            variations_collection_args(),
+            item_args={
+                "context": CONTEXT,
+                "include_meta": {"type": "array", "items": STRING},
+                "exclude_meta": {"type": "array", "items": STRING},
+            },
+            delete_args=force,
+            trashes=True,
+            path_params=[{"$ref": "#/components/parameters/product_id"}],
         ),
     ]
 
@@ -924,7 +1040,9 @@ CONTROLLER_ERROR: Schema = strict_object({"code": STRING, "message": STRING, "da
 ERROR_500 = (
     "A controller's own refusal whose data is a bare number (400, 404 or 500), answered "
     "as 500 whatever it says: the refunds routes' invalid order or refund id, refund "
-    "amount and payment gateway errors."
+    "amount and payment gateway errors. Or a category's own 500s: the default product "
+    "category cannot be deleted (woocommerce_rest_cannot_delete); an update naming a "
+    "parent that does not exist (missing_parent, with data null)."
 )
 
 
@@ -1171,7 +1289,7 @@ def build_document(settings: Settings) -> dict[str, Any]:
     }
     responses["Error500"] = {
         "description": ERROR_500,
-        "content": json_content(ref("ControllerError")),
+        "content": json_content({"anyOf": [ref("ControllerError"), ref("Error")]}),
     }
     schemas["ControllerError"] = CONTROLLER_ERROR
     return {
@@ -1193,6 +1311,9 @@ def build_document(settings: Settings) -> dict[str, Any]:
                 "Coupons",
                 "Refunds",
                 "Order notes",
+                "Product categories",
+                "Product tags",
+                "Product variations",
                 "System status",
                 "Discovery",
             )
@@ -1207,7 +1328,14 @@ def build_document(settings: Settings) -> dict[str, Any]:
                     "required": True,
                     "description": "Unique identifier for the resource.",
                     "schema": {"type": "integer", "minimum": 0},
-                }
+                },
+                "product_id": {
+                    "name": "product_id",
+                    "in": "path",
+                    "required": True,
+                    "description": "The variable product (any product takes variations).",
+                    "schema": {"type": "integer", "minimum": 0},
+                },
             },
             "headers": {
                 "X-WP-Total": {

@@ -90,6 +90,21 @@ def in_requested_order(data: dict[str, Any], params: Mapping[str, Any]) -> dict[
     return {key: data[key] for key in order}
 
 
+def _string_list(args: Args, name: str) -> None:
+    """An array of strings; WordPress also takes a comma-separated string (rest_is_array)."""
+    raw = args.values.get(name)
+    if raw is None or isinstance(raw, str):
+        return
+    if not isinstance(raw, list):
+        args.problem(name, "rest_invalid_type", f"{name} is not of type array.")
+        return
+    for position, item in enumerate(raw):
+        if not isinstance(item, str):
+            where = f"{name}[{position}]"
+            args.problem(name, "rest_invalid_type", f"{where} is not of type string.")
+            return
+
+
 class ProductRoutes(ResourceRoutes):
     route = ROUTE
     exists_error = ("woocommerce_rest_product_exists", "Cannot create existing product.")
@@ -213,6 +228,7 @@ class ProductRoutes(ResourceRoutes):
                         entry.integer("position")
                         entry.boolean("visible")
                         entry.boolean("variation")
+                        _string_list(entry, "options")
                     else:
                         entry.string("option")
                     args.nested(name, entry, position)

@@ -19,9 +19,11 @@ from aiohttp import web
 
 from simulator.errors import no_route
 from simulator.resources import declare
+from simulator.resources import variations as variation_resource
 from simulator.resources.coupons import COUPON
 from simulator.resources.customers import CUSTOMER
 from simulator.resources.products import PRODUCT
+from simulator.resources.terms import CATEGORY, TAG
 from simulator.resources.webhooks import WEBHOOK
 from simulator.rest import openapi
 from simulator.rest.common import SIM_KEY, is_authorised, respond, route_methods
@@ -45,7 +47,18 @@ FORCE_ARG = {
     "type": "boolean",
     "description": "Whether to bypass trash and force deletion.",
 }
-_PATH = re.compile(r"^/wp-json/wc/v3/(?P<resource>[a-z_]+)(?P<rest>/batch|/\d+)?/?$")
+_PATH = re.compile(
+    r"^/wp-json/wc/v3/(?P<resource>[a-z_]+(?:/categories|/tags|/\d+/variations)?)"
+    r"(?P<rest>/batch|/\d+)?/?$"
+)
+#: A variation route's parent, in the route key as WordPress registers it.
+PRODUCT_ID_KEY = "/(?P<product_id>[\\d]+)"
+PRODUCT_ID_ARG = {"description": "Unique identifier for the variable product.", "type": "integer"}
+VARIATIONS_KEY = f"products{PRODUCT_ID_KEY}/variations"
+#: The path arguments a nested route adds to each of its endpoints.
+_PATH_ARGS: dict[str, dict[str, Any]] = {VARIATIONS_KEY: {"product_id": PRODUCT_ID_ARG}}
+#: Rendered fields a route's OPTIONS schema leaves out (WooCommerce's own schema lacks them).
+_HIDDEN: dict[str, tuple[str, ...]] = {VARIATIONS_KEY: variation_resource.UNDECLARED}
 
 Schemas = dict[str, Any]
 
@@ -83,7 +96,44 @@ def _resources(settings: Settings) -> dict[str, tuple[Callable[[], Schemas], Any
             lambda: declare.response_schema(WEBHOOK),
             "webhook",
         ),
+        "products/categories": (
+            lambda: openapi.terms_collection_args(),
+            lambda creating: _category_input(creating),
+            lambda: declare.response_schema(CATEGORY),
+            "product_cat",
+        ),
+        "products/tags": (
+            lambda: openapi.terms_collection_args(),
+            lambda creating: declare.input_schema(TAG, creating=creating),
+            lambda: declare.response_schema(TAG),
+            "product_tag",
+        ),
+        VARIATIONS_KEY: (
+            openapi.variations_collection_args,
+            lambda creating: declare.input_schema(variation_resource.VARIATION, creating=creating),
+            lambda: declare.response_schema(variation_resource.VARIATION),
+            "product_variation",
+        ),
     }
+
+
+def _category_input(creating: bool) -> Schemas:
+    """The categories controller registers ``display`` with its default on create only."""
+    schema = declare.input_schema(CATEGORY, creating=creating)
+    if creating:
+        display = schema["properties"]["display"]
+        schema["properties"]["display"] = {**display, "default": "default"}
+    return schema
+
+
+def _split(key: str, settings: Settings) -> tuple[str, str]:
+    """A route key's resource (``products/categories``...) and what follows it."""
+    path = key.removeprefix(f"/{NAMESPACE}/")
+    for resource in sorted(_resources(settings), key=len, reverse=True):
+        if path == resource or path.startswith(resource + "/"):
+            return resource, path[len(resource) + 1 :]
+    first, _, rest = path.partition("/")
+    return first, rest
 
 
 def _arg(schema: Schemas, *, required: bool = False) -> Schemas:
@@ -103,8 +153,8 @@ def _input_args(schema: Schemas) -> Schemas:
 def describe(key: str, methods: list[str], settings: Settings) -> Schemas:
     """The index entry of the route ``key`` (``/wc/v3/orders``...) the fake serves."""
     entry: Schemas = {"namespace": NAMESPACE, "methods": methods, "endpoints": []}
-    parts = key.removeprefix(f"/{NAMESPACE}/").split("/", 1)
-    resource = _resources(settings).get(parts[0]) if key != f"/{NAMESPACE}" else None
+    name, rest = _split(key, settings)
+    resource = _resources(settings).get(name) if key != f"/{NAMESPACE}" else None
     endpoints: list[Schemas] = entry["endpoints"]
     if key == f"/{NAMESPACE}":
         args = {
@@ -118,16 +168,20 @@ def describe(key: str, methods: list[str], settings: Settings) -> Schemas:
         endpoints.append({"methods": methods, "args": {"context": _arg(context)}})
         return entry
     collection_args, input_schema, _, _ = resource
-    rest = parts[1] if len(parts) > 1 else ""
+    path_args = {arg: _arg(schema) for arg, schema in _PATH_ARGS.get(name, {}).items()}
     writes = [m for m in ("POST", "PUT", "PATCH") if m in methods]
     if rest == "":
-        endpoints.append({"methods": ["GET"], "args": _args(collection_args())})
-        endpoints.append({"methods": ["POST"], "args": _input_args(input_schema(True))})
+        endpoints.append({"methods": ["GET"], "args": {**path_args, **_args(collection_args())}})
+        endpoints.append(
+            {"methods": ["POST"], "args": {**path_args, **_input_args(input_schema(True))}}
+        )
     elif rest == "batch":
         # WooCommerce registers the batch route with the item's writable arguments.
-        endpoints.append({"methods": writes, "args": _input_args(input_schema(False))})
+        endpoints.append(
+            {"methods": writes, "args": {**path_args, **_input_args(input_schema(False))}}
+        )
     else:
-        identity = {"id": _arg(ID_ARG)}
+        identity = {**path_args, "id": _arg(ID_ARG)}
         endpoints.append({"methods": ["GET"], "args": {**identity, "context": _arg(CONTEXT_ARG)}})
         endpoints.append(
             {"methods": writes, "args": {**identity, **_input_args(input_schema(False))}}
@@ -171,23 +225,28 @@ def route_key(path: str) -> str | None:
         return None
     rest = match["rest"] or ""
     suffix = ITEM_SUFFIX if rest[1:].isdigit() else rest
-    return f"/{NAMESPACE}/{match['resource']}{suffix}"
+    resource = re.sub(
+        r"/\d+/variations$", lambda _: f"{PRODUCT_ID_KEY}/variations", match["resource"]
+    )
+    return f"/{NAMESPACE}/{resource}{suffix}"
 
 
 def options_body(key: str, methods: list[str], settings: Settings, self_url: str) -> Schemas:
     """``OPTIONS``: the route's description, its resource's schema and a self link."""
     body = describe(key, methods, settings)
-    resource = _resources(settings).get(key.removeprefix(f"/{NAMESPACE}/").split("/", 1)[0])
+    name, _ = _split(key, settings)
+    resource = _resources(settings).get(name)
     if resource is not None:
         _, input_schema, response_schema, title = resource
         batch = key.endswith("/batch")
+        properties = _item_properties(response_schema(), input_schema(True))
+        for hidden in _HIDDEN.get(name, ()):
+            properties.pop(hidden, None)
         body["schema"] = {
             "$schema": "http://json-schema.org/draft-04/schema#",
             "title": "batch" if batch else title,
             "type": "object",
-            "properties": BATCH_PROPERTIES
-            if batch
-            else _item_properties(response_schema(), input_schema(True)),
+            "properties": BATCH_PROPERTIES if batch else properties,
         }
     if ITEM_SUFFIX not in key:
         body["_links"] = {"self": [{"href": self_url}]}

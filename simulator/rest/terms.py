@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from aiohttp import web
 
 from simulator.errors import RestError
-from simulator.models import Category, Tag
+from simulator.models import CATEGORY_DISPLAY_TYPES, Category, Tag
 from simulator.params import Args
 from simulator.render_terms import ROUTES, TermRenderer
 from simulator.rest.common import (
@@ -30,7 +30,7 @@ from simulator.rest.common import (
     respond,
     route_id,
 )
-from simulator.store.terms import CATEGORIES, DISPLAY_TYPES, TAGS, TermQuery
+from simulator.store.terms import CATEGORIES, TAGS, TermQuery
 
 if TYPE_CHECKING:
     from simulator.app import Simulator
@@ -116,11 +116,15 @@ class TermRoutes(ResourceRoutes):
             fields["parent"] = args.integer("parent")
         if self.taxonomy == CATEGORIES:
             if args.has("display"):
-                fields["display"] = args.enum("display", DISPLAY_TYPES, "default")
+                fields["display"] = args.enum("display", CATEGORY_DISPLAY_TYPES, "default")
             if args.has("menu_order"):
                 fields["menu_order"] = args.integer("menu_order")
             image = args.object("image")
             if image is not None:
+                image.integer("id")
+                for key in ("src", "name", "alt"):
+                    image.string(key)
+                args.nested("image", image)
                 fields["image"] = dict(image.values)
         args.check()
         return fields
@@ -136,7 +140,7 @@ class TermRoutes(ResourceRoutes):
             if name in body:
                 try:
                     fields[name] = int(body[name])
-                except (TypeError, ValueError):
+                except (TypeError, ValueError, OverflowError):
                     fields[name] = 0
         if isinstance(body.get("image"), dict):
             fields["image"] = body["image"]

@@ -34,7 +34,8 @@ from simulator.rest.common import (
 )
 from simulator.rest.orders import filter_meta
 from simulator.store import money
-from simulator.store.variations import ORDERBY, STATUSES, VariationQuery, invalid_variation
+from simulator.store.variations import ORDERBY as VARIATION_ORDERBY
+from simulator.store.variations import STATUSES, VariationQuery, invalid_variation
 
 if TYPE_CHECKING:
     from simulator.app import Simulator
@@ -43,6 +44,8 @@ ROUTE = r"products/{product_id:\d+}/variations"
 #: The route as WordPress registered it: a create's Location header carries it as is.
 LOCATION_ROUTE = "products/(?P<product_id>[\\d]+)/variations"
 STATUS_FILTERS = ("any", "future", "trash", "draft", "pending", "private", "publish")
+#: The list's orderby enum (WooCommerce 10.0.2 refuses ``price`` here, recorded).
+ORDERBY = VARIATION_ORDERBY
 
 
 def parent_id(request: web.Request) -> int:
@@ -148,6 +151,10 @@ class VariationRoutes(ResourceRoutes):
             }
             args.nested("dimensions", dimensions)
         attributes = args.objects("attributes")
+        for position, attribute in enumerate(attributes):
+            attribute.string("name")
+            attribute.string("option")
+            args.nested("attributes", attribute, position)
         if args.has("attributes"):
             fields["attributes"] = [dict(a.values) for a in attributes]
         meta = meta_fields(args)
@@ -163,6 +170,8 @@ class VariationRoutes(ResourceRoutes):
         for name in ("sku", "description", "weight", "tax_class", "status", "stock_status"):
             if isinstance(body.get(name), str):
                 fields[name] = body[name]
+        if fields.get("stock_status") not in (None, *STOCK_STATUSES):
+            fields["stock_status"] = "instock"  # WC_Product::set_stock_status()
         for name in ("regular_price", "sale_price"):
             if isinstance(body.get(name), str | int | float) and not isinstance(body[name], bool):
                 fields[name] = str(body[name])
@@ -172,7 +181,7 @@ class VariationRoutes(ResourceRoutes):
         for name in ("stock_quantity", "menu_order"):
             try:
                 fields[name] = int(body[name])
-            except (KeyError, TypeError, ValueError):
+            except (KeyError, TypeError, ValueError, OverflowError):
                 pass
         for name in ("dimensions",):
             if isinstance(body.get(name), dict):

@@ -15,6 +15,9 @@ One module, one job:
   (refunds, notes...) is a new table module here, built and exposed in ``store.py``.
 - ``coupon_lines.py`` — coupons on orders: checking a code, applying and removing
   coupon lines, usage counts (the arithmetic is ``simulator/discounts.py``).
+- ``terms.py`` — product categories and tags (the product table owns it);
+  ``variations.py`` — variations, posts kept apart from the product list;
+  ``attributes.py`` — a product's custom attributes as written.
 - ``indexes.py`` — the sorted date indexes; ``queries.py`` — list filtering,
   sorting and paging; ``money.py`` — amounts in cents and tax; ``slugs.py`` —
   WordPress slugs.

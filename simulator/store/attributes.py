@@ -17,7 +17,8 @@ def parent_attributes(given: Sequence[Mapping[str, Any]]) -> tuple[ProductAttrib
         if not name:
             continue
         raw = entry.get("options") or []
-        options = tuple(str(o) for o in (raw.split("|") if isinstance(raw, str) else raw))
+        # WordPress reads a string argument of type array as a comma-separated list.
+        options = tuple(str(o) for o in (raw.split(",") if isinstance(raw, str) else raw))
         found.append(
             ProductAttribute(
                 name=name,

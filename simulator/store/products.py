@@ -252,6 +252,9 @@ class ProductTable:
             self._check_sku(str(fields["sku"] or ""), product_id)
         self._apply_fields(product, fields)
         self._touch(product)
+        for variation in self.variations.children(product_id):
+            # A variation shows its parent's name, slug and SKU (its title, permalink).
+            variation.cached = None
         if not ORDER_SHOWN_FIELDS.isdisjoint(fields):
             self.orders_changed(product_id)
         self.core.emit_change("product", "updated", product_id, emit)

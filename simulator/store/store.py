@@ -113,6 +113,12 @@ class Store(StoreCore):
 
     def invalidate_rendering(self) -> None:
         """Drop every cached rendering (the site URL changed)."""
-        for records in (self.customers, self.orders, self.products, self.coupons):
+        for records in (
+            self.customers,
+            self.orders,
+            self.products,
+            self.coupons,
+            self.variations.records,
+        ):
             for record in records.values():
                 record.cached = None

@@ -32,8 +32,6 @@ TAGS = "product_tag"
 #: The default ``product_cat`` of a new shop (``default_product_cat``).
 UNCATEGORIZED_ID = 15
 FIRST_TERM_ID = UNCATEGORIZED_ID + 1
-#: ``display`` of a category (its ``display_type`` term meta; "" reads as default).
-DISPLAY_TYPES = ("default", "products", "subcategories", "both")
 
 Term = Category | Tag
 
@@ -191,6 +189,14 @@ class TermTable:
                 product.tags = tuple(t for t in product.tags if t is not term)
         self._changed(stale)
         return term
+
+    def ensure(self, taxonomy: str, name: str, *, parent: int = 0) -> Term:
+        """The term of that name (under ``parent``), made if missing (the generator)."""
+        wanted = name.casefold()
+        for term in self.table(taxonomy).values():
+            if term.name.casefold() == wanted and getattr(term, "parent", 0) == parent:
+                return term
+        return self.create(taxonomy, {"name": name, "parent": parent or None})
 
     def tag_by_name(self, name: str) -> Tag:
         """A product's ``tags: [{"name": ...}]``: the tag of that name, made if missing."""

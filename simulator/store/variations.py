@@ -202,6 +202,17 @@ class VariationTable:
         core.emit_change("product", "created", variation.id, emit)
         return variation
 
+    def insert(self, variation: Product, *, emit: bool = True) -> Product:
+        """Keep a variation built elsewhere (the generator), its parent already stored."""
+        self._slug(variation)
+        self.records[variation.id] = variation
+        self._children.setdefault(variation.parent_id, []).append(variation.id)
+        if variation.sku:
+            self.products.set_sku(variation, variation.sku)
+        self._parent_changed(variation.parent_id)
+        self.core.emit_change("product", "created", variation.id, emit)
+        return variation
+
     def update(
         self, parent_id: int, variation_id: int, fields: Mapping[str, Any], *, emit: bool = True
     ) -> Product:
@@ -212,6 +223,8 @@ class VariationTable:
         self._apply(variation, fields)
         self._slug(variation)
         self.touch(variation)
+        # Orders are linked to the parent; their lines show the variation's SKU.
+        self.products.orders_changed(parent_id)
         self.core.emit_change("product", "updated", variation_id, emit)
         return variation
 
