@@ -26,6 +26,9 @@ FLOW_NAMES = [
     "order-completed",
     "order-cancelled",
     "payment-failed",
+    "refund-partial",
+    "refund-full",
+    "coupon-applied",
     "customer-signup",
 ]
 
@@ -149,6 +152,9 @@ def test_a_flow_without_an_order_makes_the_one_it_needs_and_says_so(woosim: Any)
         ({"flow": "checkout-paid", "order": 5}, "order", "unknown option"),
         ({"flow": "order-completed", "order": 999}, "order", "no order 999"),
         ({"flow": "customer-signup", "email": "nobody"}, "email", "e-mail address"),
+        ({"flow": "refund-partial", "amount": 5}, "amount", '"5.00"'),
+        ({"flow": "refund-partial", "amount": "-1"}, "amount", '"5.00"'),
+        ({"flow": "coupon-applied", "coupon": "nope"}, "coupon", "no coupon 'nope'"),
     ],
 )
 def test_bad_requests_name_the_field_and_change_nothing(
@@ -180,6 +186,47 @@ def test_a_body_that_is_not_an_object_is_refused(woosim: Any) -> None:
     )
     assert answer.status_code == 400
     assert answer.json()["data"]["field"] == "body"
+
+
+def test_refunds_partial_then_full(woosim: Any) -> None:
+    product = _product(woosim)
+    paid = woosim.trigger("checkout-paid", product=product["id"], quantity=2)  # 15.00
+    partial = woosim.trigger("refund-partial", order=paid["order"])  # half: 7.50
+    order = woosim.client.get(f"orders/{paid['order']}").json()
+    assert (order["status"], [r["total"] for r in order["refunds"]]) == ("processing", ["-7.50"])
+    assert partial["notes"] == [] and partial["refund"] == order["refunds"][0]["id"]
+    too_much = woosim.control.post(
+        "trigger", json={"flow": "refund-partial", "order": paid["order"], "amount": "7.50"}
+    )
+    assert too_much.status_code == 400
+    assert too_much.json()["message"] == (
+        "amount: must be more than 0.00 and less than the 7.50 left to refund "
+        "(refund-full refunds it all)"
+    )
+    full = woosim.trigger("refund-full", order=paid["order"])
+    order = woosim.client.get(f"orders/{paid['order']}").json()
+    assert order["status"] == "refunded"
+    assert sorted(r["total"] for r in order["refunds"]) == ["-7.50", "-7.50"]
+    # A refund after a partial one refunds the rest by amount: nothing named to restock.
+    assert [n["note"] for n in full["notes"]] == [
+        "Order status changed from Processing to Refunded."
+    ]
+    assert woosim.client.get(f"products/{product['id']}").json()["stock_quantity"] == 18
+    nothing = woosim.control.post("trigger", json={"flow": "refund-full", "order": paid["order"]})
+    assert nothing.status_code == 400 and nothing.json()["data"]["field"] == "order"
+
+
+def test_a_coupon_checkout_makes_its_coupon_when_none_is_named(woosim: Any) -> None:
+    product = _product(woosim)
+    report = woosim.trigger("coupon-applied", product=product["id"], quantity=2)
+    assert report["steps"][0].startswith("created coupon ") and "flow10" in report["steps"][0]
+    order = woosim.client.get(f"orders/{report['order']}").json()
+    assert [line["code"] for line in order["coupon_lines"]] == ["flow10"]
+    assert (order["total"], order["discount_total"]) == ("13.50", "1.50")
+    again = woosim.trigger("coupon-applied", product=product["id"])
+    assert not again["steps"][0].startswith("created coupon")  # the same coupon, used again
+    (coupon,) = woosim.client.get("coupons").json()
+    assert coupon["usage_count"] == 2
 
 
 # ---------------------------------------------------------------------- fixture method
@@ -259,3 +306,18 @@ def test_the_command_lists_and_runs_flows_against_woosim_serve() -> None:
     gone = _trigger("checkout-paid", "--url", url)
     assert gone.returncode == 1 and "cannot reach the store at" in gone.stderr
     assert _trigger().returncode == 2
+
+
+def test_the_command_sends_the_control_token_of_a_guarded_store() -> None:
+    served = start_serve("--port", "0", "--control-token", "let-me-in")
+    try:
+        url = served.values["site_url"]
+        refused = _trigger("customer-signup", "--url", url)
+        assert refused.returncode == 2
+        assert refused.stderr.startswith("woosim trigger: Control token missing")
+        assert "let-me-in" not in refused.stdout + refused.stderr
+        ran = _trigger("customer-signup", "--url", url, "--token", "let-me-in")
+        assert ran.returncode == 0, ran.stderr
+        assert ran.stdout.startswith("customer-signup: a customer signs up")
+    finally:
+        served.stop()

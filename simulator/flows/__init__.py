@@ -65,14 +65,31 @@ def run_flow(
             needed_order(Shop(store, report), flow, options)  # checks it, changes nothing
         else:
             prepared = FlowReport(flow.prepare_with, PREPARATIONS[flow.prepare_with])
+            mark = _last_note(store)
             with capture(prepared, bus, topics_for, webhooks_for):
                 order = needed_order(Shop(store, prepared), flow, options)
+            prepared.notes = _notes_since(store, mark)
             options = replace(options, order=order.id)
             report.prepared = prepared
         report.ids["order"] = options.order or 0
+    mark = _last_note(store)
     with capture(report, bus, topics_for, webhooks_for):
         flow.run(Shop(store, report), options)
+    report.notes = _notes_since(store, mark)
     return report
+
+
+def _last_note(store: Store) -> int:
+    return max(store.notes.by_id, default=0)
+
+
+def _notes_since(store: Store, mark: int) -> list[tuple[int, str, bool]]:
+    """The order notes written after note ``mark``, oldest first."""
+    return [
+        (note.order_id, note.content, note.customer_note)
+        for note_id, note in sorted(store.notes.by_id.items())
+        if note_id > mark
+    ]
 
 
 __all__ = ["FLOWS", "FlowInputError", "FlowReport", "describe", "find_flow", "run_flow"]

@@ -11,9 +11,10 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from simulator.flows.options import FlowInputError, FlowOptions
-from simulator.flows.shop import GUEST, Shop
+from simulator.flows.shop import GUEST, Shop, cents_text
 from simulator.models import Order
 
 Run = Callable[[Shop, FlowOptions], None]
@@ -51,16 +52,13 @@ def _status_flow(status: str) -> Run:
 
 
 # ---------------------------------------------------------------------- customers
-_signups = itertools.count(1)
-
-
 def _signup(shop: Shop, options: FlowOptions) -> None:
     store = shop.store
     email = options.email
     if email is None:
         email = next(
             candidate
-            for n in _signups
+            for n in itertools.count(1)
             if store.email_owner(candidate := f"new.customer{n}@example.com") is None
         )
     elif store.email_owner(email) is not None:
@@ -71,6 +69,43 @@ def _signup(shop: Shop, options: FlowOptions) -> None:
     )
     shop.report.ids["customer"] = customer.id
     shop.report.step(f"customer {customer.id} signed up ({email})")
+
+
+# ---------------------------------------------------------------------- refunds
+def _refund_partial(shop: Shop, options: FlowOptions) -> None:
+    assert options.order is not None
+    order = shop.order(options.order)
+    left = shop.store.refund_table.remaining(order)
+    amount = options.amount or cents_text(left // 2)
+    cents = int(Decimal(amount) * 100)
+    if not 0 < cents < left:
+        raise FlowInputError(
+            "amount",
+            f"must be more than 0.00 and less than the {cents_text(left)} left to refund "
+            "(refund-full refunds it all)",
+        )
+    shop.refund(order, amount, lines=False)
+
+
+def _refund_full(shop: Shop, options: FlowOptions) -> None:
+    assert options.order is not None
+    order = shop.order(options.order)
+    left = shop.store.refund_table.remaining(order)
+    if left <= 0:
+        raise FlowInputError("order", f"order {order.id} has nothing left to refund")
+    # Line by line (restocking what was sold) unless a refund already took part of it.
+    shop.refund(order, cents_text(left), lines=not order.refunds)
+
+
+# ---------------------------------------------------------------------- coupons
+def _coupon_checkout(shop: Shop, options: FlowOptions) -> None:
+    shop.customer_address(options.customer)
+    code = shop.coupon(options.coupon)
+    product = shop.product(options.product, options.quantity)
+    shop.report.ids["product"] = product.id
+    if options.customer is not None:
+        shop.report.ids["customer"] = options.customer
+    shop.checkout(product, options.quantity, options.payment_method, options.customer, code)
 
 
 #: How a flow's order is made when none is given, in words (the report's ``prepared``).
@@ -117,6 +152,31 @@ FLOWS: dict[str, Flow] = {
             _status_flow("failed"),
             ("pending", "on-hold"),
             "pending-order",
+        ),
+        Flow(
+            "refund-partial",
+            "the shop refunds part of a paid order (REST, no gateway refund): the refund, "
+            "no note, the status stays, order.updated",
+            ("order", "amount"),
+            _refund_partial,
+            ("processing", "completed", "on-hold"),
+            "checkout-paid",
+        ),
+        Flow(
+            "refund-full",
+            "the shop refunds a paid order in full, line by line: stock put back "
+            "(product.updated, a note per line), status -> refunded, order.updated",
+            ("order",),
+            _refund_full,
+            ("processing", "completed", "on-hold"),
+            "checkout-paid",
+        ),
+        Flow(
+            "coupon-applied",
+            "a Store API checkout with a coupon: as checkout-paid, the discount on the "
+            "lines and a coupon line; the coupon's usage grows without coupon.updated",
+            ("coupon", *CHECKOUT_OPTIONS),
+            _coupon_checkout,
         ),
         Flow(
             "customer-signup",

@@ -49,8 +49,8 @@ OPTION_HELP = {
     "product": "id of the product bought (default: the first published one with a price)",
     "quantity": "how many to buy (default 1)",
     "payment_method": "offline gateway: cod, bacs or cheque (default cod)",
-    "amount": "amount to refund, e.g. 5.00",
-    "coupon": "coupon code to apply",
+    "amount": "amount to refund, e.g. 5.00 (default: half of what is left to refund)",
+    "coupon": "coupon code to apply (default: flow10, a 10 % coupon, made if missing)",
     "email": "the new customer's e-mail (default: a made-up one)",
 }
 

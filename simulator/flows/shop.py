@@ -1,11 +1,14 @@
 """The steps flows are made of, each done as the real store does it, on the store.
 
-A step changes the store through its own methods (so every write fires the hooks and
-events any other write fires) and writes the order notes the real store writes at
-that step. A real WooCommerce 10.0.2 store's Store API checkout, step by step:
+A step changes the store through its own methods, so every write fires the hooks,
+events and notes any other write fires (the store writes the status, stock and refund
+notes itself); a step adds only what no other write does (the stock hold of a
+checkout, a gateway's words before the status note). A real WooCommerce 10.0.2
+store's Store API checkout, step by step:
 
 1. the cart becomes a draft order (``checkout-draft``, created via ``store-api``): the
    draft's saves fire ``woocommerce_update_order`` only (no new-order hook for drafts);
+   a logged-in customer's addresses are saved from the form (``customer.updated``);
 2. the stock of stock-managed products is held (note ``Stock hold of 60 minutes ...``);
 3. the draft becomes ``pending``: the store fires ``woocommerce_new_order`` now
    (note ``Order status changed from Draft to Pending payment.``);
@@ -22,13 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from simulator.errors import RestError
-from simulator.flows.notes import (
-    GATEWAY_NOTES,
-    formatted_name,
-    status_changed,
-    stock_held,
-    stock_moved,
-)
+from simulator.flows.notes import GATEWAY_NOTES, product_name, stock_held
 from simulator.flows.options import FlowInputError
 from simulator.flows.report import FlowReport
 from simulator.models import Order, Product
@@ -56,6 +53,8 @@ DEFAULT_PRODUCT: dict[str, Any] = {
     "manage_stock": True,
     "stock_quantity": 100,
 }
+#: The coupon a coupon flow applies when none is named.
+DEFAULT_COUPON: dict[str, Any] = {"code": "flow10", "discount_type": "percent", "amount": "10"}
 GATEWAY_TITLES = {
     "cod": "Cash on delivery",
     "bacs": "Direct bank transfer",
@@ -67,14 +66,6 @@ GATEWAY_TITLES = {
 class Shop:
     store: Store
     report: FlowReport
-
-    # ------------------------------------------------------------------ notes
-    def note(self, order: Order, text: str, *, customer_note: bool = False) -> None:
-        """Write an order note (kept in the report; the store's notes take it when it has them)."""
-        add = getattr(self.store, "add_order_note", None)
-        if add is not None:
-            add(order.id, text, customer_note=customer_note, added_by_system=True)
-        self.report.notes.append((order.id, text, customer_note))
 
     # ------------------------------------------------------------------ lookups
     def order(self, order_id: int, field: str = "order") -> Order:
@@ -127,7 +118,7 @@ class Shop:
             )
             if product is None:
                 product = self.store.create_product(DEFAULT_PRODUCT)
-                self.report.step(f"created product {product.id} ({formatted_name(product)})")
+                self.report.step(f"created product {product.id} ({product_name(product)})")
         if not _in_stock(product, quantity):
             raise FlowInputError(
                 "quantity",
@@ -135,14 +126,45 @@ class Shop:
             )
         return product
 
+    def coupon(self, code: str | None) -> str:
+        """The coupon a checkout applies: the one named, or a 10 % coupon made for it."""
+        store = self.store
+        if code is not None:
+            if not store.coupon_id_by_code(code):
+                raise FlowInputError("coupon", f"no coupon {code!r} in the store")
+            return code
+        if not store.coupon_id_by_code(DEFAULT_COUPON["code"]):
+            made = store.create_coupon(DEFAULT_COUPON)
+            self.report.step(f"created coupon {made.id} ({made.code}: 10 % off)")
+        return str(DEFAULT_COUPON["code"])
+
     # ------------------------------------------------------------------ steps
-    def set_status(self, order: Order, status: str, prefix: str = "") -> None:
-        """``$order->update_status()``: the status actions (stock), then the status note."""
+    def refund(self, order: Order, amount: str, *, lines: bool) -> None:
+        """``POST orders/{id}/refunds`` as the shop sends it: no gateway refund (the
+        offline gateways cannot), restocking what the lines name (the REST default)."""
+        line_items = [
+            {"id": item.id, "quantity": item.quantity, "refund_total": cents_text(item.total)}
+            for item in order.line_items
+        ]
+        try:
+            refund = self.store.create_refund(
+                order.id,
+                amount=amount,
+                reason="Refund requested",
+                line_items=line_items if lines else None,
+                refund_payment=False,
+                restock=True,
+            )
+        except RestError as error:
+            raise FlowInputError("amount", error.message) from None
+        self.report.ids["refund"] = refund.id
+        self.report.step(f"refund {refund.id}: {amount} of order {order.id} -> {order.status}")
+
+    def set_status(self, order: Order, status: str, gateway_note: str = "") -> None:
+        """``$order->update_status($status, $note)``: the store moves the stock, then
+        writes the status note (the gateway's words first)."""
         before = order.status
-        stock = {item.product_id: self._stock(item.product_id) for item in order.line_items}
-        self.store.update_order(order.id, {"status": status})
-        self._stock_notes(order, stock)
-        self.note(order, status_changed(before, status, prefix))
+        self.store.update_order(order.id, {"status": status}, status_note=gateway_note)
         self.report.step(f"order {order.id}: {before} -> {status}")
 
     def checkout(
@@ -151,24 +173,26 @@ class Shop:
         quantity: int,
         payment_method: str,
         customer_id: int | None,
+        coupon: str = "",
     ) -> Order:
         """A Store API checkout, step by step (see the module's docstring)."""
         buyer, billing, shipping = self.customer_address(customer_id)
         try:
             order = self.store.create_order(
                 {
-                    "status": "checkout-draft",
                     "customer_id": buyer,
                     "billing": billing,
                     "shipping": shipping,
                     "payment_method": payment_method,
                     "payment_method_title": GATEWAY_TITLES[payment_method],
                     "line_items": [{"product_id": product.id, "quantity": quantity}],
+                    **({"coupon_lines": [{"code": coupon}]} if coupon else {}),
                 },
                 created_via="store-api",
+                as_draft=True,
             )
         except RestError as error:
-            raise FlowInputError("product", error.message) from None
+            raise FlowInputError("coupon" if coupon else "product", error.message) from None
         self.report.ids["order"] = order.id
         self.report.step(
             f"order {order.id}: checkout-draft (store-api, {quantity} x product {product.id})"
@@ -179,32 +203,18 @@ class Shop:
             self.store.update_customer(buyer, {"billing": billing, "shipping": shipping})
             self.report.step(f"customer {buyer}: addresses saved from the checkout")
         if product.manage_stock and product.stock_quantity is not None:
-            self.note(order, stock_held([(product, quantity)]))
+            self.store.notes.add(order.id, stock_held([(product, quantity)]))
         self.set_status(order, "pending")
         downloadable = product.downloadable
         paid_status = "on-hold" if payment_method != "cod" or downloadable else "processing"
         self.set_status(order, paid_status, GATEWAY_NOTES[payment_method])
         return order
 
-    def _stock(self, product_id: int) -> int | None:
-        product = self.store.products.get(product_id)
-        if product is None or not product.manage_stock:
-            return None
-        return product.stock_quantity
 
-    def _stock_notes(self, order: Order, before: dict[int, int | None]) -> None:
-        reduced: list[tuple[Product, int, int]] = []
-        increased: list[tuple[Product, int, int]] = []
-        for product_id, old in before.items():
-            new = self._stock(product_id)
-            if old is None or new is None or new == old:
-                continue
-            change = (self.store.products[product_id], old, new)
-            (reduced if new < old else increased).append(change)
-        if reduced:
-            self.note(order, stock_moved(reduced, reduced=True))
-        if increased:
-            self.note(order, stock_moved(increased, reduced=False))
+def cents_text(cents: int) -> str:
+    """An amount in cents as WooCommerce writes money: ``"20.00"``, ``"-5.50"``."""
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
 
 
 def _in_stock(product: Product, quantity: int) -> bool:

@@ -219,15 +219,21 @@ class OrderTable:
             # line item without a product (product_id 0, no name, no price).
 
     def create(
-        self, fields: Mapping[str, Any], *, created_via: str = "rest-api", emit: bool = True
+        self,
+        fields: Mapping[str, Any],
+        *,
+        created_via: str = "rest-api",
+        as_draft: bool = False,
+        emit: bool = True,
     ) -> Order:
+        """A new order; ``as_draft``: a checkout's draft (``checkout-draft``, see below)."""
         core = self.core
         self._check_fields(fields, None)
         now = core.now()
         order_id = core.next_post_id()
         order = Order(
             id=order_id,
-            status="pending",
+            status="checkout-draft" if as_draft else "pending",
             currency=core.settings.currency,
             version=core.settings.wc_version,
             customer_id=0,
@@ -251,18 +257,21 @@ class OrderTable:
             raise RestError(
                 refused.code, refused.message, 400, new_draft_order_id=order.id
             ) from None
-        draft = order.status in DRAFT_STATUSES
-        self.insert(order, emit=emit and not draft)
-        # The REST create saves twice: woocommerce_new_order, then woocommerce_update_order.
-        # A draft fires no woocommerce_new_order (OrdersTableDataStore::create()), only
-        # the second save's update; leaving the draft statuses fires it (see update).
-        if draft:
+        self.insert(order, emit=emit and not as_draft)
+        if as_draft:
+            # Saved as a draft from the start (the Store API's checkout): no
+            # woocommerce_new_order (OrdersTableDataStore::create() skips drafts), only
+            # the update of the next save; leaving the draft fires it (see update).
             core.emit_change("order", "updated", order.id, emit)
         else:
+            # The REST create saves twice: woocommerce_new_order, then
+            # woocommerce_update_order (recorded: a REST create with status checkout-draft
+            # fires order.created too).
             core.fire_action("woocommerce_new_order", order.id, emit)
         core.fire_action("woocommerce_update_order", order.id, emit)
+        initial = "checkout-draft" if as_draft else "pending"
         self._status_moved(
-            order, "pending", bool(fields.get("set_paid")), emit, self._note_author(fields)
+            order, initial, bool(fields.get("set_paid")), emit, self._note_author(fields)
         )
         if paid_customer:
             self.customers.mark_paying(order.customer_id, emit)
@@ -465,7 +474,16 @@ class OrderTable:
             line.total_tax = self.core.line_tax(line.total, line.tax_status == "taxable")
         order.fee_lines = tuple(kept)
 
-    def update(self, order_id: int, fields: Mapping[str, Any], *, emit: bool = True) -> Order:
+    def update(
+        self,
+        order_id: int,
+        fields: Mapping[str, Any],
+        *,
+        status_note: str = "",
+        emit: bool = True,
+    ) -> Order:
+        """Change an order; ``status_note``: the text ``$order->update_status($status,
+        $note)`` puts before the status-change note (a payment gateway's words)."""
         order = self.get(order_id, missing_status=400)
         self._check_fields(fields, order)
         old_customer, old_status = order.customer_id, order.status
@@ -486,14 +504,21 @@ class OrderTable:
         if old_status in DRAFT_STATUSES and order.status not in DRAFT_STATUSES:
             # OrdersTableDataStore::update(): an order leaving a draft status fires
             # woocommerce_new_order instead of woocommerce_update_order (a checkout's
-            # order.created comes when its draft becomes pending).
+            # order.created comes when its draft becomes pending; recorded over REST too:
+            # PUT status=pending on a checkout-draft order sends order.created alone, where
+            # this event also queues order.updated, as a REST create does).
             self.core.emit_change("order", "created", order_id, emit)
             self.core.fire_action("woocommerce_new_order", order_id, emit)
         else:
             self.core.emit_change("order", "updated", order_id, emit)
             self.core.fire_action("woocommerce_update_order", order_id, emit)
         self._status_moved(
-            order, old_status, bool(fields.get("set_paid")), emit, self._note_author(fields)
+            order,
+            old_status,
+            bool(fields.get("set_paid")),
+            emit,
+            self._note_author(fields),
+            status_note,
         )
         if paid_customer or (order.customer_id != old_customer and order.status in PAID_STATUSES):
             self.customers.mark_paying(order.customer_id, emit)
@@ -572,7 +597,13 @@ class OrderTable:
         return SYSTEM_AUTHOR
 
     def _status_moved(
-        self, order: Order, before: str, paid: bool, emit: bool, author: str = SYSTEM_AUTHOR
+        self,
+        order: Order,
+        before: str,
+        paid: bool,
+        emit: bool,
+        author: str = SYSTEM_AUTHOR,
+        note: str = "",
     ) -> None:
         """What a status transition does after the save, as the real store does it: stock,
         total_sales, then the status actions (and woocommerce_payment_complete for set_paid).
@@ -596,7 +627,8 @@ class OrderTable:
             self.refunds.refund_rest(order, emit)
         for hook in status_hooks(before, after):
             self.core.fire_action(hook, order.id, emit)
-        self.notes.add(order.id, status_change_text(before, after), author=author)
+        transition = status_change_text(before, after)
+        self.notes.add(order.id, f"{note} {transition}" if note else transition, author=author)
         if paid:
             self.core.fire_action("woocommerce_payment_complete", order.id, emit)
 

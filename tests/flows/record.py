@@ -148,7 +148,8 @@ class Flow:
     shop_steps: list[str]
 
 
-async def _nothing(shop: Shop) -> int:
+async def _fresh_stock(shop: Shop) -> int:
+    await shop.reset_stock()
     return 0
 
 
@@ -202,6 +203,18 @@ async def _checkout_logged_in(shop: Shop, order_id: int) -> int:
     return await shop.checkout(2, "cod", logged_in=True)
 
 
+async def _customer_paid_order(shop: Shop) -> int:
+    await _registered(shop)
+    return await shop.checkout(2, "cod", logged_in=True)
+
+
+def _checkout_with(method: str, quantity: int) -> Callable[[Shop, int], Awaitable[int]]:
+    async def run(shop: Shop, order_id: int) -> int:
+        return await shop.checkout(quantity, method)
+
+    return run
+
+
 async def _checkout_cod(shop: Shop, order_id: int) -> int:
     return await shop.checkout(2, "cod")
 
@@ -249,7 +262,7 @@ def _refund(amount: str, whole: bool) -> Callable[[Shop, int], Awaitable[int]]:
 FLOWS: dict[str, Flow] = {
     "checkout-paid": Flow(
         "a guest checks out 2 widgets with cash on delivery",
-        _nothing,
+        _fresh_stock,
         _checkout_cod,
         ["Store API: cart, add-item 2, checkout payment_method=cod"],
     ),
@@ -258,6 +271,24 @@ FLOWS: dict[str, Flow] = {
         _registered,
         _checkout_logged_in,
         ["wp-login.php as the customer, then Store API: cart, add-item 2, checkout cod"],
+    ),
+    "checkout-bacs": Flow(
+        "a guest checks out 3 widgets by bank transfer",
+        _fresh_stock,
+        _checkout_with("bacs", 3),
+        ["Store API: cart, add-item 3, checkout payment_method=bacs"],
+    ),
+    "checkout-cheque": Flow(
+        "a guest checks out 1 widget by cheque",
+        _fresh_stock,
+        _checkout_with("cheque", 1),
+        ["Store API: cart, add-item 1, checkout payment_method=cheque"],
+    ),
+    "order-completed-customer": Flow(
+        "the shop completes a logged-in customer's processing order",
+        _customer_paid_order,
+        _set_status("completed"),
+        ["REST: PUT orders/{id} status=completed"],
     ),
     "order-completed": Flow(
         "the shop completes a processing order",
@@ -315,7 +346,7 @@ async def _clean(shop: Shop) -> None:
 
 
 async def _setup(shop: Shop) -> None:
-    for gateway in ("cod", "bacs"):
+    for gateway in ("cod", "bacs", "cheque"):
         await shop.rest("PUT", f"payment_gateways/{gateway}", {"enabled": True})
     await _clean(shop)
     found = await shop.rest("GET", "products", sku=str(PRODUCT["sku"]))

@@ -11,15 +11,16 @@ flow with ``woosim.trigger`` and must give the same facts.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
 from pytest_woosim.harness.webhook_receiver import WebhookReceiver
-from simulator.webhooks import service_for
 
 from .sequence import (
     BUYER,
+    COUPON,
     PRODUCT,
     SIGNUP,
     TOPICS,
@@ -32,33 +33,63 @@ from .sequence import (
 
 pytestmark = pytest.mark.woosim
 
-#: Flow -> how the recording made the order it acts on (None: the flow needs none).
-PREPARED: dict[str, dict[str, Any] | None] = {
-    "checkout-paid": None,
-    "checkout-paid-customer": {"customer": True},
-    "customer-signup": None,
-    "order-completed": {"flow": "checkout-paid", "quantity": 2, "payment_method": "cod"},
-    "order-cancelled": {"flow": "checkout-paid", "quantity": 3, "payment_method": "bacs"},
-    "payment-failed": {"rest": True},
+
+@dataclass(frozen=True)
+class Case:
+    """How the recording started a flow, and how the fake is asked to run it."""
+
+    #: The flow ``woosim.trigger`` runs (a recording may be a variant of one).
+    flow: str
+    #: How the order it acts on was made: a checkout's trigger options, or "rest".
+    order: dict[str, Any] | str | None = None
+    #: The options of the flow itself; "product" and "customer" stand for the ids.
+    options: dict[str, Any] = field(default_factory=dict)
+    customer: bool = False
+    coupon: bool = False
+
+
+CHECKOUT_COD = {"quantity": 2, "payment_method": "cod"}
+CASES = {
+    "checkout-paid": Case("checkout-paid", options={"product": 0, "quantity": 2}),
+    "checkout-paid-customer": Case(
+        "checkout-paid", options={"product": 0, "quantity": 2, "customer": 0}, customer=True
+    ),
+    "checkout-bacs": Case(
+        "checkout-paid", options={"product": 0, "quantity": 3, "payment_method": "bacs"}
+    ),
+    "checkout-cheque": Case(
+        "checkout-paid", options={"product": 0, "quantity": 1, "payment_method": "cheque"}
+    ),
+    "order-completed": Case("order-completed", order=CHECKOUT_COD),
+    "order-completed-customer": Case(
+        "order-completed", order={**CHECKOUT_COD, "customer": 0}, customer=True
+    ),
+    "order-cancelled": Case("order-cancelled", order={"quantity": 3, "payment_method": "bacs"}),
+    "payment-failed": Case("payment-failed", order="rest"),
+    "customer-signup": Case("customer-signup", options={"email": SIGNUP["email"]}),
+    "refund-partial": Case("refund-partial", order=CHECKOUT_COD, options={"amount": "5.00"}),
+    "refund-full": Case("refund-full", order=CHECKOUT_COD),
+    "coupon-applied": Case(
+        "coupon-applied",
+        options={"product": 0, "quantity": 2, "coupon": COUPON["code"]},
+        coupon=True,
+    ),
 }
 
 
 def _settled(woosim: Any, receiver: WebhookReceiver, count: int) -> list[Any]:
     """Wait for ``count`` deliveries in all, then for the store's queue to be empty."""
     received = receiver.wait_for_deliveries(count)
-    engine = service_for(woosim.sim)
     deadline = time.monotonic() + 10
-    while engine.pending and time.monotonic() < deadline:
+    while woosim.control.get("webhooks/queue").json()["pending"] and time.monotonic() < deadline:
         time.sleep(0.01)
     return receiver.deliveries if len(receiver.deliveries) > len(received) else received
 
 
-def _prepare(woosim: Any, how: dict[str, Any] | None, product_id: int) -> int:
+def _order(woosim: Any, how: dict[str, Any] | str | None, product_id: int, customer_id: int) -> int:
     if how is None:
         return 0
-    if how.get("customer"):
-        return 0
-    if how.get("rest"):
+    if how == "rest":
         order = woosim.create_order(
             payment_method="bacs",
             payment_method_title="Direct bank transfer",
@@ -66,37 +97,46 @@ def _prepare(woosim: Any, how: dict[str, Any] | None, product_id: int) -> int:
             line_items=[{"product_id": product_id, "quantity": 2}],
         )
         return int(order["id"])
-    options = {k: v for k, v in how.items() if k != "flow"}
-    report = woosim.trigger(how["flow"], product=product_id, **options)
-    return int(report["order"])
+    assert isinstance(how, dict)
+    options = {**how, "customer": customer_id} if "customer" in how else how
+    return int(woosim.trigger("checkout-paid", product=product_id, **options)["order"])
 
 
-@pytest.mark.parametrize("flow", list(PREPARED))
+def _notes(woosim: Any, order_id: int) -> list[dict[str, Any]]:
+    notes: list[dict[str, Any]] = woosim.client.get(f"orders/{order_id}/notes").json()
+    return notes
+
+
+@pytest.mark.parametrize("name", list(CASES))
 def test_the_flow_does_what_the_real_store_did(
-    woosim: Any, woosim_webhook_receiver: WebhookReceiver, flow: str
+    woosim: Any, woosim_webhook_receiver: WebhookReceiver, name: str
 ) -> None:
-    recording = load_recording(flow)
+    case, recording = CASES[name], load_recording(name)
     product = woosim.client.post("products", json=PRODUCT).json()
     for topic in TOPICS:
         woosim.create_webhook(topic, woosim_webhook_receiver.url, secret="flows")
-    customer = woosim.create_customer(**SIGNUP) if flow == "checkout-paid-customer" else None
-    order_id = _prepare(woosim, PREPARED[flow], product["id"])
+    customer = woosim.create_customer(**SIGNUP) if case.customer else None
+    coupon = woosim.client.post("coupons", json=COUPON).json() if case.coupon else None
+    order_id = _order(woosim, case.order, product["id"], customer["id"] if customer else 0)
+    roles = {product["id"]: "product"}
+    if customer is not None:
+        roles[customer["id"]] = "customer"
+    if coupon is not None:
+        roles[coupon["id"]] = "coupon"
     mark = len(_settled(woosim, woosim_webhook_receiver, len(woosim_webhook_receiver.deliveries)))
     before = woosim.client.get(f"products/{product['id']}").json()
+    notes_before = {note["id"] for note in _notes(woosim, order_id)} if order_id else set()
 
-    options: dict[str, Any] = {}
+    options = dict(case.options)
+    if "product" in options:
+        options["product"] = product["id"]
+    if "customer" in options and customer is not None:
+        options["customer"] = customer["id"]
     if order_id:
         options["order"] = order_id
-    elif flow == "checkout-paid":
-        options = {"product": product["id"], "quantity": 2}
-    elif customer is not None:
-        options = {"product": product["id"], "quantity": 2, "customer": customer["id"]}
-    elif flow == "customer-signup":
-        options = {"email": SIGNUP["email"]}
-    report = woosim.trigger("checkout-paid" if customer else flow, **options)
+    report = woosim.trigger(case.flow, **options)
 
-    roles = {product["id"]: "product"}
-    for role in ("order", "customer"):
+    for role in ("order", "customer", "refund"):
         if role in report:
             roles[report[role]] = role
     deliveries = _settled(woosim, woosim_webhook_receiver, mark + len(report["webhooks"]))
@@ -107,11 +147,11 @@ def test_the_flow_does_what_the_real_store_did(
     if "order" in recording:
         order = woosim.client.get(f"orders/{report['order']}").json()
         assert body_facts("order", order) == recording["order"]
-        written = [
-            {"id": n, "note": note["note"], "customer_note": note["customer_note"]}
-            for n, note in enumerate(report["notes"])
-        ]
+        written = [n for n in _notes(woosim, order["id"]) if n["id"] not in notes_before]
         assert note_facts(written, roles) == recording["notes"]
+        answered = [{"id": n, **note} for n, note in enumerate(report["notes"])]
+        assert note_facts(answered, roles) == recording["notes"]  # what the trigger said
     if "customer" in recording:
-        customer = woosim.client.get(f"customers/{report['customer']}").json()
+        customer_id = report.get("customer") or (customer or {}).get("id")
+        customer = woosim.client.get(f"customers/{customer_id}").json()
         assert body_facts("customer", customer) == recording["customer"]
