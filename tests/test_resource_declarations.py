@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import jsonschema
 import pytest
 
 from simulator.app import Simulator
 from simulator.clock import Clock
 from simulator.errors import RestError
+from simulator.generate import generate
 from simulator.resources.customers import CUSTOMER
 from simulator.resources.declare import (
     CONTEXTS,
@@ -25,11 +27,13 @@ from simulator.resources.declare import (
     response_schema,
     writable,
 )
+from simulator.resources.orders import ORDER
 from simulator.resources.products import PRODUCT
 from simulator.resources.schema import INTEGER, STRING
 from simulator.resources.webhooks import WEBHOOK
 from simulator.rest.customers import CustomerRoutes
 from simulator.rest.openapi import build_document
+from simulator.rest.orders import OrderRoutes
 from simulator.rest.products import ProductRoutes
 from simulator.rest.webhooks import WebhookRoutes, render_webhook
 from simulator.settings import Settings
@@ -152,6 +156,40 @@ def test_product_renderings_match_the_declaration_in_each_context(sim: Simulator
     assert "generated_slug" not in sim.renderer.product(product, "view")
 
 
+def test_order_renderings_match_the_declaration_nested_lines_included() -> None:
+    # Taxes on, so lines carry taxes and orders a tax line.
+    sim = Simulator(Settings(taxes_enabled=True), clock=Clock(datetime(2024, 3, 10, tzinfo=UTC)))
+    generate(sim.store, "declarations", customers=3, orders=12, products=4)
+    product = next(iter(sim.store.products.values()))
+    sim.store.create_order(
+        {
+            "line_items": [
+                {"product_id": product.id, "quantity": 2, "meta_data": [{"key": "k", "value": 1}]}
+            ],
+            "shipping_lines": [{"method_id": "flat_rate", "method_title": "Flat", "total": "5"}],
+            "fee_lines": [{"name": "Fee", "total": "2"}],
+            "meta_data": [{"key": "gift", "value": "yes"}],
+        }
+    )
+    renderings = [sim.renderer.order(order) for order in sim.store.orders.values()]
+    for name in ("line_items", "shipping_lines", "fee_lines", "tax_lines", "meta_data"):
+        assert any(r[name] for r in renderings), f"no order with {name} to check"
+    assert any(item["taxes"] for r in renderings for item in r["line_items"])
+    for rendered in renderings:
+        for context in CONTEXTS:
+            assert mismatches(ORDER, rendered, context) == []
+
+
+@pytest.mark.parametrize("text", ["5", " 5", "04.50", "1e2", "\n 0e591", "0997.60E02\f"])
+def test_product_prices_are_documented_as_written(sim: Simulator, text: str) -> None:
+    # The store answers a price as the request wrote it: the schema must take it.
+    product = sim.store.create_product({"name": "P", "regular_price": "9", "sale_price": text})
+    rendered = sim.renderer.product(product)
+    assert rendered["sale_price"] == rendered["price"] == text
+    for name in ("price", "regular_price", "sale_price"):
+        jsonschema.validate(rendered[name], PRODUCT.get(name).schema or {})
+
+
 # ---------------------------------------------------------------------- accepted fields
 def _invalid_params(parse: Any, body: dict[str, Any], *, creating: bool) -> list[str]:
     with pytest.raises(RestError) as caught:
@@ -189,10 +227,42 @@ def test_product_bodies_accept_the_declared_writable_fields(sim: Simulator, crea
     assert params == list(names)
 
 
+@pytest.mark.parametrize("creating", [True, False])
+def test_order_bodies_accept_the_declared_writable_fields(sim: Simulator, creating: bool) -> None:
+    names = writable(ORDER, creating=creating)
+    body: dict[str, Any] = {name: [[1]] for name in names} | {"total": [[1]]}
+    lists = ("meta_data", "line_items", "shipping_lines", "fee_lines")
+    body |= {name: [{"id": "x"}] for name in lists} | {"coupon_lines": [{"code": [1]}]}
+    body |= {"billing": {"city": [1]}, "shipping": {"city": [1]}}
+    params = _invalid_params(OrderRoutes(sim).parse_fields, body, creating=creating)
+    assert params == list(names)
+
+
+def test_order_line_items_read_their_declared_fields(sim: Simulator) -> None:
+    fields = OrderRoutes(sim).parse_fields(
+        {
+            "line_items": [
+                {"id": 3, "product_id": None, "quantity": "2", "sku": "A", "price": "9"},
+                {"product_id": 7, "total": None, "meta_data": [{"key": "k", "value": [1]}]},
+            ],
+            "shipping_lines": [{"method_id": None, "total": "1.50", "taxes": []}],
+            "manual_update": True,
+        },
+        creating=False,
+    )
+    assert fields == {
+        "line_items": [
+            {"id": 3, "product_id": None, "quantity": 2, "sku": "A"},
+            {"product_id": 7, "total": None, "meta_data": [{"key": "k", "value": [1]}]},
+        ],
+        "shipping_lines": [{"method_id": None, "total": "1.50"}],
+    }
+
+
 # ---------------------------------------------------------------------- the document
 def test_the_document_holds_the_declared_schemas() -> None:
     schemas = build_document(Settings())["components"]["schemas"]
-    for decl in (CUSTOMER, PRODUCT, WEBHOOK):
+    for decl in (CUSTOMER, ORDER, PRODUCT, WEBHOOK):
         assert schemas[decl.title] == response_schema(decl)
         assert schemas[f"{decl.title}Input"] == input_schema(decl, creating=True)
         assert schemas[f"{decl.title}Update"] == input_schema(decl, creating=False)

@@ -14,6 +14,7 @@ from simulator.resources.schema import (
     INTEGER_LIST,
     NULLABLE_DATE,
     NULLABLE_INTEGER,
+    NUMERIC_PATTERN,
     STRING,
     URI,
     Schema,
@@ -25,8 +26,10 @@ from simulator.resources.terms import TERM
 
 CATALOG_VISIBILITIES = ("visible", "catalog", "search", "hidden")
 TAX_STATUSES = ("taxable", "shipping", "none")
-#: A price as the product shows it: "" when unset.
-PRICE: Schema = {"type": "string", "pattern": r"^(-?\d+(\.\d+)?)?$"}
+#: A price as the product shows it: "" when unset, else the text a request wrote
+#: (anything PHP's is_numeric took, " 5" or "1e2" too) or the amount with the
+#: store's decimals.
+PRICE: Schema = {"type": "string", "pattern": f"^(|{NUMERIC_PATTERN})$"}
 
 PRODUCT = Declaration(
     "Product",
