@@ -260,6 +260,38 @@ def test_order_line_items_read_their_declared_fields(sim: Simulator) -> None:
 
 
 # ---------------------------------------------------------------------- the document
+def _conforms(decl: Declaration, rendered: dict[str, Any]) -> list[str]:
+    components = build_document(Settings())["components"]
+    schema = {"$ref": f"#/components/schemas/{decl.title}", "components": components}
+    validator = jsonschema.Draft202012Validator(schema)
+    return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(rendered)]
+
+
+def test_an_order_line_without_a_product_conforms(sim: Simulator) -> None:
+    # An unknown product id makes a line without a product: its image id is 0, not "".
+    order = sim.store.create_order({"line_items": [{"product_id": 999, "quantity": 1}]})
+    rendered = sim.renderer.order(order)
+    assert rendered["line_items"][0]["image"] == {"id": 0, "src": ""}
+    assert _conforms(ORDER, rendered) == []
+
+
+def test_renderings_conform_to_the_document() -> None:
+    sim = Simulator(Settings(taxes_enabled=True), clock=Clock(datetime(2024, 3, 10, tzinfo=UTC)))
+    generate(sim.store, "conformance", customers=4, orders=8, products=4)
+    render = sim.renderer
+    for customer in sim.store.customers.values():
+        assert _conforms(CUSTOMER, render.customer(customer)) == []
+    for order in sim.store.orders.values():
+        assert _conforms(ORDER, render.order(order)) == []
+    for product in sim.store.products.values():
+        for context in CONTEXTS:
+            assert _conforms(PRODUCT, render.product(product, context)) == []
+    webhook = service_for(sim).registry.create(
+        topic="order.updated", delivery_url="https://example.com/hook"
+    )
+    assert _conforms(WEBHOOK, render_webhook(webhook, sim.settings)) == []
+
+
 def test_the_document_holds_the_declared_schemas() -> None:
     schemas = build_document(Settings())["components"]["schemas"]
     for decl in (CUSTOMER, ORDER, PRODUCT, WEBHOOK):

@@ -56,7 +56,9 @@ LINE_ITEM = Declaration(
         Field("sku", NULLABLE_STRING, writable=True, input=STRING),
         # get_item_total(): an integer when exact (25), else a float.
         Field("price", NUMBER),
-        Field("image", strict_object({"id": STRING, "src": STRING})),
+        # No image: the empty thumbnail id of a product is "", a line without a
+        # product (unknown or deleted) has 0 (WooCommerce 10.0.2).
+        Field("image", strict_object({"id": {"type": ["string", "integer"]}, "src": STRING})),
         Field("parent_name", NULLABLE_STRING),
     ),
 )
