@@ -115,10 +115,10 @@ class CustomerRoutes(ResourceRoutes):
         if email and not is_email(email):
             # WC_Customer::set_email(), after the permission check (recorded wording).
             raise RestError("customer_invalid_email", "Invalid email address", 400)
-        return self.sim.renderer.customer(self.sim.store.create_customer(fields))
+        return self.render(self.sim.store.create_customer(fields))
 
     async def store_update(self, item_id: int, fields: dict[str, Any]) -> dict[str, Any]:
-        return self.sim.renderer.customer(self.sim.store.update_customer(item_id, fields))
+        return self.render(self.sim.store.update_customer(item_id, fields))
 
     async def delete_item(
         self, request: web.Request, item_id: int, values: dict[str, Any]
@@ -134,7 +134,7 @@ class CustomerRoutes(ResourceRoutes):
             raise RestError(
                 "woocommerce_rest_trash_not_supported", "Customers do not support trashing.", 501
             )
-        payload = self.sim.renderer.customer(customer)
+        payload = self.render(customer)
         store.delete_customer(item_id)
         # WordPress works out a self link's targetHints when it sends the answer, by
         # the route's permission checks; for a user that is gone none passes.

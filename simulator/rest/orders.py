@@ -195,21 +195,20 @@ class OrderRoutes(ResourceRoutes):
 
     async def store_create(self, fields: dict[str, Any]) -> dict[str, Any]:
         created_via = fields.pop("created_via", None) or "rest-api"
-        order = self.sim.store.create_order(fields, created_via=created_via)
-        return self.sim.renderer.order(order)
+        return self.render(self.sim.store.create_order(fields, created_via=created_via))
 
     async def store_update(self, item_id: int, fields: dict[str, Any]) -> dict[str, Any]:
-        return self.sim.renderer.order(self.sim.store.update_order(item_id, fields))
+        return self.render(self.sim.store.update_order(item_id, fields))
 
     async def delete_item(
         self, request: web.Request, item_id: int, values: dict[str, Any]
     ) -> dict[str, Any]:
         force = force_flag(values)
         require_permission(request, "delete")
-        store, render = self.sim.store, self.sim.renderer
+        store = self.sim.store
         # Either way the answer is the order as it was before (WooCommerce renders it
         # first, then trashes or deletes it).
-        payload = render.order(store.get_order(item_id))
+        payload = self.render(self.find(item_id))
         if force:
             store.delete_order(item_id)
         else:
