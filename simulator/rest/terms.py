@@ -47,7 +47,7 @@ class TermRoutes(ResourceRoutes):
 
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
-        self.render = TermRenderer(sim.settings)
+        self.renderer = TermRenderer(sim.settings)
 
     @property
     def terms(self) -> Any:
@@ -57,7 +57,7 @@ class TermRoutes(ResourceRoutes):
         """One term as get_term() reads it: ``count`` is the term's own column (published
         products carrying it), not the list's ``product_count_*`` meta (recorded)."""
         counts = self.terms.direct_counts(self.taxonomy)
-        return self.render.term(term, counts.get(term.id, 0), exists=exists)
+        return self.renderer.term(term, counts.get(term.id, 0), exists=exists)
 
     # ------------------------------------------------------------------ reads
     async def list_items(self, request: web.Request) -> web.Response:
@@ -93,7 +93,7 @@ class TermRoutes(ResourceRoutes):
             current,
             query_params(request),
         )
-        body = [self.render.term(t, counts.get(t.id, 0)) for t in page]
+        body = [self.renderer.term(t, counts.get(t.id, 0)) for t in page]
         return respond(request, body, headers=headers)
 
     async def get(self, request: web.Request) -> web.Response:
