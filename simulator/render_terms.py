@@ -6,6 +6,8 @@ from typing import Any
 
 from simulator.models import Category, Tag
 from simulator.render_text import ITEM_METHODS
+from simulator.resources.declare import ordered
+from simulator.resources.terms import CATEGORY, TAG
 from simulator.settings import Settings
 from simulator.store.terms import CATEGORIES
 
@@ -55,4 +57,4 @@ class TermRenderer:
         if isinstance(term, Category) and term.parent:
             links["up"] = [{"href": f"{base}/{term.parent}"}]
         data["_links"] = links
-        return data
+        return ordered(CATEGORY if isinstance(term, Category) else TAG, data)

@@ -30,13 +30,16 @@ from simulator.resources.declare import (
 from simulator.resources.orders import ORDER
 from simulator.resources.products import PRODUCT
 from simulator.resources.schema import INTEGER, STRING
+from simulator.resources.terms import CATEGORY, TAG
 from simulator.resources.webhooks import WEBHOOK
 from simulator.rest.customers import CustomerRoutes
 from simulator.rest.openapi import build_document
 from simulator.rest.orders import OrderRoutes
 from simulator.rest.products import ProductRoutes
+from simulator.rest.terms import CategoryRoutes, TagRoutes, TermRoutes
 from simulator.rest.webhooks import WebhookRoutes, render_webhook
 from simulator.settings import Settings
+from simulator.store.terms import CATEGORIES, TAGS
 from simulator.webhooks import service_for
 
 INNER = Declaration("Inner", (Field("a", INTEGER), Field("b", STRING, writable=True)))
@@ -270,6 +273,17 @@ def test_product_terms_and_attributes_reach_the_store_whole(sim: Simulator) -> N
     assert ProductRoutes(sim).parse_fields(body, creating=True) == body
 
 
+@pytest.mark.parametrize("creating", [True, False])
+@pytest.mark.parametrize("routes", [CategoryRoutes, TagRoutes])
+def test_term_bodies_accept_the_declared_writable_fields(
+    sim: Simulator, routes: type[TermRoutes], creating: bool
+) -> None:
+    names = writable(routes.declaration, creating=creating)
+    body = {name: [[1]] for name in names} | {"count": [[1]], "image": [1]}
+    params = _invalid_params(routes(sim).parse_fields, body, creating=creating)
+    assert params == list(names)
+
+
 # ---------------------------------------------------------------------- the document
 def _conforms(decl: Declaration, rendered: dict[str, Any]) -> list[str]:
     components = build_document(Settings())["components"]
@@ -303,9 +317,21 @@ def test_renderings_conform_to_the_document() -> None:
     assert _conforms(WEBHOOK, render_webhook(webhook, sim.settings)) == []
 
 
+def test_term_renderings_match_their_declarations_and_the_document(sim: Simulator) -> None:
+    terms = sim.store.terms
+    parent = terms.create(CATEGORIES, {"name": "Clothes"})
+    child = terms.create(CATEGORIES, {"name": "Shirts", "parent": parent.id})
+    tag = terms.create(TAGS, {"name": "Sale"})
+    for routes, term in [(CategoryRoutes, parent), (CategoryRoutes, child), (TagRoutes, tag)]:
+        rendered = routes(sim).render(routes(sim).find(term.id))
+        assert mismatches(routes.declaration, rendered) == []
+        assert _conforms(routes.declaration, rendered) == []
+    assert "up" in CategoryRoutes(sim).render(CategoryRoutes(sim).find(child.id))["_links"]
+
+
 def test_the_document_holds_the_declared_schemas() -> None:
     schemas = build_document(Settings())["components"]["schemas"]
-    for decl in (CUSTOMER, ORDER, PRODUCT, WEBHOOK):
+    for decl in (CUSTOMER, ORDER, PRODUCT, WEBHOOK, CATEGORY, TAG):
         assert schemas[decl.title] == response_schema(decl)
         assert schemas[f"{decl.title}Input"] == input_schema(decl, creating=True)
         assert schemas[f"{decl.title}Update"] == input_schema(decl, creating=False)

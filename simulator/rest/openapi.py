@@ -51,9 +51,11 @@ from simulator.resources.schema import (
     ref,
     strict_object,
 )
+from simulator.resources.terms import CATEGORY, TAG
 from simulator.resources.webhooks import WEBHOOK
 from simulator.rest import coupons as coupon_routes
 from simulator.rest import customers, orders, products
+from simulator.rest import terms as term_routes
 from simulator.rest import webhooks as webhook_routes
 from simulator.rest.common import BATCH_LIMIT
 from simulator.settings import Settings
@@ -299,6 +301,14 @@ def webhooks_collection_args() -> dict[str, Schema]:
             "default": "all",
         },
     }
+
+
+def terms_collection_args() -> dict[str, Schema]:
+    """The arguments both taxonomies' lists read, as the route reads them."""
+    recorder = RecordingArgs()
+    term_routes.term_list_query(recorder)
+    # Read only when given (one slug: a comma is part of it).
+    return {**recorder.recorded, "slug": STRING}
 
 
 def coupons_collection_args(settings: Settings) -> dict[str, Schema]:
@@ -640,6 +650,24 @@ def resources(settings: Settings) -> list[Resource]:
             item_args={"context": CONTEXT},
             delete_args=force,
             trashes=True,
+        ),
+        Resource(
+            term_routes.CategoryRoutes.route,
+            CATEGORY,
+            "Categories",
+            terms_collection_args(),
+            item_args={"context": CONTEXT},
+            delete_args=force,
+            trashes=False,
+        ),
+        Resource(
+            term_routes.TagRoutes.route,
+            TAG,
+            "Tags",
+            terms_collection_args(),
+            item_args={"context": CONTEXT},
+            delete_args=force,
+            trashes=False,
         ),
         Resource(
             webhook_routes.ROUTE,
