@@ -13,6 +13,8 @@ from urllib.parse import quote
 
 from simulator.models import Product
 from simulator.render_text import ITEM_METHODS, format_money, meta_rows, sale_price_html, wpautop
+from simulator.resources.declare import ordered
+from simulator.resources.variations import VARIATION
 from simulator.store.slugs import sanitize_title
 from simulator.wcdates import format_wall
 
@@ -88,7 +90,7 @@ class VariationRenderer:
             parent = self.store.products.get(variation.parent_id)
             tax_class = parent.tax_class if parent is not None else ""
         length, width, height = variation.dimensions
-        return {
+        data = {
             "id": variation.id,
             "type": "variation",
             "date_created": format_wall(variation.created_wall),
@@ -139,6 +141,7 @@ class VariationRenderer:
             "parent_id": variation.parent_id,
             "_links": self.links(variation),
         }
+        return ordered(VARIATION, data)
 
     def links(self, variation: Product, *, exists: bool = True) -> dict[str, Any]:
         api = f"{self.api_url}/products/{variation.parent_id}"

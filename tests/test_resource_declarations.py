@@ -31,12 +31,14 @@ from simulator.resources.orders import ORDER
 from simulator.resources.products import PRODUCT
 from simulator.resources.schema import INTEGER, STRING
 from simulator.resources.terms import CATEGORY, TAG
+from simulator.resources.variations import VARIATION
 from simulator.resources.webhooks import WEBHOOK
 from simulator.rest.customers import CustomerRoutes
 from simulator.rest.openapi import build_document
 from simulator.rest.orders import OrderRoutes
 from simulator.rest.products import ProductRoutes
 from simulator.rest.terms import CategoryRoutes, TagRoutes, TermRoutes
+from simulator.rest.variations import VariationRoutes
 from simulator.rest.webhooks import WebhookRoutes, render_webhook
 from simulator.settings import Settings
 from simulator.store.terms import CATEGORIES, TAGS
@@ -284,6 +286,30 @@ def test_term_bodies_accept_the_declared_writable_fields(
     assert params == list(names)
 
 
+@pytest.mark.parametrize("creating", [True, False])
+def test_variation_bodies_accept_the_declared_writable_fields(
+    sim: Simulator, creating: bool
+) -> None:
+    names = writable(VARIATION, creating=creating)
+    body = {name: [[1]] for name in names} | {"price": [[1]], "permalink": [[1]]}
+    body |= {"dimensions": {"width": [1]}, "attributes": 12, "meta_data": [{"id": "x"}]}
+    params = _invalid_params(VariationRoutes(sim).parse_fields, body, creating=creating)
+    assert params == list(names)
+
+
+def test_variation_bodies_read_dimensions_and_options(sim: Simulator) -> None:
+    body = {
+        "regular_price": "9.50",
+        "dimensions": {"width": "2", "depth": "ignored"},
+        "attributes": [{"name": "Size", "option": "M"}],
+    }
+    assert VariationRoutes(sim).parse_fields(body, creating=True) == {
+        "regular_price": "9.50",
+        "dimensions": {"width": "2"},
+        "attributes": [{"name": "Size", "option": "M"}],
+    }
+
+
 # ---------------------------------------------------------------------- the document
 def _conforms(decl: Declaration, rendered: dict[str, Any]) -> list[str]:
     components = build_document(Settings())["components"]
@@ -329,9 +355,27 @@ def test_term_renderings_match_their_declarations_and_the_document(sim: Simulato
     assert "up" in CategoryRoutes(sim).render(CategoryRoutes(sim).find(child.id))["_links"]
 
 
+def test_variation_renderings_match_the_declaration_and_the_document(sim: Simulator) -> None:
+    parent = sim.store.create_product(
+        {
+            "name": "Shirt",
+            "type": "variable",
+            "attributes": [{"name": "Size", "options": ["S", "M"], "variation": True}],
+        }
+    )
+    variation = sim.store.variations.create(
+        parent.id, {"regular_price": "9", "attributes": [{"name": "Size", "option": "M"}]}
+    )
+    for context in CONTEXTS:
+        rendered = sim.renderer.variations.variation(variation, context)
+        assert rendered["attributes"] == [{"id": 0, "name": "Size", "slug": "size", "option": "M"}]
+        assert mismatches(VARIATION, rendered, context) == []
+        assert _conforms(VARIATION, rendered) == []
+
+
 def test_the_document_holds_the_declared_schemas() -> None:
     schemas = build_document(Settings())["components"]["schemas"]
-    for decl in (CUSTOMER, ORDER, PRODUCT, WEBHOOK, CATEGORY, TAG):
+    for decl in (CUSTOMER, ORDER, PRODUCT, WEBHOOK, CATEGORY, TAG, VARIATION):
         assert schemas[decl.title] == response_schema(decl)
         assert schemas[f"{decl.title}Input"] == input_schema(decl, creating=True)
         assert schemas[f"{decl.title}Update"] == input_schema(decl, creating=False)

@@ -52,10 +52,12 @@ from simulator.resources.schema import (
     strict_object,
 )
 from simulator.resources.terms import CATEGORY, TAG
+from simulator.resources.variations import VARIATION
 from simulator.resources.webhooks import WEBHOOK
 from simulator.rest import coupons as coupon_routes
 from simulator.rest import customers, orders, products
 from simulator.rest import terms as term_routes
+from simulator.rest import variations as variation_routes
 from simulator.rest import webhooks as webhook_routes
 from simulator.rest.common import BATCH_LIMIT
 from simulator.settings import Settings
@@ -311,6 +313,14 @@ def terms_collection_args() -> dict[str, Schema]:
     return {**recorder.recorded, "slug": STRING}
 
 
+def variations_collection_args() -> dict[str, Schema]:
+    """A product's variations list, as the route reads it."""
+    recorder = RecordingArgs()
+    recorder.enum("context", ("view", "edit"), "view")
+    variation_routes.variation_list_query(recorder)
+    return recorder.recorded
+
+
 def coupons_collection_args(settings: Settings) -> dict[str, Schema]:
     """The posts arguments (no parents) and ``code``, matched in any case."""
     args = shared_post_collection_args(settings, coupon_routes.ORDERBY)
@@ -490,6 +500,7 @@ class Resource:
         item_args: dict[str, Schema],
         delete_args: dict[str, Schema],
         trashes: bool,
+        parent: Schema | None = None,
     ) -> None:
         self.base = base
         self.declaration = declaration
@@ -500,6 +511,8 @@ class Resource:
         self.delete_args = delete_args
         #: DELETE without force moves to the trash (410 when already there), else it is a 501.
         self.trashes = trashes
+        #: The path parameter of a resource nested under another (a product's variations).
+        self.parent = parent
 
     def operation_id(self, verb: str, suffix: str = "") -> str:
         return f"{verb}{self.item}{suffix}"
@@ -599,6 +612,10 @@ class Resource:
                     **error_responses(400, 401, 404),
                 },
             }
+        if self.parent is not None:
+            for operations in (collection, batch, item):
+                for operation in operations.values():
+                    operation["parameters"] = [self.parent, *operation.get("parameters", [])]
         prefix = f"{API_PREFIX}/{self.base}"
         return {prefix: collection, prefix + "/batch": batch, prefix + "/{id}": item}
 
@@ -668,6 +685,20 @@ def resources(settings: Settings) -> list[Resource]:
             item_args={"context": CONTEXT},
             delete_args=force,
             trashes=False,
+        ),
+        Resource(
+            "products/{product_id}/variations",
+            VARIATION,
+            "Variations",
+            variations_collection_args(),
+            item_args={
+                "context": CONTEXT,
+                "include_meta": {"type": "array", "items": STRING},
+                "exclude_meta": {"type": "array", "items": STRING},
+            },
+            delete_args=force,
+            trashes=True,
+            parent={**ANY_ID_PARAM, "name": "product_id"},
         ),
         Resource(
             webhook_routes.ROUTE,
