@@ -27,6 +27,7 @@ from simulator.resources.declare import (
     response_schema,
     writable,
 )
+from simulator.resources.notes import NOTE
 from simulator.resources.orders import ORDER
 from simulator.resources.products import PRODUCT
 from simulator.resources.schema import INTEGER, STRING
@@ -34,6 +35,7 @@ from simulator.resources.terms import CATEGORY, TAG
 from simulator.resources.variations import VARIATION
 from simulator.resources.webhooks import WEBHOOK
 from simulator.rest.customers import CustomerRoutes
+from simulator.rest.notes import read_note
 from simulator.rest.openapi import build_document
 from simulator.rest.orders import OrderRoutes
 from simulator.rest.products import ProductRoutes
@@ -308,6 +310,17 @@ def test_variation_bodies_read_dimensions_and_options(sim: Simulator) -> None:
         "dimensions": {"width": "2"},
         "attributes": [{"name": "Size", "option": "M"}],
     }
+
+
+def test_note_bodies_accept_the_declared_writable_fields() -> None:
+    names = writable(NOTE, creating=True)
+    body = {name: [[1]] for name in names}
+    params = _invalid_params(lambda body, creating: read_note(body), body, creating=True)
+    assert params == list(names)
+    assert read_note({"note": "", "customer_note": "1"}) == {"note": "", "customer_note": True}
+    with pytest.raises(RestError) as caught:
+        read_note({"customer_note": True})
+    assert caught.value.code == "rest_missing_callback_param"
 
 
 # ---------------------------------------------------------------------- the document
