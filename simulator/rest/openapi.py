@@ -382,7 +382,8 @@ def batch_input(item: str) -> Schema:
 
 
 def batch_result(item: str) -> Schema:
-    failed = strict_object({"id": INTEGER, "error": ref("Error")})
+    # $item['id'] as sent: null for an update without one (recorded).
+    failed = strict_object({"id": {"type": ["integer", "null"]}, "error": ref("Error")})
     entries: Schema = {"type": "array", "items": {"anyOf": [ref(item), failed]}}
     groups = strict_object(
         {"create": entries, "update": entries, "delete": entries},
@@ -501,6 +502,7 @@ class Resource:
         delete_args: dict[str, Schema],
         trashes: bool,
         parent: Schema | None = None,
+        update_errors: tuple[int, ...] = (),
     ) -> None:
         self.base = base
         self.declaration = declaration
@@ -513,6 +515,8 @@ class Resource:
         self.trashes = trashes
         #: The path parameter of a resource nested under another (a product's variations).
         self.parent = parent
+        #: Statuses an update may answer beyond the shared ones.
+        self.update_errors = update_errors
 
     def operation_id(self, verb: str, suffix: str = "") -> str:
         return f"{verb}{self.item}{suffix}"
@@ -554,7 +558,10 @@ class Resource:
             "tags": [self.tag],
             "parameters": [id_param],
             "requestBody": update_body,
-            "responses": {"200": item_ok, **error_responses(400, 401, 403, 404)},
+            "responses": {
+                "200": item_ok,
+                **error_responses(400, 401, 403, 404, *self.update_errors),
+            },
         }
         delete_errors = (400, 401, 403, 404, 410) if self.trashes else (400, 401, 403, 404, 501)
         item: Schema = {
@@ -616,6 +623,8 @@ class Resource:
             for operations in (collection, batch, item):
                 for operation in operations.values():
                     operation["parameters"] = [self.parent, *operation.get("parameters", [])]
+                    # A parent that does not exist (or a path that is no id): 404.
+                    operation["responses"].update(error_responses(404))
         prefix = f"{API_PREFIX}/{self.base}"
         return {prefix: collection, prefix + "/batch": batch, prefix + "/{id}": item}
 
@@ -676,6 +685,7 @@ def resources(settings: Settings) -> list[Resource]:
             item_args={"context": CONTEXT},
             delete_args=force,
             trashes=False,
+            update_errors=(500,),
         ),
         Resource(
             term_routes.TagRoutes.route,
@@ -767,11 +777,14 @@ ORDER_ID_PARAM: Schema = {
 }
 #: The refunds controller's own WP_Errors carry a number as ``data`` and answer 500
 #: whatever it says (invalid order or refund id, amount, gateway).
-CONTROLLER_ERROR: Schema = strict_object({"code": STRING, "message": STRING, "data": INTEGER})
+CONTROLLER_ERROR: Schema = strict_object(
+    {"code": STRING, "message": STRING, "data": {"type": ["integer", "null"]}}
+)
 ERROR_500 = (
     "A controller's own refusal whose data is a bare number (400, 404 or 500), answered "
     "as 500 whatever it says: the refunds routes' invalid order or refund id, refund "
-    "amount and payment gateway errors."
+    "amount and payment gateway errors; and wp_update_term's missing_parent (data null) "
+    "for a category moved under a parent that does not exist."
 )
 
 
