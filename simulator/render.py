@@ -34,6 +34,7 @@ from simulator.render_variations import VariationRenderer
 from simulator.resources.addresses import CUSTOMER_BILLING, CUSTOMER_SHIPPING
 from simulator.resources.customers import CUSTOMER
 from simulator.resources.declare import Declaration, keys, ordered
+from simulator.resources.orders import ORDER
 from simulator.resources.products import PRODUCT
 from simulator.settings import Settings
 from simulator.store import Store
@@ -317,68 +318,71 @@ class Renderer:
             extra_links["customer"] = {"href": f"{self.api_url}/customers/{order.customer_id}"}
         if order.parent_id:
             extra_links["up"] = {"href": f"{self.api_url}/orders/{order.parent_id}"}
-        return {
-            "id": order.id,
-            "parent_id": order.parent_id,
-            "status": status,
-            "currency": order.currency,
-            "version": order.version,
-            "prices_include_tax": order.prices_include_tax,
-            "date_created": format_wall(order.created_wall),
-            "date_modified": format_wall(order.modified_wall),
-            "discount_total": format_money(order.discount_total, dp),
-            "discount_tax": format_money(order.discount_tax, dp),
-            "shipping_total": format_money(order.shipping_total, dp),
-            "shipping_tax": format_money(order.shipping_tax, dp),
-            "cart_tax": format_money(order.cart_tax, dp),
-            "total": format_money(total, dp),
-            "total_tax": format_money(order.total_tax, dp),
-            "customer_id": order.customer_id,
-            "order_key": order.order_key,
-            "billing": _billing(order.billing),
-            "shipping": _shipping(order.shipping),
-            "payment_method": order.payment_method,
-            "payment_method_title": order.payment_method_title,
-            "transaction_id": order.transaction_id,
-            "customer_ip_address": order.customer_ip_address,
-            "customer_user_agent": order.customer_user_agent,
-            "created_via": order.created_via,
-            "customer_note": order.customer_note,
-            "date_completed": self._wall(order.completed),
-            "date_paid": self._wall(order.paid),
-            "cart_hash": order.cart_hash,
-            "number": str(order.id),
-            "meta_data": meta_rows(order.meta_data),
-            "line_items": items,
-            "tax_lines": tax_lines,
-            "shipping_lines": shipping_lines,
-            "fee_lines": fee_lines,
-            "coupon_lines": coupon_lines,
-            "refunds": [
-                # The total is the amount times -1 as a float: a zero refund is "-0.00".
-                {"id": r.id, "reason": r.reason, "total": "-" + format_money(r.amount, dp)}
-                for r in self.store.refund_table.of_order(order)
-            ]
-            if order.refunds
-            else [],
-            "payment_url": (
-                f"{settings.site_url}/checkout/order-pay/{order.id}/"
-                f"?pay_for_order=true&key={order.order_key}"
-            ),
-            "is_editable": status in ("pending", "on-hold", "auto-draft"),
-            # WooCommerce's checkout blocks add checkout-draft to the statuses that
-            # need payment (recorded: a draft left by a refused coupon says true).
-            "needs_payment": status in ("pending", "failed", "checkout-draft") and total > 0,
-            "needs_processing": needs_processing,
-            "date_created_gmt": format_wall(order.created),
-            "date_modified_gmt": format_wall(order.modified),
-            "date_completed_gmt": format_wall(order.completed),
-            "date_paid_gmt": format_wall(order.paid),
-            "currency_symbol": settings.currency_symbol
-            if order.currency == settings.currency
-            else order.currency,
-            "_links": self._links("orders", order.id, extra_links),
-        }
+        return ordered(
+            ORDER,
+            {
+                "id": order.id,
+                "parent_id": order.parent_id,
+                "status": status,
+                "currency": order.currency,
+                "version": order.version,
+                "prices_include_tax": order.prices_include_tax,
+                "date_created": format_wall(order.created_wall),
+                "date_modified": format_wall(order.modified_wall),
+                "discount_total": format_money(order.discount_total, dp),
+                "discount_tax": format_money(order.discount_tax, dp),
+                "shipping_total": format_money(order.shipping_total, dp),
+                "shipping_tax": format_money(order.shipping_tax, dp),
+                "cart_tax": format_money(order.cart_tax, dp),
+                "total": format_money(total, dp),
+                "total_tax": format_money(order.total_tax, dp),
+                "customer_id": order.customer_id,
+                "order_key": order.order_key,
+                "billing": _billing(order.billing),
+                "shipping": _shipping(order.shipping),
+                "payment_method": order.payment_method,
+                "payment_method_title": order.payment_method_title,
+                "transaction_id": order.transaction_id,
+                "customer_ip_address": order.customer_ip_address,
+                "customer_user_agent": order.customer_user_agent,
+                "created_via": order.created_via,
+                "customer_note": order.customer_note,
+                "date_completed": self._wall(order.completed),
+                "date_paid": self._wall(order.paid),
+                "cart_hash": order.cart_hash,
+                "number": str(order.id),
+                "meta_data": meta_rows(order.meta_data),
+                "line_items": items,
+                "tax_lines": tax_lines,
+                "shipping_lines": shipping_lines,
+                "fee_lines": fee_lines,
+                "coupon_lines": coupon_lines,
+                "refunds": [
+                    # The total is the amount times -1 as a float: a zero refund is "-0.00".
+                    {"id": r.id, "reason": r.reason, "total": "-" + format_money(r.amount, dp)}
+                    for r in self.store.refund_table.of_order(order)
+                ]
+                if order.refunds
+                else [],
+                "payment_url": (
+                    f"{settings.site_url}/checkout/order-pay/{order.id}/"
+                    f"?pay_for_order=true&key={order.order_key}"
+                ),
+                "is_editable": status in ("pending", "on-hold", "auto-draft"),
+                # WooCommerce's checkout blocks add checkout-draft to the statuses that
+                # need payment (recorded: a draft left by a refused coupon says true).
+                "needs_payment": status in ("pending", "failed", "checkout-draft") and total > 0,
+                "needs_processing": needs_processing,
+                "date_created_gmt": format_wall(order.created),
+                "date_modified_gmt": format_wall(order.modified),
+                "date_completed_gmt": format_wall(order.completed),
+                "date_paid_gmt": format_wall(order.paid),
+                "currency_symbol": settings.currency_symbol
+                if order.currency == settings.currency
+                else order.currency,
+                "_links": self._links("orders", order.id, extra_links),
+            },
+        )
 
     def order_bytes(self, order: Order) -> bytes:
         if order.cached is None:

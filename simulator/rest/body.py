@@ -7,25 +7,91 @@ problems on the :class:`~simulator.params.Args` for one 400 naming them all.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from simulator.params import Args
-from simulator.resources.addresses import BILLING, SHIPPING
-from simulator.resources.declare import Field, field_input_schema, writable
-from simulator.resources.schema import AMOUNT_INPUT
+from simulator.resources.addresses import BILLING, CUSTOMER_BILLING, CUSTOMER_SHIPPING, SHIPPING
+from simulator.resources.declare import Declaration, Field, field_input_schema, writable
+from simulator.resources.meta import ITEM_META, META
+from simulator.resources.schema import AMOUNT_INPUT, Schema
+
+#: A route's own reader for one field: its value, or None to leave the field out.
+Reader = Callable[[Args, str], Any]
+
+
+def read_fields(
+    args: Args,
+    decl: Declaration,
+    *,
+    creating: bool | None,
+    readers: Mapping[str, Reader] | None = None,
+) -> dict[str, Any]:
+    """The declared writable fields ``args`` holds, in declared order.
+
+    Each field is read by the route's own reader when it has one, else by its
+    declaration: meta entries by :func:`meta_fields`, an address by
+    :func:`address_fields`, a list of objects item by item, a scalar by
+    :func:`read_plain`.
+    """
+    fields: dict[str, Any] = {}
+    for field in decl.fields:
+        name = field.name
+        if not field.writable_on(creating) or not args.has(name):
+            continue
+        reader = (readers or {}).get(name) or _reader(field)
+        if reader is None:
+            # A plain value keeps a null: it clears a price, removes a line item...
+            fields[name] = read_plain(args, field)
+            continue
+        value = reader(args, name)
+        if value is not None:
+            fields[name] = value
+    return fields
+
+
+def _reader(field: Field) -> Reader | None:
+    """The reader of a field that is not a plain value, from its declared shape."""
+    shape = field.shape
+    if shape is None:
+        return None
+    if shape in (META, ITEM_META):
+        return meta_fields
+    if shape in (BILLING, CUSTOMER_BILLING, SHIPPING, CUSTOMER_SHIPPING):
+        billing = shape in (BILLING, CUSTOMER_BILLING)
+        return lambda args, name: address_fields(args, name, billing=billing)
+    if field.many:
+        return lambda args, name: read_objects(args, name, shape)
+    raise TypeError(f"{field.name}: no reader for a single {shape.title}")
+
+
+def read_objects(args: Args, name: str, decl: Declaration) -> list[dict[str, Any]]:
+    """A list of objects (line items, terms...): each item's declared writable fields."""
+    result: list[dict[str, Any]] = []
+    for position, item in enumerate(args.objects(name)):
+        result.append(read_fields(item, decl, creating=None))
+        args.nested(name, item, position)
+    return result
 
 
 def read_plain(args: Args, field: Field) -> Any:
-    """A scalar field, read by its input schema's type (enum, boolean, integer, amount, string)."""
+    """A scalar field, read by its input schema: amount, enum, e-mail, boolean, integer,
+    string; a nullable one keeps a null."""
     name = field.name
     schema = field_input_schema(field)
     if schema is AMOUNT_INPUT:
         args.amount(name)
         return args.values[name]
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        if args.values[name] is None and "null" in kind:
+            return None
+        kind = next(k for k in kind if k != "null")
     if "enum" in schema:
         choices = schema["enum"]
         return args.enum(name, choices, choices[0])
-    kind = schema.get("type")
+    if _is_email(schema):
+        return args.email(name)
     if kind == "boolean":
         return args.boolean(name, False)
     if kind == "integer":
@@ -33,6 +99,11 @@ def read_plain(args: Args, field: Field) -> Any:
     if kind == "string":
         return args.string(name)
     raise TypeError(f"{name}: no plain reader for {schema}")
+
+
+def _is_email(schema: Schema) -> bool:
+    formats = [schema, *schema.get("anyOf", ())]
+    return any(option.get("format") == "email" for option in formats)
 
 
 def address_fields(args: Args, name: str, *, billing: bool) -> dict[str, str] | None:

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from aiohttp import web
@@ -185,11 +186,38 @@ def iter_args(items: Iterable[Args]) -> Iterable[tuple[int, Args]]:
 
 
 # ---------------------------------------------------------------------- one resource
+@dataclass(frozen=True)
+class View:
+    """How a read renders its records, as its query asks (``dp``, ``context``...).
+
+    ``cached``: the default rendering, so each record's cached bytes may answer
+    (unless ``_fields``/``_pretty`` reshape the output).
+    """
+
+    render: Callable[[Any], dict[str, Any]]
+    cached: bool = True
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a collection, as the resource's query found it."""
+
+    records: Sequence[Any]
+    total: int
+    per_page: int
+    #: The page the paging links count from.
+    page: int
+    #: The query the paging links carry (None: the request's own).
+    link_query: Mapping[str, Any] | None = None
+    #: The page count, when the controller works it out its own way (else from the total).
+    max_pages: int | None = None
+
+
 class ResourceRoutes(ABC):
     """The route set WooCommerce's CRUD controllers share, for one resource.
 
     A subclass says what is its own: its route and error codes, how it reads its
-    parameters, what it asks the store, how it lists, reads and deletes. This class
+    parameters, what it asks the store, how it renders and deletes. This class
     wires the rest the way WC_REST_CRUD_Controller does: argument checks (400),
     then the capability check (401), then the store; create answers 201 with
     ``Location``; batches run each item on its own, deletes forced.
@@ -203,15 +231,37 @@ class ResourceRoutes(ABC):
     invalid_id_error: ClassVar[tuple[str, str]]
     #: Whether a batch group that is not an array is a 400 (see :func:`run_batch`).
     typed_batch_groups: ClassVar[bool] = True
+    #: A read looks the record up before the capability check, so an unknown id is a
+    #: 404 even for an anonymous caller (the users-based customers controller).
+    found_before_permission: ClassVar[bool] = False
 
     # ------------------------------------------------------------------ per resource
-    @abstractmethod
-    async def list_items(self, request: web.Request) -> web.Response:
-        """``GET /{route}``."""
+    # What the base class's list_items and get read with. Not abstract: a resource
+    # that answers both reads its own way overrides those two and needs none of it.
+    def render(self, record: Any) -> dict[str, Any]:
+        """The default rendering of a record."""
+        raise NotImplementedError
 
-    @abstractmethod
-    async def get(self, request: web.Request) -> web.Response:
-        """``GET /{route}/{id}``."""
+    def render_bytes(self, record: Any) -> bytes:
+        """The default rendering as bytes (a resource with a cache serves it from there)."""
+        return dumps(self.render(record))
+
+    def read_view(self, request: web.Request, args: Args) -> View:
+        """How reads render, from the query's arguments (problems recorded on ``args``)."""
+        del request, args
+        return View(self.render)
+
+    def read_list_query(self, args: Args) -> Any:
+        """The collection's arguments as the resource's query (problems recorded on ``args``)."""
+        raise NotImplementedError
+
+    def find_page(self, query: Any, args: Args) -> Page:
+        """Run the query: one page of records."""
+        raise NotImplementedError
+
+    def find(self, item_id: int) -> Any:
+        """The record with this id (RestError 404 when there is none)."""
+        raise NotImplementedError
 
     @abstractmethod
     def parse_fields(self, body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
@@ -230,6 +280,45 @@ class ResourceRoutes(ABC):
         self, request: web.Request, item_id: int, values: dict[str, Any]
     ) -> dict[str, Any]:
         """Delete (or trash) the record; its rendering from before."""
+
+    # ------------------------------------------------------------------ reads
+    async def list_items(self, request: web.Request) -> web.Response:
+        """``GET /{route}``."""
+        args = context_args(request)
+        query = self.read_list_query(args)
+        view = self.read_view(request, args)
+        args.check()
+        require_permission(request, "list")
+        page = self.find_page(query, args)
+        return respond_collection(
+            request,
+            page.records,
+            view.render,
+            self.render_bytes,
+            route=self.route,
+            total=page.total,
+            per_page=page.per_page,
+            page=page.page,
+            use_cache=view.cached,
+            link_query=page.link_query,
+            max_pages=page.max_pages,
+        )
+
+    async def get(self, request: web.Request) -> web.Response:
+        """``GET /{route}/{id}``."""
+        args = context_args(request)
+        view = self.read_view(request, args)
+        args.check()
+        item_id = route_id(request)
+        if self.found_before_permission:
+            record = self.find(item_id)
+            require_permission(request, "view")
+        else:
+            require_permission(request, "view")
+            record = self.find(item_id)
+        if view.cached:
+            return respond_item(request, record, view.render, self.render_bytes)
+        return respond(request, view.render(record))
 
     # ------------------------------------------------------------------ shared shape
     async def create_item(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:

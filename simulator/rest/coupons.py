@@ -11,21 +11,21 @@ from aiohttp import web
 from simulator import coupon_render
 from simulator.errors import RestError
 from simulator.params import MAX_AMOUNT, Args, as_amount, parse_list
+from simulator.resources.coupons import COUPON
+from simulator.resources.declare import writable
 from simulator.rest.body import meta_fields
 from simulator.rest.common import (
+    Page,
     ResourceRoutes,
-    context_args,
+    View,
     force_flag,
-    query_params,
     require_permission,
-    respond_collection,
-    respond_item,
-    route_id,
 )
 from simulator.rest.orders import date_filter
 from simulator.store.coupons import (
     DISCOUNT_TYPES,
     KNOWN_STATUSES,
+    Coupon,
     CouponQuery,
     format_decimal,
     is_numeric,
@@ -36,8 +36,6 @@ if TYPE_CHECKING:
 
 ROUTE = "coupons"
 ORDERBY = ("date", "id", "include", "title", "slug", "modified")
-#: The writable fields in the schema's order: prepare_object_for_database() sets them
-#: in this order, and a setter's check sees what was set before it.
 ID_LISTS = (
     "product_ids",
     "excluded_product_ids",
@@ -47,27 +45,13 @@ ID_LISTS = (
 BOOLEANS = ("individual_use", "free_shipping", "exclude_sale_items")
 INTEGERS = ("usage_limit", "usage_limit_per_user", "limit_usage_to_x_items")
 STRINGS = ("code", "amount", "status", "description", "minimum_amount", "maximum_amount")
-FIELD_ORDER = (
-    "code",
-    "amount",
-    "status",
-    "discount_type",
-    "description",
-    "expires",
-    "individual_use",
-    "product_ids",
-    "excluded_product_ids",
-    "usage_limit",
-    "usage_limit_per_user",
-    "limit_usage_to_x_items",
-    "free_shipping",
-    "product_categories",
-    "excluded_product_categories",
-    "exclude_sale_items",
-    "minimum_amount",
-    "maximum_amount",
-    "email_restrictions",
-    "meta_data",
+#: The writable fields in the schema's order: prepare_object_for_database() sets them
+#: in this order, and a setter's check sees what was set before it.
+FIELD_ORDER = tuple(
+    # The store keeps the expiry as ``expires``; date_expires_gmt is accepted and ignored.
+    "expires" if name == "date_expires" else name
+    for name in writable(COUPON)
+    if name != "date_expires_gmt"
 )
 #: The instants a coupon may expire at: a day inside years 1 and 9999, so its local
 #: reading exists in every zone.
@@ -202,10 +186,22 @@ class CouponRoutes(ResourceRoutes):
         self.sim = sim
 
     # ------------------------------------------------------------------ reading
-    async def list_items(self, request: web.Request) -> web.Response:
-        params = query_params(request)
-        args = Args(params)
+    def render(self, record: Coupon) -> dict[str, Any]:
+        return coupon_render.coupon(self.sim.renderer, record)
+
+    def render_bytes(self, record: Coupon) -> bytes:
+        return coupon_render.coupon_bytes(self.sim.renderer, record)
+
+    def find(self, item_id: int) -> Coupon:
+        return self.sim.store.get_coupon(item_id)
+
+    def read_view(self, request: web.Request, args: Args) -> View:
+        """A coupon renders alike in both contexts; an edit read skips the cache."""
         context = args.enum("context", ("view", "edit"), "view")
+        return View(self.render, context == "view")
+
+    def read_list_query(self, args: Args) -> CouponQuery:
+        args.enum("context", ("view", "edit"), "view")
         query = CouponQuery(
             page=args.integer("page", 1, minimum=1) or 1,
             per_page=args.integer("per_page", 10, minimum=1, maximum=100) or 10,
@@ -227,42 +223,18 @@ class CouponRoutes(ResourceRoutes):
             query.code_id = self.sim.store.coupon_id_by_code(code)
         # ``status`` is no registered argument, yet the v3 controller hands it to WP_Query,
         # which ignores statuses it does not know (recorded: ``status=bogus`` lists all).
-        raw_status = params.get("status")
+        raw_status = args.values.get("status")
         if isinstance(raw_status, str | list):
             named = {str(s).strip() for s in parse_list(raw_status)}
             if "any" in named:
                 query.statuses = frozenset({"any"})
             elif named & KNOWN_STATUSES:
                 query.statuses = frozenset(named & KNOWN_STATUSES)
-        args.check()
-        require_permission(request, "list")
-        page, total = self.sim.store.query_coupons(query)
-        render = self.sim.renderer
-        return respond_collection(
-            request,
-            page,
-            lambda c: coupon_render.coupon(render, c),
-            lambda c: coupon_render.coupon_bytes(render, c),
-            route=ROUTE,
-            total=total,
-            per_page=query.per_page,
-            page=query.page,
-            use_cache=context == "view",
-            link_query=args.link_query(),
-        )
+        return query
 
-    async def get(self, request: web.Request) -> web.Response:
-        args = context_args(request)
-        args.check()
-        require_permission(request, "view")
-        record = self.sim.store.get_coupon(route_id(request))
-        render = self.sim.renderer
-        return respond_item(
-            request,
-            record,
-            lambda c: coupon_render.coupon(render, c),
-            lambda c: coupon_render.coupon_bytes(render, c),
-        )
+    def find_page(self, query: CouponQuery, args: Args) -> Page:
+        records, total = self.sim.store.query_coupons(query)
+        return Page(records, total, query.per_page, query.page, args.link_query())
 
     # ------------------------------------------------------------------ writing
     def parse_fields(self, body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
@@ -329,12 +301,10 @@ class CouponRoutes(ResourceRoutes):
             raise RestError(
                 "woocommerce_rest_empty_coupon_code", "The coupon code cannot be empty.", 400
             )
-        record = self.sim.store.create_coupon(fields)
-        return coupon_render.coupon(self.sim.renderer, record)
+        return self.render(self.sim.store.create_coupon(fields))
 
     async def store_update(self, item_id: int, fields: dict[str, Any]) -> dict[str, Any]:
-        record = self.sim.store.update_coupon(item_id, fields)
-        return coupon_render.coupon(self.sim.renderer, record)
+        return self.render(self.sim.store.update_coupon(item_id, fields))
 
     async def delete_item(
         self, request: web.Request, item_id: int, values: dict[str, Any]
@@ -343,7 +313,7 @@ class CouponRoutes(ResourceRoutes):
         require_permission(request, "delete")
         store = self.sim.store
         # Either way the answer is the coupon as it was read before ("publish" on a trash).
-        payload = coupon_render.coupon(self.sim.renderer, store.get_coupon(item_id))
+        payload = self.render(self.find(item_id))
         if force:
             store.delete_coupon(item_id)
         else:

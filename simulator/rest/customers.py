@@ -8,18 +8,12 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from simulator.errors import RestError
+from simulator.models import Customer
 from simulator.params import Args, is_email
 from simulator.resources.customers import CUSTOMER
-from simulator.resources.declare import required, writable
-from simulator.rest.body import address_fields, meta_fields, read_plain
-from simulator.rest.common import (
-    ResourceRoutes,
-    context_args,
-    require_permission,
-    respond_collection,
-    respond_item,
-    route_id,
-)
+from simulator.resources.declare import required
+from simulator.rest.body import read_fields
+from simulator.rest.common import Page, ResourceRoutes, require_permission
 from simulator.store import CustomerQuery
 
 if TYPE_CHECKING:
@@ -47,10 +41,20 @@ class CustomerRoutes(ResourceRoutes):
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
 
-    # ------------------------------------------------------------------ list
-    async def list_items(self, request: web.Request) -> web.Response:
-        args = context_args(request)
-        query = CustomerQuery(
+    found_before_permission = True
+
+    def render(self, record: Customer) -> dict[str, Any]:
+        return self.sim.renderer.customer(record)
+
+    def render_bytes(self, record: Customer) -> bytes:
+        return self.sim.renderer.customer_bytes(record)
+
+    def find(self, item_id: int) -> Customer:
+        return self.sim.store.get_customer(item_id)
+
+    def read_list_query(self, args: Args) -> CustomerQuery:
+        # after/before/modified_* are not registered on customers: silently ignored.
+        return CustomerQuery(
             page=args.integer("page", 1, minimum=1) or 1,
             per_page=args.integer("per_page", 10, minimum=1, maximum=100) or 10,
             offset=args.integer("offset"),
@@ -62,22 +66,10 @@ class CustomerRoutes(ResourceRoutes):
             include=args.id_list("include"),
             exclude=frozenset(args.id_list("exclude")),
         )
-        # after/before/modified_* are not registered on customers: silently ignored.
-        args.check()
-        require_permission(request, "list")
-        page, total = self.sim.store.query_customers(query)
-        render = self.sim.renderer
-        return respond_collection(
-            request,
-            page,
-            render.customer,
-            render.customer_bytes,
-            route=ROUTE,
-            total=total,
-            per_page=query.per_page,
-            page=self._link_page(query),
-            link_query=args.link_query(),
-        )
+
+    def find_page(self, query: CustomerQuery, args: Args) -> Page:
+        records, total = self.sim.store.query_customers(query)
+        return Page(records, total, query.per_page, self._link_page(query), args.link_query())
 
     @staticmethod
     def _link_page(query: CustomerQuery) -> int:
@@ -87,34 +79,16 @@ class CustomerRoutes(ResourceRoutes):
             return query.page
         return math.ceil(query.offset / query.per_page + 1)
 
-    # ------------------------------------------------------------------ item
-    async def get(self, request: web.Request) -> web.Response:
-        context_args(request).check()
-        customer = self.sim.store.get_customer(route_id(request))  # 404 even when anonymous
-        require_permission(request, "view")
-        render = self.sim.renderer
-        return respond_item(request, customer, render.customer, render.customer_bytes)
-
     def parse_fields(self, body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         args = Args(body)
         if creating:
             args.require(*required(CUSTOMER))
-        fields: dict[str, Any] = {}
-        for name in writable(CUSTOMER, creating=creating):
-            if not args.has(name):
-                continue
-            if name == "email":
-                fields[name] = self._email(args, creating=creating)
-            elif name in ("billing", "shipping"):
-                address = address_fields(args, name, billing=name == "billing")
-                if address is not None:
-                    fields[name] = address
-            elif name == "meta_data":
-                meta = meta_fields(args)
-                if meta is not None:
-                    fields[name] = meta
-            else:
-                fields[name] = read_plain(args, CUSTOMER.get(name))
+        fields = read_fields(
+            args,
+            CUSTOMER,
+            creating=creating,
+            readers={"email": lambda args, _: self._email(args, creating=creating)},
+        )
         args.check()
         # The password is write-only: accepted, never stored or echoed. Only whether
         # one was given matters: without one WooCommerce generates it and WordPress
@@ -141,10 +115,10 @@ class CustomerRoutes(ResourceRoutes):
         if email and not is_email(email):
             # WC_Customer::set_email(), after the permission check (recorded wording).
             raise RestError("customer_invalid_email", "Invalid email address", 400)
-        return self.sim.renderer.customer(self.sim.store.create_customer(fields))
+        return self.render(self.sim.store.create_customer(fields))
 
     async def store_update(self, item_id: int, fields: dict[str, Any]) -> dict[str, Any]:
-        return self.sim.renderer.customer(self.sim.store.update_customer(item_id, fields))
+        return self.render(self.sim.store.update_customer(item_id, fields))
 
     async def delete_item(
         self, request: web.Request, item_id: int, values: dict[str, Any]
@@ -160,7 +134,7 @@ class CustomerRoutes(ResourceRoutes):
             raise RestError(
                 "woocommerce_rest_trash_not_supported", "Customers do not support trashing.", 501
             )
-        payload = self.sim.renderer.customer(customer)
+        payload = self.render(customer)
         store.delete_customer(item_id)
         # WordPress works out a self link's targetHints when it sends the answer, by
         # the route's permission checks; for a user that is gone none passes.

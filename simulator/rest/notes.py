@@ -16,8 +16,9 @@ from aiohttp import web
 
 from simulator.errors import RestError, missing_params
 from simulator.params import Args
-from simulator.resources.declare import ordered
+from simulator.resources.declare import ordered, required
 from simulator.resources.notes import NOTE
+from simulator.rest.body import read_fields
 from simulator.rest.common import (
     KEY_ATTR,
     Action,
@@ -62,6 +63,17 @@ def render_note(note: Note, api_url: str) -> dict[str, Any]:
     return ordered(NOTE, data)
 
 
+def read_note(body: dict[str, Any]) -> dict[str, Any]:
+    """A create's fields, as NOTE declares them (``note`` required, an empty one is fine)."""
+    missing = [name for name in required(NOTE) if name not in body]
+    if missing:
+        raise missing_params(missing)
+    args = Args(body)
+    fields = read_fields(args, NOTE, creating=True)
+    args.check()
+    return fields
+
+
 def _order_id(request: web.Request) -> int:
     return int(request.match_info["order_id"])
 
@@ -99,13 +111,10 @@ class NoteRoutes:
 
     async def create(self, request: web.Request) -> web.Response:
         body = await body_params(request)
-        args = Args(body)
-        if "note" not in body:
-            raise missing_params(["note"])
-        text = args.string("note")
-        customer = bool(args.boolean("customer_note", False))
-        by_user = bool(args.boolean("added_by_user", False))
-        args.check()
+        fields = read_note(body)
+        text = str(fields["note"])
+        customer = bool(fields.get("customer_note"))
+        by_user = bool(fields.get("added_by_user"))
         require_permission(request, "create")
         if body.get("id"):
             raise RestError(

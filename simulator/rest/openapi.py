@@ -1,7 +1,9 @@
 """The OpenAPI 3.1 description of the fake store's REST API (``/wp-json/...``).
 
-The document is built from what the route modules validate with: enum tuples,
-route bases, the batch limit and webhook topics are imported from them, and the
+Response and request schemas come from the resource declarations
+(:mod:`simulator.resources`), which the renderers and body readers follow too.
+The route arguments are built from what the route modules validate with: enum
+tuples, route bases and the batch limit are imported from them, and the
 collection arguments shared by orders and products are read off
 :func:`simulator.rest.orders.post_list_args` by running it over a recording
 :class:`~simulator.params.Args`. The rest of each route's arguments is written
@@ -21,12 +23,10 @@ from typing import TYPE_CHECKING, Any, cast
 
 from simulator.models import (
     ORDER_STATUS_FILTERS,
-    ORDER_STATUSES,
     PRODUCT_TYPES,
     STOCK_STATUSES,
 )
 from simulator.params import Args
-from simulator.resources.addresses import BILLING, SHIPPING
 from simulator.resources.coupons import COUPON
 from simulator.resources.customers import CUSTOMER
 from simulator.resources.declare import (
@@ -35,28 +35,19 @@ from simulator.resources.declare import (
     response_schema,
     shared_declarations,
 )
-from simulator.resources.meta import ITEM_META as ITEM_META_DECL
-from simulator.resources.meta import META
 from simulator.resources.notes import NOTE
+from simulator.resources.orders import ORDER
 from simulator.resources.products import PRODUCT
 from simulator.resources.refunds import REFUND, TOP_REFUND
 from simulator.resources.schema import (
-    AMOUNT_INPUT,
     BOOLEAN,
-    DATE,
     EMPTY_LIST,
     ID_LIST,
     INTEGER,
-    MONEY,
     MONEY_PATTERN,
-    NULLABLE_DATE,
-    NUMBER,
     QUERY_DATE_PATTERN,
-    RAW_AMOUNT,
     STRING,
     Schema,
-    input_object,
-    links,
     ref,
     strict_object,
 )
@@ -70,7 +61,6 @@ from simulator.rest import variations as variation_routes
 from simulator.rest import webhooks as webhook_routes
 from simulator.rest.common import BATCH_LIMIT
 from simulator.settings import Settings
-from simulator.store.coupons import DISCOUNT_TYPES as COUPON_TYPES
 
 if TYPE_CHECKING:
     from simulator.app import Simulator
@@ -85,9 +75,6 @@ ANY_ID_PARAM: Schema = {
     "required": True,
     "schema": {"type": "string", "pattern": "^[0-9]+$"},
 }
-
-#: The resources whose schemas come from their declarations.
-DECLARED = (CUSTOMER, PRODUCT, WEBHOOK, COUPON, CATEGORY, TAG, VARIATION)
 
 
 # ---------------------------------------------------------------------- route parameters
@@ -380,206 +367,6 @@ def coupons_collection_args(settings: Settings) -> dict[str, Schema]:
 
 
 # ---------------------------------------------------------------------- object schemas
-META_INPUT: Schema = input_schema(META, creating=True)
-ITEM_META: Schema = response_schema(ITEM_META_DECL)
-TAX: Schema = strict_object({"id": INTEGER, "total": RAW_AMOUNT, "subtotal": RAW_AMOUNT})
-
-
-def order_schema() -> Schema:
-    line_item = strict_object(
-        {
-            "id": INTEGER,
-            "name": STRING,
-            "product_id": INTEGER,
-            "variation_id": INTEGER,
-            "quantity": INTEGER,
-            "tax_class": STRING,
-            "subtotal": MONEY,
-            "subtotal_tax": MONEY,
-            "total": MONEY,
-            "total_tax": MONEY,
-            "taxes": {"type": "array", "items": TAX},
-            "meta_data": {"type": "array", "items": ITEM_META},
-            "sku": {"type": ["string", "null"]},
-            # get_item_total(): an integer when exact (25), else a float.
-            "price": {"type": "number"},
-            "image": strict_object({"id": STRING, "src": STRING}),
-            "parent_name": {"type": ["string", "null"]},
-        }
-    )
-    tax_line = strict_object(
-        {
-            "id": INTEGER,
-            "rate_code": STRING,
-            "rate_id": INTEGER,
-            "label": STRING,
-            "compound": BOOLEAN,
-            "tax_total": MONEY,
-            "shipping_tax_total": MONEY,
-            "rate_percent": {"type": "number"},
-            "meta_data": {"type": "array", "items": ref("MetaData")},
-        }
-    )
-    shipping_line = strict_object(
-        {
-            "id": INTEGER,
-            "method_title": STRING,
-            "method_id": STRING,
-            "instance_id": STRING,
-            "total": MONEY,
-            "total_tax": MONEY,
-            "taxes": {"type": "array", "items": TAX},
-            "tax_status": {"type": "string", "enum": ["taxable", "none"]},
-            "meta_data": {"type": "array", "items": ref("MetaData")},
-        }
-    )
-    fee_line = strict_object(
-        {
-            "id": INTEGER,
-            "name": STRING,
-            "tax_class": STRING,
-            "tax_status": {"type": "string", "enum": ["taxable", "none"]},
-            "amount": RAW_AMOUNT,
-            "total": MONEY,
-            "total_tax": MONEY,
-            "taxes": {"type": "array", "items": TAX},
-            "meta_data": {"type": "array", "items": ref("MetaData")},
-        }
-    )
-    coupon_line = strict_object(
-        {
-            "id": INTEGER,
-            "code": STRING,
-            # The discounts as PHP prints a float: "5", "7.23", "0".
-            "discount": RAW_AMOUNT,
-            "discount_tax": RAW_AMOUNT,
-            "meta_data": {"type": "array", "items": ITEM_META},
-            # What the line's coupon_info meta says of the coupon.
-            "discount_type": {"type": "string", "enum": list(COUPON_TYPES)},
-            "nominal_amount": NUMBER,
-            "free_shipping": BOOLEAN,
-        }
-    )
-    refund = strict_object({"id": INTEGER, "reason": STRING, "total": MONEY})
-    return strict_object(
-        {
-            "id": INTEGER,
-            "parent_id": INTEGER,
-            "status": {"type": "string", "enum": [*ORDER_STATUSES, "trash"]},
-            "currency": STRING,
-            "version": STRING,
-            "prices_include_tax": BOOLEAN,
-            "date_created": DATE,
-            "date_modified": DATE,
-            "discount_total": MONEY,
-            "discount_tax": MONEY,
-            "shipping_total": MONEY,
-            "shipping_tax": MONEY,
-            "cart_tax": MONEY,
-            "total": MONEY,
-            "total_tax": MONEY,
-            "customer_id": {"type": "integer", "minimum": 0},
-            "order_key": STRING,
-            "billing": ref("Billing"),
-            "shipping": ref("Shipping"),
-            "payment_method": STRING,
-            "payment_method_title": STRING,
-            "transaction_id": STRING,
-            "customer_ip_address": STRING,
-            "customer_user_agent": STRING,
-            "created_via": STRING,
-            "customer_note": STRING,
-            "date_completed": NULLABLE_DATE,
-            "date_paid": NULLABLE_DATE,
-            "cart_hash": STRING,
-            "number": STRING,
-            "meta_data": {"type": "array", "items": ref("MetaData")},
-            "line_items": {"type": "array", "items": line_item},
-            "tax_lines": {"type": "array", "items": tax_line},
-            "shipping_lines": {"type": "array", "items": shipping_line},
-            "fee_lines": {"type": "array", "items": fee_line},
-            "coupon_lines": {"type": "array", "items": coupon_line},
-            "refunds": {"type": "array", "items": refund},
-            "payment_url": {"type": "string", "format": "uri"},
-            "is_editable": BOOLEAN,
-            "needs_payment": BOOLEAN,
-            "needs_processing": BOOLEAN,
-            "date_created_gmt": DATE,
-            "date_modified_gmt": DATE,
-            "date_completed_gmt": NULLABLE_DATE,
-            "date_paid_gmt": NULLABLE_DATE,
-            "currency_symbol": STRING,
-            # customer only for a customer's order, up only for a child order.
-            "_links": links(
-                "self",
-                "collection",
-                "email_templates",
-                "customer",
-                "up",
-                optional=("customer", "up"),
-            ),
-        }
-    )
-
-
-def order_input() -> Schema:
-    line_item = input_object(
-        {
-            "id": {"type": "integer", "minimum": 0},
-            "product_id": {"type": ["integer", "null"], "minimum": 0},
-            "variation_id": {"type": "integer", "minimum": 0},
-            "quantity": {"type": "integer", "minimum": 1},
-            "name": STRING,
-            "sku": STRING,
-            "subtotal": AMOUNT_INPUT,
-            "total": AMOUNT_INPUT,
-            "meta_data": {"type": "array", "items": META_INPUT},
-        }
-    )
-    shipping_line = input_object(
-        {
-            "id": {"type": "integer", "minimum": 0},
-            "method_id": {"type": ["string", "null"]},
-            "method_title": {"type": ["string", "null"]},
-            "instance_id": {"type": ["string", "null"]},
-            "total": AMOUNT_INPUT,
-        }
-    )
-    fee_line = input_object(
-        {
-            "id": {"type": "integer", "minimum": 0},
-            "name": {"type": ["string", "null"]},
-            "tax_status": {"type": "string", "enum": ["taxable", "none"]},
-            "total": AMOUNT_INPUT,
-        }
-    )
-    coupon_line = input_object({"code": STRING})
-    return input_object(
-        {
-            "status": {"type": "string", "enum": list(ORDER_STATUSES)},
-            "currency": STRING,
-            "customer_id": {"type": "integer", "minimum": 0},
-            "parent_id": {"type": "integer", "minimum": 0},
-            "customer_note": STRING,
-            "payment_method": STRING,
-            "payment_method_title": STRING,
-            "transaction_id": STRING,
-            "set_paid": BOOLEAN,
-            "created_via": STRING,
-            "manual_update": BOOLEAN,
-            "billing": input_schema(BILLING, creating=True),
-            "shipping": input_schema(SHIPPING, creating=True),
-            "meta_data": {"type": "array", "items": META_INPUT},
-            "line_items": {"type": "array", "items": line_item},
-            "shipping_lines": {"type": "array", "items": shipping_line},
-            "fee_lines": {"type": "array", "items": fee_line},
-            # Given, the coupons replace the order's; a code that does not apply is a 400
-            # (on a create the order stays, as a checkout-draft named in the error).
-            "coupon_lines": {"type": "array", "items": coupon_line},
-        }
-    )
-
-
 def error_schema() -> Schema:
     return {
         "type": "object",
@@ -639,7 +426,9 @@ VARIATION_DELETE_ID: Schema = strict_object(
 
 
 def batch_result(item: str) -> Schema:
-    identity = {"anyOf": [INTEGER, VARIATION_DELETE_ID]} if item == VARIATION.title else INTEGER
+    # $item['id'] as sent: null for an update without one (recorded).
+    sent_id: Schema = {"type": ["integer", "null"]}
+    identity = {"anyOf": [sent_id, VARIATION_DELETE_ID]} if item == VARIATION.title else sent_id
     failed = strict_object({"id": identity, "error": ref("Error")})
     entries: Schema = {"type": "array", "items": {"anyOf": [ref(item), failed]}}
     groups = strict_object(
@@ -751,27 +540,27 @@ class Resource:
     def __init__(
         self,
         base: str,
-        item: str,
+        declaration: Declaration,
         tag: str,
         collection_args: dict[str, Schema],
         *,
         item_args: dict[str, Schema],
         delete_args: dict[str, Schema],
         trashes: bool,
-        path_params: Sequence[Schema] = (),
+        parent: Schema | None = None,
         server_errors: bool = False,
     ) -> None:
         self.base = base
-        self.item = item
+        self.declaration = declaration
+        self.item = declaration.title
         self.tag = tag
         self.collection_args = collection_args
         self.item_args = item_args
         self.delete_args = delete_args
         #: DELETE without force moves to the trash (410 when already there), else it is a 501.
         self.trashes = trashes
-        #: Parameters of the path before the resource (a variation's product_id): a
-        #: create under an unknown parent is a 404.
-        self.path_params = list(path_params)
+        #: The path parameter of a resource nested under another (a product's variations).
+        self.parent = parent
         #: Update and delete may answer WooCommerce's own 500s (see ERROR_500).
         self.server_errors = server_errors
 
@@ -815,7 +604,10 @@ class Resource:
             "tags": [self.tag],
             "parameters": [id_param],
             "requestBody": update_body,
-            "responses": {"200": item_ok, **error_responses(400, 401, 403, 404)},
+            "responses": {
+                "200": item_ok,
+                **error_responses(400, 401, 403, 404),
+            },
         }
         delete_errors = (400, 401, 403, 404, 410) if self.trashes else (400, 401, 403, 404, 501)
         item: Schema = {
@@ -873,13 +665,11 @@ class Resource:
                     **error_responses(400, 401, 404),
                 },
             }
-        for operations in (collection, batch, item):
-            for operation in operations.values():
-                operation["parameters"] = [*self.path_params, *operation.get("parameters", [])]
-        if self.path_params:
-            # An unknown parent (create), or a path the route pattern refuses (any method).
+        if self.parent is not None:
             for operations in (collection, batch, item):
                 for operation in operations.values():
+                    operation["parameters"] = [self.parent, *operation.get("parameters", [])]
+                    # A parent that does not exist (or a path that is no id): 404.
                     operation["responses"].update(error_responses(404))
         if self.server_errors:
             for method in ("put", "patch", "post", "delete"):
@@ -894,7 +684,7 @@ def resources(settings: Settings) -> list[Resource]:
     return [
         Resource(
             customers.ROUTE,
-            "Customer",
+            CUSTOMER,
             "Customers",
             customers_collection_args(),
             item_args={"context": CONTEXT},
@@ -903,7 +693,7 @@ def resources(settings: Settings) -> list[Resource]:
         ),
         Resource(
             orders.ROUTE,
-            "Order",
+            ORDER,
             "Orders",
             orders_collection_args(settings),
             item_args={
@@ -916,7 +706,7 @@ def resources(settings: Settings) -> list[Resource]:
         ),
         Resource(
             products.ROUTE,
-            "Product",
+            PRODUCT,
             "Products",
             products_collection_args(settings),
             item_args={
@@ -929,7 +719,7 @@ def resources(settings: Settings) -> list[Resource]:
         ),
         Resource(
             coupon_routes.ROUTE,
-            "Coupon",
+            COUPON,
             "Coupons",
             coupons_collection_args(settings),
             item_args={"context": CONTEXT},
@@ -938,7 +728,7 @@ def resources(settings: Settings) -> list[Resource]:
         ),
         Resource(
             webhook_routes.ROUTE,
-            "Webhook",
+            WEBHOOK,
             "Webhooks",
             webhooks_collection_args(),
             item_args={"context": CONTEXT},
@@ -947,7 +737,7 @@ def resources(settings: Settings) -> list[Resource]:
         ),
         Resource(
             term_routes.CategoryRoutes.route,
-            CATEGORY.title,
+            CATEGORY,
             "Product categories",
             terms_collection_args(),
             item_args={"context": CONTEXT},
@@ -957,7 +747,7 @@ def resources(settings: Settings) -> list[Resource]:
         ),
         Resource(
             term_routes.TagRoutes.route,
-            TAG.title,
+            TAG,
             "Product tags",
             terms_collection_args(),
             item_args={"context": CONTEXT},
@@ -966,7 +756,7 @@ def resources(settings: Settings) -> list[Resource]:
         ),
         Resource(
             "products/{product_id}/variations",
-            VARIATION.title,
+            VARIATION,
             "Product variations",
             variations_collection_args(),
             item_args={
@@ -976,7 +766,7 @@ def resources(settings: Settings) -> list[Resource]:
             },
             delete_args=force,
             trashes=True,
-            path_params=[{"$ref": "#/components/parameters/product_id"}],
+            parent={"$ref": "#/components/parameters/product_id"},
         ),
     ]
 
@@ -1036,7 +826,9 @@ ORDER_ID_PARAM: Schema = {
 }
 #: The refunds controller's own WP_Errors carry a number as ``data`` and answer 500
 #: whatever it says (invalid order or refund id, amount, gateway).
-CONTROLLER_ERROR: Schema = strict_object({"code": STRING, "message": STRING, "data": INTEGER})
+CONTROLLER_ERROR: Schema = strict_object(
+    {"code": STRING, "message": STRING, "data": {"type": ["integer", "null"]}}
+)
 ERROR_500 = (
     "A controller's own refusal whose data is a bare number (400, 404 or 500), answered "
     "as 500 whatever it says: the refunds routes' invalid order or refund id, refund "
@@ -1266,18 +1058,14 @@ def build_document(settings: Settings) -> dict[str, Any]:
     paths: dict[str, Schema] = {}
     schemas: dict[str, Schema] = {
         "Error": error_schema(),
-        "Order": order_schema(),
-        "OrderInput": order_input(),
-        "OrderUpdate": order_input(),
         "SystemStatus": system_status_schema(),
         "Index": index_schema(),
         "Namespace": namespace_schema(),
     }
-    for decl in DECLARED:
-        add_declared_schemas(schemas, decl)
     for decl in (REFUND, TOP_REFUND, NOTE):
         add_declared_schemas(schemas, decl)
     for resource in resources(settings):
+        add_declared_schemas(schemas, resource.declaration)
         paths.update(resource.paths())
         schemas[f"{resource.item}Batch"] = batch_input(resource.item)
         schemas[f"{resource.item}BatchResult"] = batch_result(resource.item)

@@ -8,19 +8,16 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from simulator.errors import RestError
-from simulator.models import ORDER_STATUS_FILTERS, ORDER_STATUSES, Order
+from simulator.models import ORDER_STATUS_FILTERS, Order
 from simulator.params import Args, absint, parse_list
-from simulator.rest.body import address_fields, meta_fields
+from simulator.resources.orders import ORDER
+from simulator.rest.body import read_fields
 from simulator.rest.common import (
+    Page,
     ResourceRoutes,
-    context_args,
+    View,
     force_flag,
-    query_params,
     require_permission,
-    respond,
-    respond_collection,
-    respond_item,
-    route_id,
 )
 from simulator.store import MAX_LINE_ITEMS, DateFilter, PostQuery, check_line_item_count
 from simulator.wcdates import filter_wall
@@ -73,7 +70,7 @@ def post_list_args(args: Args, sim: Simulator, orderby: tuple[str, ...]) -> Post
     )
 
 
-def _meta_filter(params: dict[str, Any], name: str) -> list[str] | None:
+def _meta_filter(params: Mapping[str, Any], name: str) -> list[str] | None:
     """The keys of ``include_meta``/``exclude_meta`` as WooCommerce 10.0.2 reads them.
 
     Recorded: ``exclude_meta=a,b`` excludes both keys, but ``include_meta=a,b`` is
@@ -88,7 +85,7 @@ def _meta_filter(params: dict[str, Any], name: str) -> list[str] | None:
     return [str(v) for v in parse_list(raw)]
 
 
-def filter_meta(data: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+def filter_meta(data: dict[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
     """``include_meta`` / ``exclude_meta`` applied to one rendered record (orders, products)."""
     include_meta = _meta_filter(params, "include_meta")
     exclude_meta = _meta_filter(params, "exclude_meta")
@@ -100,8 +97,21 @@ def filter_meta(data: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def filters_meta(params: dict[str, Any]) -> bool:
+def filters_meta(params: Mapping[str, Any]) -> bool:
     return "include_meta" in params or "exclude_meta" in params
+
+
+def coupon_lines(args: Args, name: str) -> list[dict[str, Any]] | None:
+    """The coupons a body asks for: given (even empty) they replace the order's; null
+    is taken as absent and keeps them. Each line is passed whole, since the store
+    refuses an ``id`` (read-only) with its own message."""
+    if args.values[name] is None:
+        return None
+    coupons = args.objects(name)
+    for position, coupon in enumerate(coupons):
+        coupon.string("code")
+        args.nested(name, coupon, position)
+    return [dict(c.values) for c in coupons]
 
 
 class OrderRoutes(ResourceRoutes):
@@ -121,47 +131,39 @@ class OrderRoutes(ResourceRoutes):
         args.sanitized["dp"] = dp
         return dp
 
-    def _render(self, request: web.Request, order: Order, dp: int) -> dict[str, Any]:
-        return filter_meta(self.sim.renderer.order(order, dp), query_params(request))
+    def render(self, record: Order) -> dict[str, Any]:
+        return self.sim.renderer.order(record)
 
-    def _default_shape(self, request: web.Request, dp: int) -> bool:
-        params = query_params(request)
-        return (
-            dp == self.sim.settings.price_decimals
-            and "include_meta" not in params
-            and "exclude_meta" not in params
-        )
+    def render_bytes(self, record: Order) -> bytes:
+        return self.sim.renderer.order_bytes(record)
 
-    # ------------------------------------------------------------------ list
-    async def list_items(self, request: web.Request) -> web.Response:
-        params = query_params(request)
-        args = Args(params)
+    def find(self, item_id: int) -> Order:
+        return self.sim.store.get_order(item_id)
+
+    def read_view(self, request: web.Request, args: Args) -> View:
+        """``dp`` and include_meta/exclude_meta reshape the orders; else the cache serves."""
+        dp = self._dp(args)
+        params = args.values
+        default = dp == self.sim.settings.price_decimals and not filters_meta(params)
+        return View(lambda order: filter_meta(self.sim.renderer.order(order, dp), params), default)
+
+    def read_list_query(self, args: Args) -> PostQuery:
         query = post_list_args(args, self.sim, ORDERBY)
         statuses = args.enum_list("status", ORDER_STATUS_FILTERS)
         query.statuses = frozenset(statuses) if statuses else None
         query.customer = args.integer("customer")
         query.product = args.integer("product")
-        dp = self._dp(args)
         args.boolean("order_item_display_meta", False)
-        args.check()
-        require_permission(request, "list")
-        page, total = self.sim.store.query_orders(query)
-        if not page:
+        return query
+
+    def find_page(self, query: PostQuery, args: Args) -> Page:
+        records, total = self.sim.store.query_orders(query)
+        if not records:
             # Custom order tables count only when the page has rows: a page past the
             # end reports X-WP-Total 0 (posts storage would still give the total).
             total = 0
-        return respond_collection(
-            request,
-            page,
-            lambda order: self._render(request, order, dp),
-            self.sim.renderer.order_bytes,
-            route=ROUTE,
-            total=total,
-            per_page=query.per_page,
-            page=query.page,
-            use_cache=self._default_shape(request, dp),
-            link_query=self._link_query(args, dp, rendered=bool(page)),
-        )
+        link_query = self._link_query(args, self._dp(args), rendered=bool(records))
+        return Page(records, total, query.per_page, query.page, link_query)
 
     @staticmethod
     def _link_query(args: Args, dp: int, *, rendered: bool) -> dict[str, Any]:
@@ -179,62 +181,14 @@ class OrderRoutes(ResourceRoutes):
             query.setdefault("context", "view")
         return query
 
-    # ------------------------------------------------------------------ item
-    async def get(self, request: web.Request) -> web.Response:
-        args = context_args(request)
-        dp = self._dp(args)
-        args.check()
-        require_permission(request, "view")
-        order = self.sim.store.get_order(route_id(request))
-        if self._default_shape(request, dp):
-            render = self.sim.renderer
-            return respond_item(request, order, render.order, render.order_bytes)
-        return respond(request, self._render(request, order, dp))
-
     def parse_fields(self, body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+        check_line_item_count(body.get("line_items"))  # before reading 150k of them
         args = Args(body)
-        fields: dict[str, Any] = {}
-        if args.has("status"):
-            fields["status"] = args.enum("status", ORDER_STATUSES, "pending")
-        for name in (
-            "currency",
-            "customer_note",
-            "payment_method",
-            "payment_method_title",
-            "transaction_id",
-        ):
-            if args.has(name):
-                fields[name] = args.string(name)
-        for name in ("customer_id", "parent_id"):
-            if args.has(name):
-                fields[name] = args.integer(name, minimum=0)
-        if args.has("set_paid"):
-            fields["set_paid"] = args.boolean("set_paid", False)
-        if args.has("created_via"):
-            fields["created_via"] = args.string("created_via")
-        # manual_update: the status note is the key's user's, not the system's.
-        if args.boolean("manual_update", False):
-            fields["manual_update"] = True
-        for name in ("billing", "shipping"):
-            address = address_fields(args, name, billing=name == "billing")
-            if address is not None:
-                fields[name] = address
-        meta = meta_fields(args)
-        if meta is not None:
-            fields["meta_data"] = meta
-        fields["line_items"] = self._line_items(args)
-        fields["shipping_lines"] = self._lines(
-            args, "shipping_lines", ("method_id", "method_title", "instance_id")
-        )
-        fields["fee_lines"] = self._lines(args, "fee_lines", ("name",), tax_status=True)
-        if args.has("coupon_lines") and body["coupon_lines"] is not None:
-            # Given (even empty) it replaces the order's coupons; absent it keeps them.
-            coupons = args.objects("coupon_lines")
-            for position, coupon in enumerate(coupons):
-                coupon.string("code")
-                args.nested("coupon_lines", coupon, position)
-            fields["coupon_lines"] = [dict(c.values) for c in coupons]
+        fields = read_fields(args, ORDER, creating=creating, readers={"coupon_lines": coupon_lines})
         args.check()
+        # manual_update: the status note is the key's user's, not the system's.
+        if not fields.get("manual_update"):
+            fields.pop("manual_update", None)
         return fields
 
     def check_batch(self, groups: Mapping[str, list[Any]]) -> None:
@@ -252,74 +206,22 @@ class OrderRoutes(ResourceRoutes):
                 413,
             )
 
-    def _line_items(self, args: Args) -> list[dict[str, Any]]:
-        check_line_item_count(args.values.get("line_items"))  # before reading 150k of them
-        items = args.objects("line_items")
-        result: list[dict[str, Any]] = []
-        for position, item in enumerate(items):
-            values: dict[str, Any] = {}
-            for name in ("id", "variation_id"):
-                if item.has(name):
-                    values[name] = item.integer(name, minimum=0)
-            if item.has("product_id"):
-                raw = item.values["product_id"]
-                values["product_id"] = (
-                    None if raw is None else item.integer("product_id", minimum=0)
-                )
-            if item.has("quantity"):
-                values["quantity"] = item.integer("quantity", minimum=1)
-            for name in ("name", "sku"):
-                if item.has(name):
-                    values[name] = item.string(name)
-            for name in ("subtotal", "total"):
-                item.amount(name)
-                if item.has(name):
-                    values[name] = item.values[name]
-            meta = meta_fields(item)
-            if meta is not None:
-                values["meta_data"] = meta
-            args.nested("line_items", item, position)
-            result.append(values)
-        return result
-
-    def _lines(
-        self, args: Args, name: str, strings: tuple[str, ...], *, tax_status: bool = False
-    ) -> list[dict[str, Any]]:
-        lines = args.objects(name)
-        result: list[dict[str, Any]] = []
-        for position, line in enumerate(lines):
-            values: dict[str, Any] = {}
-            if line.has("id"):
-                values["id"] = line.integer("id", minimum=0)
-            for field in strings:
-                if line.has(field):
-                    values[field] = None if line.values[field] is None else line.string(field)
-            if tax_status and line.has("tax_status"):
-                values["tax_status"] = line.enum("tax_status", ("taxable", "none"), "taxable")
-            line.amount("total")
-            if line.has("total"):
-                values["total"] = line.values["total"]
-            args.nested(name, line, position)
-            result.append(values)
-        return result
-
     async def store_create(self, fields: dict[str, Any]) -> dict[str, Any]:
         created_via = fields.pop("created_via", None) or "rest-api"
-        order = self.sim.store.create_order(fields, created_via=created_via)
-        return self.sim.renderer.order(order)
+        return self.render(self.sim.store.create_order(fields, created_via=created_via))
 
     async def store_update(self, item_id: int, fields: dict[str, Any]) -> dict[str, Any]:
-        return self.sim.renderer.order(self.sim.store.update_order(item_id, fields))
+        return self.render(self.sim.store.update_order(item_id, fields))
 
     async def delete_item(
         self, request: web.Request, item_id: int, values: dict[str, Any]
     ) -> dict[str, Any]:
         force = force_flag(values)
         require_permission(request, "delete")
-        store, render = self.sim.store, self.sim.renderer
+        store = self.sim.store
         # Either way the answer is the order as it was before (WooCommerce renders it
         # first, then trashes or deletes it).
-        payload = render.order(store.get_order(item_id))
+        payload = self.render(self.find(item_id))
         if force:
             store.delete_order(item_id)
         else:

@@ -8,24 +8,19 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from simulator.models import PRODUCT_TYPES, STOCK_STATUSES
+from simulator.models import PRODUCT_TYPES, STOCK_STATUSES, Product
 from simulator.params import Args, parse_list
-from simulator.resources.declare import writable
 from simulator.resources.products import PRODUCT
-from simulator.rest.body import meta_fields, read_plain
+from simulator.rest.body import Reader, read_fields
 from simulator.rest.common import (
+    Page,
     ResourceRoutes,
-    context_args,
+    View,
     force_flag,
-    query_params,
     require_permission,
-    respond,
-    respond_collection,
-    respond_item,
-    route_id,
 )
 from simulator.rest.orders import filter_meta, filters_meta, post_list_args
-from simulator.store import money
+from simulator.store import PostQuery, money
 
 if TYPE_CHECKING:
     from simulator.app import Simulator
@@ -105,6 +100,41 @@ def _string_list(args: Args, name: str) -> None:
             return
 
 
+def term_refs(args: Args, name: str) -> list[dict[str, Any]]:
+    """``categories``/``tags``: each entry whole, its id checked; the store picks a tag
+    by ``name`` when one is given, else by id."""
+    terms = args.objects(name)
+    for position, term in enumerate(terms):
+        term.integer("id")
+        args.nested(name, term, position)
+    return [dict(t.values) for t in terms]
+
+
+def attribute_entries(args: Args, name: str) -> list[dict[str, Any]]:
+    """``attributes``/``default_attributes``: each entry whole, its typed keys checked."""
+    entries = args.objects(name)
+    for position, entry in enumerate(entries):
+        entry.string("name")
+        if name == "attributes":
+            entry.integer("position")
+            entry.boolean("visible")
+            entry.boolean("variation")
+            _string_list(entry, "options")
+        else:
+            entry.string("option")
+        args.nested(name, entry, position)
+    return [dict(entry.values) for entry in entries]
+
+
+#: The fields read their own way: passed to the store whole, as it reads them.
+READERS: dict[str, Reader] = {
+    "categories": term_refs,
+    "tags": term_refs,
+    "attributes": attribute_entries,
+    "default_attributes": attribute_entries,
+}
+
+
 class ProductRoutes(ResourceRoutes):
     route = ROUTE
     exists_error = ("woocommerce_rest_product_exists", "Cannot create existing product.")
@@ -113,8 +143,28 @@ class ProductRoutes(ResourceRoutes):
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
 
-    async def list_items(self, request: web.Request) -> web.Response:
-        args = Args(query_params(request))
+    def render(self, record: Product) -> dict[str, Any]:
+        return self.sim.renderer.product(record)
+
+    def render_bytes(self, record: Product) -> bytes:
+        return self.sim.renderer.product_bytes(record)
+
+    def find(self, item_id: int) -> Product:
+        return self.sim.store.get_product(item_id)
+
+    def read_view(self, request: web.Request, args: Args) -> View:
+        """The edit context and include_meta/exclude_meta reshape the products."""
+        context = args.enum("context", ("view", "edit"), "view")
+        params = args.values
+        render = self.sim.renderer
+        return View(
+            lambda product: in_requested_order(
+                filter_meta(render.product(product, context), params), params
+            ),
+            context == "view" and not filters_meta(params),
+        )
+
+    def read_list_query(self, args: Args) -> PostQuery:
         query = post_list_args(args, self.sim, ORDERBY_REGISTERED)
         status = args.enum("status", STATUS_FILTERS, "any")
         query.statuses = None if status == "any" else frozenset({status})
@@ -157,29 +207,14 @@ class ProductRoutes(ResourceRoutes):
         )
         for name in ("min_price", "max_price"):
             args.amount(name)
-            raw = query_params(request).get(name)
+            raw = args.values.get(name)
             if raw not in (None, "") and name not in args.problems:
                 setattr(query, name, money(raw))
-        context = args.enum("context", ("view", "edit"), "view")
-        args.check()
-        require_permission(request, "list")
-        page, total = self.sim.store.query_products(query)
-        render = self.sim.renderer
-        params = query_params(request)
-        return respond_collection(
-            request,
-            page,
-            lambda product: in_requested_order(
-                filter_meta(render.product(product, context), params), params
-            ),
-            render.product_bytes,
-            route=ROUTE,
-            total=total,
-            per_page=query.per_page,
-            page=query.page,
-            use_cache=context == "view" and not filters_meta(params),
-            link_query=args.link_query(),
-        )
+        return query
+
+    def find_page(self, query: PostQuery, args: Args) -> Page:
+        records, total = self.sim.store.query_products(query)
+        return Page(records, total, query.per_page, query.page, args.link_query())
 
     @staticmethod
     def _term_ids(args: Args, name: str) -> frozenset[int] | None:
@@ -195,50 +230,9 @@ class ProductRoutes(ResourceRoutes):
         args.sanitized[name] = ids
         return frozenset(ids)
 
-    async def get(self, request: web.Request) -> web.Response:
-        args = context_args(request)
-        context = args.enum("context", ("view", "edit"), "view")
-        args.check()
-        require_permission(request, "view")
-        product = self.sim.store.get_product(route_id(request))
-        render = self.sim.renderer
-        params = query_params(request)
-        if context == "edit" or filters_meta(params) or "_fields" in params:
-            data = filter_meta(render.product(product, context), params)
-            return respond(request, in_requested_order(data, params))
-        return respond_item(request, product, render.product, render.product_bytes)
-
     def parse_fields(self, body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         args = Args(body)
-        fields: dict[str, Any] = {}
-        for name in writable(PRODUCT, creating=creating):
-            if not args.has(name):
-                continue
-            if name in ("categories", "tags"):
-                terms = args.objects(name)
-                for position, term in enumerate(terms):
-                    term.integer("id")
-                    args.nested(name, term, position)
-                fields[name] = [dict(t.values) for t in terms]
-            elif name in ("attributes", "default_attributes"):
-                entries = args.objects(name)
-                for position, entry in enumerate(entries):
-                    entry.string("name")
-                    if name == "attributes":
-                        entry.integer("position")
-                        entry.boolean("visible")
-                        entry.boolean("variation")
-                        _string_list(entry, "options")
-                    else:
-                        entry.string("option")
-                    args.nested(name, entry, position)
-                fields[name] = [dict(entry.values) for entry in entries]
-            elif name == "meta_data":
-                meta = meta_fields(args)
-                if meta is not None:
-                    fields[name] = meta
-            else:
-                fields[name] = read_plain(args, PRODUCT.get(name))
+        fields = read_fields(args, PRODUCT, creating=creating, readers=READERS)
         args.check()
         return fields
 

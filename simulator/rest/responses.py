@@ -288,8 +288,12 @@ def respond_collection(
     page: int,
     use_cache: bool = True,
     link_query: Mapping[str, Any] | None = None,
+    max_pages: int | None = None,
 ) -> web.Response:
-    headers = collection_headers(request, route, total, per_page, page, link_query)
+    if max_pages is None:
+        headers = collection_headers(request, route, total, per_page, page, link_query)
+    else:
+        headers = paging_headers(request, route, total, max_pages, page, link_query)
     if use_cache and not needs_dicts(request):
         return respond(request, json_array([render_bytes(item) for item in items]), headers=headers)
     return respond(request, [render_dict(item) for item in items], headers=headers)

@@ -22,6 +22,7 @@ from simulator.resources import declare
 from simulator.resources import variations as variation_resource
 from simulator.resources.coupons import COUPON
 from simulator.resources.customers import CUSTOMER
+from simulator.resources.orders import ORDER
 from simulator.resources.products import PRODUCT
 from simulator.resources.terms import CATEGORY, TAG
 from simulator.resources.webhooks import WEBHOOK
@@ -68,8 +69,8 @@ def _resources(settings: Settings) -> dict[str, tuple[Callable[[], Schemas], Any
     return {
         "orders": (
             lambda: openapi.orders_collection_args(settings),
-            lambda creating: openapi.order_input(),
-            openapi.order_schema,
+            lambda creating: declare.input_schema(ORDER, creating=creating),
+            lambda: declare.response_schema(ORDER),
             "shop_order",
         ),
         "products": (

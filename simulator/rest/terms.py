@@ -10,25 +10,26 @@ does not exist answers without an ``Allow`` header.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from aiohttp import web
 
 from simulator.errors import RestError
-from simulator.models import CATEGORY_DISPLAY_TYPES, Category, Tag
+from simulator.models import Category, Tag
 from simulator.params import Args
 from simulator.render_terms import ROUTES, TermRenderer
+from simulator.resources.declare import Declaration, required
+from simulator.resources.terms import CATEGORY, TAG
+from simulator.rest.body import Reader, read_fields
 from simulator.rest.common import (
     SIM_KEY,
     TARGET_CHECKS,
+    Page,
     ResourceRoutes,
-    context_args,
+    View,
     force_flag,
-    paging_headers,
-    query_params,
     require_permission,
-    respond,
-    route_id,
 )
 from simulator.store.terms import CATEGORIES, TAGS, TermQuery
 
@@ -38,8 +39,51 @@ if TYPE_CHECKING:
 ORDERBY = ("id", "include", "name", "slug", "term_group", "description", "count")
 
 
+@dataclass(frozen=True)
+class Counted:
+    """A term with the count its read reports."""
+
+    term: Category | Tag
+    count: int
+
+
+def image_fields(args: Args, name: str) -> dict[str, Any] | None:
+    """A category's ``image``, whole: the store looks at its ``id`` and ``src``."""
+    image = args.object(name)
+    if image is None:
+        return None
+    image.integer("id")
+    for key in ("src", "name", "alt"):
+        image.string(key)
+    args.nested(name, image)
+    return dict(image.values)
+
+
+READERS: dict[str, Reader] = {"image": image_fields}
+
+
+def term_list_query(args: Args) -> TermQuery:
+    """The collection arguments both taxonomies take."""
+    args.enum("context", ("view", "edit"), "view")
+    return TermQuery(
+        page=args.integer("page", 1, minimum=1) or 1,
+        per_page=args.integer("per_page", 10, minimum=1, maximum=100) or 10,
+        offset=args.integer("offset"),
+        order=args.enum("order", ("asc", "desc"), "asc"),
+        orderby=args.enum("orderby", ORDERBY, "name"),
+        include=args.id_list("include"),
+        exclude=args.id_list("exclude"),
+        search=args.string("search"),
+        hide_empty=bool(args.boolean("hide_empty", False)),
+        parent=args.integer("parent"),
+        product=args.integer("product"),
+        slug=args.string("slug") if args.has("slug") else None,
+    )
+
+
 class TermRoutes(ResourceRoutes):
     taxonomy: ClassVar[str]
+    declaration: ClassVar[Declaration]
     # The terms controller has neither check; the base class asks for them.
     exists_error = ("woocommerce_rest_term_exists", "Cannot create existing resource.")
     invalid_id_error = ("woocommerce_rest_term_invalid", "Resource does not exist.")
@@ -47,7 +91,7 @@ class TermRoutes(ResourceRoutes):
 
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
-        self.render = TermRenderer(sim.settings)
+        self.renderer = TermRenderer(sim.settings)
 
     @property
     def terms(self) -> Any:
@@ -57,75 +101,49 @@ class TermRoutes(ResourceRoutes):
         """One term as get_term() reads it: ``count`` is the term's own column (published
         products carrying it), not the list's ``product_count_*`` meta (recorded)."""
         counts = self.terms.direct_counts(self.taxonomy)
-        return self.render.term(term, counts.get(term.id, 0), exists=exists)
+        return self.renderer.term(term, counts.get(term.id, 0), exists=exists)
 
     # ------------------------------------------------------------------ reads
-    async def list_items(self, request: web.Request) -> web.Response:
-        args = Args(query_params(request))
-        args.enum("context", ("view", "edit"), "view")
-        query = TermQuery(
-            page=args.integer("page", 1, minimum=1) or 1,
-            per_page=args.integer("per_page", 10, minimum=1, maximum=100) or 10,
-            offset=args.integer("offset"),
-            order=args.enum("order", ("asc", "desc"), "asc"),
-            orderby=args.enum("orderby", ORDERBY, "name"),
-            include=args.id_list("include"),
-            exclude=args.id_list("exclude"),
-            search=args.string("search"),
-            hide_empty=bool(args.boolean("hide_empty", False)),
-            parent=args.integer("parent"),
-            product=args.integer("product"),
-            slug=args.string("slug") if args.has("slug") else None,
-        )
-        args.check()
-        require_permission(request, "list")
+    def render(self, record: Counted) -> dict[str, Any]:
+        return self.renderer.term(record.term, record.count)
+
+    def read_view(self, request: web.Request, args: Args) -> View:
+        del request, args
+        return View(self.render, cached=False)  # terms keep no cached bytes
+
+    def find(self, item_id: int) -> Counted:
+        term = self.terms.get(self.taxonomy, item_id)
+        return Counted(term, self.terms.direct_counts(self.taxonomy).get(term.id, 0))
+
+    def read_list_query(self, args: Args) -> TermQuery:
+        return term_list_query(args)
+
+    def find_page(self, query: TermQuery, args: Args) -> Page:
+        """A list counts each term's products with its children's (``product_count_*``)."""
         page, total = self.terms.query(self.taxonomy, query)
         counts = self.terms.product_counts(self.taxonomy)
         offset = query.offset or (query.page - 1) * query.per_page
-        # ceil( offset / per_page + 1 ), as the controller works out the page.
-        current = math.ceil(offset / query.per_page + 1)
-        # The terms controller builds its links from the query as sent (not sanitised).
-        headers = paging_headers(
-            request,
-            ROUTES[self.taxonomy],
+        return Page(
+            [Counted(term, counts.get(term.id, 0)) for term in page],
             total,
-            math.ceil(total / query.per_page),
-            current,
-            query_params(request),
+            query.per_page,
+            # ceil( offset / per_page + 1 ), as the controller works out the page.
+            page=math.ceil(offset / query.per_page + 1),
+            # The terms controller builds its links from the query as sent (not sanitised).
+            link_query=dict(args.values),
+            max_pages=math.ceil(total / query.per_page),
         )
-        body = [self.render.term(t, counts.get(t.id, 0)) for t in page]
-        return respond(request, body, headers=headers)
-
-    async def get(self, request: web.Request) -> web.Response:
-        args = context_args(request)
-        args.check()
-        require_permission(request, "view")
-        term = self.terms.get(self.taxonomy, route_id(request))
-        return respond(request, self.rendered(term))
 
     # ------------------------------------------------------------------ writes
     def parse_fields(self, body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         args = Args(body)
         if creating:
-            args.require("name")
-        fields: dict[str, Any] = {}
-        for name in ("name", "slug", "description"):
-            if args.has(name):
-                fields[name] = args.string(name)
-        if args.has("parent"):
+            for name in required(self.declaration):
+                args.require(name)
+        fields = read_fields(args, self.declaration, creating=creating, readers=READERS)
+        if "parent" not in fields and args.has("parent"):
+            # A tag declares no parent; given one, the store refuses it (not hierarchical).
             fields["parent"] = args.integer("parent")
-        if self.taxonomy == CATEGORIES:
-            if args.has("display"):
-                fields["display"] = args.enum("display", CATEGORY_DISPLAY_TYPES, "default")
-            if args.has("menu_order"):
-                fields["menu_order"] = args.integer("menu_order")
-            image = args.object("image")
-            if image is not None:
-                image.integer("id")
-                for key in ("src", "name", "alt"):
-                    image.string(key)
-                args.nested("image", image)
-                fields["image"] = dict(image.values)
         args.check()
         return fields
 
@@ -221,11 +239,13 @@ def _check_image(terms: Any, taxonomy: str, term: Category | Tag, fields: dict[s
 class CategoryRoutes(TermRoutes):
     route = ROUTES[CATEGORIES]
     taxonomy = CATEGORIES
+    declaration = CATEGORY
 
 
 class TagRoutes(TermRoutes):
     route = ROUTES[TAGS]
     taxonomy = TAGS
+    declaration = TAG
 
 
 def setup(app: web.Application, sim: Simulator) -> None:

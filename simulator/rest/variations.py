@@ -17,7 +17,8 @@ from aiohttp import web
 from simulator.errors import RestError
 from simulator.models import STOCK_STATUSES
 from simulator.params import Args
-from simulator.rest.body import meta_fields
+from simulator.resources.variations import VARIATION
+from simulator.rest.body import Reader, read_fields
 from simulator.rest.common import (
     SIM_KEY,
     TARGET_CHECKS,
@@ -35,7 +36,7 @@ from simulator.rest.common import (
 from simulator.rest.orders import filter_meta
 from simulator.store import money
 from simulator.store.variations import ORDERBY as VARIATION_ORDERBY
-from simulator.store.variations import STATUSES, VariationQuery, invalid_variation
+from simulator.store.variations import VariationQuery, invalid_variation
 
 if TYPE_CHECKING:
     from simulator.app import Simulator
@@ -50,6 +51,58 @@ ORDERBY = VARIATION_ORDERBY
 
 def parent_id(request: web.Request) -> int:
     return int(request.match_info["product_id"])
+
+
+def dimension_fields(args: Args, name: str) -> dict[str, Any] | None:
+    """``dimensions``: the sizes it names, each a string."""
+    dimensions = args.object(name)
+    if dimensions is None:
+        return None
+    values = {
+        key: dimensions.string(key) for key in ("length", "width", "height") if dimensions.has(key)
+    }
+    args.nested(name, dimensions)
+    return values
+
+
+def option_entries(args: Args, name: str) -> list[dict[str, Any]]:
+    """``attributes``: each option whole; the store matches it to the parent's attributes."""
+    options = args.objects(name)
+    for position, option in enumerate(options):
+        option.string("name")
+        option.string("option")
+        args.nested(name, option, position)
+    return [dict(option.values) for option in options]
+
+
+READERS: dict[str, Reader] = {"dimensions": dimension_fields, "attributes": option_entries}
+
+
+def variation_list_query(args: Args) -> VariationQuery:
+    """The collection's arguments (after ``context``)."""
+    status = args.enum("status", STATUS_FILTERS, "any")
+    query = VariationQuery(
+        page=args.integer("page", 1, minimum=1) or 1,
+        per_page=args.integer("per_page", 10, minimum=1, maximum=100) or 10,
+        offset=args.integer("offset"),
+        order=args.enum("order", ("asc", "desc"), "desc"),
+        orderby=args.enum("orderby", ORDERBY, "date"),
+        include=args.id_list("include"),
+        exclude=frozenset(args.id_list("exclude")),
+        search=args.string("search"),
+        sku=args.string("sku"),
+        statuses=None if status == "any" else frozenset({status}),
+        on_sale=args.boolean("on_sale", None),
+        stock_status=args.enum("stock_status", STOCK_STATUSES, "")
+        if args.has("stock_status")
+        else "",
+    )
+    for name in ("min_price", "max_price"):
+        args.amount(name)
+        raw = args.values.get(name)
+        if raw not in (None, "") and name not in args.problems:
+            setattr(query, name, money(raw))
+    return query
 
 
 class VariationRoutes(ResourceRoutes):
@@ -71,28 +124,7 @@ class VariationRoutes(ResourceRoutes):
     async def list_items(self, request: web.Request) -> web.Response:
         args = Args(query_params(request))
         context = args.enum("context", ("view", "edit"), "view")
-        status = args.enum("status", STATUS_FILTERS, "any")
-        query = VariationQuery(
-            page=args.integer("page", 1, minimum=1) or 1,
-            per_page=args.integer("per_page", 10, minimum=1, maximum=100) or 10,
-            offset=args.integer("offset"),
-            order=args.enum("order", ("asc", "desc"), "desc"),
-            orderby=args.enum("orderby", ORDERBY, "date"),
-            include=args.id_list("include"),
-            exclude=frozenset(args.id_list("exclude")),
-            search=args.string("search"),
-            sku=args.string("sku"),
-            statuses=None if status == "any" else frozenset({status}),
-            on_sale=args.boolean("on_sale", None),
-            stock_status=args.enum("stock_status", STOCK_STATUSES, "")
-            if args.has("stock_status")
-            else "",
-        )
-        for name in ("min_price", "max_price"):
-            args.amount(name)
-            raw = query_params(request).get(name)
-            if raw not in (None, "") and name not in args.problems:
-                setattr(query, name, money(raw))
+        query = variation_list_query(args)
         args.check()
         require_permission(request, "list")
         page, total = self.sim.store.variations.query(parent_id(request), query)
@@ -120,46 +152,7 @@ class VariationRoutes(ResourceRoutes):
     # ------------------------------------------------------------------ writes
     def parse_fields(self, body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         args = Args(body)
-        fields: dict[str, Any] = {}
-        for name in ("sku", "description", "weight", "tax_class"):
-            if args.has(name):
-                fields[name] = args.string(name)
-        choices = {
-            "status": STATUSES,
-            "stock_status": STOCK_STATUSES,
-            "tax_status": ("taxable", "shipping", "none"),
-        }
-        for name, allowed in choices.items():
-            if args.has(name):
-                fields[name] = args.enum(name, allowed, allowed[0])
-        for name in ("virtual", "downloadable", "manage_stock"):
-            if args.has(name):
-                fields[name] = args.boolean(name, False)
-        for name in ("stock_quantity", "menu_order"):
-            if args.has(name):
-                fields[name] = args.integer(name)
-        for name in ("regular_price", "sale_price"):
-            args.amount(name)
-            if args.has(name):
-                fields[name] = args.values[name]
-        dimensions = args.object("dimensions")
-        if dimensions is not None:
-            fields["dimensions"] = {
-                key: dimensions.string(key)
-                for key in ("length", "width", "height")
-                if dimensions.has(key)
-            }
-            args.nested("dimensions", dimensions)
-        attributes = args.objects("attributes")
-        for position, attribute in enumerate(attributes):
-            attribute.string("name")
-            attribute.string("option")
-            args.nested("attributes", attribute, position)
-        if args.has("attributes"):
-            fields["attributes"] = [dict(a.values) for a in attributes]
-        meta = meta_fields(args)
-        if meta is not None:
-            fields["meta_data"] = meta
+        fields = read_fields(args, VARIATION, creating=creating, readers=READERS)
         args.check()
         return fields
 

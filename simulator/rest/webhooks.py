@@ -20,14 +20,12 @@ from simulator.resources.declare import ordered, required, writable
 from simulator.resources.webhooks import WEBHOOK
 from simulator.rest.common import (
     SIM_KEY,
+    Page,
     ResourceRoutes,
-    context_args,
+    View,
     error_response,
     force_flag,
-    paging_headers,
     require_permission,
-    respond,
-    route_id,
 )
 from simulator.wcdates import format_wall, wall_seconds
 from simulator.webhooks import WebhookQuery, WebhookService, service_for
@@ -86,12 +84,22 @@ class WebhookRoutes(ResourceRoutes):
     def webhooks(self) -> WebhookService:
         return service_for(self.sim)
 
-    def _render(self, webhook: Webhook) -> dict[str, Any]:
-        return render_webhook(webhook, self.sim.settings)
+    def render(self, record: Webhook) -> dict[str, Any]:
+        return render_webhook(record, self.sim.settings)
 
-    # ------------------------------------------------------------------ list
-    async def list_items(self, request: web.Request) -> web.Response:
-        args = context_args(request)
+    def read_view(self, request: web.Request, args: Args) -> View:
+        return View(self.render, cached=False)  # no cached renderings
+
+    def find(self, item_id: int) -> Webhook:
+        if item_id == 0:
+            raise RestError("woocommerce_rest_shop_webhook_invalid_id", "Invalid ID.", 404)
+        webhook = self.webhooks.get(item_id)
+        if webhook is None:
+            # A real WooCommerce 10.0.2 store: 404 here, 400 for an update of the same id.
+            raise RestError("woocommerce_rest_shop_webhook_invalid_id", "ID is invalid.", 404)
+        return webhook
+
+    def read_list_query(self, args: Args) -> WebhookQuery:
         page = args.integer("page", 1, minimum=1) or 1
         per_page = args.integer("per_page", 10, minimum=1, maximum=100) or 10
         offset = args.integer("offset")
@@ -106,30 +114,19 @@ class WebhookRoutes(ResourceRoutes):
             limit=per_page,
         )
         status = args.enum("status", STATUS_FILTERS, "all")
-        args.check()
-        require_permission(request, "list")
         query.status = "" if status == "all" else status
         # get_items() only computes an offset from `page` when no `offset` is given, and
         # never passes a given `offset` on: with one, the list starts at the first item.
         query.offset = (page - 1) * per_page if not offset else 0
-        result = self.webhooks.registry.search(query)
-        current_page = query.offset // per_page + 1
-        # The webhooks controller counts its own pages (1 whenever per_page is 1).
-        headers = paging_headers(request, ROUTE, result.total, result.max_pages, current_page)
-        return respond(request, [self._render(w) for w in result.webhooks], headers=headers)
+        return query
 
-    # ------------------------------------------------------------------ item
-    async def get(self, request: web.Request) -> web.Response:
-        context_args(request).check()
-        require_permission(request, "view")
-        webhook_id = route_id(request)
-        if webhook_id == 0:
-            raise RestError("woocommerce_rest_shop_webhook_invalid_id", "Invalid ID.", 404)
-        webhook = self.webhooks.get(webhook_id)
-        if webhook is None:
-            # A real WooCommerce 10.0.2 store: 404 here, 400 for an update of the same id.
-            raise RestError("woocommerce_rest_shop_webhook_invalid_id", "ID is invalid.", 404)
-        return respond(request, self._render(webhook))
+    def find_page(self, query: WebhookQuery, args: Args) -> Page:
+        result = self.webhooks.registry.search(query)
+        # The webhooks controller counts its own pages (1 whenever per_page is 1).
+        current_page = query.offset // query.limit + 1
+        return Page(
+            result.webhooks, result.total, query.limit, current_page, max_pages=result.max_pages
+        )
 
     def parse_fields(self, body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         """The schema's type checks (rest_invalid_param); the controller's checks come later."""
@@ -156,7 +153,7 @@ class WebhookRoutes(ResourceRoutes):
             name=fields.get("name"),
         )
         # The response is prepared before the ping; the ping runs before the answer goes out.
-        payload = self._render(webhook)
+        payload = self.render(webhook)
         await self.webhooks.engine.ping(webhook)
         return payload
 
@@ -165,7 +162,7 @@ class WebhookRoutes(ResourceRoutes):
         return await self.create_item(request, {"topic": "", "delivery_url": "", **body})
 
     async def store_update(self, item_id: int, fields: dict[str, Any]) -> dict[str, Any]:
-        return self._render(await self.webhooks.update(item_id, **fields))
+        return self.render(await self.webhooks.update(item_id, **fields))
 
     async def delete_item(
         self, request: web.Request, item_id: int, values: dict[str, Any]
@@ -179,7 +176,7 @@ class WebhookRoutes(ResourceRoutes):
         webhook = self.webhooks.get(item_id)
         if webhook is None:
             raise RestError("woocommerce_rest_shop_webhook_invalid_id", "Invalid ID.", 404)
-        payload = self._render(webhook)
+        payload = self.render(webhook)
         self.webhooks.delete(item_id)
         return payload
 
