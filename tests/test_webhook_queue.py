@@ -549,3 +549,24 @@ async def test_the_queue_over_the_control_plane(store: LiveStore, receiver: Rece
     await store.client.post(queue, json={"interval": 60, "delay": 5})
     await store.client.post(store.server.site_url + "/_woosim/reset")
     assert (await store.client.get(queue)).json() == {"interval": 0.0, "delay": 0.0, "pending": 0}
+
+
+async def test_a_send_hanging_on_the_wire_at_a_reset_is_no_longer_pending(
+    store: LiveStore, receiver: Receiver
+) -> None:
+    """After a reset the queue's ``pending`` counts only the emptied store's deliveries: a
+    send of the store that was, still waiting out its timeout, must not make it look busy
+    (a caller waiting for ``pending`` 0 would wait out that timeout, then go on unsettled)."""
+    webhooks(store).options.queue_interval = 0
+    response = await store.client.post(
+        "webhooks", json={"topic": "order.updated", "delivery_url": receiver.url("/slow")}
+    )
+    assert response.status_code == 201
+    receiver.hanging.add("/slow")  # after the ping
+    await new_order(store)
+    await receiver.wait(2, "/slow")  # the ping, then the order.updated on the wire, held
+    queue = store.server.site_url + "/_woosim/webhooks/queue"
+    assert (await store.client.get(queue)).json()["pending"] == 1
+    await store.client.post(store.server.site_url + "/_woosim/reset")
+    assert (await store.client.get(queue)).json()["pending"] == 0
+    receiver.release()

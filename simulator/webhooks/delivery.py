@@ -166,8 +166,13 @@ class DeliveryEngine:
             self._call_soon(self._clear_lanes)
 
     def _clear_lanes(self) -> None:
+        # A send already on the wire finishes, but it belongs to the store that was: its
+        # lane leaves the table so that ``in_flight`` (the queue's ``pending``) no longer
+        # counts it; a send that hangs for its whole timeout must not make the emptied
+        # store look busy.
         for lane in self._lanes.values():
             lane.items.clear()
+        self._lanes.clear()
 
     @property
     def in_flight(self) -> int:

@@ -78,11 +78,17 @@ CASES = {
 
 
 def _settled(woosim: Any, receiver: WebhookReceiver, count: int) -> list[Any]:
-    """Wait for ``count`` deliveries in all, then for the store's queue to be empty."""
+    """Wait for ``count`` deliveries in all, then for the store's queue to be empty.
+
+    A queue still busy at the deadline fails here: going on would compare deliveries
+    that are still on their way (the mark of a flow's first delivery taken too early).
+    """
     received = receiver.wait_for_deliveries(count)
     deadline = time.monotonic() + 10
-    while woosim.control.get("webhooks/queue").json()["pending"] and time.monotonic() < deadline:
-        time.sleep(0.01)
+    while pending := woosim.control.get("webhooks/queue").json()["pending"]:
+        if time.monotonic() > deadline:
+            pytest.fail(f"the webhook queue still has {pending} pending after 10s")
+        time.sleep(0.01)  # polling the queue, with the deadline above
     return receiver.deliveries if len(receiver.deliveries) > len(received) else received
 
 
