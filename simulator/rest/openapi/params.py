@@ -169,6 +169,11 @@ def query_params(schemas: dict[str, Schema]) -> list[Schema]:
 CONTEXT: Schema = {"type": "string", "enum": ["view", "edit"], "default": "view"}
 PAGE: Schema = {"type": "integer", "default": 1, "minimum": 1}
 PER_PAGE: Schema = {"type": "integer", "default": 10, "minimum": 1, "maximum": 100}
+#: The meta_data key filters of the routes that render meta (orders, products, variations).
+META_ARGS: dict[str, Schema] = {
+    "include_meta": {"type": "array", "items": STRING},
+    "exclude_meta": {"type": "array", "items": STRING},
+}
 
 
 def orders_collection_args(settings: Settings) -> dict[str, Schema]:
@@ -183,8 +188,7 @@ def orders_collection_args(settings: Settings) -> dict[str, Schema]:
     # absint with no validator: any value is read as an integer ("abc" is 0, "2.7" is 2).
     args["dp"] = {"type": "string", "default": str(settings.price_decimals)}
     args["order_item_display_meta"] = {"type": "boolean", "default": False}
-    args["include_meta"] = {"type": "array", "items": STRING}
-    args["exclude_meta"] = {"type": "array", "items": STRING}
+    args.update(META_ARGS)
     return args
 
 
@@ -199,8 +203,7 @@ def products_collection_args(settings: Settings) -> dict[str, Schema]:
     # A string of comma-separated term ids; anything else matches nothing. A category
     # matches its descendants' products too (so does ``tag``, listed below, its own).
     args["category"] = STRING
-    args["include_meta"] = {"type": "array", "items": STRING}
-    args["exclude_meta"] = {"type": "array", "items": STRING}
+    args.update(META_ARGS)
     args["min_price"] = {"type": "string", "pattern": MONEY_PATTERN}
     args["max_price"] = {"type": "string", "pattern": MONEY_PATTERN}
     for name in (
@@ -267,8 +270,8 @@ def webhooks_collection_args() -> dict[str, Schema]:
     }
 
 
-def terms_collection_args() -> dict[str, Schema]:
-    """The categories' and tags' list (WooCommerce registers ``parent`` for both)."""
+def _term_style_list_args() -> dict[str, Schema]:
+    """The list arguments terms and variations open with (include and exclude default [])."""
     return {
         "context": CONTEXT,
         "page": PAGE,
@@ -277,6 +280,13 @@ def terms_collection_args() -> dict[str, Schema]:
         "exclude": {**ID_LIST, "default": []},
         "include": {**ID_LIST, "default": []},
         "offset": INTEGER,
+    }
+
+
+def terms_collection_args() -> dict[str, Schema]:
+    """The categories' and tags' list (WooCommerce registers ``parent`` for both)."""
+    return {
+        **_term_style_list_args(),
         "order": {"type": "string", "enum": ["asc", "desc"], "default": "asc"},
         "orderby": {"type": "string", "enum": list(term_routes.ORDERBY), "default": "name"},
         "hide_empty": {"type": "boolean", "default": False},
@@ -290,13 +300,7 @@ def variations_collection_args() -> dict[str, Schema]:
     """The arguments the variations list reads (WooCommerce registers more, which the
     fake does not filter on: dates, attributes, downloadable...)."""
     return {
-        "context": CONTEXT,
-        "page": PAGE,
-        "per_page": PER_PAGE,
-        "search": STRING,
-        "exclude": {**ID_LIST, "default": []},
-        "include": {**ID_LIST, "default": []},
-        "offset": INTEGER,
+        **_term_style_list_args(),
         "order": {"type": "string", "enum": ["asc", "desc"], "default": "desc"},
         "orderby": {
             "type": "string",
@@ -313,8 +317,7 @@ def variations_collection_args() -> dict[str, Schema]:
         "stock_status": {"type": "string", "enum": list(STOCK_STATUSES)},
         "min_price": {"type": "string", "pattern": MONEY_PATTERN},
         "max_price": {"type": "string", "pattern": MONEY_PATTERN},
-        "include_meta": {"type": "array", "items": STRING},
-        "exclude_meta": {"type": "array", "items": STRING},
+        **META_ARGS,
     }
 
 

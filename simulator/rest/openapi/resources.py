@@ -11,7 +11,6 @@ from simulator.resources.orders import ORDER
 from simulator.resources.products import PRODUCT
 from simulator.resources.schema import (
     INTEGER,
-    STRING,
     Schema,
     ref,
 )
@@ -31,6 +30,7 @@ from simulator.rest.openapi.components import (
 )
 from simulator.rest.openapi.params import (
     CONTEXT,
+    META_ARGS,
     coupons_collection_args,
     customers_collection_args,
     orders_collection_args,
@@ -207,8 +207,7 @@ def resources(settings: Settings) -> list[Resource]:
             orders_collection_args(settings),
             item_args={
                 **dp_args,
-                "include_meta": {"type": "array", "items": STRING},
-                "exclude_meta": {"type": "array", "items": STRING},
+                **META_ARGS,
             },
             delete_args=force,
             trashes=True,
@@ -220,8 +219,7 @@ def resources(settings: Settings) -> list[Resource]:
             products_collection_args(settings),
             item_args={
                 "context": CONTEXT,
-                "include_meta": {"type": "array", "items": STRING},
-                "exclude_meta": {"type": "array", "items": STRING},
+                **META_ARGS,
             },
             delete_args=force,
             trashes=True,
@@ -270,8 +268,7 @@ def resources(settings: Settings) -> list[Resource]:
             variations_collection_args(),
             item_args={
                 "context": CONTEXT,
-                "include_meta": {"type": "array", "items": STRING},
-                "exclude_meta": {"type": "array", "items": STRING},
+                **META_ARGS,
             },
             delete_args=force,
             trashes=True,
