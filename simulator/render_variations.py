@@ -15,6 +15,7 @@ from simulator.models import Product
 from simulator.render_text import ITEM_METHODS, format_money, meta_rows, sale_price_html, wpautop
 from simulator.resources.declare import ordered
 from simulator.resources.variations import VARIATION
+from simulator.stock import variable_stock_status
 from simulator.store.slugs import sanitize_title
 from simulator.wcdates import format_wall
 
@@ -213,10 +214,7 @@ class VariationRenderer:
             data["purchasable"] = True
             data["price_html"] = self._price_html(shown, low, high)
         if children:
-            statuses = {v.stock_status for v in children}
-            data["stock_status"] = next(
-                (s for s in ("instock", "onbackorder") if s in statuses), "outofstock"
-            )
+            data["stock_status"] = variable_stock_status(v.stock_status for v in children)
 
     def _price_html(self, shown: list[Product], low: int, high: int) -> str:
         dp = self.settings.price_decimals

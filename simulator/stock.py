@@ -10,6 +10,8 @@ cancelled, trashed or deleted. No I/O, no store state: the store applies these.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 #: wc_maybe_reduce_stock_levels() and wc_update_total_sales_counts() hook these statuses.
 REDUCING_STATUSES = frozenset({"on-hold", "processing", "completed"})
 #: wc_maybe_increase_stock_levels() hooks these.
@@ -36,6 +38,13 @@ def stock_status_for(quantity: int) -> str:
     return "instock" if quantity > 0 else "outofstock"
 
 
+def variable_stock_status(child_statuses: Iterable[str]) -> str:
+    """WC_Product_Variable's sync_stock_status(): in stock if any child is, else on
+    backorder if any child is, else out of stock — also with no children at all."""
+    statuses = set(child_statuses)
+    return next((s for s in ("instock", "onbackorder") if s in statuses), "outofstock")
+
+
 __all__ = [
     "REDUCED_STOCK_KEY",
     "REDUCING_STATUSES",
@@ -43,4 +52,5 @@ __all__ = [
     "UNCOUNTING_STATUSES",
     "status_hooks",
     "stock_status_for",
+    "variable_stock_status",
 ]

@@ -136,6 +136,11 @@ async def test_variations_of_a_variable_product(store: LiveStore) -> None:
     }
     assert tee["default_attributes"] == [{"id": 0, "name": "Size", "option": "M"}]
     assert (tee["price"], tee["price_html"], tee["purchasable"]) == ("", "", False)
+    # Saved without variations, a variable product is out of stock whatever the
+    # request says: its status is synced from its children (recorded on fresh stores).
+    assert tee["stock_status"] == "outofstock"
+    resaved = await store.client.put(f"products/{tee['id']}", json={"stock_status": "instock"})
+    assert resaved.json()["stock_status"] == "outofstock"
     base = f"products/{tee['id']}/variations"
     created = await store.client.post(
         base,
@@ -165,6 +170,7 @@ async def test_variations_of_a_variable_product(store: LiveStore) -> None:
 
     parent = (await store.client.get(f"products/{tee['id']}")).json()
     assert parent["variations"] == [small["id"], medium["id"]]
+    assert parent["stock_status"] == "instock"
     assert (parent["price"], parent["on_sale"], parent["purchasable"]) == ("8.00", True, True)
     assert "Price range: &#36;8.00 through &#36;12.00" in parent["price_html"]
     as_product = (await store.client.get(f"products/{small['id']}")).json()

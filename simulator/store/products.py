@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from simulator.errors import RestError, invalid_params
 from simulator.models import Category, LineItem, MetaItem, Product
-from simulator.stock import stock_status_for
+from simulator.stock import stock_status_for, variable_stock_status
 from simulator.store.attributes import default_attributes, parent_attributes
 from simulator.store.core import StoreCore, without_trash_meta
 from simulator.store.indexes import DateIndexes
@@ -241,6 +241,12 @@ class ProductTable:
             and "stock_status" not in fields
         ):
             product.stock_status = "instock" if product.stock_quantity > 0 else "outofstock"
+        if product.type == "variable" and not product.manage_stock:
+            # validate_props() syncs a variable product's status from its children on
+            # every save, whatever the request said: with none, it is out of stock.
+            product.stock_status = variable_stock_status(
+                v.stock_status for v in self.variations.children(product.id)
+            )
 
     def update(self, product_id: int, fields: Mapping[str, Any], *, emit: bool = True) -> Product:
         variation = self.variations.records.get(product_id)
