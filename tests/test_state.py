@@ -14,7 +14,14 @@ import psycopg
 import pytest
 
 from pytest_woosim.outbox.notifications import Event, Notification, build_notifications
-from pytest_woosim.outbox.state import State, StateClosedError, StateStore, Watermark
+from pytest_woosim.outbox.state import (
+    State,
+    StateClosedError,
+    StateStore,
+    Watermark,
+    is_postgres_url,
+    open_state,
+)
 from pytest_woosim.outbox.state.postgres import PostgresState
 from simulator.clock import Clock
 
@@ -459,3 +466,13 @@ async def test_instance_registry_keeps_ids_and_bodies_across_a_restart(
         assert await again.instance_number("shop-b") == shop_b
         assert await again.instance_number("shop-c") not in (shop_a, shop_b)
         assert await again.forget_instance_body("nobody") is False
+
+
+def test_open_state_picks_the_engine_from_the_state_value(tmp_path: Path) -> None:
+    assert is_postgres_url("postgresql://user@/db?host=/run/pg")
+    assert is_postgres_url("postgres://localhost/db")
+    assert not is_postgres_url(str(tmp_path / "state.db"))
+    assert not is_postgres_url(None)
+    assert isinstance(open_state(str(tmp_path / "state.db")), State)
+    # Built, not opened: nothing connects until open().
+    assert isinstance(open_state("postgresql://user@/db?host=/nowhere"), PostgresState)

@@ -5,6 +5,8 @@ picks the engine from a ``--state`` value: a ``postgresql://`` URL selects
 :class:`~.postgres.PostgresState`, anything else is a SQLite file path.
 """
 
+from typing import TypeGuard
+
 from pytest_woosim.outbox.state.base import (
     ALL_GROUPS,
     ANY_INSTANCE,
@@ -26,9 +28,14 @@ from pytest_woosim.outbox.state.sqlite import State
 from simulator.clock import Clock
 
 
+def is_postgres_url(spec: str | None) -> TypeGuard[str]:
+    """Whether a ``--state`` value names a PostgreSQL database (checked before the driver loads)."""
+    return spec is not None and spec.startswith(("postgresql://", "postgres://"))
+
+
 def open_state(spec: str | None, *, clock: Clock | None = None) -> StateStore:
     """The state a ``--state`` value names: a PostgreSQL URL, a SQLite file, or memory (None)."""
-    if spec is not None and spec.startswith(("postgresql://", "postgres://")):
+    if is_postgres_url(spec):
         try:
             from pytest_woosim.outbox.state.postgres import PostgresState
         except ImportError as exc:
@@ -57,5 +64,6 @@ __all__ = [
     "StateClosedError",
     "StateStore",
     "Watermark",
+    "is_postgres_url",
     "open_state",
 ]

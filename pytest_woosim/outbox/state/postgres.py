@@ -77,10 +77,6 @@ def _item(row: Sequence[Any]) -> OutboxItem:
     return outbox_item(row, decode_group(row[5]))
 
 
-def is_postgres_url(spec: str | None) -> bool:
-    return spec is not None and spec.startswith(("postgresql://", "postgres://"))
-
-
 class PostgresState(StateLifecycle[PostgresCommitter]):
     """Durable state in a PostgreSQL database (``url`` as libpq takes it)."""
 
@@ -577,5 +573,4 @@ __all__ = [
     "SCHEMA_VERSION",
     "PostgresState",
     "default_worker_id",
-    "is_postgres_url",
 ]
