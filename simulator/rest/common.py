@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from aiohttp import web
 
+from simulator.answers import REPLAYABLE, keep_answer
 from simulator.auth import AuthRequest
 from simulator.errors import RestError, no_route
 from simulator.params import Args
@@ -133,11 +134,12 @@ def make_auth_middleware(sim: Simulator) -> Any:
                 form=await form_pairs(request),
                 authorization=request.headers.get("Authorization"),
             )
-            key = sim.authenticator.authenticate(auth_request)
+            key, replayable = sim.authenticator.authenticate_replayable(auth_request)
             request[KEY_ATTR] = key
             if key is not None:
                 sim.authenticator.check_permissions(key, request.method)
                 request[_AUTHORISED_ATTR] = True
+                request[REPLAYABLE] = replayable
         return await handler(request)
 
     return auth_middleware
@@ -234,6 +236,9 @@ class ResourceRoutes(ABC):
     #: A read looks the record up before the capability check, so an unknown id is a
     #: 404 even for an anonymous caller (the users-based customers controller).
     found_before_permission: ClassVar[bool] = False
+    #: Whether a read's answer depends only on the request and the store's records,
+    #: settings and keys, so that it may be kept whole (see ``simulator.answers``).
+    answers_keepable: ClassVar[bool] = True
 
     # ------------------------------------------------------------------ per resource
     # What the base class's list_items and get read with. Not abstract: a resource
@@ -290,6 +295,8 @@ class ResourceRoutes(ABC):
         args.check()
         require_permission(request, "list")
         page = self.find_page(query, args)
+        if self.answers_keepable:
+            keep_answer(request)
         return respond_collection(
             request,
             page.records,
@@ -316,6 +323,8 @@ class ResourceRoutes(ABC):
         else:
             require_permission(request, "view")
             record = self.find(item_id)
+        if self.answers_keepable:
+            keep_answer(request)
         if view.cached:
             return respond_item(request, record, view.render, self.render_bytes)
         return respond(request, view.render(record))
