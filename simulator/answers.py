@@ -162,7 +162,8 @@ class AnswerCache:
         if fresh is not None and fresh.body == kept.body and fresh.headers == kept.headers:
             self.hits += 1
             return response
-        problem = f"kept answer differs from a fresh one for GET {request.raw_path}: " + (
+        # The path only: a query may carry consumer_secret, which is never echoed.
+        problem = f"kept answer differs from a fresh one for GET {request.rel_url.path}: " + (
             "the fresh one may not be kept" if fresh is None else _difference(kept, fresh)
         )
         log.error("%s", problem)
