@@ -21,7 +21,8 @@ What keeps the rest true:
   the same result again (a key by Basic header or query keys: an OAuth request
   spends its nonce and depends on the clock, so it is never kept);
 * nothing is kept or served while a fault is set (faults alter answers), nor when
-  extra REST middlewares were plugged in (they could do anything);
+  extra REST middlewares were plugged in (they could do anything), nor for a request
+  saying ``Cache-Control: no-cache`` (benchmarks of the full path send it);
 * an answer is kept only if the version did not move while it was made.
 
 Verification: with ``WOOSIM_VERIFY_ANSWERS=1`` in the environment (the test suite
@@ -112,7 +113,10 @@ class AnswerCache:
         async def answer(request: web.BaseRequest) -> web.StreamResponse:
             if request.method != "GET" or request.body_exists or self._blocked():
                 return await handler(request)
-            key = (request.raw_path, request.headers.get("Authorization"))
+            headers = request.headers
+            if headers.get("Cache-Control") == "no-cache":
+                return await handler(request)  # the client asks for an answer made fresh
+            key = (request.raw_path, headers.get("Authorization"))
             version = self.version()
             if version != self._version:
                 self.clear()

@@ -212,3 +212,11 @@ async def test_verification_catches_a_change_nobody_counted(shop: LiveStore) -> 
     del MISMATCHES[seen:]  # expected here: not a failure of this test
     # The stale answer was dropped: the next read is fresh and right.
     assert (await shop.client.get("orders")).json()[0]["customer_note"].startswith("changed")
+
+
+async def test_no_cache_asks_for_an_answer_made_fresh(shop: LiveStore) -> None:
+    kept = await _kept(shop, "orders")
+    hits = shop.sim.answers.hits
+    fresh = await shop.client.get("orders", headers={"Cache-Control": "no-cache"})
+    assert shop.sim.answers.hits == hits
+    assert _shown(fresh) == _shown(kept)
