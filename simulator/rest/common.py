@@ -251,6 +251,10 @@ class ResourceRoutes(ABC):
         """The default rendering as bytes (a resource with a cache serves it from there)."""
         return dumps(self.render(record))
 
+    def page_bytes(self, records: Sequence[Any]) -> list[bytes]:
+        """The default renderings of a page of records, as bytes."""
+        return [self.render_bytes(record) for record in records]
+
     def read_view(self, request: web.Request, args: Args) -> View:
         """How reads render, from the query's arguments (problems recorded on ``args``)."""
         del request, args
@@ -309,6 +313,7 @@ class ResourceRoutes(ABC):
             use_cache=view.cached,
             link_query=page.link_query,
             max_pages=page.max_pages,
+            page_bytes=self.page_bytes,
         )
 
     async def get(self, request: web.Request) -> web.Response:
