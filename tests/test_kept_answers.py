@@ -220,3 +220,32 @@ async def test_no_cache_asks_for_an_answer_made_fresh(shop: LiveStore) -> None:
     fresh = await shop.client.get("orders", headers={"Cache-Control": "no-cache"})
     assert shop.sim.answers.hits == hits
     assert _shown(fresh) == _shown(kept)
+
+
+def test_the_fixture_s_direct_store_calls_are_seen(woosim: Any) -> None:
+    """Through the pytest fixture: the store runs on its own thread, the test changes it
+    directly through ``woosim.sim``; the next identical GET shows it."""
+    woosim.generate(orders=3)
+    answers = woosim.sim.answers
+    verifying = answers.verify
+    answers.verify = False  # the store outlives this test: put it back after
+    try:
+        first = woosim.client.get("orders").json()
+        hits = answers.hits
+        assert woosim.client.get("orders").json() == first
+        assert answers.hits == hits + 1
+        woosim.sim.store.update_order(first[0]["id"], {"customer_note": "from the test"})
+        assert woosim.client.get("orders").json()[0]["customer_note"] == "from the test"
+        assert answers.hits == hits + 1
+    finally:
+        answers.verify = verifying
+
+
+async def test_the_clock_changes_no_kept_answer(shop: LiveStore) -> None:
+    """Nothing a resource read shows is read from the clock: after moving it, the kept
+    answer is still the one made fresh (checked here, and by every test in verify mode)."""
+    kept = await _kept(shop, "orders?per_page=100")
+    shop.clock.advance(86_400 * 400)
+    again = await shop.client.get("orders?per_page=100")
+    fresh = await shop.client.get("orders?per_page=100", headers={"Cache-Control": "no-cache"})
+    assert _shown(again) == _shown(kept) == _shown(fresh)
