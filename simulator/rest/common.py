@@ -131,7 +131,7 @@ def make_auth_middleware(sim: Simulator) -> Any:
                 path=raw_path,
                 query=query_pairs(request),
                 get=query_params(request),
-                form=await form_pairs(request),
+                form=await form_pairs(request) if request.body_exists else [],
                 authorization=request.headers.get("Authorization"),
             )
             key, replayable = sim.authenticator.authenticate_replayable(auth_request)

@@ -235,10 +235,16 @@ _LINKS: dict[tuple[Any, ...], str | None] = {}
 _LINKS_MAX = 4096
 
 
+_SCALARS = frozenset({str, int, bool, float, type(None)})
+
+
 def _frozen(value: Any) -> Any:
     """A hashable stand-in for a (nested) query value; the type is kept because
     ``False`` and ``0`` (equal in Python) are written differently in a link."""
-    if isinstance(value, Mapping):
+    kind = type(value)
+    if kind in _SCALARS:  # most values: no ABC checks
+        return (kind, value)
+    if kind is dict or isinstance(value, Mapping):
         return ("{", tuple((key, _frozen(item)) for key, item in value.items()))
     if isinstance(value, list | tuple):
         return ("[", tuple(_frozen(item) for item in value))
