@@ -5,7 +5,8 @@ that, as in the other store figures), each store in its own child process
 (``bench.common serve-store``, shared with the other sections of a run):
 
 * **REST list**: p50 of sequential ``GET /orders?per_page=100`` on one
-  keep-alive connection;
+  keep-alive connection, each made in full (``Cache-Control: no-cache``: the
+  store does not answer from its kept answers);
 * **one poll**: one run of the recommended polling instance (customers and
   orders, ``date_modified_gmt``) whose window starts at the 100th newest order
   modification, timed in this process against the child store over HTTP
@@ -139,7 +140,8 @@ def measure(quick: bool) -> list[Figure]:
     rounds: list[list[float]] = [[] for _ in sizes]
     for _ in range(3):
         for samples, (child, _made) in zip(rounds, stores, strict=True):
-            auth = {"Authorization": str(child.info["auth"])}
+            # Made in full each time (no kept answer): the figure is the list's own work.
+            auth = {"Authorization": str(child.info["auth"]), "Cache-Control": "no-cache"}
             url = str(child.info["api_url"]) + "/orders?per_page=100"
             samples.append(median(asyncio.run(latencies(url, auth, count))) * 1000)
     p50s = [median(samples) for samples in rounds]

@@ -24,6 +24,7 @@ from typing import Any
 from aiohttp import web
 
 from simulator import control, control_trigger, control_webhooks, coupon_render, inspector
+from simulator.answers import AnswerCache
 from simulator.auth import Authenticator
 from simulator.clock import Clock
 from simulator.errors import RestError
@@ -148,6 +149,8 @@ class Simulator:
         self.allowed_hosts: set[str] = set()
         #: Seconds a client has to send its whole body (``woosim listen``'s setting).
         self.body_timeout = BODY_TIMEOUT
+        #: Whole answers of repeated reads, served in front of the site by the server.
+        self.answers = AnswerCache(self)
 
     @property
     def site_url(self) -> str:

@@ -311,19 +311,26 @@ class Authenticator:
             self._nonces.clear()
 
     def authenticate(self, req: AuthRequest) -> ApiKey | None:
+        return self.authenticate_replayable(req)[0]
+
+    def authenticate_replayable(self, req: AuthRequest) -> tuple[ApiKey | None, bool]:
+        """The key, and whether the same request would get it again: true for Basic
+        credentials (header or query keys); never for OAuth, which spends a nonce and
+        reads the clock."""
         if not _is_request_to_wc_api(req.path):
-            return None
+            return None, False
         get = parse_php_query(req.query) if req.get is None else req.get
         error: RestError | None = None
         key: ApiKey | None = None
         if self.https:
             key, error = self._basic(get, req.authorization)
+        replayable = key is not None
         if key is None:
             key, oauth_error = self._oauth(req, get)
             error = oauth_error or error
         if error is not None:
             raise error
-        return key
+        return key, replayable
 
     def check_permissions(self, key: ApiKey, method: str) -> None:
         """Key permissions, checked before routing (``check_permissions``)."""

@@ -153,6 +153,11 @@ class Faults:
             self._faults.append(fault)
         return fault
 
+    @property
+    def active(self) -> bool:
+        """Whether any fault may still fire (kept REST answers are not served meanwhile)."""
+        return any(not fault.exhausted for fault in self._faults)
+
     def all(self) -> list[Fault]:
         with self._lock:
             return list(self._faults)

@@ -102,6 +102,8 @@ class KeyRing:
     def __init__(self, keys: Iterable[ApiKey] = ()) -> None:
         self._lock = threading.Lock()
         self._by_hash: dict[str, ApiKey] = {}
+        #: Keys added so far: kept REST answers are served only while it stays the same.
+        self.changes = 0
         for key in keys:
             self.add(key)
 
@@ -113,6 +115,7 @@ class KeyRing:
             if any(existing.key_id == key.key_id for existing in self._by_hash.values()):
                 raise ValueError(f"key_id {key.key_id} is already registered")
             self._by_hash[digest] = key
+            self.changes += 1
 
     def find(self, consumer_key: str) -> ApiKey | None:
         with self._lock:

@@ -75,6 +75,10 @@ class SimulatorServer:
             lingering_time=self.sim.body_timeout,
         )
         await runner.setup()
+        server = runner.server
+        assert server is not None
+        # Kept answers of repeated reads are served before routing and middlewares.
+        server.request_handler = self.sim.answers.front(server.request_handler)
         site = web.TCPSite(runner, host, port, ssl_context=self.ssl_context)
         await site.start()
         self._runner = runner

@@ -50,10 +50,18 @@ class Settings:
     #: Behave as a store served over HTTPS (Basic and query keys accepted over http).
     https_auth: bool = True
     _zone: ZoneInfo | None = field(default=None, init=False, repr=False, compare=False)
+    #: How many times a setting was set (see ``__setattr__``).
+    changes: int = field(default=0, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._zone = load_timezone(self.timezone)
         self.site_url = self.site_url.rstrip("/")
+
+    def __setattr__(self, name: str, value: object) -> None:
+        # Every setting set counts as a change: kept REST answers (simulator.answers)
+        # are served only while ``changes`` stays the same.
+        object.__setattr__(self, name, value)
+        object.__setattr__(self, "changes", self.__dict__.get("changes", 0) + 1)
 
     def change_timezone(self, name: str) -> None:
         """Switch zones; only on an empty store (records keep their wall times)."""

@@ -14,7 +14,21 @@ from helpers import START, LiveStore, StoreFactory, start_store
 from webhook_helpers import Receiver
 
 from pytest_woosim.harness.pgcluster import Cluster, ClusterUnavailable
+from simulator.answers import MISMATCHES, VERIFY_ENV
 from simulator.clock import Clock
+
+# Every kept REST answer served in these tests (in this process and in the stores it
+# starts as child processes) is also made fresh and compared: a change that some path
+# forgets to count answers 500 and fails the test that read it (simulator.answers).
+os.environ.setdefault(VERIFY_ENV, "1")
+
+
+@pytest.fixture(autouse=True)
+def _kept_answers_verified() -> Iterator[None]:
+    """No kept answer served during the test differed from a fresh one."""
+    seen = len(MISMATCHES)
+    yield
+    assert MISMATCHES[seen:] == [], "a kept REST answer was stale (see simulator.answers)"
 
 
 @pytest.fixture

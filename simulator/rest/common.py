@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from aiohttp import web
 
+from simulator.answers import REPLAYABLE, keep_answer
 from simulator.auth import AuthRequest
 from simulator.errors import RestError, no_route
 from simulator.params import Args
@@ -130,14 +131,15 @@ def make_auth_middleware(sim: Simulator) -> Any:
                 path=raw_path,
                 query=query_pairs(request),
                 get=query_params(request),
-                form=await form_pairs(request),
+                form=await form_pairs(request) if request.body_exists else [],
                 authorization=request.headers.get("Authorization"),
             )
-            key = sim.authenticator.authenticate(auth_request)
+            key, replayable = sim.authenticator.authenticate_replayable(auth_request)
             request[KEY_ATTR] = key
             if key is not None:
                 sim.authenticator.check_permissions(key, request.method)
                 request[_AUTHORISED_ATTR] = True
+                request[REPLAYABLE] = replayable
         return await handler(request)
 
     return auth_middleware
@@ -234,6 +236,9 @@ class ResourceRoutes(ABC):
     #: A read looks the record up before the capability check, so an unknown id is a
     #: 404 even for an anonymous caller (the users-based customers controller).
     found_before_permission: ClassVar[bool] = False
+    #: Whether a read's answer depends only on the request and the store's records,
+    #: settings and keys, so that it may be kept whole (see ``simulator.answers``).
+    answers_keepable: ClassVar[bool] = True
 
     # ------------------------------------------------------------------ per resource
     # What the base class's list_items and get read with. Not abstract: a resource
@@ -245,6 +250,10 @@ class ResourceRoutes(ABC):
     def render_bytes(self, record: Any) -> bytes:
         """The default rendering as bytes (a resource with a cache serves it from there)."""
         return dumps(self.render(record))
+
+    def page_bytes(self, records: Sequence[Any]) -> list[bytes]:
+        """The default renderings of a page of records, as bytes."""
+        return [self.render_bytes(record) for record in records]
 
     def read_view(self, request: web.Request, args: Args) -> View:
         """How reads render, from the query's arguments (problems recorded on ``args``)."""
@@ -290,6 +299,8 @@ class ResourceRoutes(ABC):
         args.check()
         require_permission(request, "list")
         page = self.find_page(query, args)
+        if self.answers_keepable:
+            keep_answer(request)
         return respond_collection(
             request,
             page.records,
@@ -302,6 +313,7 @@ class ResourceRoutes(ABC):
             use_cache=view.cached,
             link_query=page.link_query,
             max_pages=page.max_pages,
+            page_bytes=self.page_bytes,
         )
 
     async def get(self, request: web.Request) -> web.Response:
@@ -316,6 +328,8 @@ class ResourceRoutes(ABC):
         else:
             require_permission(request, "view")
             record = self.find(item_id)
+        if self.answers_keepable:
+            keep_answer(request)
         if view.cached:
             return respond_item(request, record, view.render, self.render_bytes)
         return respond(request, view.render(record))

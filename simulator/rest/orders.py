@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -136,6 +136,11 @@ class OrderRoutes(ResourceRoutes):
 
     def render_bytes(self, record: Order) -> bytes:
         return self.sim.renderer.order_bytes(record)
+
+    def page_bytes(self, records: Sequence[Order]) -> list[bytes]:
+        # Most orders hold their JSON already: read it in one pass, render the others.
+        order_bytes = self.sim.renderer.order_bytes
+        return [order.cached or order_bytes(order) for order in records]
 
     def find(self, item_id: int) -> Order:
         return self.sim.store.get_order(item_id)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -45,11 +46,19 @@ def route_methods(request: web.Request) -> list[str]:
     resource = match.route.resource
     if resource is None:
         return []
-    methods: list[str] = []
-    for route in resource:
-        if route.method not in methods and route.method != "HEAD":
-            methods.append(route.method)
-    return methods
+    methods = _METHODS.get(resource)
+    if methods is None:
+        methods = []
+        for route in resource:
+            if route.method not in methods and route.method != "HEAD":
+                methods.append(route.method)
+        _METHODS[resource] = methods
+    return list(methods)
+
+
+#: The methods of each resource, as ``route_methods`` found them (a resource's routes
+#: do not change once the application is frozen; every request asked again before).
+_METHODS: weakref.WeakKeyDictionary[web.AbstractResource, list[str]] = weakref.WeakKeyDictionary()
 
 
 #: Item routes whose permission callbacks look the record up: the customers controller
@@ -226,10 +235,16 @@ _LINKS: dict[tuple[Any, ...], str | None] = {}
 _LINKS_MAX = 4096
 
 
+_SCALARS = frozenset({str, int, bool, float, type(None)})
+
+
 def _frozen(value: Any) -> Any:
     """A hashable stand-in for a (nested) query value; the type is kept because
     ``False`` and ``0`` (equal in Python) are written differently in a link."""
-    if isinstance(value, Mapping):
+    kind = type(value)
+    if kind in _SCALARS:  # most values: no ABC checks
+        return (kind, value)
+    if kind is dict or isinstance(value, Mapping):
         return ("{", tuple((key, _frozen(item)) for key, item in value.items()))
     if isinstance(value, list | tuple):
         return ("[", tuple(_frozen(item) for item in value))
@@ -289,13 +304,19 @@ def respond_collection(
     use_cache: bool = True,
     link_query: Mapping[str, Any] | None = None,
     max_pages: int | None = None,
+    page_bytes: Callable[[Sequence[Any]], list[bytes]] | None = None,
 ) -> web.Response:
+    """``page_bytes``: the cached renderings of a whole page at once, when the resource
+    reads them cheaper than one ``render_bytes`` call per record."""
     if max_pages is None:
         headers = collection_headers(request, route, total, per_page, page, link_query)
     else:
         headers = paging_headers(request, route, total, max_pages, page, link_query)
     if use_cache and not needs_dicts(request):
-        return respond(request, json_array([render_bytes(item) for item in items]), headers=headers)
+        fragments = (
+            [render_bytes(item) for item in items] if page_bytes is None else page_bytes(items)
+        )
+        return respond(request, json_array(fragments), headers=headers)
     return respond(request, [render_dict(item) for item in items], headers=headers)
 
 

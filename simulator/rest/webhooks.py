@@ -76,6 +76,8 @@ def render_webhook(webhook: Webhook, settings: Settings) -> dict[str, Any]:
 class WebhookRoutes(ResourceRoutes):
     route = ROUTE
     exists_error = ("woocommerce_rest_shop_webhook_exists", "Cannot create existing shop_webhook.")
+    # Webhooks live outside the store, and deliveries change them (failures, status).
+    answers_keepable = False
 
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim

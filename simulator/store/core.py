@@ -9,8 +9,9 @@ coupon, tax) share the ``woocommerce_order_items`` sequence; meta rows their own
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from simulator.clock import Clock
 from simulator.events import EventBus, StoreEvent
@@ -32,6 +33,34 @@ _TRASH_META_KEYS = frozenset(
 )
 
 
+class _Table(Protocol):
+    core: StoreCore
+
+
+_T = TypeVar("_T", bound=_Table)
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def changes_records(
+    operation: Callable[Concatenate[_T, _P], _R],
+) -> Callable[Concatenate[_T, _P], _R]:
+    """Mark a table operation that changes records (adds, edits, removes any).
+
+    It counts the change on the store before it runs: :attr:`StoreCore.changes` is the
+    one thing that says whether anything a GET could show has changed since (whole REST
+    answers are kept only while it stays the same). Every public operation of a table
+    that writes carries this mark; reads do not.
+    """
+
+    @functools.wraps(operation)
+    def counted(table: _T, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        table.core.changes += 1
+        return operation(table, *args, **kwargs)
+
+    return counted
+
+
 def without_trash_meta(items: tuple[MetaItem, ...]) -> tuple[MetaItem, ...]:
     return tuple(m for m in items if m.key not in _TRASH_META_KEYS)
 
@@ -49,6 +78,9 @@ class StoreCore:
         self._next_meta_id = 1
         self._offsets: dict[int, int] = {}
         self._tax_millionths = tax_millionths(settings.tax_rate_percent)
+        #: Operations that changed records so far (see :func:`changes_records`); a reset
+        #: carries it on, so it never repeats a value within one store's life.
+        self.changes = 0
 
     # ------------------------------------------------------------------ time
     def now(self) -> int:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from simulator.errors import RestError
 from simulator.models import MetaItem
+from simulator.store.core import changes_records
 
 if TYPE_CHECKING:
     from simulator.store.core import StoreCore
@@ -176,6 +177,7 @@ class CouponTable:
         return max(found, key=lambda c: (c.created, c.id)).id
 
     # ------------------------------------------------------------------ writing
+    @changes_records
     def create(self, fields: Mapping[str, Any], *, emit: bool = True) -> Coupon:
         core = self.core
         now = core.now()
@@ -193,12 +195,14 @@ class CouponTable:
         core.emit_change("coupon", "created", coupon.id, emit)
         return coupon
 
+    @changes_records
     def insert(self, coupon: Coupon, *, emit: bool = True) -> Coupon:
         """Add a ready record (the generator's); its id must be free."""
         self.records[coupon.id] = coupon
         self.core.emit_change("coupon", "created", coupon.id, emit)
         return coupon
 
+    @changes_records
     def update(self, coupon_id: int, fields: Mapping[str, Any], *, emit: bool = True) -> Coupon:
         coupon = self.get(coupon_id, missing_status=400)
         before = (coupon.code, coupon.description)
@@ -210,6 +214,7 @@ class CouponTable:
         self.core.emit_change("coupon", "updated", coupon.id, emit)
         return coupon
 
+    @changes_records
     def trash(self, coupon_id: int, *, emit: bool = True) -> Coupon:
         coupon = self.get(coupon_id)
         if coupon.status == "trash":
@@ -231,6 +236,7 @@ class CouponTable:
         self.core.emit_change("coupon", "deleted", coupon.id, emit)
         return coupon
 
+    @changes_records
     def delete(self, coupon_id: int) -> Coupon:
         """Force delete: wp_delete_post() fires no topic a webhook listens to."""
         return self.records.pop(self.get(coupon_id).id)
@@ -308,12 +314,14 @@ class CouponTable:
         coupon.cached = None
 
     # ------------------------------------------------------------------ usage
+    @changes_records
     def increase_usage(self, coupon: Coupon, used_by: str) -> None:
         coupon.usage_count += 1
         if used_by:
             coupon.used_by = (*coupon.used_by, used_by)
         coupon.cached = None
 
+    @changes_records
     def decrease_usage(self, coupon: Coupon, used_by: str) -> None:
         coupon.usage_count = max(0, coupon.usage_count - 1)
         if used_by and used_by in coupon.used_by:

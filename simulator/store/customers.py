@@ -8,7 +8,7 @@ from typing import Any
 
 from simulator.errors import RestError
 from simulator.models import ADDRESS_FIELDS, Address, Customer, MetaItem
-from simulator.store.core import ADMIN_USER_ID, StoreCore
+from simulator.store.core import ADMIN_USER_ID, StoreCore, changes_records
 from simulator.store.queries import CustomerQuery, find_customers
 
 
@@ -78,6 +78,7 @@ class CustomerTable:
             candidate = f"{base}-{suffix}"
         return candidate
 
+    @changes_records
     def create(self, fields: Mapping[str, Any], *, emit: bool = True) -> Customer:
         core = self.core
         email = str(fields["email"])
@@ -128,6 +129,8 @@ class CustomerTable:
 
     def insert(self, customer: Customer, *, emit: bool = True) -> Customer:
         """Add a fully built record (the generator's fast path)."""
+        # Counted inline, not by @changes_records: generation calls it once per record.
+        self.core.changes += 1
         self._index(customer)
         self.core.emit_change("customer", "created", customer.id, emit)
         return customer
@@ -143,6 +146,7 @@ class CustomerTable:
             customer.meta_data = self.core.apply_meta(customer.meta_data, fields["meta_data"])
         customer.cached = None
 
+    @changes_records
     def update(self, customer_id: int, fields: Mapping[str, Any], *, emit: bool = True) -> Customer:
         customer = self.get(customer_id)
         if "email" in fields:
@@ -172,6 +176,7 @@ class CustomerTable:
         customer.modified, customer.modified_wall = now, self.core.wall(now)
         customer.cached = None
 
+    @changes_records
     def delete(self, customer_id: int, *, emit: bool = True) -> Customer:
         customer = self.get(customer_id)
         del self.records[customer_id]
@@ -184,6 +189,7 @@ class CustomerTable:
         self.core.fire_action("woocommerce_delete_customer", customer_id, emit)
         return customer
 
+    @changes_records
     def mark_paying(self, customer_id: int, emit: bool) -> None:
         # wc_paying_customer(): the customer is saved, so customer.updated fires too.
         customer = self.records.get(customer_id)

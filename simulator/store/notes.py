@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from simulator.store.core import StoreCore
+from simulator.store.core import StoreCore, changes_records
 
 #: The comment author of the notes the store writes; the v3 controller answers it as
 #: is (it compares with the lower-case "woocommerce" to say "system", which never matches).
@@ -89,6 +89,7 @@ class NoteTable:
     def __len__(self) -> int:
         return len(self.by_id)
 
+    @changes_records
     def add(
         self,
         order_id: int,
@@ -125,12 +126,14 @@ class NoteTable:
     def get(self, note_id: int) -> Note | None:
         return self.by_id.get(note_id)
 
+    @changes_records
     def delete(self, note_id: int) -> Note | None:
         note = self.by_id.pop(note_id, None)
         if note is not None:
             self._by_order[note.order_id].remove(note)
         return note
 
+    @changes_records
     def drop_order(self, order_id: int) -> None:
         """A deleted order's notes go with it."""
         for note in self._by_order.pop(order_id, []):

@@ -32,7 +32,7 @@ from simulator.stock import (
     UNCOUNTING_STATUSES,
     status_hooks,
 )
-from simulator.store.core import ADMIN_USER_ID, StoreCore, without_trash_meta
+from simulator.store.core import ADMIN_USER_ID, StoreCore, changes_records, without_trash_meta
 from simulator.store.coupon_lines import CouponRefused, OrderCoupons
 from simulator.store.coupons import CouponTable
 from simulator.store.customers import CustomerTable, with_address
@@ -128,6 +128,7 @@ class OrderTable:
     def of_customer(self, customer_id: int) -> set[int]:
         return self._by_customer.get(customer_id, set())
 
+    @changes_records
     def insert(self, order: Order, *, emit: bool = True) -> Order:
         """Add a fully built record (the generator's fast path and create's end)."""
         self.records[order.id] = order
@@ -137,6 +138,7 @@ class OrderTable:
         self.core.emit_change("order", "created", order.id, emit)
         return order
 
+    @changes_records
     def insert_many(self, orders: Sequence[Order], *, emit: bool = True) -> None:
         """Bulk :meth:`insert`: indexes merged once, events in id order."""
         self.records.update([(order.id, order) for order in orders])
@@ -159,6 +161,7 @@ class OrderTable:
             for order in orders:
                 bus.emit(StoreEvent("order", "created", order.id))
 
+    @changes_records
     def invalidate_with(self, product_id: int) -> None:
         """Drop the cached rendering of every order with a line of ``product_id``."""
         for order_id in self._by_product.get(product_id, ()):
@@ -218,6 +221,7 @@ class OrderTable:
             # An unknown product_id or SKU is no error: WooCommerce 10.0.2 adds a
             # line item without a product (product_id 0, no name, no price).
 
+    @changes_records
     def create(
         self,
         fields: Mapping[str, Any],
@@ -474,6 +478,7 @@ class OrderTable:
             line.total_tax = self.core.line_tax(line.total, line.tax_status == "taxable")
         order.fee_lines = tuple(kept)
 
+    @changes_records
     def update(
         self,
         order_id: int,
@@ -529,12 +534,14 @@ class OrderTable:
         order.modified, order.modified_wall = now, self.core.wall(now)
         order.cached = None
 
+    @changes_records
     def touch(self, order: Order) -> None:
         """Stamp the order modified now (a save), keeping the date index right."""
         self.dates.remove(order)
         self._stamp_modified(order)
         self.dates.add(order)
 
+    @changes_records
     def move_status(self, order: Order, status: str, *, emit: bool = True) -> None:
         """WC_Order::update_status() inside another change (a full refund): the status
         transition and what hangs on it; the caller saves the order."""
@@ -543,6 +550,7 @@ class OrderTable:
         order.cached = None
         self._status_moved(order, before, False, emit)
 
+    @changes_records
     def trash(self, order_id: int, *, emit: bool = True) -> Order:
         order = self.get(order_id)
         if order.status == "trash":
@@ -560,6 +568,7 @@ class OrderTable:
         self._uncount_sales(order)
         return order
 
+    @changes_records
     def restore(self, order_id: int, *, emit: bool = True) -> Order:
         order = self.get(order_id)
         if order.status != "trash":
@@ -571,6 +580,7 @@ class OrderTable:
         self.core.emit_change("order", "restored", order_id, emit)
         return order
 
+    @changes_records
     def delete(self, order_id: int, *, emit: bool = True) -> Order:
         """Permanent delete (force=true): no hook of the topic map fires, only actions."""
         order = self.get(order_id)

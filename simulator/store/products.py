@@ -9,7 +9,7 @@ from simulator.errors import RestError, invalid_params
 from simulator.models import Category, LineItem, MetaItem, Product
 from simulator.stock import stock_status_for, variable_stock_status
 from simulator.store.attributes import default_attributes, parent_attributes
-from simulator.store.core import StoreCore, without_trash_meta
+from simulator.store.core import StoreCore, changes_records, without_trash_meta
 from simulator.store.indexes import DateIndexes
 from simulator.store.money import check_amounts, php_greater_or_equal, stored_decimal
 from simulator.store.queries import PostQuery, product_predicate, query_posts
@@ -49,7 +49,7 @@ class ProductTable:
         self.core = core
         self.orders_changed = orders_changed
         self.records: dict[int, Product] = {}
-        self.terms = TermTable(lambda: self.records.values(), self._terms_changed)
+        self.terms = TermTable(core, lambda: self.records.values(), self._terms_changed)
         self.categories = self.terms.categories
         #: Set by the store once built (variations need this table, and it needs them).
         self.variations: VariationTable
@@ -102,12 +102,14 @@ class ProductTable:
     def check_sku(self, sku: str, product_id: int) -> None:
         self._check_sku(sku, product_id)
 
+    @changes_records
     def set_sku(self, product: Product, sku: str) -> None:
         self.forget_sku(product)
         product.sku = sku
         if sku:
             self._skus[sku] = product.id
 
+    @changes_records
     def forget_sku(self, product: Product) -> None:
         if product.sku and self._skus.get(product.sku) == product.id:
             del self._skus[product.sku]
@@ -142,6 +144,7 @@ class ProductTable:
         if problems:
             raise invalid_params(problems)
 
+    @changes_records
     def create(self, fields: Mapping[str, Any], *, emit: bool = True) -> Product:
         core = self.core
         self._check_fields(fields)
@@ -176,6 +179,7 @@ class ProductTable:
             product.categories = (self.terms.default_category,)
         return self.insert(product, emit=emit)
 
+    @changes_records
     def insert(self, product: Product, *, emit: bool = True) -> Product:
         core = self.core
         self.records[product.id] = product
@@ -248,6 +252,7 @@ class ProductTable:
                 v.stock_status for v in self.variations.children(product.id)
             )
 
+    @changes_records
     def update(self, product_id: int, fields: Mapping[str, Any], *, emit: bool = True) -> Product:
         variation = self.variations.records.get(product_id)
         if variation is not None:
@@ -277,6 +282,7 @@ class ProductTable:
         product.cached = None
         self.dates.add(product)
 
+    @changes_records
     def trash(self, product_id: int, *, emit: bool = True) -> Product:
         core = self.core
         variation = self.variations.records.get(product_id)
@@ -304,6 +310,7 @@ class ProductTable:
         core.fire_action("woocommerce_trash_product", product_id, emit)
         return product
 
+    @changes_records
     def restore(self, product_id: int, *, emit: bool = True) -> Product:
         product = self.get(product_id)
         if product.status != "trash":
@@ -321,6 +328,7 @@ class ProductTable:
         self.core.emit_change("product", "restored", product_id, emit)
         return product
 
+    @changes_records
     def delete(self, product_id: int, *, emit: bool = True) -> Product:
         """Permanent delete: fires no hook in the webhook topic map, only its action."""
         variation = self.variations.records.get(product_id)
@@ -338,6 +346,7 @@ class ProductTable:
         return product
 
     # ------------------------------------------------------------------ stock and sales
+    @changes_records
     def move_stock(self, product: Product, delta: int, emit: bool) -> None:
         """wc_update_product_stock(): the product is saved, so product.updated fires."""
         core = self.core
@@ -353,6 +362,7 @@ class ProductTable:
         core.emit_change("product", "updated", product.id, emit)
         core.fire_action("woocommerce_update_product", product.id, emit)
 
+    @changes_records
     def count_sales(self, items: tuple[LineItem, ...], sign: int) -> None:
         """total_sales of each line's product, up (``sign`` 1) or down (-1) by its quantity."""
         for item in items:

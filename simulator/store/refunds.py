@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from simulator.errors import RestError
 from simulator.models import FeeLine, LineItem, MetaItem, Order, ShippingLine
 from simulator.stock import REDUCED_STOCK_KEY
-from simulator.store.core import StoreCore
+from simulator.store.core import StoreCore, changes_records
 from simulator.store.notes import (
     MANUAL_REFUND_NOTE,
     MANUAL_REFUND_REASON,
@@ -195,6 +195,7 @@ class RefundTable:
     def remaining(self, order: Order) -> int:
         return order.total - self.refunded(order)
 
+    @changes_records
     def create(
         self,
         order_id: int,
@@ -253,6 +254,7 @@ class RefundTable:
         core.fire_action("woocommerce_order_refunded", order.id, emit)
         return refund
 
+    @changes_records
     def refund_rest(self, order: Order, emit: bool) -> None:
         """wc_order_fully_refunded(): a status change to refunded refunds what is left
         (no gateway, no restock) and says so in a note."""
@@ -269,6 +271,7 @@ class RefundTable:
         )
         self.notes.add(order.id, MANUAL_REFUND_NOTE)
 
+    @changes_records
     def insert(self, refund: Refund) -> Refund:
         """Add a fully built refund to its order (the generator's path): nothing else
         moves and nothing fires."""
@@ -278,6 +281,7 @@ class RefundTable:
         order.cached = None
         return refund
 
+    @changes_records
     def delete(self, refund_id: int) -> Refund:
         refund = self.records.pop(refund_id)
         order = self.orders.records.get(refund.parent_id)
@@ -286,6 +290,7 @@ class RefundTable:
             order.cached = None
         return refund
 
+    @changes_records
     def drop_order(self, order: Order) -> None:
         """A deleted order's refunds go with it."""
         for refund_id in order.refunds:

@@ -106,13 +106,16 @@ class Store(StoreCore):
         """Empty the store; the administrator (owner of the API keys) stays."""
         admin = self.customers[ADMIN_USER_ID]
         epoch = self.epoch + 1
+        changes = self.changes + 1
         self.__init__(self.settings, self.clock, self.bus)  # type: ignore[misc]
         self.epoch = epoch
+        self.changes = changes
         admin.cached = None
         self.customers[ADMIN_USER_ID] = admin
 
     def invalidate_rendering(self) -> None:
         """Drop every cached rendering (the site URL changed)."""
+        self.changes += 1
         for records in (
             self.customers,
             self.orders,

@@ -25,6 +25,7 @@ from typing import Any
 
 from simulator.errors import RestError
 from simulator.models import Category, Product, Tag
+from simulator.store.core import StoreCore, changes_records
 from simulator.store.slugs import sanitize_title
 
 CATEGORIES = "product_cat"
@@ -71,9 +72,11 @@ class TermTable:
 
     def __init__(
         self,
+        core: StoreCore,
         products: Callable[[], Iterable[Product]],
         changed: Callable[[Iterable[Product]], None],
     ) -> None:
+        self.core = core
         self._products = products
         self._changed = changed
         self.categories: dict[int, Category] = {}
@@ -99,6 +102,7 @@ class TermTable:
         self._next_id += 1
         return value
 
+    @changes_records
     def adopt(self, term: Term) -> Term:
         """Keep a term made elsewhere (the generator), its id taken from the sequence."""
         if isinstance(term, Category):
@@ -136,6 +140,7 @@ class TermTable:
         return frozenset(found)
 
     # ------------------------------------------------------------------ writes
+    @changes_records
     def create(self, taxonomy: str, fields: Mapping[str, Any]) -> Term:
         name = _term_name(fields.get("name"))
         parent = self._parent(taxonomy, fields, creating=True)
@@ -150,6 +155,7 @@ class TermTable:
         self.adopt(term)
         return term
 
+    @changes_records
     def update(self, taxonomy: str, term_id: int, fields: Mapping[str, Any]) -> Term:
         term = self.get(taxonomy, term_id)
         if "name" in fields:
@@ -167,6 +173,7 @@ class TermTable:
         self._stale(term.id)
         return term
 
+    @changes_records
     def delete(self, taxonomy: str, term_id: int) -> Term:
         term = self.get(taxonomy, term_id)
         if isinstance(term, Category):

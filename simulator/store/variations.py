@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from simulator.errors import RestError
 from simulator.models import MetaItem, Product, ProductAttribute
+from simulator.store.core import changes_records
 from simulator.store.products import ProductTable, emit_trashed_post
 from simulator.store.slugs import sanitize_title
 
@@ -165,6 +166,7 @@ class VariationTable:
         return sorted(found, key=keys.get(query.orderby, keys["date"]), reverse=reverse)
 
     # ------------------------------------------------------------------ writes
+    @changes_records
     def create(self, parent_id: int, fields: Mapping[str, Any], *, emit: bool = True) -> Product:
         core, products = self.core, self.products
         parent = products.records.get(parent_id)
@@ -202,6 +204,7 @@ class VariationTable:
         core.emit_change("product", "created", variation.id, emit)
         return variation
 
+    @changes_records
     def insert(self, variation: Product, *, emit: bool = True) -> Product:
         """Keep a variation built elsewhere (the generator), its parent already stored."""
         self._slug(variation)
@@ -213,6 +216,7 @@ class VariationTable:
         self.core.emit_change("product", "created", variation.id, emit)
         return variation
 
+    @changes_records
     def update(
         self, parent_id: int, variation_id: int, fields: Mapping[str, Any], *, emit: bool = True
     ) -> Product:
@@ -228,12 +232,14 @@ class VariationTable:
         self.core.emit_change("product", "updated", variation_id, emit)
         return variation
 
+    @changes_records
     def touch(self, variation: Product) -> None:
         now = self.core.now()
         variation.modified, variation.modified_wall = now, self.core.wall(now)
         variation.cached = None
         self._parent_changed(variation.parent_id)
 
+    @changes_records
     def trash(self, parent_id: int, variation_id: int, *, emit: bool = True) -> Product:
         variation = self.get(parent_id, variation_id)
         if variation.status == "trash":
@@ -260,6 +266,7 @@ class VariationTable:
         self.touch(variation)
         emit_trashed_post(self.core, "product", variation.id, emit)
 
+    @changes_records
     def delete(self, parent_id: int, variation_id: int) -> Product:
         """Permanent delete: no webhook (no hook of the topic map fires)."""
         variation = self.get(parent_id, variation_id)
@@ -272,11 +279,13 @@ class VariationTable:
         self._children[variation.parent_id].remove(variation.id)
         self.products.forget_sku(variation)
 
+    @changes_records
     def trash_children(self, parent_id: int, *, emit: bool = True) -> None:
         """wp_trash_post() of a product trashes its variations first."""
         for variation in self.children(parent_id):
             self._trash(variation, emit)
 
+    @changes_records
     def delete_children(self, parent_id: int) -> None:
         for variation in list(map(self.records.__getitem__, self._children.get(parent_id, ()))):
             self._forget(variation)
