@@ -28,21 +28,19 @@ from simulator.generate.vocabulary import (
 )
 from simulator.models import (
     Address,
+    Basket,
     CouponLine,
     Customer,
-    LineItem,
+    LineSpec,
     MetaItem,
     Order,
     Product,
-    ShippingLine,
+    ShippingSpec,
 )
 from simulator.store.coupons import Coupon
 
 if TYPE_CHECKING:
     from simulator.generate.records import RecordBuilder
-
-#: name, product id, variation id, quantity, subtotal, subtotal tax, total, total tax, sku
-LineSpec = tuple[str, int, int, int, int, int, int, int, str]
 
 
 class OrderProfile(NamedTuple):
@@ -57,9 +55,12 @@ class OrderProfile(NamedTuple):
     note: str
     lines: tuple[LineSpec, ...]
     coupon: tuple[int, int] | None  # discount, discount tax
-    shipping: tuple[str, str, str, int, int]  # title, method id, instance, cost, tax
+    shipping: ShippingSpec  # title, method id, instance, cost, tax
     has_tax: bool
     sales: tuple[tuple[Product, int], ...]
+    #: The lines and shipping line of its orders, built on first read (a coupon line
+    #: between them when ``coupon`` is set and the generation has its coupon).
+    basket: Basket
 
 
 _PAID_OR_AFTER = frozenset({"processing", "completed", "refunded"})
@@ -182,6 +183,7 @@ class OrderBuilder:
                 if discount
                 else None
             )
+            shipping: ShippingSpec = (method_title, method_id, instance, cost, shipping_tax)
             profiles.append(
                 OrderProfile(
                     status,
@@ -193,9 +195,10 @@ class OrderBuilder:
                     note,
                     tuple(lines),
                     coupon,
-                    (method_title, method_id, instance, cost, shipping_tax),
+                    shipping,
                     has_tax,
                     tuple(sales),
+                    Basket.of(tuple(lines), shipping, coupon is not None),
                 )
             )
         return profiles
@@ -221,7 +224,7 @@ class OrderBuilder:
         recent = now - 2 * DAY
         paid_or_after, settled = _PAID_OR_AFTER, _SETTLED
         order_id = store.claim_post_ids(len(moments))
-        first_item = item_id = store.claim_item_ids(0)  # claimed in one go at the end
+        first_claimed = item_id = store.claim_item_ids(0)  # claimed in one go at the end
         paid_profiles: list[int] = []
         made: list[Order] = []
         append = made.append
@@ -250,29 +253,27 @@ class OrderBuilder:
                 note,
                 lines,
                 discounted,
-                (method_title, method_id, instance, cost, shipping_tax),
+                _,
                 has_tax,
                 _,
+                basket,
             ) = profiles[which]
             if status == "completed" and created > recent:
                 status = "processing"  # recent orders are not shipped yet
             ip_address = ips[int(random_() * ip_count)]
-            # Item ids in WooCommerce's order: lines, coupon, shipping, tax.
-            if len(lines) == 1:
-                line_items: tuple[LineItem, ...] = (LineItem(item_id, *lines[0]),)
-                item_id += 1
-            else:
-                line_items = tuple([LineItem(item_id + k, *spec) for k, spec in enumerate(lines)])
-                item_id += len(lines)
+            # Item ids in WooCommerce's order: lines, coupon, shipping, tax. The lines and
+            # the shipping line are built from the basket when first read.
+            first_item = item_id
+            item_id += len(lines)
             coupon_lines: tuple[CouponLine, ...] = ()
-            if discounted is not None and coupon is not None:
-                info = MetaItem(store.next_meta_id(), "coupon_info", coupon_info)
-                coupon_lines = (CouponLine(item_id, coupon.code, *discounted, (info,)),)
-                item_id += 1
-            shipping_lines = (
-                ShippingLine(item_id, method_title, method_id, instance, cost, shipping_tax),
-            )
-            item_id += 1
+            if discounted is not None:
+                if coupon is not None:
+                    info = MetaItem(store.next_meta_id(), "coupon_info", coupon_info)
+                    coupon_lines = (CouponLine(item_id, coupon.code, *discounted, (info,)),)
+                    item_id += 1
+                else:  # no coupon line between the lines and the shipping line
+                    basket = Basket.of(lines, basket.shipping, False)
+            item_id += 1  # the shipping line
             tax_line_id = 0
             if has_tax:
                 tax_line_id = item_id
@@ -298,6 +299,9 @@ class OrderBuilder:
                 if moment > now:
                     moment = now
                 completed = moment
+            counted = bool(coupon_lines) and status not in UNCOUNTED
+            if counted:
+                used_by.append(str(customer.id) if customer is not None else billing.email)
             r = random_()
             created_wall = created if utc else wall(created)
             if r < 0.3:  # touched again later; the same draw gives the delay
@@ -331,19 +335,23 @@ class OrderBuilder:
                     f"{bits(128):032x}",
                     paid,
                     completed,
-                    line_items,
-                    shipping_lines,
+                    (),
+                    (),
                     (),
                     coupon_lines,
                     (),
                     tax_line_id,
+                    "",
+                    False,
+                    counted,
+                    (),
+                    None,
+                    basket,
+                    first_item,
                 )
             )
-            if coupon_lines and status not in UNCOUNTED:
-                made[-1].recorded_coupon_usage = True
-                used_by.append(str(customer.id) if customer is not None else billing.email)
             order_id += 1
-        store.claim_item_ids(item_id - first_item)
+        store.claim_item_ids(item_id - first_claimed)
         if coupon is not None and used_by:
             # Each counted use, as apply_coupon() records it (a customer's id or an e-mail).
             coupon.usage_count += len(used_by)
