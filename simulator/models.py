@@ -366,6 +366,19 @@ class Order:
             self.build_lines()
         self.built_shipping_lines = lines
 
+    def peek_lines(self) -> tuple[tuple[LineItem, ...], tuple[ShippingLine, ...]]:
+        """The line items and shipping lines to read: the order's own, or while they are
+        not built, records built from the basket and not kept (the order stays unbuilt;
+        writing to them changes nothing, so only readers may use this)."""
+        basket = self.basket
+        if basket is None:
+            return self.built_line_items, self.built_shipping_lines
+        first = self.first_item_id
+        return (
+            tuple([LineItem(first + k, *spec) for k, spec in enumerate(basket.lines)]),
+            (ShippingLine(first + basket.shipping_offset, *basket.shipping),),
+        )
+
     def build_lines(self) -> None:
         """Build the line items and the shipping line from ``basket`` (first read or write).
 
@@ -373,17 +386,9 @@ class Order:
         ``first_item_id`` in WooCommerce's order (lines, coupon, shipping), each
         line a new record of its own (a write changes this order's only).
         """
-        basket = self.basket
-        if basket is None:
-            return
-        first = self.first_item_id
-        self.built_line_items = tuple(
-            [LineItem(first + k, *spec) for k, spec in enumerate(basket.lines)]
-        )
-        self.built_shipping_lines = (
-            ShippingLine(first + basket.shipping_offset, *basket.shipping),
-        )
-        self.basket = None
+        if self.basket is not None:
+            self.built_line_items, self.built_shipping_lines = self.peek_lines()
+            self.basket = None
 
     @property
     def product_ids(self) -> tuple[int, ...] | list[int]:
@@ -408,22 +413,19 @@ class Order:
 
     # Totals are derived from the lines, so they always add up (an unbuilt order's
     # from its basket's sums: the same integers, no line built to read them).
-    def line_sums(self) -> tuple[int, int, int, int]:
-        """Sums of the lines' subtotal, subtotal tax, total and total tax."""
-        basket = self.basket
-        if basket is not None:
-            return basket.sums
-        return _line_sums(self.built_line_items)
-
     @property
     def discount_total(self) -> int:
-        subtotal, _, total, _ = self.line_sums()
-        return subtotal - total
+        basket = self.basket
+        if basket is not None:
+            return basket.sums[0] - basket.sums[2]
+        return sum(item.subtotal - item.total for item in self.built_line_items)
 
     @property
     def discount_tax(self) -> int:
-        _, subtotal_tax, _, total_tax = self.line_sums()
-        return subtotal_tax - total_tax
+        basket = self.basket
+        if basket is not None:
+            return basket.sums[1] - basket.sums[3]
+        return sum(item.subtotal_tax - item.total_tax for item in self.built_line_items)
 
     @property
     def shipping_total(self) -> int:
@@ -441,7 +443,12 @@ class Order:
 
     @property
     def cart_tax(self) -> int:
-        return self.line_sums()[3] + sum(fee.total_tax for fee in self.fee_lines)
+        basket = self.basket
+        if basket is not None:
+            lines = basket.sums[3]
+        else:
+            lines = sum(item.total_tax for item in self.built_line_items)
+        return lines + sum(fee.total_tax for fee in self.fee_lines)
 
     @property
     def total_tax(self) -> int:
@@ -449,18 +456,10 @@ class Order:
 
     @property
     def total(self) -> int:
-        return (
-            self.line_sums()[2]
-            + sum(fee.total for fee in self.fee_lines)
-            + self.shipping_total
-            + self.total_tax
+        basket = self.basket
+        lines = (
+            basket.sums[2] if basket is not None else sum(i.total for i in self.built_line_items)
         )
-
-
-def _line_sums(items: tuple[LineItem, ...]) -> tuple[int, int, int, int]:
-    return (
-        sum(item.subtotal for item in items),
-        sum(item.subtotal_tax for item in items),
-        sum(item.total for item in items),
-        sum(item.total_tax for item in items),
-    )
+        return (
+            lines + sum(fee.total for fee in self.fee_lines) + self.shipping_total + self.total_tax
+        )

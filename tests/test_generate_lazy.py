@@ -203,3 +203,14 @@ def test_totals_of_unbuilt_orders_are_those_of_their_lines() -> None:
         order.build_lines()
     assert [[getattr(order, name) for name in names] for order in lazy] == before
     assert any(order.discount_total for order in lazy)
+
+
+def test_rendering_reads_the_lines_without_building_them() -> None:
+    sim = generated()
+    render, lazy = sim.renderer, unbuilt(sim)
+    first = [render.order_bytes(order) for order in lazy]
+    assert all(order.basket is not None for order in lazy)  # rendered, still unbuilt
+    for order in lazy:
+        order.build_lines()
+        order.cached = None
+    assert [render.order_bytes(order) for order in lazy] == first

@@ -144,6 +144,33 @@ def test_sorted_index_merges_bulk_additions() -> None:
     assert list(index.ids(0, len(index), descending=True)) == order[::-1]
 
 
+def test_sorted_index_reads_see_bulk_additions_not_merged_yet() -> None:
+    rng = random.Random(5)
+    index = SortedIndex()
+    expected: list[tuple[int, int]] = []
+    for batch in range(6):  # several bulk additions before any read
+        pairs = [
+            (1_700_000_000 + batch * 100 + rng.randint(-300, 100), batch * 100 + n)
+            for n in range(1, 60)
+        ]
+        index.extend(pairs)
+        expected.extend(pairs)
+    assert len(index) == len(expected)
+    after, before = 1_700_000_100, 1_700_000_400
+    start, end = index.span(after, before)
+    inside = sorted(p for p in expected if after < p[0] < before)
+    assert index.id_slice(start, end) == [record_id for _, record_id in inside]
+    gone = expected[7]
+    index.extend([(1_699_999_000, 9_999)])  # pending again, then removed and added to
+    index.remove(*gone)
+    index.add(1_700_000_050, 10_000)
+    expected = [p for p in expected if p != gone] + [
+        (1_699_999_000, 9_999),
+        (1_700_000_050, 10_000),
+    ]
+    assert list(index.ids(0, len(index))) == [record_id for _, record_id in sorted(expected)]
+
+
 def test_sales_paying_customers_and_item_ids_add_up() -> None:
     sim = fresh()
     Generation(sim.store, "tally", chunk=37, customers=30, orders=700, products=7).run()

@@ -179,11 +179,11 @@ class Generation:
             yield done, self.total
         # After every order: a refund takes the next post id, so refunds made chunk by
         # chunk would number the orders of the next chunk differently.
-        made_ids = self.result.orders
-        for first in range(0, len(made_ids), chunk):
+        candidates = order_builder.with_history
+        for first in range(0, len(candidates), chunk):
             self._check(epoch)
             with _gc_paused():
-                add_history(store, [store.orders[i] for i in made_ids[first : first + chunk]])
+                add_history(store, [store.orders[i] for i in candidates[first : first + chunk]])
             yield done, self.total
 
     def _coupon(self, builder: RecordBuilder, start: int) -> Coupon:

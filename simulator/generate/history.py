@@ -19,8 +19,11 @@ from simulator.store.refunds import REFUNDED_ITEM_KEY, Refund
 
 #: Orders (besides refunded ones) whose status notes are kept.
 NOTES_SHARE = 0.1
-#: Completed orders with a partial refund.
+#: Completed orders with a partial refund (a part of those with notes).
 PARTIAL_REFUND_SHARE = 0.05
+#: Orders whose cart hash starts with a 32-bit number below this may have notes
+#: (a bound the generator checks on the number; :func:`add_history` decides).
+SHARE_BOUND = int(max(NOTES_SHARE, PARTIAL_REFUND_SHARE) * 4_294_967_296) + 1
 PARTIAL_REASONS = ("Damaged in transit", "Wrong size", "Customer changed their mind", "")
 
 
@@ -30,7 +33,11 @@ def _share(order: Order) -> float:
 
 
 def add_history(store: Store, orders: Sequence[Order]) -> None:
-    """Notes and refunds for the share of ``orders`` that has them (already inserted)."""
+    """Notes and refunds for the share of ``orders`` that has them (already inserted).
+
+    Orders may be left out when they have none: refunded orders and those whose
+    hash starts below :data:`SHARE_BOUND` are all that can.
+    """
     for order in orders:
         share = _share(order)
         refunded = order.status == "refunded"

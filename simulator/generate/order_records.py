@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from simulator.discounts import Discounts, Item
+from simulator.generate.history import SHARE_BOUND
 from simulator.generate.vocabulary import (
     DAY,
     GENERATED_COUPON_RULE,
@@ -85,6 +86,9 @@ class OrderBuilder:
         self.version = records.version
         #: (product, quantity, discount %) -> (subtotal, subtotal tax, total, total tax)
         self._amounts: dict[tuple[int, int, int], tuple[int, int, int, int]] = {}
+        #: Ids of the orders made that may have notes or refunds, in id order (the
+        #: others certainly have none: see :func:`~simulator.generate.history.add_history`).
+        self.with_history: list[int] = []
 
     def _line_amounts(
         self, product: Product, quantity: int, discount: int
@@ -226,6 +230,8 @@ class OrderBuilder:
         order_id = store.claim_post_ids(len(moments))
         first_claimed = item_id = store.claim_item_ids(0)  # claimed in one go at the end
         paid_profiles: list[int] = []
+        with_history = self.with_history
+        share_bound = SHARE_BOUND
         made: list[Order] = []
         append = made.append
         coupon_info = ""
@@ -289,7 +295,7 @@ class OrderBuilder:
                     moment = now
                 paid = moment
                 if card:
-                    transaction_id = f"{bits(96):024x}"
+                    transaction_id = bits(96).to_bytes(12, "big").hex()
                 paid_profiles.append(which)
                 if customer is not None and not customer.is_paying_customer:
                     customer.is_paying_customer = True
@@ -303,6 +309,9 @@ class OrderBuilder:
             if counted:
                 used_by.append(str(customer.id) if customer is not None else billing.email)
             r = random_()
+            cart = bits(128)
+            if status == "refunded" or cart >> 96 < share_bound:
+                with_history.append(order_id)
             created_wall = created if utc else wall(created)
             if r < 0.3:  # touched again later; the same draw gives the delay
                 modified = moment + int(r * _MODIFIED_SCALE)
@@ -332,7 +341,7 @@ class OrderBuilder:
                     ip_address,
                     agent,
                     note,
-                    f"{bits(128):032x}",
+                    cart.to_bytes(16, "big").hex(),
                     paid,
                     completed,
                     (),

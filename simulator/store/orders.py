@@ -147,7 +147,7 @@ class OrderTable:
         self.records.update([(order.id, order) for order in orders])
         self._status_counts.update([order.status for order in orders])
         self._unlinked.append(orders)
-        self.dates.extend(orders)
+        self.dates.extend(orders, walls_are_utc=self.core.wall_is_utc)
         if emit:
             bus = self.core.bus
             for order in orders:
