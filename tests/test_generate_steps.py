@@ -23,6 +23,7 @@ from simulator.generate import (
 from simulator.models import Order, Product
 from simulator.settings import Settings
 from simulator.store import SortedIndex
+from simulator.wcdates import wall_seconds
 
 START = datetime(2024, 3, 10, 6, tzinfo=UTC)
 
@@ -211,6 +212,13 @@ def test_site_time_zone_walls_match_the_store() -> None:
     for customer in store.customers.values():
         assert customer.created_wall == store.wall(customer.created)
     assert any(o.created_wall != o.created for o in store.orders.values())
+
+
+def test_wall_seconds_of_utc_and_zoned_sites() -> None:
+    utc, zoned = fresh().store, Simulator(Settings(timezone="Europe/Paris")).store
+    for instant in range(1_700_000_000, 1_700_000_000 + 40 * 86_400, 7_777):
+        assert utc.wall(instant) == instant
+        assert zoned.wall(instant) == wall_seconds(instant, zoned.settings.zone) != instant
 
 
 def test_order_profiles_are_shared_but_orders_are_not() -> None:
