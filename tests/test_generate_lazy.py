@@ -7,6 +7,7 @@ it by product and customer.
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 
 from helpers import LiveStore
@@ -14,6 +15,8 @@ from helpers import LiveStore
 from simulator.app import Simulator
 from simulator.clock import Clock
 from simulator.generate import generate
+from simulator.generate.order_records import OrderBuilder
+from simulator.generate.records import RecordBuilder
 from simulator.models import Order
 from simulator.store.queries import PostQuery
 
@@ -214,3 +217,26 @@ def test_rendering_reads_the_lines_without_building_them() -> None:
         order.build_lines()
         order.cached = None
     assert [render.order_bytes(order) for order in lazy] == first
+
+
+def test_orders_made_without_the_coupon_take_no_coupon_item_id() -> None:
+    sim = Simulator(clock=Clock(START, frozen=True))
+    store = sim.store
+    generate(store, "lazy", customers=10, products=8)
+    builder = RecordBuilder(store, "lazy", random.Random(4), store.now())
+    orders = OrderBuilder(builder)
+    catalogue = [p for p in store.products.values() if p.status == "publish"]
+    profiles = orders.order_profiles(catalogue, 64)
+    made = orders.orders(
+        range(store.now() - 5000, store.now(), 10), [], [], profiles, builder.guests(8)
+    )
+    assert any(p.coupon is not None for p in profiles)
+    ids: list[int] = []
+    for order in made:
+        assert order.coupon_lines == ()
+        own = [i.id for i in order.line_items] + [s.id for s in order.shipping_lines]
+        own += [order.tax_line_id] if order.tax_line_id else []
+        assert own == list(range(order.first_item_id, order.first_item_id + len(own)))
+        ids += own
+    assert ids == list(range(ids[0], ids[0] + len(ids)))  # no gaps between orders either
+    assert store.claim_item_ids(0) == ids[-1] + 1

@@ -54,14 +54,17 @@ class OrderProfile(NamedTuple):
     via: str
     agent: str
     note: str
-    lines: tuple[LineSpec, ...]
     coupon: tuple[int, int] | None  # discount, discount tax
-    shipping: ShippingSpec  # title, method id, instance, cost, tax
-    has_tax: bool
     sales: tuple[tuple[Product, int], ...]
     #: The lines and shipping line of its orders, built on first read (a coupon line
     #: between them when ``coupon`` is set and the generation has its coupon).
     basket: Basket
+    pays: bool  # the status is paid or after it
+    settles: bool  # the status is completed or after it
+    #: Item ids an order takes (lines, coupon line, shipping line, tax line) and the
+    #: tax line's after the first line's (0: no tax line).
+    items: int
+    tax_offset: int
 
 
 _PAID_OR_AFTER = frozenset({"processing", "completed", "refunded"})
@@ -188,6 +191,8 @@ class OrderBuilder:
                 else None
             )
             shipping: ShippingSpec = (method_title, method_id, instance, cost, shipping_tax)
+            basket = Basket.of(tuple(lines), shipping, coupon is not None)
+            items = basket.shipping_offset + 1
             profiles.append(
                 OrderProfile(
                     status,
@@ -197,12 +202,13 @@ class OrderBuilder:
                     via,
                     agent,
                     note,
-                    tuple(lines),
                     coupon,
-                    shipping,
-                    has_tax,
                     tuple(sales),
-                    Basket.of(tuple(lines), shipping, coupon is not None),
+                    basket,
+                    status in _PAID_OR_AFTER,
+                    status in _SETTLED,
+                    items + has_tax,
+                    items if has_tax else 0,
                 )
             )
         return profiles
@@ -226,7 +232,6 @@ class OrderBuilder:
         ips = self.pools.ip_addresses
         ip_count, profile_count = len(ips), len(profiles)
         recent = now - 2 * DAY
-        paid_or_after, settled = _PAID_OR_AFTER, _SETTLED
         order_id = store.claim_post_ids(len(moments))
         first_claimed = item_id = store.claim_item_ids(0)  # claimed in one go at the end
         paid_profiles: list[int] = []
@@ -257,39 +262,38 @@ class OrderBuilder:
                 via,
                 agent,
                 note,
-                lines,
                 discounted,
                 _,
-                has_tax,
-                _,
                 basket,
+                pays,
+                settles,
+                items,
+                tax_offset,
             ) = profiles[which]
-            if status == "completed" and created > recent:
-                status = "processing"  # recent orders are not shipped yet
+            if settles and created > recent and status == "completed":
+                status, settles = "processing", False  # recent orders are not shipped yet
             ip_address = ips[int(random_() * ip_count)]
             # Item ids in WooCommerce's order: lines, coupon, shipping, tax. The lines and
             # the shipping line are built from the basket when first read.
             first_item = item_id
-            item_id += len(lines)
+            item_id += items
+            tax_line_id = first_item + tax_offset if tax_offset else 0
             coupon_lines: tuple[CouponLine, ...] = ()
             if discounted is not None:
                 if coupon is not None:
                     info = MetaItem(store.next_meta_id(), "coupon_info", coupon_info)
-                    coupon_lines = (CouponLine(item_id, coupon.code, *discounted, (info,)),)
-                    item_id += 1
+                    coupon_id = first_item + len(basket.lines)
+                    coupon_lines = (CouponLine(coupon_id, coupon.code, *discounted, (info,)),)
                 else:  # no coupon line between the lines and the shipping line
-                    basket = Basket.of(lines, basket.shipping, False)
-            item_id += 1  # the shipping line
-            tax_line_id = 0
-            if has_tax:
-                tax_line_id = item_id
-                item_id += 1
+                    basket = Basket.of(basket.lines, basket.shipping, False)
+                    item_id -= 1
+                    tax_line_id -= 1 if tax_line_id else 0
             # created <= paid <= completed <= modified <= now
             paid: int | None = None
             completed: int | None = None
             moment = created
             transaction_id = ""
-            if status in paid_or_after or (status == "cancelled" and random_() < 0.3):
+            if pays or (status == "cancelled" and random_() < 0.3):
                 moment += 5 + int(random_() * 3596)
                 if moment > now:
                     moment = now
@@ -300,7 +304,7 @@ class OrderBuilder:
                 if customer is not None and not customer.is_paying_customer:
                     customer.is_paying_customer = True
                     customer.cached = None
-            if status in settled:
+            if settles:
                 moment += 3600 + int(random_() * (4 * DAY - 3599))
                 if moment > now:
                     moment = now
