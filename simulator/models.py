@@ -281,18 +281,18 @@ class Basket(NamedTuple):
 
     @classmethod
     def of(cls, lines: tuple[LineSpec, ...], shipping: ShippingSpec, coupon_line: bool) -> Basket:
+        if not lines:
+            return cls(lines, shipping, coupon_line, (), (), (0, 0, 0, 0))
+        names, product_ids, _, _, subtotals, subtotal_taxes, totals, total_taxes, _ = zip(
+            *lines, strict=True
+        )
         return cls(
             lines,
             shipping,
             len(lines) + coupon_line,
-            tuple(line[1] for line in lines),
-            tuple(line[0] for line in lines),
-            (
-                sum(line[4] for line in lines),
-                sum(line[5] for line in lines),
-                sum(line[6] for line in lines),
-                sum(line[7] for line in lines),
-            ),
+            product_ids,
+            names,
+            (sum(subtotals), sum(subtotal_taxes), sum(totals), sum(total_taxes)),
         )
 
 

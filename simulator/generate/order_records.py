@@ -182,16 +182,10 @@ class OrderBuilder:
                 method_id, method_title, instance, cost = SHIPPING_METHODS[2]
             shipping_tax = store.line_tax(cost, True)
             has_tax = shipping_tax != 0 or any(line[7] != 0 for line in lines)
-            coupon = (
-                (
-                    sum(line[4] - line[6] for line in lines),
-                    sum(line[5] - line[7] for line in lines),
-                )
-                if discount
-                else None
-            )
             shipping: ShippingSpec = (method_title, method_id, instance, cost, shipping_tax)
-            basket = Basket.of(tuple(lines), shipping, coupon is not None)
+            basket = Basket.of(tuple(lines), shipping, bool(discount))
+            subtotal, subtotal_tax, total, total_tax = basket.sums
+            coupon = (subtotal - total, subtotal_tax - total_tax) if discount else None
             items = basket.shipping_offset + 1
             profiles.append(
                 OrderProfile(
