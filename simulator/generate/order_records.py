@@ -216,7 +216,8 @@ class OrderBuilder:
         guests: Sequence[tuple[Address, Address]],
         coupon: Coupon | None = None,
     ) -> list[Order]:
-        """One order per creation instant (the hot loop of large runs: every name local)."""
+        """One order per creation instant, ``moments`` in ascending order (the hot loop of
+        large runs: every name local)."""
         store = self.store
         guest_count = len(guests)
         random_, bits = self.draw.random, self.draw.bits
@@ -237,10 +238,15 @@ class OrderBuilder:
         used_by: list[str] = []
         if coupon is not None:
             coupon_info = json.dumps(coupon.short_info(), separators=(",", ":"))
+        # Customers created by the instant (customer_times is sorted, and so are the
+        # moments: a pointer moving forward, not a bisection per order).
+        eligible = bisect_right(customer_times, moments[0]) if moments else 0
+        customer_count = len(customer_times)
         for created in moments:
+            while eligible < customer_count and customer_times[eligible] <= created:
+                eligible += 1
             # One draw both decides "guest or customer" and picks the customer.
             r = random_()
-            eligible = bisect_right(customer_times, created)
             customer: Customer | None = None
             if eligible and r < 0.8:
                 customer = customers[int(r * 1.25 * eligible)]
