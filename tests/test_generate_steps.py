@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import io
 import random
 from datetime import UTC, datetime
@@ -250,3 +251,25 @@ def test_a_share_of_orders_has_notes_and_refunds() -> None:
     assert "Order status changed from Pending payment to Processing." in texts
     for order in refunded:
         assert store.notes.of_order(order.id)[0].content.startswith("Order status")
+
+
+def test_a_generation_run_at_once_leaves_its_records_in_the_oldest_generation() -> None:
+    sim = fresh()
+    generate(sim.store, "promoted", customers=30, orders=3000, products=5)
+    oldest = {id(o) for o in gc.get_objects(generation=2)}
+    assert gc.get_freeze_count() == 0
+    orders = list(sim.store.orders.values())
+    assert all(id(order) in oldest for order in orders)  # no young pass walked them
+
+
+def test_objects_the_process_froze_stay_frozen_through_a_generation() -> None:
+    marker: list[object] = [object()]  # tracked by the collector
+    gc.freeze()
+    try:
+        generate(fresh().store, "frozen", customers=10, orders=500, products=5)
+        assert gc.get_freeze_count() > 0
+        in_generations = {id(o) for g in (0, 1, 2) for o in gc.get_objects(generation=g)}
+        assert id(marker) not in in_generations  # still frozen, not thawed into one
+    finally:
+        gc.unfreeze()
+    assert id(marker) in {id(o) for o in gc.get_objects(generation=2)}

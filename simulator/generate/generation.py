@@ -93,6 +93,7 @@ class Generation:
             for done, total in self.steps():
                 if progress is not None:
                     progress(done, total)
+            _promote_to_oldest()
         return self.result
 
     def steps(self) -> Iterator[tuple[int, int]]:
@@ -215,6 +216,21 @@ def _instants(draw: Draw, start: int, end: int, count: int) -> list[int]:
 
 def _catalogue(store: Store) -> list[Product]:
     return [p for p in store.products.values() if p.status == "publish" and p.price is not None]
+
+
+def _promote_to_oldest() -> None:
+    """Move every object the collector tracks to its oldest generation, without a pass.
+
+    With the collector paused, every record made waits in the youngest
+    generation, and the first collection after would walk them all only to
+    find them alive: they live as long as the store. ``freeze()`` then
+    ``unfreeze()`` moves them to the oldest generation in O(1); full
+    collections still scan them as before. Skipped when the process froze
+    objects itself (``unfreeze()`` would thaw those too).
+    """
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
 
 
 @contextmanager
