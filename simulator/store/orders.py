@@ -146,7 +146,7 @@ class OrderTable:
         events in id order."""
         self.records.update([(order.id, order) for order in orders])
         self._status_counts.update([order.status for order in orders])
-        self._unlinked.append(orders)
+        self._unlinked.append(list(orders))  # a copy: the caller's list may change
         self.dates.extend(orders, walls_are_utc=self.core.wall_is_utc)
         if emit:
             bus = self.core.bus
