@@ -279,11 +279,15 @@ class OrderBuilder:
             item_id += items
             tax_line_id = first_item + tax_offset if tax_offset else 0
             coupon_lines: tuple[CouponLine, ...] = ()
+            counted = False
             if discounted is not None:
                 if coupon is not None:
                     info = MetaItem(store.next_meta_id(), "coupon_info", coupon_info)
                     coupon_id = first_item + len(basket.lines)
                     coupon_lines = (CouponLine(coupon_id, coupon.code, *discounted, (info,)),)
+                    counted = status not in UNCOUNTED
+                    if counted:  # a use, as apply_coupon() records it: id or e-mail
+                        used_by.append(str(customer.id) if customer is not None else billing.email)
                 else:  # no coupon line between the lines and the shipping line
                     basket = Basket.of(basket.lines, basket.shipping, False)
                     item_id -= 1
@@ -309,9 +313,6 @@ class OrderBuilder:
                 if moment > now:
                     moment = now
                 completed = moment
-            counted = bool(coupon_lines) and status not in UNCOUNTED
-            if counted:
-                used_by.append(str(customer.id) if customer is not None else billing.email)
             r = random_()
             cart = bits(128)
             if status == "refunded" or cart >> 96 < share_bound:
