@@ -215,8 +215,8 @@ class NaiveBuilder:
             cart_hash=fake.md5(),
             paid=paid,
             completed=completed,
-            line_items=tuple(items),
-            shipping_lines=(shipping_line,),
+            built_line_items=tuple(items),
+            built_shipping_lines=(shipping_line,),
             coupon_lines=coupons,
             tax_line_id=store.next_item_id(),
         )

@@ -255,6 +255,47 @@ class CouponLine:
     meta_data: tuple[MetaItem, ...] = ()
 
 
+#: A line item as a basket holds it: name, product id, variation id, quantity, subtotal,
+#: subtotal tax, total, total tax, sku (:class:`LineItem`'s fields after its id).
+LineSpec = tuple[str, int, int, int, int, int, int, int, str]
+#: A shipping line as a basket holds it: method title, method id, instance id, total, tax.
+ShippingSpec = tuple[str, str, str, int, int]
+
+
+class Basket(NamedTuple):
+    """The lines generated orders of one profile share, as values (immutable).
+
+    A generated order keeps its basket and its first item id instead of its own
+    line items and shipping line; they are built, with those values and ids,
+    the first time anything reads or writes them (:meth:`Order.build_lines`).
+    """
+
+    lines: tuple[LineSpec, ...]
+    shipping: ShippingSpec
+    #: The shipping line's item id after the first line's (lines, then a coupon line).
+    shipping_offset: int
+    product_ids: tuple[int, ...]
+    names: tuple[str, ...]
+    #: The lines' subtotal, subtotal tax, total and total tax, summed.
+    sums: tuple[int, int, int, int]
+
+    @classmethod
+    def of(cls, lines: tuple[LineSpec, ...], shipping: ShippingSpec, coupon_line: bool) -> Basket:
+        if not lines:
+            return cls(lines, shipping, coupon_line, (), (), (0, 0, 0, 0))
+        names, product_ids, _, _, subtotals, subtotal_taxes, totals, total_taxes, _ = zip(
+            *lines, strict=True
+        )
+        return cls(
+            lines,
+            shipping,
+            len(lines) + coupon_line,
+            product_ids,
+            names,
+            (sum(subtotals), sum(subtotal_taxes), sum(totals), sum(total_taxes)),
+        )
+
+
 @dataclass(slots=True)
 class Order:
     id: int
@@ -280,8 +321,10 @@ class Order:
     cart_hash: str = ""
     paid: int | None = None
     completed: int | None = None
-    line_items: tuple[LineItem, ...] = ()
-    shipping_lines: tuple[ShippingLine, ...] = ()
+    #: The line items and shipping lines once built: read them as ``line_items`` and
+    #: ``shipping_lines``, which build them from ``basket`` first when it is set.
+    built_line_items: tuple[LineItem, ...] = ()
+    built_shipping_lines: tuple[ShippingLine, ...] = ()
     fee_lines: tuple[FeeLine, ...] = ()
     coupon_lines: tuple[CouponLine, ...] = ()
     meta_data: tuple[MetaItem, ...] = ()
@@ -294,34 +337,118 @@ class Order:
     #: Ids of the order's refunds (records in the store's ``refunds``).
     refunds: tuple[int, ...] = ()
     cached: bytes | None = None
+    #: A generated order's lines not built yet: what they are (shared by the orders of
+    #: one profile) and the first line's item id; None once built.
+    basket: Basket | None = None
+    first_item_id: int = 0
+
+    @property
+    def line_items(self) -> tuple[LineItem, ...]:
+        if self.basket is not None:
+            self.build_lines()
+        return self.built_line_items
+
+    @line_items.setter
+    def line_items(self, items: tuple[LineItem, ...]) -> None:
+        if self.basket is not None:
+            self.build_lines()  # the shipping lines are built with them
+        self.built_line_items = items
+
+    @property
+    def shipping_lines(self) -> tuple[ShippingLine, ...]:
+        if self.basket is not None:
+            self.build_lines()
+        return self.built_shipping_lines
+
+    @shipping_lines.setter
+    def shipping_lines(self, lines: tuple[ShippingLine, ...]) -> None:
+        if self.basket is not None:
+            self.build_lines()
+        self.built_shipping_lines = lines
+
+    def peek_lines(self) -> tuple[tuple[LineItem, ...], tuple[ShippingLine, ...]]:
+        """The line items and shipping lines to read: the order's own, or while they are
+        not built, records built from the basket and not kept (the order stays unbuilt;
+        writing to them changes nothing, so only readers may use this)."""
+        basket = self.basket
+        if basket is None:
+            return self.built_line_items, self.built_shipping_lines
+        first = self.first_item_id
+        return (
+            tuple([LineItem(first + k, *spec) for k, spec in enumerate(basket.lines)]),
+            (ShippingLine(first + basket.shipping_offset, *basket.shipping),),
+        )
+
+    def build_lines(self) -> None:
+        """Build the line items and the shipping line from ``basket`` (first read or write).
+
+        Exactly the records the generator used to build at once: item ids from
+        ``first_item_id`` in WooCommerce's order (lines, coupon, shipping), each
+        line a new record of its own (a write changes this order's only).
+        """
+        if self.basket is not None:
+            self.built_line_items, self.built_shipping_lines = self.peek_lines()
+            self.basket = None
+
+    @property
+    def product_ids(self) -> tuple[int, ...] | list[int]:
+        """The product id of every line, in line order, without building the lines."""
+        basket = self.basket
+        if basket is not None:
+            return basket.product_ids
+        return [item.product_id for item in self.built_line_items]
+
+    @property
+    def line_names(self) -> tuple[str, ...] | list[str]:
+        """The name of every line, in line order, without building the lines."""
+        basket = self.basket
+        if basket is not None:
+            return basket.names
+        return [item.name for item in self.built_line_items]
 
     @property
     def order_key(self) -> str:
         # Derived, not stored: the key is a function of the id and creation instant.
         return order_key(self.id, self.created)
 
-    # Totals are derived from the lines, so they always add up.
+    # Totals are derived from the lines, so they always add up (an unbuilt order's
+    # from its basket's sums: the same integers, no line built to read them).
     @property
     def discount_total(self) -> int:
-        return sum(item.subtotal - item.total for item in self.line_items)
+        basket = self.basket
+        if basket is not None:
+            return basket.sums[0] - basket.sums[2]
+        return sum(item.subtotal - item.total for item in self.built_line_items)
 
     @property
     def discount_tax(self) -> int:
-        return sum(item.subtotal_tax - item.total_tax for item in self.line_items)
+        basket = self.basket
+        if basket is not None:
+            return basket.sums[1] - basket.sums[3]
+        return sum(item.subtotal_tax - item.total_tax for item in self.built_line_items)
 
     @property
     def shipping_total(self) -> int:
-        return sum(line.total for line in self.shipping_lines)
+        basket = self.basket
+        if basket is not None:
+            return basket.shipping[3]
+        return sum(line.total for line in self.built_shipping_lines)
 
     @property
     def shipping_tax(self) -> int:
-        return sum(line.total_tax for line in self.shipping_lines)
+        basket = self.basket
+        if basket is not None:
+            return basket.shipping[4]
+        return sum(line.total_tax for line in self.built_shipping_lines)
 
     @property
     def cart_tax(self) -> int:
-        return sum(item.total_tax for item in self.line_items) + sum(
-            fee.total_tax for fee in self.fee_lines
-        )
+        basket = self.basket
+        if basket is not None:
+            lines = basket.sums[3]
+        else:
+            lines = sum(item.total_tax for item in self.built_line_items)
+        return lines + sum(fee.total_tax for fee in self.fee_lines)
 
     @property
     def total_tax(self) -> int:
@@ -329,9 +456,10 @@ class Order:
 
     @property
     def total(self) -> int:
+        basket = self.basket
+        lines = (
+            basket.sums[2] if basket is not None else sum(i.total for i in self.built_line_items)
+        )
         return (
-            sum(item.total for item in self.line_items)
-            + sum(fee.total for fee in self.fee_lines)
-            + self.shipping_total
-            + self.total_tax
+            lines + sum(fee.total for fee in self.fee_lines) + self.shipping_total + self.total_tax
         )

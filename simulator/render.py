@@ -282,7 +282,9 @@ class Renderer:
         if dp is None:
             dp = self.settings.price_decimals
         settings = self.settings
-        items = [self.line_item(item, dp) for item in order.line_items]
+        # Read, not kept: an order whose lines are not built yet stays so (memory).
+        line_items, shipping = order.peek_lines()
+        items = [self.line_item(item, dp) for item in line_items]
         tax_lines = []
         if order.tax_line_id:
             tax_lines.append(
@@ -298,7 +300,7 @@ class Renderer:
                     "meta_data": [],
                 }
             )
-        shipping_lines = [self.shipping_line(line, dp) for line in order.shipping_lines]
+        shipping_lines = [self.shipping_line(line, dp) for line in shipping]
         fee_lines = [self.fee_line(fee, dp) for fee in order.fee_lines]
         coupon_lines = [coupon_line(coupon) for coupon in order.coupon_lines]
         total = order.total
@@ -306,7 +308,7 @@ class Renderer:
         needs_processing = any(
             (p := self.store.products.get(i.product_id)) is not None
             and not (p.virtual and p.downloadable)
-            for i in order.line_items
+            for i in line_items
         )
         extra_links: dict[str, dict[str, Any]] = {
             "email_templates": {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import io
 import random
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from simulator.generate import (
 from simulator.models import Order, Product
 from simulator.settings import Settings
 from simulator.store import SortedIndex
+from simulator.wcdates import wall_seconds
 
 START = datetime(2024, 3, 10, 6, tzinfo=UTC)
 
@@ -144,6 +146,33 @@ def test_sorted_index_merges_bulk_additions() -> None:
     assert list(index.ids(0, len(index), descending=True)) == order[::-1]
 
 
+def test_sorted_index_reads_see_bulk_additions_not_merged_yet() -> None:
+    rng = random.Random(5)
+    index = SortedIndex()
+    expected: list[tuple[int, int]] = []
+    for batch in range(6):  # several bulk additions before any read
+        pairs = [
+            (1_700_000_000 + batch * 100 + rng.randint(-300, 100), batch * 100 + n)
+            for n in range(1, 60)
+        ]
+        index.extend(pairs)
+        expected.extend(pairs)
+    assert len(index) == len(expected)
+    after, before = 1_700_000_100, 1_700_000_400
+    start, end = index.span(after, before)
+    inside = sorted(p for p in expected if after < p[0] < before)
+    assert index.id_slice(start, end) == [record_id for _, record_id in inside]
+    gone = expected[7]
+    index.extend([(1_699_999_000, 9_999)])  # pending again, then removed and added to
+    index.remove(*gone)
+    index.add(1_700_000_050, 10_000)
+    expected = [p for p in expected if p != gone] + [
+        (1_699_999_000, 9_999),
+        (1_700_000_050, 10_000),
+    ]
+    assert list(index.ids(0, len(index))) == [record_id for _, record_id in sorted(expected)]
+
+
 def test_sales_paying_customers_and_item_ids_add_up() -> None:
     sim = fresh()
     Generation(sim.store, "tally", chunk=37, customers=30, orders=700, products=7).run()
@@ -186,6 +215,13 @@ def test_site_time_zone_walls_match_the_store() -> None:
     assert any(o.created_wall != o.created for o in store.orders.values())
 
 
+def test_wall_seconds_of_utc_and_zoned_sites() -> None:
+    utc, zoned = fresh().store, Simulator(Settings(timezone="Europe/Paris")).store
+    for instant in range(1_700_000_000, 1_700_000_000 + 40 * 86_400, 7_777):
+        assert utc.wall(instant) == instant
+        assert zoned.wall(instant) == wall_seconds(instant, zoned.settings.zone) != instant
+
+
 def test_order_profiles_are_shared_but_orders_are_not() -> None:
     sim = fresh()
     generate(sim.store, "profiles", customers=50, orders=2000, products=12)
@@ -215,3 +251,25 @@ def test_a_share_of_orders_has_notes_and_refunds() -> None:
     assert "Order status changed from Pending payment to Processing." in texts
     for order in refunded:
         assert store.notes.of_order(order.id)[0].content.startswith("Order status")
+
+
+def test_a_generation_run_at_once_leaves_its_records_in_the_oldest_generation() -> None:
+    sim = fresh()
+    generate(sim.store, "promoted", customers=30, orders=3000, products=5)
+    oldest = {id(o) for o in gc.get_objects(generation=2)}
+    assert gc.get_freeze_count() == 0
+    orders = list(sim.store.orders.values())
+    assert all(id(order) in oldest for order in orders)  # no young pass walked them
+
+
+def test_objects_the_process_froze_stay_frozen_through_a_generation() -> None:
+    marker: list[object] = [object()]  # tracked by the collector
+    gc.freeze()
+    try:
+        generate(fresh().store, "frozen", customers=10, orders=500, products=5)
+        assert gc.get_freeze_count() > 0
+        in_generations = {id(o) for g in (0, 1, 2) for o in gc.get_objects(generation=g)}
+        assert id(marker) not in in_generations  # still frozen, not thawed into one
+    finally:
+        gc.unfreeze()
+    assert id(marker) in {id(o) for o in gc.get_objects(generation=2)}

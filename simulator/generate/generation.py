@@ -93,6 +93,7 @@ class Generation:
             for done, total in self.steps():
                 if progress is not None:
                     progress(done, total)
+            _promote_to_oldest()
         return self.result
 
     def steps(self) -> Iterator[tuple[int, int]]:
@@ -179,11 +180,11 @@ class Generation:
             yield done, self.total
         # After every order: a refund takes the next post id, so refunds made chunk by
         # chunk would number the orders of the next chunk differently.
-        made_ids = self.result.orders
-        for first in range(0, len(made_ids), chunk):
+        candidates = order_builder.with_history
+        for first in range(0, len(candidates), chunk):
             self._check(epoch)
             with _gc_paused():
-                add_history(store, [store.orders[i] for i in made_ids[first : first + chunk]])
+                add_history(store, [store.orders[i] for i in candidates[first : first + chunk]])
             yield done, self.total
 
     def _coupon(self, builder: RecordBuilder, start: int) -> Coupon:
@@ -215,6 +216,21 @@ def _instants(draw: Draw, start: int, end: int, count: int) -> list[int]:
 
 def _catalogue(store: Store) -> list[Product]:
     return [p for p in store.products.values() if p.status == "publish" and p.price is not None]
+
+
+def _promote_to_oldest() -> None:
+    """Move every object the collector tracks to its oldest generation, without a pass.
+
+    With the collector paused, every record made waits in the youngest
+    generation, and the first collection after would walk them all only to
+    find them alive: they live as long as the store. ``freeze()`` then
+    ``unfreeze()`` moves them to the oldest generation in O(1); full
+    collections still scan them as before. Skipped when the process froze
+    objects itself (``unfreeze()`` would thaw those too).
+    """
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
 
 
 @contextmanager

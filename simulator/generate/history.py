@@ -19,8 +19,13 @@ from simulator.store.refunds import REFUNDED_ITEM_KEY, Refund
 
 #: Orders (besides refunded ones) whose status notes are kept.
 NOTES_SHARE = 0.1
-#: Completed orders with a partial refund.
+#: Completed orders with a partial refund (a part of those with notes).
 PARTIAL_REFUND_SHARE = 0.05
+#: Orders whose cart hash starts with a 32-bit number below this may have notes
+#: (a bound the generator checks on the number; :func:`add_history` decides).
+SHARE_BOUND = int(max(NOTES_SHARE, PARTIAL_REFUND_SHARE) * 4_294_967_296) + 1
+#: Statuses an order stops at before payment; each gets its status note.
+STOPPED = ("on-hold", "failed", "cancelled")
 PARTIAL_REASONS = ("Damaged in transit", "Wrong size", "Customer changed their mind", "")
 
 
@@ -30,7 +35,11 @@ def _share(order: Order) -> float:
 
 
 def add_history(store: Store, orders: Sequence[Order]) -> None:
-    """Notes and refunds for the share of ``orders`` that has them (already inserted)."""
+    """Notes and refunds for the share of ``orders`` that has them (already inserted).
+
+    Orders may be left out when they have none: refunded orders and those whose
+    hash starts below :data:`SHARE_BOUND` are all that can.
+    """
     for order in orders:
         share = _share(order)
         refunded = order.status == "refunded"
@@ -41,9 +50,9 @@ def add_history(store: Store, orders: Sequence[Order]) -> None:
         if refunded:
             _refund(store, order, order.total, MANUAL_REFUND_REASON, ())
             store.add_note(order.id, MANUAL_REFUND_NOTE, at=order.modified)
-            store.add_note(order.id, status_change_text("completed", "refunded"), at=order.modified)
-        elif partial and order.line_items:
-            line = order.line_items[0]
+            store.add_note(order.id, _REFUNDED_NOTE, at=order.modified)
+        elif partial and order.product_ids:
+            line = order.peek_lines()[0][0]  # read only: the order's lines stay unbuilt
             unit = line.total // max(1, line.quantity)
             if unit >= order.total:
                 continue  # one unit is the whole order: that refund would not be partial
@@ -51,14 +60,20 @@ def add_history(store: Store, orders: Sequence[Order]) -> None:
             _refund(store, order, unit, reason, (line,))
 
 
+_PAID_NOTE = status_change_text("pending", "processing")
+_COMPLETED_NOTE = status_change_text("processing", "completed")
+_REFUNDED_NOTE = status_change_text("completed", "refunded")
+_STOPPED_NOTES = {status: status_change_text("pending", status) for status in STOPPED}
+
+
 def _notes(store: Store, order: Order) -> None:
     """The status notes of the way the order came: paid, then completed."""
     if order.paid is not None:
-        store.add_note(order.id, status_change_text("pending", "processing"), at=order.paid)
+        store.add_note(order.id, _PAID_NOTE, at=order.paid)
     if order.completed is not None:
-        store.add_note(order.id, status_change_text("processing", "completed"), at=order.completed)
-    elif order.status in ("on-hold", "failed", "cancelled"):
-        store.add_note(order.id, status_change_text("pending", order.status), at=order.modified)
+        store.add_note(order.id, _COMPLETED_NOTE, at=order.completed)
+    elif order.status in _STOPPED_NOTES:
+        store.add_note(order.id, _STOPPED_NOTES[order.status], at=order.modified)
 
 
 def _refund(

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from simulator.discounts import Discounts, Item
+from simulator.generate.history import SHARE_BOUND
 from simulator.generate.vocabulary import (
     DAY,
     GENERATED_COUPON_RULE,
@@ -28,21 +29,19 @@ from simulator.generate.vocabulary import (
 )
 from simulator.models import (
     Address,
+    Basket,
     CouponLine,
     Customer,
-    LineItem,
+    LineSpec,
     MetaItem,
     Order,
     Product,
-    ShippingLine,
+    ShippingSpec,
 )
 from simulator.store.coupons import Coupon
 
 if TYPE_CHECKING:
     from simulator.generate.records import RecordBuilder
-
-#: name, product id, variation id, quantity, subtotal, subtotal tax, total, total tax, sku
-LineSpec = tuple[str, int, int, int, int, int, int, int, str]
 
 
 class OrderProfile(NamedTuple):
@@ -55,11 +54,17 @@ class OrderProfile(NamedTuple):
     via: str
     agent: str
     note: str
-    lines: tuple[LineSpec, ...]
     coupon: tuple[int, int] | None  # discount, discount tax
-    shipping: tuple[str, str, str, int, int]  # title, method id, instance, cost, tax
-    has_tax: bool
     sales: tuple[tuple[Product, int], ...]
+    #: The lines and shipping line of its orders, built on first read (a coupon line
+    #: between them when ``coupon`` is set and the generation has its coupon).
+    basket: Basket
+    pays: bool  # the status is paid or after it
+    settles: bool  # the status is completed or after it
+    #: Item ids an order takes (lines, coupon line, shipping line, tax line) and the
+    #: tax line's after the first line's (0: no tax line).
+    items: int
+    tax_offset: int
 
 
 _PAID_OR_AFTER = frozenset({"processing", "completed", "refunded"})
@@ -84,6 +89,9 @@ class OrderBuilder:
         self.version = records.version
         #: (product, quantity, discount %) -> (subtotal, subtotal tax, total, total tax)
         self._amounts: dict[tuple[int, int, int], tuple[int, int, int, int]] = {}
+        #: Ids of the orders made that may have notes or refunds, in id order (the
+        #: others certainly have none: see :func:`~simulator.generate.history.add_history`).
+        self.with_history: list[int] = []
 
     def _line_amounts(
         self, product: Product, quantity: int, discount: int
@@ -174,14 +182,11 @@ class OrderBuilder:
                 method_id, method_title, instance, cost = SHIPPING_METHODS[2]
             shipping_tax = store.line_tax(cost, True)
             has_tax = shipping_tax != 0 or any(line[7] != 0 for line in lines)
-            coupon = (
-                (
-                    sum(line[4] - line[6] for line in lines),
-                    sum(line[5] - line[7] for line in lines),
-                )
-                if discount
-                else None
-            )
+            shipping: ShippingSpec = (method_title, method_id, instance, cost, shipping_tax)
+            basket = Basket.of(tuple(lines), shipping, bool(discount))
+            subtotal, subtotal_tax, total, total_tax = basket.sums
+            coupon = (subtotal - total, subtotal_tax - total_tax) if discount else None
+            items = basket.shipping_offset + 1
             profiles.append(
                 OrderProfile(
                     status,
@@ -191,11 +196,13 @@ class OrderBuilder:
                     via,
                     agent,
                     note,
-                    tuple(lines),
                     coupon,
-                    (method_title, method_id, instance, cost, shipping_tax),
-                    has_tax,
                     tuple(sales),
+                    basket,
+                    status in _PAID_OR_AFTER,
+                    status in _SETTLED,
+                    items + has_tax,
+                    items if has_tax else 0,
                 )
             )
         return profiles
@@ -209,7 +216,8 @@ class OrderBuilder:
         guests: Sequence[tuple[Address, Address]],
         coupon: Coupon | None = None,
     ) -> list[Order]:
-        """One order per creation instant (the hot loop of large runs: every name local)."""
+        """One order per creation instant, ``moments`` in ascending order (the hot loop of
+        large runs: every name local)."""
         store = self.store
         guest_count = len(guests)
         random_, bits = self.draw.random, self.draw.bits
@@ -219,20 +227,26 @@ class OrderBuilder:
         ips = self.pools.ip_addresses
         ip_count, profile_count = len(ips), len(profiles)
         recent = now - 2 * DAY
-        paid_or_after, settled = _PAID_OR_AFTER, _SETTLED
         order_id = store.claim_post_ids(len(moments))
-        first_item = item_id = store.claim_item_ids(0)  # claimed in one go at the end
+        first_claimed = item_id = store.claim_item_ids(0)  # claimed in one go at the end
         paid_profiles: list[int] = []
+        with_history = self.with_history
+        share_bound = SHARE_BOUND
         made: list[Order] = []
         append = made.append
         coupon_info = ""
         used_by: list[str] = []
         if coupon is not None:
             coupon_info = json.dumps(coupon.short_info(), separators=(",", ":"))
+        # Customers created by the instant (customer_times is sorted, and so are the
+        # moments: a pointer moving forward, not a bisection per order).
+        eligible = bisect_right(customer_times, moments[0]) if moments else 0
+        customer_count = len(customer_times)
         for created in moments:
+            while eligible < customer_count and customer_times[eligible] <= created:
+                eligible += 1
             # One draw both decides "guest or customer" and picks the customer.
             r = random_()
-            eligible = bisect_right(customer_times, created)
             customer: Customer | None = None
             if eligible and r < 0.8:
                 customer = customers[int(r * 1.25 * eligible)]
@@ -248,57 +262,61 @@ class OrderBuilder:
                 via,
                 agent,
                 note,
-                lines,
                 discounted,
-                (method_title, method_id, instance, cost, shipping_tax),
-                has_tax,
                 _,
+                basket,
+                pays,
+                settles,
+                items,
+                tax_offset,
             ) = profiles[which]
-            if status == "completed" and created > recent:
-                status = "processing"  # recent orders are not shipped yet
+            if settles and created > recent and status == "completed":
+                status, settles = "processing", False  # recent orders are not shipped yet
             ip_address = ips[int(random_() * ip_count)]
-            # Item ids in WooCommerce's order: lines, coupon, shipping, tax.
-            if len(lines) == 1:
-                line_items: tuple[LineItem, ...] = (LineItem(item_id, *lines[0]),)
-                item_id += 1
-            else:
-                line_items = tuple([LineItem(item_id + k, *spec) for k, spec in enumerate(lines)])
-                item_id += len(lines)
+            # Item ids in WooCommerce's order: lines, coupon, shipping, tax. The lines and
+            # the shipping line are built from the basket when first read.
+            first_item = item_id
+            item_id += items
+            tax_line_id = first_item + tax_offset if tax_offset else 0
             coupon_lines: tuple[CouponLine, ...] = ()
-            if discounted is not None and coupon is not None:
-                info = MetaItem(store.next_meta_id(), "coupon_info", coupon_info)
-                coupon_lines = (CouponLine(item_id, coupon.code, *discounted, (info,)),)
-                item_id += 1
-            shipping_lines = (
-                ShippingLine(item_id, method_title, method_id, instance, cost, shipping_tax),
-            )
-            item_id += 1
-            tax_line_id = 0
-            if has_tax:
-                tax_line_id = item_id
-                item_id += 1
+            counted = False
+            if discounted is not None:
+                if coupon is not None:
+                    info = MetaItem(store.next_meta_id(), "coupon_info", coupon_info)
+                    coupon_id = first_item + len(basket.lines)
+                    coupon_lines = (CouponLine(coupon_id, coupon.code, *discounted, (info,)),)
+                    counted = status not in UNCOUNTED
+                    if counted:  # a use, as apply_coupon() records it: id or e-mail
+                        used_by.append(str(customer.id) if customer is not None else billing.email)
+                else:  # no coupon line between the lines and the shipping line
+                    basket = Basket.of(basket.lines, basket.shipping, False)
+                    item_id -= 1
+                    tax_line_id -= 1 if tax_line_id else 0
             # created <= paid <= completed <= modified <= now
             paid: int | None = None
             completed: int | None = None
             moment = created
             transaction_id = ""
-            if status in paid_or_after or (status == "cancelled" and random_() < 0.3):
+            if pays or (status == "cancelled" and random_() < 0.3):
                 moment += 5 + int(random_() * 3596)
                 if moment > now:
                     moment = now
                 paid = moment
                 if card:
-                    transaction_id = f"{bits(96):024x}"
+                    transaction_id = bits(96).to_bytes(12, "big").hex()
                 paid_profiles.append(which)
                 if customer is not None and not customer.is_paying_customer:
                     customer.is_paying_customer = True
                     customer.cached = None
-            if status in settled:
+            if settles:
                 moment += 3600 + int(random_() * (4 * DAY - 3599))
                 if moment > now:
                     moment = now
                 completed = moment
             r = random_()
+            cart = bits(128)
+            if status == "refunded" or cart >> 96 < share_bound:
+                with_history.append(order_id)
             created_wall = created if utc else wall(created)
             if r < 0.3:  # touched again later; the same draw gives the delay
                 modified = moment + int(r * _MODIFIED_SCALE)
@@ -328,22 +346,26 @@ class OrderBuilder:
                     ip_address,
                     agent,
                     note,
-                    f"{bits(128):032x}",
+                    cart.to_bytes(16, "big").hex(),
                     paid,
                     completed,
-                    line_items,
-                    shipping_lines,
+                    (),
+                    (),
                     (),
                     coupon_lines,
                     (),
                     tax_line_id,
+                    "",
+                    False,
+                    counted,
+                    (),
+                    None,
+                    basket,
+                    first_item,
                 )
             )
-            if coupon_lines and status not in UNCOUNTED:
-                made[-1].recorded_coupon_usage = True
-                used_by.append(str(customer.id) if customer is not None else billing.email)
             order_id += 1
-        store.claim_item_ids(item_id - first_item)
+        store.claim_item_ids(item_id - first_claimed)
         if coupon is not None and used_by:
             # Each counted use, as apply_coupon() records it (a customer's id or an e-mail).
             coupon.usage_count += len(used_by)

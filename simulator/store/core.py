@@ -91,7 +91,11 @@ class StoreCore:
         bucket = timestamp // 900
         offset = self._offsets.get(bucket)
         if offset is None:
-            offset = wall_seconds(bucket * 900, self.settings.zone) - bucket * 900
+            zone = self.settings.zone
+            # A UTC site has no offset: no zone arithmetic per new quarter hour.
+            offset = (
+                0 if zone.key in _UTC_ZONES else wall_seconds(bucket * 900, zone) - bucket * 900
+            )
             if len(self._offsets) > 100_000:
                 self._offsets.clear()
             self._offsets[bucket] = offset

@@ -21,10 +21,19 @@ _ID_SPACE = 1 << 31
 class SortedIndex:
     """Ids sorted by an integer key, then by id, packed into one int64 each."""
 
-    __slots__ = ("_data",)
+    __slots__ = ("_added", "_data_")
 
     def __init__(self) -> None:
-        self._data: array[int] = array("q")
+        self._data_: array[int] = array("q")
+        #: Packed keys of bulk additions not merged in yet (see :meth:`extend_packed`).
+        self._added: list[int] = []
+
+    @property
+    def _data(self) -> array[int]:
+        """The sorted keys, with every bulk addition merged in first."""
+        if self._added:
+            self._merge()
+        return self._data_
 
     @staticmethod
     def _pack(key: int, record_id: int) -> int:
@@ -45,7 +54,8 @@ class SortedIndex:
             del self._data[position]
 
     def clear(self) -> None:
-        self._data = array("q")
+        self._data_ = array("q")
+        self._added = []
 
     def extend(self, pairs: Iterable[tuple[int, int]]) -> None:
         """Bulk add (the generator): sort the new keys, then merge them in."""
@@ -53,17 +63,20 @@ class SortedIndex:
         self.extend_packed([(key - base) * space + record_id for key, record_id in pairs])
 
     def extend_packed(self, packed: list[int]) -> None:
-        """Bulk add of packed keys (``(key - _KEY_BASE) * _ID_SPACE + id``), sorted in place.
+        """Bulk add of packed keys (``(key - _KEY_BASE) * _ID_SPACE + id``).
 
-        Generated records come in time order, so the new keys mostly sort after
-        the old ones: only the overlapping tail is re-sorted, and adding a
-        million records in steps stays linear.
+        Merged in on the next read: a generation adding a million records in
+        steps sorts and merges them once, not the overlapping tail once per step.
         """
-        packed.sort()
-        new = packed
-        if not new:
-            return
-        data = self._data
+        self._added.extend(packed)
+
+    def _merge(self) -> None:
+        """Sort the added keys and merge them in. Generated records come in time order,
+        so the new keys mostly sort after the old ones: only the overlapping tail is
+        re-sorted."""
+        new, self._added = self._added, []
+        new.sort()
+        data = self._data_
         position = bisect_left(data, new[0])
         if position == len(data):
             data.extend(new)
@@ -129,13 +142,23 @@ class DateIndexes:
         self.modified_local.remove(record.modified_wall, record.id)
         self.modified_gmt.remove(record.modified, record.id)
 
-    def extend(self, records: Sequence[Order] | Sequence[Product]) -> None:
-        # Packed as SortedIndex does, in one comprehension per column (the generator's bulk path).
+    def extend(
+        self, records: Sequence[Order] | Sequence[Product], *, walls_are_utc: bool = False
+    ) -> None:
+        """Bulk :meth:`add` (the generator's path); ``walls_are_utc``: every record's wall
+        seconds are its UTC seconds (a UTC store's), so the local columns take the same keys.
+        """
+        # Packed as SortedIndex does, in one comprehension per column.
         space, shift = _ID_SPACE, _KEY_BASE * _ID_SPACE
-        self.created_gmt.extend_packed([r.created * space + r.id - shift for r in records])
-        self.modified_gmt.extend_packed([r.modified * space + r.id - shift for r in records])
-        self.created_local.extend_packed([r.created_wall * space + r.id - shift for r in records])
-        self.modified_local.extend_packed([r.modified_wall * space + r.id - shift for r in records])
+        created = [r.created * space + r.id - shift for r in records]
+        modified = [r.modified * space + r.id - shift for r in records]
+        self.created_gmt.extend_packed(created)
+        self.modified_gmt.extend_packed(modified)
+        if not walls_are_utc:
+            created = [r.created_wall * space + r.id - shift for r in records]
+            modified = [r.modified_wall * space + r.id - shift for r in records]
+        self.created_local.extend_packed(created)
+        self.modified_local.extend_packed(modified)
 
     def clear(self) -> None:
         for index in (self.created_local, self.created_gmt, self.modified_local, self.modified_gmt):

@@ -118,6 +118,9 @@ class OrderTable:
         self._status_counts: Counter[str] = Counter()
         self._by_customer: dict[int, set[int]] = {}
         self._by_product: dict[int, set[int]] = {}
+        #: Orders inserted in bulk whose customer and product links are not made yet:
+        #: made on the first read of the links (:meth:`_links`), all at once.
+        self._unlinked: list[Sequence[Order]] = []
 
     def get(self, order_id: int, *, missing_status: int = 404) -> Order:
         order = self.records.get(order_id)
@@ -126,7 +129,8 @@ class OrderTable:
         return order
 
     def of_customer(self, customer_id: int) -> set[int]:
-        return self._by_customer.get(customer_id, set())
+        by_customer, _ = self._links()
+        return by_customer.get(customer_id, set())
 
     @changes_records
     def insert(self, order: Order, *, emit: bool = True) -> Order:
@@ -140,44 +144,61 @@ class OrderTable:
 
     @changes_records
     def insert_many(self, orders: Sequence[Order], *, emit: bool = True) -> None:
-        """Bulk :meth:`insert`: indexes merged once, events in id order."""
+        """Bulk :meth:`insert`: indexes merged once, links made on their first read,
+        events in id order."""
         self.records.update([(order.id, order) for order in orders])
         self._status_counts.update([order.status for order in orders])
-        by_customer, by_product = self._by_customer, self._by_product
-        for order in orders:
-            order_id = order.id
-            owned = by_customer.get(order.customer_id)
-            if owned is None:
-                owned = by_customer[order.customer_id] = set()
-            owned.add(order_id)
-            for item in order.line_items:
-                having = by_product.get(item.product_id)
-                if having is None:
-                    having = by_product[item.product_id] = set()
-                having.add(order_id)
-        self.dates.extend(orders)
+        self._unlinked.append(list(orders))  # a copy: the caller's list may change
+        self.dates.extend(orders, walls_are_utc=self.core.wall_is_utc)
         if emit:
             bus = self.core.bus
             for order in orders:
                 bus.emit(StoreEvent("order", "created", order.id))
 
+    def _links(self) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
+        """The orders of each customer and of each product, with every insert linked.
+
+        A bulk insert leaves its orders unlinked; until the links are read no
+        order changes (every change reads them first), so linking them now
+        gives what linking them at insert would have.
+        """
+        by_customer, by_product = self._by_customer, self._by_product
+        if self._unlinked:
+            pending, self._unlinked = self._unlinked, []
+            for orders in pending:
+                for order in orders:
+                    order_id = order.id
+                    owned = by_customer.get(order.customer_id)
+                    if owned is None:
+                        owned = by_customer[order.customer_id] = set()
+                    owned.add(order_id)
+                    for product_id in order.product_ids:
+                        having = by_product.get(product_id)
+                        if having is None:
+                            having = by_product[product_id] = set()
+                        having.add(order_id)
+        return by_customer, by_product
+
     @changes_records
     def invalidate_with(self, product_id: int) -> None:
         """Drop the cached rendering of every order with a line of ``product_id``."""
-        for order_id in self._by_product.get(product_id, ()):
+        _, by_product = self._links()
+        for order_id in by_product.get(product_id, ()):
             order = self.records.get(order_id)
             if order is not None:
                 order.cached = None
 
     def _link(self, order: Order) -> None:
-        self._by_customer.setdefault(order.customer_id, set()).add(order.id)
-        for item in order.line_items:
-            self._by_product.setdefault(item.product_id, set()).add(order.id)
+        by_customer, by_product = self._links()
+        by_customer.setdefault(order.customer_id, set()).add(order.id)
+        for product_id in order.product_ids:
+            by_product.setdefault(product_id, set()).add(order.id)
 
     def _unlink(self, order: Order) -> None:
-        self._by_customer.get(order.customer_id, set()).discard(order.id)
-        for item in order.line_items:
-            self._by_product.get(item.product_id, set()).discard(order.id)
+        by_customer, by_product = self._links()
+        by_customer.get(order.customer_id, set()).discard(order.id)
+        for product_id in order.product_ids:
+            by_product.get(product_id, set()).discard(order.id)
 
     def _check_fields(self, fields: Mapping[str, Any], order: Order | None) -> None:
         """Every reference, amount and quantity check, before anything changes."""
@@ -688,12 +709,16 @@ class OrderTable:
 
     # ------------------------------------------------------------------ queries
     def query(self, query: PostQuery) -> tuple[list[Order], int]:
+        # Only a customer or product filter reads the links (a plain list does not
+        # make a bulk insert's links).
+        linked = query.customer is not None or query.product is not None
+        by_customer, by_product = self._links() if linked else ({}, {})
         return query_posts(
             self.records,
             self.dates,
             query,
-            order_predicate(query, self._by_product),
+            order_predicate(query, by_product),
             status_counts=self._status_counts,
-            by_customer=self._by_customer,
-            by_product=self._by_product,
+            by_customer=by_customer,
+            by_product=by_product,
         )
