@@ -433,6 +433,7 @@ class Poller:
                 plan.strategy,
                 plan.page_size,
                 params,
+                plan.light_fields,
             ),
             window,
             date_of=plan.filter_date,
