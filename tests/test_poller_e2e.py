@@ -275,6 +275,14 @@ async def test_callback_down_for_hours_is_retried_on_schedule_then_delivered(
     await world.clock.advance_async(15 * 60)  # second run: the first notification
     await eventually(lambda: len(poller.sender.attempt_log) == 1 if poller.sender else False)
     failed_at = poller.sender.attempt_log[0].at
+    # The failure is logged before the sender books its retry on the clock: wait for
+    # that booking, or the advance below could step past the retry's instant first.
+    retry_at = failed_at + CE_RETRY_SCHEDULE[0]
+    await eventually(
+        lambda: (
+            (due := world.clock.next_deadline()) is not None and due.timestamp() <= retry_at + 0.001
+        )
+    )
     second = await create_order(world, "queued behind the failing head")
     await world.clock.advance_async(6 * 3600)
     await poller.sender.drain()

@@ -90,6 +90,10 @@ SEEN_PRUNE_MARGIN = timedelta(hours=6)
 #: State kv key holding the instance's creation time (the first window's start).
 CREATED_AT_KEY = "poller.created_at"
 
+#: Clock time between two prunings of dedupe keys: the keys dropped are hours old
+#: (:data:`SEEN_PRUNE_MARGIN`), so pruning after every run only repeats the work.
+SEEN_PRUNE_EVERY = timedelta(hours=1)
+
 
 # ---------------------------------------------------------------------- the poller
 
@@ -134,6 +138,9 @@ class Poller:
         self.resources = list(resources)
         self.source = source
         self.state = state
+        #: The state as shared by worker processes (leases), else None: asked once here,
+        #: as a runtime Protocol check is costly and the state does not change.
+        self._shared: SharedState | None = state if isinstance(state, SharedState) else None
         self.clock = clock
         self.callback_url = callback_url
         self.created_at = created_at or clock.now()
@@ -157,6 +164,7 @@ class Poller:
         self._stopped = asyncio.Event()
         self._warned: set[tuple[str, str]] = set()
         self._owned_store: StoreClient | None = None
+        self._next_prune: datetime | None = None
 
     @classmethod
     def from_config(
@@ -304,22 +312,30 @@ class Poller:
         """Poll every resource once, in order. Never overlaps another run."""
         async with self._run_lock:
             report = PollReport(self.clock.now())
+            # Every watermark in one read; this poller alone moves them (runs never
+            # overlap). A shared state's are read under each resource's lease instead.
+            marks = None if self._shared else dict(await self.state.watermarks(self.instance))
             for plan in self.resources:
                 try:
-                    report.resources.append(await self._poll_resource(plan, report.started))
+                    report.resources.append(await self._poll_resource(plan, report.started, marks))
                 except LeaseLostError as exc:
                     # Stalled past the lease: another worker polls this resource now.
                     log.warning("instance %s: %s", self.instance, exc)
                     report.resources.append(
                         ResourceReport(plan.resource, None, report.started, error=str(exc))
                     )
-            await self._prune_seen()
+            await self._prune_seen(marks)
             self.reports.append(report)
             del self.reports[:-100]
             return report
 
-    async def _lower_bound(self, plan: ResourcePlan) -> tuple[datetime | None, Watermark | None]:
-        watermark = await self.state.get_watermark(self.instance, plan.resource)
+    async def _lower_bound(
+        self, plan: ResourcePlan, marks: Mapping[str, Watermark] | None
+    ) -> tuple[datetime | None, Watermark | None]:
+        if marks is None:
+            watermark = await self.state.get_watermark(self.instance, plan.resource)
+        else:
+            watermark = marks.get(plan.resource)
         if watermark is not None:
             base: datetime | None = watermark.timestamp
         elif self.start is not None:
@@ -345,15 +361,19 @@ class Poller:
         await self.state.kv_set(self.instance, CREATED_AT_KEY, _iso(self.created_at))
         return self.created_at
 
-    async def _poll_resource(self, plan: ResourcePlan, upper: datetime) -> ResourceReport:
+    async def _poll_resource(
+        self, plan: ResourcePlan, upper: datetime, marks: dict[str, Watermark] | None
+    ) -> ResourceReport:
+        """Poll one resource; ``marks`` (the instance's watermarks, when read for the
+        run) is kept up to date with the watermark committed here."""
         lease: Lease | None = None
-        if isinstance(self.state, SharedState):
+        if self._shared is not None:
             # One worker polls a resource at a time; its window commits are fenced by this.
             name = f"poll:{self.instance}:{plan.resource}"
-            lease = await self.state.acquire_lease(name, ttl=self.lease_ttl)
+            lease = await self._shared.acquire_lease(name, ttl=self.lease_ttl)
             if lease is None:
                 return ResourceReport(plan.resource, None, upper, held_elsewhere=True)
-        lower, watermark = await self._lower_bound(plan)
+        lower, watermark = await self._lower_bound(plan, marks)
         report = ResourceReport(plan.resource, lower, upper)
         window = Window(lower, upper, cap_upper=plan.filter_by_current_date)
         scan = self._scan(plan, window, plan.extra_params)
@@ -399,15 +419,18 @@ class Poller:
             if known is not None:
                 deleted = sorted(known - current, key=id_sort_key)
             cursor = {**(cursor or {}), "ids": compress_ids(current)}
+        moved = Watermark(upper, cursor)
         report.notifications += await self._commit(
             plan,
             pending,
-            Watermark(upper, cursor),
+            moved,
             trashed=trashed,
             deleted=deleted,
             deleted_at=upper,
             lease=lease,
         )
+        if marks is not None:
+            marks[plan.resource] = moved
         trashed_count = sum(len(page) for page in trashed)
         report.events += sum(len(page) for page in pending) + trashed_count + len(deleted)
         report.deleted = len(deleted) + trashed_count
@@ -562,9 +585,9 @@ class Poller:
                 lease=lease,
                 build=build,
             )
-            if lease is not None and isinstance(self.state, SharedState):
+            if lease is not None and self._shared is not None:
                 # A long scan commits in checkpoints: each one renews the lease.
-                await self.state.acquire_lease(lease.name, ttl=self.lease_ttl)
+                await self._shared.acquire_lease(lease.name, ttl=self.lease_ttl)
         return count
 
     # ------------------------------------------------------------------ warnings
@@ -586,9 +609,17 @@ class Poller:
                 log.warning("instance %s: unhealthy: %s", self.instance, message)
 
     # ------------------------------------------------------------------ dedupe keys
-    async def _prune_seen(self) -> None:
-        """Forget dedupe keys no window can read again (older than the overlap)."""
-        marks = await self.state.watermarks(self.instance)
+    async def _prune_seen(self, marks: Mapping[str, Watermark] | None) -> None:
+        """Forget dedupe keys no window can read again (older than the overlap).
+
+        At most every :data:`SEEN_PRUNE_EVERY` of clock time. ``marks``: the
+        watermarks as this run left them (None: read them).
+        """
+        now = self.clock.now()
+        if self._next_prune is not None and now < self._next_prune:
+            return
+        if marks is None:
+            marks = await self.state.watermarks(self.instance)
         lows = []
         for plan in self.resources:
             mark = marks.get(plan.resource)
@@ -597,6 +628,7 @@ class Poller:
             lows.append(mark.timestamp - timedelta(seconds=plan.poll_delay))
         cutoff = min(lows) - SEEN_PRUNE_MARGIN - timedelta(minutes=self._refresh_minutes)
         await self.state.prune_seen(older_than=cutoff)
+        self._next_prune = now + SEEN_PRUNE_EVERY
 
 
 # ---------------------------------------------------------------------- helpers

@@ -50,6 +50,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -237,16 +238,30 @@ def parse_wc_gmt(value: object) -> datetime | None:
     """Parse a ``*_gmt`` field of a WooCommerce record (UTC, no zone)."""
     if not isinstance(value, str):
         return None
+    text = value[:19]
+    if _CANONICAL_DATE.fullmatch(text) is not None:
+        # The store's own shape, where fromisoformat reads what strptime reads, ~20x
+        # faster; anything else (single digits, other separators) takes strptime's way.
+        try:
+            return datetime.fromisoformat(text).replace(tzinfo=UTC)
+        except ValueError:
+            return None
     try:
-        return datetime.strptime(value[:19], WC_DATE_FORMAT).replace(tzinfo=UTC)
+        return datetime.strptime(text, WC_DATE_FORMAT).replace(tzinfo=UTC)
     except ValueError:
         return None
 
 
+_CANONICAL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}", re.ASCII)
+
+
 def read_path(record: Mapping[str, Any], path: str) -> Any:
     """Read a dotted (``user.id``) or bracket (``['Modified Time']``) path."""
+    parts = _path_parts(path)
+    if len(parts) == 1 and type(record) is dict:
+        return record.get(parts[0])  # a top-level field of a decoded record: most reads
     value: Any = record
-    for part in _path_parts(path):
+    for part in parts:
         if isinstance(value, Mapping):
             value = value.get(part)
         elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
