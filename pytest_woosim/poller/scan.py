@@ -511,14 +511,16 @@ class ResourceScan:
                     offset = max(0, offset - step)
                     continue
             fresh = []
+            id_field = self.spec.id_field
             for record in records:
-                rid = _numeric_id(record, self.spec.id_field)
+                value = read_path(record, id_field)
+                rid = _numeric(value)
                 if last_id is not None and rid is not None and rid <= last_id:
                     continue
                 fresh.append(record)
+                if full_scan:
+                    ids.add("" if value is None else str(value))  # as record_id() gives it
             self.stats.records_read += len(fresh)
-            if full_scan:
-                ids.update(record_id(r, self.spec.id_field) for r in fresh)
             if fresh:
                 yield fresh
             for record in reversed(records):
@@ -585,7 +587,10 @@ class ResourceScan:
 
 
 def _numeric_id(record: Mapping[str, Any], id_field: str) -> int | None:
-    value = read_path(record, id_field)
+    return _numeric(read_path(record, id_field))
+
+
+def _numeric(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
