@@ -485,3 +485,20 @@ async def test_dedupe_keys_are_pruned_hourly_once_no_window_can_read_them(
     # The record's key is kept while a window could read it again, then dropped.
     assert remembered_at[0] and not remembered_at[-1]
     assert remembered_at.index(False) * 5 >= SEEN_PRUNE_MARGIN / timedelta(minutes=1)
+
+
+async def test_a_run_that_reads_nothing_new_wakes_no_sender(state: State, clock: Clock) -> None:
+    store = FakeStore()
+    store.add(T0 - timedelta(hours=1))
+    poller = make_poller(store, state, clock, plan("customers"), plan())
+    told: list[str] = []
+    state.add_enqueue_listener(told.append)
+    await poller.poll_once()
+    clock.advance(300)
+    await poller.poll_once()
+    assert told == []  # the watermarks moved; the outbox did not grow
+    store.add(clock.now())
+    clock.advance(300)
+    await poller.poll_once()
+    await state.outbox_counts("42")  # a later job: the listener ran on the thread before it
+    assert told == ["42", "42"]  # the new record, read by both resources' scans

@@ -583,7 +583,9 @@ class Poller:
                 keys,
                 callback_url=self.callback_url,
                 lease=lease,
-                build=build,
+                # Nothing read: only the watermark moves. Without a build the state
+                # knows the outbox does not grow and wakes no sender for it.
+                build=build if keys or deleted else None,
             )
             if lease is not None and self._shared is not None:
                 # A long scan commits in checkpoints: each one renews the lease.
