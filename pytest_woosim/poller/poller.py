@@ -30,7 +30,8 @@ Where Cloud Elements leaves gaps, this poller closes them (see
 :mod:`pytest_woosim.poller.scan`): the watermark's own second is read again and
 content-based dedupe keeps every change exactly once; orders are read with
 keyset paging so changes during a scan are not skipped; customers (no date
-filter in WooCommerce) are read in full in id order and filtered here.
+filter in WooCommerce) are read in full in id order and filtered here: their
+ids and dates only, then the changed ones in full.
 """
 
 from __future__ import annotations
