@@ -502,3 +502,29 @@ async def test_a_run_that_reads_nothing_new_wakes_no_sender(state: State, clock:
     await poller.poll_once()
     await state.outbox_counts("42")  # a later job: the listener ran on the thread before it
     assert told == ["42", "42"]  # the new record, read by both resources' scans
+
+
+async def test_a_version_sent_by_an_earlier_run_is_counted_as_a_duplicate_not_an_event(
+    state: State, clock: Clock
+) -> None:
+    store = FakeStore()
+    poller = make_poller(store, state, clock)
+    lookups: list[list[str]] = []
+    unseen = state.unseen
+
+    async def counting(instance: str | int, keys: Any) -> list[str]:
+        lookups.append(list(keys))
+        return await unseen(instance, keys)
+
+    state.unseen = counting  # type: ignore[method-assign]
+    clock.advance(1)
+    rid = store.add(clock.now())
+    clock.advance(0.3)
+    first = await poller.poll_once()  # the watermark lands in the record's second
+    clock.advance(300)
+    second = await poller.poll_once()  # reads that second again: the same version
+    assert (first.resources[0].events, first.resources[0].duplicates) == (1, 0)
+    assert (second.resources[0].events, second.resources[0].duplicates) == (0, 1)
+    assert [e["objectId"] for e in await outbox_events(state)] == [str(rid)]
+    # Decided in the commit's transaction: the scan asks the state nothing itself.
+    assert lookups == []

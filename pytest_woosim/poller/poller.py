@@ -40,6 +40,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -380,10 +381,14 @@ class Poller:
         scan = self._scan(plan, window, plan.extra_params)
         pending: list[list[Change]] = []  # one list per page read (Cloud Elements' raw body)
 
+        skipped = 0  # changes an earlier run (or a relay sharing the keys) already sent
+
         async def checkpoint() -> None:
-            nonlocal pending
-            report.notifications += await self._commit(plan, pending, None, lease=lease)
-            report.events += sum(len(page) for page in pending)
+            nonlocal pending, skipped
+            done = await self._commit(plan, pending, None, lease=lease)
+            report.notifications += done.notifications
+            report.events += done.events
+            skipped += done.skipped
             pending = []
 
         trashed: list[list[Change]] = []
@@ -410,7 +415,7 @@ class Poller:
             if pending:
                 # What was read is real: keep it (without moving the watermark).
                 await checkpoint()
-            self._copy_stats(report, scan)
+            self._copy_stats(report, scan, skipped)
             return report
         deleted: list[str] = []
         cursor: dict[str, Any] | None = watermark.cursor if watermark else None
@@ -421,7 +426,7 @@ class Poller:
                 deleted = sorted(known - current, key=id_sort_key)
             cursor = {**(cursor or {}), "ids": compress_ids(current)}
         moved = Watermark(upper, cursor)
-        report.notifications += await self._commit(
+        done = await self._commit(
             plan,
             pending,
             moved,
@@ -432,10 +437,10 @@ class Poller:
         )
         if marks is not None:
             marks[plan.resource] = moved
-        trashed_count = sum(len(page) for page in trashed)
-        report.events += sum(len(page) for page in pending) + trashed_count + len(deleted)
-        report.deleted = len(deleted) + trashed_count
-        self._copy_stats(report, scan)
+        report.notifications += done.notifications
+        report.events += done.events + done.trashed + len(deleted)
+        report.deleted = len(deleted) + done.trashed
+        self._copy_stats(report, scan, skipped + done.skipped)
         if report.events:
             log.info(
                 "instance %s: %s: %d events in (%s, %s]",
@@ -461,22 +466,21 @@ class Poller:
             ),
             window,
             date_of=plan.filter_date,
-            already_seen=self._already_seen,
+            # Whether an earlier run sent a change is decided in the commit's own
+            # transaction (it must be, see _commit): asking the state here too
+            # would only cost a hand-off to its thread per page.
+            already_seen=None,
             clock=self.clock,
             backoff=self.backoff,
             inspect=lambda record: self._check_dates(plan, record),
         )
 
     @staticmethod
-    def _copy_stats(report: ResourceReport, scan: ResourceScan) -> None:
+    def _copy_stats(report: ResourceReport, scan: ResourceScan, skipped: int) -> None:
         report.requests = scan.stats.requests
         report.records_read = scan.stats.records_read
-        report.duplicates = scan.stats.duplicates
+        report.duplicates = scan.stats.duplicates + skipped
         report.unreadable_dates = scan.stats.unreadable_dates
-
-    async def _already_seen(self, keys: Sequence[str]) -> set[str]:
-        unseen = set(await self.state.unseen(self.instance, keys))
-        return {key for key in keys if key not in unseen}
 
     # ------------------------------------------------------------------ events
     def _event(self, plan: ResourcePlan, change: Change) -> Event:
@@ -530,22 +534,24 @@ class Poller:
         deleted: Sequence[str] = (),
         deleted_at: datetime | None = None,
         lease: Lease | None = None,
-    ) -> int:
+    ) -> _Committed:
         keys = [c.key for page in (*pages, *trashed) for c in page]
         when = deleted_at or self.clock.now()
-        count = 0
+        done = _Committed()
 
         def build(seen: set[str]) -> tuple[list[Notification], None]:
-            # Decided inside the write: a webhook relay sharing these dedupe keys may
-            # have queued one of these record versions since the scan checked.
-            nonlocal count
+            # Decided inside the write: what an earlier run sent is skipped here, and a
+            # webhook relay sharing these dedupe keys may have queued one of these
+            # record versions since the scan read it.
             notifications: list[Notification] = []
+            events = trashed_events = 0
             for page in pages:
                 items = [
                     (self._event(plan, c), self._raw_record(c.record))
                     for c in page
                     if c.key not in seen
                 ]
+                events += len(items)
                 notifications.extend(self._notifications(plan, items))
             for page in trashed:
                 # A trashed record is gone for the integrator: Cloud Elements' DELETED,
@@ -558,6 +564,7 @@ class Poller:
                     for c in page
                     if c.key not in seen
                 ]
+                trashed_events += len(items)
                 notifications.extend(self._notifications(plan, items))
             for start in range(0, len(deleted), plan.page_size):
                 # A force-deleted record has no record left to show; its raw entry is
@@ -570,7 +577,11 @@ class Poller:
                     for object_id in deleted[start : start + plan.page_size]
                 ]
                 notifications.extend(self._notifications(plan, items))
-            count = len(notifications)
+            # Set, not added to: a state may run the build again if its transaction is retried.
+            done.notifications = len(notifications)
+            done.events = events
+            done.trashed = trashed_events
+            done.skipped = len(keys) - events - trashed_events
             # One delivery group for the whole instance: strict FIFO, so events
             # also keep their order across resources, as they were polled.
             return notifications, None
@@ -591,7 +602,7 @@ class Poller:
             if lease is not None and self._shared is not None:
                 # A long scan commits in checkpoints: each one renews the lease.
                 await self._shared.acquire_lease(lease.name, ttl=self.lease_ttl)
-        return count
+        return done
 
     # ------------------------------------------------------------------ warnings
     def _check_dates(self, plan: ResourcePlan, record: Mapping[str, Any]) -> None:
@@ -635,6 +646,17 @@ class Poller:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+@dataclass
+class _Committed:
+    """What one commit of a window stored: notifications, events (trashed apart) and
+    the changes it skipped because their dedupe key was already remembered."""
+
+    notifications: int = 0
+    events: int = 0
+    trashed: int = 0
+    skipped: int = 0
 
 
 def _check_interval(minutes: float) -> float:

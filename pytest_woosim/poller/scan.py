@@ -337,12 +337,14 @@ class ResourceScan:
         window: Window,
         *,
         date_of: DateOf,
-        already_seen: AlreadySeen,
+        already_seen: AlreadySeen | None,
         clock: Clock,
         backoff: Backoff | None = None,
         inspect: Callable[[Mapping[str, Any]], None] | None = None,
     ) -> None:
-        """``inspect`` is shown the first record of every page (configuration checks)."""
+        """``inspect`` is shown the first record of every page (configuration checks).
+        ``already_seen`` drops versions emitted by earlier runs; None leaves that to the
+        caller (the poller decides it in the transaction that stores the events)."""
         if not 1 <= spec.page_size <= 100:
             raise ValueError(f"pageSize must be between 1 and 100, got {spec.page_size}")
         self.source = source
@@ -577,8 +579,9 @@ class ResourceScan:
                 continue
             self._emitted.add(key)
             candidates.append(Change(key, rid, date, record))
-        if not candidates:
-            return []
+        if not candidates or self.already_seen is None:
+            self.stats.changes += len(candidates)
+            return candidates
         seen = await self.already_seen([c.key for c in candidates])
         fresh = [c for c in candidates if c.key not in seen]
         self.stats.duplicates += len(candidates) - len(fresh)
