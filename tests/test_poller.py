@@ -15,7 +15,7 @@ from test_scan import FakeStore
 from pytest_woosim.outbox.state import State
 from pytest_woosim.poller.plan import DateField, ResourcePlan, strategy_for
 from pytest_woosim.poller.poller import Poller
-from pytest_woosim.poller.scan import Strategy, format_wc_gmt
+from pytest_woosim.poller.scan import Strategy, content_key, format_wc_gmt
 from pytest_woosim.poller.storeclient import StoreUnavailable
 from simulator.clock import Clock
 
@@ -449,3 +449,82 @@ def test_a_configured_date_field_reads_each_string_as_its_pattern_says_every_tim
         assert field.read(winter) == datetime(2024, 1, 1, 13, 0, tzinfo=UTC)
         with pytest.raises(DateUnreadable):
             field.read({"date_modified": "01/05/2024"})
+
+
+async def test_dedupe_keys_are_pruned_hourly_once_no_window_can_read_them(
+    state: State, clock: Clock
+) -> None:
+    from pytest_woosim.poller.poller import SEEN_PRUNE_EVERY, SEEN_PRUNE_MARGIN
+
+    store = FakeStore()
+    poller = make_poller(store, state, clock)
+    cutoffs: list[datetime | None] = []
+    prune = state.prune_seen
+
+    async def counting(older_than: datetime | None = None) -> int:
+        cutoffs.append(older_than)
+        return await prune(older_than)
+
+    state.prune_seen = counting  # type: ignore[method-assign]
+    await poller.poll_once()
+    clock.advance(10)
+    rid = store.add(clock.now())
+    key = content_key("orders", store.records[rid])
+    polls = int((SEEN_PRUNE_MARGIN + 3 * SEEN_PRUNE_EVERY) / timedelta(minutes=5))
+    remembered_at: list[bool] = []
+    for _ in range(polls):
+        clock.advance(300)
+        assert (await poller.poll_once()).ok
+        remembered_at.append(not await state.unseen("42", [key]))
+    # Once an hour of clock time, not after every run; each cutoff behind the last
+    # window by the margin and one interval.
+    assert len(cutoffs) == 1 + polls * 5 // 60
+    marks = await state.watermarks("42")
+    assert cutoffs[-1] is not None
+    assert cutoffs[-1] <= marks["orders"].timestamp - SEEN_PRUNE_MARGIN - timedelta(minutes=5)
+    # The record's key is kept while a window could read it again, then dropped.
+    assert remembered_at[0] and not remembered_at[-1]
+    assert remembered_at.index(False) * 5 >= SEEN_PRUNE_MARGIN / timedelta(minutes=1)
+
+
+async def test_a_run_that_reads_nothing_new_wakes_no_sender(state: State, clock: Clock) -> None:
+    store = FakeStore()
+    store.add(T0 - timedelta(hours=1))
+    poller = make_poller(store, state, clock, plan("customers"), plan())
+    told: list[str] = []
+    state.add_enqueue_listener(told.append)
+    await poller.poll_once()
+    clock.advance(300)
+    await poller.poll_once()
+    assert told == []  # the watermarks moved; the outbox did not grow
+    store.add(clock.now())
+    clock.advance(300)
+    await poller.poll_once()
+    await state.outbox_counts("42")  # a later job: the listener ran on the thread before it
+    assert told == ["42", "42"]  # the new record, read by both resources' scans
+
+
+async def test_a_version_sent_by_an_earlier_run_is_counted_as_a_duplicate_not_an_event(
+    state: State, clock: Clock
+) -> None:
+    store = FakeStore()
+    poller = make_poller(store, state, clock)
+    lookups: list[list[str]] = []
+    unseen = state.unseen
+
+    async def counting(instance: str | int, keys: Any) -> list[str]:
+        lookups.append(list(keys))
+        return await unseen(instance, keys)
+
+    state.unseen = counting  # type: ignore[method-assign]
+    clock.advance(1)
+    rid = store.add(clock.now())
+    clock.advance(0.3)
+    first = await poller.poll_once()  # the watermark lands in the record's second
+    clock.advance(300)
+    second = await poller.poll_once()  # reads that second again: the same version
+    assert (first.resources[0].events, first.resources[0].duplicates) == (1, 0)
+    assert (second.resources[0].events, second.resources[0].duplicates) == (0, 1)
+    assert [e["objectId"] for e in await outbox_events(state)] == [str(rid)]
+    # Decided in the commit's transaction: the scan asks the state nothing itself.
+    assert lookups == []

@@ -275,6 +275,14 @@ async def test_callback_down_for_hours_is_retried_on_schedule_then_delivered(
     await world.clock.advance_async(15 * 60)  # second run: the first notification
     await eventually(lambda: len(poller.sender.attempt_log) == 1 if poller.sender else False)
     failed_at = poller.sender.attempt_log[0].at
+    # The failure is logged before the sender books its retry on the clock: wait for
+    # that booking, or the advance below could step past the retry's instant first.
+    retry_at = failed_at + CE_RETRY_SCHEDULE[0]
+    await eventually(
+        lambda: (
+            (due := world.clock.next_deadline()) is not None and due.timestamp() <= retry_at + 0.001
+        )
+    )
     second = await create_order(world, "queued behind the failing head")
     await world.clock.advance_async(6 * 3600)
     await poller.sender.drain()
@@ -408,3 +416,45 @@ async def test_records_modified_during_a_paged_scan_are_not_skipped(world: World
 
 def _with_page_size(plan: ResourcePlan, size: int) -> ResourcePlan:
     return replace(plan, page_size=size)
+
+
+async def test_customers_are_scanned_light_and_changed_ones_read_in_full(world: World) -> None:
+    ids = [await create_customer(world, f"c{i}") for i in range(12)]
+    world.clock.set(T0)
+    poller = await new_poller(world)
+    poller.resources[0] = _with_page_size(poller.resources[0], 5)
+    asked: list[dict[str, str | int | float | bool]] = []
+    read_page = poller.source.list_page
+
+    async def recording(endpoint: str, params: Mapping[str, str | int | float | bool]) -> Page:
+        if endpoint == "customers":
+            asked.append(dict(params))
+        return await read_page(endpoint, params)
+
+    poller.source.list_page = recording  # type: ignore[method-assign]
+    await poller.poll_once()
+    # Three light pages of 5 overlapping by one reach X-WP-Total (12); nothing changed.
+    assert [p.get("_fields") for p in asked] == ["id,date_modified_gmt,date_created_gmt"] * 3
+    assert [p["offset"] for p in asked] == [0, 4, 8]
+    asked.clear()
+    world.clock.set(T0 + timedelta(seconds=30))
+    await update_customer(world, ids[1], "changed")
+    await update_customer(world, ids[9], "changed too")
+    world.clock.set(T0 + timedelta(minutes=15))
+    report = await poller.poll_once()
+    assert report.ok
+    # Each light page holding a change is followed by one request for it in full.
+    assert [p.get("include") for p in asked] == [None, str(ids[1]), None, None, str(ids[9])]
+    assert poller.sender is not None
+    await poller.sender.start()
+    await poller.sender.drain()
+    raw = [
+        record
+        for n in world.receiver.notifications
+        if n.message is not None
+        for record in n.message["raw"].get("customers", [])
+    ]
+    # The events carry the whole records, as a full scan reads them.
+    assert [r["id"] for r in raw] == [ids[1], ids[9]]
+    assert [r["first_name"] for r in raw] == ["changed", "changed too"]
+    assert all({"email", "billing", "shipping", "avatar_url", "_links"} <= set(r) for r in raw)

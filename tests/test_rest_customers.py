@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from conftest import StoreFactory
 from helpers import LiveStore
+
+from simulator.render import Renderer
 
 # WooCommerce 10.0.2 names the address as it was sent (recorded).
 EXISTS = (
@@ -135,3 +140,46 @@ async def test_batch(store: LiveStore) -> None:
     assert body["create"][1]["error"]["code"] == "registration-error-email-exists"
     assert body["update"][0]["first_name"] == "Eve"
     assert body["delete"][0]["id"] == existing["id"]
+
+
+async def test_list_fields_of_plain_fields_match_the_whole_rendering(
+    make_store: StoreFactory,
+) -> None:
+    # Lists asking only for plain fields are answered without rendering whole customers:
+    # the answer must be the whole rendering, filtered (New York: local dates differ).
+    store = await make_store(timezone="America/New_York")
+    for email in ("b@example.com", "a@example.com", "c@example.com"):
+        created = await store.client.post(
+            "customers", json={"email": email, "meta_data": [{"key": "k", "value": "v"}]}
+        )
+        assert created.status_code == 201, created.text
+    await store.client.put(f"customers/{created.json()['id']}", json={"first_name": "Cy"})
+    whole = (await store.client.get("customers", params={"orderby": "id"})).json()
+    for fields in (
+        "id,date_modified_gmt,date_created_gmt",
+        "date_modified,id,email",
+        "first_name,last_name,role,username,is_paying_customer,date_created",
+        "id,date_created.day",  # reaches no value under a plain field: left out
+        "id,billing.email,_links.self",  # not plain: the whole rendering, filtered
+    ):
+        listed = await store.client.get("customers", params={"orderby": "id", "_fields": fields})
+        assert listed.status_code == 200, listed.text
+        names = fields.split(",")
+        expected = []
+        for customer in whole:
+            item: dict[str, Any] = {}
+            for key, value in customer.items():
+                if key in names:
+                    item[key] = value
+                elif isinstance(value, dict):
+                    nested = {k: v for k, v in value.items() if f"{key}.{k}" in names}
+                    if nested:
+                        item[key] = nested
+            expected.append(item)
+        assert listed.json() == expected, fields
+        assert [list(item) for item in listed.json()] == [list(item) for item in expected]
+    assert Renderer.customer_part(["id", "date_modified_gmt"]) is not None
+    assert Renderer.customer_part(["id", "billing.email"]) is None
+    # One customer keeps its links whatever _fields asks.
+    one = await store.client.get(f"customers/{whole[0]['id']}", params={"_fields": "id"})
+    assert list(one.json()) == ["id", "_links"]

@@ -84,12 +84,21 @@ class FakeStore:
             rows.sort(key=lambda r: (r["date_created_gmt"], r["id"]))
         else:
             rows.sort(key=lambda r: r["id"])
+        if "include" in params:
+            wanted = {int(i) for i in str(params["include"]).split(",")}
+            rows = [r for r in rows if r["id"] in wanted]
         per_page = int(params.get("per_page", 10))
         offset = int(params.get("offset", (int(params.get("page", 1)) - 1) * per_page))
         chunk = rows[offset : offset + per_page]
         links = {"next": "x"} if offset + per_page < len(rows) else {}
         pages = -(-len(rows) // per_page)
-        return Page([dict(r) for r in chunk], total=len(rows), total_pages=pages, links=links)
+        if "_fields" in params:
+            # rest_filter_response_fields on a list: each item keeps the named fields.
+            names = str(params["_fields"]).split(",")
+            shown = [{k: v for k, v in r.items() if k in names} for r in chunk]
+        else:
+            shown = [dict(r) for r in chunk]
+        return Page(shown, total=len(rows), total_pages=pages, links=links)
 
 
 def modified_of(record: Mapping[str, Any]) -> datetime:
@@ -117,16 +126,16 @@ async def collect(scan: ResourceScan) -> list[Change]:
 def make_scan(
     store: FakeStore,
     window: Window,
-    *,
     strategy: Strategy = Strategy.MODIFIED_KEYSET,
     page_size: int = 10,
     seen: SeenSet | None = None,
     clock: Clock | None = None,
     date_of: Callable[[Mapping[str, Any]], datetime] = modified_of,
+    light_fields: tuple[str, ...] = (),
 ) -> ResourceScan:
     return ResourceScan(
         store,
-        ScanSpec("orders", "orders", "id", strategy, page_size),
+        ScanSpec("orders", "orders", "id", strategy, page_size, light_fields=light_fields),
         window,
         date_of=date_of,
         already_seen=seen or SeenSet(),
@@ -372,6 +381,106 @@ async def test_full_scan_filters_locally_by_date() -> None:
     assert scan.stats.outside_window == 1
     assert len(scan.stats.all_ids) == 2
     assert "modified_after" not in store.requests[0]
+
+
+async def test_full_scan_ends_at_the_stores_total_without_an_empty_page() -> None:
+    store = FakeStore()
+    for _ in range(19):
+        store.add(T0 + timedelta(seconds=1))
+    scan = make_scan(store, Window(T0, T0 + timedelta(minutes=1)), strategy=Strategy.FULL_BY_ID)
+    assert len(await collect(scan)) == 19
+    # Pages of 10 overlapping by one: records 1-10, then 10-19, which reaches X-WP-Total.
+    assert [r["offset"] for r in store.requests] == [0, 9]
+    assert scan.stats.complete
+
+
+async def test_full_scan_of_exactly_one_page_is_one_request() -> None:
+    store = FakeStore()
+    for _ in range(10):
+        store.add(T0 + timedelta(seconds=1))
+    scan = make_scan(store, Window(T0, T0 + timedelta(minutes=1)), strategy=Strategy.FULL_BY_ID)
+    assert len(await collect(scan)) == 10
+    assert len(store.requests) == 1
+
+
+LIGHT = ("id", "date_modified_gmt", "date_created_gmt")
+
+
+async def test_light_full_scan_reads_only_the_changed_records_in_full() -> None:
+    store = FakeStore()
+    old = [store.add(T0 - timedelta(hours=1), name=f"old {i}") for i in range(25)]
+    changed = [old[3], old[17], old[24]]
+    for rid in changed:
+        store.touch(rid, T0 + timedelta(seconds=5))
+    fresh = store.add(T0 + timedelta(seconds=7), name="new")
+    scan = make_scan(
+        store,
+        Window(T0, T0 + timedelta(minutes=1)),
+        strategy=Strategy.FULL_BY_ID,
+        light_fields=LIGHT,
+    )
+    changes = await collect(scan)
+    assert [int(c.record_id) for c in changes] == [*changed, fresh]
+    # The changes carry whole records, keyed on their whole content.
+    assert all(c.record == store.records[int(c.record_id)] for c in changes)
+    assert [c.key for c in changes] == [content_key("orders", c.record) for c in changes]
+    lights = [r for r in store.requests if "_fields" in r]
+    fulls = [r for r in store.requests if "_fields" not in r]
+    assert [r["_fields"] for r in lights] == ["id,date_modified_gmt,date_created_gmt"] * 3
+    # One include request per light page holding a change: ids 4 (page 1), 18 (page 2),
+    # 25 and 26 (page 3).
+    assert [r["include"] for r in fulls] == ["4", "18", "25,26"]
+    assert scan.stats.all_ids == {str(i) for i in store.records}
+    assert scan.stats.complete
+
+
+async def test_light_full_scan_without_changes_reads_no_record_in_full() -> None:
+    store = FakeStore()
+    for _ in range(10):
+        store.add(T0 - timedelta(hours=1))
+    scan = make_scan(
+        store, Window(T0, T0 + timedelta(minutes=1)), Strategy.FULL_BY_ID, light_fields=LIGHT
+    )
+    assert await collect(scan) == []
+    assert len(store.requests) == 1 and "_fields" in store.requests[0]
+
+
+async def test_light_full_scan_misses_no_change_made_between_its_two_reads() -> None:
+    store = FakeStore()
+    rid = store.add(T0 + timedelta(seconds=5))
+    other = store.add(T0 + timedelta(seconds=6))
+    window = Window(T0, T0 + timedelta(minutes=1), cap_upper=True)
+
+    def change_in_between(request_number: int) -> None:
+        if request_number == 2:  # after the light page, before the records in full
+            store.touch(rid, T0 + timedelta(minutes=2))  # now after the window
+            del store.records[other]
+
+    store.before_request = change_in_between
+    seen = SeenSet()
+    scan = make_scan(store, window, strategy=Strategy.FULL_BY_ID, light_fields=LIGHT, seen=seen)
+    assert await collect(scan) == []  # dated after this window now, and gone
+    # The next window (from this one's upper bound) has the change.
+    store.before_request = None
+    later = Window(window.upper, T0 + timedelta(minutes=5))
+    changes = await collect(
+        make_scan(store, later, strategy=Strategy.FULL_BY_ID, light_fields=LIGHT, seen=seen)
+    )
+    assert [int(c.record_id) for c in changes] == [rid]
+    assert changes[0].record["version"] == 1
+
+
+async def test_light_full_scan_reads_a_record_whose_light_dates_do_not_read_in_full() -> None:
+    store = FakeStore()
+    odd = store.add(T0 + timedelta(seconds=5))
+    store.records[odd]["date_modified_gmt"] = None  # a store that leaves it out
+    store.add(T0 - timedelta(hours=1))
+    scan = make_scan(
+        store, Window(T0, T0 + timedelta(minutes=1)), Strategy.FULL_BY_ID, light_fields=LIGHT
+    )
+    assert await collect(scan) == []
+    assert [r.get("include") for r in store.requests] == [None, str(odd)]
+    assert scan.stats.unreadable_dates == 1  # counted once, on the full record
 
 
 async def test_page_size_is_validated() -> None:

@@ -476,3 +476,46 @@ def test_open_state_picks_the_engine_from_the_state_value(tmp_path: Path) -> Non
     assert isinstance(open_state(str(tmp_path / "state.db")), State)
     # Built, not opened: nothing connects until open().
     assert isinstance(open_state("postgresql://user@/db?host=/nowhere"), PostgresState)
+
+
+async def test_a_state_in_memory_runs_its_jobs_without_a_thread() -> None:
+    import threading
+
+    before = {t.ident for t in threading.enumerate()}
+    async with State(None) as state:
+        dup = _notes(1)
+        await state.enqueue(7, URL, dup)
+        first = state.batches
+        results = await asyncio.gather(
+            state.enqueue(7, URL, _notes(1)),
+            state.enqueue(7, URL, dup),  # duplicate id: fails alone, nothing of it kept
+            state.enqueue(7, URL, _notes(1)),
+            return_exceptions=True,
+        )
+        assert isinstance(results[1], sqlite3.IntegrityError)
+        assert state.batches - first == 3  # one transaction per job
+        assert (await state.outbox_counts(7)).pending == 3
+        # No database thread: every job ran on this loop's thread.
+        assert {t.ident for t in threading.enumerate()} <= before
+        # The answer still comes in a later iteration of the loop, as from a thread.
+        answer = state._commits.submit(lambda conn: conn.execute("SELECT 1").fetchone()[0])
+        assert not answer.done()
+        assert await answer == 1
+
+
+async def test_a_state_in_memory_serves_loops_on_several_threads() -> None:
+    async with State(None) as state:
+        await state.kv_set(1, "n", 0)
+
+        def other_thread() -> None:
+            async def work() -> None:
+                for _ in range(200):
+                    await state.enqueue(2, URL, _notes(1))
+
+            asyncio.run(work())
+
+        thread = asyncio.to_thread(other_thread)
+        mine = [state.enqueue(1, URL, _notes(1)) for _ in range(200)]
+        await asyncio.gather(thread, *mine)
+        assert (await state.outbox_counts(1)).pending == 200
+        assert (await state.outbox_counts(2)).pending == 200

@@ -64,6 +64,26 @@ class ResourcePlan:
     trash_scan: bool = False
     extra_params: Mapping[str, str] = field(default_factory=dict)
 
+    @property
+    def light_fields(self) -> tuple[str, ...]:
+        """What a full scan reads of every record before it reads the changed ones in
+        full (:attr:`~pytest_woosim.poller.scan.ScanSpec.light_fields`): the id, the
+        date fields and the ``_gmt`` twins the zone check compares them with.
+
+        Empty (every page read in full) for a scan by date, which reads only changed
+        records anyway, or when a configured path is not a top-level field.
+        """
+        if self.strategy is not Strategy.FULL_BY_ID:
+            return ()
+        names = [self.id_field]
+        for date in (self.updated, self.created):
+            names.append(date.path)
+            if not date.path.endswith("_gmt"):
+                names.append(date.path + "_gmt")
+        if not all(_top_level(name) for name in names):
+            return ()
+        return tuple(dict.fromkeys(names))
+
     def filter_date(self, record: Mapping[str, Any]) -> datetime:
         """The date the window applies to.
 
@@ -98,6 +118,11 @@ class ResourcePlan:
             return EventType.UNKNOWN
         gap = (updated - created).total_seconds()
         return EventType.CREATED if gap <= self.created_check_tolerance else EventType.UPDATED
+
+
+def _top_level(path: str) -> bool:
+    """A path naming one top-level field, as ``_fields`` names it."""
+    return bool(path) and not any(mark in path for mark in ".[]'\" ")
 
 
 def strategy_for(endpoint: str, filter_field: str) -> Strategy:

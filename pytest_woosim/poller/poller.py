@@ -30,7 +30,8 @@ Where Cloud Elements leaves gaps, this poller closes them (see
 :mod:`pytest_woosim.poller.scan`): the watermark's own second is read again and
 content-based dedupe keeps every change exactly once; orders are read with
 keyset paging so changes during a scan are not skipped; customers (no date
-filter in WooCommerce) are read in full in id order and filtered here.
+filter in WooCommerce) are read in full in id order and filtered here: their
+ids and dates only, then the changed ones in full.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -90,6 +92,10 @@ SEEN_PRUNE_MARGIN = timedelta(hours=6)
 #: State kv key holding the instance's creation time (the first window's start).
 CREATED_AT_KEY = "poller.created_at"
 
+#: Clock time between two prunings of dedupe keys: the keys dropped are hours old
+#: (:data:`SEEN_PRUNE_MARGIN`), so pruning after every run only repeats the work.
+SEEN_PRUNE_EVERY = timedelta(hours=1)
+
 
 # ---------------------------------------------------------------------- the poller
 
@@ -134,6 +140,9 @@ class Poller:
         self.resources = list(resources)
         self.source = source
         self.state = state
+        #: The state as shared by worker processes (leases), else None: asked once here,
+        #: as a runtime Protocol check is costly and the state does not change.
+        self._shared: SharedState | None = state if isinstance(state, SharedState) else None
         self.clock = clock
         self.callback_url = callback_url
         self.created_at = created_at or clock.now()
@@ -157,6 +166,7 @@ class Poller:
         self._stopped = asyncio.Event()
         self._warned: set[tuple[str, str]] = set()
         self._owned_store: StoreClient | None = None
+        self._next_prune: datetime | None = None
 
     @classmethod
     def from_config(
@@ -304,22 +314,30 @@ class Poller:
         """Poll every resource once, in order. Never overlaps another run."""
         async with self._run_lock:
             report = PollReport(self.clock.now())
+            # Every watermark in one read; this poller alone moves them (runs never
+            # overlap). A shared state's are read under each resource's lease instead.
+            marks = None if self._shared else dict(await self.state.watermarks(self.instance))
             for plan in self.resources:
                 try:
-                    report.resources.append(await self._poll_resource(plan, report.started))
+                    report.resources.append(await self._poll_resource(plan, report.started, marks))
                 except LeaseLostError as exc:
                     # Stalled past the lease: another worker polls this resource now.
                     log.warning("instance %s: %s", self.instance, exc)
                     report.resources.append(
                         ResourceReport(plan.resource, None, report.started, error=str(exc))
                     )
-            await self._prune_seen()
+            await self._prune_seen(marks)
             self.reports.append(report)
             del self.reports[:-100]
             return report
 
-    async def _lower_bound(self, plan: ResourcePlan) -> tuple[datetime | None, Watermark | None]:
-        watermark = await self.state.get_watermark(self.instance, plan.resource)
+    async def _lower_bound(
+        self, plan: ResourcePlan, marks: Mapping[str, Watermark] | None
+    ) -> tuple[datetime | None, Watermark | None]:
+        if marks is None:
+            watermark = await self.state.get_watermark(self.instance, plan.resource)
+        else:
+            watermark = marks.get(plan.resource)
         if watermark is not None:
             base: datetime | None = watermark.timestamp
         elif self.start is not None:
@@ -345,24 +363,32 @@ class Poller:
         await self.state.kv_set(self.instance, CREATED_AT_KEY, _iso(self.created_at))
         return self.created_at
 
-    async def _poll_resource(self, plan: ResourcePlan, upper: datetime) -> ResourceReport:
+    async def _poll_resource(
+        self, plan: ResourcePlan, upper: datetime, marks: dict[str, Watermark] | None
+    ) -> ResourceReport:
+        """Poll one resource; ``marks`` (the instance's watermarks, when read for the
+        run) is kept up to date with the watermark committed here."""
         lease: Lease | None = None
-        if isinstance(self.state, SharedState):
+        if self._shared is not None:
             # One worker polls a resource at a time; its window commits are fenced by this.
             name = f"poll:{self.instance}:{plan.resource}"
-            lease = await self.state.acquire_lease(name, ttl=self.lease_ttl)
+            lease = await self._shared.acquire_lease(name, ttl=self.lease_ttl)
             if lease is None:
                 return ResourceReport(plan.resource, None, upper, held_elsewhere=True)
-        lower, watermark = await self._lower_bound(plan)
+        lower, watermark = await self._lower_bound(plan, marks)
         report = ResourceReport(plan.resource, lower, upper)
         window = Window(lower, upper, cap_upper=plan.filter_by_current_date)
         scan = self._scan(plan, window, plan.extra_params)
         pending: list[list[Change]] = []  # one list per page read (Cloud Elements' raw body)
 
+        skipped = 0  # changes an earlier run (or a relay sharing the keys) already sent
+
         async def checkpoint() -> None:
-            nonlocal pending
-            report.notifications += await self._commit(plan, pending, None, lease=lease)
-            report.events += sum(len(page) for page in pending)
+            nonlocal pending, skipped
+            done = await self._commit(plan, pending, None, lease=lease)
+            report.notifications += done.notifications
+            report.events += done.events
+            skipped += done.skipped
             pending = []
 
         trashed: list[list[Change]] = []
@@ -389,7 +415,7 @@ class Poller:
             if pending:
                 # What was read is real: keep it (without moving the watermark).
                 await checkpoint()
-            self._copy_stats(report, scan)
+            self._copy_stats(report, scan, skipped)
             return report
         deleted: list[str] = []
         cursor: dict[str, Any] | None = watermark.cursor if watermark else None
@@ -399,19 +425,22 @@ class Poller:
             if known is not None:
                 deleted = sorted(known - current, key=id_sort_key)
             cursor = {**(cursor or {}), "ids": compress_ids(current)}
-        report.notifications += await self._commit(
+        moved = Watermark(upper, cursor)
+        done = await self._commit(
             plan,
             pending,
-            Watermark(upper, cursor),
+            moved,
             trashed=trashed,
             deleted=deleted,
             deleted_at=upper,
             lease=lease,
         )
-        trashed_count = sum(len(page) for page in trashed)
-        report.events += sum(len(page) for page in pending) + trashed_count + len(deleted)
-        report.deleted = len(deleted) + trashed_count
-        self._copy_stats(report, scan)
+        if marks is not None:
+            marks[plan.resource] = moved
+        report.notifications += done.notifications
+        report.events += done.events + done.trashed + len(deleted)
+        report.deleted = len(deleted) + done.trashed
+        self._copy_stats(report, scan, skipped + done.skipped)
         if report.events:
             log.info(
                 "instance %s: %s: %d events in (%s, %s]",
@@ -433,25 +462,25 @@ class Poller:
                 plan.strategy,
                 plan.page_size,
                 params,
+                plan.light_fields,
             ),
             window,
             date_of=plan.filter_date,
-            already_seen=self._already_seen,
+            # Whether an earlier run sent a change is decided in the commit's own
+            # transaction (it must be, see _commit): asking the state here too
+            # would only cost a hand-off to its thread per page.
+            already_seen=None,
             clock=self.clock,
             backoff=self.backoff,
             inspect=lambda record: self._check_dates(plan, record),
         )
 
     @staticmethod
-    def _copy_stats(report: ResourceReport, scan: ResourceScan) -> None:
+    def _copy_stats(report: ResourceReport, scan: ResourceScan, skipped: int) -> None:
         report.requests = scan.stats.requests
         report.records_read = scan.stats.records_read
-        report.duplicates = scan.stats.duplicates
+        report.duplicates = scan.stats.duplicates + skipped
         report.unreadable_dates = scan.stats.unreadable_dates
-
-    async def _already_seen(self, keys: Sequence[str]) -> set[str]:
-        unseen = set(await self.state.unseen(self.instance, keys))
-        return {key for key in keys if key not in unseen}
 
     # ------------------------------------------------------------------ events
     def _event(self, plan: ResourcePlan, change: Change) -> Event:
@@ -505,22 +534,24 @@ class Poller:
         deleted: Sequence[str] = (),
         deleted_at: datetime | None = None,
         lease: Lease | None = None,
-    ) -> int:
+    ) -> _Committed:
         keys = [c.key for page in (*pages, *trashed) for c in page]
         when = deleted_at or self.clock.now()
-        count = 0
+        done = _Committed()
 
         def build(seen: set[str]) -> tuple[list[Notification], None]:
-            # Decided inside the write: a webhook relay sharing these dedupe keys may
-            # have queued one of these record versions since the scan checked.
-            nonlocal count
+            # Decided inside the write: what an earlier run sent is skipped here, and a
+            # webhook relay sharing these dedupe keys may have queued one of these
+            # record versions since the scan read it.
             notifications: list[Notification] = []
+            events = trashed_events = 0
             for page in pages:
                 items = [
                     (self._event(plan, c), self._raw_record(c.record))
                     for c in page
                     if c.key not in seen
                 ]
+                events += len(items)
                 notifications.extend(self._notifications(plan, items))
             for page in trashed:
                 # A trashed record is gone for the integrator: Cloud Elements' DELETED,
@@ -533,6 +564,7 @@ class Poller:
                     for c in page
                     if c.key not in seen
                 ]
+                trashed_events += len(items)
                 notifications.extend(self._notifications(plan, items))
             for start in range(0, len(deleted), plan.page_size):
                 # A force-deleted record has no record left to show; its raw entry is
@@ -545,7 +577,11 @@ class Poller:
                     for object_id in deleted[start : start + plan.page_size]
                 ]
                 notifications.extend(self._notifications(plan, items))
-            count = len(notifications)
+            # Set, not added to: a state may run the build again if its transaction is retried.
+            done.notifications = len(notifications)
+            done.events = events
+            done.trashed = trashed_events
+            done.skipped = len(keys) - events - trashed_events
             # One delivery group for the whole instance: strict FIFO, so events
             # also keep their order across resources, as they were polled.
             return notifications, None
@@ -559,12 +595,14 @@ class Poller:
                 keys,
                 callback_url=self.callback_url,
                 lease=lease,
-                build=build,
+                # Nothing read: only the watermark moves. Without a build the state
+                # knows the outbox does not grow and wakes no sender for it.
+                build=build if keys or deleted else None,
             )
-            if lease is not None and isinstance(self.state, SharedState):
+            if lease is not None and self._shared is not None:
                 # A long scan commits in checkpoints: each one renews the lease.
-                await self.state.acquire_lease(lease.name, ttl=self.lease_ttl)
-        return count
+                await self._shared.acquire_lease(lease.name, ttl=self.lease_ttl)
+        return done
 
     # ------------------------------------------------------------------ warnings
     def _check_dates(self, plan: ResourcePlan, record: Mapping[str, Any]) -> None:
@@ -585,9 +623,17 @@ class Poller:
                 log.warning("instance %s: unhealthy: %s", self.instance, message)
 
     # ------------------------------------------------------------------ dedupe keys
-    async def _prune_seen(self) -> None:
-        """Forget dedupe keys no window can read again (older than the overlap)."""
-        marks = await self.state.watermarks(self.instance)
+    async def _prune_seen(self, marks: Mapping[str, Watermark] | None) -> None:
+        """Forget dedupe keys no window can read again (older than the overlap).
+
+        At most every :data:`SEEN_PRUNE_EVERY` of clock time. ``marks``: the
+        watermarks as this run left them (None: read them).
+        """
+        now = self.clock.now()
+        if self._next_prune is not None and now < self._next_prune:
+            return
+        if marks is None:
+            marks = await self.state.watermarks(self.instance)
         lows = []
         for plan in self.resources:
             mark = marks.get(plan.resource)
@@ -596,9 +642,21 @@ class Poller:
             lows.append(mark.timestamp - timedelta(seconds=plan.poll_delay))
         cutoff = min(lows) - SEEN_PRUNE_MARGIN - timedelta(minutes=self._refresh_minutes)
         await self.state.prune_seen(older_than=cutoff)
+        self._next_prune = now + SEEN_PRUNE_EVERY
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+@dataclass
+class _Committed:
+    """What one commit of a window stored: notifications, events (trashed apart) and
+    the changes it skipped because their dedupe key was already remembered."""
+
+    notifications: int = 0
+    events: int = 0
+    trashed: int = 0
+    skipped: int = 0
 
 
 def _check_interval(minutes: float) -> float:

@@ -13,7 +13,8 @@ from simulator.params import Args, is_email
 from simulator.resources.customers import CUSTOMER
 from simulator.resources.declare import required
 from simulator.rest.body import read_fields
-from simulator.rest.common import Page, ResourceRoutes, require_permission
+from simulator.rest.common import Page, ResourceRoutes, View, require_permission
+from simulator.rest.responses import fields_filter
 from simulator.store import CustomerQuery
 
 if TYPE_CHECKING:
@@ -48,6 +49,20 @@ class CustomerRoutes(ResourceRoutes):
 
     def render_bytes(self, record: Customer) -> bytes:
         return self.sim.renderer.customer_bytes(record)
+
+    def read_view(self, request: web.Request, args: Args) -> View:
+        """A list asking ``_fields`` for plain fields only renders just those.
+
+        (Not a single customer: its links are kept whatever ``_fields`` says, so it
+        needs the whole rendering.)
+        """
+        del args
+        fields = fields_filter(request)
+        if fields is not None and "id" not in request.match_info:
+            part = self.sim.renderer.customer_part(fields)
+            if part is not None:
+                return View(part)
+        return View(self.render)
 
     def find(self, item_id: int) -> Customer:
         return self.sim.store.get_customer(item_id)

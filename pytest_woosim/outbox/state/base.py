@@ -476,8 +476,9 @@ class StateLifecycle(Generic[C]):
         """Call ``listener(instance)`` after notifications for ``instance`` are committed
         (by this process, or by another worker on a shared database).
 
-        SQLite calls it on its database thread, so it must be thread-safe and quick
-        (e.g. ``loop.call_soon_threadsafe``); PostgreSQL on the event loop. Returns a
+        SQLite calls it on its database thread (a state in memory: on the thread that
+        made the change), so it must be thread-safe and quick (e.g.
+        ``loop.call_soon_threadsafe``); PostgreSQL on the event loop. Returns a
         function that removes it.
         """
         return self._listeners.add(listener)

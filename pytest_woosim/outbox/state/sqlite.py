@@ -6,7 +6,9 @@ Here are the tables' operations; the statements they share with PostgreSQL are
 in :mod:`pytest_woosim.outbox.state.statements`. Every statement runs on the
 database thread of :mod:`pytest_woosim.outbox.state.sqlite_commits`, which batches
 the jobs queued meanwhile into one transaction (group commit): many relay requests
-enqueuing at once share one fsync, which is what makes durable writes fast.
+enqueuing at once share one fsync, which is what makes durable writes fast. A
+state in memory has no fsync to share: its statements run where they are asked
+(``MemoryCommitter``), without a hand-off to a thread and back.
 
 The file, its tables and their migration are :mod:`.sqlite_schema`'s (durability:
 WAL with ``synchronous=FULL``, see there).
@@ -52,7 +54,7 @@ from pytest_woosim.outbox.state.base import (
     watermark_from_row,
     watermark_row,
 )
-from pytest_woosim.outbox.state.sqlite_commits import GroupCommitter
+from pytest_woosim.outbox.state.sqlite_commits import GroupCommitter, MemoryCommitter
 from pytest_woosim.outbox.state.sqlite_schema import connect
 from pytest_woosim.outbox.state.statements import OutboxRows, Statements
 from simulator.clock import Clock
@@ -93,14 +95,23 @@ class State(StateLifecycle[GroupCommitter]):
         self._synchronous = synchronous
         self._pruning = SeenPruning(self._clock, seen_max_age)
         self._listeners = EnqueueListeners()
-        self._commits = GroupCommitter(
-            self._connect,
-            max_batch=max_batch,
-            before_commit=self._maybe_prune,
-            grown=self._listeners.tell,
-            name="woosim-state",
-            what=f"state database {self.path}",
-        )
+        if self.path is None:
+            # Nothing to wait for in memory: jobs run where they are submitted.
+            self._commits = MemoryCommitter(
+                self._connect,
+                before_commit=self._maybe_prune,
+                grown=self._listeners.tell,
+                what="state database in memory",
+            )
+        else:
+            self._commits = GroupCommitter(
+                self._connect,
+                max_batch=max_batch,
+                before_commit=self._maybe_prune,
+                grown=self._listeners.tell,
+                name="woosim-state",
+                what=f"state database {self.path}",
+            )
 
     # ------------------------------------------------------------------ outbox writes
     async def enqueue(

@@ -6,6 +6,10 @@ while it was busy and runs them in ONE transaction (each in its own savepoint, s
 one failing job does not undo the others), commits once, then answers them all.
 Many relay requests enqueuing at once therefore share one fsync.
 
+A state in memory (no file) has no disk to wait for: :class:`MemoryCommitter`
+runs each job where it is submitted, in its own transaction, and answers it on
+the caller's loop without a hand-off to a thread and back.
+
 What the jobs do to which tables is :mod:`pytest_woosim.outbox.state.sqlite`'s.
 """
 
@@ -144,13 +148,16 @@ class GroupCommitter:
             if job is not None:
                 _answer(job, None, error)
 
-    def _execute(self, conn: sqlite3.Connection, jobs: list[_Job]) -> None:
+    def _execute(
+        self, conn: sqlite3.Connection, jobs: list[_Job], answer: Callable[..., None] | None = None
+    ) -> None:
+        answer = answer or _answer
         outcomes: list[tuple[_Job, Any, BaseException | None]] = []
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             for job in jobs:
-                _answer(job, None, exc)
+                answer(job, None, exc)
             return
         for job in jobs:
             conn.execute("SAVEPOINT job")
@@ -178,7 +185,70 @@ class GroupCommitter:
         for instance in grown:
             self._grown(instance)
         for job, result, error in outcomes:
-            _answer(job, result, error)
+            answer(job, result, error)
+
+
+class MemoryCommitter(GroupCommitter):
+    """The committer of a state in memory: each job runs at once, on the caller's thread.
+
+    An in-memory database has nothing to wait for (no file, no fsync), so handing
+    each job to a thread and its answer back cost more than the job: two thread
+    switches and a wake-up of the loop per statement. Here a job runs in its own
+    transaction (``before_commit`` and ``grown`` as in a batch) and its future is
+    answered on the caller's loop in the next iteration, as before. A lock keeps
+    callers on several threads one at a time on the one connection.
+    """
+
+    def __init__(
+        self,
+        connect: Callable[[], sqlite3.Connection],
+        *,
+        before_commit: Callable[[sqlite3.Connection], None],
+        grown: Callable[[str], None],
+        what: str,
+    ) -> None:
+        super().__init__(
+            connect,
+            max_batch=1,
+            before_commit=before_commit,
+            grown=grown,
+            name="woosim-state",
+            what=what,
+        )
+        self._conn: sqlite3.Connection | None = None
+
+    def submit(
+        self, fn: Callable[[sqlite3.Connection], T], *, notify: str | None = None
+    ) -> asyncio.Future[T]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        job = _Job(fn, loop, future, notify)
+        with self._lock:
+            if self._closed:
+                raise StateClosedError("the state database is closed")
+            if self._conn is None:
+                try:
+                    self._conn = self._connect()
+                except (sqlite3.Error, OSError, RuntimeError) as exc:
+                    self._closed = True
+                    raise StateClosedError(f"cannot open {self._what}: {exc}") from exc
+            self._execute(self._conn, [job], _answer_here)
+        return future
+
+    async def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
+
+def _answer_here(job: _Job, result: Any, error: BaseException | None) -> None:
+    """Answer on the caller's own loop: :meth:`MemoryCommitter.submit` runs on it."""
+    try:
+        job.loop.call_soon(resolve, job.future, result, error)
+    except RuntimeError:
+        pass  # the caller's loop is closed: nobody is waiting any more
 
 
 def _noop(conn: sqlite3.Connection) -> None:
@@ -192,4 +262,4 @@ def _answer(job: _Job, result: Any, error: BaseException | None) -> None:
         pass  # the caller's loop is closed: nobody is waiting any more
 
 
-__all__ = ["GroupCommitter"]
+__all__ = ["GroupCommitter", "MemoryCommitter"]
