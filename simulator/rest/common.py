@@ -38,10 +38,8 @@ from simulator.rest.permissions import (
     require_permission,
     require_user,
 )
-
-# The middlewares below use this one, and response_headers, under their old private names.
-from simulator.rest.request_data import AUTHORISED_ATTR as _AUTHORISED_ATTR
 from simulator.rest.request_data import (
+    AUTHORISED_ATTR,
     KEY_ATTR,
     SIM_KEY,
     body_params,
@@ -72,9 +70,9 @@ from simulator.rest.responses import (
     respond,
     respond_collection,
     respond_item,
+    response_headers,
     route_methods,
 )
-from simulator.rest.responses import response_headers as _headers
 
 if TYPE_CHECKING:
     from simulator.app import Simulator
@@ -114,7 +112,7 @@ def make_error_middleware(sim: Simulator) -> Any:
                     "additional_errors": [],
                 }
             )
-            return web.Response(body=body, status=500, headers=_headers(request))
+            return web.Response(body=body, status=500, headers=response_headers(request))
 
     return error_middleware
 
@@ -138,7 +136,7 @@ def make_auth_middleware(sim: Simulator) -> Any:
             request[KEY_ATTR] = key
             if key is not None:
                 sim.authenticator.check_permissions(key, request.method)
-                request[_AUTHORISED_ATTR] = True
+                request[AUTHORISED_ATTR] = True
                 request[REPLAYABLE] = replayable
         return await handler(request)
 
