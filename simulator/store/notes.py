@@ -120,11 +120,9 @@ class NoteTable:
         for order_id, content, at in notes:
             note = Note(next_id, order_id, at, at if wall is None else wall(at), content)
             by_id[next_id] = note
-            listed = by_order.get(order_id)
-            if listed is None:
-                by_order[order_id] = [note]
-            else:
-                listed.append(note)
+            # setdefault + append as add() does: the list grows the same way (a list
+            # made with its first note would over-allocate on the second).
+            by_order.setdefault(order_id, []).append(note)
             next_id += 1
         self._next_id = next_id
 
