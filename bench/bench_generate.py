@@ -1,10 +1,15 @@
 """Seeded generation: customers/s and orders/s against naive per-field Faker calls.
 
 The reference builds the same records (same models, same shape, same store
-inserts) but asks Faker for every random field, as a straightforward generator
-would: names, e-mail domains, addresses, phones, IPs, user agents, statuses,
-quantities, delays, hashes. The generator samples Faker once per seed into
-pools and draws from them with a seeded ``random.Random``.
+inserts and calls: line items, the coupon line and its use, the shipping line,
+products' sales counts, paying customers, then the notes and refunds of a
+share of the orders) but asks Faker for every random field, as a
+straightforward generator would: names, e-mail domains, addresses, phones,
+IPs, user agents, statuses, quantities, delays, hashes, which orders get
+history and the refund reasons. ``same_shape`` checks that its orders render
+the same fields and come with the same kinds of record as the generator's.
+The generator samples Faker once per seed into pools and draws from them with
+a seeded ``random.Random``.
 
 Also checks the property the speed must not cost: the same seed gives the
 same bytes, however the generation is stepped.
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import sys
 import time
 from bisect import bisect_right
@@ -29,6 +35,7 @@ from faker import Faker
 from bench.common import Figure, Target, alternate, median, text_table
 from simulator.app import Simulator
 from simulator.clock import Clock
+from simulator.discounts import Discounts, Item
 from simulator.generate import (
     DAY,
     PAYMENT_METHODS,
@@ -39,17 +46,32 @@ from simulator.generate import (
     generate,
     pools,
 )
-from simulator.generate.vocabulary import LINE_COUNTS, QUANTITIES
+from simulator.generate.history import (
+    NOTES_SHARE,
+    PARTIAL_REASONS,
+    PARTIAL_REFUND_SHARE,
+    STOPPED,
+)
+from simulator.generate.vocabulary import (
+    GENERATED_COUPON_RULE,
+    LINE_COUNTS,
+    QUANTITIES,
+    UNCOUNTED,
+)
 from simulator.models import (
     Address,
     CouponLine,
     Customer,
     LineItem,
+    MetaItem,
     Order,
     Product,
     ShippingLine,
 )
 from simulator.store import Store
+from simulator.store.coupons import Coupon
+from simulator.store.notes import MANUAL_REFUND_NOTE, MANUAL_REFUND_REASON, status_change_text
+from simulator.store.refunds import REFUNDED_ITEM_KEY, Refund
 
 START = datetime(2024, 3, 10, 6, tzinfo=UTC)
 SEED = "bench-generate"
@@ -113,12 +135,28 @@ class NaiveBuilder:
             modified_wall=store.wall(modified),
         )
 
+    def coupon(self, created: int) -> Coupon:
+        """The shop's 10 % coupon, as the generator makes it."""
+        store = self.store
+        return Coupon(
+            id=store.next_post_id(),
+            code=GENERATED_COUPON_RULE.code,
+            created=created,
+            created_wall=store.wall(created),
+            modified=created,
+            modified_wall=store.wall(created),
+            amount="10",
+            discount_type="percent",
+            description="Ten percent off the basket.",
+        )
+
     def order(
         self,
         created: int,
         customers: Sequence[Customer],
         customer_times: Sequence[int],
         products: Sequence[Product],
+        coupon: Coupon,
     ) -> Order:
         fake, store, now = self.fake, self.store, self.now
         order_id = store.next_post_id()
@@ -141,13 +179,26 @@ class NaiveBuilder:
         ip_address = fake.ipv4_public()
         agent = fake.user_agent()
         note = fake.sentence(nb_words=8) if fake.boolean(10) else ""
-        discount = 10 if fake.boolean(10) else 0
+        discounted = fake.boolean(10)
         count = min(len(products), fake.random_element(LINE_COUNTS))
+        picked = fake.random_sample(products, length=count)
+        quantities = [fake.random_element(QUANTITIES) for _ in picked]
+        given: dict[int, int] = {}
+        if discounted:  # the coupon's discount spread over the lines, as WooCommerce does
+            discounts = Discounts.of(
+                [
+                    Item(key=n, price=(p.price or 0) * q, quantity=q, product_id=p.id)
+                    for n, (p, q) in enumerate(zip(picked, quantities, strict=True))
+                ]
+            )
+            discounts.apply(GENERATED_COUPON_RULE)
+            given = discounts.by_item()
         items = []
-        for product in fake.random_sample(products, length=count):
-            quantity = fake.random_element(QUANTITIES)
+        for position, product in enumerate(picked):
+            quantity = quantities[position]
+            taxable = product.tax_status == "taxable"
             subtotal = (product.price or 0) * quantity
-            total = subtotal - (subtotal * discount + 50) // 100
+            total = subtotal - given.get(position, 0)
             items.append(
                 LineItem(
                     store.next_item_id(),
@@ -156,23 +207,34 @@ class NaiveBuilder:
                     0,
                     quantity,
                     subtotal,
-                    store.line_tax(subtotal, True),
+                    store.line_tax(subtotal, taxable),
                     total,
-                    store.line_tax(total, True),
+                    store.line_tax(total, taxable),
                     product.sku,
                 )
             )
         coupons: tuple[CouponLine, ...] = ()
-        if discount:
+        counted = False
+        if discounted:
+            info = json.dumps(coupon.short_info(), separators=(",", ":"))
             coupons = (
                 CouponLine(
                     store.next_item_id(),
-                    "save10",
+                    coupon.code,
                     sum(i.subtotal - i.total for i in items),
                     sum(i.subtotal_tax - i.total_tax for i in items),
+                    (MetaItem(store.next_meta_id(), "coupon_info", info),),
                 ),
             )
+            counted = status not in UNCOUNTED
+            if counted:  # a use, as apply_coupon() records it: id or e-mail
+                coupon.usage_count += 1
+                used = str(customer.id) if customer is not None else billing.email
+                coupon.used_by = (*coupon.used_by, used)
+                coupon.cached = None
         method_id, method_title, instance, cost = fake.random_element(SHIPPING_METHODS)
+        if method_id == "flat_rate" and sum(i.total for i in items) > 10_000:
+            method_id, method_title, instance, cost = SHIPPING_METHODS[2]
         shipping_line = ShippingLine(
             store.next_item_id(),
             method_title,
@@ -181,14 +243,24 @@ class NaiveBuilder:
             cost,
             store.line_tax(cost, True),
         )
+        has_tax = shipping_line.total_tax != 0 or any(i.total_tax for i in items)
         paid = completed = None
         moment = created
         transaction_id = ""
-        if status in ("processing", "completed", "refunded"):
+        if status in ("processing", "completed", "refunded") or (
+            status == "cancelled" and fake.boolean(30)
+        ):
             moment = min(now, moment + fake.random_int(5, 3600))
             paid = moment
             if method in ("stripe", "ppcp-gateway"):
                 transaction_id = fake.sha1()[:24]
+            for item in items:  # a paid order counts towards its products' sales
+                product = store.products[item.product_id]
+                product.total_sales += item.quantity
+                product.cached = None
+            if customer is not None and not customer.is_paying_customer:
+                customer.is_paying_customer = True
+                customer.cached = None
         if status in ("completed", "refunded"):
             moment = min(now, moment + fake.random_int(3600, 4 * DAY))
             completed = moment
@@ -218,7 +290,66 @@ class NaiveBuilder:
             built_line_items=tuple(items),
             built_shipping_lines=(shipping_line,),
             coupon_lines=coupons,
-            tax_line_id=store.next_item_id(),
+            tax_line_id=store.next_item_id() if has_tax else 0,
+            recorded_coupon_usage=counted,
+        )
+
+    def history(self, order: Order) -> None:
+        """The notes and refunds the generator gives a share of orders (see
+        :mod:`simulator.generate.history`), each decision and reason from Faker."""
+        fake, store = self.fake, self.store
+        share = fake.random_int(0, 999) / 1000
+        refunded = order.status == "refunded"
+        partial = order.status == "completed" and share < PARTIAL_REFUND_SHARE
+        if not (refunded or partial or share < NOTES_SHARE):
+            return
+        if order.paid is not None:
+            store.add_note(order.id, status_change_text("pending", "processing"), at=order.paid)
+        if order.completed is not None:
+            text = status_change_text("processing", "completed")
+            store.add_note(order.id, text, at=order.completed)
+        elif order.status in STOPPED:
+            text = status_change_text("pending", order.status)
+            store.add_note(order.id, text, at=order.modified)
+        if refunded:
+            self.refund(order, order.total, MANUAL_REFUND_REASON, ())
+            store.add_note(order.id, MANUAL_REFUND_NOTE, at=order.modified)
+            text = status_change_text("completed", "refunded")
+            store.add_note(order.id, text, at=order.modified)
+        elif partial and order.line_items:
+            line = order.line_items[0]
+            unit = line.total // max(1, line.quantity)
+            if unit < order.total:
+                self.refund(order, unit, fake.random_element(PARTIAL_REASONS), (line,))
+
+    def refund(self, order: Order, amount: int, reason: str, lines: Sequence[LineItem]) -> None:
+        store = self.store
+        refunded = tuple(
+            LineItem(
+                id=store.next_item_id(),
+                name=line.name,
+                product_id=line.product_id,
+                variation_id=line.variation_id,
+                quantity=-1,
+                subtotal=-amount,
+                subtotal_tax=0,
+                total=-amount,
+                total_tax=0,
+                sku=line.sku,
+                meta_data=(MetaItem(store.next_meta_id(), REFUNDED_ITEM_KEY, str(line.id)),),
+            )
+            for line in lines
+        )
+        store.insert_refund(
+            Refund(
+                id=store.next_post_id(),
+                parent_id=order.id,
+                created=order.modified,
+                created_wall=order.modified_wall,
+                amount=amount,
+                reason=reason,
+                line_items=refunded,
+            )
         )
 
 
@@ -261,6 +392,12 @@ def naive_customers(count: int) -> float:
 
 def naive_orders(count: int) -> float:
     store = _store_with_products().store
+    return count / _timed(naive_build(store, count))
+
+
+def naive_build(store: Store, count: int) -> Callable[[], None]:
+    """The reference's orders for ``store``: its customers made first, the orders'
+    build (insert, notes and refunds included) returned to be timed."""
     generate(store, SEED, customers=max(10, count // 10), emit=False)
     builder = NaiveBuilder(store, SEED)
     customers = sorted(
@@ -273,10 +410,53 @@ def naive_orders(count: int) -> float:
     moments = sorted(builder.fake.random_int(now - 90 * DAY, now) for _ in range(count))
 
     def build() -> None:
-        made = [builder.order(moment, customers, times, catalogue) for moment in moments]
+        coupon = store.insert_coupon(builder.coupon(now - 120 * DAY), emit=False)
+        made = [builder.order(moment, customers, times, catalogue, coupon) for moment in moments]
         store.insert_orders(made, emit=False)
+        for order in made:
+            builder.history(order)
 
-    return count / _timed(build)
+    return build
+
+
+def _paths(value: object, prefix: str = "") -> set[str]:
+    """The key paths of a JSON value (list elements merged under ``[]``)."""
+    if isinstance(value, dict):
+        paths = {prefix}
+        for key, item in value.items():
+            paths |= _paths(item, f"{prefix}.{key}")
+        return paths
+    if isinstance(value, list):
+        return set().union({prefix}, *(_paths(item, f"{prefix}[]") for item in value))
+    return {prefix}
+
+
+def shape(store: Store, render: Callable[[Order], bytes]) -> set[str]:
+    """What the orders of ``store`` hold: their JSON's key paths, and which kinds of
+    record they come with (notes, refunds, coupon uses, sales counts, paying customers)."""
+    orders = list(store.orders.values())
+    paths = set().union(*(_paths(json.loads(render(order))) for order in orders))
+    kinds = {
+        "notes": any(store.note_table.of_order(order.id) for order in orders),
+        "full refunds": any(o.refunds and o.status == "refunded" for o in orders),
+        "partial refunds": any(o.refunds and o.status == "completed" for o in orders),
+        "coupon uses": any(c.usage_count for c in store.coupons.values()),
+        "sales counts": any(p.total_sales for p in store.products.values()),
+        "paying customers": any(c.is_paying_customer for c in store.customers.values()),
+    }
+    return paths | {f"has {kind}" for kind, present in kinds.items() if present}
+
+
+def same_shape(count: int) -> bool:
+    """The reference's orders hold the same fields and come with the same kinds of
+    record as the generator's."""
+    ours = _store_with_products()
+    generate(ours.store, SEED, customers=count // 10, orders=count, emit=False)
+    naive = _store_with_products()
+    naive_build(naive.store, count)()
+    return shape(ours.store, ours.renderer.order_bytes) == shape(
+        naive.store, naive.renderer.order_bytes
+    )
 
 
 def same_bytes(orders: int) -> bool:
@@ -304,6 +484,7 @@ def measure(quick: bool) -> list[Figure]:
     rounds = 2 if quick else 3
     ours_size, naive_size = (4_000, 150) if quick else (20_000, 400)
     identical = same_bytes(1_000 if quick else 5_000)
+    alike = same_shape(400)
     figures = []
     for label, ours, naive in (
         ("customers", ours_customers, naive_customers),
@@ -319,11 +500,12 @@ def measure(quick: bool) -> list[Figure]:
                 Target("ratio_min", TARGET, f"≥ {TARGET:g}x faster, same seed ⇒ same bytes"),
                 reference=median(slow),
                 reference_name="naive per-field Faker",
-                valid=identical,
+                valid=identical and alike,
                 note=(
                     f"{count:,} vs {naive_size:,} {label}, median of {rounds}; "
                     f"pools sampled once per seed in {pool_seconds:.2f} s (not in the rate); "
-                    f"same seed ⇒ same bytes: {'yes' if identical else 'NO'}"
+                    f"same seed ⇒ same bytes: {'yes' if identical else 'NO'}; "
+                    f"the reference's records of the same shape: {'yes' if alike else 'NO'}"
                 ),
                 samples=fast,
             )

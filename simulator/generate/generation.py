@@ -8,6 +8,7 @@ import random
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from simulator.generate.catalog import CatalogBuilder
 from simulator.generate.history import add_history
@@ -175,7 +176,7 @@ class Generation:
                     coupon,
                 )
                 store.insert_orders(made, emit=emit)
-                self.result.orders.extend(order.id for order in made)
+                self.result.orders.extend(map(_order_id, made))
             done += len(made)
             yield done, self.total
         # After every order: a refund takes the next post id, so refunds made chunk by
@@ -200,6 +201,10 @@ class Generation:
     def _check(self, epoch: int) -> None:
         if self.store.epoch != epoch:
             raise GenerationInterrupted("the store was reset while generating")
+
+
+#: An order's id (a C-level getter: one Python step fewer per order).
+_order_id = attrgetter("id")
 
 
 class GenerationInterrupted(RuntimeError):

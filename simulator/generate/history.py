@@ -38,19 +38,31 @@ def add_history(store: Store, orders: Sequence[Order]) -> None:
     """Notes and refunds for the share of ``orders`` that has them (already inserted).
 
     Orders may be left out when they have none: refunded orders and those whose
-    hash starts below :data:`SHARE_BOUND` are all that can.
+    hash starts below :data:`SHARE_BOUND` are all that can. The notes are added
+    in one go, numbered as one :meth:`~simulator.store.notes.NoteTable.add` after
+    another would number them.
     """
+    notes: list[tuple[int, str, int]] = []
+    note = notes.append
     for order in orders:
         share = _share(order)
-        refunded = order.status == "refunded"
-        partial = order.status == "completed" and share < PARTIAL_REFUND_SHARE
+        status = order.status
+        refunded = status == "refunded"
+        partial = status == "completed" and share < PARTIAL_REFUND_SHARE
         if not (refunded or partial or share < NOTES_SHARE):
             continue
-        _notes(store, order)
+        # The status notes of the way the order came: paid, then completed.
+        order_id = order.id
+        if order.paid is not None:
+            note((order_id, _PAID_NOTE, order.paid))
+        if order.completed is not None:
+            note((order_id, _COMPLETED_NOTE, order.completed))
+        elif status in _STOPPED_NOTES:
+            note((order_id, _STOPPED_NOTES[status], order.modified))
         if refunded:
             _refund(store, order, order.total, MANUAL_REFUND_REASON, ())
-            store.add_note(order.id, MANUAL_REFUND_NOTE, at=order.modified)
-            store.add_note(order.id, _REFUNDED_NOTE, at=order.modified)
+            note((order_id, MANUAL_REFUND_NOTE, order.modified))
+            note((order_id, _REFUNDED_NOTE, order.modified))
         elif partial and order.product_ids:
             line = order.peek_lines()[0][0]  # read only: the order's lines stay unbuilt
             unit = line.total // max(1, line.quantity)
@@ -58,22 +70,13 @@ def add_history(store: Store, orders: Sequence[Order]) -> None:
                 continue  # one unit is the whole order: that refund would not be partial
             reason = PARTIAL_REASONS[int(share * 1000) % len(PARTIAL_REASONS)]
             _refund(store, order, unit, reason, (line,))
+    store.note_table.add_many(notes)
 
 
 _PAID_NOTE = status_change_text("pending", "processing")
 _COMPLETED_NOTE = status_change_text("processing", "completed")
 _REFUNDED_NOTE = status_change_text("completed", "refunded")
 _STOPPED_NOTES = {status: status_change_text("pending", status) for status in STOPPED}
-
-
-def _notes(store: Store, order: Order) -> None:
-    """The status notes of the way the order came: paid, then completed."""
-    if order.paid is not None:
-        store.add_note(order.id, _PAID_NOTE, at=order.paid)
-    if order.completed is not None:
-        store.add_note(order.id, _COMPLETED_NOTE, at=order.completed)
-    elif order.status in _STOPPED_NOTES:
-        store.add_note(order.id, _STOPPED_NOTES[order.status], at=order.modified)
 
 
 def _refund(

@@ -137,7 +137,11 @@ class OrderBuilder:
         notes = p.notes
         catalogue_size = len(catalogue)
         profiles: list[OrderProfile] = []
+        # (catalogue index, quantity) -> the line's amounts; shipping cost -> its tax
+        line_amounts: dict[tuple[int, int], tuple[int, int, int, int]] = {}
+        shipping_taxes: dict[int, int] = {}
         for _ in range(count):
+            line_tax = False
             status = STATUS_NAMES[bisect_right(STATUS_CUMULATIVE, random_() * STATUS_TOTAL)]
             method, title = PAYMENT_METHODS[int(random_() * 4)]
             via = "checkout" if random_() < 0.95 else "admin"
@@ -154,11 +158,17 @@ class OrderBuilder:
             sales: list[tuple[Product, int]] = []
             quantities = [QUANTITIES[int(random_() * 6)] for _ in picked]
             given = self._discounts([catalogue[i] for i in picked], quantities) if discount else {}
-            goods = 0
+            # The basket's sums and columns gathered here, as Basket.of would from the lines.
+            sum_subtotal = sum_subtotal_tax = sum_total = sum_total_tax = 0
             for position, index in enumerate(picked):
                 product = catalogue[index]
                 quantity = quantities[position]
-                subtotal, subtotal_tax, total, total_tax = self._line_amounts(product, quantity, 0)
+                amounts = line_amounts.get((index, quantity))
+                if amounts is None:
+                    amounts = line_amounts[index, quantity] = self._line_amounts(
+                        product, quantity, 0
+                    )
+                subtotal, subtotal_tax, total, total_tax = amounts
                 if position in given:
                     total = subtotal - given[position]
                     total_tax = store.line_tax(total, product.tax_status == "taxable")
@@ -176,17 +186,32 @@ class OrderBuilder:
                     )
                 )
                 sales.append((product, quantity))
-                goods += total
+                sum_subtotal += subtotal
+                sum_subtotal_tax += subtotal_tax
+                sum_total += total
+                sum_total_tax += total_tax
+                line_tax = line_tax or total_tax != 0
             method_id, method_title, instance, cost = SHIPPING_METHODS[int(random_() * 4)]
-            if method_id == "flat_rate" and goods > 10_000:
+            if method_id == "flat_rate" and sum_total > 10_000:
                 method_id, method_title, instance, cost = SHIPPING_METHODS[2]
-            shipping_tax = store.line_tax(cost, True)
-            has_tax = shipping_tax != 0 or any(line[7] != 0 for line in lines)
+            shipping_tax = shipping_taxes.get(cost)
+            if shipping_tax is None:
+                shipping_tax = shipping_taxes[cost] = store.line_tax(cost, True)
+            has_tax = shipping_tax != 0 or line_tax
             shipping: ShippingSpec = (method_title, method_id, instance, cost, shipping_tax)
-            basket = Basket.of(tuple(lines), shipping, bool(discount))
-            subtotal, subtotal_tax, total, total_tax = basket.sums
-            coupon = (subtotal - total, subtotal_tax - total_tax) if discount else None
-            items = basket.shipping_offset + 1
+            items = len(lines) + bool(discount)  # the shipping line's offset
+            basket = Basket(
+                tuple(lines),
+                shipping,
+                items,
+                tuple([line[1] for line in lines]),
+                tuple([line[0] for line in lines]),
+                (sum_subtotal, sum_subtotal_tax, sum_total, sum_total_tax),
+            )
+            coupon = (
+                (sum_subtotal - sum_total, sum_subtotal_tax - sum_total_tax) if discount else None
+            )
+            items += 1
             profiles.append(
                 OrderProfile(
                     status,
@@ -250,8 +275,10 @@ class OrderBuilder:
             customer: Customer | None = None
             if eligible and r < 0.8:
                 customer = customers[int(r * 1.25 * eligible)]
+                customer_id = customer.id
                 billing, shipping = customer.billing, customer.shipping
             else:
+                customer_id = 0
                 billing, shipping = guests[int(random_() * guest_count)]
             which = int(random_() * profile_count)
             (
@@ -330,7 +357,7 @@ class OrderBuilder:
                     status,
                     currency,
                     version,
-                    customer.id if customer is not None else 0,
+                    customer_id,
                     billing,
                     shipping,
                     via,

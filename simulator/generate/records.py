@@ -178,7 +178,31 @@ class RecordBuilder:
 
         Guest orders draw from these, so a guest may come back, as they do.
         """
-        return [self.guest_addresses() for _ in range(count)]
+        # guest_addresses() inlined (the same draws in the same order): a pool is
+        # drawn per generation, so its cost counts in every order of a small run.
+        random_ = self.draw.random
+        p = self.pools
+        first_names, last_names, phones = p.first_names, p.last_names, p.phones
+        streets, places = self._streets, self._places
+        ascii_name = self._ascii_name
+        guests: list[tuple[Address, Address]] = []
+        for _ in range(count):
+            first = first_names[int(random_() * len(first_names))]
+            last = last_names[int(random_() * len(last_names))]
+            email = (
+                f"{ascii_name(first)}.{ascii_name(last)}{1 + int(random_() * 999)}"
+                f"@{EMAIL_DOMAINS[int(random_() * 3)]}"
+            )
+            street = streets[int(random_() * len(streets))]
+            place = places[int(random_() * len(places))]
+            phone = phones[int(random_() * len(phones))]
+            guests.append(
+                (
+                    Address(first, last, *street, *place, email, phone),
+                    Address(first, last, *street, *place, "", phone),  # no e-mail on shipping
+                )
+            )
+        return guests
 
     def guest_addresses(self) -> tuple[Address, Address]:
         """Billing and shipping addresses of a guest order (no account, a one-off e-mail)."""

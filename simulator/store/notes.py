@@ -9,7 +9,7 @@ stored with the entity, not the arrow).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from simulator.store.core import StoreCore, changes_records
@@ -109,6 +109,22 @@ class NoteTable:
         self.by_id[note.id] = note
         self._by_order.setdefault(order_id, []).append(note)
         return note
+
+    @changes_records
+    def add_many(self, notes: Sequence[tuple[int, str, int]]) -> None:
+        """Bulk :meth:`add` of system notes (the generator's path): each ``(order id,
+        content, UTC seconds)`` numbered in turn, exactly as one :meth:`add` after another."""
+        core, by_id, by_order = self.core, self.by_id, self._by_order
+        wall = None if core.wall_is_utc else core.wall
+        next_id = self._next_id
+        for order_id, content, at in notes:
+            note = Note(next_id, order_id, at, at if wall is None else wall(at), content)
+            by_id[next_id] = note
+            # setdefault + append as add() does: the list grows the same way (a list
+            # made with its first note would over-allocate on the second).
+            by_order.setdefault(order_id, []).append(note)
+            next_id += 1
+        self._next_id = next_id
 
     def of_order(self, order_id: int, kind: str = "any") -> list[Note]:
         """get_comments() as the notes controller asks: newest second first; notes of one
