@@ -51,7 +51,9 @@ from simulator.generate.history import (
     PARTIAL_REASONS,
     PARTIAL_REFUND_SHARE,
     STOPPED,
+    add_refund,
 )
+from simulator.generate.records import generated_coupon
 from simulator.generate.vocabulary import (
     GENERATED_COUPON_RULE,
     LINE_COUNTS,
@@ -71,7 +73,6 @@ from simulator.models import (
 from simulator.store import Store
 from simulator.store.coupons import Coupon
 from simulator.store.notes import MANUAL_REFUND_NOTE, MANUAL_REFUND_REASON, status_change_text
-from simulator.store.refunds import REFUNDED_ITEM_KEY, Refund
 
 START = datetime(2024, 3, 10, 6, tzinfo=UTC)
 SEED = "bench-generate"
@@ -137,18 +138,7 @@ class NaiveBuilder:
 
     def coupon(self, created: int) -> Coupon:
         """The shop's 10 % coupon, as the generator makes it."""
-        store = self.store
-        return Coupon(
-            id=store.next_post_id(),
-            code=GENERATED_COUPON_RULE.code,
-            created=created,
-            created_wall=store.wall(created),
-            modified=created,
-            modified_wall=store.wall(created),
-            amount="10",
-            discount_type="percent",
-            description="Ten percent off the basket.",
-        )
+        return generated_coupon(self.store, created)
 
     def order(
         self,
@@ -323,34 +313,8 @@ class NaiveBuilder:
                 self.refund(order, unit, fake.random_element(PARTIAL_REASONS), (line,))
 
     def refund(self, order: Order, amount: int, reason: str, lines: Sequence[LineItem]) -> None:
-        store = self.store
-        refunded = tuple(
-            LineItem(
-                id=store.next_item_id(),
-                name=line.name,
-                product_id=line.product_id,
-                variation_id=line.variation_id,
-                quantity=-1,
-                subtotal=-amount,
-                subtotal_tax=0,
-                total=-amount,
-                total_tax=0,
-                sku=line.sku,
-                meta_data=(MetaItem(store.next_meta_id(), REFUNDED_ITEM_KEY, str(line.id)),),
-            )
-            for line in lines
-        )
-        store.insert_refund(
-            Refund(
-                id=store.next_post_id(),
-                parent_id=order.id,
-                created=order.modified,
-                created_wall=order.modified_wall,
-                amount=amount,
-                reason=reason,
-                line_items=refunded,
-            )
-        )
+        # The refund record is no Faker work: the generator's own builder makes it.
+        add_refund(self.store, order, amount, reason, lines)
 
 
 def _store_with_products() -> Simulator:

@@ -60,7 +60,7 @@ def add_history(store: Store, orders: Sequence[Order]) -> None:
         elif status in _STOPPED_NOTES:
             note((order_id, _STOPPED_NOTES[status], order.modified))
         if refunded:
-            _refund(store, order, order.total, MANUAL_REFUND_REASON, ())
+            add_refund(store, order, order.total, MANUAL_REFUND_REASON, ())
             note((order_id, MANUAL_REFUND_NOTE, order.modified))
             note((order_id, _REFUNDED_NOTE, order.modified))
         elif partial and order.product_ids:
@@ -69,7 +69,7 @@ def add_history(store: Store, orders: Sequence[Order]) -> None:
             if unit >= order.total:
                 continue  # one unit is the whole order: that refund would not be partial
             reason = PARTIAL_REASONS[int(share * 1000) % len(PARTIAL_REASONS)]
-            _refund(store, order, unit, reason, (line,))
+            add_refund(store, order, unit, reason, (line,))
     store.note_table.add_many(notes)
 
 
@@ -79,7 +79,7 @@ _REFUNDED_NOTE = status_change_text("completed", "refunded")
 _STOPPED_NOTES = {status: status_change_text("pending", status) for status in STOPPED}
 
 
-def _refund(
+def add_refund(
     store: Store, order: Order, amount: int, reason: str, lines: Sequence[LineItem]
 ) -> None:
     """A refund of ``amount`` cents made when the order was last modified; one unit of

@@ -52,6 +52,21 @@ class Draw:
         return self.random() < probability
 
 
+def generated_coupon(store: Store, created: int) -> Coupon:
+    """The shop's coupon generated orders use: 10 % off, created at ``created``."""
+    return Coupon(
+        id=store.next_post_id(),
+        code=GENERATED_COUPON_RULE.code,
+        created=created,
+        created_wall=store.wall(created),
+        modified=created,
+        modified_wall=store.wall(created),
+        amount="10",
+        discount_type="percent",
+        description="Ten percent off the basket.",
+    )
+
+
 class RecordBuilder:
     """Assembles records from the pools; every random value comes from one seeded stream."""
 
@@ -160,18 +175,7 @@ class RecordBuilder:
 
     def coupon(self, created: int) -> Coupon:
         """The shop's coupon generated orders use: 10 % off, published a while ago."""
-        store = self.store
-        return Coupon(
-            id=store.next_post_id(),
-            code=GENERATED_COUPON_RULE.code,
-            created=created,
-            created_wall=store.wall(created),
-            modified=created,
-            modified_wall=store.wall(created),
-            amount="10",
-            discount_type="percent",
-            description="Ten percent off the basket.",
-        )
+        return generated_coupon(self.store, created)
 
     def guests(self, count: int) -> list[tuple[Address, Address]]:
         """Billing and shipping addresses of ``count`` guests (shoppers without an account).
