@@ -46,6 +46,7 @@ from simulator.store.notes import (
     status_change_text,
     stock_text,
 )
+from simulator.store.order_links import OrderLinks
 from simulator.store.products import ProductTable
 from simulator.store.queries import PostQuery, order_predicate, query_posts
 from simulator.store.slugs import sanitize_title
@@ -121,11 +122,7 @@ class OrderTable:
         self.records: dict[int, Order] = {}
         self.dates = DateIndexes()
         self._status_counts: Counter[str] = Counter()
-        self._by_customer: dict[int, set[int]] = {}
-        self._by_product: dict[int, set[int]] = {}
-        #: Orders inserted in bulk whose customer and product links are not made yet:
-        #: made on the first read of the links (:meth:`_links`), all at once.
-        self._unlinked: list[Sequence[Order]] = []
+        self.links = OrderLinks()
 
     def get(self, order_id: int, *, missing_status: int = 404) -> Order:
         order = self.records.get(order_id)
@@ -134,8 +131,7 @@ class OrderTable:
         return order
 
     def of_customer(self, customer_id: int) -> set[int]:
-        by_customer, _ = self._links()
-        return by_customer.get(customer_id, set())
+        return self.links.by_customer().get(customer_id, set())
 
     @changes_records
     def insert(self, order: Order, *, emit: bool = True) -> Order:
@@ -143,7 +139,7 @@ class OrderTable:
         self.records[order.id] = order
         self.dates.add(order)
         self._status_counts[order.status] += 1
-        self._link(order)
+        self.links.add(order)
         self.core.emit_change("order", "created", order.id, emit)
         return order
 
@@ -153,57 +149,20 @@ class OrderTable:
         events in id order."""
         self.records.update(zip(map(_record_id, orders), orders, strict=True))
         self._status_counts.update([order.status for order in orders])
-        self._unlinked.append(list(orders))  # a copy: the caller's list may change
+        self.links.defer(orders)
         self.dates.extend(orders, walls_are_utc=self.core.wall_is_utc)
         if emit:
             bus = self.core.bus
             for order in orders:
                 bus.emit(StoreEvent("order", "created", order.id))
 
-    def _links(self) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
-        """The orders of each customer and of each product, with every insert linked.
-
-        A bulk insert leaves its orders unlinked; until the links are read no
-        order changes (every change reads them first), so linking them now
-        gives what linking them at insert would have.
-        """
-        by_customer, by_product = self._by_customer, self._by_product
-        if self._unlinked:
-            pending, self._unlinked = self._unlinked, []
-            for orders in pending:
-                for order in orders:
-                    order_id = order.id
-                    owned = by_customer.get(order.customer_id)
-                    if owned is None:
-                        owned = by_customer[order.customer_id] = set()
-                    owned.add(order_id)
-                    for product_id in order.product_ids:
-                        having = by_product.get(product_id)
-                        if having is None:
-                            having = by_product[product_id] = set()
-                        having.add(order_id)
-        return by_customer, by_product
-
     @changes_records
     def invalidate_with(self, product_id: int) -> None:
         """Drop the cached rendering of every order with a line of ``product_id``."""
-        _, by_product = self._links()
-        for order_id in by_product.get(product_id, ()):
+        for order_id in self.links.by_product().get(product_id, ()):
             order = self.records.get(order_id)
             if order is not None:
                 order.cached = None
-
-    def _link(self, order: Order) -> None:
-        by_customer, by_product = self._links()
-        by_customer.setdefault(order.customer_id, set()).add(order.id)
-        for product_id in order.product_ids:
-            by_product.setdefault(product_id, set()).add(order.id)
-
-    def _unlink(self, order: Order) -> None:
-        by_customer, by_product = self._links()
-        by_customer.get(order.customer_id, set()).discard(order.id)
-        for product_id in order.product_ids:
-            by_product.get(product_id, set()).discard(order.id)
 
     def _check_fields(self, fields: Mapping[str, Any], order: Order | None) -> None:
         """Every reference, amount and quantity check, before anything changes."""
@@ -386,7 +345,7 @@ class OrderTable:
         return True
 
     def _apply_line_items(self, order: Order, items: Sequence[Mapping[str, Any]]) -> None:
-        self._unlink(order)
+        self.links.remove(order)
         lines = list(order.line_items)
         by_id = {item.id: item for item in lines}
         for spec in items:
@@ -444,7 +403,7 @@ class OrderTable:
             line.subtotal_tax = self.core.line_tax(line.subtotal, taxable)
             line.total_tax = self.core.line_tax(line.total, taxable)
         order.line_items = tuple(lines)
-        self._link(order)
+        self.links.add(order)
 
     def _product_or_variation(self, product_id: int) -> Product | None:
         return self.products.records.get(product_id) or self.variations.records.get(product_id)
@@ -519,19 +478,19 @@ class OrderTable:
         self._check_fields(fields, order)
         old_customer, old_status = order.customer_id, order.status
         self.dates.remove(order)
-        self._unlink(order)
+        self.links.remove(order)
         try:
             paid_customer = self._apply_fields(order, fields)
         except CouponRefused as refused:
             # What was applied before the refusal stays (apply/remove_coupon save).
             self._stamp_modified(order)
             self.dates.add(order)
-            self._link(order)
+            self.links.add(order)
             self.core.emit_change("order", "updated", order_id, emit)
             raise RestError(refused.code, refused.message, 400) from None
         self._stamp_modified(order)
         self.dates.add(order)
-        self._link(order)
+        self.links.add(order)
         if old_status in DRAFT_STATUSES and order.status not in DRAFT_STATUSES:
             # OrdersTableDataStore::update(): an order leaving a draft status fires
             # woocommerce_new_order instead of woocommerce_update_order (a checkout's
@@ -615,7 +574,7 @@ class OrderTable:
         del self.records[order_id]
         self.dates.remove(order)
         self._status_counts[order.status] -= 1
-        self._unlink(order)
+        self.links.remove(order)
         self.notes.drop_order(order_id)
         if self.refunds is not None:
             self.refunds.drop_order(order)
@@ -717,7 +676,8 @@ class OrderTable:
         # Only a customer or product filter reads the links (a plain list does not
         # make a bulk insert's links).
         linked = query.customer is not None or query.product is not None
-        by_customer, by_product = self._links() if linked else ({}, {})
+        by_customer = self.links.by_customer() if linked else {}
+        by_product = self.links.by_product() if linked else {}
         return query_posts(
             self.records,
             self.dates,

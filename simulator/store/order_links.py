@@ -1,0 +1,68 @@
+"""Which orders each customer and each product has: what order filters and a
+product's change read.
+
+A bulk insert (the generator's) only queues its orders here; they are linked on
+the first read, all at once. Every change to an order reads the links first, so
+linking then gives what linking at insert would have.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from simulator.models import Order
+
+
+class OrderLinks:
+    """Order ids by customer id and by product id."""
+
+    def __init__(self) -> None:
+        self._by_customer: dict[int, set[int]] = {}
+        self._by_product: dict[int, set[int]] = {}
+        #: Orders inserted in bulk, not linked yet.
+        self._pending: list[Sequence[Order]] = []
+
+    def defer(self, orders: Sequence[Order]) -> None:
+        """Link ``orders`` on the next read (a copy: the caller's list may change)."""
+        self._pending.append(list(orders))
+
+    def by_customer(self) -> dict[int, set[int]]:
+        self._settle()
+        return self._by_customer
+
+    def by_product(self) -> dict[int, set[int]]:
+        self._settle()
+        return self._by_product
+
+    def add(self, order: Order) -> None:
+        self._settle()
+        self._by_customer.setdefault(order.customer_id, set()).add(order.id)
+        for product_id in order.product_ids:
+            self._by_product.setdefault(product_id, set()).add(order.id)
+
+    def remove(self, order: Order) -> None:
+        self._settle()
+        self._by_customer.get(order.customer_id, set()).discard(order.id)
+        for product_id in order.product_ids:
+            self._by_product.get(product_id, set()).discard(order.id)
+
+    def _settle(self) -> None:
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        by_customer, by_product = self._by_customer, self._by_product
+        for orders in pending:
+            for order in orders:
+                order_id = order.id
+                owned = by_customer.get(order.customer_id)
+                if owned is None:
+                    owned = by_customer[order.customer_id] = set()
+                owned.add(order_id)
+                for product_id in order.product_ids:
+                    having = by_product.get(product_id)
+                    if having is None:
+                        having = by_product[product_id] = set()
+                    having.add(order_id)
+
+
+__all__ = ["OrderLinks"]
