@@ -414,18 +414,28 @@ async def test_order_per_group_under_concurrency(rig: Rig) -> None:
 
     def sample(_: object) -> None:
         nonlocal peak
-        peak = max(peak, rig.sender.in_flight)
+        peak = max(peak, sender.in_flight)
 
-    # Observe how many posts are in flight as requests land.
+    # Observe how many posts are in flight as requests land. Everything is queued
+    # before a sender starts, so the concurrency does not depend on how fast the
+    # queueing is against the sending (a running sender could drain each group
+    # as it arrives, one at a time, on a busy machine).
+    await rig.sender.stop()
     async with Receiver(KEY, clock=rig.clock, on_notification=sample) as receiver:
-        rig.sender.callback_url = receiver.url
         # Interleaved: version 1 of every object, then version 2, ...
         for v in range(1, versions + 1):
             for obj in range(objects):
                 await rig.state.enqueue(
                     INSTANCE, receiver.url, _object_notes(obj, v), group_key=f"orders:{obj}"
                 )
-        await rig.sender.drain(30)
+        sender = Sender(
+            rig.state, rig.clock, instance=INSTANCE, callback_url=receiver.url, signature_key=KEY
+        )
+        await sender.start()
+        try:
+            await sender.drain(30)
+        finally:
+            await sender.stop()
     got = _versions(receiver)
     assert len(receiver.notifications) == objects * versions
     for obj in range(objects):
