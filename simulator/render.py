@@ -168,22 +168,12 @@ class Renderer:
     # ------------------------------------------------------------------ customers
     def customer(self, customer: Customer) -> dict[str, Any]:
         digest = hashlib.sha256(customer.email.strip().lower().encode()).hexdigest()
-        return ordered(
-            CUSTOMER,
+        # The plain fields are read as a light `_fields` list reads them (one description).
+        data = {name: read(customer) for name, read in _CUSTOMER_PLAIN_FIELDS.items()}
+        data.update(
             {
-                "id": customer.id,
-                "date_created": format_wall(customer.created_wall),
-                "date_created_gmt": format_wall(customer.created),
-                "date_modified": format_wall(customer.modified_wall),
-                "date_modified_gmt": format_wall(customer.modified),
-                "email": customer.email,
-                "first_name": customer.first_name,
-                "last_name": customer.last_name,
-                "role": customer.role,
-                "username": customer.username,
                 "billing": _customer_address(CUSTOMER_BILLING, _billing(customer.billing)),
                 "shipping": _customer_address(CUSTOMER_SHIPPING, _shipping(customer.shipping)),
-                "is_paying_customer": customer.is_paying_customer,
                 # WordPress 6.8 hashes Gravatar e-mails with SHA-256.
                 "avatar_url": f"https://secure.gravatar.com/avatar/{digest}?s=96&d=mm&r=g",
                 # Unlike orders and products, a customer never shows meta whose key starts
@@ -192,8 +182,9 @@ class Renderer:
                     [m for m in customer.meta_data if not m.key.startswith("_")]
                 ),
                 "_links": self._links("customers", customer.id),
-            },
+            }
         )
+        return ordered(CUSTOMER, data)
 
     @staticmethod
     def customer_part(fields: Sequence[str]) -> Callable[[Customer], dict[str, Any]] | None:
