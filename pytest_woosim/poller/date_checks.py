@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pytest_woosim.poller.plan import DateField
+from pytest_woosim.poller.plan import DateField, ResourcePlan
 from pytest_woosim.poller.scan import DateUnreadable, parse_wc_gmt, read_path
 
 
@@ -50,4 +50,28 @@ def zone_mismatch(
     )
 
 
-__all__ = ["zone_mismatch"]
+class ZoneWarnings:
+    """The zone mismatches of a poller's resources, each told once per resource and role."""
+
+    def __init__(self) -> None:
+        self._told: set[tuple[str, str]] = set()
+
+    def new(self, plan: ResourcePlan, record: Mapping[str, Any]) -> list[str]:
+        """What ``record`` shows wrong in ``plan``'s updated and created fields, unless told.
+
+        The trap of the published example: ``date_modified`` read as GMT is right
+        only for a store in UTC. WooCommerce sends the true UTC instant next to
+        it (``date_modified_gmt``), so compare the two.
+        """
+        messages: list[str] = []
+        for role, date_field in (("updated", plan.updated), ("created", plan.created)):
+            if (plan.resource, role) in self._told:
+                continue
+            message = zone_mismatch(plan.resource, role, date_field, record)
+            if message is not None:
+                self._told.add((plan.resource, role))
+                messages.append(message)
+        return messages
+
+
+__all__ = ["ZoneWarnings", "zone_mismatch"]

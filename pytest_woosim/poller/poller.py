@@ -2,7 +2,8 @@
 
 One :class:`Poller` per instance. Every ``refresh_interval`` minutes it polls each
 configured resource in turn (runs never overlap), turns what changed into
-Cloud Elements events and puts their notifications in the durable outbox, from
+Cloud Elements events (:mod:`pytest_woosim.poller.events`) and puts their
+notifications in the durable outbox (:mod:`pytest_woosim.poller.commit`), from
 which the :class:`~pytest_woosim.outbox.sender.Sender` delivers them in order, with the
 Cloud Elements retry schedule, never dropping one.
 
@@ -40,31 +41,30 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from pytest_woosim.instance.config import instance_slug
-from pytest_woosim.outbox.notifications import (
-    ELEMENT_KEY,
-    POLLING_MAX_EVENTS,
-    Event,
-    EventType,
-    Notification,
-    build_notifications,
-)
+from pytest_woosim.outbox.notifications import ELEMENT_KEY
 from pytest_woosim.outbox.state import Lease, LeaseLostError, SharedState, StateStore, Watermark
 from pytest_woosim.outbox.worker_sender import DEFAULT_CLAIM_TTL, AnySender, sender_for
-from pytest_woosim.poller.date_checks import zone_mismatch
-from pytest_woosim.poller.id_sets import compress_ids, expand_ids, id_sort_key, id_value
+from pytest_woosim.poller.commit import (
+    SEEN_PRUNE_EVERY,
+    SEEN_PRUNE_MARGIN,
+    Committed,
+    SeenPruning,
+    commit_window,
+)
+from pytest_woosim.poller.date_checks import ZoneWarnings
+from pytest_woosim.poller.events import InstanceNotifications
+from pytest_woosim.poller.id_sets import compress_ids, expand_ids, id_sort_key
 from pytest_woosim.poller.plan import ResourcePlan, plans_from_config
 from pytest_woosim.poller.reports import PollReport, ResourceReport
 from pytest_woosim.poller.scan import (
     Backoff,
     Change,
-    DateUnreadable,
     PageSource,
     ResourceScan,
     ScanSpec,
@@ -84,17 +84,8 @@ log = logging.getLogger("woosim.poller")
 #: final commit re-reads the window and the stored dedupe keys drop what was sent.
 CHECKPOINT_EVENTS = 1000
 
-#: Slack kept when forgetting dedupe keys, for clock differences between the
-#: store and the poller: a key is dropped only once the record it stands for is
-#: this much older than any window that could read it again.
-SEEN_PRUNE_MARGIN = timedelta(hours=6)
-
 #: State kv key holding the instance's creation time (the first window's start).
 CREATED_AT_KEY = "poller.created_at"
-
-#: Clock time between two prunings of dedupe keys: the keys dropped are hours old
-#: (:data:`SEEN_PRUNE_MARGIN`), so pruning after every run only repeats the work.
-SEEN_PRUNE_EVERY = timedelta(hours=1)
 
 
 # ---------------------------------------------------------------------- the poller
@@ -164,9 +155,9 @@ class Poller:
         self._run_lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._stopped = asyncio.Event()
-        self._warned: set[tuple[str, str]] = set()
+        self._zone_warnings = ZoneWarnings()
         self._owned_store: StoreClient | None = None
-        self._next_prune: datetime | None = None
+        self._seen_pruning = SeenPruning()
 
     @classmethod
     def from_config(
@@ -326,7 +317,14 @@ class Poller:
                     report.resources.append(
                         ResourceReport(plan.resource, None, report.started, error=str(exc))
                     )
-            await self._prune_seen(marks)
+            await self._seen_pruning.after_run(
+                self.state,
+                self.instance,
+                self.resources,
+                marks,
+                now=self.clock.now(),
+                refresh_minutes=self._refresh_minutes,
+            )
             self.reports.append(report)
             del self.reports[:-100]
             return report
@@ -467,7 +465,7 @@ class Poller:
             window,
             date_of=plan.filter_date,
             # Whether an earlier run sent a change is decided in the commit's own
-            # transaction (it must be, see _commit): asking the state here too
+            # transaction (it must be, see commit_window): asking the state here too
             # would only cost a hand-off to its thread per page.
             already_seen=None,
             clock=self.clock,
@@ -482,48 +480,7 @@ class Poller:
         report.duplicates = scan.stats.duplicates + skipped
         report.unreadable_dates = scan.stats.unreadable_dates
 
-    # ------------------------------------------------------------------ events
-    def _event(self, plan: ResourcePlan, change: Change) -> Event:
-        if plan.filter_by_updated_date:
-            updated = change.date  # already read from the updated field (or its fallback)
-        else:
-            try:
-                updated = plan.updated.read(change.record)
-            except DateUnreadable:
-                updated = change.date
-        return Event(
-            plan.resource, change.record_id, plan.event_type(change.record, updated), updated
-        )
-
-    def _raw_record(self, record: dict[str, Any]) -> Any:
-        return _without_nulls(record) if self.filter_response_nulls else record
-
-    def _notifications(
-        self, plan: ResourcePlan, items: Sequence[tuple[Event, Any]]
-    ) -> list[Notification]:
-        """The notifications of one page read from the store, as Cloud Elements splits them.
-
-        The page is the vendor's raw body ``{instance_id, objectType, <resource>:
-        [records]}``; its events go out 10 per notification and every part repeats
-        that whole raw body (spec: "each one repeats the full raw vendor body").
-        A page holds at most ``pageSize`` (≤ 100) records, which bounds the repeat.
-        """
-        if not items:
-            return []
-        raw = {
-            "instance_id": self.instance_id,
-            "objectType": plan.resource,
-            plan.resource: [record for _, record in items],
-        }
-        return build_notifications(
-            [event for event, _ in items],
-            raw,
-            instance_id=self.instance_id,
-            element_key=self.element_key,
-            max_events=POLLING_MAX_EVENTS,
-            instance_name=self.instance_name,
-        )
-
+    # ------------------------------------------------------------------ commit
     async def _commit(
         self,
         plan: ResourcePlan,
@@ -534,129 +491,35 @@ class Poller:
         deleted: Sequence[str] = (),
         deleted_at: datetime | None = None,
         lease: Lease | None = None,
-    ) -> _Committed:
-        keys = [c.key for page in (*pages, *trashed) for c in page]
-        when = deleted_at or self.clock.now()
-        done = _Committed()
-
-        def build(seen: set[str]) -> tuple[list[Notification], None]:
-            # Decided inside the write: what an earlier run sent is skipped here, and a
-            # webhook relay sharing these dedupe keys may have queued one of these
-            # record versions since the scan read it.
-            notifications: list[Notification] = []
-            events = trashed_events = 0
-            for page in pages:
-                items = [
-                    (self._event(plan, c), self._raw_record(c.record))
-                    for c in page
-                    if c.key not in seen
-                ]
-                events += len(items)
-                notifications.extend(self._notifications(plan, items))
-            for page in trashed:
-                # A trashed record is gone for the integrator: Cloud Elements' DELETED,
-                # dated when it was trashed, with the record as the store shows it.
-                items = [
-                    (
-                        Event(plan.resource, c.record_id, EventType.DELETED, c.date),
-                        self._raw_record(c.record),
-                    )
-                    for c in page
-                    if c.key not in seen
-                ]
-                trashed_events += len(items)
-                notifications.extend(self._notifications(plan, items))
-            for start in range(0, len(deleted), plan.page_size):
-                # A force-deleted record has no record left to show; its raw entry is
-                # the id, the shape WooCommerce's own *.deleted webhooks carry.
-                items = [
-                    (
-                        Event(plan.resource, object_id, EventType.DELETED, when),
-                        {"id": id_value(object_id)},
-                    )
-                    for object_id in deleted[start : start + plan.page_size]
-                ]
-                notifications.extend(self._notifications(plan, items))
-            # Set, not added to: a state may run the build again if its transaction is retried.
-            done.notifications = len(notifications)
-            done.events = events
-            done.trashed = trashed_events
-            done.skipped = len(keys) - events - trashed_events
-            # One delivery group for the whole instance: strict FIFO, so events
-            # also keep their order across resources, as they were polled.
-            return notifications, None
-
-        if keys or deleted or watermark is not None:
-            await self.state.commit_window(
-                self.instance,
-                plan.resource,
-                watermark,
-                (),
-                keys,
-                callback_url=self.callback_url,
-                lease=lease,
-                # Nothing read: only the watermark moves. Without a build the state
-                # knows the outbox does not grow and wakes no sender for it.
-                build=build if keys or deleted else None,
-            )
-            if lease is not None and self._shared is not None:
-                # A long scan commits in checkpoints: each one renews the lease.
-                await self._shared.acquire_lease(lease.name, ttl=self.lease_ttl)
-        return done
+    ) -> Committed:
+        return await commit_window(
+            self.state,
+            self.instance,
+            plan,
+            pages,
+            watermark,
+            notifications=InstanceNotifications(
+                self.instance_id, self.element_key, self.instance_name, self.filter_response_nulls
+            ),
+            callback_url=self.callback_url,
+            deleted_at=deleted_at or self.clock.now(),
+            trashed=trashed,
+            deleted=deleted,
+            lease=lease,
+            shared=self._shared,
+            lease_ttl=self.lease_ttl,
+        )
 
     # ------------------------------------------------------------------ warnings
     def _check_dates(self, plan: ResourcePlan, record: Mapping[str, Any]) -> None:
-        """Warn once when the configured field and zone disagree with the data.
-
-        The trap of the published example: ``date_modified`` read as GMT is right
-        only for a store in UTC. WooCommerce sends the true UTC instant next to
-        it (``date_modified_gmt``), so compare the two.
-        """
-        for role, date_field in (("updated", plan.updated), ("created", plan.created)):
-            if (plan.resource, role) in self._warned:
-                continue
-            message = zone_mismatch(plan.resource, role, date_field, record)
-            if message is not None:
-                self._warned.add((plan.resource, role))
-                self.warnings.append(message)
-                self.health_problems.append(message)
-                log.warning("instance %s: unhealthy: %s", self.instance, message)
-
-    # ------------------------------------------------------------------ dedupe keys
-    async def _prune_seen(self, marks: Mapping[str, Watermark] | None) -> None:
-        """Forget dedupe keys no window can read again (older than the overlap).
-
-        At most every :data:`SEEN_PRUNE_EVERY` of clock time. ``marks``: the
-        watermarks as this run left them (None: read them).
-        """
-        now = self.clock.now()
-        if self._next_prune is not None and now < self._next_prune:
-            return
-        if marks is None:
-            marks = await self.state.watermarks(self.instance)
-        lows = []
-        for plan in self.resources:
-            mark = marks.get(plan.resource)
-            if mark is None:
-                return  # a resource that never completed may still re-read anything
-            lows.append(mark.timestamp - timedelta(seconds=plan.poll_delay))
-        cutoff = min(lows) - SEEN_PRUNE_MARGIN - timedelta(minutes=self._refresh_minutes)
-        await self.state.prune_seen(older_than=cutoff)
-        self._next_prune = now + SEEN_PRUNE_EVERY
+        """Warn once when the configured field and zone disagree with the data."""
+        for message in self._zone_warnings.new(plan, record):
+            self.warnings.append(message)
+            self.health_problems.append(message)
+            log.warning("instance %s: unhealthy: %s", self.instance, message)
 
 
 # ---------------------------------------------------------------------- helpers
-
-
-@dataclass
-class _Committed:
-    """What one commit of a window stored: notifications, events (trashed apart) and
-    the changes it skipped because their dedupe key was already remembered."""
-
-    notifications: int = 0
-    events: int = 0
-    trashed: int = 0
-    skipped: int = 0
 
 
 def _check_interval(minutes: float) -> float:
@@ -671,30 +534,14 @@ def _check_interval(minutes: float) -> float:
     return value
 
 
-def _without_nulls(value: Any) -> Any:
-    """Cloud Elements' ``filter.response.nulls``: drop null fields, recursively."""
-    # Scalars are copied without a call: records are large and mostly scalars.
-    # (A tuple of types: isinstance with one is quicker than with a union.)
-    if isinstance(value, dict):
-        return {
-            k: _without_nulls(v) if isinstance(v, _CONTAINERS) else v
-            for k, v in value.items()
-            if v is not None
-        }
-    if isinstance(value, list):
-        return [_without_nulls(v) if isinstance(v, _CONTAINERS) else v for v in value]
-    return value
-
-
-_CONTAINERS = (dict, list)
-
-
 def _iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 __all__ = [
     "CHECKPOINT_EVENTS",
+    "SEEN_PRUNE_EVERY",
+    "SEEN_PRUNE_MARGIN",
     "PollReport",
     "Poller",
     "ResourceReport",
