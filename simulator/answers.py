@@ -97,11 +97,7 @@ class AnswerCache:
         return (sim.store.changes, sim.settings.changes, sim.keys.changes)
 
     def _blocked(self) -> bool:
-        sim = self.sim
-        if sim.middlewares:
-            return True
-        faults = getattr(sim, "faults", None)
-        return faults is not None and bool(faults.active)
+        return bool(self.sim.middlewares) or self.sim.faults.active
 
     def clear(self) -> None:
         self._answers.clear()

@@ -4,13 +4,13 @@ The site is three aiohttp applications: the REST API mounted at ``/wp-json``, th
 control plane at ``/_woosim``, and the root holding them, each with its own
 middlewares, so no middleware looks at the path to learn which part of the site a
 request is for. The root's middlewares (body timeout, errors as WooCommerce JSON)
-run for every request, the REST API's (authentication, then ``middlewares``, e.g.
-fault injection) only under ``/wp-json``, the control plane's (Host and cross-site
-checks, the control token) only under ``/_woosim``.
+run for every request, the REST API's (authentication, then ``middlewares``, then
+the REST faults of ``faults``) only under ``/wp-json``, the control plane's (Host and
+cross-site checks, the control token) only under ``/_woosim``.
 
 Other parts plug in through three seams: ``rest_setups`` and ``control_setups``
 (each route module's ``setup(app, sim)``, given the sub-application it belongs
-to, registering paths relative to its mount), ``middlewares`` (appended after
+to, registering paths relative to its mount), ``middlewares`` (run after
 authentication in the REST API) and ``reset_hooks`` (called after the store is
 emptied).
 """
@@ -29,6 +29,7 @@ from simulator.auth import Authenticator
 from simulator.clock import Clock
 from simulator.errors import RestError
 from simulator.events import EventBus
+from simulator.faults import Faults, rest_fault_middleware
 from simulator.keys import ApiKey, KeyRing, derive_key
 from simulator.render import Renderer
 from simulator.rest import (
@@ -45,7 +46,13 @@ from simulator.rest import (
     variations,
     webhooks,
 )
-from simulator.rest.common import OPTIONS_KEY, SIM_KEY, make_auth_middleware, make_error_middleware
+from simulator.rest.common import (
+    OPTIONS_KEY,
+    SIM_KEY,
+    error_response,
+    make_auth_middleware,
+    make_error_middleware,
+)
 from simulator.settings import Settings
 from simulator.store import Store
 from simulator.wire.timeouts import BODY_TIMEOUT
@@ -116,6 +123,9 @@ class Simulator:
         self.authenticator = Authenticator(
             self.keys, self.clock, self.settings.site_url, https=self.settings.https_auth
         )
+        #: Faults set on REST calls and webhook deliveries (the delivery engine reads the
+        #: same object); kept answers are not served while one is set.
+        self.faults = Faults()
         self.reset_hooks: list[Callable[[], None]] = []
         self.middlewares: list[Any] = []
         #: Route modules of the REST API, mounted at :data:`REST_PREFIX`.
@@ -173,6 +183,9 @@ class Simulator:
         self.store.reset()
         for hook in list(self.reset_hooks):
             hook()
+        # After the hooks: the webhook sender has dropped the deliveries a reorder fault
+        # held, so clearing the faults releases none.
+        self.faults.clear()
 
     def payload_for(self, resource: str, resource_id: int) -> dict[str, Any]:
         """Exactly the body of an internal ``GET /wc/v3/{resource}s/{id}`` (webhook payloads)."""
@@ -190,7 +203,16 @@ class Simulator:
         )
 
     def app(self) -> web.Application:
-        rest = self._sub_app([make_auth_middleware(self), *self.middlewares], self.rest_setups)
+        # Faults innermost: after authentication, so they hit authenticated calls too; they
+        # render handlers' errors themselves, so notices and truncation reach those too.
+        rest = self._sub_app(
+            [
+                make_auth_middleware(self),
+                *self.middlewares,
+                rest_fault_middleware(self.faults, error_response),
+            ],
+            self.rest_setups,
+        )
         rest[OPTIONS_KEY] = route_info.options
         control_plane = self._sub_app(
             [control.make_cross_site_middleware(self), control.make_control_token_middleware(self)],

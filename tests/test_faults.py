@@ -6,14 +6,17 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 from helpers import START, LiveStore
 from webhook_helpers import FakeStore, Receiver, expected_signature
 
+from simulator.app import Simulator
 from simulator.clock import Clock
 from simulator.faults import Faults, FaultSpecError
+from simulator.server import SimulatorServer
 from simulator.settings import Settings
-from simulator.webhooks import DeliveryOptions, WebhookService
+from simulator.webhooks import DeliveryOptions, WebhookService, service_for
 
 
 @pytest.fixture
@@ -195,7 +198,7 @@ async def test_delivery_faults_match_topic_and_webhook(
 
 # ---------------------------------------------------------------------- REST faults
 async def test_status_faults_hit_the_next_calls_then_stop(store: LiveStore) -> None:
-    store.sim.faults.add(kind="status", status=503, count=2, path="/wp-json/wc/v3/customers")  # type: ignore[attr-defined]
+    store.sim.faults.add(kind="status", status=503, count=2, path="/wp-json/wc/v3/customers")
     first = await store.client.get("customers")
     assert first.status_code == 503
     assert "503 Service Temporarily Unavailable" in first.text
@@ -205,7 +208,7 @@ async def test_status_faults_hit_the_next_calls_then_stop(store: LiveStore) -> N
 
 
 async def test_500_is_wordpress_critical_error_json(store: LiveStore) -> None:
-    store.sim.faults.add(kind="status", count=1)  # type: ignore[attr-defined]
+    store.sim.faults.add(kind="status", count=1)
     response = await store.client.get("orders")
     assert response.status_code == 500
     assert response.json()["code"] == "internal_server_error"
@@ -213,7 +216,7 @@ async def test_500_is_wordpress_critical_error_json(store: LiveStore) -> None:
 
 
 async def test_rate_limit_answers_429_with_retry_after(store: LiveStore) -> None:
-    store.sim.faults.add(kind="rate_limit", retry_after=30, count=1, method="GET")  # type: ignore[attr-defined]
+    store.sim.faults.add(kind="rate_limit", retry_after=30, count=1, method="GET")
     response = await store.client.get("orders")
     assert response.status_code == 429
     assert response.headers["Retry-After"] == "30"
@@ -221,7 +224,7 @@ async def test_rate_limit_answers_429_with_retry_after(store: LiveStore) -> None
 
 
 async def test_php_notice_comes_before_the_json(store: LiveStore) -> None:
-    store.sim.faults.add(kind="php_notice", count=2)  # type: ignore[attr-defined]
+    store.sim.faults.add(kind="php_notice", count=2)
     response = await store.client.get("orders")
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("application/json")
@@ -240,7 +243,7 @@ async def test_php_notice_comes_before_the_json(store: LiveStore) -> None:
 
 async def test_truncated_body_is_not_json(store: LiveStore) -> None:
     await store.client.post("customers", json={"email": "t@example.com"})
-    store.sim.faults.add(kind="truncate", bytes=20, count=1)  # type: ignore[attr-defined]
+    store.sim.faults.add(kind="truncate", bytes=20, count=1)
     response = await store.client.get("customers")
     assert response.status_code == 200
     assert len(response.content) == 20
@@ -249,10 +252,35 @@ async def test_truncated_body_is_not_json(store: LiveStore) -> None:
 
 
 async def test_latency_delays_the_answer(store: LiveStore) -> None:
-    store.sim.faults.add(kind="latency", seconds=0.2, count=1)  # type: ignore[attr-defined]
+    store.sim.faults.add(kind="latency", seconds=0.2, count=1)
     response = await store.client.get("orders")
     assert response.status_code == 200
     assert response.elapsed.total_seconds() >= 0.2
+
+
+async def test_faults_set_before_the_store_is_served_hit_its_first_call() -> None:
+    sim = Simulator(Settings(), clock=Clock(START, frozen=True))
+    sim.faults.add(kind="status", status=502, count=1)
+    server = SimulatorServer(sim)
+    await server.start("127.0.0.1", 0)
+    try:
+        key = sim.keys.default
+        async with httpx.AsyncClient(auth=(key.consumer_key, key.consumer_secret)) as client:
+            first = await client.get(server.api_url + "/orders")
+            again = await client.get(server.api_url + "/orders")
+        assert (first.status_code, again.status_code) == (502, 200)
+        # Deliveries and the control plane read the same faults.
+        assert service_for(sim).faults is sim.faults
+    finally:
+        await server.stop()
+
+
+def test_a_reset_clears_the_faults_of_a_store_never_served() -> None:
+    sim = Simulator()
+    sim.faults.add(kind="drop")
+    sim.reset()
+    assert sim.faults.all() == [] and not sim.faults.active
+    assert sim.faults.add(kind="drop").id == 1
 
 
 # ---------------------------------------------------------------------- control plane

@@ -172,6 +172,21 @@ async def test_nothing_is_kept_while_a_fault_is_set(shop: LiveStore) -> None:
     assert _shown(after) == _shown(before)
 
 
+async def test_a_fault_on_another_route_still_stops_keeping(shop: LiveStore) -> None:
+    """Any fault set stops the cache, even one that never fires on the route read: nothing
+    kept before is served, nothing read meanwhile is kept."""
+    await _kept(shop, "orders")
+    await _control(shop, "faults", {"kind": "status", "status": 503, "path": "/wp-json/wc/v3/x"})
+    for _ in range(2):
+        await _fresh(shop, "orders")
+        await _fresh(shop, "products")
+    async with httpx.AsyncClient() as control:
+        cleared = await control.delete(shop.server.site_url + "/_woosim/faults")
+    assert cleared.json() == {"removed": 1}
+    await _fresh(shop, "products")  # not kept while the fault was set
+    await _kept(shop, "products")
+
+
 async def test_an_oauth_request_is_never_replayed(
     make_store: Callable[..., Awaitable[LiveStore]],
 ) -> None:

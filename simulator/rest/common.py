@@ -213,20 +213,23 @@ class Page:
     max_pages: int | None = None
 
 
-class ResourceRoutes(ABC):
+class CrudRoutes(ABC):
     """The route set WooCommerce's CRUD controllers share, for one resource.
 
     A subclass says what is its own: its route and error codes, how it reads its
-    parameters, what it asks the store, how it renders and deletes. This class
-    wires the rest the way WC_REST_CRUD_Controller does: argument checks (400),
-    then the capability check (401), then the store; create answers 201 with
+    parameters, what it asks the store, how it renders, writes and deletes. This
+    class wires the rest the way WC_REST_CRUD_Controller does: argument checks
+    (400), then the capability check (401), then the store; create answers 201 with
     ``Location``; batches run each item on its own, deletes forced.
+
+    Writes go through three hooks given the request (:meth:`create_item`,
+    :meth:`update_item`, :meth:`delete_item`), so a resource under its parent's path
+    (variations under ``products/{product_id}``) reads the parent from it;
+    :class:`ResourceRoutes` makes the first two for a resource at its own route.
     """
 
     #: The route under ``/wp-json/wc/v3``, and the base of ``Location`` and links.
     route: ClassVar[str]
-    #: (code, message) of the 400 for a create whose body names an ``id``.
-    exists_error: ClassVar[tuple[str, str]]
     #: (code, message) of the 400 for a batch update or delete without a positive id.
     invalid_id_error: ClassVar[tuple[str, str]]
     #: Whether a batch group that is not an array is a 400 (see :func:`run_batch`).
@@ -271,16 +274,14 @@ class ResourceRoutes(ABC):
         raise NotImplementedError
 
     @abstractmethod
-    def parse_fields(self, body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
-        """The writable fields of a create or update body; RestError 400 when invalid."""
+    async def create_item(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+        """Check the create body and the capability, create the record; its rendering."""
 
     @abstractmethod
-    async def store_create(self, fields: dict[str, Any]) -> dict[str, Any]:
-        """Create the record; its rendering."""
-
-    @abstractmethod
-    async def store_update(self, item_id: int, fields: dict[str, Any]) -> dict[str, Any]:
-        """Update the record; its rendering (RestError when there is none)."""
+    async def update_item(
+        self, request: web.Request, item_id: int, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Check the update body and the capability, update the record; its rendering."""
 
     @abstractmethod
     async def delete_item(
@@ -333,21 +334,6 @@ class ResourceRoutes(ABC):
         return respond(request, view.render(record))
 
     # ------------------------------------------------------------------ shared shape
-    async def create_item(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-        fields = self.parse_fields(body, creating=True)
-        require_permission(request, "create")
-        if body.get("id"):
-            code, message = self.exists_error
-            raise RestError(code, message, 400)
-        return await self.store_create(fields)
-
-    async def update_item(
-        self, request: web.Request, item_id: int, body: dict[str, Any]
-    ) -> dict[str, Any]:
-        fields = self.parse_fields(body, creating=False)
-        require_permission(request, "edit")
-        return await self.store_update(item_id, fields)
-
     def batch_id(self, item: Mapping[str, Any]) -> int:
         """The id of a batch update or delete item."""
         code, message = self.invalid_id_error
@@ -402,6 +388,43 @@ class ResourceRoutes(ABC):
         )
 
 
+class ResourceRoutes(CrudRoutes):
+    """The route set of a resource at its own route (``/{route}``, ``/{route}/{id}``):
+    a create or update parses the body, checks the capability, then asks the store
+    through :meth:`store_create` or :meth:`store_update`; a create naming an ``id``
+    is refused."""
+
+    #: (code, message) of the 400 for a create whose body names an ``id``.
+    exists_error: ClassVar[tuple[str, str]]
+
+    @abstractmethod
+    def parse_fields(self, body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+        """The writable fields of a create or update body; RestError 400 when invalid."""
+
+    @abstractmethod
+    async def store_create(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """Create the record; its rendering."""
+
+    @abstractmethod
+    async def store_update(self, item_id: int, fields: dict[str, Any]) -> dict[str, Any]:
+        """Update the record; its rendering (RestError when there is none)."""
+
+    async def create_item(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+        fields = self.parse_fields(body, creating=True)
+        require_permission(request, "create")
+        if body.get("id"):
+            code, message = self.exists_error
+            raise RestError(code, message, 400)
+        return await self.store_create(fields)
+
+    async def update_item(
+        self, request: web.Request, item_id: int, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        fields = self.parse_fields(body, creating=False)
+        require_permission(request, "edit")
+        return await self.store_update(item_id, fields)
+
+
 def force_flag(values: Mapping[str, Any]) -> bool:
     """A delete's ``force`` argument (boolean, default false); 400 when it is not one."""
     args = Args(values)
@@ -423,6 +446,7 @@ __all__ = [
     "WP_HEADERS",
     "Action",
     "BatchItem",
+    "CrudRoutes",
     "Handler",
     "ResourceRoutes",
     "allow_header",

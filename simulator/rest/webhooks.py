@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from simulator.errors import RestError
-from simulator.faults import rest_fault_middleware
 from simulator.params import Args
 from simulator.render import ITEM_METHODS
 from simulator.resources.declare import ordered, required, writable
@@ -23,7 +22,6 @@ from simulator.rest.common import (
     Page,
     ResourceRoutes,
     View,
-    error_response,
     force_flag,
     require_permission,
 )
@@ -191,13 +189,10 @@ class WebhookRoutes(ResourceRoutes):
 
 
 def setup(app: web.Application, sim: Simulator) -> None:
-    """Routes, the REST fault middleware, and the sender's start/stop with the app."""
+    """Routes, and the sender's start/stop with the app."""
     service = service_for(sim)
     routes = WebhookRoutes(sim)
     assert app[SIM_KEY] is sim
-    # Innermost middleware: after authentication, so faults hit authenticated calls too;
-    # errors raised by handlers are rendered here so notices and truncation reach them.
-    app.middlewares.append(rest_fault_middleware(service.faults, error_response))
 
     async def start_sending(_: web.Application) -> None:
         await service.start()

@@ -150,8 +150,8 @@ class WebhookService:
 def service_for(sim: Simulator) -> WebhookService:
     """The simulator's webhook service, created on first use.
 
-    Sets ``sim.webhooks`` and ``sim.faults`` and registers the reset hook; the
-    HTTP side (routes, fault middleware, start/stop) is wired by the route modules.
+    Sets ``sim.webhooks`` (delivering under the simulator's faults) and registers the
+    reset hook; the HTTP side (routes, start/stop) is wired by the route modules.
     """
     service: WebhookService | None = getattr(sim, "webhooks", None)
     if service is None:
@@ -165,12 +165,11 @@ def service_for(sim: Simulator) -> WebhookService:
             bus=sim.bus,
             settings=sim.settings,
             payload_for=sim.payload_for,
+            faults=sim.faults,
             options=options,
         )
         sim.webhooks = service  # type: ignore[attr-defined]
         sim.reset_hooks.append(service.reset)
-    if getattr(sim, "faults", None) is None:
-        sim.faults = service.faults  # type: ignore[attr-defined]
     return service
 
 
