@@ -39,6 +39,7 @@ from simulator.models import (
     ShippingSpec,
 )
 from simulator.store.coupons import Coupon
+from simulator.store.order_rows import OrderRow
 
 if TYPE_CHECKING:
     from simulator.generate.records import RecordBuilder
@@ -240,29 +241,31 @@ class OrderBuilder:
         profiles: Sequence[OrderProfile],
         guests: Sequence[tuple[Address, Address]],
         coupon: Coupon | None = None,
-    ) -> list[Order]:
+    ) -> tuple[int, list[OrderRow]]:
         """One order per creation instant, ``moments`` in ascending order (the hot loop of
-        large runs: every name local)."""
+        large runs: every name local): the first order's id and every order's row.
+
+        A row holds the values drawn for its order (:mod:`simulator.store.order_rows`);
+        :class:`GeneratedOrders` makes the order from it on its first read.
+        """
         store = self.store
         guest_count = len(guests)
         random_, bits = self.draw.random, self.draw.bits
         wall = store.wall
         utc = store.wall_is_utc  # wall time is the UTC instant: no look-up per order
-        now, currency, version = self.now, self.currency, self.version
+        now = self.now
         ips = self.pools.ip_addresses
         ip_count, profile_count = len(ips), len(profiles)
         recent = now - 2 * DAY
-        order_id = store.claim_post_ids(len(moments))
+        first_id = order_id = store.claim_post_ids(len(moments))
         first_claimed = item_id = store.claim_item_ids(0)  # claimed in one go at the end
         paid_profiles: list[int] = []
         with_history = self.with_history
         share_bound = SHARE_BOUND
-        made: list[Order] = []
-        append = made.append
-        coupon_info = ""
+        rows: list[OrderRow] = []
+        append = rows.append
+        maker = GeneratedOrders(self.currency, self.version, coupon)
         used_by: list[str] = []
-        if coupon is not None:
-            coupon_info = json.dumps(coupon.short_info(), separators=(",", ":"))
         # Customers created by the instant (customer_times is sorted, and so are the
         # moments: a pointer moving forward, not a bisection per order).
         eligible = bisect_right(customer_times, moments[0]) if moments else 0
@@ -281,22 +284,8 @@ class OrderBuilder:
                 customer_id = 0
                 billing, shipping = guests[int(random_() * guest_count)]
             which = int(random_() * profile_count)
-            (
-                status,
-                method,
-                title,
-                card,
-                via,
-                agent,
-                note,
-                discounted,
-                _,
-                basket,
-                pays,
-                settles,
-                items,
-                tax_offset,
-            ) = profiles[which]
+            profile = profiles[which]
+            status, _, _, card, _, _, _, discounted, _, basket, pays, settles, items, tax = profile
             if settles and created > recent and status == "completed":
                 status, settles = "processing", False  # recent orders are not shipped yet
             ip_address = ips[int(random_() * ip_count)]
@@ -304,14 +293,12 @@ class OrderBuilder:
             # the shipping line are built from the basket when first read.
             first_item = item_id
             item_id += items
-            tax_line_id = first_item + tax_offset if tax_offset else 0
-            coupon_lines: tuple[CouponLine, ...] = ()
+            tax_line_id = first_item + tax if tax else 0
+            meta_id = 0  # no coupon line
             counted = False
             if discounted is not None:
                 if coupon is not None:
-                    info = MetaItem(store.next_meta_id(), "coupon_info", coupon_info)
-                    coupon_id = first_item + len(basket.lines)
-                    coupon_lines = (CouponLine(coupon_id, coupon.code, *discounted, (info,)),)
+                    meta_id = store.next_meta_id()
                     counted = status not in UNCOUNTED
                     if counted:  # a use, as apply_coupon() records it: id or e-mail
                         used_by.append(str(customer.id) if customer is not None else billing.email)
@@ -323,14 +310,14 @@ class OrderBuilder:
             paid: int | None = None
             completed: int | None = None
             moment = created
-            transaction_id = ""
+            transaction: int | None = None
             if pays or (status == "cancelled" and random_() < 0.3):
                 moment += 5 + int(random_() * 3596)
                 if moment > now:
                     moment = now
                 paid = moment
                 if card:
-                    transaction_id = bits(96).to_bytes(12, "big").hex()
+                    transaction = bits(96)
                 paid_profiles.append(which)
                 if customer is not None and not customer.is_paying_customer:
                     customer.is_paying_customer = True
@@ -352,43 +339,27 @@ class OrderBuilder:
             else:
                 modified = moment
             append(
-                Order(
-                    order_id,
+                (  # the store's columns first (ROW_* in simulator.store.order_rows)
+                    maker,
                     status,
-                    currency,
-                    version,
                     customer_id,
-                    billing,
-                    shipping,
-                    via,
                     created,
                     created_wall,
                     modified,
                     modified if utc else created_wall if modified == created else wall(modified),
-                    0,
-                    False,
-                    method,
-                    title,
-                    transaction_id,
-                    ip_address,
-                    agent,
-                    note,
-                    cart.to_bytes(16, "big").hex(),
-                    paid,
-                    completed,
-                    (),
-                    (),
-                    (),
-                    coupon_lines,
-                    (),
-                    tax_line_id,
-                    "",
-                    False,
-                    counted,
-                    (),
-                    None,
                     basket,
                     first_item,
+                    profile,
+                    billing,
+                    shipping,
+                    ip_address,
+                    cart,
+                    transaction,
+                    paid,
+                    completed,
+                    meta_id,
+                    counted,
+                    tax_line_id,
                 )
             )
             order_id += 1
@@ -403,7 +374,92 @@ class OrderBuilder:
             for product, quantity in profiles[which].sales:
                 product.total_sales += quantity * uses
                 product.cached = None
-        return made
+        return first_id, rows
 
 
-__all__ = ["PROFILES", "OrderBuilder", "OrderProfile"]
+class GeneratedOrders:
+    """Makes a generated order from its row on first read: what one chunk of orders
+    shares (currency, version, the coupon's code and info) is kept here once."""
+
+    __slots__ = ("coupon_code", "coupon_info", "currency", "version")
+
+    def __init__(self, currency: str, version: str, coupon: Coupon | None) -> None:
+        self.currency = currency
+        self.version = version
+        self.coupon_code = coupon.code if coupon is not None else ""
+        self.coupon_info = (
+            json.dumps(coupon.short_info(), separators=(",", ":")) if coupon is not None else ""
+        )
+
+    def order(self, order_id: int, row: OrderRow) -> Order:
+        (
+            _,
+            status,
+            customer_id,
+            created,
+            created_wall,
+            modified,
+            modified_wall,
+            basket,
+            first_item,
+            profile,
+            billing,
+            shipping,
+            ip_address,
+            cart,
+            transaction,
+            paid,
+            completed,
+            meta_id,
+            counted,
+            tax_line_id,
+        ) = row
+        coupon_lines: tuple[CouponLine, ...] = ()
+        if meta_id and profile.coupon is not None:  # between the lines and the shipping line
+            info = MetaItem(meta_id, "coupon_info", self.coupon_info)
+            coupon_id = first_item + len(basket.lines)
+            discount, discount_tax = profile.coupon
+            coupon_lines = (
+                CouponLine(coupon_id, self.coupon_code, discount, discount_tax, (info,)),
+            )
+        return Order(
+            order_id,
+            status,
+            self.currency,
+            self.version,
+            customer_id,
+            billing,
+            shipping,
+            profile.via,
+            created,
+            created_wall,
+            modified,
+            modified_wall,
+            0,
+            False,
+            profile.method,
+            profile.title,
+            "" if transaction is None else transaction.to_bytes(12, "big").hex(),
+            ip_address,
+            profile.agent,
+            profile.note,
+            cart.to_bytes(16, "big").hex(),
+            paid,
+            completed,
+            (),
+            (),
+            (),
+            coupon_lines,
+            (),
+            tax_line_id,
+            "",
+            False,
+            counted,
+            (),
+            None,
+            basket,
+            first_item,
+        )
+
+
+__all__ = ["PROFILES", "GeneratedOrders", "OrderBuilder", "OrderProfile"]
