@@ -185,7 +185,7 @@ class Generation:
         for first in range(0, len(candidates), chunk):
             self._check(epoch)
             with _gc_paused():
-                add_history(store, [store.orders[i] for i in candidates[first : first + chunk]])
+                add_history(store, candidates[first : first + chunk])
             yield done, self.total
 
     def _coupon(self, builder: RecordBuilder, start: int) -> Coupon:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from simulator.discounts import Discounts, Item
-from simulator.generate.history import SHARE_BOUND
+from simulator.generate.history import SHARE_BOUND, HistoryCandidate
 from simulator.generate.vocabulary import (
     DAY,
     GENERATED_COUPON_RULE,
@@ -90,9 +90,9 @@ class OrderBuilder:
         self.version = records.version
         #: (product, quantity, discount %) -> (subtotal, subtotal tax, total, total tax)
         self._amounts: dict[tuple[int, int, int], tuple[int, int, int, int]] = {}
-        #: Ids of the orders made that may have notes or refunds, in id order (the
-        #: others certainly have none: see :func:`~simulator.generate.history.add_history`).
-        self.with_history: list[int] = []
+        #: The orders made that may have notes or refunds, in id order (the others
+        #: certainly have none: see :func:`~simulator.generate.history.add_history`).
+        self.with_history: list[HistoryCandidate] = []
 
     def _line_amounts(
         self, product: Product, quantity: int, discount: int
@@ -329,8 +329,6 @@ class OrderBuilder:
                 completed = moment
             r = random_()
             cart = bits(128)
-            if status == "refunded" or cart >> 96 < share_bound:
-                with_history.append(order_id)
             created_wall = created if utc else wall(created)
             if r < 0.3:  # touched again later; the same draw gives the delay
                 modified = moment + int(r * _MODIFIED_SCALE)
@@ -338,6 +336,10 @@ class OrderBuilder:
                     modified = now
             else:
                 modified = moment
+            if status == "refunded" or cart >> 96 < share_bound:
+                with_history.append(
+                    HistoryCandidate(order_id, cart >> 96, status, paid, completed, modified)
+                )
             append(
                 (  # the store's columns first (ROW_* in simulator.store.order_rows)
                     maker,
