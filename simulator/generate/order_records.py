@@ -10,6 +10,7 @@ import json
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 from simulator.discounts import Discounts, Item
@@ -68,6 +69,9 @@ class OrderProfile(NamedTuple):
     tax_offset: int
 
 
+#: A line spec's product id and name (:data:`~simulator.models.LineSpec`).
+_product_id_of = itemgetter(1)
+_name_of = itemgetter(0)
 _PAID_OR_AFTER = frozenset({"processing", "completed", "refunded"})
 _SETTLED = frozenset({"completed", "refunded"})
 #: A draw r < 0.3 scaled to a delay of 0..2 days (r / 0.3 * (2 days + 1 s)).
@@ -138,9 +142,11 @@ class OrderBuilder:
         notes = p.notes
         catalogue_size = len(catalogue)
         profiles: list[OrderProfile] = []
-        # (catalogue index, quantity) -> the line's amounts; shipping cost -> its tax
-        line_amounts: dict[tuple[int, int], tuple[int, int, int, int]] = {}
+        # (catalogue index, quantity) -> the undiscounted line and its sale; shipping cost
+        # -> its tax; the picked (index, quantity) pairs -> the coupon's cents per line
+        line_specs: dict[tuple[int, int], tuple[LineSpec, tuple[Product, int]]] = {}
         shipping_taxes: dict[int, int] = {}
+        discounts: dict[tuple[tuple[int, int], ...], dict[int, int]] = {}
         for _ in range(count):
             line_tax = False
             status = STATUS_NAMES[bisect_right(STATUS_CUMULATIVE, random_() * STATUS_TOTAL)]
@@ -157,41 +163,45 @@ class OrderBuilder:
                     picked.append(index)
             lines: list[LineSpec] = []
             sales: list[tuple[Product, int]] = []
-            quantities = [QUANTITIES[int(random_() * 6)] for _ in picked]
-            given = self._discounts([catalogue[i] for i in picked], quantities) if discount else {}
-            # The basket's sums and columns gathered here, as Basket.of would from the lines.
+            pairs = tuple([(index, QUANTITIES[int(random_() * 6)]) for index in picked])
+            given: dict[int, int] = {}
+            if discount:
+                given = discounts.get(pairs, given)
+                if not given:
+                    given = discounts[pairs] = self._discounts(
+                        [catalogue[i] for i, _ in pairs], [q for _, q in pairs]
+                    )
+            # The basket's sums gathered here, as Basket.of would from the lines.
             sum_subtotal = sum_subtotal_tax = sum_total = sum_total_tax = 0
-            for position, index in enumerate(picked):
-                product = catalogue[index]
-                quantity = quantities[position]
-                amounts = line_amounts.get((index, quantity))
-                if amounts is None:
-                    amounts = line_amounts[index, quantity] = self._line_amounts(
-                        product, quantity, 0
+            for position, pair in enumerate(pairs):
+                known = line_specs.get(pair)
+                if known is None:
+                    index, quantity = pair
+                    product = catalogue[index]
+                    known = line_specs[pair] = (
+                        (
+                            product.name,
+                            product.id,
+                            0,
+                            quantity,
+                            *self._line_amounts(product, quantity, 0),
+                            product.sku,
+                        ),
+                        (product, quantity),
                     )
-                subtotal, subtotal_tax, total, total_tax = amounts
+                line, sale = known
                 if position in given:
-                    total = subtotal - given[position]
+                    product = sale[0]
+                    total = line[4] - given[position]
                     total_tax = store.line_tax(total, product.tax_status == "taxable")
-                lines.append(
-                    (
-                        product.name,
-                        product.id,
-                        0,
-                        quantity,
-                        subtotal,
-                        subtotal_tax,
-                        total,
-                        total_tax,
-                        product.sku,
-                    )
-                )
-                sales.append((product, quantity))
-                sum_subtotal += subtotal
-                sum_subtotal_tax += subtotal_tax
-                sum_total += total
-                sum_total_tax += total_tax
-                line_tax = line_tax or total_tax != 0
+                    line = (*line[:6], total, total_tax, line[8])
+                lines.append(line)
+                sales.append(sale)
+                sum_subtotal += line[4]
+                sum_subtotal_tax += line[5]
+                sum_total += line[6]
+                sum_total_tax += line[7]
+                line_tax = line_tax or line[7] != 0
             method_id, method_title, instance, cost = SHIPPING_METHODS[int(random_() * 4)]
             if method_id == "flat_rate" and sum_total > 10_000:
                 method_id, method_title, instance, cost = SHIPPING_METHODS[2]
@@ -205,8 +215,8 @@ class OrderBuilder:
                 tuple(lines),
                 shipping,
                 items,
-                tuple([line[1] for line in lines]),
-                tuple([line[0] for line in lines]),
+                tuple(map(_product_id_of, lines)),
+                tuple(map(_name_of, lines)),
                 (sum_subtotal, sum_subtotal_tax, sum_total, sum_total_tax),
             )
             coupon = (
