@@ -10,6 +10,7 @@ import json
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Sequence
+from itertools import chain
 from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -57,7 +58,8 @@ class OrderProfile(NamedTuple):
     agent: str
     note: str
     coupon: tuple[int, int] | None  # discount, discount tax
-    sales: tuple[tuple[Product, int], ...]
+    #: The product id of each unit its orders buy (an id as often as its quantity).
+    units: tuple[int, ...]
     #: The lines and shipping line of its orders, built on first read (a coupon line
     #: between them when ``coupon`` is set and the generation has its coupon).
     basket: Basket
@@ -144,7 +146,7 @@ class OrderBuilder:
         profiles: list[OrderProfile] = []
         # (catalogue index, quantity) -> the undiscounted line and its sale; shipping cost
         # -> its tax; the picked (index, quantity) pairs -> the coupon's cents per line
-        line_specs: dict[tuple[int, int], tuple[LineSpec, tuple[Product, int]]] = {}
+        line_specs: dict[tuple[int, int], tuple[LineSpec, Product]] = {}
         shipping_taxes: dict[int, int] = {}
         discounts: dict[tuple[tuple[int, int], ...], dict[int, int]] = {}
         for _ in range(count):
@@ -162,7 +164,7 @@ class OrderBuilder:
                 if index not in picked:
                     picked.append(index)
             lines: list[LineSpec] = []
-            sales: list[tuple[Product, int]] = []
+            units: list[int] = []
             pairs = tuple([(index, QUANTITIES[int(random_() * 6)]) for index in picked])
             given: dict[int, int] = {}
             if discount:
@@ -187,16 +189,15 @@ class OrderBuilder:
                             *self._line_amounts(product, quantity, 0),
                             product.sku,
                         ),
-                        (product, quantity),
+                        product,
                     )
-                line, sale = known
+                line, product = known
                 if position in given:
-                    product = sale[0]
                     total = line[4] - given[position]
                     total_tax = store.line_tax(total, product.tax_status == "taxable")
                     line = (*line[:6], total, total_tax, line[8])
                 lines.append(line)
-                sales.append(sale)
+                units += (line[1],) * line[3]
                 sum_subtotal += line[4]
                 sum_subtotal_tax += line[5]
                 sum_total += line[6]
@@ -233,7 +234,7 @@ class OrderBuilder:
                     agent,
                     note,
                     coupon,
-                    tuple(sales),
+                    tuple(units),
                     basket,
                     status in _PAID_OR_AFTER,
                     status in _SETTLED,
@@ -269,7 +270,7 @@ class OrderBuilder:
         recent = now - 2 * DAY
         first_id = order_id = store.claim_post_ids(len(moments))
         first_claimed = item_id = store.claim_item_ids(0)  # claimed in one go at the end
-        paid_profiles: list[int] = []
+        paid_units: list[tuple[int, ...]] = []  # the units of every paid order
         with_history = self.with_history
         share_bound = SHARE_BOUND
         rows: list[OrderRow] = []
@@ -293,9 +294,10 @@ class OrderBuilder:
             else:
                 customer_id = 0
                 billing, shipping = guests[int(random_() * guest_count)]
-            which = int(random_() * profile_count)
-            profile = profiles[which]
-            status, _, _, card, _, _, _, discounted, _, basket, pays, settles, items, tax = profile
+            profile = profiles[int(random_() * profile_count)]
+            status, _, _, card, _, _, _, discounted, units, basket, pays, settles, items, tax = (
+                profile
+            )
             if settles and created > recent and status == "completed":
                 status, settles = "processing", False  # recent orders are not shipped yet
             ip_address = ips[int(random_() * ip_count)]
@@ -328,7 +330,7 @@ class OrderBuilder:
                 paid = moment
                 if card:
                     transaction = bits(96)
-                paid_profiles.append(which)
+                paid_units.append(units)
                 if customer is not None and not customer.is_paying_customer:
                     customer.is_paying_customer = True
                     customer.cached = None
@@ -382,10 +384,11 @@ class OrderBuilder:
             coupon.used_by = (*coupon.used_by, *used_by)
             coupon.cached = None
         # Paid orders count towards their products' sales (applied once per chunk).
-        for which, uses in Counter(paid_profiles).items():
-            for product, quantity in profiles[which].sales:
-                product.total_sales += quantity * uses
-                product.cached = None
+        products = store.products
+        for product_id, sold in Counter(chain.from_iterable(paid_units)).items():
+            product = products[product_id]
+            product.total_sales += sold
+            product.cached = None
         return first_id, rows
 
 
