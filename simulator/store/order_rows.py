@@ -13,7 +13,7 @@ generator would have made at once (a seed's pinned digest checks it).
 
 from __future__ import annotations
 
-from collections.abc import ItemsView, Iterator, MutableMapping, ValuesView
+from collections.abc import ItemsView, Iterator, MutableMapping, Sequence, ValuesView
 from typing import Any, Protocol
 
 from simulator.models import Order
@@ -45,6 +45,10 @@ class OrderRecords(MutableMapping[int, Order]):
 
     def __init__(self) -> None:
         self._data: dict[int, Order | OrderRow] = {}
+
+    def add_orders(self, ids: Sequence[int], orders: Sequence[Order]) -> None:
+        """Orders made already, by their ids (a bulk insert)."""
+        self._data.update(zip(ids, orders, strict=True))
 
     def add_rows(self, first_id: int, rows: list[OrderRow]) -> None:
         """Generated orders ``first_id``, ``first_id + 1``, … as rows (each row's first

@@ -162,7 +162,7 @@ class OrderTable:
         """Bulk :meth:`insert`: indexes merged once, links made on their first read,
         events in id order."""
         ids = list(map(_record_id, orders))
-        self.records.update(zip(ids, orders, strict=True))
+        self.records.add_orders(ids, orders)
         self._status_counts.update([order.status for order in orders])
         self.links.defer(orders)
         walls = None
