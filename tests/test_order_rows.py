@@ -7,6 +7,8 @@ held if made at once.
 
 from __future__ import annotations
 
+import sys
+import threading
 from datetime import UTC, datetime
 
 from helpers import LiveStore
@@ -97,3 +99,37 @@ async def test_rest_reads_an_order_not_made_yet(store: LiveStore) -> None:
     body = response.json()
     assert body["id"] == order_id and len(body["cart_hash"]) == 32
     assert records.made(order_id) is not None
+
+
+def test_readers_on_two_threads_get_the_same_orders() -> None:
+    sim = generated(2000)
+    store = sim.store
+    barrier = threading.Barrier(4)
+    seen: list[list[int]] = []
+
+    def read() -> None:
+        barrier.wait()
+        seen.append([id(order) for order in store.orders.values()])
+
+    threads = [threading.Thread(target=read) for _ in range(4)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: inside every make
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert len(seen) == 4 and seen[0] == seen[1] == seen[2] == seen[3]
+    assert seen[0] == [id(order) for order in store.orders.values()]
+
+
+def test_an_order_made_meanwhile_is_the_one_a_late_reader_gets() -> None:
+    sim = generated()
+    records = sim.store.order_table.records
+    order_id = next(i for i in records if records.made(i) is None)
+    row = records._data[order_id]
+    assert isinstance(row, tuple)
+    first = records[order_id]
+    assert records._make(order_id, row) is first  # a reader that saw the row before

@@ -11,6 +11,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from threading import Lock
 
 from simulator.models import Order, Product
 
@@ -21,12 +22,14 @@ _ID_SPACE = 1 << 31
 class SortedIndex:
     """Ids sorted by an integer key, then by id, packed into one int64 each."""
 
-    __slots__ = ("_added", "_data_")
+    __slots__ = ("_added", "_data_", "_merging")
 
     def __init__(self) -> None:
         self._data_: array[int] = array("q")
         #: Packed keys of bulk additions not merged in yet (see :meth:`extend_packed`).
         self._added: list[int] = []
+        # The store is read from its server's thread and a test's: one merge at a time.
+        self._merging = Lock()
 
     @property
     def _data(self) -> array[int]:
@@ -74,6 +77,11 @@ class SortedIndex:
         """Sort the added keys and merge them in. Generated records come in time order,
         so the new keys mostly sort after the old ones: only the overlapping tail is
         re-sorted."""
+        with self._merging:
+            if self._added:  # not merged by another thread meanwhile
+                self._merge_added()
+
+    def _merge_added(self) -> None:
         new, self._added = self._added, []
         new.sort()
         data = self._data_

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from threading import Lock
 
 from simulator.store.core import StoreCore, changes_records
 
@@ -93,6 +94,8 @@ class NoteTable:
         self._next_id = 1
         #: Bulk-added notes not made yet: (first id, [(order id, content, UTC seconds)]).
         self._pending: list[tuple[int, Sequence[tuple[int, str, int]]]] = []
+        # Read from the store's server thread and a test's: the notes are made once.
+        self._settling = Lock()
 
     @property
     def by_id(self) -> dict[int, Note]:
@@ -136,6 +139,11 @@ class NoteTable:
     def _settle(self) -> None:
         if not self._pending:
             return
+        with self._settling:
+            if self._pending:  # not made by another thread meanwhile
+                self._make_pending()
+
+    def _make_pending(self) -> None:
         pending, self._pending = self._pending, []
         core, by_id, by_order = self.core, self._by_id, self._by_order
         wall = None if core.wall_is_utc else core.wall

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from itertools import count
+from threading import Lock
 
 from simulator.models import Order
 from simulator.store.order_rows import ROW_BASKET, ROW_CUSTOMER_ID, OrderRow
@@ -26,6 +27,8 @@ class OrderLinks:
         self._by_product: dict[int, set[int]] = {}
         #: Orders inserted in bulk, not linked yet: what to link them by, read then.
         self._pending: list[Iterable[_Link]] = []
+        # Read from the store's server thread and a test's: each pending order linked once.
+        self._settling = Lock()
 
     def defer(self, orders: Sequence[Order]) -> None:
         """Link ``orders`` on the next read (a copy: the caller's list may change)."""
@@ -62,6 +65,11 @@ class OrderLinks:
     def _settle(self) -> None:
         if not self._pending:
             return
+        with self._settling:
+            if self._pending:  # not linked by another thread meanwhile
+                self._link_pending()
+
+    def _link_pending(self) -> None:
         pending, self._pending = self._pending, []
         by_customer, by_product = self._by_customer, self._by_product
         for links in pending:

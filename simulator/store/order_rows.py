@@ -14,6 +14,7 @@ generator would have made at once (a seed's pinned digest checks it).
 from __future__ import annotations
 
 from collections.abc import ItemsView, Iterator, MutableMapping, Sequence, ValuesView
+from threading import Lock
 from typing import Any, Protocol
 
 from simulator.models import Order
@@ -41,10 +42,13 @@ class OrderRecords(MutableMapping[int, Order]):
     """A mapping of order ids to orders, in insertion order, whose generated orders are
     made on first read. Reads and writes are a dict's; every read gives an Order."""
 
-    __slots__ = ("_data",)
+    __slots__ = ("_data", "_making")
 
     def __init__(self) -> None:
         self._data: dict[int, Order | OrderRow] = {}
+        # The store is read from its server's thread and a test's: an order is made by
+        # one of them, and both get that one (a second object would lose writes).
+        self._making = Lock()
 
     def add_orders(self, ids: Sequence[int], orders: Sequence[Order]) -> None:
         """Orders made already, by their ids (a bulk insert)."""
@@ -66,9 +70,13 @@ class OrderRecords(MutableMapping[int, Order]):
         return (value for value in self._data.values() if type(value) is Order)
 
     def _make(self, order_id: int, row: OrderRow) -> Order:
-        order: Order = row[0].order(order_id, row)
-        self._data[order_id] = order  # same key: the position in id order stays
-        return order
+        with self._making:
+            value = self._data[order_id]
+            if type(value) is Order:  # made by another thread meanwhile
+                return value
+            order: Order = row[0].order(order_id, row)
+            self._data[order_id] = order  # same key: the position in id order stays
+            return order
 
     def __getitem__(self, order_id: int) -> Order:
         value = self._data[order_id]
