@@ -228,9 +228,11 @@ def test_orders_made_without_the_coupon_take_no_coupon_item_id() -> None:
     orders = OrderBuilder(builder)
     catalogue = [p for p in store.products.values() if p.status == "publish"]
     profiles = orders.order_profiles(catalogue, 64)
-    made = orders.orders(
+    first_id, rows = orders.orders(
         range(store.now() - 5000, store.now(), 10), [], [], profiles, builder.guests(8)
     )
+    store.order_table.insert_rows(first_id, rows)
+    made = [store.orders[first_id + k] for k in range(len(rows))]
     assert any(p.coupon is not None for p in profiles)
     ids: list[int] = []
     for order in made:

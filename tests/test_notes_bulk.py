@@ -45,3 +45,16 @@ def test_bulk_notes_use_the_site_wall_clock() -> None:
     paris = {n[4]: n for n in _notes("Europe/Paris", bulk=True)}
     assert paris["first"][3] - paris["first"][2] == 3600  # before the change: UTC+1
     assert paris["third"][3] - paris["third"][2] == 7200  # after it: UTC+2
+
+
+def test_bulk_notes_wait_for_the_first_read_and_keep_their_numbers() -> None:
+    table = Simulator(clock=Clock(START, frozen=True)).store.note_table
+    table.add_many(NOTES)
+    table.add_many([(103, "fourth", 1_711_870_000)])
+    assert len(table) == 4  # counted before they are made
+    table.drop_order(101)  # the first read: every bulk note is made, then 101's go
+    assert sorted(table.by_id) == [2, 4]
+    assert [n.content for n in table.of_order(103)] == ["fourth"]
+    second = table.get(2)
+    assert second is not None and second.content == "second"
+    assert table.add(102, "fifth").id == 5

@@ -11,6 +11,7 @@ stream of the other records is left as it was.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from simulator.models import LineItem, MetaItem, Order
 from simulator.store import Store
@@ -29,41 +30,51 @@ STOPPED = ("on-hold", "failed", "cancelled")
 PARTIAL_REASONS = ("Damaged in transit", "Wrong size", "Customer changed their mind", "")
 
 
-def _share(order: Order) -> float:
-    """A number in [0, 1) of the order's own: the first 32 bits of its cart hash."""
-    return int(order.cart_hash[:8], 16) / 4_294_967_296
+class HistoryCandidate(NamedTuple):
+    """A generated order that may get notes or a refund, as the generator made it."""
+
+    order_id: int
+    #: The first 32 bits of the order's cart hash: a number of its own.
+    hash_start: int
+    status: str
+    paid: int | None
+    completed: int | None
+    modified: int
 
 
-def add_history(store: Store, orders: Sequence[Order]) -> None:
-    """Notes and refunds for the share of ``orders`` that has them (already inserted).
+def add_history(store: Store, candidates: Sequence[HistoryCandidate]) -> None:
+    """Notes and refunds for the share of generated orders that has them (inserted).
 
     Orders may be left out when they have none: refunded orders and those whose
     hash starts below :data:`SHARE_BOUND` are all that can. The notes are added
     in one go, numbered as one :meth:`~simulator.store.notes.NoteTable.add` after
-    another would number them.
+    another would number them. Only the orders that get a refund are read (made,
+    when still rows): the notes need only what the candidates hold.
     """
     notes: list[tuple[int, str, int]] = []
     note = notes.append
-    for order in orders:
-        share = _share(order)
-        status = order.status
+    for order_id, hash_start, status, paid, completed, modified in candidates:
+        share = hash_start / 4_294_967_296  # in [0, 1)
         refunded = status == "refunded"
         partial = status == "completed" and share < PARTIAL_REFUND_SHARE
         if not (refunded or partial or share < NOTES_SHARE):
             continue
         # The status notes of the way the order came: paid, then completed.
-        order_id = order.id
-        if order.paid is not None:
-            note((order_id, _PAID_NOTE, order.paid))
-        if order.completed is not None:
-            note((order_id, _COMPLETED_NOTE, order.completed))
+        if paid is not None:
+            note((order_id, _PAID_NOTE, paid))
+        if completed is not None:
+            note((order_id, _COMPLETED_NOTE, completed))
         elif status in _STOPPED_NOTES:
-            note((order_id, _STOPPED_NOTES[status], order.modified))
+            note((order_id, _STOPPED_NOTES[status], modified))
         if refunded:
+            order = store.orders[order_id]
             add_refund(store, order, order.total, MANUAL_REFUND_REASON, ())
-            note((order_id, MANUAL_REFUND_NOTE, order.modified))
-            note((order_id, _REFUNDED_NOTE, order.modified))
-        elif partial and order.product_ids:
+            note((order_id, MANUAL_REFUND_NOTE, modified))
+            note((order_id, _REFUNDED_NOTE, modified))
+        elif partial:
+            order = store.orders[order_id]
+            if not order.product_ids:
+                continue
             line = order.peek_lines()[0][0]  # read only: the order's lines stay unbuilt
             unit = line.total // max(1, line.quantity)
             if unit >= order.total:

@@ -10,10 +10,12 @@ import json
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Sequence
+from itertools import chain
+from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 from simulator.discounts import Discounts, Item
-from simulator.generate.history import SHARE_BOUND
+from simulator.generate.history import SHARE_BOUND, HistoryCandidate
 from simulator.generate.vocabulary import (
     DAY,
     GENERATED_COUPON_RULE,
@@ -39,6 +41,7 @@ from simulator.models import (
     ShippingSpec,
 )
 from simulator.store.coupons import Coupon
+from simulator.store.order_rows import OrderRow
 
 if TYPE_CHECKING:
     from simulator.generate.records import RecordBuilder
@@ -55,7 +58,8 @@ class OrderProfile(NamedTuple):
     agent: str
     note: str
     coupon: tuple[int, int] | None  # discount, discount tax
-    sales: tuple[tuple[Product, int], ...]
+    #: The product id of each unit its orders buy (an id as often as its quantity).
+    units: tuple[int, ...]
     #: The lines and shipping line of its orders, built on first read (a coupon line
     #: between them when ``coupon`` is set and the generation has its coupon).
     basket: Basket
@@ -67,6 +71,9 @@ class OrderProfile(NamedTuple):
     tax_offset: int
 
 
+#: A line spec's product id and name (:data:`~simulator.models.LineSpec`).
+_product_id_of = itemgetter(1)
+_name_of = itemgetter(0)
 _PAID_OR_AFTER = frozenset({"processing", "completed", "refunded"})
 _SETTLED = frozenset({"completed", "refunded"})
 #: A draw r < 0.3 scaled to a delay of 0..2 days (r / 0.3 * (2 days + 1 s)).
@@ -89,9 +96,9 @@ class OrderBuilder:
         self.version = records.version
         #: (product, quantity, discount %) -> (subtotal, subtotal tax, total, total tax)
         self._amounts: dict[tuple[int, int, int], tuple[int, int, int, int]] = {}
-        #: Ids of the orders made that may have notes or refunds, in id order (the
-        #: others certainly have none: see :func:`~simulator.generate.history.add_history`).
-        self.with_history: list[int] = []
+        #: The orders made that may have notes or refunds, in id order (the others
+        #: certainly have none: see :func:`~simulator.generate.history.add_history`).
+        self.with_history: list[HistoryCandidate] = []
 
     def _line_amounts(
         self, product: Product, quantity: int, discount: int
@@ -137,9 +144,11 @@ class OrderBuilder:
         notes = p.notes
         catalogue_size = len(catalogue)
         profiles: list[OrderProfile] = []
-        # (catalogue index, quantity) -> the line's amounts; shipping cost -> its tax
-        line_amounts: dict[tuple[int, int], tuple[int, int, int, int]] = {}
+        # (catalogue index, quantity) -> the undiscounted line and its sale; shipping cost
+        # -> its tax; the picked (index, quantity) pairs -> the coupon's cents per line
+        line_specs: dict[tuple[int, int], tuple[LineSpec, Product]] = {}
         shipping_taxes: dict[int, int] = {}
+        discounts: dict[tuple[tuple[int, int], ...], dict[int, int]] = {}
         for _ in range(count):
             line_tax = False
             status = STATUS_NAMES[bisect_right(STATUS_CUMULATIVE, random_() * STATUS_TOTAL)]
@@ -155,42 +164,45 @@ class OrderBuilder:
                 if index not in picked:
                     picked.append(index)
             lines: list[LineSpec] = []
-            sales: list[tuple[Product, int]] = []
-            quantities = [QUANTITIES[int(random_() * 6)] for _ in picked]
-            given = self._discounts([catalogue[i] for i in picked], quantities) if discount else {}
-            # The basket's sums and columns gathered here, as Basket.of would from the lines.
+            units: list[int] = []
+            pairs = tuple([(index, QUANTITIES[int(random_() * 6)]) for index in picked])
+            given: dict[int, int] = {}
+            if discount:
+                given = discounts.get(pairs, given)
+                if not given:
+                    given = discounts[pairs] = self._discounts(
+                        [catalogue[i] for i, _ in pairs], [q for _, q in pairs]
+                    )
+            # The basket's sums gathered here, as Basket.of would from the lines.
             sum_subtotal = sum_subtotal_tax = sum_total = sum_total_tax = 0
-            for position, index in enumerate(picked):
-                product = catalogue[index]
-                quantity = quantities[position]
-                amounts = line_amounts.get((index, quantity))
-                if amounts is None:
-                    amounts = line_amounts[index, quantity] = self._line_amounts(
-                        product, quantity, 0
+            for position, pair in enumerate(pairs):
+                known = line_specs.get(pair)
+                if known is None:
+                    index, quantity = pair
+                    product = catalogue[index]
+                    known = line_specs[pair] = (
+                        (
+                            product.name,
+                            product.id,
+                            0,
+                            quantity,
+                            *self._line_amounts(product, quantity, 0),
+                            product.sku,
+                        ),
+                        product,
                     )
-                subtotal, subtotal_tax, total, total_tax = amounts
+                line, product = known
                 if position in given:
-                    total = subtotal - given[position]
+                    total = line[4] - given[position]
                     total_tax = store.line_tax(total, product.tax_status == "taxable")
-                lines.append(
-                    (
-                        product.name,
-                        product.id,
-                        0,
-                        quantity,
-                        subtotal,
-                        subtotal_tax,
-                        total,
-                        total_tax,
-                        product.sku,
-                    )
-                )
-                sales.append((product, quantity))
-                sum_subtotal += subtotal
-                sum_subtotal_tax += subtotal_tax
-                sum_total += total
-                sum_total_tax += total_tax
-                line_tax = line_tax or total_tax != 0
+                    line = (*line[:6], total, total_tax, line[8])
+                lines.append(line)
+                units += (line[1],) * line[3]
+                sum_subtotal += line[4]
+                sum_subtotal_tax += line[5]
+                sum_total += line[6]
+                sum_total_tax += line[7]
+                line_tax = line_tax or line[7] != 0
             method_id, method_title, instance, cost = SHIPPING_METHODS[int(random_() * 4)]
             if method_id == "flat_rate" and sum_total > 10_000:
                 method_id, method_title, instance, cost = SHIPPING_METHODS[2]
@@ -204,8 +216,8 @@ class OrderBuilder:
                 tuple(lines),
                 shipping,
                 items,
-                tuple([line[1] for line in lines]),
-                tuple([line[0] for line in lines]),
+                tuple(map(_product_id_of, lines)),
+                tuple(map(_name_of, lines)),
                 (sum_subtotal, sum_subtotal_tax, sum_total, sum_total_tax),
             )
             coupon = (
@@ -222,7 +234,7 @@ class OrderBuilder:
                     agent,
                     note,
                     coupon,
-                    tuple(sales),
+                    tuple(units),
                     basket,
                     status in _PAID_OR_AFTER,
                     status in _SETTLED,
@@ -240,29 +252,31 @@ class OrderBuilder:
         profiles: Sequence[OrderProfile],
         guests: Sequence[tuple[Address, Address]],
         coupon: Coupon | None = None,
-    ) -> list[Order]:
+    ) -> tuple[int, list[OrderRow]]:
         """One order per creation instant, ``moments`` in ascending order (the hot loop of
-        large runs: every name local)."""
+        large runs: every name local): the first order's id and every order's row.
+
+        A row holds the values drawn for its order (:mod:`simulator.store.order_rows`);
+        :class:`GeneratedOrders` makes the order from it on its first read.
+        """
         store = self.store
         guest_count = len(guests)
         random_, bits = self.draw.random, self.draw.bits
         wall = store.wall
         utc = store.wall_is_utc  # wall time is the UTC instant: no look-up per order
-        now, currency, version = self.now, self.currency, self.version
+        now = self.now
         ips = self.pools.ip_addresses
         ip_count, profile_count = len(ips), len(profiles)
         recent = now - 2 * DAY
-        order_id = store.claim_post_ids(len(moments))
+        first_id = order_id = store.claim_post_ids(len(moments))
         first_claimed = item_id = store.claim_item_ids(0)  # claimed in one go at the end
-        paid_profiles: list[int] = []
+        paid_units: list[tuple[int, ...]] = []  # the units of every paid order
         with_history = self.with_history
         share_bound = SHARE_BOUND
-        made: list[Order] = []
-        append = made.append
-        coupon_info = ""
+        rows: list[OrderRow] = []
+        append = rows.append
+        maker = GeneratedOrders(self.currency, self.version, coupon)
         used_by: list[str] = []
-        if coupon is not None:
-            coupon_info = json.dumps(coupon.short_info(), separators=(",", ":"))
         # Customers created by the instant (customer_times is sorted, and so are the
         # moments: a pointer moving forward, not a bisection per order).
         eligible = bisect_right(customer_times, moments[0]) if moments else 0
@@ -280,23 +294,10 @@ class OrderBuilder:
             else:
                 customer_id = 0
                 billing, shipping = guests[int(random_() * guest_count)]
-            which = int(random_() * profile_count)
-            (
-                status,
-                method,
-                title,
-                card,
-                via,
-                agent,
-                note,
-                discounted,
-                _,
-                basket,
-                pays,
-                settles,
-                items,
-                tax_offset,
-            ) = profiles[which]
+            profile = profiles[int(random_() * profile_count)]
+            status, _, _, card, _, _, _, discounted, units, basket, pays, settles, items, tax = (
+                profile
+            )
             if settles and created > recent and status == "completed":
                 status, settles = "processing", False  # recent orders are not shipped yet
             ip_address = ips[int(random_() * ip_count)]
@@ -304,14 +305,12 @@ class OrderBuilder:
             # the shipping line are built from the basket when first read.
             first_item = item_id
             item_id += items
-            tax_line_id = first_item + tax_offset if tax_offset else 0
-            coupon_lines: tuple[CouponLine, ...] = ()
+            tax_line_id = first_item + tax if tax else 0
+            meta_id = 0  # no coupon line
             counted = False
             if discounted is not None:
                 if coupon is not None:
-                    info = MetaItem(store.next_meta_id(), "coupon_info", coupon_info)
-                    coupon_id = first_item + len(basket.lines)
-                    coupon_lines = (CouponLine(coupon_id, coupon.code, *discounted, (info,)),)
+                    meta_id = store.next_meta_id()
                     counted = status not in UNCOUNTED
                     if counted:  # a use, as apply_coupon() records it: id or e-mail
                         used_by.append(str(customer.id) if customer is not None else billing.email)
@@ -323,15 +322,15 @@ class OrderBuilder:
             paid: int | None = None
             completed: int | None = None
             moment = created
-            transaction_id = ""
+            transaction: int | None = None
             if pays or (status == "cancelled" and random_() < 0.3):
                 moment += 5 + int(random_() * 3596)
                 if moment > now:
                     moment = now
                 paid = moment
                 if card:
-                    transaction_id = bits(96).to_bytes(12, "big").hex()
-                paid_profiles.append(which)
+                    transaction = bits(96)
+                paid_units.append(units)
                 if customer is not None and not customer.is_paying_customer:
                     customer.is_paying_customer = True
                     customer.cached = None
@@ -342,8 +341,6 @@ class OrderBuilder:
                 completed = moment
             r = random_()
             cart = bits(128)
-            if status == "refunded" or cart >> 96 < share_bound:
-                with_history.append(order_id)
             created_wall = created if utc else wall(created)
             if r < 0.3:  # touched again later; the same draw gives the delay
                 modified = moment + int(r * _MODIFIED_SCALE)
@@ -351,44 +348,32 @@ class OrderBuilder:
                     modified = now
             else:
                 modified = moment
+            if status == "refunded" or cart >> 96 < share_bound:
+                with_history.append(
+                    HistoryCandidate(order_id, cart >> 96, status, paid, completed, modified)
+                )
             append(
-                Order(
-                    order_id,
+                (  # the store's columns first (ROW_* in simulator.store.order_rows)
+                    maker,
                     status,
-                    currency,
-                    version,
                     customer_id,
-                    billing,
-                    shipping,
-                    via,
                     created,
                     created_wall,
                     modified,
                     modified if utc else created_wall if modified == created else wall(modified),
-                    0,
-                    False,
-                    method,
-                    title,
-                    transaction_id,
-                    ip_address,
-                    agent,
-                    note,
-                    cart.to_bytes(16, "big").hex(),
-                    paid,
-                    completed,
-                    (),
-                    (),
-                    (),
-                    coupon_lines,
-                    (),
-                    tax_line_id,
-                    "",
-                    False,
-                    counted,
-                    (),
-                    None,
                     basket,
                     first_item,
+                    profile,
+                    billing,
+                    shipping,
+                    ip_address,
+                    cart,
+                    transaction,
+                    paid,
+                    completed,
+                    meta_id,
+                    counted,
+                    tax_line_id,
                 )
             )
             order_id += 1
@@ -399,11 +384,97 @@ class OrderBuilder:
             coupon.used_by = (*coupon.used_by, *used_by)
             coupon.cached = None
         # Paid orders count towards their products' sales (applied once per chunk).
-        for which, uses in Counter(paid_profiles).items():
-            for product, quantity in profiles[which].sales:
-                product.total_sales += quantity * uses
-                product.cached = None
-        return made
+        products = store.products
+        for product_id, sold in Counter(chain.from_iterable(paid_units)).items():
+            product = products[product_id]
+            product.total_sales += sold
+            product.cached = None
+        return first_id, rows
 
 
-__all__ = ["PROFILES", "OrderBuilder", "OrderProfile"]
+class GeneratedOrders:
+    """Makes a generated order from its row on first read: what one chunk of orders
+    shares (currency, version, the coupon's code and info) is kept here once."""
+
+    __slots__ = ("coupon_code", "coupon_info", "currency", "version")
+
+    def __init__(self, currency: str, version: str, coupon: Coupon | None) -> None:
+        self.currency = currency
+        self.version = version
+        self.coupon_code = coupon.code if coupon is not None else ""
+        self.coupon_info = (
+            json.dumps(coupon.short_info(), separators=(",", ":")) if coupon is not None else ""
+        )
+
+    def order(self, order_id: int, row: OrderRow) -> Order:
+        (
+            _,
+            status,
+            customer_id,
+            created,
+            created_wall,
+            modified,
+            modified_wall,
+            basket,
+            first_item,
+            profile,
+            billing,
+            shipping,
+            ip_address,
+            cart,
+            transaction,
+            paid,
+            completed,
+            meta_id,
+            counted,
+            tax_line_id,
+        ) = row
+        coupon_lines: tuple[CouponLine, ...] = ()
+        if meta_id and profile.coupon is not None:  # between the lines and the shipping line
+            info = MetaItem(meta_id, "coupon_info", self.coupon_info)
+            coupon_id = first_item + len(basket.lines)
+            discount, discount_tax = profile.coupon
+            coupon_lines = (
+                CouponLine(coupon_id, self.coupon_code, discount, discount_tax, (info,)),
+            )
+        return Order(
+            order_id,
+            status,
+            self.currency,
+            self.version,
+            customer_id,
+            billing,
+            shipping,
+            profile.via,
+            created,
+            created_wall,
+            modified,
+            modified_wall,
+            0,
+            False,
+            profile.method,
+            profile.title,
+            "" if transaction is None else transaction.to_bytes(12, "big").hex(),
+            ip_address,
+            profile.agent,
+            profile.note,
+            cart.to_bytes(16, "big").hex(),
+            paid,
+            completed,
+            (),
+            (),
+            (),
+            coupon_lines,
+            (),
+            tax_line_id,
+            "",
+            False,
+            counted,
+            (),
+            None,
+            basket,
+            first_item,
+        )
+
+
+__all__ = ["PROFILES", "GeneratedOrders", "OrderBuilder", "OrderProfile"]

@@ -11,6 +11,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from threading import Lock
 
 from simulator.models import Order, Product
 
@@ -21,12 +22,14 @@ _ID_SPACE = 1 << 31
 class SortedIndex:
     """Ids sorted by an integer key, then by id, packed into one int64 each."""
 
-    __slots__ = ("_added", "_data_")
+    __slots__ = ("_added", "_data_", "_merging")
 
     def __init__(self) -> None:
         self._data_: array[int] = array("q")
         #: Packed keys of bulk additions not merged in yet (see :meth:`extend_packed`).
         self._added: list[int] = []
+        # The store is read from its server's thread and a test's: one merge at a time.
+        self._merging = Lock()
 
     @property
     def _data(self) -> array[int]:
@@ -74,6 +77,11 @@ class SortedIndex:
         """Sort the added keys and merge them in. Generated records come in time order,
         so the new keys mostly sort after the old ones: only the overlapping tail is
         re-sorted."""
+        with self._merging:
+            if self._added:  # not merged by another thread meanwhile
+                self._merge_added()
+
+    def _merge_added(self) -> None:
         new, self._added = self._added, []
         new.sort()
         data = self._data_
@@ -143,22 +151,32 @@ class DateIndexes:
         self.modified_gmt.remove(record.modified, record.id)
 
     def extend(
-        self, records: Sequence[Order] | Sequence[Product], *, walls_are_utc: bool = False
+        self,
+        ids: Sequence[int],
+        created: Iterable[int],
+        modified: Iterable[int],
+        walls: tuple[Iterable[int], Iterable[int]] | None,
     ) -> None:
-        """Bulk :meth:`add` (the generator's path); ``walls_are_utc``: every record's wall
-        seconds are its UTC seconds (a UTC store's), so the local columns take the same keys.
-        """
-        # Packed as SortedIndex does, in one comprehension per column.
+        """Bulk :meth:`add` (the generator's path), by columns: the records' ids, their
+        created and modified instants, and their created and modified wall seconds, or
+        None when those are the instants (a UTC store's), so the local columns take the
+        same keys."""
+        # Packed as SortedIndex does, one comprehension per column.
         space, shift = _ID_SPACE, _KEY_BASE * _ID_SPACE
-        created = [r.created * space + r.id - shift for r in records]
-        modified = [r.modified * space + r.id - shift for r in records]
-        self.created_gmt.extend_packed(created)
-        self.modified_gmt.extend_packed(modified)
-        if not walls_are_utc:
-            created = [r.created_wall * space + r.id - shift for r in records]
-            modified = [r.modified_wall * space + r.id - shift for r in records]
-        self.created_local.extend_packed(created)
-        self.modified_local.extend_packed(modified)
+        packed_created = [at * space + i - shift for at, i in zip(created, ids, strict=True)]
+        packed_modified = [at * space + i - shift for at, i in zip(modified, ids, strict=True)]
+        self.created_gmt.extend_packed(packed_created)
+        self.modified_gmt.extend_packed(packed_modified)
+        if walls is not None:
+            created_walls, modified_walls = walls
+            packed_created = [
+                at * space + i - shift for at, i in zip(created_walls, ids, strict=True)
+            ]
+            packed_modified = [
+                at * space + i - shift for at, i in zip(modified_walls, ids, strict=True)
+            ]
+        self.created_local.extend_packed(packed_created)
+        self.modified_local.extend_packed(packed_modified)
 
     def clear(self) -> None:
         for index in (self.created_local, self.created_gmt, self.modified_local, self.modified_gmt):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from threading import Lock
 
 from simulator.store.core import StoreCore, changes_records
 
@@ -78,16 +79,31 @@ def formatted_name(name: str, sku: str, product_id: int) -> str:
 
 
 class NoteTable:
-    """Every order's notes, by order and by id (comments: their own id sequence)."""
+    """Every order's notes, by order and by id (comments: their own id sequence).
+
+    Notes added in bulk (the generator's) are numbered at once and made on the
+    table's first read, all together: a store whose notes nobody reads never
+    makes them, and every read or change sees what one :meth:`add` after another
+    would have made.
+    """
 
     def __init__(self, core: StoreCore) -> None:
         self.core = core
-        self.by_id: dict[int, Note] = {}
+        self._by_id: dict[int, Note] = {}
         self._by_order: dict[int, list[Note]] = {}
         self._next_id = 1
+        #: Bulk-added notes not made yet: (first id, [(order id, content, UTC seconds)]).
+        self._pending: list[tuple[int, Sequence[tuple[int, str, int]]]] = []
+        # Read from the store's server thread and a test's: the notes are made once.
+        self._settling = Lock()
+
+    @property
+    def by_id(self) -> dict[int, Note]:
+        self._settle()
+        return self._by_id
 
     def __len__(self) -> int:
-        return len(self.by_id)
+        return len(self._by_id) + sum(len(notes) for _, notes in self._pending)
 
     @changes_records
     def add(
@@ -101,34 +117,49 @@ class NoteTable:
     ) -> Note:
         """WC_Order::add_order_note(): a comment on the order, now (or ``at``, UTC seconds);
         the order is not saved, so no webhook fires."""
+        self._settle()
         now = self.core.now() if at is None else at
         note = Note(
             self._next_id, order_id, now, self.core.wall(now), content, customer_note, author
         )
         self._next_id += 1
-        self.by_id[note.id] = note
+        self._by_id[note.id] = note
         self._by_order.setdefault(order_id, []).append(note)
         return note
 
     @changes_records
     def add_many(self, notes: Sequence[tuple[int, str, int]]) -> None:
         """Bulk :meth:`add` of system notes (the generator's path): each ``(order id,
-        content, UTC seconds)`` numbered in turn, exactly as one :meth:`add` after another."""
-        core, by_id, by_order = self.core, self.by_id, self._by_order
+        content, UTC seconds)`` numbered in turn, exactly as one :meth:`add` after another;
+        made on the table's next read."""
+        if notes:
+            self._pending.append((self._next_id, list(notes)))
+            self._next_id += len(notes)
+
+    def _settle(self) -> None:
+        if not self._pending:
+            return
+        with self._settling:
+            if self._pending:  # not made by another thread meanwhile
+                self._make_pending()
+
+    def _make_pending(self) -> None:
+        pending, self._pending = self._pending, []
+        core, by_id, by_order = self.core, self._by_id, self._by_order
         wall = None if core.wall_is_utc else core.wall
-        next_id = self._next_id
-        for order_id, content, at in notes:
-            note = Note(next_id, order_id, at, at if wall is None else wall(at), content)
-            by_id[next_id] = note
-            # setdefault + append as add() does: the list grows the same way (a list
-            # made with its first note would over-allocate on the second).
-            by_order.setdefault(order_id, []).append(note)
-            next_id += 1
-        self._next_id = next_id
+        for next_id, notes in pending:
+            for order_id, content, at in notes:
+                note = Note(next_id, order_id, at, at if wall is None else wall(at), content)
+                by_id[next_id] = note
+                # setdefault + append as add() does: the list grows the same way (a list
+                # made with its first note would over-allocate on the second).
+                by_order.setdefault(order_id, []).append(note)
+                next_id += 1
 
     def of_order(self, order_id: int, kind: str = "any") -> list[Note]:
         """get_comments() as the notes controller asks: newest second first; notes of one
         second in id order (the query sorts on comment_date_gmt alone)."""
+        self._settle()
         notes = self._by_order.get(order_id, [])
         if kind == "customer":
             notes = [n for n in notes if n.customer_note]
@@ -137,6 +168,7 @@ class NoteTable:
         return sorted(notes, key=lambda n: (-n.created, n.id))
 
     def count(self, order_id: int) -> int:
+        self._settle()
         return len(self._by_order.get(order_id, ()))
 
     def get(self, note_id: int) -> Note | None:
@@ -152,5 +184,6 @@ class NoteTable:
     @changes_records
     def drop_order(self, order_id: int) -> None:
         """A deleted order's notes go with it."""
+        self._settle()
         for note in self._by_order.pop(order_id, []):
-            del self.by_id[note.id]
+            del self._by_id[note.id]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any
 
 from simulator.errors import RestError, invalid_params
@@ -47,6 +47,15 @@ from simulator.store.notes import (
     stock_text,
 )
 from simulator.store.order_links import OrderLinks
+from simulator.store.order_rows import (
+    ROW_CREATED,
+    ROW_CREATED_WALL,
+    ROW_MODIFIED,
+    ROW_MODIFIED_WALL,
+    ROW_STATUS,
+    OrderRecords,
+    OrderRow,
+)
 from simulator.store.products import ProductTable
 from simulator.store.queries import PostQuery, order_predicate, query_posts
 from simulator.store.slugs import sanitize_title
@@ -62,8 +71,13 @@ if TYPE_CHECKING:
 MAX_LINE_ITEMS = 1000
 
 
-#: A record's id, read at C level (bulk inserts).
+#: Columns of records and rows, read at C level (bulk inserts).
 _record_id = attrgetter("id")
+_row_status = itemgetter(ROW_STATUS)
+_row_created = itemgetter(ROW_CREATED)
+_row_created_wall = itemgetter(ROW_CREATED_WALL)
+_row_modified = itemgetter(ROW_MODIFIED)
+_row_modified_wall = itemgetter(ROW_MODIFIED_WALL)
 
 
 def too_many_line_items() -> RestError:
@@ -119,7 +133,7 @@ class OrderTable:
         self.variations = products.variations
         self.notes = notes
         self.refunds: RefundTable | None = None
-        self.records: dict[int, Order] = {}
+        self.records = OrderRecords()
         self.dates = DateIndexes()
         self._status_counts: Counter[str] = Counter()
         self.links = OrderLinks()
@@ -147,20 +161,43 @@ class OrderTable:
     def insert_many(self, orders: Sequence[Order], *, emit: bool = True) -> None:
         """Bulk :meth:`insert`: indexes merged once, links made on their first read,
         events in id order."""
-        self.records.update(zip(map(_record_id, orders), orders, strict=True))
+        ids = list(map(_record_id, orders))
+        self.records.add_orders(ids, orders)
         self._status_counts.update([order.status for order in orders])
         self.links.defer(orders)
-        self.dates.extend(orders, walls_are_utc=self.core.wall_is_utc)
+        walls = None
+        if not self.core.wall_is_utc:
+            walls = ([o.created_wall for o in orders], [o.modified_wall for o in orders])
+        created, modified = [o.created for o in orders], [o.modified for o in orders]
+        self.dates.extend(ids, created, modified, walls)
+        self._emit_created(ids, emit)
+
+    @changes_records
+    def insert_rows(self, first_id: int, rows: list[OrderRow], *, emit: bool = True) -> None:
+        """Bulk insert of generated orders ``first_id``, ``first_id + 1``, … as rows
+        (:mod:`simulator.store.order_rows`): each order is made on its first read;
+        counts, indexes and links are taken from the rows."""
+        ids = range(first_id, first_id + len(rows))
+        self.records.add_rows(first_id, rows)
+        self._status_counts.update(map(_row_status, rows))
+        self.links.defer_rows(first_id, rows)
+        walls = None
+        if not self.core.wall_is_utc:
+            walls = (map(_row_created_wall, rows), map(_row_modified_wall, rows))
+        self.dates.extend(ids, map(_row_created, rows), map(_row_modified, rows), walls)
+        self._emit_created(ids, emit)
+
+    def _emit_created(self, ids: Sequence[int], emit: bool) -> None:
         if emit:
             bus = self.core.bus
-            for order in orders:
-                bus.emit(StoreEvent("order", "created", order.id))
+            for order_id in ids:
+                bus.emit(StoreEvent("order", "created", order_id))
 
     @changes_records
     def invalidate_with(self, product_id: int) -> None:
         """Drop the cached rendering of every order with a line of ``product_id``."""
         for order_id in self.links.by_product().get(product_id, ()):
-            order = self.records.get(order_id)
+            order = self.records.made(order_id)  # an order not made yet has no rendering
             if order is not None:
                 order.cached = None
 

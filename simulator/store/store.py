@@ -117,11 +117,11 @@ class Store(StoreCore):
         """Drop every cached rendering (the site URL changed)."""
         self.changes += 1
         for records in (
-            self.customers,
-            self.orders,
-            self.products,
-            self.coupons,
-            self.variations.records,
+            self.customers.values(),
+            self.order_table.records.made_orders(),  # an order not made has no rendering
+            self.products.values(),
+            self.coupons.values(),
+            self.variations.records.values(),
         ):
-            for record in records.values():
+            for record in records:
                 record.cached = None

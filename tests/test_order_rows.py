@@ -1,0 +1,135 @@
+"""Generated orders are rows until their first read (simulator.store.order_rows).
+
+Reading one makes it, once, in place; nothing that only counts, finds or
+invalidates orders makes them; and an order made late holds what it would have
+held if made at once.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from datetime import UTC, datetime
+
+from helpers import LiveStore
+
+from simulator.app import Simulator
+from simulator.clock import Clock
+from simulator.generate import generate
+from simulator.models import Order
+from simulator.store.queries import PostQuery
+
+START = datetime(2024, 3, 10, 6, tzinfo=UTC)
+
+
+def generated(orders: int = 300) -> Simulator:
+    sim = Simulator(clock=Clock(START, frozen=True))
+    generate(sim.store, "rows", customers=30, orders=orders, products=6)
+    return sim
+
+
+def made_ids(sim: Simulator) -> set[int]:
+    records = sim.store.order_table.records
+    return {i for i in records if records.made(i) is not None}
+
+
+def test_a_generation_makes_only_the_orders_it_refunds() -> None:
+    sim = generated()
+    store = sim.store
+    refunded = {refund.parent_id for refund in store.refunds.values()}
+    assert refunded and made_ids(sim) == refunded
+    assert len(store.orders) == 300  # counted, listed and found without being made
+    assert all(i in store.orders for i in list(store.orders)[:5])
+    assert made_ids(sim) == refunded
+
+
+def test_a_read_makes_the_order_once_and_in_place() -> None:
+    sim = generated()
+    store = sim.store
+    ids = list(store.orders)
+    target = next(i for i in ids if i not in made_ids(sim))
+    order = store.orders[target]
+    assert isinstance(order, Order) and order.id == target
+    assert store.orders[target] is order and store.orders.get(target) is order
+    assert store.order_table.records.made(target) is order
+    assert list(store.orders) == ids  # still in id order
+    assert store.orders.get(-1) is None
+
+
+def test_values_and_items_give_orders_in_id_order() -> None:
+    sim = generated(120)
+    store = sim.store
+    orders = list(store.orders.values())
+    assert all(isinstance(o, Order) for o in orders)
+    assert [o.id for o in orders] == list(store.orders)
+    assert [(i, o.id) for i, o in store.orders.items()] == [(o.id, o.id) for o in orders]
+    assert len(store.orders.values()) == 120
+
+
+def test_invalidations_do_not_make_orders() -> None:
+    sim = generated()
+    store = sim.store
+    before = made_ids(sim)
+    product = next(iter(store.products.values()))
+    store.update_product(product.id, {"name": "Renamed"})
+    store.invalidate_rendering()
+    assert made_ids(sim) == before
+
+
+def test_filters_and_deletes_reach_orders_not_made_yet() -> None:
+    sim = generated()
+    store = sim.store
+    unmade = [i for i in store.orders if i not in made_ids(sim)]
+    order_id = unmade[0]
+    customer_id = store.orders[order_id].customer_id
+    unmade.remove(order_id)
+    page, total = store.query_orders(PostQuery(per_page=100, customer=customer_id))
+    assert order_id in {o.id for o in page} and total == len(page)
+    victim = unmade[-1]
+    store.delete_order(victim)
+    assert victim not in store.orders and len(store.orders) == 299
+
+
+async def test_rest_reads_an_order_not_made_yet(store: LiveStore) -> None:
+    generate(store.sim.store, "rows", customers=20, orders=100, products=5)
+    records = store.sim.store.order_table.records
+    order_id = next(i for i in records if records.made(i) is None)
+    response = await store.client.get(f"orders/{order_id}")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["id"] == order_id and len(body["cart_hash"]) == 32
+    assert records.made(order_id) is not None
+
+
+def test_readers_on_two_threads_get_the_same_orders() -> None:
+    sim = generated(2000)
+    store = sim.store
+    barrier = threading.Barrier(4)
+    seen: list[list[int]] = []
+
+    def read() -> None:
+        barrier.wait()
+        seen.append([id(order) for order in store.orders.values()])
+
+    threads = [threading.Thread(target=read) for _ in range(4)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: inside every make
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert len(seen) == 4 and seen[0] == seen[1] == seen[2] == seen[3]
+    assert seen[0] == [id(order) for order in store.orders.values()]
+
+
+def test_an_order_made_meanwhile_is_the_one_a_late_reader_gets() -> None:
+    sim = generated()
+    records = sim.store.order_table.records
+    order_id = next(i for i in records if records.made(i) is None)
+    row = records._data[order_id]
+    assert isinstance(row, tuple)
+    first = records[order_id]
+    assert records._make(order_id, row) is first  # a reader that saw the row before
