@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import repeat, starmap
+from operator import attrgetter
 
 from simulator.generate.catalog import CatalogBuilder
 from simulator.generate.history import add_history
@@ -150,7 +151,7 @@ class Generation:
         with _gc_paused():
             pool_customers = sorted(
                 (c for c in store.customers.values() if c.role == "customer"),
-                key=lambda c: (c.created, c.id),
+                key=_creation,
             )
             pool_times = [c.created for c in pool_customers]
             catalogue = _catalogue(store)
@@ -201,6 +202,10 @@ class Generation:
     def _check(self, epoch: int) -> None:
         if self.store.epoch != epoch:
             raise GenerationInterrupted("the store was reset while generating")
+
+
+#: A customer's place among eligible customers: created, then id (read at C level).
+_creation = attrgetter("created", "id")
 
 
 class GenerationInterrupted(RuntimeError):
