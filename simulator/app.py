@@ -55,6 +55,7 @@ from simulator.rest.common import (
 )
 from simulator.settings import Settings
 from simulator.store import Store
+from simulator.webhooks import WebhookService
 from simulator.wire.timeouts import BODY_TIMEOUT
 
 RouteSetup = Callable[[web.Application, "Simulator"], None]
@@ -126,6 +127,17 @@ class Simulator:
         #: Faults set on REST calls and webhook deliveries (the delivery engine reads the
         #: same object); kept answers are not served while one is set.
         self.faults = Faults()
+        #: The store's webhooks: records, delivery under ``faults``, the journal. It queues
+        #: from the start; sending starts and stops with the served app (``rest.webhooks``).
+        #: WooCommerce's safe-URL rule is off by default, so receivers on any loopback port
+        #: work (``webhooks.options.restrict_delivery_urls`` turns it on).
+        self.webhooks = WebhookService(
+            clock=self.clock,
+            bus=self.bus,
+            settings=self.settings,
+            payload_for=self.payload_for,
+            faults=self.faults,
+        )
         self.reset_hooks: list[Callable[[], None]] = []
         self.middlewares: list[Any] = []
         #: Route modules of the REST API, mounted at :data:`REST_PREFIX`.
@@ -181,9 +193,10 @@ class Simulator:
         if timezone is not None:
             self.settings.change_timezone(timezone)  # ValueError names the zone
         self.store.reset()
+        self.webhooks.reset()
         for hook in list(self.reset_hooks):
             hook()
-        # After the hooks: the webhook sender has dropped the deliveries a reorder fault
+        # After the webhooks' reset: the sender has dropped the deliveries a reorder fault
         # held, so clearing the faults releases none.
         self.faults.clear()
 

@@ -15,7 +15,6 @@ from aiohttp import web
 
 from simulator.control import bad_request, json_object, reply
 from simulator.flows import FlowInputError, describe, run_flow
-from simulator.webhooks import service_for
 from simulator.webhooks.model import topics_fired_by
 
 if TYPE_CHECKING:
@@ -27,7 +26,7 @@ class TriggerRoutes:
         self.sim = sim
 
     def _webhooks_for(self, topic: str) -> tuple[int, ...]:
-        return service_for(self.sim).registry.subscriptions().by_topic.get(topic, ())
+        return self.sim.webhooks.registry.subscriptions().by_topic.get(topic, ())
 
     async def list_flows(self, request: web.Request) -> web.Response:
         return reply({"flows": describe()})

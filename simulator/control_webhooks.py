@@ -16,7 +16,7 @@ from aiohttp import web
 from simulator.errors import RestError, invalid_json, invalid_params
 from simulator.faults import FaultSpecError
 from simulator.wcdates import parse_rest_date
-from simulator.webhooks import WebhookService, service_for
+from simulator.webhooks import WebhookService
 from simulator.webhooks.journal import JournalFilter
 from simulator.wire import boundedjson
 
@@ -185,7 +185,7 @@ class WebhookControl:
 
 
 def setup(app: web.Application, sim: Simulator) -> None:
-    control = WebhookControl(service_for(sim))
+    control = WebhookControl(sim.webhooks)
     router = app.router
     router.add_get("/deliveries", _errors_as_json(control.deliveries))
     router.add_get("/faults", _errors_as_json(control.list_faults))

@@ -28,7 +28,7 @@ from pytest_woosim.relay.relay import RelayOptions, WebhookRelay
 from simulator.app import Simulator
 from simulator.clock import Clock
 from simulator.server import SimulatorServer
-from simulator.webhooks import WebhookService, service_for
+from simulator.webhooks import WebhookService
 
 FIXTURE = (
     Path(__file__).resolve().parent.parent / "fixtures" / "instances" / "recommended-webhook.json"
@@ -73,7 +73,7 @@ class Site:
 async def site(tmp_path: Path) -> AsyncIterator[Site]:
     clock = Clock(START, frozen=True)
     sim = Simulator(clock=clock)
-    service = service_for(sim)
+    service = sim.webhooks
     server = SimulatorServer(sim)
     await server.start()
     await service.start()

@@ -33,7 +33,7 @@ from pytest_woosim.harness.receiver import Receiver
 from pytest_woosim.instance.load import load_instance
 from simulator.app import Simulator
 from simulator.server import SimulatorServer
-from simulator.webhooks import WebhookService, service_for
+from simulator.webhooks import WebhookService
 
 INSTANCES = Path(__file__).resolve().parent.parent / "fixtures" / "instances"
 KEY = "crash-signature-key"
@@ -57,7 +57,7 @@ def write_config(path: Path, fixture: str, server: SimulatorServer, receiver: Re
 async def live_store() -> AsyncIterator[tuple[Simulator, SimulatorServer, WebhookService]]:
     # A running clock: the relay process keeps real time, and so does the store.
     sim = Simulator()
-    service = service_for(sim)
+    service = sim.webhooks
     server = SimulatorServer(sim)
     await server.start()
     await service.start()

@@ -16,7 +16,7 @@ from simulator.clock import Clock
 from simulator.faults import Faults, FaultSpecError
 from simulator.server import SimulatorServer
 from simulator.settings import Settings
-from simulator.webhooks import DeliveryOptions, WebhookService, service_for
+from simulator.webhooks import DeliveryOptions, WebhookService
 
 
 @pytest.fixture
@@ -270,7 +270,7 @@ async def test_faults_set_before_the_store_is_served_hit_its_first_call() -> Non
             again = await client.get(server.api_url + "/orders")
         assert (first.status_code, again.status_code) == (502, 200)
         # Deliveries and the control plane read the same faults.
-        assert service_for(sim).faults is sim.faults
+        assert sim.webhooks.faults is sim.faults
     finally:
         await server.stop()
 
@@ -322,7 +322,7 @@ async def test_deliveries_control_plane_filters(store: LiveStore, receiver: Rece
     created = (await client.post("customers", json={"email": "d@example.com"})).json()
     await client.put(f"customers/{created['id']}", json={"first_name": "Dee"})
     # Creating a customer fires customer.created and customer.updated; the PUT another.
-    await store.sim.webhooks.wait_for(3, kind="delivery")  # type: ignore[attr-defined]
+    await store.sim.webhooks.wait_for(3, kind="delivery")
     base = store.server.site_url + "/_woosim/deliveries"
     everything = (await client.get(base)).json()
     assert everything["count"] == 5 and everything["capacity"] == 10_000

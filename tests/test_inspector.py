@@ -28,8 +28,7 @@ def control(live: LiveStore) -> httpx.AsyncClient:
 
 
 def webhooks_of(live: LiveStore) -> WebhookService:
-    service: WebhookService = live.sim.webhooks  # type: ignore[attr-defined]
-    return service
+    return live.sim.webhooks
 
 
 async def generate(live: LiveStore, **counts: int) -> None:

@@ -79,20 +79,9 @@ class HoldingCallback:
 
 @pytest.fixture
 async def store() -> AsyncIterator[SimulatorServer]:
-    sim = Simulator()
-    service = getattr(sim, "webhooks", None)
-    if service is None:
-        from simulator.webhooks import WebhookService
-
-        service = WebhookService(
-            clock=sim.clock, bus=sim.bus, settings=sim.settings, payload_for=sim.payload_for
-        )
-        sim.webhooks = service  # type: ignore[attr-defined]
-    server = SimulatorServer(sim)
+    server = SimulatorServer(Simulator())
     await server.start()
-    await service.start()
     yield server
-    await service.close()
     await server.stop()
 
 

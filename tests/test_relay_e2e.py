@@ -68,7 +68,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
 def without_customer_updated(world: World) -> None:
     """Unsubscribe the relay from customer.updated, so that creating a customer (which
     fires customer.created and customer.updated, as a real store does) is ONE notification."""
-    service = world.sim.webhooks  # type: ignore[attr-defined]
+    service = world.sim.webhooks
     for webhook in service.all():
         if webhook.topic == "customer.updated":
             service.delete(webhook.id)
@@ -214,11 +214,7 @@ async def test_duplicates_are_removed(world: World) -> None:
     customer = (await world.api.post("customers", json={"email": "dup@example.com"})).json()
     await wait_for(world, has("customers", customer["id"], "CREATED"))
     # Replay the store's own delivery (as its "duplicate" fault or an admin resend would).
-    journal = [
-        r
-        for r in world.sim.webhooks.journal.entries()  # type: ignore[attr-defined]
-        if r.topic == "customer.created"
-    ]
+    journal = [r for r in world.sim.webhooks.journal.entries() if r.topic == "customer.created"]
     delivery = journal[-1]
     replay = await world.api.post(
         relay.delivery_url, content=delivery.request_body, headers=dict(delivery.request_headers)
@@ -263,7 +259,7 @@ async def test_health_and_ping(world: World) -> None:
 
 async def test_store_faults_duplicate_and_corrupt_signature(world: World) -> None:
     relay = await new_relay(world)
-    faults = world.sim.webhooks.faults  # type: ignore[attr-defined]
+    faults = world.sim.webhooks.faults
     faults.add(kind="duplicate", count=1, topic="customer.created")
     first = (await world.api.post("customers", json={"email": "twice@example.com"})).json()
     await wait_for(world, has("customers", first["id"], "CREATED"))
@@ -287,7 +283,7 @@ async def test_reconciliation_emits_what_webhooks_dropped_without_duplicates(wor
     world.clock.advance(5)
     seen = (await world.api.post("customers", json={"email": "seen@example.com"})).json()
     await wait_for(world, has("customers", seen["id"], "CREATED"))
-    faults = world.sim.webhooks.faults  # type: ignore[attr-defined]
+    faults = world.sim.webhooks.faults
     faults.add(kind="drop")  # the store's queue runner dies: every delivery is lost
     lost_customer = (await world.api.post("customers", json={"email": "lost@example.com"})).json()
     lost_order = (await world.api.post("orders", json={"status": "processing"})).json()

@@ -44,7 +44,6 @@ from simulator.rest.variations import VariationRoutes
 from simulator.rest.webhooks import WebhookRoutes, render_webhook
 from simulator.settings import Settings
 from simulator.store.terms import CATEGORIES, TAGS
-from simulator.webhooks import service_for
 
 INNER = Declaration("Inner", (Field("a", INTEGER), Field("b", STRING, writable=True)))
 SAMPLE = Declaration(
@@ -137,7 +136,7 @@ def test_customer_renderings_match_the_declaration(sim: Simulator) -> None:
 
 
 def test_webhook_renderings_match_the_declaration(sim: Simulator) -> None:
-    webhook = service_for(sim).registry.create(
+    webhook = sim.webhooks.registry.create(
         topic="order.created", delivery_url="https://example.com/hook", secret="s"
     )
     rendered = render_webhook(webhook, sim.settings)
@@ -352,7 +351,7 @@ def test_renderings_conform_to_the_document() -> None:
     for product in sim.store.products.values():
         for context in CONTEXTS:
             assert _conforms(PRODUCT, render.product(product, context)) == []
-    webhook = service_for(sim).registry.create(
+    webhook = sim.webhooks.registry.create(
         topic="order.updated", delivery_url="https://example.com/hook"
     )
     assert _conforms(WEBHOOK, render_webhook(webhook, sim.settings)) == []

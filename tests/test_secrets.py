@@ -26,7 +26,6 @@ from pytest_woosim.relay.relay import RelayOptions, WebhookRelay
 from simulator.app import Simulator, default_keys
 from simulator.keys import ApiKey
 from simulator.server import SimulatorServer
-from simulator.webhooks import service_for
 
 INSTANCES = Path(__file__).resolve().parent.parent / "fixtures" / "instances"
 CONSUMER_SECRET = "cs_SECRETconsumer0000000000000000000000001"
@@ -57,7 +56,7 @@ async def test_no_secret_reaches_logs_answers_or_the_control_plane(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     sim = Simulator(keys=keys_with_secret())
-    service = service_for(sim)
+    service = sim.webhooks
     server = SimulatorServer(sim)
     await server.start()
     await service.start()

@@ -32,7 +32,7 @@ from pytest_woosim.relay.relay import RelayOptions, WebhookRelay
 from simulator.app import Simulator
 from simulator.clock import Clock
 from simulator.server import SimulatorServer
-from simulator.webhooks import WebhookService, service_for
+from simulator.webhooks import WebhookService
 
 INSTANCES = Path(__file__).resolve().parent.parent / "fixtures" / "instances"
 KEY = "storm-signature-key"
@@ -97,7 +97,7 @@ async def drain(world: World, sender: Sender) -> None:
 async def world() -> AsyncIterator[World]:
     clock = Clock(START, frozen=True)
     sim = Simulator(clock=clock)
-    service = service_for(sim)
+    service = sim.webhooks
     server = SimulatorServer(sim)
     await server.start()
     await service.start()

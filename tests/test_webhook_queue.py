@@ -22,8 +22,7 @@ ALL_TOPICS = [f"{r}.{e}" for r in ("order", "customer", "product") for e in EVEN
 
 
 def webhooks(store: LiveStore) -> WebhookService:
-    svc: WebhookService = store.sim.webhooks  # type: ignore[attr-defined]
-    return svc
+    return store.sim.webhooks
 
 
 async def subscribe(

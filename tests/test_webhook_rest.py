@@ -17,8 +17,7 @@ from simulator.webhooks import WebhookService
 
 
 def service(store: LiveStore) -> WebhookService:
-    svc: WebhookService = store.sim.webhooks  # type: ignore[attr-defined]
-    return svc
+    return store.sim.webhooks
 
 
 async def make_hook(store: LiveStore, receiver: Receiver, **body: Any) -> dict[str, Any]:
@@ -320,7 +319,7 @@ def test_threaded_store_holds_deliveries_until_a_stepping_advance(httpserver: An
     server = SimulatorServer(sim)
     server.start_in_thread()
     try:
-        sim.webhooks.options.delay = 60  # type: ignore[attr-defined]
+        sim.webhooks.options.delay = 60
         httpserver.expect_request("/hook").respond_with_data("ok")
         key = sim.keys.default
         with httpx.Client(
@@ -334,7 +333,7 @@ def test_threaded_store_holds_deliveries_until_a_stepping_advance(httpserver: An
             customer = client.post("customers", json={"email": "c@example.com"}).json()
             for name in ("Ann", "Bob", "Cat"):
                 client.put(f"customers/{customer['id']}", json={"first_name": name})
-            journal = sim.webhooks.journal  # type: ignore[attr-defined]
+            journal = sim.webhooks.journal
             assert journal.entries(kind="delivery") == []
             sim.clock.advance(60)
             [entry] = journal.wait_for_blocking(1, kind="delivery", timeout=10)

@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 from webhook_helpers import FakeStore, Receiver
 
+from pytest_woosim.harness.webhook_receiver import store_secrets
 from simulator.app import Simulator
 from simulator.clock import Clock
 from simulator.events import StoreEvent
 from simulator.settings import Settings
-from simulator.webhooks import WebhookService, service_for
+from simulator.webhooks import WebhookService
 
 URL = "http://127.0.0.1:9/hook"  # never sent to: these deliveries stay queued
 
@@ -25,7 +26,7 @@ def sim() -> Simulator:
 
 
 def test_topic_and_status_set_on_the_record_decide_what_is_queued(sim: Simulator) -> None:
-    service = service_for(sim)
+    service = sim.webhooks
     webhook = service.registry.create(topic="order.updated", delivery_url=URL)
     order = sim.store.create_order({})
 
@@ -50,7 +51,7 @@ def test_topic_and_status_set_on_the_record_decide_what_is_queued(sim: Simulator
 
 
 def test_the_store_builds_only_the_action_events_someone_takes(sim: Simulator) -> None:
-    service = service_for(sim)
+    service = sim.webhooks
     service.registry.create(topic="order.updated", delivery_url=URL)
     seen: list[str] = []
 
@@ -72,6 +73,23 @@ def test_the_store_builds_only_the_action_events_someone_takes(sim: Simulator) -
     seen.clear()
     sim.store.update_order(order.id, {"customer_note": "x"})
     assert seen == ["woocommerce_update_order"]
+
+
+def test_a_simulator_that_never_served_has_its_webhooks_and_resets_them(sim: Simulator) -> None:
+    # The service is made with the simulator: no app() needed to queue, look up or reset.
+    service = sim.webhooks
+    assert service.faults is sim.faults
+    service.options.queue_interval = 60
+    webhook = service.registry.create(topic="order.created", delivery_url=URL, secret="s3")
+    assert store_secrets(sim)(webhook.id) == "s3"
+    sim.store.create_order({})
+    assert service.pending == 1
+
+    sim.reset()
+    assert service.all() == []
+    assert service.pending == 0
+    assert service.options.queue_interval == 0
+    assert store_secrets(sim)(webhook.id) is None
 
 
 @pytest.fixture

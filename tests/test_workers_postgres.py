@@ -40,7 +40,7 @@ from pytest_woosim.harness.receiver import Receiver
 from pytest_woosim.outbox.sender import DEFAULT_MAX_IN_FLIGHT
 from simulator.app import Simulator
 from simulator.server import SimulatorServer
-from simulator.webhooks import WebhookService, service_for
+from simulator.webhooks import WebhookService
 
 KEY = "crash-signature-key"
 WORKERS = 3
@@ -53,7 +53,7 @@ EVENTS_PER_NOTIFICATION = 10
 @pytest.fixture
 async def live_store() -> AsyncIterator[tuple[Simulator, SimulatorServer, WebhookService]]:
     sim = Simulator()
-    service = service_for(sim)
+    service = sim.webhooks
     server = SimulatorServer(sim)
     await server.start()
     await service.start()

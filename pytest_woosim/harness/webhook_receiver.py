@@ -35,7 +35,6 @@ from simulator.wire.signing import WC_SIGNATURE_HEADER, verify_woocommerce
 
 if TYPE_CHECKING:
     from simulator.app import Simulator
-    from simulator.webhooks import WebhookService
 
 DEFAULT_PATH = "/woocommerce"
 MAX_BODY_SIZE = 10 * 1024 * 1024
@@ -253,13 +252,11 @@ class WebhookReceiver(PostListener):
 def store_secrets(sim: Simulator) -> SecretLookup:
     """The secret of a webhook of the in-process store ``sim`` (None once it is deleted).
 
-    Called on the receiver's thread: it only reads the store's registry (the
-    service exists once the store serves; a store without it has no webhooks).
+    Called on the receiver's thread: it only reads the store's registry.
     """
 
     def secret_for(webhook_id: int) -> str | None:
-        service: WebhookService | None = getattr(sim, "webhooks", None)
-        webhook = None if service is None else service.get(webhook_id)
+        webhook = sim.webhooks.get(webhook_id)
         return None if webhook is None else webhook.secret
 
     return secret_for

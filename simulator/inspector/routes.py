@@ -16,7 +16,6 @@ from simulator.inspector.changes import ChangeTracker, decode_revision, encode_r
 from simulator.inspector.data import InspectorData, customers_only
 from simulator.inspector.page import PageRenderer
 from simulator.inspector.paging import PANELS, Paging, page_params
-from simulator.webhooks import service_for
 
 if TYPE_CHECKING:
     from simulator.app import Simulator
@@ -43,7 +42,7 @@ def _record_id(request: web.Request) -> int:
 class InspectorRoutes:
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
-        self.service = service_for(sim)
+        self.service = sim.webhooks
         self.data = InspectorData(sim, self.service)
         self.tracker = ChangeTracker(sim, self.service)
         self.renderer = PageRenderer(self.data)

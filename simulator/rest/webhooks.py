@@ -26,7 +26,7 @@ from simulator.rest.common import (
     require_permission,
 )
 from simulator.wcdates import format_wall, wall_seconds
-from simulator.webhooks import WebhookQuery, WebhookService, service_for
+from simulator.webhooks import WebhookQuery
 from simulator.webhooks.model import STATUSES, Webhook
 
 if TYPE_CHECKING:
@@ -79,10 +79,7 @@ class WebhookRoutes(ResourceRoutes):
 
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
-
-    @property
-    def webhooks(self) -> WebhookService:
-        return service_for(self.sim)
+        self.webhooks = sim.webhooks
 
     def render(self, record: Webhook) -> dict[str, Any]:
         return render_webhook(record, self.sim.settings)
@@ -190,7 +187,7 @@ class WebhookRoutes(ResourceRoutes):
 
 def setup(app: web.Application, sim: Simulator) -> None:
     """Routes, and the sender's start/stop with the app."""
-    service = service_for(sim)
+    service = sim.webhooks
     routes = WebhookRoutes(sim)
     assert app[SIM_KEY] is sim
 

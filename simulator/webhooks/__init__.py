@@ -4,7 +4,8 @@ attempt (journal).
 
 :class:`WebhookService` ties them to a store: it listens to the store's
 :class:`~simulator.events.EventBus` and offers the Python API
-(``await sim.webhooks.create(topic=..., delivery_url=...)``).
+(``await sim.webhooks.create(topic=..., delivery_url=...)``). Every
+:class:`~simulator.app.Simulator` has one, made with it.
 """
 
 from __future__ import annotations
@@ -148,29 +149,8 @@ class WebhookService:
 
 
 def service_for(sim: Simulator) -> WebhookService:
-    """The simulator's webhook service, created on first use.
-
-    Sets ``sim.webhooks`` (delivering under the simulator's faults) and registers the
-    reset hook; the HTTP side (routes, start/stop) is wired by the route modules.
-    """
-    service: WebhookService | None = getattr(sim, "webhooks", None)
-    if service is None:
-        options = DeliveryOptions(
-            # A store setting when the settings carry it; else WooCommerce's rule stays off
-            # so receivers on any loopback port work.
-            restrict_delivery_urls=bool(getattr(sim.settings, "restrict_delivery_urls", False))
-        )
-        service = WebhookService(
-            clock=sim.clock,
-            bus=sim.bus,
-            settings=sim.settings,
-            payload_for=sim.payload_for,
-            faults=sim.faults,
-            options=options,
-        )
-        sim.webhooks = service  # type: ignore[attr-defined]
-        sim.reset_hooks.append(service.reset)
-    return service
+    """The simulator's webhook service, ``sim.webhooks`` (made with the simulator)."""
+    return sim.webhooks
 
 
 __all__ = [

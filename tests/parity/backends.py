@@ -30,7 +30,6 @@ from simulator.clock import Clock
 from simulator.phpquery import parse_php_query
 from simulator.server import SimulatorServer
 from simulator.settings import Settings
-from simulator.webhooks import service_for
 
 from .checks import Delivery, Response
 
@@ -337,7 +336,7 @@ class FakeStore(HttpStore):
         await self.server.start("127.0.0.1", 0)
         await self.receiver.start()
         self.hook_url = self.receiver.url
-        service = service_for(self.sim)
+        service = self.sim.webhooks
         service.options.delay = FAKE_QUEUE_DELAY
         await service.start()
         keys = self.sim.keys
@@ -359,7 +358,7 @@ class FakeStore(HttpStore):
         return self.receiver.got[mark:]
 
     async def run_queue(self, expected: int) -> None:
-        engine = service_for(self.sim).engine
+        engine = self.sim.webhooks.engine
         await self.sim.clock.advance_async(FAKE_QUEUE_DELAY)
         deadline = time.monotonic() + 10
         while engine.in_flight and time.monotonic() < deadline:
@@ -367,7 +366,7 @@ class FakeStore(HttpStore):
 
     async def close(self) -> None:
         await super().close()
-        await service_for(self.sim).close()
+        await self.sim.webhooks.close()
         await self.receiver.close()
         await self.server.stop()
 
