@@ -29,7 +29,7 @@ from simulator.clock import Clock
 from simulator.events import EventBus, StoreEvent
 from simulator.generate import generate
 from simulator.settings import Settings
-from simulator.webhooks import DeliveryOptions, WebhookService, service_for
+from simulator.webhooks import DeliveryOptions, WebhookService
 
 
 def run_receiver(conn: Connection) -> None:
@@ -128,7 +128,7 @@ async def bench_changes(changes: int, port: int) -> tuple[float, float]:
     (events and queueing), and the change with its delivery."""
     sim = Simulator()
     generate(sim.store, 1, orders=changes, emit=False)
-    service = service_for(sim)
+    service = sim.webhooks
     await service.start()
     try:
         await service.create(

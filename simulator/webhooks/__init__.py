@@ -10,7 +10,7 @@ attempt (journal).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from simulator.clock import Clock
 from simulator.events import EventBus
@@ -28,9 +28,6 @@ from simulator.webhooks.model import Webhook
 from simulator.webhooks.options import DeliveryOptions
 from simulator.webhooks.registry import SearchResult, WebhookQuery, WebhookRegistry
 from simulator.webhooks.request import PayloadFor
-
-if TYPE_CHECKING:
-    from simulator.app import Simulator
 
 
 class WebhookService:
@@ -148,11 +145,6 @@ class WebhookService:
         return await self.journal.wait_for(count, timeout=timeout, **filters)
 
 
-def service_for(sim: Simulator) -> WebhookService:
-    """The simulator's webhook service, ``sim.webhooks`` (made with the simulator)."""
-    return sim.webhooks
-
-
 __all__ = [
     "DeliveryEngine",
     "DeliveryJournal",
@@ -165,5 +157,4 @@ __all__ = [
     "WebhookQuery",
     "WebhookRegistry",
     "WebhookService",
-    "service_for",
 ]
