@@ -314,7 +314,9 @@ class NaiveBuilder:
 
     def refund(self, order: Order, amount: int, reason: str, lines: Sequence[LineItem]) -> None:
         # The refund record is no Faker work: the generator's own builder makes it.
-        add_refund(self.store, order, amount, reason, lines)
+        add_refund(
+            self.store, (order.id, order.modified, order.modified_wall), amount, reason, lines
+        )
 
 
 def _store_with_products() -> Simulator:

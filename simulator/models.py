@@ -279,6 +279,19 @@ class Basket(NamedTuple):
     #: The lines' subtotal, subtotal tax, total and total tax, summed.
     sums: tuple[int, int, int, int]
 
+    def records(self, first_item_id: int) -> tuple[tuple[LineItem, ...], tuple[ShippingLine]]:
+        """The line items and shipping line of an order of this basket whose first item
+        id is ``first_item_id``: new records, in WooCommerce's item-id order."""
+        first = first_item_id
+        return (
+            tuple([LineItem(first + k, *spec) for k, spec in enumerate(self.lines)]),
+            (ShippingLine(first + self.shipping_offset, *self.shipping),),
+        )
+
+    def order_total(self) -> int:
+        """What an order of this basket totals before fees: lines, shipping, their taxes."""
+        return self.sums[2] + self.sums[3] + self.shipping[3] + self.shipping[4]
+
     @classmethod
     def of(cls, lines: tuple[LineSpec, ...], shipping: ShippingSpec, coupon_line: bool) -> Basket:
         if not lines:
@@ -373,11 +386,7 @@ class Order:
         basket = self.basket
         if basket is None:
             return self.built_line_items, self.built_shipping_lines
-        first = self.first_item_id
-        return (
-            tuple([LineItem(first + k, *spec) for k, spec in enumerate(basket.lines)]),
-            (ShippingLine(first + basket.shipping_offset, *basket.shipping),),
-        )
+        return basket.records(self.first_item_id)
 
     def build_lines(self) -> None:
         """Build the line items and the shipping line from ``basket`` (first read or write).
@@ -448,7 +457,8 @@ class Order:
             lines = basket.sums[3]
         else:
             lines = sum(item.total_tax for item in self.built_line_items)
-        return lines + sum(fee.total_tax for fee in self.fee_lines)
+        fees = self.fee_lines  # most orders have none: no generator to sum them
+        return lines + sum(fee.total_tax for fee in fees) if fees else lines
 
     @property
     def total_tax(self) -> int:
@@ -456,10 +466,12 @@ class Order:
 
     @property
     def total(self) -> int:
+        """Lines, fees and shipping, with their taxes."""
+        fees = self.fee_lines  # most orders have none: no generator to sum them
+        fee_total = sum(fee.total + fee.total_tax for fee in fees) if fees else 0
         basket = self.basket
-        lines = (
-            basket.sums[2] if basket is not None else sum(i.total for i in self.built_line_items)
-        )
-        return (
-            lines + sum(fee.total for fee in self.fee_lines) + self.shipping_total + self.total_tax
-        )
+        if basket is not None:
+            return basket.order_total() + fee_total
+        lines = sum(item.total + item.total_tax for item in self.built_line_items)
+        shipping = sum(line.total + line.total_tax for line in self.built_shipping_lines)
+        return lines + shipping + fee_total

@@ -33,14 +33,31 @@ def made_ids(sim: Simulator) -> set[int]:
     return {i for i in records if records.made(i) is not None}
 
 
-def test_a_generation_makes_only_the_orders_it_refunds() -> None:
+def test_a_generation_makes_no_order() -> None:
     sim = generated()
     store = sim.store
-    refunded = {refund.parent_id for refund in store.refunds.values()}
-    assert refunded and made_ids(sim) == refunded
+    assert store.refunds and store.note_table  # refunded and noted without being made
+    assert made_ids(sim) == set()
     assert len(store.orders) == 300  # counted, listed and found without being made
     assert all(i in store.orders for i in list(store.orders)[:5])
-    assert made_ids(sim) == refunded
+    assert made_ids(sim) == set()
+
+
+def test_refunds_of_orders_not_made_yet_are_theirs_once_made() -> None:
+    sim = generated()
+    store = sim.store
+    by_order: dict[int, list[int]] = {}
+    for refund in store.refunds.values():
+        by_order.setdefault(refund.parent_id, []).append(refund.id)
+    assert by_order
+    for order_id, refund_ids in by_order.items():
+        order = store.orders[order_id]
+        assert list(order.refunds) == refund_ids
+        if order.status == "refunded":
+            assert sum(store.refunds[i].amount for i in refund_ids) == order.total
+    made = next(i for i in by_order if store.orders[i].status != "refunded")
+    refund = store.create_refund(made, amount="0.01", refund_payment=False, emit=False)
+    assert store.orders[made].refunds == (*by_order[made], refund.id)  # a made order takes more
 
 
 def test_a_read_makes_the_order_once_and_in_place() -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from simulator.models import LineItem, MetaItem, Order
+from simulator.models import Basket, LineItem, MetaItem
 from simulator.store import Store
 from simulator.store.notes import MANUAL_REFUND_NOTE, MANUAL_REFUND_REASON, status_change_text
 from simulator.store.refunds import REFUNDED_ITEM_KEY, Refund
@@ -40,6 +40,9 @@ class HistoryCandidate(NamedTuple):
     paid: int | None
     completed: int | None
     modified: int
+    modified_wall: int
+    basket: Basket
+    first_item_id: int
 
 
 def add_history(store: Store, candidates: Sequence[HistoryCandidate]) -> None:
@@ -48,16 +51,19 @@ def add_history(store: Store, candidates: Sequence[HistoryCandidate]) -> None:
     Orders may be left out when they have none: refunded orders and those whose
     hash starts below :data:`SHARE_BOUND` are all that can. The notes are added
     in one go, numbered as one :meth:`~simulator.store.notes.NoteTable.add` after
-    another would number them. Only the orders that get a refund are read (made,
-    when still rows): the notes need only what the candidates hold.
+    another would number them. Nothing reads the orders: what the notes and
+    refunds need is in the candidates, so orders still rows stay rows. An order
+    deleted meanwhile (by a request between two steps) gets nothing.
     """
     notes: list[tuple[int, str, int]] = []
     note = notes.append
-    for order_id, hash_start, status, paid, completed, modified in candidates:
+    orders = store.orders
+    for candidate in candidates:
+        order_id, hash_start, status, paid, completed, modified, _, basket, first = candidate
         share = hash_start / 4_294_967_296  # in [0, 1)
         refunded = status == "refunded"
         partial = status == "completed" and share < PARTIAL_REFUND_SHARE
-        if not (refunded or partial or share < NOTES_SHARE):
+        if not (refunded or partial or share < NOTES_SHARE) or order_id not in orders:
             continue
         # The status notes of the way the order came: paid, then completed.
         if paid is not None:
@@ -67,20 +73,17 @@ def add_history(store: Store, candidates: Sequence[HistoryCandidate]) -> None:
         elif status in _STOPPED_NOTES:
             note((order_id, _STOPPED_NOTES[status], modified))
         if refunded:
-            order = store.orders[order_id]
-            add_refund(store, order, order.total, MANUAL_REFUND_REASON, ())
+            dated = (order_id, modified, candidate.modified_wall)
+            add_refund(store, dated, basket.order_total(), MANUAL_REFUND_REASON, ())
             note((order_id, MANUAL_REFUND_NOTE, modified))
             note((order_id, _REFUNDED_NOTE, modified))
-        elif partial:
-            order = store.orders[order_id]
-            if not order.product_ids:
-                continue
-            line = order.peek_lines()[0][0]  # read only: the order's lines stay unbuilt
+        elif partial and basket.lines:
+            line = basket.records(first)[0][0]
             unit = line.total // max(1, line.quantity)
-            if unit >= order.total:
+            if unit >= basket.order_total():
                 continue  # one unit is the whole order: that refund would not be partial
             reason = PARTIAL_REASONS[int(share * 1000) % len(PARTIAL_REASONS)]
-            add_refund(store, order, unit, reason, (line,))
+            add_refund(store, (order_id, modified, candidate.modified_wall), unit, reason, (line,))
     store.note_table.add_many(notes)
 
 
@@ -91,10 +94,15 @@ _STOPPED_NOTES = {status: status_change_text("pending", status) for status in ST
 
 
 def add_refund(
-    store: Store, order: Order, amount: int, reason: str, lines: Sequence[LineItem]
+    store: Store,
+    order: tuple[int, int, int],
+    amount: int,
+    reason: str,
+    lines: Sequence[LineItem],
 ) -> None:
-    """A refund of ``amount`` cents made when the order was last modified; one unit of
-    each of ``lines`` refunded."""
+    """A refund of ``amount`` cents to the order ``(id, modified, modified wall)``, made
+    when it was last modified; one unit of each of ``lines`` refunded."""
+    order_id, modified, modified_wall = order
     refunded = tuple(
         LineItem(
             id=store.next_item_id(),
@@ -114,9 +122,9 @@ def add_refund(
     store.insert_refund(
         Refund(
             id=store.next_post_id(),
-            parent_id=order.id,
-            created=order.modified,
-            created_wall=order.modified_wall,
+            parent_id=order_id,
+            created=modified,
+            created_wall=modified_wall,
             amount=amount,
             reason=reason,
             line_items=refunded,

@@ -348,9 +348,22 @@ class OrderBuilder:
                     modified = now
             else:
                 modified = moment
+            modified_wall = (
+                modified if utc else created_wall if modified == created else wall(modified)
+            )
             if status == "refunded" or cart >> 96 < share_bound:
                 with_history.append(
-                    HistoryCandidate(order_id, cart >> 96, status, paid, completed, modified)
+                    HistoryCandidate(
+                        order_id,
+                        cart >> 96,
+                        status,
+                        paid,
+                        completed,
+                        modified,
+                        modified_wall,
+                        basket,
+                        first_item,
+                    )
                 )
             append(
                 (  # the store's columns first (ROW_* in simulator.store.order_rows)
@@ -360,8 +373,9 @@ class OrderBuilder:
                     created,
                     created_wall,
                     modified,
-                    modified if utc else created_wall if modified == created else wall(modified),
+                    modified_wall,
                     basket,
+                    (),  # no refund yet
                     first_item,
                     profile,
                     billing,
@@ -416,6 +430,7 @@ class GeneratedOrders:
             modified,
             modified_wall,
             basket,
+            refunds,
             first_item,
             profile,
             billing,
@@ -470,7 +485,7 @@ class GeneratedOrders:
             "",
             False,
             counted,
-            (),
+            refunds,
             None,
             basket,
             first_item,

@@ -30,6 +30,8 @@ ROW_MODIFIED = 5
 ROW_MODIFIED_WALL = 6
 #: The order's :class:`~simulator.models.Basket` (its lines' product ids).
 ROW_BASKET = 7
+#: The ids of the order's refunds (a tuple; refunds added before it is made go here).
+ROW_REFUNDS = 8
 
 
 class OrderMaker(Protocol):
@@ -58,6 +60,17 @@ class OrderRecords(MutableMapping[int, Order]):
         """Generated orders ``first_id``, ``first_id + 1``, … as rows (each row's first
         item makes its order)."""
         self._data.update(zip(range(first_id, first_id + len(rows)), rows, strict=True))
+
+    def add_refund(self, order_id: int, refund_id: int) -> None:
+        """Add ``refund_id`` to the order's refunds, in its row when it is not made yet."""
+        with self._making:
+            value = self._data[order_id]
+            if isinstance(value, Order):
+                value.refunds = (*value.refunds, refund_id)
+                value.cached = None
+                return
+            refunds = (*value[ROW_REFUNDS], refund_id)
+            self._data[order_id] = (*value[:ROW_REFUNDS], refunds, *value[ROW_REFUNDS + 1 :])
 
     def made(self, order_id: int) -> Order | None:
         """The order if it was made already (None when absent or still a row): for
@@ -151,6 +164,7 @@ __all__ = [
     "ROW_CUSTOMER_ID",
     "ROW_MODIFIED",
     "ROW_MODIFIED_WALL",
+    "ROW_REFUNDS",
     "ROW_STATUS",
     "OrderMaker",
     "OrderRecords",

@@ -275,10 +275,9 @@ class RefundTable:
     def insert(self, refund: Refund) -> Refund:
         """Add a fully built refund to its order (the generator's path): nothing else
         moves and nothing fires."""
-        order = self.orders.records[refund.parent_id]
+        # A generated order not made yet keeps the id in its row.
+        self.orders.records.add_refund(refund.parent_id, refund.id)
         self.records[refund.id] = refund
-        order.refunds = (*order.refunds, refund.id)
-        order.cached = None
         return refund
 
     @changes_records
