@@ -278,3 +278,17 @@ def test_objects_the_process_froze_stay_frozen_through_a_generation() -> None:
     finally:
         gc.unfreeze()
     assert id(marker) in {id(o) for o in gc.get_objects(generation=2)}
+
+
+def test_an_order_deleted_before_its_history_gets_none() -> None:
+    sim = fresh()
+    store = sim.store
+    job = generation.Generation(store, "deleted", customers=20, orders=400, products=5, chunk=50)
+    victim = 0
+    for done, total in job.steps():
+        if done == total and not victim:  # every order is in; the history steps follow
+            victim = next(o.id for o in store.orders.values() if o.status == "refunded")
+            store.delete_order(victim)
+    assert victim and victim not in store.orders
+    assert store.refunds and all(r.parent_id != victim for r in store.refunds.values())
+    assert not store.notes.of_order(victim)
