@@ -345,3 +345,17 @@ class Args:
     def check(self) -> None:
         if self.problems:
             raise invalid_params(self.problems)
+
+
+def php_empty(value: Any) -> bool:
+    """PHP's ``empty()`` of a decoded request value: null, false, 0, 0.0, "", "0", [] and
+    {} (a JSON object decodes to an array) are empty; " ", "0.0" and -1 are not."""
+    if value is None or isinstance(value, bool):
+        return not value
+    if isinstance(value, int | float):
+        return value == 0
+    if isinstance(value, str):
+        return value in ("", "0")
+    if isinstance(value, list | dict):
+        return not value
+    return False

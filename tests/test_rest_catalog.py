@@ -245,3 +245,87 @@ async def test_a_parent_or_variation_change_shows_where_the_variation_is_read(
     await store.client.put(f"{base}/{small['id']}", json={"sku": "cup-s"})
     line = (await store.client.get(f"orders/{order['id']}")).json()["line_items"][0]
     assert line["sku"] == "cup-s"
+
+
+async def test_a_variation_create_naming_an_id(store: LiveStore) -> None:
+    """As a real WooCommerce 10.0.2 store answers: an id that PHP's ``empty()`` calls
+    non-empty is refused, one that is set but empty kills the controller (WordPress'
+    fatal error answer, nothing made), a null one is ignored; a batch answers per item
+    except for the fatal error, which ends it after the items made before it."""
+    tee = await _post(
+        store,
+        "products",
+        {
+            "name": "Tee",
+            "type": "variable",
+            "attributes": [{"name": "Size", "options": ["S", "M"], "variation": True}],
+        },
+    )
+    base = f"products/{tee['id']}/variations"
+    small = await _post(store, base, {"regular_price": "5.00"})
+
+    async def prices() -> list[str]:
+        listed = await store.client.get(base, params={"orderby": "id", "order": "asc"})
+        return [v["regular_price"] for v in listed.json()]
+
+    for named in (999999, small["id"], tee["id"], "abc", -1, True, " ", [5]):
+        refused = await store.client.post(base, json={"id": named, "regular_price": "6.00"})
+        assert refused.status_code == 400, named
+        assert refused.json() == {
+            "code": "woocommerce_rest_product_variation_exists",
+            "message": "Cannot create existing product_variation.",
+            "data": {"status": 400},
+        }
+    in_query = await store.client.post(base, params={"id": "7"}, json={"id": None})
+    assert in_query.json()["code"] == "woocommerce_rest_product_variation_exists"
+    # The body is checked against the schema first.
+    bad_status = await store.client.post(base, json={"id": 0, "status": "sleeping"})
+    assert bad_status.json()["code"] == "rest_invalid_param"
+
+    for empty in (0, 0.0, "0", "", False, [], {}):
+        crashed = await store.client.post(base, json={"id": empty, "regular_price": "6.00"})
+        assert crashed.status_code == 500, empty
+        body = crashed.json()
+        assert list(body) == ["code", "message", "data", "additional_errors"]
+        assert body["code"] == "internal_server_error"
+        assert body["data"]["status"] == 500
+        error = body["data"]["error"]
+        assert (error["type"], error["line"]) == (1, 202)
+        assert error["file"].endswith("/class-wc-rest-product-variations-controller.php")
+        assert error["message"].startswith(
+            "Uncaught Error: Call to a member function set_parent_id() on bool in "
+        )
+        assert "allow" not in crashed.headers
+    # Without JSON in Content-Type or Accept, WordPress answers its HTML error page.
+    page = await store.client.post(base, params={"id": "0"})
+    assert page.status_code == 500
+    assert page.headers["content-type"] == "text/html; charset=UTF-8"
+    assert "There has been a critical error on this website." in page.text
+    assert await prices() == ["5.00"]
+
+    made = await store.client.post(base, json={"id": None, "regular_price": "6.50"})
+    assert made.status_code == 201
+    assert made.json()["regular_price"] == "6.50"
+
+    batch = await store.client.post(
+        f"{base}/batch",
+        json={"create": [{"id": None, "regular_price": "7.00"}, {"id": 999999}, {"id": "abc"}]},
+    )
+    assert batch.status_code == 200
+    answers = batch.json()["create"]
+    assert answers[0]["regular_price"] == "7.00"
+    assert [a["id"] for a in answers[1:]] == [0, 0]
+    assert {a["error"]["code"] for a in answers[1:]} == {
+        "woocommerce_rest_product_variation_exists"
+    }
+    crashed_batch = await store.client.post(
+        f"{base}/batch",
+        json={
+            "create": [{"regular_price": "7.50"}, {"id": 0}, {"regular_price": "8.00"}],
+            "update": [{"id": small["id"], "regular_price": "9.00"}],
+        },
+    )
+    assert crashed_batch.status_code == 500
+    assert crashed_batch.json()["code"] == "internal_server_error"
+    # The item before the crash stays; the rest of the batch never ran.
+    assert await prices() == ["5.00", "6.50", "7.00", "7.50"]

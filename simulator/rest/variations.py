@@ -5,10 +5,17 @@ pattern (``/products/(?P<product_id>[\\d]+)/variations/31``), a variation of ano
 parent is ``woocommerce_rest_product_variation_invalid_id``, ``DELETE`` without
 ``force`` trashes, a batch item is not checked against the schema (an unknown status
 becomes ``draft``), and a batch delete that fails echoes its whole request as ``id``.
+
+A create that names an ``id`` (in the body or the query; a batch create item too) is
+refused with ``woocommerce_rest_product_variation_exists`` when the id is not empty in
+PHP's sense; an id that is present but empty (``0``, ``"0"``, ``""``, ``false``, ``[]``)
+crashes the controller (``wc_get_product(0)`` is ``false``), and WordPress answers its
+fatal error page, 500, with nothing made (a batch keeps the items made before it).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -16,10 +23,12 @@ from aiohttp import web
 
 from simulator.errors import RestError
 from simulator.models import STOCK_STATUSES
-from simulator.params import Args
+from simulator.params import Args, php_empty
+from simulator.phpjson import dumps
 from simulator.resources.variations import VARIATION
 from simulator.rest.body import Reader, read_fields
 from simulator.rest.common import (
+    INTERNAL_ERROR_MESSAGE,
     SIM_KEY,
     TARGET_CHECKS,
     CrudRoutes,
@@ -34,6 +43,7 @@ from simulator.rest.common import (
     run_batch,
 )
 from simulator.rest.orders import filter_meta
+from simulator.rest.responses import response_headers
 from simulator.store import money
 from simulator.store.variations import ORDERBY as VARIATION_ORDERBY
 from simulator.store.variations import VariationQuery, invalid_variation
@@ -76,6 +86,84 @@ def option_entries(args: Args, name: str) -> list[dict[str, Any]]:
 
 
 READERS: dict[str, Reader] = {"dimensions": dimension_fields, "attributes": option_entries}
+
+EXISTS_ERROR = (
+    "woocommerce_rest_product_variation_exists",
+    "Cannot create existing product_variation.",
+)
+#: Where PHP says the controller died on an empty id, under a WordPress root as the
+#: official Docker image has it (a store's own root differs; so does its stack trace).
+CRASH_FILE = (
+    "/var/www/html/wp-content/plugins/woocommerce/includes/rest-api/Controllers/"
+    "Version3/class-wc-rest-product-variations-controller.php"
+)
+CRASH_LINE = 202
+CRASH_MESSAGE = (
+    "Uncaught Error: Call to a member function set_parent_id() on bool in "
+    f"{CRASH_FILE}:{CRASH_LINE}\nStack trace:\n#0 {{main}}\n  thrown"
+)
+#: wp_is_json_media_type()'s pattern.
+JSON_MEDIA_TYPE = re.compile(
+    r"(^|\s|,)application/([\w!#$&-^.+]+\+)?json(\+oembed)?($|\s|;|,)", re.IGNORECASE
+)
+
+
+class ControllerCrash(Exception):
+    """The controller's PHP fatal error on a create naming an empty id. It ends the
+    whole request, a batch too, so it is no RestError (a batch answers those per item)."""
+
+
+def named_id(request: web.Request, body: Mapping[str, Any]) -> Any:
+    """``$request['id']`` of a create: the body's, or the query's when the body's is
+    null (WP_REST_Request::get_param takes the first value that is not null)."""
+    value = body.get("id")
+    return query_params(request).get("id") if value is None else value
+
+
+def refuse_named_id(request: web.Request, body: Mapping[str, Any]) -> None:
+    """WC_REST_CRUD_Controller::create_item refuses an id that is not empty; the
+    variations controller then reads one that is set, and ``wc_get_product(0)`` is
+    ``false``: PHP dies calling a method on it, before anything is saved."""
+    value = named_id(request, body)
+    if value is None:
+        return
+    if php_empty(value):
+        raise ControllerCrash
+    code, message = EXISTS_ERROR
+    raise RestError(code, message, 400)
+
+
+def wants_json(request: web.Request) -> bool:
+    """wp_is_json_request(): WordPress answers its fatal error page as JSON only then."""
+    return any(
+        JSON_MEDIA_TYPE.search(request.headers.get(name, "")) for name in ("Accept", "Content-Type")
+    )
+
+
+def crash_response(request: web.Request) -> web.Response:
+    """WordPress' fatal error handler: 500, JSON with the PHP error when the request
+    speaks JSON, its HTML error page otherwise; no ``Allow`` (the REST server never
+    finishes the request)."""
+    headers = response_headers(request)
+    headers.pop("Allow", None)
+    if wants_json(request):
+        error = {"type": 1, "message": CRASH_MESSAGE, "file": CRASH_FILE, "line": CRASH_LINE}
+        body = {
+            "code": "internal_server_error",
+            "message": INTERNAL_ERROR_MESSAGE,
+            "data": {"status": 500, "error": error},
+            "additional_errors": [],
+        }
+        return web.Response(body=dumps(body), status=500, headers=headers)
+    headers["Content-Type"] = "text/html; charset=UTF-8"
+    page = (
+        '<!DOCTYPE html>\n<html lang="en-US">\n<head>\n'
+        '\t<meta http-equiv="Content-Type" content="text/html; charset=UTF-8" />\n'
+        "\t<title>WordPress &rsaquo; Error</title>\n</head>\n"
+        f'<body id="error-page">\n\t<div class="wp-die-message">{INTERNAL_ERROR_MESSAGE}'
+        "</div></body>\n</html>\n"
+    )
+    return web.Response(body=page.encode(), status=500, headers=headers)
 
 
 def variation_list_query(args: Args) -> VariationQuery:
@@ -182,14 +270,18 @@ class VariationRoutes(CrudRoutes):
         return fields
 
     async def create(self, request: web.Request) -> web.Response:
-        payload = await self.create_item(request, await body_params(request))
+        try:
+            payload = await self.create_item(request, await body_params(request))
+        except ControllerCrash:
+            return crash_response(request)
         location = f"{self.sim.settings.api_url}/{LOCATION_ROUTE}/{payload['id']}"
         return respond(request, payload, status=201, headers={"Location": location})
 
     async def create_item(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-        # A body naming an ``id`` is not refused as ResourceRoutes refuses it: no recording
-        # of a real store covers it for variations.
-        return self._create(request, self.parse_fields(body, creating=True))
+        fields = self.parse_fields(body, creating=True)
+        require_permission(request, "create")
+        refuse_named_id(request, body)
+        return self._create(request, fields)
 
     def _create(self, request: web.Request, fields: dict[str, Any]) -> dict[str, Any]:
         require_permission(request, "create")
@@ -227,6 +319,8 @@ class VariationRoutes(CrudRoutes):
         parent = parent_id(request)
 
         async def create(req: web.Request, item: dict[str, Any]) -> dict[str, Any]:
+            require_permission(req, "create")
+            refuse_named_id(req, item)
             return self._create(req, self.loose_fields(item))
 
         async def update(req: web.Request, item: dict[str, Any]) -> dict[str, Any]:
@@ -248,9 +342,13 @@ class VariationRoutes(CrudRoutes):
                     },
                 }
 
-        return await run_batch(
-            request, create=create, update=update, delete=delete, typed_groups=False
-        )
+        try:
+            return await run_batch(
+                request, create=create, update=update, delete=delete, typed_groups=False
+            )
+        except ControllerCrash:
+            # The items before it stay made, and their webhooks fire (recorded).
+            return crash_response(request)
 
     def batch_id(self, item: Mapping[str, Any]) -> int:
         try:

@@ -75,6 +75,9 @@ _TERM_PATH = re.compile(r"/products/(categories|tags)/(\d+)")
 _VARIATION_PATH = re.compile(r"/variations/(\d+)")
 #: Symbol kinds of term ids, by route.
 TERM_KINDS = {"categories": "cats", "tags": "tags"}
+#: A PHP error's file (``data.error`` of WordPress' fatal error handler) lies under the
+#: store's own install directory.
+_INSTALL_DIR = re.compile(r"/\S*?(?=/wp-(?:content|includes|admin)/\S*\.php\b)")
 _ITEM_ID = re.compile(r"([?&](?:include|exclude|parent|customer|product)(?:%5B\d*%5D)?=)(\d+)")
 
 #: Query parameters whose ids are of one kind.
@@ -250,6 +253,11 @@ def normalise_value(value: Any, symbols: Symbols, key: str = "", kind: str | Non
         if key == "secret" and value:
             # A generated webhook secret is random; a given one is the scenario's own.
             return value if value.startswith("parity-") else "<random secret>"
+        if key in ("file", "message") and _INSTALL_DIR.search(value):
+            # A PHP error names files under the store's install directory, and its stack
+            # trace follows how PHP is served (php -S, FPM, a router script): the error
+            # and where it happened stay, the trace goes.
+            return _INSTALL_DIR.sub("<wp>", value.partition("\nStack trace:")[0])
         if key in ("name",) and value.startswith("Webhook created on "):
             # Default webhook names carry the creation date in the site's locale.
             return "Webhook created on <date>"

@@ -2,9 +2,10 @@
 
 Covers a variable product with attributes, its variations (CRUD, batch, list parameters,
 errors, OPTIONS), what the parent shows of them (``variations``, prices, price HTML),
-``variation_id`` on order line items (price and stock from the variation), and the
+``variation_id`` on order line items (price and stock from the variation), the
 webhooks a variation change fires (``product.*`` with the variation's own id, and the
-``coupon.deleted`` hook of a trashed post).
+``coupon.deleted`` hook of a trashed post), and creates that name an ``id`` (alone and
+in a batch: refused, or the controller's PHP fatal error when the id is empty).
 """
 
 from __future__ import annotations
@@ -94,6 +95,7 @@ async def run(s: Scenario) -> None:
     await orders(s, parent)
     await removal(s, parent)
     await options(s, parent)
+    await named_ids(s)
     await cleanup(s)
 
 
@@ -496,3 +498,120 @@ async def options(s: Scenario, parent: int) -> None:
     )
     await s.call(A, "variation after parent delete", "GET", f"{PRODUCTS}/{small}")
     await s.queue(A, "queue parent delete", 0)
+
+
+async def named_ids(s: Scenario) -> None:
+    """Creates naming an ``id``: refused when PHP's ``empty()`` says it is not empty, a
+    PHP fatal error (500, nothing made) when it is set but empty, ignored when null;
+    in a batch each item answers for itself, except the fatal error, which ends it.
+
+    Deliveries count from before the creates (not from the queue run): a real store's
+    WP-Cron, spawned by the requests themselves, may run the queue early."""
+    mark = s.b.deliveries_mark()
+    made = await s.create(
+        A,
+        "ids parent create",
+        "products",
+        "var ids",
+        {
+            "name": "Parity Var Ids",
+            "type": "variable",
+            "sku": "parity-var-ids",
+            "attributes": [{"name": "Size", "options": ["S", "M"], "variation": True}],
+        },
+    )
+    parent = int(made.get("id", 999990))
+    v = f"{PRODUCTS}/{parent}/variations"
+    first = await create_variation(
+        s,
+        "ids create",
+        parent,
+        "var ids s",
+        {"regular_price": "5.00", "attributes": [{"name": "Size", "option": "S"}]},
+    )
+    await s.b.run_queue(3)
+    s.deliveries(A, "queue ids creates", mark)
+    mark = s.b.deliveries_mark()
+    for step, ident in (
+        ("create id unused", 999999),
+        ("create id of variation", first),
+        ("create id of parent", parent),
+        ("create id string", "abc"),
+        ("create id negative", -1),
+        ("create id true", True),
+        ("create id zero", 0),
+        ("create id zero string", "0"),
+        ("create id empty string", ""),
+        ("create id false", False),
+        ("create id empty list", []),
+    ):
+        await s.call(A, step, "POST", v, body={"id": ident, "regular_price": "6.00"})
+    await s.call(
+        A,
+        "create id in query",
+        "POST",
+        v,
+        body={"regular_price": "6.00"},
+        params=[("id", "999999")],
+    )
+    await s.call(
+        A,
+        "create id null over query",
+        "POST",
+        v,
+        body={"id": None, "regular_price": "6.00"},
+        params=[("id", "999999")],
+    )
+    # Without a JSON body or Accept header WordPress answers its HTML error page.
+    await s.call(A, "create id zero in query no body", "POST", v, params=[("id", "0")])
+    await s.call(A, "create id zero bad status", "POST", v, body={"id": 0, "status": "sleeping"})
+    await create_variation(
+        s, "create id null", parent, "var ids null", {"id": None, "regular_price": "6.50"}
+    )
+    response = await s.raw(
+        "POST",
+        f"{v}/batch",
+        body={
+            "create": [
+                {"id": None, "regular_price": "7.00"},
+                {"id": 999999},
+                {"id": first},
+                {"id": parent},
+                {"id": "abc"},
+            ]
+        },
+    )
+    created = (response.json() or {}).get("create", []) if response.status == 200 else []
+    if created and isinstance(created[0], dict) and created[0].get("id"):
+        s.name("products", int(created[0]["id"]), "var ids b1")
+    s.rec.response(A, "batch create ids", response, kind="products")
+    await s.call(
+        A,
+        "batch create id in query",
+        "POST",
+        f"{v}/batch",
+        kind="products",
+        body={"create": [{"regular_price": "7.25"}]},
+        params=[("id", "999999")],
+    )
+    # The first item is made before the second kills the request; the update never runs.
+    await s.call(
+        A,
+        "batch create id zero",
+        "POST",
+        f"{v}/batch",
+        kind="products",
+        body={
+            "create": [{"regular_price": "7.50"}, {"id": 0}],
+            "update": [{"id": first, "regular_price": "9.00"}],
+        },
+    )
+    listed = await s.raw(
+        "GET", v, params=[("orderby", "id"), ("order", "asc"), ("_fields", "id,regular_price")]
+    )
+    for item in listed.json() or []:
+        if isinstance(item, dict) and item.get("regular_price") == "7.50":
+            s.name("products", int(item["id"]), "var ids fatal b1")
+    s.rec.response(A, "ids list after", listed, kind="products")
+    await s.b.run_queue(4)
+    s.deliveries(A, "queue ids", mark)
