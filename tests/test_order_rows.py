@@ -150,3 +150,20 @@ def test_an_order_made_meanwhile_is_the_one_a_late_reader_gets() -> None:
     assert isinstance(row, tuple)
     first = records[order_id]
     assert records._make(order_id, row) is first  # a reader that saw the row before
+
+
+def test_generated_refunds_are_made_on_the_first_read_in_id_order() -> None:
+    sim = generated()
+    table = sim.store.refund_table
+    assert table._later and not table._records  # ids taken, records not made yet
+    refunds = list(sim.store.refunds.values())
+    assert not table._later
+    assert [r.id for r in refunds] == sorted(r.id for r in refunds)
+    partial = [r for r in refunds if r.line_items]
+    assert partial and all(
+        line.quantity == -1 and line.total == -r.amount and line.meta_data[0].value
+        for r in partial
+        for line in r.line_items
+    )
+    order = sim.store.orders[refunds[0].parent_id]
+    assert table.of_order(order) == [refunds[0]]

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from simulator.models import Basket, LineItem, MetaItem
+from simulator.models import Basket, LineItem
 from simulator.store import Store
 from simulator.store.notes import MANUAL_REFUND_NOTE, MANUAL_REFUND_REASON, status_change_text
-from simulator.store.refunds import REFUNDED_ITEM_KEY, Refund
+from simulator.store.refunds import LaterRefund
 
 #: Orders (besides refunded ones) whose status notes are kept.
 NOTES_SHARE = 0.1
@@ -57,6 +57,8 @@ def add_history(store: Store, candidates: Sequence[HistoryCandidate]) -> None:
     """
     notes: list[tuple[int, str, int]] = []
     note = notes.append
+    refunds: list[LaterRefund] = []
+    refund = refunds.append
     orders = store.orders
     for candidate in candidates:
         order_id, hash_start, status, paid, completed, modified, _, basket, first = candidate
@@ -74,7 +76,7 @@ def add_history(store: Store, candidates: Sequence[HistoryCandidate]) -> None:
             note((order_id, _STOPPED_NOTES[status], modified))
         if refunded:
             dated = (order_id, modified, candidate.modified_wall)
-            add_refund(store, dated, basket.order_total(), MANUAL_REFUND_REASON, ())
+            refund(later_refund(store, dated, basket.order_total(), MANUAL_REFUND_REASON, ()))
             note((order_id, MANUAL_REFUND_NOTE, modified))
             note((order_id, _REFUNDED_NOTE, modified))
         elif partial and basket.lines:
@@ -83,7 +85,9 @@ def add_history(store: Store, candidates: Sequence[HistoryCandidate]) -> None:
             if unit >= basket.order_total():
                 continue  # one unit is the whole order: that refund would not be partial
             reason = PARTIAL_REASONS[int(share * 1000) % len(PARTIAL_REASONS)]
-            add_refund(store, (order_id, modified, candidate.modified_wall), unit, reason, (line,))
+            dated = (order_id, modified, candidate.modified_wall)
+            refund(later_refund(store, dated, unit, reason, (line,)))
+    store.refund_table.insert_later(refunds)
     store.note_table.add_many(notes)
 
 
@@ -93,6 +97,23 @@ _REFUNDED_NOTE = status_change_text("completed", "refunded")
 _STOPPED_NOTES = {status: status_change_text("pending", status) for status in STOPPED}
 
 
+def later_refund(
+    store: Store,
+    order: tuple[int, int, int],
+    amount: int,
+    reason: str,
+    lines: Sequence[LineItem],
+) -> LaterRefund:
+    """A refund of ``amount`` cents to the order ``(id, modified, modified wall)``, made
+    when it was last modified, one unit of each of ``lines`` refunded: its ids taken now
+    (each line's item and meta ids, then the refund's), its records made on first read."""
+    order_id, modified, modified_wall = order
+    taken = tuple([(line, store.next_item_id(), store.next_meta_id()) for line in lines])
+    return LaterRefund(
+        store.next_post_id(), order_id, modified, modified_wall, amount, reason, taken
+    )
+
+
 def add_refund(
     store: Store,
     order: tuple[int, int, int],
@@ -100,33 +121,5 @@ def add_refund(
     reason: str,
     lines: Sequence[LineItem],
 ) -> None:
-    """A refund of ``amount`` cents to the order ``(id, modified, modified wall)``, made
-    when it was last modified; one unit of each of ``lines`` refunded."""
-    order_id, modified, modified_wall = order
-    refunded = tuple(
-        LineItem(
-            id=store.next_item_id(),
-            name=line.name,
-            product_id=line.product_id,
-            variation_id=line.variation_id,
-            quantity=-1,
-            subtotal=-amount,
-            subtotal_tax=0,
-            total=-amount,
-            total_tax=0,
-            sku=line.sku,
-            meta_data=(MetaItem(store.next_meta_id(), REFUNDED_ITEM_KEY, str(line.id)),),
-        )
-        for line in lines
-    )
-    store.insert_refund(
-        Refund(
-            id=store.next_post_id(),
-            parent_id=order_id,
-            created=modified,
-            created_wall=modified_wall,
-            amount=amount,
-            reason=reason,
-            line_items=refunded,
-        )
-    )
+    """:func:`later_refund`, inserted."""
+    store.refund_table.insert_later([later_refund(store, order, amount, reason, lines)])

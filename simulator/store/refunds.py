@@ -17,9 +17,11 @@ Making one (a real WooCommerce 10.0.2 store, recorded):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from threading import Lock
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from simulator.errors import RestError
 from simulator.models import FeeLine, LineItem, MetaItem, Order, ShippingLine
@@ -59,6 +61,47 @@ class Refund:
     line_items: tuple[LineItem, ...] = ()
     shipping_lines: tuple[ShippingLine, ...] = ()
     fee_lines: tuple[FeeLine, ...] = ()
+
+
+class LaterRefund(NamedTuple):
+    """A refund whose ids are taken and whose records are made on the table's next read
+    (the generator's): one unit of each of ``lines`` refunded, each with its new item
+    id and the id of its ``_refunded_item_id`` meta."""
+
+    id: int
+    parent_id: int
+    created: int
+    created_wall: int
+    amount: int
+    reason: str
+    lines: tuple[tuple[LineItem, int, int], ...]  # (the order's line, item id, meta id)
+
+    def refund(self) -> Refund:
+        amount = self.amount
+        return Refund(
+            self.id,
+            self.parent_id,
+            self.created,
+            self.created_wall,
+            amount,
+            self.reason,
+            line_items=tuple(
+                LineItem(
+                    id=item_id,
+                    name=line.name,
+                    product_id=line.product_id,
+                    variation_id=line.variation_id,
+                    quantity=-1,
+                    subtotal=-amount,
+                    subtotal_tax=0,
+                    total=-amount,
+                    total_tax=0,
+                    sku=line.sku,
+                    meta_data=(MetaItem(meta_id, REFUNDED_ITEM_KEY, str(line.id)),),
+                )
+                for line, item_id, meta_id in self.lines
+            ),
+        )
 
 
 class RefundFailed(RestError):
@@ -182,7 +225,24 @@ class RefundTable:
         self.orders = orders
         self.products = products
         self.notes = notes
-        self.records: dict[int, Refund] = {}
+        self._records: dict[int, Refund] = {}
+        #: Refunds inserted for later (:meth:`insert_later`), made on the next read.
+        self._later: list[Sequence[LaterRefund]] = []
+        # Read from the store's server thread and a test's: each refund made once.
+        self._making = Lock()
+
+    @property
+    def records(self) -> dict[int, Refund]:
+        """Every refund by id (those inserted for later made first)."""
+        if self._later:
+            with self._making:
+                if self._later:  # not made by another thread meanwhile
+                    later, self._later = self._later, []
+                    records = self._records
+                    for refunds in later:
+                        for refund in refunds:
+                            records[refund.id] = refund.refund()
+        return self._records
 
     def of_order(self, order: Order) -> list[Refund]:
         """The order's refunds, newest first (wc_get_orders ordered by date)."""
@@ -272,13 +332,14 @@ class RefundTable:
         self.notes.add(order.id, MANUAL_REFUND_NOTE)
 
     @changes_records
-    def insert(self, refund: Refund) -> Refund:
-        """Add a fully built refund to its order (the generator's path): nothing else
-        moves and nothing fires."""
-        # A generated order not made yet keeps the id in its row.
-        self.orders.records.add_refund(refund.parent_id, refund.id)
-        self.records[refund.id] = refund
-        return refund
+    def insert_later(self, refunds: Sequence[LaterRefund]) -> None:
+        """Add refunds to their orders now and make their records on the table's next
+        read (the generator's path): nothing else moves and nothing fires."""
+        orders = self.orders.records
+        for refund in refunds:
+            # A generated order not made yet keeps the id in its row.
+            orders.add_refund(refund.parent_id, refund.id)
+        self._later.append(list(refunds))
 
     @changes_records
     def delete(self, refund_id: int) -> Refund:

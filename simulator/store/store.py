@@ -17,7 +17,7 @@ from simulator.store.customers import CustomerTable
 from simulator.store.notes import NoteTable
 from simulator.store.orders import OrderTable
 from simulator.store.products import ProductTable
-from simulator.store.refunds import RefundTable
+from simulator.store.refunds import Refund, RefundTable
 from simulator.store.variations import VariationTable
 
 
@@ -48,7 +48,6 @@ class Store(StoreCore):
         self.orders = self.order_table.records
         self.order_dates = self.order_table.dates
         self.coupons = self.coupon_table.records
-        self.refunds = self.refund_table.records
         self.notes = self.note_table
 
         # The operations, bound once here (no per-call forwarding on the hot paths).
@@ -94,10 +93,14 @@ class Store(StoreCore):
         self.query_coupons = coupons.query
         self.add_note = self.note_table.add
         self.create_refund = self.refund_table.create
-        self.insert_refund = self.refund_table.insert
         self.delete_refund = self.refund_table.delete
 
         customers.create_admin()
+
+    @property
+    def refunds(self) -> dict[int, Refund]:
+        """Every refund by id (read freely; change them through ``refund_table``)."""
+        return self.refund_table.records
 
     def _invalidate_orders_with(self, product_id: int) -> None:
         self.order_table.invalidate_with(product_id)
