@@ -272,7 +272,7 @@ class OrderBuilder:
         first_claimed = item_id = store.claim_item_ids(0)  # claimed in one go at the end
         paid_units: list[tuple[int, ...]] = []  # the units of every paid order
         with_history = self.with_history
-        share_bound = SHARE_BOUND
+        hash_bound = SHARE_BOUND << 96  # cart >> 96 < SHARE_BOUND, without the shift
         rows: list[OrderRow] = []
         append = rows.append
         maker = GeneratedOrders(self.currency, self.version, coupon)
@@ -351,7 +351,7 @@ class OrderBuilder:
             modified_wall = (
                 modified if utc else created_wall if modified == created else wall(modified)
             )
-            if status == "refunded" or cart >> 96 < share_bound:
+            if status == "refunded" or cart < hash_bound:
                 with_history.append(
                     HistoryCandidate(
                         order_id,
