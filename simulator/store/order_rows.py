@@ -76,16 +76,16 @@ class OrderRecords(MutableMapping[int, Order]):
         """The order if it was made already (None when absent or still a row): for
         writers that only clear what an order holds, such as its cached rendering."""
         value = self._data.get(order_id)
-        return value if type(value) is Order else None
+        return value if isinstance(value, Order) else None
 
     def made_orders(self) -> Iterator[Order]:
         """Every order made so far (rows are skipped)."""
-        return (value for value in self._data.values() if type(value) is Order)
+        return (value for value in self._data.values() if isinstance(value, Order))
 
     def _make(self, order_id: int, row: OrderRow) -> Order:
         with self._making:
             value = self._data[order_id]
-            if type(value) is Order:  # made by another thread meanwhile
+            if isinstance(value, Order):  # made by another thread meanwhile
                 return value
             order: Order = row[0].order(order_id, row)
             self._data[order_id] = order  # same key: the position in id order stays
@@ -93,13 +93,13 @@ class OrderRecords(MutableMapping[int, Order]):
 
     def __getitem__(self, order_id: int) -> Order:
         value = self._data[order_id]
-        return value if type(value) is Order else self._make(order_id, value)  # type: ignore[arg-type]
+        return value if isinstance(value, Order) else self._make(order_id, value)
 
     def get(self, order_id: int, default: Order | None = None) -> Order | None:  # type: ignore[override]
         value = self._data.get(order_id)
         if value is None:
             return default
-        return value if type(value) is Order else self._make(order_id, value)  # type: ignore[arg-type]
+        return value if isinstance(value, Order) else self._make(order_id, value)
 
     def __setitem__(self, order_id: int, order: Order) -> None:
         self._data[order_id] = order
@@ -142,7 +142,7 @@ class _Orders(ValuesView[Order]):
         # Making an order replaces the value of a key already there: the iteration goes on
         # (a dict's own rule still holds: no adding or removing orders meanwhile).
         for order_id, value in records._data.items():
-            yield value if type(value) is Order else records._make(order_id, value)  # type: ignore[arg-type]
+            yield value if isinstance(value, Order) else records._make(order_id, value)
 
 
 class _OrdersById(ItemsView[int, Order]):
@@ -153,7 +153,7 @@ class _OrdersById(ItemsView[int, Order]):
     def __iter__(self) -> Iterator[tuple[int, Order]]:
         records = self._mapping
         for order_id, value in records._data.items():
-            order = value if type(value) is Order else records._make(order_id, value)  # type: ignore[arg-type]
+            order = value if isinstance(value, Order) else records._make(order_id, value)
             yield order_id, order
 
 
