@@ -29,7 +29,7 @@ from aiohttp import web
 from simulator.answers import REPLAYABLE, keep_answer
 from simulator.auth import AuthRequest
 from simulator.errors import RestError, no_route
-from simulator.params import Args
+from simulator.params import Args, php_empty
 from simulator.phpjson import dumps
 from simulator.rest.batches import BATCH_LIMIT, BatchItem, batch_item_id, run_batch
 from simulator.rest.permissions import (
@@ -47,6 +47,7 @@ from simulator.rest.request_data import (
     current_key,
     form_pairs,
     is_authorised,
+    named_id,
     query_pairs,
     query_params,
     route_id,
@@ -392,9 +393,9 @@ class ResourceRoutes(CrudRoutes):
     """The route set of a resource at its own route (``/{route}``, ``/{route}/{id}``):
     a create or update parses the body, checks the capability, then asks the store
     through :meth:`store_create` or :meth:`store_update`; a create naming an ``id``
-    is refused."""
+    that is not empty is refused (:meth:`refuse_named_id`)."""
 
-    #: (code, message) of the 400 for a create whose body names an ``id``.
+    #: (code, message) of the 400 for a create naming an ``id`` that is not empty.
     exists_error: ClassVar[tuple[str, str]]
 
     @abstractmethod
@@ -412,10 +413,16 @@ class ResourceRoutes(CrudRoutes):
     async def create_item(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
         fields = self.parse_fields(body, creating=True)
         require_permission(request, "create")
-        if body.get("id"):
+        self.refuse_named_id(request, body)
+        return await self.store_create(fields)
+
+    def refuse_named_id(self, request: web.Request, body: Mapping[str, Any]) -> None:
+        """``if ( ! empty( $request['id'] ) )`` of WooCommerce's create_item: the id is
+        the body's or the query's, and PHP's ``empty()`` lets 0, "0", "", false and []
+        through (the record is made with a new id) but not "0.0", -1 or true."""
+        if not php_empty(named_id(request, body)):
             code, message = self.exists_error
             raise RestError(code, message, 400)
-        return await self.store_create(fields)
 
     async def update_item(
         self, request: web.Request, item_id: int, body: dict[str, Any]
@@ -467,6 +474,7 @@ __all__ = [
     "item_routes",
     "make_auth_middleware",
     "make_error_middleware",
+    "named_id",
     "needs_dicts",
     "options",
     "paging_headers",

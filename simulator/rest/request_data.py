@@ -3,6 +3,7 @@ WordPress merges them, its route id, the key it authenticated with, its app's Si
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -58,6 +59,13 @@ async def form_pairs(request: web.Request) -> list[tuple[str, str]]:
             pairs = split_query_string(text)
         request[_FORM_ATTR] = pairs
     return pairs  # type: ignore[no-any-return]
+
+
+def named_id(request: web.Request, body: Mapping[str, Any]) -> Any:
+    """``$request['id']`` of a create: the body's, or the query's when the body's is
+    null (WP_REST_Request::get_param takes the first value that is not null)."""
+    value = body.get("id")
+    return query_params(request).get("id") if value is None else value
 
 
 async def body_params(request: web.Request) -> dict[str, Any]:

@@ -5,11 +5,18 @@ answers: terms cannot be trashed (``DELETE`` without ``force`` is 501), a batch
 deletes with ``force``, a batch item is not checked against the schema (a missing
 name is wp_insert_term's ``empty_term_name``), and an item route of a term that
 does not exist answers without an ``Allow`` header.
+
+The controller's permission check reads ``$request['id']`` (the body's, or the
+query's) with ``intval``: a create or a batch naming one that is not a term of the
+taxonomy is 404 ``woocommerce_rest_term_invalid`` before the capability check;
+one that is, or one that is 0 ("abc", "0.0", false, []), makes a new term. There is
+no ``..._exists`` refusal.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -17,7 +24,7 @@ from aiohttp import web
 
 from simulator.errors import RestError
 from simulator.models import Category, Tag
-from simulator.params import Args
+from simulator.params import Args, php_intval
 from simulator.render_terms import ROUTES, TermRenderer
 from simulator.resources.declare import Declaration, required
 from simulator.resources.terms import CATEGORY, TAG
@@ -28,13 +35,18 @@ from simulator.rest.common import (
     Page,
     ResourceRoutes,
     View,
+    body_params,
     force_flag,
+    named_id,
     require_permission,
 )
-from simulator.store.terms import CATEGORIES, TAGS, TermQuery
+from simulator.store.terms import CATEGORIES, TAGS, TermQuery, term_invalid
 
 if TYPE_CHECKING:
     from simulator.app import Simulator
+
+#: Whether the term a create or batch request names (by ``id``) is one of the taxonomy.
+NAMED_TERM_FOUND: web.RequestKey[bool] = web.RequestKey("woosim.named_term_found", bool)
 
 ORDERBY = ("id", "include", "name", "slug", "term_group", "description", "count")
 
@@ -84,7 +96,8 @@ def term_list_query(args: Args) -> TermQuery:
 class TermRoutes(ResourceRoutes):
     taxonomy: ClassVar[str]
     declaration: ClassVar[Declaration]
-    # The terms controller has neither check; the base class asks for them.
+    # The terms controller has no ..._exists check (see check_named_term); the base
+    # class asks for one.
     exists_error = ("woocommerce_rest_term_exists", "Cannot create existing resource.")
     invalid_id_error = ("woocommerce_rest_term_invalid", "Resource does not exist.")
     typed_batch_groups = False
@@ -164,14 +177,39 @@ class TermRoutes(ResourceRoutes):
             fields["image"] = body["image"]
         return fields
 
+    def named_term_found(self, request: web.Request, values: Mapping[str, Any]) -> bool:
+        """check_permissions(): an id the request names (``intval``) must be a term of
+        this taxonomy (a create then makes a new term all the same); no id passes."""
+        term_id = php_intval(named_id(request, values))
+        return not term_id or term_id in self.terms.table(self.taxonomy)
+
+    def check_request_term(self, request: web.Request, values: Mapping[str, Any]) -> bool:
+        """The named term check of the request itself. Every method's permission check
+        reads it, so the answer's ``Allow`` lists none when it fails, even when the
+        schema check refused the request first: kept on the request for the header."""
+        found = self.named_term_found(request, values)
+        request[NAMED_TERM_FOUND] = found
+        return found
+
     async def create_item(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+        found = self.check_request_term(request, body)
         fields = self.parse_fields(body, creating=True)
+        if not found:
+            raise term_invalid()
         require_permission(request, "create")
         return await self.store_create(fields)
 
     async def batch_create(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+        if not self.named_term_found(request, body):
+            raise term_invalid()
         require_permission(request, "create")
         return await self.store_create(self.loose_fields(body))
+
+    async def batch(self, request: web.Request) -> web.Response:
+        # The batch's own permission check reads its id too (query or top-level body).
+        if not self.check_request_term(request, await body_params(request)):
+            raise term_invalid()
+        return await super().batch(request)
 
     async def update_item(
         self, request: web.Request, item_id: int, body: dict[str, Any]
@@ -210,7 +248,10 @@ class TermRoutes(ResourceRoutes):
         taxonomy = self.taxonomy
 
         def exists(request: web.Request) -> bool | None:
-            if not request.path.startswith(prefix) or "id" not in request.match_info:
+            if "id" not in request.match_info:
+                # A create or batch of either taxonomy that named an id: whether it passed.
+                return request.get(NAMED_TERM_FOUND)
+            if not request.path.startswith(prefix):
                 return None
             sim = request.app[SIM_KEY]
             try:

@@ -36,6 +36,7 @@ from simulator.rest.common import (
     collection_headers,
     context_args,
     force_flag,
+    named_id,
     query_params,
     require_permission,
     respond,
@@ -111,13 +112,6 @@ JSON_MEDIA_TYPE = re.compile(
 class ControllerCrash(Exception):
     """The controller's PHP fatal error on a create naming an empty id. It ends the
     whole request, a batch too, so it is no RestError (a batch answers those per item)."""
-
-
-def named_id(request: web.Request, body: Mapping[str, Any]) -> Any:
-    """``$request['id']`` of a create: the body's, or the query's when the body's is
-    null (WP_REST_Request::get_param takes the first value that is not null)."""
-    value = body.get("id")
-    return query_params(request).get("id") if value is None else value
 
 
 def refuse_named_id(request: web.Request, body: Mapping[str, Any]) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from . import coupons, notes, refunds, taxonomies, variations
+from . import coupons, create_ids, notes, refunds, taxonomies, variations
 
 if TYPE_CHECKING:
     from ..scenario import Scenario
@@ -31,4 +31,5 @@ AREAS: dict[str, AreaScript] = {
     "variations": variations.run,
     "refunds": refunds.run,
     "notes": notes.run,
+    "create_ids": create_ids.run,
 }
