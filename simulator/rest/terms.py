@@ -211,13 +211,6 @@ class TermRoutes(ResourceRoutes):
             raise term_invalid()
         return await super().batch(request)
 
-    async def update_item(
-        self, request: web.Request, item_id: int, body: dict[str, Any]
-    ) -> dict[str, Any]:
-        fields = self.parse_fields(body, creating=False)
-        require_permission(request, "edit")
-        return await self.store_update(item_id, fields)
-
     async def store_create(self, fields: dict[str, Any]) -> dict[str, Any]:
         term = self.terms.create(self.taxonomy, fields)
         _check_image(self.terms, self.taxonomy, term, fields)
