@@ -353,7 +353,7 @@ class OrderBuilder:
             )
             if status == "refunded" or cart < hash_bound:
                 with_history.append(
-                    HistoryCandidate(
+                    (
                         order_id,
                         cart >> 96,
                         status,
