@@ -288,6 +288,11 @@ class Basket(NamedTuple):
             (ShippingLine(first + self.shipping_offset, *self.shipping),),
         )
 
+    def first_line(self, first_item_id: int) -> LineItem:
+        """The first line item of an order of this basket (a new record), without the
+        others: what a generated partial refund takes one unit of."""
+        return LineItem(first_item_id, *self.lines[0])
+
     def order_total(self) -> int:
         """What an order of this basket totals before fees: lines, shipping, their taxes."""
         return self.sums[2] + self.sums[3] + self.shipping[3] + self.shipping[4]

@@ -71,7 +71,7 @@ def add_history(store: Store, candidates: Sequence[HistoryCandidate]) -> None:
             note((order_id, MANUAL_REFUND_NOTE, modified))
             note((order_id, _REFUNDED_NOTE, modified))
         elif partial and basket.lines:
-            line = basket.records(first)[0][0]
+            line = basket.first_line(first)
             unit = line.total // max(1, line.quantity)
             if unit >= basket.order_total():
                 continue  # one unit is the whole order: that refund would not be partial

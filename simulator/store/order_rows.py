@@ -13,7 +13,7 @@ generator would have made at once (a seed's pinned digest checks it).
 
 from __future__ import annotations
 
-from collections.abc import ItemsView, Iterator, MutableMapping, Sequence, ValuesView
+from collections.abc import ItemsView, Iterable, Iterator, MutableMapping, Sequence, ValuesView
 from threading import Lock
 from typing import Any, Protocol
 
@@ -30,8 +30,6 @@ ROW_MODIFIED = 5
 ROW_MODIFIED_WALL = 6
 #: The order's :class:`~simulator.models.Basket` (its lines' product ids).
 ROW_BASKET = 7
-#: The ids of the order's refunds (a tuple; refunds added before it is made go here).
-ROW_REFUNDS = 8
 
 
 class OrderMaker(Protocol):
@@ -44,10 +42,12 @@ class OrderRecords(MutableMapping[int, Order]):
     """A mapping of order ids to orders, in insertion order, whose generated orders are
     made on first read. Reads and writes are a dict's; every read gives an Order."""
 
-    __slots__ = ("_data", "_making")
+    __slots__ = ("_data", "_making", "_row_refunds")
 
     def __init__(self) -> None:
         self._data: dict[int, Order | OrderRow] = {}
+        #: Refunds added to orders still rows (the generator's), given them when made.
+        self._row_refunds: dict[int, tuple[int, ...]] = {}
         # The store is read from its server's thread and a test's: an order is made by
         # one of them, and both get that one (a second object would lose writes).
         self._making = Lock()
@@ -61,16 +61,18 @@ class OrderRecords(MutableMapping[int, Order]):
         item makes its order)."""
         self._data.update(zip(range(first_id, first_id + len(rows)), rows, strict=True))
 
-    def add_refund(self, order_id: int, refund_id: int) -> None:
-        """Add ``refund_id`` to the order's refunds, in its row when it is not made yet."""
+    def add_refunds(self, refunds: Iterable[tuple[int, int]]) -> None:
+        """Add each ``(order id, refund id)``: to the order's refunds, or for an order
+        still a row, to those it is given when made."""
         with self._making:
-            value = self._data[order_id]
-            if isinstance(value, Order):
-                value.refunds = (*value.refunds, refund_id)
-                value.cached = None
-                return
-            refunds = (*value[ROW_REFUNDS], refund_id)
-            self._data[order_id] = (*value[:ROW_REFUNDS], refunds, *value[ROW_REFUNDS + 1 :])
+            data, later = self._data, self._row_refunds
+            for order_id, refund_id in refunds:
+                value = data[order_id]
+                if isinstance(value, Order):
+                    value.refunds = (*value.refunds, refund_id)
+                    value.cached = None
+                else:
+                    later[order_id] = (*later.get(order_id, ()), refund_id)
 
     def made(self, order_id: int) -> Order | None:
         """The order if it was made already (None when absent or still a row): for
@@ -88,6 +90,9 @@ class OrderRecords(MutableMapping[int, Order]):
             if isinstance(value, Order):  # made by another thread meanwhile
                 return value
             order: Order = row[0].order(order_id, row)
+            refunds = self._row_refunds.pop(order_id, None)
+            if refunds is not None:
+                order.refunds = refunds
             self._data[order_id] = order  # same key: the position in id order stays
             return order
 
@@ -106,6 +111,7 @@ class OrderRecords(MutableMapping[int, Order]):
 
     def __delitem__(self, order_id: int) -> None:
         del self._data[order_id]
+        self._row_refunds.pop(order_id, None)
 
     def __contains__(self, order_id: object) -> bool:
         return order_id in self._data
@@ -121,6 +127,7 @@ class OrderRecords(MutableMapping[int, Order]):
 
     def clear(self) -> None:
         self._data.clear()
+        self._row_refunds.clear()
 
     def values(self) -> ValuesView[Order]:
         return _Orders(self)
@@ -164,7 +171,6 @@ __all__ = [
     "ROW_CUSTOMER_ID",
     "ROW_MODIFIED",
     "ROW_MODIFIED_WALL",
-    "ROW_REFUNDS",
     "ROW_STATUS",
     "OrderMaker",
     "OrderRecords",

@@ -335,10 +335,7 @@ class RefundTable:
     def insert_later(self, refunds: Sequence[LaterRefund]) -> None:
         """Add refunds to their orders now and make their records on the table's next
         read (the generator's path): nothing else moves and nothing fires."""
-        orders = self.orders.records
-        for refund in refunds:
-            # A generated order not made yet keeps the id in its row.
-            orders.add_refund(refund.parent_id, refund.id)
+        self.orders.records.add_refunds((refund.parent_id, refund.id) for refund in refunds)
         self._later.append(list(refunds))
 
     @changes_records
