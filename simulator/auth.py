@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 from simulator.clock import Clock
 from simulator.errors import RestError
 from simulator.keys import ApiKey, KeyRing
+from simulator.params import php_empty
 from simulator.phpquery import parse_php_query, rawurldecode, rawurlencode, urldecode
 
 __all__ = [
@@ -88,11 +89,6 @@ def _error(message: str) -> RestError:
 
 
 # --------------------------------------------------------------------------- PHP helpers
-
-
-def _php_empty(value: Any) -> bool:
-    """PHP ``empty()`` for request values: missing, ``""``, ``"0"`` or an empty array."""
-    return value is None or value in ("", "0") or (isinstance(value, list | dict) and not value)
 
 
 def _utf8(value: str) -> bytes:
@@ -185,7 +181,7 @@ def parse_oauth_header(header: str) -> dict[str, str]:
     params: dict[str, str] = {}
     for match in _OAUTH_HEADER_PARAM.finditer(header):
         quoted, bare = match.group(3) or "", match.group(4) or ""
-        params[match.group(1)] = urldecode(bare if _php_empty(quoted) else quoted)
+        params[match.group(1)] = urldecode(bare if php_empty(quoted) else quoted)
     return params
 
 
@@ -352,17 +348,17 @@ class Authenticator:
         consumer_key: Any = ""
         consumer_secret: Any = ""
         from_header = False
-        if not _php_empty(get.get("consumer_key")) and not _php_empty(get.get("consumer_secret")):
+        if not php_empty(get.get("consumer_key")) and not php_empty(get.get("consumer_secret")):
             consumer_key, consumer_secret = get["consumer_key"], get["consumer_secret"]
-        if _php_empty(consumer_key) and authorization:
+        if php_empty(consumer_key) and authorization:
             known = self._basic_keys.get(authorization)
             if known is not None:
                 return known, None
             credentials = parse_basic_header(authorization)
-            if credentials and not _php_empty(credentials[0]) and not _php_empty(credentials[1]):
+            if credentials and not php_empty(credentials[0]) and not php_empty(credentials[1]):
                 consumer_key, consumer_secret = credentials
                 from_header = True
-        if _php_empty(consumer_key) or _php_empty(consumer_secret):
+        if php_empty(consumer_key) or php_empty(consumer_secret):
             return None, None
         key = self.keyring.find(sanitize_text_field(consumer_key))
         if key is None:
@@ -389,7 +385,7 @@ class Authenticator:
             header_params = parse_oauth_header(req.authorization)
             if header_params:
                 params = _php_array_merge(params, header_params)
-        missing = [name for name in OAUTH_REQUIRED if _php_empty(params.get(name))]
+        missing = [name for name in OAUTH_REQUIRED if php_empty(params.get(name))]
         if len(missing) == len(OAUTH_REQUIRED):
             return None, None  # not even trying OAuth
         if missing:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from simulator.clock import Clock
 from simulator.errors import RestError
+from simulator.params import php_empty
 from simulator.webhooks.model import (
     Webhook,
     coerce_status,
@@ -95,16 +96,16 @@ class WebhookRegistry:
 
         The status is always ``active``: create_item never applies the body's status.
         """
-        if _empty(topic) or not is_valid_topic(str(topic).lower()):
+        if php_empty(topic) or not is_valid_topic(str(topic).lower()):
             raise invalid("topic", INVALID_TOPIC_ON_CREATE)
-        if _empty(delivery_url) or not is_valid_delivery_url(str(delivery_url)):
+        if php_empty(delivery_url) or not is_valid_delivery_url(str(delivery_url)):
             raise invalid("delivery_url", INVALID_URL)
         webhook = Webhook(
             id=0,
-            name=str(name) if not _empty(name) else self._default_name(),
+            name=str(name) if not php_empty(name) else self._default_name(),
             topic=_stored_topic(str(topic)),
             delivery_url=str(delivery_url),
-            secret=str(secret) if not _empty(secret) else generate_secret(),
+            secret=str(secret) if not php_empty(secret) else generate_secret(),
             status="active",
             user_id=user_id,
             pending_delivery=True,
@@ -129,22 +130,22 @@ class WebhookRegistry:
         if current is None:
             raise RestError(f"woocommerce_rest_{_POST_TYPE}_invalid_id", "ID is invalid.", 400)
         changes: dict[str, object] = {}
-        if not _empty(topic):
+        if not php_empty(topic):
             if not is_valid_topic(str(topic).lower()):
                 raise invalid("topic", INVALID_TOPIC)
             changes["topic"] = _stored_topic(str(topic))
-        if not _empty(delivery_url):
+        if not php_empty(delivery_url):
             if not is_valid_delivery_url(str(delivery_url)):
                 raise invalid("delivery_url", INVALID_URL)
             changes["delivery_url"] = str(delivery_url)
-        if not _empty(secret):
+        if not php_empty(secret):
             changes["secret"] = str(secret)
-        if not _empty(status):
+        if not php_empty(status):
             if not is_valid_status(str(status).lower()):
                 raise invalid("status", INVALID_STATUS)
             # set_status() turns a differently-cased 'ACTIVE' into 'disabled', as WC does.
             changes["status"] = coerce_status(str(status))
-        if not _empty(name):
+        if not php_empty(name):
             changes["name"] = str(name)
         with self._lock:
             url_changed = changes.get("delivery_url", current.delivery_url) != current.delivery_url
@@ -265,11 +266,6 @@ class WebhookRegistry:
 def invalid(field_name: str, message: str) -> RestError:
     """The controller's 400 for a bad topic, delivery_url or status."""
     return RestError(f"woocommerce_rest_{_POST_TYPE}_invalid_{field_name}", message, 400)
-
-
-def _empty(value: object) -> bool:
-    """PHP's empty(): null, '', '0', 0, false and [] are all empty."""
-    return value is None or value in ("", "0", 0, False) or value == [] or value == {}
 
 
 def _stored_topic(topic: str) -> str:
