@@ -89,7 +89,8 @@ class OrderRecords(MutableMapping[int, Order]):
             value = self._data[order_id]
             if isinstance(value, Order):  # made by another thread meanwhile
                 return value
-            order: Order = row[0].order(order_id, row)
+            maker: OrderMaker = row[0]
+            order = maker.order(order_id, row)
             refunds = self._row_refunds.pop(order_id, None)
             if refunds is not None:
                 order.refunds = refunds
