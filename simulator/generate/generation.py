@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import repeat, starmap
+from math import floor
 from operator import attrgetter
 
 from simulator.generate.catalog import CatalogBuilder
@@ -221,7 +222,7 @@ def _instants(draw: Draw, start: int, end: int, count: int) -> list[int]:
     span = end - start + 1
     draws = list(starmap(draw.random, repeat((), count)))  # count calls, no bytecode each
     draws.sort()
-    return [start + int(r * span) for r in draws]
+    return [start + floor(r * span) for r in draws]
 
 
 def _catalogue(store: Store) -> list[Product]:

@@ -11,6 +11,7 @@ stream of the other records is left as it was.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from math import floor
 
 from simulator.models import Basket, LineItem
 from simulator.store import Store
@@ -75,7 +76,7 @@ def add_history(store: Store, candidates: Sequence[HistoryCandidate]) -> None:
             unit = line.total // max(1, line.quantity)
             if unit >= basket.order_total():
                 continue  # one unit is the whole order: that refund would not be partial
-            reason = PARTIAL_REASONS[int(share * 1000) % len(PARTIAL_REASONS)]
+            reason = PARTIAL_REASONS[floor(share * 1000) % len(PARTIAL_REASONS)]
             dated = (order_id, modified, wall)
             refund(later_refund(store, dated, unit, reason, (line,)))
     store.refund_table.insert_later(refunds)

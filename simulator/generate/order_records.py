@@ -11,6 +11,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from itertools import chain
+from math import floor
 from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -152,20 +153,20 @@ class OrderBuilder:
         for _ in range(count):
             line_tax = False
             status = STATUS_NAMES[bisect_right(STATUS_CUMULATIVE, random_() * STATUS_TOTAL)]
-            method, title = PAYMENT_METHODS[int(random_() * 4)]
+            method, title = PAYMENT_METHODS[floor(random_() * 4)]
             via = "checkout" if random_() < 0.95 else "admin"
-            agent = USER_AGENTS[int(random_() * 4)]
-            note = notes[int(random_() * len(notes))] if random_() < 0.1 else ""
+            agent = USER_AGENTS[floor(random_() * 4)]
+            note = notes[floor(random_() * len(notes))] if random_() < 0.1 else ""
             discount = 10 if random_() < 0.1 else 0
             picked: list[int] = []
-            wanted = min(catalogue_size, LINE_COUNTS[int(random_() * 7)])
+            wanted = min(catalogue_size, LINE_COUNTS[floor(random_() * 7)])
             while len(picked) < wanted:  # distinct products, like random.sample
-                index = int(random_() * catalogue_size)
+                index = floor(random_() * catalogue_size)
                 if index not in picked:
                     picked.append(index)
             lines: list[LineSpec] = []
             units: list[int] = []
-            pairs = tuple([(index, QUANTITIES[int(random_() * 6)]) for index in picked])
+            pairs = tuple([(index, QUANTITIES[floor(random_() * 6)]) for index in picked])
             given: dict[int, int] = {}
             if discount:
                 given = discounts.get(pairs, given)
@@ -203,7 +204,7 @@ class OrderBuilder:
                 sum_total += line[6]
                 sum_total_tax += line[7]
                 line_tax = line_tax or line[7] != 0
-            method_id, method_title, instance, cost = SHIPPING_METHODS[int(random_() * 4)]
+            method_id, method_title, instance, cost = SHIPPING_METHODS[floor(random_() * 4)]
             if method_id == "flat_rate" and sum_total > 10_000:
                 method_id, method_title, instance, cost = SHIPPING_METHODS[2]
             shipping_tax = shipping_taxes.get(cost)
@@ -288,19 +289,19 @@ class OrderBuilder:
             r = random_()
             customer: Customer | None = None
             if eligible and r < 0.8:
-                customer = customers[int(r * 1.25 * eligible)]
+                customer = customers[floor(r * 1.25 * eligible)]
                 customer_id = customer.id
                 billing, shipping = customer.billing, customer.shipping
             else:
                 customer_id = 0
-                billing, shipping = guests[int(random_() * guest_count)]
-            profile = profiles[int(random_() * profile_count)]
+                billing, shipping = guests[floor(random_() * guest_count)]
+            profile = profiles[floor(random_() * profile_count)]
             status, _, _, card, _, _, _, discounted, units, basket, pays, settles, items, tax = (
                 profile
             )
             if settles and created > recent and status == "completed":
                 status, settles = "processing", False  # recent orders are not shipped yet
-            ip_address = ips[int(random_() * ip_count)]
+            ip_address = ips[floor(random_() * ip_count)]
             # Item ids in WooCommerce's order: lines, coupon, shipping, tax. The lines and
             # the shipping line are built from the basket when first read.
             first_item = item_id
@@ -324,7 +325,7 @@ class OrderBuilder:
             moment = created
             transaction: int | None = None
             if pays or (status == "cancelled" and random_() < 0.3):
-                moment += 5 + int(random_() * 3596)
+                moment += 5 + floor(random_() * 3596)
                 if moment > now:
                     moment = now
                 paid = moment
@@ -335,7 +336,7 @@ class OrderBuilder:
                     customer.is_paying_customer = True
                     customer.cached = None
             if settles:
-                moment += 3600 + int(random_() * (4 * DAY - 3599))
+                moment += 3600 + floor(random_() * (4 * DAY - 3599))
                 if moment > now:
                     moment = now
                 completed = moment
@@ -343,7 +344,7 @@ class OrderBuilder:
             cart = bits(128)
             created_wall = created if utc else wall(created)
             if r < 0.3:  # touched again later; the same draw gives the delay
-                modified = moment + int(r * _MODIFIED_SCALE)
+                modified = moment + floor(r * _MODIFIED_SCALE)
                 if modified > now:
                     modified = now
             else:

@@ -9,6 +9,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from math import floor
 
 from faker import Faker
 
@@ -76,7 +77,7 @@ def address_parts(
     random_ = random.Random(f"woosim-addresses:{seed}").random
 
     def pick(values: Sequence[str]) -> str:
-        return values[int(random_() * len(values))]
+        return values[floor(random_() * len(values))]
 
     streets = tuple(
         (
