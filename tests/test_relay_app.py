@@ -115,6 +115,10 @@ async def test_signed_delivery_is_queued_as_a_notification(harness: Harness) -> 
     assert message["instanceId"] == 77 and message["instance_id"] == 77
     assert message["elementKey"] == "woocommercerest"
     assert message["eventId"] == response.json()["eventId"]
+    # The answer is what a JSON response of these two fields is, byte for byte.
+    expected = web.json_response({"status": "accepted", "eventId": message["eventId"]})
+    assert response.content == expected.body
+    assert response.headers["Content-Type"] == expected.headers["Content-Type"]
     assert message["events"] == [
         {
             "objectType": "customers",

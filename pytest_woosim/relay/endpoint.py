@@ -331,7 +331,7 @@ class RelayApp:
             event.event_type,
             event_id,
         )
-        return _json({"status": "accepted", "eventId": event_id}, 200)
+        return _accepted(event_id)
 
     async def _write_batch(self, batch: list[_Pending]) -> None:
         """Dedupe a batch and queue its notifications durably, in one transaction.
@@ -475,3 +475,16 @@ class RelayApp:
 
 def _json(data: dict[str, Any], status: int) -> web.Response:
     return web.json_response(data, status=status)
+
+
+def _accepted(event_id: str) -> web.Response:
+    """``_json({"status": "accepted", "eventId": event_id}, 200)``, byte for byte.
+
+    The answer of every accepted event: built directly, without a JSON encoder (the
+    id is our own UUID, nothing in it to escape).
+    """
+    return web.Response(
+        body=b'{"status": "accepted", "eventId": "%s"}' % event_id.encode("ascii"),
+        content_type="application/json",
+        charset="utf-8",
+    )

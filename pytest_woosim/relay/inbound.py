@@ -156,10 +156,11 @@ def wc_gmt_to_iso(value: Any) -> str | None:
         return None
     try:
         year, month, day, hour, minute, second = (int(part) for part in match.groups())
-        instant = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+        datetime(year, month, day, hour, minute, second)
     except ValueError:
         return None
-    return iso_z(instant)
+    # A valid instant: its whole-second ISO form in UTC is the matched text itself.
+    return match.group(0) + "Z"
 
 
 def iso_z(instant: datetime) -> str:
