@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from aiohttp import web
@@ -226,7 +226,7 @@ class RelayApp:
 
         try:
             payload = parse_body(body)
-            event = normalise(headers, body, payload, self.clock.now())
+            event = normalise(headers, body, payload, self.clock.now)
         except InboundRejected as exc:
             if exc.status == 400:
                 return self._reject(400, exc.reason, request, headers)
@@ -258,10 +258,14 @@ class RelayApp:
         registered = self._registered().get(topic) if self._registered is not None else None
         if registered is not None and headers.webhook_id not in (None, registered):
             return "X-WC-Webhook-ID is not the webhook registered for this topic"
-        return replace(
-            headers,
+        return WebhookHeaders(
             topic=topic,
+            resource=headers.resource,
+            event=headers.event,
             webhook_id=registered if registered is not None else headers.webhook_id,
+            delivery_id=headers.delivery_id,
+            source=headers.source,
+            signature=headers.signature,
         )
 
     def _signing_topic(self, body: bytes, headers: WebhookHeaders) -> str | None:
