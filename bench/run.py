@@ -86,7 +86,9 @@ def _relay(out: str) -> list[Figure]:
             "events/s",
             Target("min", 3_000),
             valid=int(data.get("failures", 0)) == 0,
-            note=f"{data['events']} events, {data['notifications']} notifications, "
+            note=f"median of {data.get('rounds', 1)} rounds "
+            f"{data.get('events_per_second_each_round', [])} events/s; "
+            f"{data['events']} events, {data['notifications']} notifications, "
             f"{data['end_to_end_seconds']} s end to end",
         )
     ]

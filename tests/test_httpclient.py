@@ -421,3 +421,21 @@ async def test_after_close_posts_are_refused() -> None:
         await closing.close()
         with pytest.raises(ClientClosed):
             await closing.post(server.url, {}, b"", timeout=5)
+
+
+def test_posts_on_uvloop() -> None:
+    # uvloop calls connection_made after create_connection returns, and its
+    # transports are not asyncio.Transport subclasses: both must still work.
+    uvloop = pytest.importorskip("uvloop")
+    ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+    async def exchange() -> list[tuple[int, bytes]]:
+        wire = KeepAliveClient()
+        try:
+            async with Scripted([ok, ok]) as server:
+                return [await wire.post(server.url, {}, b"x", timeout=5) for _ in range(2)]
+        finally:
+            await wire.close()
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        assert runner.run(exchange()) == [(200, b"ok"), (200, b"ok")]

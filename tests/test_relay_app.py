@@ -115,6 +115,10 @@ async def test_signed_delivery_is_queued_as_a_notification(harness: Harness) -> 
     assert message["instanceId"] == 77 and message["instance_id"] == 77
     assert message["elementKey"] == "woocommercerest"
     assert message["eventId"] == response.json()["eventId"]
+    # The answer is what a JSON response of these two fields is, byte for byte.
+    expected = web.json_response({"status": "accepted", "eventId": message["eventId"]})
+    assert response.content == expected.body
+    assert response.headers["Content-Type"] == expected.headers["Content-Type"]
     assert message["events"] == [
         {
             "objectType": "customers",
@@ -198,6 +202,37 @@ async def test_oversized_body_is_413(harness: Harness) -> None:
     response = await harness.post(body, wc_headers("order.updated", body))
     assert response.status_code == 413
     assert await harness.outbox() == []
+
+
+async def _raw_post(url: str, head: dict[str, str], body: bytes) -> bytes:
+    """One request written at once, head and body together; the raw answer."""
+    parsed = httpx.URL(url)
+    reader, writer = await asyncio.open_connection(parsed.host, parsed.port)
+    lines = [f"POST {parsed.raw_path.decode()} HTTP/1.1", f"Host: {parsed.host}"]
+    lines += [f"{name}: {value}" for name, value in head.items()]
+    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+    await writer.drain()
+    answer = await reader.read(65536)
+    writer.close()
+    await writer.wait_closed()
+    return answer
+
+
+async def test_oversized_body_that_arrived_whole_is_413(harness: Harness) -> None:
+    # No Content-Length to refuse it on: one chunk, already complete when the
+    # handler looks, larger than the limit.
+    body = php_json({"id": 1, "note": "x" * 5000})
+    chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+    head = {**wc_headers("order.updated", body), "Transfer-Encoding": "chunked"}
+    answer = await _raw_post(harness.url, head, chunked)
+    assert answer.startswith(b"HTTP/1.1 413 ")
+    assert await harness.outbox() == []
+    # Within the limit, the same way in, it is accepted.
+    small = php_json(CUSTOMER)
+    chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(small), small)
+    head = {**wc_headers("customer.updated", small), "Transfer-Encoding": "chunked"}
+    answer = await _raw_post(harness.url, head, chunked)
+    assert answer.startswith(b"HTTP/1.1 200 ") and b'"accepted"' in answer
 
 
 async def test_unknown_instance_is_404(harness: Harness) -> None:

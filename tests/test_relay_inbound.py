@@ -117,6 +117,15 @@ def test_object_id_and_dates() -> None:
     assert event_date({"date_modified_gmt": "2017-03-21T19:09:30"}, NOW) == "2017-03-21T19:09:30Z"
     assert event_date({"date_modified_gmt": None}, NOW) == "2024-05-01T12:00:00Z"
     assert event_date({"id": 5}, NOW) == "2024-05-01T12:00:00Z"
+    # Given the clock's now itself, it is read only when the record has no date.
+    assert event_date({"id": 5}, lambda: NOW) == "2024-05-01T12:00:00Z"
+
+    def unused() -> datetime:
+        raise AssertionError("the clock was read although the record has a date")
+
+    assert event_date({"date_modified_gmt": "2017-03-21T19:09:30"}, unused) == (
+        "2017-03-21T19:09:30Z"
+    )
 
 
 def test_normalise_customer_update() -> None:

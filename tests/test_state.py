@@ -23,6 +23,7 @@ from pytest_woosim.outbox.state import (
     open_state,
 )
 from pytest_woosim.outbox.state.postgres import PostgresState
+from pytest_woosim.outbox.state.sqlite_schema import connect
 from simulator.clock import Clock
 
 START = datetime(2024, 3, 10, 6, 0, tzinfo=UTC)
@@ -89,6 +90,17 @@ async def test_wal_and_full_sync_are_on(tmp_path: Path) -> None:
         await state.enqueue(7, URL, _notes(1))
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_savepoint_journals_stay_in_memory(tmp_path: Path) -> None:
+    # Every job runs in a savepoint; a journal in a temporary file would cost a file
+    # per transaction and a write per page the job changes.
+    conn = connect(tmp_path / "s.db", "FULL")
+    try:
+        assert conn.execute("PRAGMA temp_store").fetchone()[0] == 2  # MEMORY
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    finally:
+        conn.close()
 
 
 async def test_window_commit_is_atomic(engine: Engine, tmp_path: Path) -> None:
@@ -364,6 +376,31 @@ async def test_parking_is_per_group(engine: Engine) -> None:
         assert await state.unpark(7, group="b") == 0
         assert await state.unpark(7, group="a") == 3
         assert (await state.outbox_counts(7)).parked == 0
+
+
+async def test_a_large_batch_keeps_order_parks_per_group_and_deletes_all(
+    engine: Engine, tmp_path: Path
+) -> None:
+    # More rows, keys and deletes than one multi-row statement holds.
+    async with engine.state(tmp_path / "s.db") as state:
+        (held,) = await state.enqueue(7, URL, _notes(1), group_key="g1")
+        await state.park(7, held, attempts=10, first_failure_at=1.0, next_probe_at=50.0, error="x")
+        notes = _notes(301)
+        groups = [f"g{i % 3}" for i in range(301)]
+        keys = [f"k{i}" for i in range(301)]
+        seqs = await state.commit_window(
+            7, "customers", None, notes, keys, callback_url=URL, group_key=groups
+        )
+        assert len(seqs) == 301 and seqs == sorted(seqs) and seqs[0] > held
+        items = [i for i in await state.outbox_batch(7, limit=400) if i.seq != held]
+        assert [i.seq for i in items] == seqs
+        assert [i.notification_id for i in items] == [n.id for n in notes]
+        assert [i.group_key for i in items] == groups
+        # Behind the parked head of g1, and only there, new rows are parked.
+        assert [i.status for i in items] == ["parked" if g == "g1" else "pending" for g in groups]
+        assert await state.unseen(7, [*keys, "new"]) == ["new"]
+        await state.delete_delivered(seqs)
+        assert [i.seq for i in await state.outbox_batch(7)] == [held]
 
 
 async def test_group_reads_and_forward_reads(engine: Engine) -> None:

@@ -35,6 +35,7 @@ from pytest_woosim.instance.config import ConfigError, InstanceConfig
 from pytest_woosim.instance.load import load_instance
 from pytest_woosim.outbox.state import open_state
 from pytest_woosim.outbox.worker_sender import DEFAULT_CLAIM_TTL
+from pytest_woosim.relay.runtime import run_relay
 from pytest_woosim.relay.token import TOKEN_ENV, token_for
 from simulator.clock import Clock
 
@@ -207,7 +208,8 @@ def run(args: argparse.Namespace) -> int:
                 loop.add_signal_handler(sig, stop.set)
         return await serve_instances(loaded, args, stop=stop)
 
-    return asyncio.run(main())
+    # This process is the relay: its loop and collector are set for many small requests.
+    return run_relay(main())
 
 
 async def serve_instances(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -156,10 +156,11 @@ def wc_gmt_to_iso(value: Any) -> str | None:
         return None
     try:
         year, month, day, hour, minute, second = (int(part) for part in match.groups())
-        instant = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+        datetime(year, month, day, hour, minute, second)
     except ValueError:
         return None
-    return iso_z(instant)
+    # A valid instant: its whole-second ISO form in UTC is the matched text itself.
+    return match.group(0) + "Z"
 
 
 def iso_z(instant: datetime) -> str:
@@ -167,13 +168,16 @@ def iso_z(instant: datetime) -> str:
     return instant.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def event_date(payload: Any, now: datetime) -> str:
-    """``date_modified_gmt`` of the record when present, else the relay clock's now."""
+def event_date(payload: Any, now: datetime | Callable[[], datetime]) -> str:
+    """``date_modified_gmt`` of the record when present, else the relay clock's now.
+
+    ``now`` may be the clock's ``now`` itself: read only when the record has no date.
+    """
     if isinstance(payload, dict):
         modified = wc_gmt_to_iso(payload.get("date_modified_gmt"))
         if modified is not None:
             return modified
-    return iso_z(now)
+    return iso_z(now if isinstance(now, datetime) else now())
 
 
 def body_digest(body: bytes) -> str:
@@ -209,8 +213,15 @@ class InboundEvent:
     webhook_id: int | None
 
 
-def normalise(headers: WebhookHeaders, body: bytes, payload: Any, now: datetime) -> InboundEvent:
+def normalise(
+    headers: WebhookHeaders,
+    body: bytes,
+    payload: Any,
+    now: datetime | Callable[[], datetime],
+) -> InboundEvent:
     """Build the event of a verified, parsed delivery whose topic maps (see map_topic).
+
+    ``now`` as for :func:`event_date`.
 
     Raises InboundRejected(422) when the body carries no usable ``id`` (e.g. the
     store's REST error object for a resource removed before the delivery ran).

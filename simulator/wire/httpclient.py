@@ -35,6 +35,7 @@ import ssl
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 from urllib.parse import quote, urlsplit
 
 #: Default limit on the body bytes kept from an answer (the rest is read and dropped).
@@ -203,8 +204,8 @@ class _Connection(asyncio.Protocol):
 
     # ------------------------------------------------------------------ asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # A stream transport (uvloop's are not asyncio.Transport subclasses).
+        self.transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
         self.received_any = True
@@ -489,7 +490,7 @@ class KeepAliveClient:
             context = self._ssl
         loop = asyncio.get_running_loop()
         try:
-            _, connection = await loop.create_connection(
+            transport, connection = await loop.create_connection(
                 lambda: _Connection(self._max_body),
                 where.host,
                 where.port,
@@ -498,6 +499,10 @@ class KeepAliveClient:
             )
         except OSError as exc:
             raise ConnectFailed(where.host, where.port, exc) from exc
+        if connection.transport is None:
+            # Loops that call connection_made later than asyncio's (uvloop) have
+            # handed the transport over already.
+            connection.connection_made(transport)
         self._all.add(connection)
         return connection
 

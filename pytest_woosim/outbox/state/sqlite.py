@@ -22,6 +22,7 @@ window that is retried.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import sqlite3
@@ -65,6 +66,31 @@ log = logging.getLogger(__name__)
 _SQL = Statements.spelled(
     parameter="?", group="group_key", same_group="group_key IS ?", release_claim=""
 )
+
+
+#: Rows per multi-row statement: 8 parameters a row stays under SQLite's oldest
+#: limit of 999 parameters.
+_ROWS_PER_INSERT = 120
+
+
+@functools.lru_cache(maxsize=_ROWS_PER_INSERT)
+def _insert_outbox_rows(count: int) -> str:
+    """:attr:`Statements.insert_outbox` for ``count`` rows in one statement."""
+    select, _, returning = _SQL.insert_outbox.partition(" SELECT ")
+    values, _, _ = returning.partition(" RETURNING ")
+    row = f"({values})"
+    return f"{select} VALUES {','.join([row] * count)} RETURNING seq"
+
+
+@functools.lru_cache(maxsize=_ROWS_PER_INSERT)
+def _insert_seen_rows(count: int) -> str:
+    head, _, tail = _SQL.insert_seen.partition(" VALUES (?, ?, ?) ")
+    return f"{head} VALUES {','.join(['(?,?,?)'] * count)} {tail}"
+
+
+@functools.lru_cache(maxsize=_ROWS_PER_INSERT)
+def _delete_outbox_rows(count: int) -> str:
+    return f"DELETE FROM outbox WHERE seq IN ({','.join('?' * count)})"
 
 
 def _item(row: Sequence[Any]) -> OutboxItem:
@@ -183,10 +209,12 @@ class State(StateLifecycle[GroupCommitter]):
         A crash before the commit means a redelivery (at-least-once); the
         ``Elements-Webhook-Id`` lets receivers drop it.
         """
-        rows = [(seq,) for seq in seqs]
+        wanted = list(seqs)
 
         def work(conn: sqlite3.Connection) -> None:
-            conn.executemany("DELETE FROM outbox WHERE seq = ?", rows)
+            for start in range(0, len(wanted), _ROWS_PER_INSERT):
+                chunk = wanted[start : start + _ROWS_PER_INSERT]
+                conn.execute(_delete_outbox_rows(len(chunk)), chunk)
 
         return self._commits.submit(work)
 
@@ -508,11 +536,15 @@ class State(StateLifecycle[GroupCommitter]):
         conn: sqlite3.Connection, instance: str, rows: list[tuple[Any, ...]]
     ) -> list[int]:
         # Behind a parked group, its new items are queued as parked too (that
-        # group is held until a redelivery or a probe succeeds).
+        # group is held until a redelivery or a probe succeeds). Many rows per
+        # statement: one step per group commit instead of one per notification.
         seqs: list[int] = []
-        for row in rows:
-            cur = conn.execute(_SQL.insert_outbox, row)
-            seqs.append(cur.fetchone()[0])
+        for start in range(0, len(rows), _ROWS_PER_INSERT):
+            chunk = rows[start : start + _ROWS_PER_INSERT]
+            cur = conn.execute(_insert_outbox_rows(len(chunk)), [v for row in chunk for v in row])
+            # RETURNING lists rows in no promised order; seq grows with each row
+            # inserted (AUTOINCREMENT, one writer), so sorted seqs are the rows' order.
+            seqs.extend(sorted(seq for (seq,) in cur.fetchall()))
         return seqs
 
     @staticmethod
@@ -536,8 +568,10 @@ class State(StateLifecycle[GroupCommitter]):
 
     @staticmethod
     def _insert_seen(conn: sqlite3.Connection, instance: str, keys: list[str], now: float) -> None:
-        if keys:
-            conn.executemany(_SQL.insert_seen, [(instance, key, now) for key in keys])
+        for start in range(0, len(keys), _ROWS_PER_INSERT):
+            chunk = keys[start : start + _ROWS_PER_INSERT]
+            values = [v for key in chunk for v in (instance, key, now)]
+            conn.execute(_insert_seen_rows(len(chunk)), values)
 
     # ------------------------------------------------------------------ the connection
     def _connect(self) -> sqlite3.Connection:

@@ -92,11 +92,20 @@ def connect(path: Path | None, synchronous: Literal["FULL", "NORMAL"]) -> sqlite
         path.parent.mkdir(parents=True, exist_ok=True)
         _restrict_to_owner(path)
     target = ":memory:" if path is None else str(path)
-    conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+    # Multi-row statements come in one text per row count (see the state's inserts):
+    # room for them all besides the other statements, so none is prepared twice.
+    conn = sqlite3.connect(
+        target, isolation_level=None, check_same_thread=False, cached_statements=512
+    )
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute(f"PRAGMA synchronous={synchronous}")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=5000")
+    # Each job of a group commit runs in a savepoint, whose statement journal (the
+    # pages as they were, to roll one job back) went to a temporary file: a file
+    # created per transaction and a write per journalled page, most of the state's
+    # writes. In memory it needs neither; durability is the WAL's, not its.
+    conn.execute("PRAGMA temp_store=MEMORY")
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         conn.close()
