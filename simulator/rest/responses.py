@@ -269,6 +269,8 @@ def paging_link(url: str, params: Mapping[str, Any], page: int, max_pages: int) 
 def _build_paging_link(
     url: str, params: Mapping[str, Any], page: int, max_pages: int
 ) -> str | None:
+    if page <= 1 and max_pages <= page:
+        return None  # neither link: the query need not be written out
     base = add_query_arg(url, urlencode_deep(params))
     links: list[str] = []
     if page > 1:
