@@ -528,3 +528,37 @@ async def test_a_version_sent_by_an_earlier_run_is_counted_as_a_duplicate_not_an
     assert [e["objectId"] for e in await outbox_events(state)] == [str(rid)]
     # Decided in the commit's transaction: the scan asks the state nothing itself.
     assert lookups == []
+
+
+def test_without_nulls_drops_null_fields_at_every_depth_and_keeps_the_rest() -> None:
+    from collections import OrderedDict
+
+    from pytest_woosim.poller.events import without_nulls
+
+    record = {
+        "id": 7,
+        "date_completed": None,
+        "total": "1.50",
+        "paid": True,
+        "rate": 0.5,
+        "billing": {"company": None, "city": "Lyon", "nested": {"gone": None, "kept": 0}},
+        "line_items": [{"sku": None, "meta_data": [], "taxes": [{"id": 1, "x": None}]}],
+        "values": [None, 1, "a", [None, {"z": None}]],
+        "ordered": OrderedDict([("b", None), ("a", 1)]),
+        "empty": {"only": None},
+    }
+    copy = json.loads(json.dumps(record))
+    assert without_nulls(record) == {
+        "id": 7,
+        "total": "1.50",
+        "paid": True,
+        "rate": 0.5,
+        "billing": {"city": "Lyon", "nested": {"kept": 0}},
+        "line_items": [{"meta_data": [], "taxes": [{"id": 1}]}],
+        "values": [None, 1, "a", [None, {}]],  # a list keeps its places, nulls too
+        "ordered": {"a": 1},
+        "empty": {},
+    }
+    assert list(without_nulls(record)) == [k for k in record if record[k] is not None]
+    assert json.loads(json.dumps(record)) == copy  # the record itself is left as it was
+    assert without_nulls("text") == "text" and without_nulls(None) is None
