@@ -562,3 +562,28 @@ def test_without_nulls_drops_null_fields_at_every_depth_and_keeps_the_rest() -> 
     assert list(without_nulls(record)) == [k for k in record if record[k] is not None]
     assert json.loads(json.dumps(record)) == copy  # the record itself is left as it was
     assert without_nulls("text") == "text" and without_nulls(None) is None
+
+
+def test_a_date_field_reads_top_level_and_nested_paths_alike() -> None:
+    from types import MappingProxyType
+
+    from pytest_woosim.poller.plan import date_field
+    from pytest_woosim.poller.scan import DateUnreadable
+
+    top = date_field("date_modified_gmt", "yyyy-MM-dd'T'HH:mm:ss", "GMT")
+    nested = date_field("dates.modified", "yyyy-MM-dd'T'HH:mm:ss", "GMT")
+    quoted = date_field("['Modified Time']", "yyyy-MM-dd'T'HH:mm:ss", "GMT")
+    expected = datetime(2024, 6, 3, 1, 2, 3, tzinfo=UTC)
+    value = "2024-06-03T01:02:03"
+    assert top.read({"date_modified_gmt": value}) == expected
+    assert top.read(MappingProxyType({"date_modified_gmt": value})) == expected
+    assert nested.read({"dates": {"modified": value}}) == expected
+    assert quoted.read({"Modified Time": value}) == expected
+    for field, record in (
+        (top, {"date_modified_gmt": None}),
+        (top, {}),
+        (nested, {"dates.modified": value}),  # a dotted path is not a field name
+        (top, {"date_modified_gmt": "yesterday"}),
+    ):
+        with pytest.raises(DateUnreadable):
+            field.read(record)

@@ -385,13 +385,16 @@ class ResourceScan:
         if self.inspect is not None and light:
             # The light fields include each date's ``_gmt`` twin for this check.
             self.inspect(light[0])
-        may_be_inside = self._may_be_inside
         id_field = self.spec.id_field
-        ids = [
-            str(rid)
-            for record in light
-            if may_be_inside(record) and (rid := _numeric_id(record, id_field)) is not None
-        ]
+        date_of, admits = self.date_of, self.window.admits
+        ids = []
+        for record in light:
+            try:
+                inside = admits(date_of(record))
+            except DateUnreadable:
+                inside = True  # let the full record decide (and be counted if it does not read)
+            if inside and (rid := _numeric_id(record, id_field)) is not None:
+                ids.append(str(rid))
         if not ids:
             return []
         page = await self._fetch(
@@ -400,12 +403,6 @@ class ResourceScan:
         # A record changed since the light page may now be dated after the window:
         # _select drops it and the next run reads it. One deleted since is gone.
         return page.records
-
-    def _may_be_inside(self, record: Mapping[str, Any]) -> bool:
-        try:
-            return self.window.admits(self.date_of(record))
-        except DateUnreadable:
-            return True  # let the full record decide (and be counted if it does not read)
 
     # ------------------------------------------------------------------ fetching
     async def _fetch(self, params: Mapping[str, str | int | float | bool]) -> Page:
