@@ -10,7 +10,6 @@ import base64
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -22,12 +21,10 @@ from pytest_woosim.poller.storeclient import (
     StoreClient,
     StoreRequestError,
     StoreUnavailable,
-    head_headers,
     parse_link_header,
     parse_retry_after,
     query_string,
 )
-from simulator.tls import self_signed
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -199,59 +196,3 @@ def test_the_query_string_of_a_poll() -> None:
     assert query_string(params) == (
         "modified_after=2024-06-03T00%3A04%3A59&_fields=id%2Cdate_modified_gmt&x=true"
     )
-
-
-async def test_an_https_store_verified_by_its_ca_file_or_not_at_all(tmp_path: Path) -> None:
-    context, pem = self_signed(["127.0.0.1"])
-
-    async def page(request: web.Request) -> web.Response:
-        return web.json_response([{"id": 1}], headers={"X-WP-Total": "1"})
-
-    app = web.Application()
-    app.router.add_get("/wp-json/wc/v3/orders", page)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
-    await site.start()
-    url = f"https://127.0.0.1:{runner.addresses[0][1]}"
-    ca_file = tmp_path / "ca.pem"
-    ca_file.write_bytes(pem)
-    try:
-        for verify in (str(ca_file), False):
-            async with StoreClient(url, "ck", "cs", verify=verify) as client:
-                listed = await client.list_page("orders", {})
-            assert (listed.records, listed.total) == ([{"id": 1}], 1)
-        async with StoreClient(url, "ck", "cs") as client:  # the system's CAs: refused
-            with pytest.raises(StoreUnavailable, match="orders"):
-                await client.list_page("orders", {})
-    finally:
-        await runner.cleanup()
-
-
-async def test_an_answer_that_is_not_http_is_store_unavailable() -> None:
-    async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await reader.readuntil(b"\r\n\r\n")
-        writer.write(b"SSH-2.0-OpenSSH_9.6\r\n\r\n")
-        await writer.drain()
-        writer.close()
-
-    server = await asyncio.start_server(garbage, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        async with StoreClient(f"http://127.0.0.1:{port}", "ck", "cs") as client:
-            with pytest.raises(StoreUnavailable, match="ProtocolError"):
-                await client.list_page("orders", {})
-    finally:
-        server.close()
-        await server.wait_closed()
-
-
-def test_answer_headers_are_read_from_the_head_case_insensitively() -> None:
-    head = (
-        b"HTTP/1.1 200 OK\r\nx-wp-total: 12\r\nX-WP-TotalPages:2\r\n"
-        b'Link: <https://s/?page=2>; rel="next"\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2'
-    )
-    headers = head_headers(head)
-    assert headers["X-WP-Total"] == "12" and headers["x-wp-totalpages"] == "2"
-    assert parse_link_header(headers.get("link")) == {"next": "https://s/?page=2"}
-    assert headers.getall("set-cookie") == ["a=1", "b=2"]
