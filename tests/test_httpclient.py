@@ -14,7 +14,6 @@ from simulator.wire.httpclient import (
     ConnectFailed,
     EmptyReply,
     InvalidHeader,
-    InvalidRequest,
     InvalidURL,
     KeepAliveClient,
     ProtocolError,
@@ -422,42 +421,3 @@ async def test_after_close_posts_are_refused() -> None:
         await closing.close()
         with pytest.raises(ClientClosed):
             await closing.post(server.url, {}, b"", timeout=5)
-
-
-async def test_a_request_of_another_method_returns_status_body_and_head(
-    client: KeepAliveClient,
-) -> None:
-    answer = (
-        b"HTTP/1.1 100 Continue\r\n\r\n"
-        b'HTTP/1.1 200 OK\r\nX-WP-Total: 3\r\nLink: <http://x/?page=2>; rel="next"\r\n'
-        b"Content-Length: 2\r\n\r\n[]"
-    )
-    chunked = b"HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"
-    async with Scripted([answer, chunked, answer]) as server:
-        url, requests = server.url, server.requests
-        status, body, head = await client.request("GET", url, {"X-A": "1"}, timeout=5)
-        assert (status, body) == (200, b"[]")
-        assert head == (
-            b'HTTP/1.1 200 OK\r\nX-WP-Total: 3\r\nLink: <http://x/?page=2>; rel="next"\r\n'
-            b"Content-Length: 2"
-        )
-        assert requests[0].startswith(b"GET /hook?x=1 HTTP/1.1\r\nHost: 127.0.0.1:")
-        assert b"\r\nX-A: 1\r\n" in requests[0] and b"Content-Length" not in requests[0]
-        # The same connection, the next answer's own head.
-        missing = await client.request("DELETE", url, {}, timeout=5)
-        assert missing == (
-            404,
-            b"{}",
-            b"HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked",
-        )
-        put = await client.request("PUT", url, {}, b'{"a":1}', timeout=5)
-        assert put[0] == 200
-        assert requests[2].startswith(b"PUT /hook?x=1 HTTP/1.1\r\n")
-        assert requests[2].endswith(b'Content-Length: 7\r\n\r\n{"a":1}')
-        assert server.connections == 1
-
-
-@pytest.mark.parametrize("method", ["HEAD", "get", "GET /x", ""])
-async def test_a_method_this_client_does_not_send(client: KeepAliveClient, method: str) -> None:
-    with pytest.raises(InvalidRequest):
-        await client.request(method, "http://127.0.0.1:9/", {}, timeout=5)

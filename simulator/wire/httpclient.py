@@ -6,9 +6,7 @@ keep-alive POST; this one, on asyncio's protocol layer, a fraction of that. It d
 only what those senders need:
 
 * ``POST`` with a body already in memory, over a pool of keep-alive connections per
-  origin (TLS for ``https``); no redirects, no cookies, no proxies; and
-  :meth:`~KeepAliveClient.request` for other methods (the poller's store client reads
-  with it), which also returns the answer's head;
+  origin (TLS for ``https``); no redirects, no cookies, no proxies;
 * answers delimited by Content-Length, chunked encoding, or the connection closing;
   interim ``1xx`` answers skipped; ``Connection: close`` and HTTP/1.0 honoured;
 * the status and up to ``max_body`` bytes of the answer's body;
@@ -87,9 +85,6 @@ class ClientClosed(RuntimeError):
 #: (status, body): at most the client's ``max_body`` bytes of the answer's body.
 #: A plain tuple: a named one costs a microsecond per request.
 Reply = tuple[int, bytes]
-#: :meth:`KeepAliveClient.request`'s answer: status, body and the head as received
-#: (status line and header lines, CRLF-separated, without the blank line).
-Answer = tuple[int, bytes, bytes]
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,8 +186,6 @@ class _Connection(asyncio.Protocol):
         #: False once anything makes the connection unfit for another request.
         self.reusable = True
         self.received_any = False
-        #: The head of the last final answer (what :meth:`KeepAliveClient.request` returns).
-        self.head = b""
         self._max_body = max_body
         self._buffer = bytearray()
         self._waiter: asyncio.Future[Reply] | None = None
@@ -327,7 +320,6 @@ class _Connection(asyncio.Protocol):
         status = int(status_line[1])
         if 100 <= status < 200:
             return  # interim answer (100 Continue...): the real one follows
-        self.head = head
         length: int | None = None
         transfer_encoding = False
         chunked = False
@@ -463,44 +455,6 @@ class KeepAliveClient:
             connection = await self._connect(where)
             return await self._exchange(where.key, connection, payload)
 
-    async def request(
-        self,
-        method: str,
-        url: str,
-        headers: Mapping[str, str],
-        body: bytes | None = None,
-        *,
-        timeout: float,
-    ) -> Answer:
-        """Send one request of any method (``body`` None: none, no Content-Length); its
-        status, body and head. A request met by a stale kept-alive connection is sent
-        once more, as a POST is: use it for requests that may arrive twice."""
-        if self._closed:
-            raise ClientClosed("the client is closed")
-        where = target(url)
-        if not method.isalpha() or not method.isupper() or method == "HEAD":
-            # (HEAD's answer announces a body it does not carry: not read here.)
-            raise InvalidRequest(f"not a method this client sends: {method!r}")
-        line = b"%s %s HTTP/1.1\r\nHost: %s\r\n" % (
-            method.encode("ascii"),
-            where.path,
-            where.authority.encode("ascii"),
-        )
-        length = b"" if body is None else b"Content-Length: %d\r\n" % len(body)
-        payload = b"".join((line, header_block(headers), length, self._extra_and_end, body or b""))
-        async with asyncio.timeout(timeout):
-            connection = self._take_idle(where.key)
-            if connection is not None:
-                try:
-                    status, content = await self._exchange(where.key, connection, payload)
-                    # Read before any other task runs: the connection may be in use again.
-                    return status, content, connection.head
-                except EmptyReply:
-                    pass  # the server closed it while idle: once more, on a fresh connection
-            connection = await self._connect(where)
-            status, content = await self._exchange(where.key, connection, payload)
-            return status, content, connection.head
-
     async def _exchange(
         self, key: tuple[str, str, int], connection: _Connection, payload: bytes
     ) -> Reply:
@@ -563,7 +517,6 @@ class KeepAliveClient:
 __all__ = [
     "DEFAULT_MAX_IDLE",
     "MAX_BODY",
-    "Answer",
     "ClientClosed",
     "ConnectFailed",
     "EmptyReply",
