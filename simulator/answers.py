@@ -13,6 +13,15 @@ object changes:
 * :attr:`Settings.changes <simulator.settings.Settings.changes>`: any setting set;
 * :attr:`KeyRing.changes <simulator.keys.KeyRing.changes>`: a key added.
 
+The answers of the customers routes (``/wp-json/wc/v3/customers`` and one customer
+by id) are kept on a shelf of their own, whose store counter is
+:attr:`~simulator.store.core.StoreCore.customer_changes`: every change but the order
+writes that change no customer (:func:`~simulator.store.core.changes_orders`). A
+customer shows nothing of any order, so a poller reading the customers list while
+orders change every minute is answered from the cache; anything that writes a
+customer (an order's first payment marks its customer paying through the customers
+table) still moves it.
+
 What keeps the rest true:
 
 * only ``GET`` without a body, and only answers a handler marked with
@@ -35,6 +44,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -80,28 +90,71 @@ class _Answer:
     headers: CIMultiDict[str]
 
 
+#: The paths whose answers show customers and nothing else (the list, one by id).
+_CUSTOMERS_PATH = re.compile(r"/wp-json/wc/v3/customers(?:/[0-9]+)?")
+
+
+def shows_customers_only(raw_path: str) -> bool:
+    """Whether a GET of ``raw_path`` (path and query, as sent) shows customers alone.
+
+    Exact paths only: anything else (another route under it, another spelling of
+    the path) is kept on the shelf every change clears."""
+    return _CUSTOMERS_PATH.fullmatch(raw_path.partition("?")[0]) is not None
+
+
+class _Shelf:
+    """Kept answers made at one version; all dropped when the version moves."""
+
+    __slots__ = ("answers", "bytes", "version")
+
+    def __init__(self) -> None:
+        self.answers: dict[tuple[str, str | None], _Answer] = {}
+        self.version: Version = (-1, -1, -1)
+        self.bytes = 0
+
+    def at(self, version: Version) -> _Shelf:
+        """The shelf, emptied first if ``version`` is not the one its answers were made at."""
+        if version != self.version:
+            self.clear()
+            self.version = version
+        return self
+
+    def clear(self) -> None:
+        self.answers.clear()
+        self.bytes = 0
+
+    def keep(self, key: tuple[str, str | None], answer: _Answer) -> None:
+        if len(self.answers) >= MAX_ANSWERS or self.bytes > MAX_BYTES:
+            self.clear()
+        self.answers[key] = answer
+        self.bytes += len(answer.body)
+
+
 class AnswerCache:
     """The kept answers of one simulator (see the module's description)."""
 
     def __init__(self, sim: Simulator, *, verify: bool | None = None) -> None:
         self.sim = sim
         self.verify = verifying() if verify is None else verify
-        self._answers: dict[tuple[str, str | None], _Answer] = {}
-        self._version: Version = (-1, -1, -1)
-        self._bytes = 0
+        #: Answers of every other keepable read, and of the customers routes.
+        self._shelf = _Shelf()
+        self._customers_shelf = _Shelf()
         #: Answers served from the cache (and, verifying, found equal to fresh ones).
         self.hits = 0
 
-    def version(self) -> Version:
+    def version(self, *, customers_only: bool = False) -> Version:
+        """The version an answer is kept at: of the whole store, or (``customers_only``)
+        of what a customers answer can show."""
         sim = self.sim
-        return (sim.store.changes, sim.settings.changes, sim.keys.changes)
+        store = sim.store.customer_changes if customers_only else sim.store.changes
+        return (store, sim.settings.changes, sim.keys.changes)
 
     def _blocked(self) -> bool:
         return bool(self.sim.middlewares) or self.sim.faults.active
 
     def clear(self) -> None:
-        self._answers.clear()
-        self._bytes = 0
+        self._shelf.clear()
+        self._customers_shelf.clear()
 
     def front(self, handler: Handler) -> Handler:
         """``handler`` (the site's request handler) with kept answers served in front."""
@@ -112,26 +165,23 @@ class AnswerCache:
             headers = request.headers
             if headers.get("Cache-Control") == "no-cache":
                 return await handler(request)  # the client asks for an answer made fresh
-            key = (request.raw_path, headers.get("Authorization"))
-            version = self.version()
-            if version != self._version:
-                self.clear()
-                self._version = version
-            kept = self._answers.get(key)
+            raw_path = request.raw_path
+            key = (raw_path, headers.get("Authorization"))
+            customers_only = shows_customers_only(raw_path)
+            version = self.version(customers_only=customers_only)
+            shelf = (self._customers_shelf if customers_only else self._shelf).at(version)
+            kept = shelf.answers.get(key)
             if kept is not None and not self.verify:
                 self.hits += 1
                 return web.Response(body=kept.body, headers=kept.headers)
             response = await handler(request)
             fresh = self._keepable(request, response)
-            if self.version() != version or self._blocked():
+            if self.version(customers_only=customers_only) != version or self._blocked():
                 return response  # changed meanwhile: neither kept nor comparable
             if kept is not None:
                 return self._verified(request, kept, fresh, response)
-            if fresh is not None:
-                if len(self._answers) >= MAX_ANSWERS or self._bytes > MAX_BYTES:
-                    self.clear()
-                self._answers[key] = fresh
-                self._bytes += len(fresh.body)
+            if fresh is not None and shelf.version == version:
+                shelf.keep(key, fresh)
             return response
 
         return answer

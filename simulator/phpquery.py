@@ -106,6 +106,8 @@ def urlencode(value: str) -> str:
 
 
 def _percent_decode(value: str, *, plus_is_space: bool) -> str:
+    if "%" not in value and value.isascii() and not (plus_is_space and "+" in value):
+        return value  # nothing to decode (most names and values): the bytes round trip
     data = _to_bytes(value)
     out = bytearray()
     i = 0

@@ -16,7 +16,7 @@ import pytest
 from helpers import LiveStore
 from woocommerce.oauth import OAuth
 
-from simulator.answers import MISMATCHES
+from simulator.answers import MISMATCHES, shows_customers_only
 from simulator.generate import generate
 from simulator.keys import derive_key
 
@@ -264,3 +264,109 @@ async def test_the_clock_changes_no_kept_answer(shop: LiveStore) -> None:
     again = await shop.client.get("orders?per_page=100")
     fresh = await shop.client.get("orders?per_page=100", headers={"Cache-Control": "no-cache"})
     assert _shown(again) == _shown(kept) == _shown(fresh)
+
+
+def test_only_the_customers_routes_have_the_customers_shelf() -> None:
+    prefix = "/wp-json/wc/v3/customers"
+    for path in (prefix, prefix + "?per_page=100&_fields=id", prefix + "/12", prefix + "/7?x=1"):
+        assert shows_customers_only(path), path
+    for path in (
+        prefix + "/12/downloads",  # a customer's downloads come from its orders
+        prefix + "/batch",
+        prefix + "/",
+        "/wp-json/wc/v3/orders?customer=12",
+        "/wp-json/wc/v3/customersx",
+        "/wp-json/wc/v2/customers",
+        "/wp-json/wc/v3/customers%2F12",
+    ):
+        assert not shows_customers_only(path), path
+
+
+async def test_a_customers_answer_outlives_order_writes(shop: LiveStore) -> None:
+    """An order write that changes no customer leaves the customers answers kept (and
+    still clears the orders ones); the kept answer is the one made fresh."""
+    store = shop.sim.store
+    customer_id = (await _kept(shop, "customers")).json()[0]["id"]
+    await _kept(shop, f"customers/{customer_id}")
+    await _kept(shop, "orders")
+    order_id = (await shop.client.post("orders", json={"customer_note": "new"})).json()["id"]
+    assert (await shop.client.put(f"orders/{order_id}", json={"customer_note": "x"})).is_success
+    store.update_order(order_id, {"status": "on-hold"})
+    store.trash_order(order_id)
+    await _fresh(shop, "orders")
+    for path in ("customers", f"customers/{customer_id}"):
+        kept = await shop.client.get(path)
+        fresh = await shop.client.get(path, headers={"Cache-Control": "no-cache"})
+        assert _shown(kept) == _shown(fresh)
+    hits = shop.sim.answers.hits
+    await shop.client.get("customers")
+    assert shop.sim.answers.hits == hits + 1
+
+
+async def test_an_order_that_changes_its_customer_is_seen_in_customers(shop: LiveStore) -> None:
+    """The first paid order of a customer marks the customer paying: the customers
+    answers kept before are made fresh and show it."""
+    store = shop.sim.store
+    customers = []
+    for name in ("paid-by-order", "paid-by-update"):
+        made = await shop.client.post("customers", json={"email": f"{name}@example.com"})
+        customers.append(made.json()["id"])
+    unpaid = store.create_order({"customer_note": "to pay later"})
+    # The order writes themselves change no customer: the mark they make is counted
+    # on its own (an order created paid, then one updated to paid).
+    changes: list[Callable[[], object]] = [
+        lambda: store.create_order({"customer_id": customers[0], "set_paid": True}),
+        lambda: store.update_order(
+            unpaid.id, {"customer_id": customers[1], "status": "processing"}
+        ),
+    ]
+    for customer_id, change in zip(customers, changes, strict=True):
+        path = f"customers/{customer_id}"
+        assert (await _kept(shop, path)).json()["is_paying_customer"] is False
+        await _kept(shop, "customers?per_page=100")
+        change()
+        assert (await _fresh(shop, path)).json()["is_paying_customer"] is True
+        shown = {c["id"]: c for c in (await _fresh(shop, "customers?per_page=100")).json()}
+        assert shown[customer_id]["is_paying_customer"] is True
+
+
+@pytest.mark.parametrize("change", ["update", "delete", "generate", "reset", "settings", "key"])
+async def test_every_other_change_clears_the_customers_shelf(shop: LiveStore, change: str) -> None:
+    store = shop.sim.store
+    customers = (await _kept(shop, "customers?per_page=100")).json()
+    first = customers[0]["id"]
+    if change == "update":
+        store.update_customer(first, {"first_name": "Shelved"})
+    elif change == "delete":
+        store.delete_customer(first)
+    elif change == "generate":
+        generate(store, "more customers", customers=2, orders=3)
+    elif change == "reset":
+        await _control(shop, "reset", {})
+    elif change == "settings":
+        await _control(shop, "settings", {"taxes": True})
+    else:
+        shop.sim.keys.add(derive_key("another", 7, "read"))
+    after = await _fresh(shop, "customers?per_page=100")
+    fresh = await shop.client.get("customers?per_page=100", headers={"Cache-Control": "no-cache"})
+    assert _shown(after) == _shown(fresh)
+    assert after.content != b"" and (change in ("settings", "key") or after.json() != customers)
+
+
+async def test_the_customers_version_counts_what_can_change_a_customer(shop: LiveStore) -> None:
+    """``customer_changes`` stays put under order writes that change no customer and
+    moves with everything else, the customer marked paying by an order included."""
+    store = shop.sim.store
+    customer_id = next(c for c in store.customers if c != 1)
+    version = store.customer_changes
+    order = store.create_order({"customer_note": "quiet"})
+    store.update_order(order.id, {"customer_note": "still quiet"})
+    assert store.customer_changes == version
+    assert store.changes > version
+    paid = store.create_order({"customer_id": customer_id})
+    store.customer_table.mark_paying(customer_id, False)
+    assert store.customer_changes == version + 1
+    store.update_customer(customer_id, {"last_name": "Moved"})
+    assert store.customer_changes == version + 2
+    store.add_note(paid.id, "a note")
+    assert store.customer_changes == version + 3

@@ -46,3 +46,10 @@ def test_a_page_body_is_a_json_array_of_its_fragments() -> None:
     assert common.json_array([]) == b"[]"
     assert common.json_array([b"{}"]) == b"[{}]"
     assert common.json_array([b'{"id":1}', b'{"id":2}']) == b'[{"id":1},{"id":2}]'
+
+
+def test_a_single_page_has_no_link() -> None:
+    for page, max_pages in ((1, 1), (1, 0), (0, 0)):
+        assert fresh({"per_page": 10}, page, max_pages) is None
+    assert fresh({"per_page": 10}, 1, 2) == f'<{URL}?per_page=10&page=2>; rel="next"'
+    assert fresh({"per_page": 10}, 2, 1) == f'<{URL}?per_page=10&page=1>; rel="prev"'

@@ -196,3 +196,27 @@ _NAMES = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=8)
 @given(st.dictionaries(_NAMES, st.text(min_size=1), max_size=6))
 def test_built_query_parses_back(params: dict[str, str]) -> None:
     assert parse_php_query_string(build_php_query(params)) == params
+
+
+@pytest.mark.parametrize(
+    ("raw", "form", "rfc3986"),
+    [
+        ("2024-06-03T00:00:00", "2024-06-03T00:00:00", "2024-06-03T00:00:00"),
+        ("a+b", "a b", "a+b"),
+        ("id,date_modified_gmt", "id,date_modified_gmt", "id,date_modified_gmt"),
+        ("caf\u00e9", "caf\u00e9", "caf\u00e9"),
+        ("%41+%2B", "A +", "A++"),
+        ("", "", ""),
+    ],
+)
+def test_values_with_nothing_to_decode_come_back_as_they_are(
+    raw: str, form: str, rfc3986: str
+) -> None:
+    assert urldecode(raw) == form
+    assert rawurldecode(raw) == rfc3986
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127, blacklist_characters="%")))
+def test_ascii_without_escapes_decodes_to_itself(value: str) -> None:
+    assert rawurldecode(value) == value
+    assert urldecode(value) == value.replace("+", " ")

@@ -528,3 +528,62 @@ async def test_a_version_sent_by_an_earlier_run_is_counted_as_a_duplicate_not_an
     assert [e["objectId"] for e in await outbox_events(state)] == [str(rid)]
     # Decided in the commit's transaction: the scan asks the state nothing itself.
     assert lookups == []
+
+
+def test_without_nulls_drops_null_fields_at_every_depth_and_keeps_the_rest() -> None:
+    from collections import OrderedDict
+
+    from pytest_woosim.poller.events import without_nulls
+
+    record = {
+        "id": 7,
+        "date_completed": None,
+        "total": "1.50",
+        "paid": True,
+        "rate": 0.5,
+        "billing": {"company": None, "city": "Lyon", "nested": {"gone": None, "kept": 0}},
+        "line_items": [{"sku": None, "meta_data": [], "taxes": [{"id": 1, "x": None}]}],
+        "values": [None, 1, "a", [None, {"z": None}]],
+        "ordered": OrderedDict([("b", None), ("a", 1)]),
+        "empty": {"only": None},
+    }
+    copy = json.loads(json.dumps(record))
+    assert without_nulls(record) == {
+        "id": 7,
+        "total": "1.50",
+        "paid": True,
+        "rate": 0.5,
+        "billing": {"city": "Lyon", "nested": {"kept": 0}},
+        "line_items": [{"meta_data": [], "taxes": [{"id": 1}]}],
+        "values": [None, 1, "a", [None, {}]],  # a list keeps its places, nulls too
+        "ordered": {"a": 1},
+        "empty": {},
+    }
+    assert list(without_nulls(record)) == [k for k in record if record[k] is not None]
+    assert json.loads(json.dumps(record)) == copy  # the record itself is left as it was
+    assert without_nulls("text") == "text" and without_nulls(None) is None
+
+
+def test_a_date_field_reads_top_level_and_nested_paths_alike() -> None:
+    from types import MappingProxyType
+
+    from pytest_woosim.poller.plan import date_field
+    from pytest_woosim.poller.scan import DateUnreadable
+
+    top = date_field("date_modified_gmt", "yyyy-MM-dd'T'HH:mm:ss", "GMT")
+    nested = date_field("dates.modified", "yyyy-MM-dd'T'HH:mm:ss", "GMT")
+    quoted = date_field("['Modified Time']", "yyyy-MM-dd'T'HH:mm:ss", "GMT")
+    expected = datetime(2024, 6, 3, 1, 2, 3, tzinfo=UTC)
+    value = "2024-06-03T01:02:03"
+    assert top.read({"date_modified_gmt": value}) == expected
+    assert top.read(MappingProxyType({"date_modified_gmt": value})) == expected
+    assert nested.read({"dates": {"modified": value}}) == expected
+    assert quoted.read({"Modified Time": value}) == expected
+    for field, record in (
+        (top, {"date_modified_gmt": None}),
+        (top, {}),
+        (nested, {"dates.modified": value}),  # a dotted path is not a field name
+        (top, {"date_modified_gmt": "yesterday"}),
+    ):
+        with pytest.raises(DateUnreadable):
+            field.read(record)

@@ -10,9 +10,12 @@ import base64
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from urllib.parse import urlencode
 
 import pytest
 from aiohttp import web
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pytest_woosim.poller.storeclient import (
     StoreClient,
@@ -20,6 +23,7 @@ from pytest_woosim.poller.storeclient import (
     StoreUnavailable,
     parse_link_header,
     parse_retry_after,
+    query_string,
 )
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -171,3 +175,24 @@ async def test_a_body_that_is_not_a_list_of_objects_is_unavailable() -> None:
     async with store_answering(answer(200, {"id": 1})) as client:
         with pytest.raises(StoreUnavailable, match="JSON array"):
             await client.list_page("orders", {})
+
+
+@given(
+    st.dictionaries(
+        st.text(min_size=1),
+        st.one_of(st.text(), st.integers(), st.floats(allow_nan=False), st.booleans()),
+    )
+)
+def test_the_query_string_is_urlencode_s(params: dict[str, str | int | float | bool]) -> None:
+    as_sent = {
+        k: ("true" if v else "false") if isinstance(v, bool) else str(v) for k, v in params.items()
+    }
+    assert query_string(params) == urlencode(as_sent)
+    assert query_string(params) == query_string(dict(params))  # the second time, from memory
+
+
+def test_the_query_string_of_a_poll() -> None:
+    params = {"modified_after": "2024-06-03T00:04:59", "_fields": "id,date_modified_gmt", "x": True}
+    assert query_string(params) == (
+        "modified_after=2024-06-03T00%3A04%3A59&_fields=id%2Cdate_modified_gmt&x=true"
+    )

@@ -486,3 +486,25 @@ async def test_light_full_scan_reads_a_record_whose_light_dates_do_not_read_in_f
 async def test_page_size_is_validated() -> None:
     with pytest.raises(ValueError, match="pageSize"):
         make_scan(FakeStore(), Window(T0, T0), page_size=101)
+
+
+def test_content_key_is_the_hash_of_the_sorted_compact_json() -> None:
+    """Keys are kept in state files and shared with the relay: the formula is fixed."""
+    import hashlib
+    import json
+
+    record = {
+        "total": "1.00",
+        "id": 7,
+        "note": "caf\u00e9 \u2603",
+        "lines": [{"b": None, "a": 1.5}],
+        "ok": True,
+        "_links": {"self": []},
+    }
+    canonical = (
+        '{"id":7,"lines":[{"a":1.5,"b":null}],"note":"caf\u00e9 \u2603","ok":true,"total":"1.00"}'
+    )
+    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
+    assert content_key("orders", record) == f"orders:7:{digest}"
+    assert digest == "c247ec3b8ab41e86a04f08ab640ebef6"
+    assert json.loads(canonical) == {k: v for k, v in record.items() if k != "_links"}

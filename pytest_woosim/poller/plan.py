@@ -31,10 +31,20 @@ class DateField:
     parse: Callable[[Any], datetime]
     timezone: str = "GMT"
     pattern: str = "yyyy-MM-dd'T'HH:mm:ss"
+    #: The path when it names one top-level field: read with one dict lookup.
+    _field: str | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_field", self.path if _top_level(self.path) else None)
 
     def read(self, record: Mapping[str, Any]) -> datetime:
         """The field's instant; :class:`DateUnreadable` when missing or not parsable."""
-        value = read_path(record, self.path)
+        # Every record of every full scan comes here (twice for a created date).
+        name = self._field
+        if name is not None and type(record) is dict:
+            value = record.get(name)
+        else:
+            value = read_path(record, self.path)
         if value is None or value == "":
             raise DateUnreadable(self.path, value, "no value")
         try:

@@ -253,6 +253,8 @@ def _frozen(value: Any) -> Any:
 
 def paging_link(url: str, params: Mapping[str, Any], page: int, max_pages: int) -> str | None:
     """The ``Link`` header of a collection page (prev/next), or None when it has neither."""
+    if page <= 1 and max_pages <= page:
+        return None  # neither link (most reads): no key to build, no query to write out
     try:
         key = (url, _frozen(params), page, max_pages)
         link = _LINKS[key]

@@ -61,6 +61,32 @@ def changes_records(
     return counted
 
 
+def changes_orders(
+    operation: Callable[Concatenate[_T, _P], _R],
+) -> Callable[Concatenate[_T, _P], _R]:
+    """Mark an order operation that changes no customer: counted as
+    :func:`changes_records` counts it, and also in
+    :attr:`StoreCore.customer_neutral_changes`, so a kept customers answer outlives it.
+
+    Only for operations whose own body writes no customer record and nothing a
+    customer's rendering reads: what they do to a customer they do through a
+    customers table operation (the first payment's ``mark_paying``), which counts as
+    any other change. Generation and bulk inserts are not marked (the generator
+    marks customers paying directly).
+    """
+
+    @functools.wraps(operation)
+    def counted(table: _T, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        core = table.core
+        # This order: a reader of ``changes - customer_neutral_changes`` reads
+        # ``changes`` first, so between the two steps it can only see a past value.
+        core.customer_neutral_changes += 1
+        core.changes += 1
+        return operation(table, *args, **kwargs)
+
+    return counted
+
+
 def without_trash_meta(items: tuple[MetaItem, ...]) -> tuple[MetaItem, ...]:
     return tuple(m for m in items if m.key not in _TRASH_META_KEYS)
 
@@ -81,6 +107,15 @@ class StoreCore:
         #: Operations that changed records so far (see :func:`changes_records`); a reset
         #: carries it on, so it never repeats a value within one store's life.
         self.changes = 0
+        #: Of those, the ones that changed no customer (see :func:`changes_orders`).
+        self.customer_neutral_changes = 0
+
+    @property
+    def customer_changes(self) -> int:
+        """Changes that may have changed a customer: the version of kept customers answers.
+        It only grows (``changes`` is read first: see :func:`changes_orders`)."""
+        changes = self.changes
+        return changes - self.customer_neutral_changes
 
     # ------------------------------------------------------------------ time
     def now(self) -> int:

@@ -33,7 +33,13 @@ from simulator.stock import (
     UNCOUNTING_STATUSES,
     status_hooks,
 )
-from simulator.store.core import ADMIN_USER_ID, StoreCore, changes_records, without_trash_meta
+from simulator.store.core import (
+    ADMIN_USER_ID,
+    StoreCore,
+    changes_orders,
+    changes_records,
+    without_trash_meta,
+)
 from simulator.store.coupon_lines import CouponRefused, OrderCoupons
 from simulator.store.coupons import CouponTable
 from simulator.store.customers import CustomerTable, with_address
@@ -149,7 +155,12 @@ class OrderTable:
 
     @changes_records
     def insert(self, order: Order, *, emit: bool = True) -> Order:
-        """Add a fully built record (the generator's fast path and create's end)."""
+        """Add a fully built record (the generator's fast path). Counted as any change:
+        whoever built it may have changed a customer on the way."""
+        return self._add(order, emit)
+
+    def _add(self, order: Order, emit: bool) -> Order:
+        """Add a built record: :meth:`insert`'s work, and :meth:`create`'s end."""
         self.records[order.id] = order
         self.dates.add(order)
         self._status_counts[order.status] += 1
@@ -243,7 +254,7 @@ class OrderTable:
             # An unknown product_id or SKU is no error: WooCommerce 10.0.2 adds a
             # line item without a product (product_id 0, no name, no price).
 
-    @changes_records
+    @changes_orders
     def create(
         self,
         fields: Mapping[str, Any],
@@ -277,13 +288,13 @@ class OrderTable:
             # The order was saved before its coupons were checked: the real store keeps
             # it as a draft and names it in the error (recorded from WooCommerce 10.0.2).
             self._set_status(order, "checkout-draft")
-            self.insert(order, emit=emit)
+            self._add(order, emit)
             core.fire_action("woocommerce_new_order", order.id, emit)
             core.fire_action("woocommerce_update_order", order.id, emit)
             raise RestError(
                 refused.code, refused.message, 400, new_draft_order_id=order.id
             ) from None
-        self.insert(order, emit=emit and not as_draft)
+        self._add(order, emit and not as_draft)
         if as_draft:
             # Saved as a draft from the start (the Store API's checkout): no
             # woocommerce_new_order (OrdersTableDataStore::create() skips drafts), only
@@ -500,7 +511,7 @@ class OrderTable:
             line.total_tax = self.core.line_tax(line.total, line.tax_status == "taxable")
         order.fee_lines = tuple(kept)
 
-    @changes_records
+    @changes_orders
     def update(
         self,
         order_id: int,
@@ -556,14 +567,14 @@ class OrderTable:
         order.modified, order.modified_wall = now, self.core.wall(now)
         order.cached = None
 
-    @changes_records
+    @changes_orders
     def touch(self, order: Order) -> None:
         """Stamp the order modified now (a save), keeping the date index right."""
         self.dates.remove(order)
         self._stamp_modified(order)
         self.dates.add(order)
 
-    @changes_records
+    @changes_orders
     def move_status(self, order: Order, status: str, *, emit: bool = True) -> None:
         """WC_Order::update_status() inside another change (a full refund): the status
         transition and what hangs on it; the caller saves the order."""
@@ -572,7 +583,7 @@ class OrderTable:
         order.cached = None
         self._status_moved(order, before, False, emit)
 
-    @changes_records
+    @changes_orders
     def trash(self, order_id: int, *, emit: bool = True) -> Order:
         order = self.get(order_id)
         if order.status == "trash":
@@ -590,7 +601,7 @@ class OrderTable:
         self._uncount_sales(order)
         return order
 
-    @changes_records
+    @changes_orders
     def restore(self, order_id: int, *, emit: bool = True) -> Order:
         order = self.get(order_id)
         if order.status != "trash":
@@ -602,7 +613,7 @@ class OrderTable:
         self.core.emit_change("order", "restored", order_id, emit)
         return order
 
-    @changes_records
+    @changes_orders
     def delete(self, order_id: int, *, emit: bool = True) -> Order:
         """Permanent delete (force=true): no hook of the topic map fires, only actions."""
         order = self.get(order_id)

@@ -110,8 +110,10 @@ class Store(StoreCore):
         admin = self.customers[ADMIN_USER_ID]
         epoch = self.epoch + 1
         changes = self.changes + 1
+        neutral = self.customer_neutral_changes
         self.__init__(self.settings, self.clock, self.bus)  # type: ignore[misc]
         self.epoch = epoch
+        self.customer_neutral_changes = neutral
         self.changes = changes
         admin.cached = None
         self.customers[ADMIN_USER_ID] = admin
