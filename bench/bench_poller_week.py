@@ -192,7 +192,9 @@ def _week_figure(days: float, *, durable: bool, rounds: int) -> Figure:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--days", type=float, help="simulated days per round (default 2; 1 with --quick)")
+    parser.add_argument(
+        "--days", type=float, help="simulated days per round (default 2; 1 with --quick)"
+    )
     parser.add_argument(
         "--rounds", type=int, help=f"rounds of the in-memory row, median taken (default {ROUNDS})"
     )
