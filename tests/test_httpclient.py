@@ -27,15 +27,22 @@ class Scripted:
 
     An answer is bytes (written whole, or one byte at a time with ``trickle``), or
     None to close the connection without answering (as when none is left);
-    ``close_after`` closes each connection after that many answers.
+    ``close_after`` closes each connection after that many answers; ``slow`` holds
+    the answers to the requests it names (0 is the first) for that many seconds.
     """
 
     def __init__(
-        self, answers: list[bytes | None], *, trickle: bool = False, close_after: int = 0
+        self,
+        answers: list[bytes | None],
+        *,
+        trickle: bool = False,
+        close_after: int = 0,
+        slow: dict[int, float] | None = None,
     ) -> None:
         self.answers = answers
         self.trickle = trickle
         self.close_after = close_after
+        self.slow = slow or {}
         self.requests: list[bytes] = []
         self.connections = 0
         self.server: asyncio.Server | None = None
@@ -78,6 +85,9 @@ class Scripted:
                     if line.lower().startswith(b"content-length:"):
                         length = int(line.split(b":")[1])
                 self.requests.append(head + await reader.readexactly(length))
+                hold = self.slow.get(len(self.requests) - 1)
+                if hold:
+                    await asyncio.sleep(hold)  # a receiver that takes its time
                 answer = self.answers.pop(0) if self.answers else None
                 if answer is None:
                     break
@@ -412,6 +422,26 @@ async def test_a_timeout_spends_the_connection(client: KeepAliveClient) -> None:
             await client.post(server.url, {}, b"", timeout=0.2)
         assert await client.post(server.url, {}, b"", timeout=5) == (200, b"ok")
         assert server.connections == 2
+
+
+async def test_a_deadline_is_the_request_s_own_on_a_reused_connection(
+    client: KeepAliveClient,
+) -> None:
+    # The connection arms one timer for the first request's short deadline; when it fires
+    # during the next, slower request, that request's own (longer) deadline holds.
+    async with Scripted([OK, OK, OK], slow={1: 0.5}) as server:
+        assert await client.post(server.url, {}, b"", timeout=0.1) == (200, b"ok")
+        assert await client.post(server.url, {}, b"", timeout=5) == (200, b"ok")
+        # And a shorter deadline than the armed timer's is kept too.
+        assert await client.post(server.url, {}, b"", timeout=5) == (200, b"ok")
+        assert server.connections == 1
+
+
+async def test_a_short_deadline_after_a_long_one_still_fires(client: KeepAliveClient) -> None:
+    async with Scripted([OK, OK], slow={1: 5}) as server:
+        assert await client.post(server.url, {}, b"", timeout=30) == (200, b"ok")
+        with pytest.raises(TimeoutError):
+            await client.post(server.url, {}, b"", timeout=0.2)
 
 
 async def test_after_close_posts_are_refused() -> None:

@@ -189,6 +189,12 @@ class _Connection(asyncio.Protocol):
         self._max_body = max_body
         self._buffer = bytearray()
         self._waiter: asyncio.Future[Reply] | None = None
+        #: The current request's deadline (loop time) and the one timer that enforces it.
+        #: The timer is armed once and re-armed lazily when it fires early: requests on a
+        #: kept-alive connection follow each other, and a timer per request cost more than
+        #: the rest of the request's bookkeeping.
+        self._deadline = 0.0
+        self._timer: asyncio.TimerHandle | None = None
         self._reset()
 
     def _reset(self) -> None:
@@ -223,6 +229,9 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         waiter = self._waiter
         if waiter is None or waiter.done():
             return
@@ -247,16 +256,40 @@ class _Connection(asyncio.Protocol):
             and not self.transport.is_closing()
         )
 
-    def request(self, payload: bytes) -> asyncio.Future[Reply]:
+    def request(self, payload: bytes, deadline: float) -> asyncio.Future[Reply]:
+        """Send ``payload``; its answer, or TimeoutError once the loop's clock passes
+        ``deadline`` (the connection is then aborted)."""
         assert self.transport is not None
-        self._waiter = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        self._waiter = loop.create_future()
         self._buffer.clear()
         self.received_any = False
         self._reset()
+        self._deadline = deadline
+        timer = self._timer
+        if timer is None or timer.when() > deadline:
+            if timer is not None:
+                timer.cancel()
+            self._timer = loop.call_at(deadline, self._check_deadline)
         self.transport.write(payload)
         return self._waiter
 
+    def _check_deadline(self) -> None:
+        self._timer = None
+        waiter = self._waiter
+        if waiter is None or waiter.done():
+            return  # idle: the next request arms the timer again
+        loop = waiter.get_loop()
+        if loop.time() >= self._deadline:
+            waiter.set_exception(TimeoutError())
+            self.abort()
+        else:  # a later request on this connection: wait for its own deadline
+            self._timer = loop.call_at(self._deadline, self._check_deadline)
+
     def abort(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         self.closed = True
         if self.transport is not None:
             self.transport.abort()
@@ -445,21 +478,24 @@ class KeepAliveClient:
                 body,
             )
         )
-        async with asyncio.timeout(timeout):
-            connection = self._take_idle(where.key)
-            if connection is not None:
-                try:
-                    return await self._exchange(where.key, connection, payload)
-                except EmptyReply:
-                    pass  # the server closed it while idle: once more, on a fresh connection
+        # The connection enforces the deadline on its exchange (no timer per request);
+        # connecting, which is rare, is bounded here.
+        deadline = asyncio.get_running_loop().time() + timeout
+        connection = self._take_idle(where.key)
+        if connection is not None:
+            try:
+                return await self._exchange(where.key, connection, payload, deadline)
+            except EmptyReply:
+                pass  # the server closed it while idle: once more, on a fresh connection
+        async with asyncio.timeout_at(deadline):
             connection = await self._connect(where)
-            return await self._exchange(where.key, connection, payload)
+        return await self._exchange(where.key, connection, payload, deadline)
 
     async def _exchange(
-        self, key: tuple[str, str, int], connection: _Connection, payload: bytes
+        self, key: tuple[str, str, int], connection: _Connection, payload: bytes, deadline: float
     ) -> Reply:
         try:
-            reply = await connection.request(payload)
+            reply = await connection.request(payload, deadline)
         except BaseException:
             # Failed, timed out or cancelled mid-answer: the connection is spent.
             self._discard(connection)
