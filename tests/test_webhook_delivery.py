@@ -106,6 +106,50 @@ async def test_delivery_carries_every_header_and_a_verifiable_signature(
     assert secret not in json.dumps(entry.to_json())
 
 
+async def test_headers_follow_the_webhook_s_secret_topic_and_site_url(
+    service: WebhookService, receiver: Receiver, store: FakeStore
+) -> None:
+    # Each webhook's fixed headers are made once and kept: every change they are made of
+    # must show in the next delivery.
+    webhook = await service.create(
+        topic="order.updated", delivery_url=receiver.url(), secret="first"
+    )
+    store.put("order", 7, status="processing")
+    store.put("customer", 8)
+    store.emit("order", "updated", 7)
+    await service.wait_for(1, kind="delivery")
+    await service.update(webhook.id, secret="second")
+    store.emit("order", "updated", 7)
+    await service.wait_for(2, kind="delivery")
+    await service.update(webhook.id, topic="customer.updated")
+    service.settings.site_url = "http://shop.example:8080"
+    store.emit("customer", "updated", 8)
+    await service.wait_for(3, kind="delivery")
+    first, resigned, second = [
+        r for r in receiver.on("/hook") if r.headers.get("X-WC-Webhook-Topic")
+    ]
+    assert first.headers["X-WC-Webhook-Signature"] == expected_signature("first", first.body)
+    assert first.headers["X-WC-Webhook-Resource"] == "order"
+    assert resigned.body == first.body
+    assert resigned.headers["X-WC-Webhook-Signature"] == expected_signature("second", resigned.body)
+    assert second.headers["X-WC-Webhook-Signature"] == expected_signature("second", second.body)
+    assert second.headers["X-WC-Webhook-Topic"] == "customer.updated"
+    assert second.headers["X-WC-Webhook-Resource"] == "customer"
+    assert second.headers["X-WC-Webhook-Event"] == "updated"
+    assert second.headers["X-WC-Webhook-Source"] == "http://shop.example:8080/"
+    assert second.body == b'{"id":8}'
+    # In WooCommerce's order, the signature and ids last.
+    assert [name for name in second.headers if name.startswith("X-WC-")] == [
+        "X-WC-Webhook-Source",
+        "X-WC-Webhook-Topic",
+        "X-WC-Webhook-Resource",
+        "X-WC-Webhook-Event",
+        "X-WC-Webhook-Signature",
+        "X-WC-Webhook-ID",
+        "X-WC-Webhook-Delivery-ID",
+    ]
+
+
 async def test_two_deliveries_in_one_second_share_a_delivery_id(
     service: WebhookService, receiver: Receiver, store: FakeStore
 ) -> None:
