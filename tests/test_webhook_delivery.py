@@ -326,6 +326,88 @@ async def test_a_hanging_receiver_does_not_block_others_and_times_out(
         await service.close()
 
 
+# After a URL's first delivery its connection is kept alive, and the next ones are sent
+# from the connection's own read, without a task: the tests below run that path.
+
+
+async def test_a_delivery_on_a_kept_alive_connection_times_out_as_a_failure(
+    store: FakeStore, clock: Clock, receiver: Receiver
+) -> None:
+    service = await make_service(store, clock, timeout=0.5)
+    try:
+        webhook = await service.create(topic="order.updated", delivery_url=receiver.url())
+        for n in (1, 2, 3):
+            store.put("order", n)
+        store.emit("order", "updated", 1)
+        await service.wait_for(1, kind="delivery", status=200)
+        receiver.hanging.add("/hook")
+        store.emit("order", "updated", 2)
+        [late] = await service.wait_for(1, kind="delivery", status="failure", timeout=5)
+        assert late.resource_id == 2 and late.status == 0
+        assert late.error is not None and late.error.startswith("cURL error 28")
+        assert webhook.failure_count == 1
+        receiver.release()
+        store.emit("order", "updated", 3)
+        entries = await service.wait_for(3, kind="delivery")
+        assert [e.resource_id for e in entries] == [1, 2, 3]
+        assert entries[2].success and webhook.failure_count == 0
+    finally:
+        await service.close()
+
+
+async def test_closing_while_a_delivery_is_on_the_wire_records_and_counts_nothing(
+    store: FakeStore, clock: Clock, receiver: Receiver
+) -> None:
+    service = await make_service(store, clock)
+    webhook = await service.create(topic="order.updated", delivery_url=receiver.url())
+    store.put("order", 1)
+    store.put("order", 2)
+    store.emit("order", "updated", 1)
+    await service.wait_for(1, kind="delivery", status=200)
+    receiver.hanging.add("/hook")
+    store.emit("order", "updated", 2)
+    await receiver.wait(3, "/hook")  # the ping, delivery 1, delivery 2 (held)
+    await service.close()
+    # Closing aborts the connection; its loss is reported on the loop's next turns.
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert [e.resource_id for e in service.deliveries(kind="delivery")] == [1]
+    assert webhook.failure_count == 0
+
+
+async def test_concurrency_bounds_the_deliveries_on_the_wire_across_urls(
+    store: FakeStore, clock: Clock, receiver: Receiver
+) -> None:
+    service = await make_service(store, clock, concurrency=1)
+    try:
+        first = await service.create(topic="order.updated", delivery_url=receiver.url("/a"))
+        second = await service.create(topic="order.updated", delivery_url=receiver.url("/b"))
+        for n in (1, 2, 3):
+            store.put("order", n)
+        store.emit("order", "updated", 1)
+        await service.wait_for(2, kind="delivery", status=200)
+        receiver.hanging.add("/a")
+        store.emit("order", "updated", 2)
+        await receiver.wait(3, "/a")  # ping, order 1, order 2 (held: it has the one slot)
+        await asyncio.sleep(0.1)
+        assert len(receiver.on("/b")) == 2  # ping, order 1: order 2 waits for the slot
+        receiver.release()
+        await service.wait_for(4, kind="delivery", status=200)
+        # Every slot came back: more deliveries to both URLs go through.
+        store.emit("order", "updated", 3)
+        entries = await service.wait_for(6, kind="delivery", status=200)
+        assert sorted((e.webhook_id, e.resource_id) for e in entries) == [
+            (first.id, 1),
+            (first.id, 2),
+            (first.id, 3),
+            (second.id, 1),
+            (second.id, 2),
+            (second.id, 3),
+        ]
+    finally:
+        await service.close()
+
+
 async def _raw_server(reply: bytes | None) -> tuple[asyncio.Server, str]:
     """A TCP server that answers every request with ``reply`` (None = reset the connection)."""
 
