@@ -18,7 +18,8 @@ from simulator.webhooks.model import Webhook, topic_event, topic_resource
 from simulator.webhooks.options import DeliveryOptions
 from simulator.wire.signing import WC_SIGNATURE_HEADER, sign_woocommerce
 
-#: ``payload_for(resource, resource_id)``: the REST GET body of a resource; raises RestError.
+#: ``payload_for(resource, resource_id)``: the REST GET body of a resource, as a value to
+#: encode or as the PHP-style JSON bytes already rendered; raises RestError.
 PayloadFor = Callable[[str, int], Any]
 
 
@@ -60,6 +61,13 @@ class _FixedHeaders:
     source: tuple[str, str, str, str]
     headers: dict[str, str]
     secret: str
+
+
+def _encoded(payload: Any) -> bytes:
+    """The body: the payload's bytes when it came rendered, else its PHP-style JSON."""
+    if isinstance(payload, bytes):
+        return payload
+    return phpjson.dumps(payload).strip()
 
 
 class RequestBuilder:
@@ -145,11 +153,11 @@ class RequestBuilder:
         # A resource's REST body is the same whichever webhook takes it; the small
         # deleted and action bodies depend on the webhook and are not worth keeping.
         if bodies is None or event == "deleted" or resource == "action":
-            return phpjson.dumps(self._payload(webhook, resource_id)).strip()
+            return _encoded(self._payload(webhook, resource_id))
         key = (resource, resource_id)
         body = bodies.get(key)
         if body is None:
-            body = bodies[key] = phpjson.dumps(self._payload(webhook, resource_id)).strip()
+            body = bodies[key] = _encoded(self._payload(webhook, resource_id))
         return body
 
     def _payload(self, webhook: Webhook, resource_id: int) -> Any:
