@@ -568,6 +568,8 @@ class KeepAliveClient:
         self, where: Target, payload: bytes, deadline: float, then: Settle
     ) -> None:
         try:
+            if self._closed:
+                raise ClientClosed("the client is closed")
             async with asyncio.timeout_at(deadline):
                 connection = await self._connect(where)
             reply = await self._exchange(where.key, connection, payload, deadline)
