@@ -426,13 +426,19 @@ class DeliveryEngine:
             return
         webhook, request = lane.items.popleft()
         if not self._post_soon(webhook, request, url, lane):
-            self._spawn(self._then_next(self._send(webhook, request), request, url, lane))
+            self._spawn(self._then_next(lambda: self._send(webhook, request), request, url, lane))
 
     async def _then_next(
-        self, step: Awaitable[object], request: DeliveryRequest, url: str, lane: _Lane
+        self,
+        step: Callable[[], Awaitable[object]],
+        request: DeliveryRequest,
+        url: str,
+        lane: _Lane,
     ) -> None:
+        # ``step`` makes its coroutine here: a task cancelled before it ran leaves none
+        # un-awaited.
         try:
-            await step
+            await step()
         except asyncio.CancelledError:
             lane.busy = False  # the sender is closing
             raise
@@ -464,7 +470,7 @@ class DeliveryEngine:
             try:
                 self._finish(record, epoch, reply, error, timeout, started)
                 if self._count_now(webhook, record.success):
-                    self._spawn(self._then_next(self.ping(webhook), request, url, lane))
+                    self._spawn(self._then_next(lambda: self.ping(webhook), request, url, lane))
                     return
             except Exception:
                 self._log_failed(request)
