@@ -135,7 +135,7 @@ class Simulator:
             clock=self.clock,
             bus=self.bus,
             settings=self.settings,
-            payload_for=self.payload_for,
+            payload_for=self.webhook_body,
             faults=self.faults,
         )
         self.reset_hooks: list[Callable[[], None]] = []
@@ -214,6 +214,20 @@ class Simulator:
         raise RestError(
             "rest_no_route", "No route was found matching the URL and request method.", 404
         )
+
+    def webhook_body(self, resource: str, resource_id: int) -> bytes | dict[str, Any]:
+        """A webhook's payload: for orders, customers and products the bytes a GET of the
+        record answers, rendered once and kept with it until it changes (so a record
+        delivered to several webhooks, or read and delivered, is encoded once); else
+        :meth:`payload_for`."""
+        store, render = self.store, self.renderer
+        if resource == "order":
+            return render.order_bytes(store.get_order(resource_id))
+        if resource == "customer":
+            return render.customer_bytes(store.get_customer(resource_id))
+        if resource == "product":
+            return render.product_bytes(store.get_product(resource_id))
+        return self.payload_for(resource, resource_id)
 
     def app(self) -> web.Application:
         # Faults innermost: after authentication, so they hit authenticated calls too; they

@@ -27,15 +27,22 @@ class Scripted:
 
     An answer is bytes (written whole, or one byte at a time with ``trickle``), or
     None to close the connection without answering (as when none is left);
-    ``close_after`` closes each connection after that many answers.
+    ``close_after`` closes each connection after that many answers; ``slow`` holds
+    the answers to the requests it names (0 is the first) for that many seconds.
     """
 
     def __init__(
-        self, answers: list[bytes | None], *, trickle: bool = False, close_after: int = 0
+        self,
+        answers: list[bytes | None],
+        *,
+        trickle: bool = False,
+        close_after: int = 0,
+        slow: dict[int, float] | None = None,
     ) -> None:
         self.answers = answers
         self.trickle = trickle
         self.close_after = close_after
+        self.slow = slow or {}
         self.requests: list[bytes] = []
         self.connections = 0
         self.server: asyncio.Server | None = None
@@ -78,6 +85,9 @@ class Scripted:
                     if line.lower().startswith(b"content-length:"):
                         length = int(line.split(b":")[1])
                 self.requests.append(head + await reader.readexactly(length))
+                hold = self.slow.get(len(self.requests) - 1)
+                if hold:
+                    await asyncio.sleep(hold)  # a receiver that takes its time
                 answer = self.answers.pop(0) if self.answers else None
                 if answer is None:
                     break
@@ -414,6 +424,26 @@ async def test_a_timeout_spends_the_connection(client: KeepAliveClient) -> None:
         assert server.connections == 2
 
 
+async def test_a_deadline_is_the_request_s_own_on_a_reused_connection(
+    client: KeepAliveClient,
+) -> None:
+    # The connection arms one timer for the first request's short deadline; when it fires
+    # during the next, slower request, that request's own (longer) deadline holds.
+    async with Scripted([OK, OK, OK], slow={1: 0.5}) as server:
+        assert await client.post(server.url, {}, b"", timeout=0.1) == (200, b"ok")
+        assert await client.post(server.url, {}, b"", timeout=5) == (200, b"ok")
+        # And a shorter deadline than the armed timer's is kept too.
+        assert await client.post(server.url, {}, b"", timeout=5) == (200, b"ok")
+        assert server.connections == 1
+
+
+async def test_a_short_deadline_after_a_long_one_still_fires(client: KeepAliveClient) -> None:
+    async with Scripted([OK, OK], slow={1: 5}) as server:
+        assert await client.post(server.url, {}, b"", timeout=30) == (200, b"ok")
+        with pytest.raises(TimeoutError):
+            await client.post(server.url, {}, b"", timeout=0.2)
+
+
 async def test_after_close_posts_are_refused() -> None:
     closing = KeepAliveClient()
     async with Scripted([OK]) as server:
@@ -439,3 +469,74 @@ def test_posts_on_uvloop() -> None:
 
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         assert runner.run(exchange()) == [(200, b"ok"), (200, b"ok")]
+
+
+class Answers:
+    """post_soon's callback: what it was called with, and an event once it was."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[tuple[int, bytes] | None, BaseException | None]] = []
+        self.called = asyncio.Event()
+
+    def __call__(self, reply: tuple[int, bytes] | None, error: BaseException | None) -> None:
+        self.calls.append((reply, error))
+        self.called.set()
+
+    async def one(self) -> tuple[tuple[int, bytes] | None, BaseException | None]:
+        await asyncio.wait_for(self.called.wait(), 5)
+        self.called.clear()
+        return self.calls.pop(0)
+
+
+async def test_post_soon_answers_through_its_callback_on_an_idle_connection(
+    client: KeepAliveClient,
+) -> None:
+    async with Scripted([OK, OK, OK]) as server:
+        answers = Answers()
+        # No idle connection yet: nothing is sent, the caller uses post().
+        assert not client.post_soon(server.url, {}, b"", timeout=5, then=answers)
+        assert server.requests == []
+        assert await client.post(server.url, {}, b"", timeout=5) == (200, b"ok")
+        for body in (b"one", b"two"):
+            assert client.post_soon(server.url, {"X-N": "1"}, body, timeout=5, then=answers)
+            assert await answers.one() == ((200, b"ok"), None)
+        assert server.connections == 1
+        assert all(
+            r.endswith(b) for r, b in zip(server.requests[1:], (b"one", b"two"), strict=True)
+        )
+        # What post() refuses is not sent by post_soon either.
+        assert not client.post_soon("ftp://x/", {}, b"", timeout=5, then=answers)
+        assert not client.post_soon(server.url, {"Bad\n": "x"}, b"", timeout=5, then=answers)
+        assert len(server.requests) == 3
+
+
+async def test_post_soon_retries_a_stale_connection_once_and_reports_errors(
+    client: KeepAliveClient,
+) -> None:
+    # The kept connection is closed by the server when the request arrives, unanswered.
+    async with Scripted([OK, None, OK]) as server:
+        answers = Answers()
+        assert (await client.post(server.url, {}, b"a", timeout=5))[0] == 200
+        assert client.post_soon(server.url, {}, b"b", timeout=5, then=answers)
+        assert await answers.one() == ((200, b"ok"), None)  # sent again on a fresh one
+        assert len(server.requests) == 3 and server.connections == 2
+    async with Scripted([OK, None, None, None]) as server:
+        assert (await client.post(server.url, {}, b"1", timeout=5))[0] == 200
+        assert client.post_soon(server.url, {}, b"2", timeout=5, then=answers)
+        reply, error = await answers.one()
+        assert reply is None and isinstance(error, EmptyReply)
+        assert len(server.requests) == 3  # the first, the stale try, one fresh try
+
+
+async def test_post_soon_times_out_through_its_callback(client: KeepAliveClient) -> None:
+    slow = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab"
+    async with Scripted([OK, slow, OK]) as server:
+        answers = Answers()
+        await client.post(server.url, {}, b"", timeout=5)
+        assert client.post_soon(server.url, {}, b"", timeout=0.2, then=answers)
+        reply, error = await answers.one()
+        assert reply is None and isinstance(error, TimeoutError)
+        # The timed-out connection is spent: the next request needs a fresh one.
+        assert not client.post_soon(server.url, {}, b"", timeout=5, then=answers)
+        assert await client.post(server.url, {}, b"", timeout=5) == (200, b"ok")
+        assert server.connections == 2

@@ -106,6 +106,50 @@ async def test_delivery_carries_every_header_and_a_verifiable_signature(
     assert secret not in json.dumps(entry.to_json())
 
 
+async def test_headers_follow_the_webhook_s_secret_topic_and_site_url(
+    service: WebhookService, receiver: Receiver, store: FakeStore
+) -> None:
+    # Each webhook's fixed headers are made once and kept: every change they are made of
+    # must show in the next delivery.
+    webhook = await service.create(
+        topic="order.updated", delivery_url=receiver.url(), secret="first"
+    )
+    store.put("order", 7, status="processing")
+    store.put("customer", 8)
+    store.emit("order", "updated", 7)
+    await service.wait_for(1, kind="delivery")
+    await service.update(webhook.id, secret="second")
+    store.emit("order", "updated", 7)
+    await service.wait_for(2, kind="delivery")
+    await service.update(webhook.id, topic="customer.updated")
+    service.settings.site_url = "http://shop.example:8080"
+    store.emit("customer", "updated", 8)
+    await service.wait_for(3, kind="delivery")
+    first, resigned, second = [
+        r for r in receiver.on("/hook") if r.headers.get("X-WC-Webhook-Topic")
+    ]
+    assert first.headers["X-WC-Webhook-Signature"] == expected_signature("first", first.body)
+    assert first.headers["X-WC-Webhook-Resource"] == "order"
+    assert resigned.body == first.body
+    assert resigned.headers["X-WC-Webhook-Signature"] == expected_signature("second", resigned.body)
+    assert second.headers["X-WC-Webhook-Signature"] == expected_signature("second", second.body)
+    assert second.headers["X-WC-Webhook-Topic"] == "customer.updated"
+    assert second.headers["X-WC-Webhook-Resource"] == "customer"
+    assert second.headers["X-WC-Webhook-Event"] == "updated"
+    assert second.headers["X-WC-Webhook-Source"] == "http://shop.example:8080/"
+    assert second.body == b'{"id":8}'
+    # In WooCommerce's order, the signature and ids last.
+    assert [name for name in second.headers if name.startswith("X-WC-")] == [
+        "X-WC-Webhook-Source",
+        "X-WC-Webhook-Topic",
+        "X-WC-Webhook-Resource",
+        "X-WC-Webhook-Event",
+        "X-WC-Webhook-Signature",
+        "X-WC-Webhook-ID",
+        "X-WC-Webhook-Delivery-ID",
+    ]
+
+
 async def test_two_deliveries_in_one_second_share_a_delivery_id(
     service: WebhookService, receiver: Receiver, store: FakeStore
 ) -> None:
@@ -278,6 +322,88 @@ async def test_a_hanging_receiver_does_not_block_others_and_times_out(
         assert late.status == 0 and late.error is not None
         assert late.error.startswith("cURL error 28: Operation timed out")
         assert slow.failure_count == 1
+    finally:
+        await service.close()
+
+
+# After a URL's first delivery its connection is kept alive, and the next ones are sent
+# from the connection's own read, without a task: the tests below run that path.
+
+
+async def test_a_delivery_on_a_kept_alive_connection_times_out_as_a_failure(
+    store: FakeStore, clock: Clock, receiver: Receiver
+) -> None:
+    service = await make_service(store, clock, timeout=0.5)
+    try:
+        webhook = await service.create(topic="order.updated", delivery_url=receiver.url())
+        for n in (1, 2, 3):
+            store.put("order", n)
+        store.emit("order", "updated", 1)
+        await service.wait_for(1, kind="delivery", status=200)
+        receiver.hanging.add("/hook")
+        store.emit("order", "updated", 2)
+        [late] = await service.wait_for(1, kind="delivery", status="failure", timeout=5)
+        assert late.resource_id == 2 and late.status == 0
+        assert late.error is not None and late.error.startswith("cURL error 28")
+        assert webhook.failure_count == 1
+        receiver.release()
+        store.emit("order", "updated", 3)
+        entries = await service.wait_for(3, kind="delivery")
+        assert [e.resource_id for e in entries] == [1, 2, 3]
+        assert entries[2].success and webhook.failure_count == 0
+    finally:
+        await service.close()
+
+
+async def test_closing_while_a_delivery_is_on_the_wire_records_and_counts_nothing(
+    store: FakeStore, clock: Clock, receiver: Receiver
+) -> None:
+    service = await make_service(store, clock)
+    webhook = await service.create(topic="order.updated", delivery_url=receiver.url())
+    store.put("order", 1)
+    store.put("order", 2)
+    store.emit("order", "updated", 1)
+    await service.wait_for(1, kind="delivery", status=200)
+    receiver.hanging.add("/hook")
+    store.emit("order", "updated", 2)
+    await receiver.wait(3, "/hook")  # the ping, delivery 1, delivery 2 (held)
+    await service.close()
+    # Closing aborts the connection; its loss is reported on the loop's next turns.
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert [e.resource_id for e in service.deliveries(kind="delivery")] == [1]
+    assert webhook.failure_count == 0
+
+
+async def test_concurrency_bounds_the_deliveries_on_the_wire_across_urls(
+    store: FakeStore, clock: Clock, receiver: Receiver
+) -> None:
+    service = await make_service(store, clock, concurrency=1)
+    try:
+        first = await service.create(topic="order.updated", delivery_url=receiver.url("/a"))
+        second = await service.create(topic="order.updated", delivery_url=receiver.url("/b"))
+        for n in (1, 2, 3):
+            store.put("order", n)
+        store.emit("order", "updated", 1)
+        await service.wait_for(2, kind="delivery", status=200)
+        receiver.hanging.add("/a")
+        store.emit("order", "updated", 2)
+        await receiver.wait(3, "/a")  # ping, order 1, order 2 (held: it has the one slot)
+        await asyncio.sleep(0.1)
+        assert len(receiver.on("/b")) == 2  # ping, order 1: order 2 waits for the slot
+        receiver.release()
+        await service.wait_for(4, kind="delivery", status=200)
+        # Every slot came back: more deliveries to both URLs go through.
+        store.emit("order", "updated", 3)
+        entries = await service.wait_for(6, kind="delivery", status=200)
+        assert sorted((e.webhook_id, e.resource_id) for e in entries) == [
+            (first.id, 1),
+            (first.id, 2),
+            (first.id, 3),
+            (second.id, 1),
+            (second.id, 2),
+            (second.id, 3),
+        ]
     finally:
         await service.close()
 

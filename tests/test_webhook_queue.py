@@ -13,8 +13,9 @@ import json
 from typing import Any
 
 from helpers import START, LiveStore
-from webhook_helpers import Receiver
+from webhook_helpers import Receiver, expected_signature
 
+from simulator.generate import generate
 from simulator.webhooks import DeliveryRecord, WebhookService
 
 EVENTS = ("created", "updated", "deleted", "restored")
@@ -569,3 +570,28 @@ async def test_a_send_hanging_on_the_wire_at_a_reset_is_no_longer_pending(
     await store.client.post(store.server.site_url + "/_woosim/reset")
     assert (await store.client.get(queue)).json()["pending"] == 0
     receiver.release()
+
+
+async def test_a_delivery_body_is_the_rest_body_byte_for_byte_and_signed_over_it(
+    store: LiveStore, receiver: Receiver
+) -> None:
+    # Generated orders (non-ASCII names, URLs with slashes, line items): what the
+    # receiver gets is exactly the bytes GET /orders/<id> answers, signed over them.
+    generate(store.sim.store, 7, customers=5, products=5, orders=12, emit=False)
+    webhook = await webhooks(store).create(
+        topic="order.updated", delivery_url=receiver.url(), secret="byte-for-byte"
+    )
+    order_ids = [order.id for order in list(store.sim.store.orders.values())[:3]]
+    for order_id in order_ids:
+        response = await store.client.put(f"orders/{order_id}", json={"customer_note": "é/ü"})
+        assert response.status_code == 200, response.text
+    await webhooks(store).wait_for(3, kind="delivery", webhook_id=webhook.id)
+    delivered = [r for r in receiver.on("/hook") if r.headers.get("X-WC-Webhook-Topic")]
+    assert [json.loads(r.body)["id"] for r in delivered] == order_ids
+    for sent in delivered:
+        answer = await store.client.get(f"orders/{json.loads(sent.body)['id']}")
+        assert sent.body == answer.content
+        assert sent.headers["X-WC-Webhook-Signature"] == expected_signature(
+            "byte-for-byte", sent.body
+        )
+    assert b"\\u00e9\\/\\u00fc" in delivered[0].body

@@ -32,7 +32,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,7 +50,7 @@ from simulator.webhooks.queue import COALESCE_WINDOW, Action, ActionQueue, next_
 from simulator.webhooks.registry import WebhookRegistry
 from simulator.webhooks.request import DeliveryRequest, PayloadFor, RequestBuilder
 from simulator.webhooks.wphttp import check_safe_url, describe_error, ping_post
-from simulator.wire.httpclient import KeepAliveClient
+from simulator.wire.httpclient import KeepAliveClient, Reply
 
 log = logging.getLogger("simulator.webhooks")
 
@@ -66,6 +66,44 @@ class _Held:
     webhook_id: int
     resource_id: int
     faults: list[Fault]
+
+
+class _Slots:
+    """How many deliveries and pings may be on the wire at once. As asyncio.Semaphore, a
+    freed slot goes to the longest waiter; unlike it, a free slot can be taken without
+    awaiting (a delivery sent from a callback)."""
+
+    def __init__(self, count: int) -> None:
+        self._free = count
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    def try_take(self) -> bool:
+        if self._free > 0 and not self._waiters:
+            self._free -= 1
+            return True
+        return False
+
+    async def take(self) -> None:
+        if self.try_take():
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+            elif not waiter.cancelled():
+                self.give()  # handed over just as we were cancelled: pass it on
+            raise
+
+    def give(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._free += 1
 
 
 @dataclass
@@ -115,7 +153,9 @@ class DeliveryEngine:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._session: aiohttp.ClientSession | None = None
         self._wire: KeepAliveClient | None = None
-        self._slots: asyncio.Semaphore | None = None
+        self._slots: _Slots | None = None
+        #: Set by close(): sends that end meanwhile record nothing and start nothing.
+        self._closing = False
         faults.on_removed(self._fault_removed)
 
     # ------------------------------------------------------------------ lifecycle
@@ -124,7 +164,8 @@ class DeliveryEngine:
         if self._loop is not None:
             return
         self._loop = asyncio.get_running_loop()
-        self._slots = asyncio.Semaphore(self.options.concurrency)
+        self._closing = False
+        self._slots = _Slots(self.options.concurrency)
         # Deliveries: keep-alive HTTP/1.1 (WordPress speaks HTTP/1.0 and reconnects every
         # time) so thousands of deliveries a second reuse their connections; no cookies.
         self._wire = KeepAliveClient(
@@ -140,6 +181,7 @@ class DeliveryEngine:
         self._runner = self._spawn(self._run_queue())
 
     async def close(self) -> None:
+        self._closing = True
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
@@ -212,7 +254,7 @@ class DeliveryEngine:
         with self._lock:
             if not self._queue.add(webhook_id, resource_id, due, now):
                 return False
-        self._call_soon(lambda: self._poke(due))
+        self._call_soon(self._poke, due)
         return True
 
     def run_queue(self) -> None:
@@ -352,6 +394,8 @@ class DeliveryEngine:
         bodies: dict[tuple[str, int], bytes] | None = None,
     ) -> DeliveryRequest:
         request = self.requests.delivery(webhook, resource_id, bodies)
+        if not firing:
+            return request
         if any(f.kind == "corrupt_signature" for f in firing):
             request.corrupt_signature()
             request.faults.append("corrupt_signature")
@@ -367,27 +411,85 @@ class DeliveryEngine:
         lane.items.append((webhook, request))
         if not lane.busy:
             lane.busy = True
-            self._spawn(self._send_lane(request.url, lane))
+            self._lane_next(request.url, lane)
 
-    async def _send_lane(self, url: str, lane: _Lane) -> None:
-        """Send one URL's deliveries in order, one at a time."""
-        try:
-            while lane.items:
-                webhook, request = lane.items.popleft()
-                try:
-                    await self._send(webhook, request)
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    log.exception(
-                        "webhook %s: the delivery for resource %s failed",
-                        request.webhook_id,
-                        request.resource_id,
-                    )
-        finally:
+    # One URL's deliveries go out in order, one at a time: each one's end starts the next.
+    # The common delivery (one attempt, no URL check, a free slot, an idle connection) is
+    # sent, recorded and counted without a task, from the connection's read; anything
+    # else runs as a task that goes on with the lane when it is done.
+    def _lane_next(self, url: str, lane: _Lane) -> None:
+        """Start the lane's next delivery, or end the lane when it has none left."""
+        if self._closing or not lane.items:
             lane.busy = False
             if self._lanes.get(url) is lane and not lane.items:
                 del self._lanes[url]
+            return
+        webhook, request = lane.items.popleft()
+        if not self._post_soon(webhook, request, url, lane):
+            self._spawn(self._then_next(lambda: self._send(webhook, request), request, url, lane))
+
+    async def _then_next(
+        self,
+        step: Callable[[], Awaitable[object]],
+        request: DeliveryRequest,
+        url: str,
+        lane: _Lane,
+    ) -> None:
+        # ``step`` makes its coroutine here: a task cancelled before it ran leaves none
+        # un-awaited.
+        try:
+            await step()
+        except asyncio.CancelledError:
+            lane.busy = False  # the sender is closing
+            raise
+        except Exception:
+            self._log_failed(request)
+        self._lane_next(url, lane)
+
+    def _post_soon(self, webhook: Webhook, request: DeliveryRequest, url: str, lane: _Lane) -> bool:
+        """Send ``request`` with a callback that records, counts and goes on with the lane;
+        False (nothing sent) when it needs the task path."""
+        wire, slots = self._wire, self._slots
+        if (
+            request.attempts != 1
+            or self.options.restrict_delivery_urls
+            or wire is None
+            or slots is None
+            or not slots.try_take()
+        ):
+            return False
+        epoch = self._epoch
+        record = self._record(request, "delivery")
+        timeout = self.options.timeout
+        started = time.perf_counter()
+
+        def answered(reply: Reply | None, error: BaseException | None) -> None:
+            slots.give()
+            if self._closing:
+                return  # as a send cancelled by close(): nothing recorded
+            try:
+                self._finish(record, epoch, reply, error, timeout, started)
+                if self._count_now(webhook, record.success):
+                    self._spawn(self._then_next(lambda: self.ping(webhook), request, url, lane))
+                    return
+            except Exception:
+                self._log_failed(request)
+            self._lane_next(url, lane)
+
+        if wire.post_soon(
+            request.url, request.headers, request.body, timeout=timeout, then=answered
+        ):
+            return True
+        slots.give()
+        return False
+
+    @staticmethod
+    def _log_failed(request: DeliveryRequest) -> None:
+        log.exception(
+            "webhook %s: the delivery for resource %s failed",
+            request.webhook_id,
+            request.resource_id,
+        )
 
     async def _send(self, webhook: Webhook, request: DeliveryRequest) -> None:
         for _ in range(request.attempts):
@@ -404,17 +506,26 @@ class DeliveryEngine:
     # ------------------------------------------------------------------ failures
     async def _count(self, webhook: Webhook, success: bool) -> None:
         """WC_Webhook::log_delivery() + failed_delivery(), then the save."""
+        if self._count_now(webhook, success):
+            await self.ping(webhook)
+
+    def _count_now(self, webhook: Webhook, success: bool) -> bool:
+        """:meth:`_count` up to the save's ping: True when the save must ping (what
+        saved() does when the URL did not change: an active webhook whose ping never got a
+        200 pings after every delivery)."""
         if self.registry.get(webhook.id) is not webhook:
-            return  # deleted while on the wire: the save updates no row
+            return False  # deleted while on the wire: the save updates no row
         if success:
-            webhook.failure_count = 0
+            if webhook.failure_count:
+                webhook.failure_count = 0
         elif webhook.failure_count > self.options.max_failures:
             # The count is compared BEFORE it is incremented, so with the default 5 the
             # failures go 1..6 and the 7th consecutive one disables: "> 5", not ">= 5".
             webhook.status = "disabled"
         else:
             webhook.failure_count += 1
-        await self.saved(webhook, url_changed=False)
+        self.registry.touch(webhook)
+        return webhook.pending_delivery and webhook.is_active()
 
     async def saved(self, webhook: Webhook, *, url_changed: bool) -> None:
         """WC_Webhook_Data_Store::update(): stamp the save; ping an active webhook whose URL
@@ -438,49 +549,76 @@ class DeliveryEngine:
     # ------------------------------------------------------------------ the wire
     async def _post(self, request: DeliveryRequest, *, kind: str = "delivery") -> DeliveryRecord:
         epoch = self._epoch
-        record = DeliveryRecord(
-            kind=kind,
-            webhook_id=request.webhook_id,
-            topic=request.topic,
-            url=request.url,
-            request_headers=request.headers,  # built for this delivery, never changed after
-            request_body=request.body.decode("utf-8", "replace"),
-            sent_at=self.clock.timestamp(),
-            resource_id=request.resource_id if kind == "delivery" else None,
-            delivery_id=request.delivery_id,
-            faults=request.faults,
-        )
         ping = kind == "ping"
+        record = self._record(request, kind)
         timeout = self.options.ping_timeout if ping else self.options.timeout
         started = time.perf_counter()
+        reply: Reply | None = None
+        error: Exception | None = None
         try:
             if self.options.restrict_delivery_urls:
                 await check_safe_url(request.url, self.settings.site_url)
             session, wire, slots = self._session, self._wire, self._slots
             if session is None or wire is None or slots is None:
                 raise RuntimeError("the webhook sender is not running")
-            async with slots:
+            await slots.take()
+            try:
                 if ping:
-                    status, answer = await ping_post(
+                    reply = await ping_post(
                         session, request.url, request.headers, request.body, timeout
                     )
                 else:
-                    status, answer = await wire.post(
+                    reply = await wire.post(
                         request.url, request.headers, request.body, timeout=timeout
                     )
-            record.status = status
-            record.response_body = answer[:RESPONSE_BODY_LIMIT].decode("utf-8", "replace")
+            finally:
+                slots.give()
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # every transport failure is a failed delivery, never a crash
-            record.error = describe_error(exc, request.url, timeout, time.perf_counter() - started)
+            error = exc
+        self._finish(record, epoch, reply, error, timeout, started)
+        return record
+
+    def _record(self, request: DeliveryRequest, kind: str) -> DeliveryRecord:
+        return DeliveryRecord(
+            kind,
+            request.webhook_id,
+            request.topic,
+            request.url,
+            request.headers,  # built for this delivery, never changed after
+            request.body.decode("utf-8", "replace"),
+            self.clock.timestamp(),
+            None if kind == "ping" else request.resource_id,
+            request.delivery_id,
+            faults=request.faults,
+        )
+
+    def _finish(
+        self,
+        record: DeliveryRecord,
+        epoch: int,
+        reply: Reply | None,
+        error: BaseException | None,
+        timeout: float,
+        started: float,
+    ) -> None:
+        """Write an attempt's outcome into its record, and the record into the journal."""
+        if error is not None:
+            elapsed = time.perf_counter() - started
+            record.error = describe_error(error, record.url, timeout, elapsed)
+        elif reply is not None:
+            status, answer = reply
+            record.status = status
+            if answer:
+                record.response_body = answer[:RESPONSE_BODY_LIMIT].decode("utf-8", "replace")
         record.duration = time.perf_counter() - started
-        record.success = record.status == 200 if ping else 200 <= record.status < 303
+        status = record.status
+        record.success = status == 200 if record.kind == "ping" else 200 <= status < 303
         if epoch == self._epoch:
             # A send that was on the wire when the store was reset belongs to the store
             # that was: it must not show up in the emptied journal.
             self.journal.append(record)
-        return record
 
     # ------------------------------------------------------------------ reorder
     def _hold(self, fault: Fault, held: _Held) -> None:
@@ -519,9 +657,9 @@ class DeliveryEngine:
         task.add_done_callback(self._tasks.discard)
         return task
 
-    def _call_soon(self, action: Callable[[], None]) -> None:
+    def _call_soon(self, action: Callable[..., None], *args: Any) -> None:
         if self._loop is not None:
-            call_on(self._loop, action)
+            call_on(self._loop, action, *args)
 
 
 __all__ = ["COALESCE_WINDOW", "DeliveryEngine", "DeliveryOptions", "PayloadFor"]

@@ -113,10 +113,13 @@ def topics_fired_by(resource: str, event: str) -> tuple[str, ...]:
     return (topic, *_ALSO_FIRES.get(topic, ()))
 
 
+# Cached: every delivery reads its webhook's resource and event.
+@functools.lru_cache(maxsize=1024)
 def topic_resource(topic: str) -> str:
     return topic.split(".")[0]
 
 
+@functools.lru_cache(maxsize=1024)
 def topic_event(topic: str) -> str:
     parts = topic.split(".")
     return parts[1] if len(parts) > 1 else ""

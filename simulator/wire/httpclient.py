@@ -32,10 +32,10 @@ from __future__ import annotations
 import asyncio
 import re
 import ssl
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import cast
+from typing import Any, cast
 from urllib.parse import quote, urlsplit
 
 #: Default limit on the body bytes kept from an answer (the rest is read and dropped).
@@ -86,6 +86,8 @@ class ClientClosed(RuntimeError):
 #: (status, body): at most the client's ``max_body`` bytes of the answer's body.
 #: A plain tuple: a named one costs a microsecond per request.
 Reply = tuple[int, bytes]
+#: ``post_soon``'s callback: ``(reply, None)`` or ``(None, error)``.
+Settle = Callable[[Reply | None, BaseException | None], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +191,16 @@ class _Connection(asyncio.Protocol):
         self.received_any = False
         self._max_body = max_body
         self._buffer = bytearray()
+        #: Who waits for the current answer: a future (``request``) or a callback
+        #: (``request_then``); at most one of them, and only until the answer is settled.
         self._waiter: asyncio.Future[Reply] | None = None
+        self._then: Settle | None = None
+        #: The current request's deadline (loop time) and the one timer that enforces it.
+        #: The timer is armed once and re-armed lazily when it fires early: requests on a
+        #: kept-alive connection follow each other, and a timer per request cost more than
+        #: the rest of the request's bookkeeping.
+        self._deadline = 0.0
+        self._timer: asyncio.TimerHandle | None = None
         self._reset()
 
     def _reset(self) -> None:
@@ -207,10 +218,33 @@ class _Connection(asyncio.Protocol):
         # A stream transport (uvloop's are not asyncio.Transport subclasses).
         self.transport = cast(asyncio.Transport, transport)
 
-    def data_received(self, data: bytes) -> None:
-        self.received_any = True
+    def _awaited(self) -> bool:
+        """Whether someone still waits for the current answer."""
+        if self._then is not None:
+            return True
+        waiter = self._waiter
+        return waiter is not None and not waiter.done()
+
+    def _settle(self, reply: Reply | None, error: BaseException | None) -> None:
+        """Hand the answer (or the error) to whoever waits; call it last, since a callback
+        may at once send the next request on this very connection."""
+        then = self._then
+        if then is not None:
+            self._then = None
+            then(reply, error)
+            return
         waiter = self._waiter
         if waiter is None or waiter.done():
+            return
+        if error is not None:
+            waiter.set_exception(error)
+        else:
+            assert reply is not None
+            waiter.set_result(reply)
+
+    def data_received(self, data: bytes) -> None:
+        self.received_any = True
+        if not self._awaited():
             self.reusable = False  # bytes nobody asked for: do not trust this connection
             return
         self._buffer += data
@@ -224,18 +258,20 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
-        waiter = self._waiter
-        if waiter is None or waiter.done():
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if not self._awaited():
             return
         if self._in_body and self._until_close:
             self._complete()  # a body delimited by the connection closing
         elif not self.received_any:
-            waiter.set_exception(EmptyReply("Empty reply from server"))
+            self._settle(None, EmptyReply("Empty reply from server"))
         elif exc is not None:
-            waiter.set_exception(exc)
+            self._settle(None, exc)
         else:
-            waiter.set_exception(
-                ConnectionResetError("the connection closed in the middle of the answer")
+            self._settle(
+                None, ConnectionResetError("the connection closed in the middle of the answer")
             )
 
     # ------------------------------------------------------------------ use
@@ -248,29 +284,60 @@ class _Connection(asyncio.Protocol):
             and not self.transport.is_closing()
         )
 
-    def request(self, payload: bytes) -> asyncio.Future[Reply]:
+    def request(self, payload: bytes, deadline: float) -> asyncio.Future[Reply]:
+        """Send ``payload``; its answer, or TimeoutError once the loop's clock passes
+        ``deadline`` (the connection is then aborted)."""
+        loop = asyncio.get_running_loop()
+        waiter = self._waiter = loop.create_future()
+        self._send(loop, payload, deadline)
+        return waiter
+
+    def request_then(self, payload: bytes, deadline: float, then: Settle) -> None:
+        """:meth:`request` with a callback: ``then(reply, None)`` or ``then(None, error)``
+        is called from the connection's own read (or its deadline), no task woken."""
+        self._waiter = None
+        self._then = then
+        self._send(asyncio.get_running_loop(), payload, deadline)
+
+    def _send(self, loop: asyncio.AbstractEventLoop, payload: bytes, deadline: float) -> None:
         assert self.transport is not None
-        self._waiter = asyncio.get_running_loop().create_future()
         self._buffer.clear()
         self.received_any = False
         self._reset()
+        self._deadline = deadline
+        timer = self._timer
+        if timer is None or timer.when() > deadline:
+            if timer is not None:
+                timer.cancel()
+            self._timer = loop.call_at(deadline, self._check_deadline)
         self.transport.write(payload)
-        return self._waiter
+
+    def _check_deadline(self) -> None:
+        self._timer = None
+        if not self._awaited():
+            return  # idle: the next request arms the timer again
+        loop = asyncio.get_running_loop()
+        if loop.time() >= self._deadline:
+            self.abort()
+            self._settle(None, TimeoutError())
+        else:  # a later request on this connection: wait for its own deadline
+            self._timer = loop.call_at(self._deadline, self._check_deadline)
 
     def abort(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         self.closed = True
         if self.transport is not None:
             self.transport.abort()
 
     # ------------------------------------------------------------------ parsing
     def _fail(self, exc: BaseException) -> None:
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_exception(exc)
         self.abort()
+        self._settle(None, exc)
 
     def _complete(self) -> None:
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result((self._status, bytes(self._body)))
+        self._settle((self._status, bytes(self._body)), None)
 
     def _keep(self, count: int) -> None:
         """Keep up to ``count`` bytes from the front of the buffer as body (within the cap)."""
@@ -428,6 +495,8 @@ class KeepAliveClient:
         self._ssl = ssl_context
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
         self._all: set[_Connection] = set()
+        #: post_soon's retries on a fresh connection (kept so they are not collected).
+        self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
 
     async def post(
@@ -437,7 +506,80 @@ class KeepAliveClient:
         if self._closed:
             raise ClientClosed("the client is closed")
         where = target(url)
-        payload = b"".join(
+        payload = self._payload(where, headers, body)
+        # The connection enforces the deadline on its exchange (no timer per request);
+        # connecting, which is rare, is bounded here.
+        deadline = asyncio.get_running_loop().time() + timeout
+        connection = self._take_idle(where.key)
+        if connection is not None:
+            try:
+                return await self._exchange(where.key, connection, payload, deadline)
+            except EmptyReply:
+                pass  # the server closed it while idle: once more, on a fresh connection
+        async with asyncio.timeout_at(deadline):
+            connection = await self._connect(where)
+        return await self._exchange(where.key, connection, payload, deadline)
+
+    def post_soon(
+        self,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        *,
+        timeout: float,
+        then: Settle,
+    ) -> bool:
+        """:meth:`post` on an idle kept-alive connection, answered through a callback:
+        ``then(reply, None)`` or ``then(None, error)`` (the errors :meth:`post` raises) is
+        called from the connection's read, so no task wakes up between one answer and the
+        caller's next request. False, and nothing sent, when no connection is idle or the
+        request cannot be sent as given: call :meth:`post` instead, which says why.
+        """
+        if self._closed:
+            return False
+        try:
+            where = target(url)
+            payload = self._payload(where, headers, body)
+        except InvalidRequest:
+            return False
+        key = where.key
+        connection = self._take_idle(key)
+        if connection is None:
+            return False
+        deadline = asyncio.get_running_loop().time() + timeout
+
+        def settle(reply: Reply | None, error: BaseException | None) -> None:
+            if error is None:
+                assert reply is not None
+                self._put_back(key, connection)
+                then(reply, None)
+            elif isinstance(error, EmptyReply) and not self._closed:
+                # The server closed it while idle: once more, on a fresh connection.
+                self._discard(connection)
+                self._spawn(self._post_fresh(where, payload, deadline, then))
+            else:
+                self._discard(connection)
+                then(None, error)
+
+        connection.request_then(payload, deadline, settle)
+        return True
+
+    async def _post_fresh(
+        self, where: Target, payload: bytes, deadline: float, then: Settle
+    ) -> None:
+        try:
+            if self._closed:
+                raise ClientClosed("the client is closed")
+            async with asyncio.timeout_at(deadline):
+                connection = await self._connect(where)
+            reply = await self._exchange(where.key, connection, payload, deadline)
+        except Exception as error:
+            then(None, error)
+        else:
+            then(reply, None)
+
+    def _payload(self, where: Target, headers: Mapping[str, str], body: bytes) -> bytes:
+        return b"".join(
             (
                 where.prefix,
                 header_block(headers),
@@ -446,32 +588,32 @@ class KeepAliveClient:
                 body,
             )
         )
-        async with asyncio.timeout(timeout):
-            connection = self._take_idle(where.key)
-            if connection is not None:
-                try:
-                    return await self._exchange(where.key, connection, payload)
-                except EmptyReply:
-                    pass  # the server closed it while idle: once more, on a fresh connection
-            connection = await self._connect(where)
-            return await self._exchange(where.key, connection, payload)
 
     async def _exchange(
-        self, key: tuple[str, str, int], connection: _Connection, payload: bytes
+        self, key: tuple[str, str, int], connection: _Connection, payload: bytes, deadline: float
     ) -> Reply:
         try:
-            reply = await connection.request(payload)
+            reply = await connection.request(payload, deadline)
         except BaseException:
             # Failed, timed out or cancelled mid-answer: the connection is spent.
             self._discard(connection)
             raise
+        self._put_back(key, connection)
+        return reply
+
+    def _put_back(self, key: tuple[str, str, int], connection: _Connection) -> None:
+        """An answered connection: kept idle for the next request, or closed."""
         if connection.idle_and_open and not self._closed:
             idle = self._idle.setdefault(key, [])
             if len(idle) < self._max_idle:
                 idle.append(connection)
-                return reply
+                return
         self._discard(connection)
-        return reply
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _take_idle(self, key: tuple[str, str, int]) -> _Connection | None:
         idle = self._idle.get(key)
@@ -531,6 +673,7 @@ __all__ = [
     "KeepAliveClient",
     "ProtocolError",
     "Reply",
+    "Settle",
     "Target",
     "header_block",
     "target",
