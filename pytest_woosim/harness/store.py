@@ -360,6 +360,15 @@ class SessionClients:
         self._api = self._control = None
 
 
+@dataclass(frozen=True)
+class SessionParts:
+    """What every test's ``woosim`` and ``woosim_clock`` share for the whole session."""
+
+    backend: StoreBackend
+    clock: ClockControl
+    clients: SessionClients
+
+
 class WoosimHandle:
     """The fake store of one test: its URLs, credentials, clients, helpers and clock."""
 
@@ -624,6 +633,8 @@ __all__ = [
     "MARKER_FIELDS",
     "FaultsApi",
     "LocalStore",
+    "SessionClients",
+    "SessionParts",
     "StoreBackend",
     "StoreOptions",
     "StoreRequestError",
