@@ -5,10 +5,13 @@ GET per test) and one using ``httpserver`` (one GET per test), runs each with
 pytest in a subprocess, and compares the time per test. Each test's time is
 measured inside pytest (setup + call + teardown, from its own reports), so the
 interpreter's and pytest's start-up, which are large and noisy, stay out of it;
-the first test, which starts the session's server, is left out too. The figure
-is the median per test.
+the first test, which starts the session's server, is left out too.
 
-    python bench/bench_fixtures.py [N]
+The two sides run alternately, ROUNDS times each (woosim, httpserver, woosim,
+httpserver...), so that a change in the machine's load falls on both; each
+side's figure is the median per test over all its rounds' tests.
+
+    python bench/bench_fixtures.py [N] [ROUNDS]
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 #: Written next to the generated tests: sums each test's phase durations.
@@ -87,23 +91,50 @@ def run(directory: Path, source: str, n: int, *flags: str) -> tuple[list[float],
     return wall, cpu
 
 
-def per_test(source: str, n: int, *flags: str) -> tuple[float, float, float]:
-    """(median seconds per test after the first, seconds of the first, median CPU
-    seconds per test after the first), over three runs."""
+@dataclass
+class Side:
+    """One side's samples over all its rounds: seconds and CPU seconds per test."""
+
+    source: str
+    flags: tuple[str, ...]
+    further: list[float] = field(default_factory=list)
+    further_cpu: list[float] = field(default_factory=list)
+    firsts: list[float] = field(default_factory=list)
+
+    def add(self, wall: list[float], cpu: list[float]) -> None:
+        self.firsts.append(wall[0])
+        self.further += wall[1:]
+        self.further_cpu += cpu[1:]
+
+    def figures(self) -> tuple[float, float, float]:
+        """(median seconds per test after the first, median seconds of the first, median
+        CPU seconds per test after the first)."""
+        return (
+            statistics.median(self.further),
+            statistics.median(self.firsts),
+            statistics.median(self.further_cpu),
+        )
+
+
+def alternate(n: int, rounds: int, *sides: Side) -> None:
+    """Run each side's ``n`` tests once per round, the sides in turn."""
     with tempfile.TemporaryDirectory() as tmp:
-        directory = Path(tmp)
-        runs = [run(directory, source, n, *flags) for _ in range(3)]
-    further = [value for wall, _ in runs for value in wall[1:]]
-    further_cpu = [value for _, cpu in runs for value in cpu[1:]]
-    first = statistics.median(wall[0] for wall, _ in runs)
-    return statistics.median(further), first, statistics.median(further_cpu)
+        for _ in range(rounds):
+            for side in sides:
+                directory = Path(tmp) / str(sides.index(side))
+                directory.mkdir(exist_ok=True)
+                side.add(*run(directory, side.source, n, *side.flags))
 
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 300
-    woosim, woosim_one, woosim_cpu = per_test(WOOSIM_TESTS, n, "--woosim")
-    httpserver, httpserver_one, httpserver_cpu = per_test(HTTPSERVER_TESTS, n)
-    print(f"tests per file: {n}")
+    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    woosim_side = Side(WOOSIM_TESTS, ("--woosim",))
+    httpserver_side = Side(HTTPSERVER_TESTS, ())
+    alternate(n, rounds, woosim_side, httpserver_side)
+    woosim, woosim_one, woosim_cpu = woosim_side.figures()
+    httpserver, httpserver_one, httpserver_cpu = httpserver_side.figures()
+    print(f"tests per file: {n}, {rounds} alternating rounds (median per test over all rounds)")
     print(f"woosim     : {woosim * 1000:7.2f} ms per test  (first test {woosim_one:.2f} s)")
     print(f"httpserver : {httpserver * 1000:7.2f} ms per test  (first test {httpserver_one:.2f} s)")
     print(f"ratio      : {woosim / httpserver:7.2f}x")

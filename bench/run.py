@@ -172,7 +172,7 @@ SCRIPTS: dict[str, Script] = {
         [not_measured("poller end to end: records/s", Target("report"), "")],
     ),
     "bench_fixtures": Script(
-        lambda quick: ["20" if quick else "60"],
+        lambda quick: ["20", "3"] if quick else ["200", "5"],
         _fixtures,
         [not_measured("fixture overhead per test", Target("ratio_max", 1.2), "")],
     ),

@@ -39,6 +39,10 @@ def call_on(loop: asyncio.AbstractEventLoop, fn: Callable[..., object], *args: A
         loop.call_soon_threadsafe(fn, *args)
 
 
+def _nothing() -> None:
+    pass
+
+
 class LoopThread:
     """An event loop running forever on a daemon thread until :meth:`close`."""
 
@@ -68,11 +72,21 @@ class LoopThread:
         """Run ``coro`` on the thread's loop and wait for its result (from another thread)."""
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
-    def submit(self, fn: Callable[..., T], *args: Any) -> concurrent.futures.Future[T]:
+    def submit(
+        self, fn: Callable[..., T], *args: Any, wake: bool = True
+    ) -> concurrent.futures.Future[T]:
         """Call ``fn(*args)`` on the loop soon, without waiting; its future (any thread).
 
         Cheaper than :meth:`run` (no coroutine, no task) and ordered: whatever reaches
-        the loop afterwards (a request, a callback) runs after it.
+        the loop afterwards (a request, a callback, a timer) runs after it.
+
+        With ``wake=False`` the loop is not woken for it: it runs when the loop next
+        wakes for anything else (the caller's next request, typically), still before
+        that. This saves a thread hand-off, and the other thread running alongside
+        the caller, when the caller is about to talk to the loop anyway; whoever waits
+        on the future must :meth:`wake` the loop first. Only asyncio's own loops take
+        a callback this way from another thread (a list append the loop reads at its
+        next turn); with any other loop, or in debug mode, it wakes the loop as usual.
         """
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
 
@@ -84,8 +98,16 @@ class LoopThread:
             except BaseException as exc:  # handed to whoever waits on the future
                 future.set_exception(exc)
 
-        self.loop.call_soon_threadsafe(invoke)
+        loop = self.loop
+        if wake or not isinstance(loop, asyncio.BaseEventLoop) or loop.get_debug():
+            loop.call_soon_threadsafe(invoke)
+        else:
+            loop.call_soon(invoke)
         return future
+
+    def wake(self) -> None:
+        """Make the loop take a turn now (runs what ``submit(..., wake=False)`` queued)."""
+        self.loop.call_soon_threadsafe(_nothing)
 
     def close_after(self, stop: Coroutine[Any, Any, object], timeout: float | None = None) -> None:
         """Run ``stop`` (a server's stop) on the loop, then :meth:`close`, even if it fails."""

@@ -110,14 +110,23 @@ class SimulatorServer:
 
         return self.run(invoke())
 
-    def submit(self, function: Callable[..., T], *args: Any) -> concurrent.futures.Future[T]:
+    def submit(
+        self, function: Callable[..., T], *args: Any, wake: bool = True
+    ) -> concurrent.futures.Future[T]:
         """Call a plain function on the server's loop without waiting for it.
 
         Requests and :meth:`run`/:meth:`call` calls made afterwards run after it.
+        ``wake=False``: see :meth:`LoopThread.submit`; :meth:`wake` before waiting on it.
         """
         if self._thread is None:
             raise RuntimeError("the server is not running in a thread")
-        return self._thread.submit(function, *args)
+        return self._thread.submit(function, *args, wake=wake)
+
+    def wake(self) -> None:
+        """Make the server's loop take a turn (see :meth:`submit`)."""
+        if self._thread is None:
+            raise RuntimeError("the server is not running in a thread")
+        self._thread.wake()
 
     def stop_in_thread(self) -> None:
         thread, self._thread = self._thread, None

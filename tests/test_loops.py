@@ -70,3 +70,35 @@ def test_a_loop_thread_that_fails_to_start_is_closed_and_close_after_always_clos
     with pytest.raises(OSError):
         thread.close_after(fail(), timeout=10)
     assert thread.loop.is_closed()
+
+
+def test_a_callback_queued_without_waking_runs_before_whatever_reaches_the_loop_next() -> None:
+    thread = LoopThread("test-loop")
+    try:
+        order: list[str] = []
+        first = thread.submit(order.append, "queued", wake=False)
+        # What reaches the loop afterwards, from this thread, runs after it.
+        thread.run(asyncio.sleep(0))
+        order.append("after run")
+        assert first.done() and order == ["queued", "after run"]
+
+        second = thread.submit(order.append, "queued again", wake=False)
+        thread.wake()  # nothing else is coming: waiting on it needs a wake
+        second.result(10)
+        assert order[-1] == "queued again"
+
+        failing = thread.submit(int, "not a number", wake=False)
+        thread.wake()
+        with pytest.raises(ValueError):
+            failing.result(10)
+    finally:
+        thread.close()
+
+
+def test_a_loop_in_debug_mode_is_woken_for_a_quiet_submit() -> None:
+    thread = LoopThread("test-loop")
+    try:
+        thread.loop.set_debug(True)  # asyncio refuses call_soon from other threads then
+        assert thread.submit(int, "7", wake=False).result(10) == 7
+    finally:
+        thread.close()

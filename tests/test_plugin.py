@@ -170,6 +170,59 @@ def test_clock_moves_the_store_and_freezes_the_process_then_lets_go(
     pytester.runpytest("--woosim", "-p", "no:randomly").assert_outcomes(passed=3)
 
 
+def test_woosim_and_woosim_clock_set_the_clock_once_whichever_comes_first(
+    pytester: pytest.Pytester,
+) -> None:
+    """``woosim`` sets the clock up itself; with ``woosim_clock`` too, in either order,
+    the second one must not set it back (a move made in between stays)."""
+    pytester.makepyfile(
+        """
+        from datetime import datetime, timedelta, timezone
+        import pytest
+
+        START = datetime(2024, 3, 10, 6, 0, tzinfo=timezone.utc)
+        HOUR = timedelta(hours=1)
+        at_start = pytest.mark.woosim(start="2024-03-10T06:00:00Z", orders=3, seed="s")
+
+        @pytest.fixture
+        def clock_moved(woosim_clock):
+            woosim_clock.advance(HOUR)
+
+        @pytest.fixture
+        def store_then_moved(woosim):
+            woosim.clock.advance(HOUR)
+
+        @at_start
+        def test_woosim_alone_freezes_the_process_and_dates_the_data(woosim):
+            assert woosim.clock.frozen and datetime.now(timezone.utc) == START
+            dates = [order["date_created_gmt"] for order in woosim.client.get("orders").json()]
+            assert len(dates) == 3 and max(dates) <= "2024-03-10T06:00:00"
+
+        @at_start
+        def test_clock_first(clock_moved, woosim):
+            assert woosim.clock.now() == START + HOUR
+            assert datetime.now(timezone.utc) == START + HOUR
+            assert woosim.client.get("orders").headers["X-WP-Total"] == "3"
+
+        @at_start
+        def test_store_first(store_then_moved, woosim_clock):
+            assert woosim_clock.now() == START + HOUR
+            assert datetime.now(timezone.utc) == START + HOUR
+
+        @at_start
+        def test_clock_alone(woosim_clock):
+            assert woosim_clock.frozen and datetime.now(timezone.utc) == START
+
+        def test_teardown_undid_freezegun(woosim):
+            assert not woosim.clock.frozen and datetime.now().year >= 2025
+
+        def test_and_without_the_fixtures():
+            assert datetime.now().year >= 2025
+        """
+    )
+    pytester.runpytest("--woosim", "-p", "no:randomly").assert_outcomes(passed=6)
+
+
 def test_async_tests_use_the_same_fixtures(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """

@@ -15,6 +15,8 @@ test ends; every clock change in between only moves the frozen instant
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -68,6 +70,7 @@ class ClockControl:
         self._freezer: Any = None  # the started freeze_time(...)
         self._factory: Any = None  # what it returned: move_to() moves the frozen instant
         self._in_test = False
+        self._test: object | None = None  # the test for_test() set the clock for
         self.clock.on_change(self._follow)
 
     def __repr__(self) -> str:
@@ -115,6 +118,26 @@ class ClockControl:
         self.backend.move_clock(frozen=False)
 
     # ------------------------------------------------------------------ per test
+    @contextmanager
+    def for_test(self, test: object, start: datetime | None) -> Iterator[None]:
+        """The clock set for ``test`` (real time, or frozen at ``start``) until the block ends.
+
+        ``woosim`` and ``woosim_clock`` both enter it, in either order: for the same
+        test the second entry does nothing, and the first one sets the clock up and
+        lets go of freezegun at its end.
+        """
+        if self._test is test:
+            yield
+            return
+        self.reset(start)
+        self._test = test
+        self.begin_test()
+        try:
+            yield
+        finally:
+            self._test = None
+            self.end_test()
+
     def reset(self, start: datetime | None) -> None:
         """Before a test: running real time, or frozen at ``start``."""
         self._stop_freezegun()

@@ -9,16 +9,18 @@ so the same handle drives a store served from a thread of this process and a
 from __future__ import annotations
 
 import concurrent.futures
+import http.cookiejar
 import ssl
 import time
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import httpx
 
+from pytest_woosim.harness.keepalive import KeepAliveTransport
 from simulator.app import Simulator
 from simulator.clock import Clock, to_utc
 from simulator.server import SimulatorServer
@@ -200,16 +202,21 @@ class LocalStore:
         return self.server.run(_with_timeout(coro, timeout))
 
     def reset(self, timezone: str) -> None:
-        # Queued, not awaited: the test's requests reach the server's loop after it,
-        # so each test pays one thread hand-off (its first request) instead of two.
-        # Direct access to the in-process store goes through settle() first.
+        # Queued, not awaited, and without waking the server's loop: it runs when the
+        # loop next wakes (the test's first request, typically), before anything else
+        # reaches it. So each test pays one thread hand-off instead of two, and the
+        # server's thread does not run beside the test's set-up (on a busy machine two
+        # runnable threads fight for the GIL). Direct access to the in-process store
+        # goes through settle() first, which wakes the loop.
         self.settle()
         sim = self.server.sim
-        self._resetting = self.server.submit(lambda: sim.reset(timezone=timezone))
+        self._resetting = self.server.submit(lambda: sim.reset(timezone=timezone), wake=False)
 
     def settle(self) -> None:
         resetting, self._resetting = self._resetting, None
         if resetting is not None:
+            if not resetting.done():
+                self.server.wake()
             resetting.result(RESET_TIMEOUT)
 
     def move_clock(
@@ -278,6 +285,35 @@ class FaultsApi:
         return removed
 
 
+class _CookieJar(http.cookiejar.CookieJar):
+    """A cookie jar that looks for cookies only in answers that set one.
+
+    httpx hands every answer to its jar, which first copies all the answer's
+    headers into an e-mail message: for the store's REST answers (a dozen
+    headers, never a cookie) that cost more than the transport's whole exchange.
+    """
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        answer = getattr(response, "response", None)  # httpx's wrapper holds the Response
+        if isinstance(answer, httpx.Response) and not any(
+            name.lower() in _COOKIE_HEADERS for name, _ in answer.headers.raw
+        ):
+            return
+        super().extract_cookies(response, request)
+
+
+_COOKIE_HEADERS = frozenset((b"set-cookie", b"set-cookie2"))
+
+
+def _transport_for(site_url: str) -> dict[str, Any]:
+    """The lean keep-alive transport for a plain-http store (every request of a test
+    goes through it); httpx's own, verifying TLS, otherwise."""
+    if site_url.startswith("http://"):
+        fallback = partial(httpx.HTTPTransport, verify=tls_context())
+        return {"transport": KeepAliveTransport(site_url, fallback=fallback)}
+    return {"verify": tls_context()}
+
+
 class SessionClients:
     """The handle's HTTP clients, kept for a whole session.
 
@@ -300,7 +336,8 @@ class SessionClients:
                 base_url=self.backend.api_url + "/",
                 auth=(self.backend.consumer_key, self.backend.consumer_secret),
                 timeout=30,
-                verify=tls_context(),
+                cookies=_CookieJar(),
+                **_transport_for(self.backend.site_url),
             )
         return self._api
 
@@ -311,7 +348,8 @@ class SessionClients:
                 base_url=self.backend.site_url + "/_woosim/",
                 headers=self.backend.control_headers,
                 timeout=30,
-                verify=tls_context(),
+                cookies=_CookieJar(),
+                **_transport_for(self.backend.site_url),
             )
         return self._control
 
@@ -325,6 +363,15 @@ class SessionClients:
             if client is not None:
                 client.close()
         self._api = self._control = None
+
+
+@dataclass(frozen=True)
+class SessionParts:
+    """What every test's ``woosim`` and ``woosim_clock`` share for the whole session."""
+
+    backend: StoreBackend
+    clock: ClockControl
+    clients: SessionClients
 
 
 class WoosimHandle:
@@ -591,6 +638,8 @@ __all__ = [
     "MARKER_FIELDS",
     "FaultsApi",
     "LocalStore",
+    "SessionClients",
+    "SessionParts",
     "StoreBackend",
     "StoreOptions",
     "StoreRequestError",
