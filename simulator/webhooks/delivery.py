@@ -524,16 +524,19 @@ class DeliveryEngine:
             webhook.status = "disabled"
         else:
             webhook.failure_count += 1
-        self.registry.touch(webhook)
-        return webhook.pending_delivery and webhook.is_active()
+        return self._stamp_save(webhook, url_changed=False)
 
     async def saved(self, webhook: Webhook, *, url_changed: bool) -> None:
         """WC_Webhook_Data_Store::update(): stamp the save; ping an active webhook whose URL
         changed or whose ping never got a 200 (so such a webhook pings after every delivery).
         """
-        self.registry.touch(webhook)
-        if webhook.is_active() and (url_changed or webhook.pending_delivery):
+        if self._stamp_save(webhook, url_changed=url_changed):
             await self.ping(webhook)
+
+    def _stamp_save(self, webhook: Webhook, *, url_changed: bool) -> bool:
+        """:meth:`saved` up to its ping: the save stamped; True when it must ping."""
+        self.registry.touch(webhook)
+        return webhook.is_active() and (url_changed or webhook.pending_delivery)
 
     # ------------------------------------------------------------------ ping
     async def ping(self, webhook: Webhook) -> DeliveryRecord:
